@@ -1,0 +1,126 @@
+"""Keyframed curves, and the spatial curves (azimuth, distance) of one object.
+
+Conventions: time is seconds from the first frame of the shot (exact `Fraction`), azimuth is in
+degrees with 0 straight ahead and **positive to the right** (screen right = positive), distance is
+in metres. Before the first keyframe and after the last, a curve holds its end value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+
+class Interpolation(Enum):
+    """How a keyframe's value moves towards the next keyframe."""
+
+    HOLD = "hold"
+    LINEAR = "linear"
+    SMOOTH = "smooth"  # cosine ease-in/ease-out
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    """A value at a time, and how to leave it."""
+
+    time: Fraction
+    value: float
+    interpolation: Interpolation = Interpolation.LINEAR
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A function of time given by keyframes (at least one), sorted by time, one per time."""
+
+    keyframes: tuple[Keyframe, ...]
+
+    def __post_init__(self) -> None:
+        if not self.keyframes:
+            raise ValueError("a curve needs at least one keyframe")
+        ordered = tuple(sorted(self.keyframes, key=lambda k: k.time))
+        times = [k.time for k in ordered]
+        if len(set(times)) != len(times):
+            raise ValueError("a curve cannot have two keyframes at the same time")
+        object.__setattr__(self, "keyframes", ordered)
+
+    @classmethod
+    def constant(cls, value: float) -> "Curve":
+        """A curve that is the same value everywhere."""
+        return cls((Keyframe(Fraction(0), float(value)),))
+
+    @property
+    def start(self) -> Fraction:
+        return self.keyframes[0].time
+
+    @property
+    def end(self) -> Fraction:
+        return self.keyframes[-1].time
+
+    def value_at(self, time: Fraction | float) -> float:
+        """The value at one time."""
+        return float(self.sample(np.array([float(time)]))[0])
+
+    def sample(self, times: np.ndarray) -> np.ndarray:
+        """Values at many times (seconds, float array), vectorized."""
+        times = np.asarray(times, dtype=np.float64)
+        key_times = np.array([float(k.time) for k in self.keyframes])
+        key_values = np.array([k.value for k in self.keyframes])
+        if len(self.keyframes) == 1:
+            return np.full(times.shape, key_values[0])
+        segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)
+        t0, t1 = key_times[segment], key_times[segment + 1]
+        v0, v1 = key_values[segment], key_values[segment + 1]
+        u = np.clip((times - t0) / (t1 - t0), 0.0, 1.0)
+        modes = np.array([_MODE_CODES[k.interpolation] for k in self.keyframes])[segment]
+        u = np.where(modes == _MODE_CODES[Interpolation.SMOOTH], (1 - np.cos(np.pi * u)) / 2, u)
+        u = np.where(modes == _MODE_CODES[Interpolation.HOLD], 0.0, u)
+        values = v0 + (v1 - v0) * u
+        values = np.where(times >= key_times[-1], key_values[-1], values)
+        return np.where(times <= key_times[0], key_values[0], values)
+
+    def with_keyframe(self, keyframe: Keyframe) -> "Curve":
+        """A copy with this keyframe added (replacing one at the same time)."""
+        kept = tuple(k for k in self.keyframes if k.time != keyframe.time)
+        return Curve(kept + (keyframe,))
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """JSON form: time as an exact "num/den" string."""
+        return [{"t": str(k.time), "v": round(k.value, 6), "i": k.interpolation.value} for k in self.keyframes]
+
+    @classmethod
+    def from_list(cls, items: list[dict[str, Any]]) -> "Curve":
+        return cls(tuple(Keyframe(Fraction(str(i["t"])), float(i["v"]), Interpolation(i.get("i", "linear"))) for i in items))
+
+
+_MODE_CODES = {Interpolation.HOLD: 0, Interpolation.LINEAR: 1, Interpolation.SMOOTH: 2}
+
+
+@dataclass(frozen=True)
+class SpatialCurves:
+    """Where one object's sound is over a shot: azimuth (degrees, + right) and distance (m)."""
+
+    shot_id: str
+    object_id: str
+    azimuth_deg: Curve
+    distance_m: Curve
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "shot": self.shot_id,
+            "object": self.object_id,
+            "azimuth_deg": self.azimuth_deg.to_list(),
+            "distance_m": self.distance_m.to_list(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SpatialCurves":
+        return cls(
+            shot_id=str(data["shot"]),
+            object_id=str(data["object"]),
+            azimuth_deg=Curve.from_list(data["azimuth_deg"]),
+            distance_m=Curve.from_list(data["distance_m"]),
+        )

@@ -1,0 +1,112 @@
+"""The project: everything the editor decided about a cut, and its versioned JSON form.
+
+A project file is `{"schema": "foley_assistant.project", "version": N, ...}`. Loading an older
+version runs the registered migrations one step at a time (N -> N+1) up to `PROJECT_VERSION`;
+a newer version than this build knows is refused with a message saying to upgrade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.stem import Stem
+from foley_assistant.core.tracks import TracksDocument
+
+PROJECT_SCHEMA = "foley_assistant.project"
+PROJECT_VERSION = 1
+
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+#: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
+MIGRATIONS: dict[int, Migration] = {}
+
+
+@dataclass(frozen=True)
+class ProjectSettings:
+    """Choices that apply to the whole project unless a shot or object overrides them."""
+
+    sample_rate: int = 48000
+    engine: str = "procedural"
+    hfov_deg: float = 60.0
+    analysis_width: int = 320
+
+
+@dataclass(frozen=True)
+class Project:
+    """The editor's decisions: which timeline, which shots, the tracks, curves and stems."""
+
+    timeline_path: str
+    settings: ProjectSettings = field(default_factory=ProjectSettings)
+    selected_shots: tuple[str, ...] = ()
+    tracks: TracksDocument = field(default_factory=TracksDocument)
+    curves: tuple[SpatialCurves, ...] = ()
+    stems: tuple[Stem, ...] = ()
+    media_relinks: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The current-version JSON form."""
+        return {
+            "schema": PROJECT_SCHEMA,
+            "version": PROJECT_VERSION,
+            "timeline": self.timeline_path,
+            "settings": {
+                "sample_rate": self.settings.sample_rate,
+                "engine": self.settings.engine,
+                "hfov_deg": self.settings.hfov_deg,
+                "analysis_width": self.settings.analysis_width,
+            },
+            "selected_shots": list(self.selected_shots),
+            "tracks": self.tracks.to_dict(),
+            "curves": [c.to_dict() for c in self.curves],
+            "stems": [s.to_dict() for s in self.stems],
+            "media_relinks": dict(self.media_relinks),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "Project":
+        """Read any known version, migrating it to the current one."""
+        data = migrate_project_dict(data)
+        try:
+            settings = data.get("settings", {})
+            return cls(
+                timeline_path=str(data["timeline"]),
+                settings=ProjectSettings(
+                    sample_rate=int(settings.get("sample_rate", 48000)),
+                    engine=str(settings.get("engine", "procedural")),
+                    hfov_deg=float(settings.get("hfov_deg", 60.0)),
+                    analysis_width=int(settings.get("analysis_width", 320)),
+                ),
+                selected_shots=tuple(str(s) for s in data.get("selected_shots", [])),
+                tracks=TracksDocument.from_dict(data["tracks"]),
+                curves=tuple(SpatialCurves.from_dict(c) for c in data.get("curves", [])),
+                stems=tuple(Stem.from_dict(s) for s in data.get("stems", [])),
+                media_relinks={str(k): str(v) for k, v in data.get("media_relinks", {}).items()},
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProjectFileError(f"the project file is malformed: {exc}") from exc
+
+
+def migrate_project_dict(data: Any, migrations: dict[int, Migration] | None = None) -> dict[str, Any]:
+    """Bring a project document of any known version up to `PROJECT_VERSION`."""
+    steps = MIGRATIONS if migrations is None else migrations
+    if not isinstance(data, dict) or data.get("schema") != PROJECT_SCHEMA:
+        raise ProjectFileError(
+            f"this is not a Foley Assistant project (expected \"schema\": \"{PROJECT_SCHEMA}\")"
+        )
+    version = data.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise ProjectFileError(f"the project file has no valid version number (found {version!r})")
+    if version > PROJECT_VERSION:
+        raise ProjectFileError(
+            f"the project was saved by a newer Foley Assistant (project version {version}; this one reads "
+            f"up to {PROJECT_VERSION}). Upgrade Foley Assistant to open it."
+        )
+    while version < PROJECT_VERSION:
+        if version not in steps:
+            raise ProjectFileError(f"no migration from project version {version}; the file cannot be upgraded")
+        data = steps[version](dict(data))
+        version += 1
+        data["version"] = version
+    return data

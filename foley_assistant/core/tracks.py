@@ -1,0 +1,236 @@
+"""Object tracks: per-frame boxes of the things that make sound, and the tracks document.
+
+Boxes are normalized image coordinates [x0, y0, x1, y1] in 0..1, origin top-left. Frame numbers
+count from the first frame of the media file. The dict form is the versioned tracks file of
+CONTRACTS.md ("foley_assistant.tracks/1"); readers ignore unknown fields.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.timebase import FrameRange, FrameRate
+
+TRACKS_SCHEMA = "foley_assistant.tracks/1"
+TRACK_SOURCES = ("tracker", "detector", "manual")
+
+
+@dataclass(frozen=True)
+class Box:
+    """An axis-aligned box in normalized image coordinates."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def __post_init__(self) -> None:
+        if not (self.x1 >= self.x0 and self.y1 >= self.y0):
+            raise ValueError(f"box corners are out of order: {self.as_list()}")
+
+    @property
+    def center_x(self) -> float:
+        """Horizontal centre, 0 = left edge of frame, 1 = right edge."""
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def center_y(self) -> float:
+        """Vertical centre, 0 = top of frame."""
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def as_list(self) -> list[float]:
+        """[x0, y0, x1, y1]."""
+        return [self.x0, self.y0, self.x1, self.y1]
+
+    def iou(self, other: "Box") -> float:
+        """Intersection over union with another box (0 when they do not touch)."""
+        ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def clipped(self) -> "Box":
+        """The part of the box inside the frame."""
+        x0, x1 = min(max(self.x0, 0.0), 1.0), min(max(self.x1, 0.0), 1.0)
+        y0, y1 = min(max(self.y0, 0.0), 1.0), min(max(self.y1, 0.0), 1.0)
+        return Box(x0, y0, max(x0, x1), max(y0, y1))
+
+
+@dataclass(frozen=True)
+class TrackedFrame:
+    """Where an object is in one frame."""
+
+    frame: int
+    box: Box
+    confidence: float = 1.0
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True)
+class ObjectTrack:
+    """One sound-making object through a shot: a label and its boxes, sorted by frame."""
+
+    id: str
+    label: str
+    source: str
+    frames: tuple[TrackedFrame, ...]
+
+    def __post_init__(self) -> None:
+        if self.source not in TRACK_SOURCES:
+            raise ValueError(f"track source must be one of {TRACK_SOURCES}, got {self.source!r}")
+        ordered = tuple(sorted(self.frames, key=lambda f: f.frame))
+        numbers = [f.frame for f in ordered]
+        if len(set(numbers)) != len(numbers):
+            raise ValueError(f"object {self.id} has two boxes for the same frame")
+        object.__setattr__(self, "frames", ordered)
+
+    @property
+    def first_frame(self) -> int:
+        return self.frames[0].frame
+
+    @property
+    def last_frame(self) -> int:
+        return self.frames[-1].frame
+
+    def frame_numbers(self) -> list[int]:
+        return [f.frame for f in self.frames]
+
+    def with_label(self, label: str) -> "ObjectTrack":
+        """The same track under another label."""
+        return replace(self, label=label)
+
+
+@dataclass(frozen=True)
+class ShotTracks:
+    """All tracked objects of one shot, with the geometry needed to read their boxes."""
+
+    shot_id: str
+    media: str
+    fps: FrameRate
+    frame_range: FrameRange
+    width: int
+    height: int
+    objects: tuple[ObjectTrack, ...] = ()
+
+    def object(self, object_id: str) -> ObjectTrack:
+        """The object with this id; a clear error names the ones that exist."""
+        for obj in self.objects:
+            if obj.id == object_id:
+                return obj
+        known = ", ".join(o.id for o in self.objects) or "none"
+        raise KeyError(f"shot {self.shot_id} has no object {object_id!r} (objects: {known})")
+
+
+@dataclass(frozen=True)
+class TracksDocument:
+    """The tracks of several shots: what `analyze` writes and `generate --tracks` reads."""
+
+    shots: tuple[ShotTracks, ...] = field(default_factory=tuple)
+
+    def shot(self, shot_id: str) -> ShotTracks:
+        for shot in self.shots:
+            if shot.shot_id == shot_id:
+                return shot
+        known = ", ".join(s.shot_id for s in self.shots) or "none"
+        raise KeyError(f"no tracks for shot {shot_id!r} (shots: {known})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form of CONTRACTS.md."""
+        return {"schema": TRACKS_SCHEMA, "shots": [_shot_to_dict(s) for s in self.shots]}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> "TracksDocument":
+        """Read the JSON form; unknown fields are ignored, a wrong schema is refused clearly."""
+        if not isinstance(data, dict):
+            raise ProjectFileError("the tracks file is not a JSON object; expected {\"schema\": ..., \"shots\": [...]}")
+        schema = data.get("schema")
+        if schema != TRACKS_SCHEMA:
+            raise ProjectFileError(
+                f"the tracks file has schema {schema!r}; this version reads {TRACKS_SCHEMA!r}. "
+                "Re-run `foley-assistant analyze` to write a current one."
+            )
+        try:
+            return cls(tuple(_shot_from_dict(s) for s in data.get("shots", [])))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ProjectFileError(f"the tracks file is malformed: {exc}") from exc
+
+
+def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
+    return {
+        "id": shot.shot_id,
+        "media": shot.media,
+        "fps": list(shot.fps.as_tuple()),
+        "frame_range": [shot.frame_range.start, shot.frame_range.end],
+        "width": shot.width,
+        "height": shot.height,
+        "objects": [
+            {
+                "id": obj.id,
+                "label": obj.label,
+                "source": obj.source,
+                "frames": [
+                    {
+                        "frame": f.frame,
+                        "box": [round(v, 6) for v in f.box.as_list()],
+                        "confidence": round(f.confidence, 4),
+                        "distance_m": None if f.distance_m is None else round(f.distance_m, 3),
+                    }
+                    for f in obj.frames
+                ],
+            }
+            for obj in shot.objects
+        ],
+    }
+
+
+def _shot_from_dict(data: dict[str, Any]) -> ShotTracks:
+    first, end = data["frame_range"]
+    return ShotTracks(
+        shot_id=str(data["id"]),
+        media=str(data["media"]),
+        fps=FrameRate.parse(data["fps"]),
+        frame_range=FrameRange(int(first), int(end) - int(first)),
+        width=int(data["width"]),
+        height=int(data["height"]),
+        objects=tuple(_object_from_dict(o) for o in data.get("objects", [])),
+    )
+
+
+def _object_from_dict(data: dict[str, Any]) -> ObjectTrack:
+    return ObjectTrack(
+        id=str(data["id"]),
+        label=str(data["label"]),
+        source=str(data.get("source", "tracker")),
+        frames=tuple(_frame_from_dict(f) for f in data["frames"]),
+    )
+
+
+def _frame_from_dict(data: dict[str, Any]) -> TrackedFrame:
+    distance = data.get("distance_m")
+    return TrackedFrame(
+        frame=int(data["frame"]),
+        box=Box(*(float(v) for v in data["box"])),
+        confidence=float(data.get("confidence", 1.0)),
+        distance_m=None if distance is None else float(distance),
+    )
+
+
+def renumber_objects(objects: Iterable[ObjectTrack]) -> tuple[ObjectTrack, ...]:
+    """Give objects the ids O1, O2... in order of first appearance."""
+    ordered = sorted(objects, key=lambda o: (o.first_frame, o.frames[0].box.center_x))
+    return tuple(replace(obj, id=f"O{i}") for i, obj in enumerate(ordered, start=1))

@@ -1,0 +1,1 @@
+"""Sources of dry (unplaced, mono) audio per object: procedural/, later library/ and neural/."""

@@ -1,0 +1,1 @@
+"""Everything that touches files: timelines, video, audio, tracks and project files, exports."""
