@@ -18,6 +18,7 @@ class Shot:
     of the top-level stack); `global_start_frame` is the timeline's start timecode in the same
     frames, so the record timecode of frame n is `global_start_frame + n`.
     `source_range` counts media frames (at `source_rate`) from the first frame of the media file.
+    `refusal` says why the shot cannot be processed (e.g. an unsupported speed effect), if so.
     """
 
     id: str
@@ -31,6 +32,7 @@ class Shot:
     global_start_frame: int
     source_rate: FrameRate
     source_range: FrameRange
+    refusal: str | None = None
 
     def __post_init__(self) -> None:
         if self.media_status not in MEDIA_STATUSES:

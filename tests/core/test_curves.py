@@ -1,0 +1,44 @@
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from foley_assistant.core.curves import Curve, Interpolation, Keyframe, SpatialCurves
+
+
+def curve(*points, mode=Interpolation.LINEAR):
+    return Curve(tuple(Keyframe(Fraction(t), v, mode) for t, v in points))
+
+
+def test_linear_interpolation_and_held_ends():
+    c = curve((1, 0.0), (3, 10.0))
+    values = c.sample(np.array([0.0, 1.0, 2.0, 2.5, 3.0, 9.0]))
+    np.testing.assert_allclose(values, [0.0, 0.0, 5.0, 7.5, 10.0, 10.0])
+
+
+def test_hold_and_smooth_modes():
+    held = curve((0, 1.0), (2, 3.0), mode=Interpolation.HOLD)
+    assert held.value_at(1.99) == 1.0 and held.value_at(2) == 3.0
+    smooth = curve((0, 0.0), (2, 1.0), mode=Interpolation.SMOOTH)
+    assert smooth.value_at(1) == pytest.approx(0.5)
+    assert smooth.value_at(0.5) == pytest.approx((1 - np.cos(np.pi * 0.25)) / 2)
+    assert smooth.value_at(0.5) < 0.25  # eases in
+
+
+def test_keyframes_are_sorted_unique_and_replaceable():
+    c = curve((2, 2.0), (0, 0.0))
+    assert [k.time for k in c.keyframes] == [0, 2]
+    with pytest.raises(ValueError):
+        curve((1, 0.0), (1, 1.0))
+    edited = c.with_keyframe(Keyframe(Fraction(2), 5.0))
+    assert edited.value_at(2) == 5.0 and len(edited.keyframes) == 2
+    assert c.value_at(2) == 2.0  # the original is unchanged
+
+
+def test_constant_and_json_round_trip_keeps_exact_times():
+    c = curve((Fraction(1001, 24000), 1.5), (Fraction(2002, 24000), -3.0), mode=Interpolation.SMOOTH)
+    again = Curve.from_list(c.to_list())
+    assert again == c
+    assert Curve.constant(4.0).sample(np.array([-1.0, 100.0])).tolist() == [4.0, 4.0]
+    spatial = SpatialCurves("S001", "O1", c, Curve.constant(5.0))
+    assert SpatialCurves.from_dict(spatial.to_dict()) == spatial

@@ -1,0 +1,122 @@
+import json
+
+import pytest
+
+from foley_assistant.core.curves import Curve, SpatialCurves
+from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.project import PROJECT_VERSION, Project, migrate_project_dict
+from foley_assistant.core.stem import Stem, stem_file_stem
+from foley_assistant.core.timebase import FrameRange, FrameRate
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument, renumber_objects
+
+
+def make_tracks() -> TracksDocument:
+    frames = tuple(TrackedFrame(f, Box(round(0.1 + 0.01 * f, 6), 0.4, round(0.2 + 0.01 * f, 6), 0.8), 0.9, 12.5) for f in range(10, 14))
+    obj = ObjectTrack("O1", "person", "tracker", frames)
+    shot = ShotTracks("S001", "shot.mp4", FrameRate(24000, 1001), FrameRange(10, 4), 1280, 720, (obj,))
+    return TracksDocument((shot,))
+
+
+def test_box_geometry():
+    box = Box(0.1, 0.2, 0.3, 0.6)
+    assert box.center_x == pytest.approx(0.2) and box.height == pytest.approx(0.4)
+    assert box.iou(box) == pytest.approx(1.0)
+    assert box.iou(Box(0.5, 0.5, 0.6, 0.6)) == 0.0
+    assert Box(-0.2, 0.5, 0.1, 1.3).clipped() == Box(0.0, 0.5, 0.1, 1.0)
+    with pytest.raises(ValueError):
+        Box(0.5, 0.0, 0.4, 1.0)
+
+
+def test_tracks_file_round_trip_matches_contract_shape():
+    doc = make_tracks()
+    data = json.loads(json.dumps(doc.to_dict()))
+    assert data["schema"] == "foley_assistant.tracks/1"
+    shot = data["shots"][0]
+    assert shot["fps"] == [24000, 1001] and shot["frame_range"] == [10, 14]
+    assert shot["objects"][0]["frames"][0] == {"frame": 10, "box": [0.2, 0.4, 0.3, 0.8], "confidence": 0.9, "distance_m": 12.5}
+    assert TracksDocument.from_dict(data) == doc
+
+
+def test_tracks_file_ignores_unknown_fields_and_refuses_other_schemas():
+    data = make_tracks().to_dict()
+    data["extra"] = 1
+    data["shots"][0]["objects"][0]["frames"][0]["mask"] = "rle"
+    assert TracksDocument.from_dict(data).shots[0].objects[0].frames[0].frame == 10
+    with pytest.raises(ProjectFileError, match="schema"):
+        TracksDocument.from_dict({"schema": "something/9", "shots": []})
+    with pytest.raises(ProjectFileError, match="malformed"):
+        TracksDocument.from_dict({"schema": "foley_assistant.tracks/1", "shots": [{"id": "S1"}]})
+
+
+def test_object_frames_are_sorted_and_unique():
+    a = TrackedFrame(5, Box(0, 0, 0.1, 0.1))
+    b = TrackedFrame(3, Box(0, 0, 0.1, 0.1))
+    assert ObjectTrack("O1", "x", "manual", (a, b)).frame_numbers() == [3, 5]
+    with pytest.raises(ValueError):
+        ObjectTrack("O1", "x", "manual", (a, a))
+    with pytest.raises(ValueError):
+        ObjectTrack("O1", "x", "guess", (a,))
+
+
+def test_renumbering_follows_first_appearance():
+    late = ObjectTrack("Z", "car", "tracker", (TrackedFrame(9, Box(0.5, 0, 0.6, 0.1)),))
+    early = ObjectTrack("Y", "person", "tracker", (TrackedFrame(2, Box(0.5, 0, 0.6, 0.1)),))
+    assert [(o.id, o.label) for o in renumber_objects([late, early])] == [("O1", "person"), ("O2", "car")]
+
+
+def test_project_round_trip_and_versions():
+    curves = SpatialCurves("S001", "O1", Curve.constant(-10.0), Curve.constant(4.0))
+    stem = Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 96000, 48000, "person")
+    project = Project("/cuts/a.otio", selected_shots=("S001",), tracks=make_tracks(), curves=(curves,), stems=(stem,), media_relinks={"a.mov": "/m/a.mov"})
+    data = json.loads(json.dumps(project.to_dict()))
+    assert data["version"] == PROJECT_VERSION
+    assert Project.from_dict(data) == project
+    newer = dict(data, version=PROJECT_VERSION + 1)
+    with pytest.raises(ProjectFileError, match="newer"):
+        Project.from_dict(newer)
+    with pytest.raises(ProjectFileError, match="not a Foley Assistant project"):
+        Project.from_dict({"schema": "other"})
+
+
+def test_migrations_run_step_by_step():
+    calls = []
+
+    def v1_to_v2(doc):
+        calls.append(doc["version"])
+        doc["renamed"] = doc.pop("old")
+        return doc
+
+    old = {"schema": "foley_assistant.project", "version": PROJECT_VERSION, "old": 1}
+    current_version = PROJECT_VERSION
+    import foley_assistant.core.project as project_module
+
+    try:
+        project_module.PROJECT_VERSION = current_version + 1
+        migrated = migrate_project_dict(old, {current_version: v1_to_v2})
+    finally:
+        project_module.PROJECT_VERSION = current_version
+    assert calls == [current_version]
+    assert migrated["version"] == current_version + 1 and migrated["renamed"] == 1
+
+
+def test_lanes_by_label_without_overlap():
+    def stem(shot, obj, label, start, length):
+        return Stem(shot, obj, label, f"stems/{shot}_{obj}.wav", "procedural", 48000, start, length)
+
+    stems = [
+        stem("S001", "O1", "person", 0, 100),
+        stem("S001", "O2", "person", 0, 100),
+        stem("S001", "O3", "car", 0, 100),
+        stem("S002", "O1", "person", 100, 50),
+    ]
+    lanes = assign_lanes(stems)
+    names = [name for name, _ in lanes]
+    assert names == ["car", "person", "person 2"]
+    person = dict(lanes)["person"]
+    assert [(s.shot_id, s.object_id) for s in person] == [("S001", "O1"), ("S002", "O1")]
+    assert all(s.lane == "person 2" for s in dict(lanes)["person 2"])
+
+
+def test_stem_file_names_are_safe():
+    assert stem_file_stem("S001", "O2", "Sports Ball/ä") == "S001_O2_sports-ball-ä"
