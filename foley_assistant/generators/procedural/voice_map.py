@@ -1,0 +1,180 @@
+"""The label -> voice map: which procedural voice sounds an object, with which parameters.
+
+The bundled map is `voices.json` in `foley_assistant.resources`; a user's edited copy is passed in
+as a dict. Heights not given in the map come from the bundled `size_priors.json` (the same priors
+vision uses for distance). This module reads no other file. Format (see the "_doc" field of the bundled file):
+
+    {"_doc": ..., "_default": {"voice": "impacts", "material": "wood"},
+     "person": {"voice": "footsteps", "surface": "concrete", "height_m": 1.7},
+     "pedestrian": {"same_as": "person"}, ...}
+
+Keys starting with "_" are not labels. Labels match case-insensitively, with surrounding spaces
+and "_"/"-" treated like spaces. Unknown keys or values are refused with a message naming them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from importlib.resources import files
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from foley_assistant.core.errors import InputFileError
+from foley_assistant.generators.procedural.engine import EngineSpec
+from foley_assistant.generators.procedural.footsteps import SURFACES
+from foley_assistant.generators.procedural.impacts import MATERIALS
+
+VOICES = ("footsteps", "impacts", "engine")
+COMMON_KEYS = {"voice", "height_m", "level_db", "release_s"}
+VOICE_KEYS: dict[str, set[str]] = {
+    "footsteps": {"surface"},
+    "impacts": {"material"},
+    "engine": {f.name for f in fields(EngineSpec)},
+}
+VOICE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "footsteps": {"surface": "concrete", "level_db": 0.0, "release_s": 0.3},
+    "impacts": {"material": "wood", "level_db": 0.0, "release_s": 1.0},
+    "engine": {"level_db": 0.0, "release_s": 0.6},
+}
+HEIGHT_DEFAULTS = {"footsteps": 1.7, "impacts": 0.3, "engine": 1.5}  # when neither map nor priors say
+FALLBACK = {"voice": "impacts", "material": "wood"}
+BUNDLED_FILE = "voices.json"
+SIZE_PRIORS_FILE = "size_priors.json"  # label -> real height (m), shared with vision's distance
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """A resolved entry: the voice and its parameters with every default filled in."""
+
+    voice: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def get(self, key: str) -> Any:
+        """A parameter's value (defaults included)."""
+        return self.params[key]
+
+
+@dataclass(frozen=True)
+class VoiceMap:
+    """Validated label -> VoiceSpec entries and the spec used for labels it does not list.
+
+    `size_priors` (label -> real height in m) give `height_m` to entries that do not set it.
+    """
+
+    entries: Mapping[str, VoiceSpec]
+    default: VoiceSpec
+    size_priors: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_dict(cls, data: Any, source: str = "the voice map") -> "VoiceMap":
+        """Read and check a map in the JSON form; errors say which label and key is wrong."""
+        if not isinstance(data, Mapping):
+            raise InputFileError(f"{source} is not a JSON object of label -> voice entries")
+        raw = {normalize_label(k): v for k, v in data.items() if not str(k).startswith("_")}
+        default = _spec(data.get("_default", FALLBACK), "_default", source)
+        entries: dict[str, VoiceSpec] = {}
+        for label, entry in raw.items():
+            entries[label] = _resolve(label, raw, source, [])
+        return cls(entries, default, MappingProxyType(bundled_size_priors()))
+
+    @classmethod
+    def bundled(cls) -> "VoiceMap":
+        """The map shipped in foley_assistant.resources/voices.json."""
+        text = files("foley_assistant.resources").joinpath(BUNDLED_FILE).read_text(encoding="utf-8")
+        return cls.from_dict(json.loads(text), source=f"the bundled {BUNDLED_FILE}")
+
+    def lookup(self, label: str) -> VoiceSpec:
+        """The spec for a label (the default for labels not in the map), with `height_m` filled in:
+        the entry's own, else the label's size prior, else the voice's usual height."""
+        key = normalize_label(label)
+        spec = self.entries.get(key, self.default)
+        if "height_m" in spec.params:
+            return spec
+        height = self.size_priors.get(key, HEIGHT_DEFAULTS[spec.voice])
+        return VoiceSpec(spec.voice, MappingProxyType({**spec.params, "height_m": height}))
+
+
+def bundled_size_priors() -> dict[str, float]:
+    """Label -> real height in metres from the bundled size_priors.json ({} when it is absent).
+
+    Its "default" entry is not used: a voice's own usual height is the better guess.
+    """
+    try:
+        text = files("foley_assistant.resources").joinpath(SIZE_PRIORS_FILE).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        normalize_label(k): float(v)
+        for k, v in data.items()
+        if not str(k).startswith("_") and k != "default" and isinstance(v, (int, float)) and v > 0
+    }
+
+
+def normalize_label(label: Any) -> str:
+    """Lower case, '_' and '-' as spaces, single spaces, trimmed."""
+    return " ".join(str(label).lower().replace("_", " ").replace("-", " ").split())
+
+
+def _resolve(label: str, raw: Mapping[str, Any], source: str, seen: list[str]) -> VoiceSpec:
+    entry = raw[label]
+    if isinstance(entry, Mapping) and "same_as" in entry:
+        if len(entry) != 1:
+            raise InputFileError(f"{source}: label {label!r} has \"same_as\" and other keys; use one or the other")
+        target = normalize_label(entry["same_as"])
+        if target not in raw:
+            raise InputFileError(f"{source}: label {label!r} is \"same_as\" {entry['same_as']!r}, which is not in the map")
+        if target in seen + [label]:
+            raise InputFileError(f"{source}: \"same_as\" loops through {' -> '.join(seen + [label, target])}")
+        return _resolve(target, raw, source, seen + [label])
+    return _spec(entry, label, source)
+
+
+def _spec(entry: Any, label: str, source: str) -> VoiceSpec:
+    if not isinstance(entry, Mapping):
+        raise InputFileError(f"{source}: the entry for {label!r} must be an object like {{\"voice\": \"impacts\"}}")
+    voice = entry.get("voice")
+    if voice not in VOICES:
+        raise InputFileError(f"{source}: label {label!r} has voice {voice!r}; choose one of {', '.join(VOICES)}")
+    allowed = COMMON_KEYS | VOICE_KEYS[voice]
+    unknown = sorted(set(entry) - allowed)
+    if unknown:
+        raise InputFileError(
+            f"{source}: label {label!r} ({voice}) has unknown key(s) {', '.join(unknown)}; "
+            f"allowed: {', '.join(sorted(allowed))}"
+        )
+    params = dict(VOICE_DEFAULTS[voice])
+    params.update({k: v for k, v in entry.items() if k != "voice"})
+    _check_values(params, voice, label, source)
+    return VoiceSpec(voice, MappingProxyType(params))
+
+
+def _check_values(params: dict[str, Any], voice: str, label: str, source: str) -> None:
+    if voice == "footsteps" and params["surface"] not in SURFACES:
+        raise InputFileError(
+            f"{source}: label {label!r} has surface {params['surface']!r}; choose one of {', '.join(SURFACES)}"
+        )
+    if voice == "impacts" and params["material"] not in MATERIALS:
+        raise InputFileError(
+            f"{source}: label {label!r} has material {params['material']!r}; choose one of {', '.join(MATERIALS)}"
+        )
+    for key in ("height_m", "level_db", "release_s"):
+        value = params.get(key, 1.0)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise InputFileError(f"{source}: label {label!r} has {key} = {value!r}; it must be a number")
+    if params.get("height_m", 1.0) <= 0 or not 0 <= params["release_s"] <= 10:
+        raise InputFileError(f"{source}: label {label!r} needs height_m > 0 and release_s within 0..10")
+    if voice == "engine":
+        try:
+            engine_spec(params)
+        except (TypeError, ValueError) as exc:
+            raise InputFileError(f"{source}: label {label!r} has an invalid engine: {exc}") from exc
+
+
+def engine_spec(params: Mapping[str, Any]) -> EngineSpec:
+    """The EngineSpec of an engine entry's parameters (missing ones take EngineSpec's defaults)."""
+    names = {f.name for f in fields(EngineSpec)}
+    return EngineSpec(**{k: v for k, v in params.items() if k in names})
