@@ -1,0 +1,1 @@
+"""Placing dry sounds: pan laws, distance models, curves from tracks, stereo stems and mix."""

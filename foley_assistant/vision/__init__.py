@@ -1,0 +1,1 @@
+"""Finding and following the things that make sound: motion detection, tracking, labels, distance."""
