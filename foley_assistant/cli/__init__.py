@@ -1,0 +1,1 @@
+"""The `foley-assistant` command line."""

@@ -1,0 +1,188 @@
+"""What each `foley-assistant` command does: call the pipeline, print the result."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+from foley_assistant.cli.progress_bar import TerminalProgress
+from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.timebase import FrameRange, FrameRate
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to the command's handler; returns the exit code."""
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {
+        "demo": demo,
+        "shots": shots,
+        "analyze": analyze,
+        "generate": generate,
+        "render": render,
+        "export": export,
+    }
+    return handlers[args.command](args)
+
+
+def _progress(args: argparse.Namespace) -> TerminalProgress:
+    return TerminalProgress(enabled=False if args.quiet else None)
+
+
+def _range_json(frames: FrameRange, rate: FrameRate) -> dict[str, Any]:
+    return {
+        "start_frame": frames.start,
+        "duration_frames": frames.duration,
+        "rate": list(rate.as_tuple()),
+        "start_s": float(rate.seconds(frames.start)),
+        "duration_s": float(rate.seconds(frames.duration)),
+    }
+
+
+def shot_json(shot: Shot) -> dict[str, Any]:
+    """One shot in the JSON form of CONTRACTS.md."""
+    return {
+        "id": shot.id,
+        "track": shot.track_name,
+        "clip": shot.clip_name,
+        "media": shot.media_path,
+        "media_status": shot.media_status,
+        "source_range": _range_json(shot.source_range, shot.source_rate),
+        "record_range": _range_json(shot.record_range, shot.timeline_rate),
+        "record_tc_in": shot.record_tc_in,
+        "record_tc_out": shot.record_tc_out,
+        "problem": shot.refusal,
+    }
+
+
+def shots(args: argparse.Namespace) -> int:
+    """List a timeline's shots as a table or JSON."""
+    from foley_assistant.io.timeline import list_shots, read_timeline
+
+    loaded = read_timeline(args.timeline)
+    found = list_shots(loaded)
+    if args.json:
+        print(json.dumps({"timeline": loaded.name, "rate": list(loaded.rate.as_tuple()), "shots": [shot_json(s) for s in found]}, indent=2))
+        return 0
+    print(f"{loaded.name}  ({loaded.rate} fps, {len(found)} shots)")
+    print(f"{'id':<5} {'track':<8} {'record in':<12} {'record out':<12} {'secs':>7}  {'media':<9} clip")
+    for shot in found:
+        status = shot.media_status if not shot.refusal else "skipped"
+        print(
+            f"{shot.id:<5} {shot.track_name[:8]:<8} {shot.record_tc_in:<12} {shot.record_tc_out:<12} "
+            f"{float(shot.duration_seconds):>7.2f}  {status:<9} {shot.clip_name}"
+        )
+        if shot.media_status != "found" and shot.media_path:
+            print(f"      media: {shot.media_path}")
+        if shot.refusal:
+            print(f"      {shot.refusal}")
+    return 0
+
+
+def analyze(args: argparse.Namespace) -> int:
+    """Track objects in a timeline's shots or in one media file; write the tracks file."""
+    from foley_assistant.core.progress import CancelToken
+    from foley_assistant.core.tracks import TracksDocument
+    from foley_assistant.io.json_files import write_tracks
+    from foley_assistant.io.timeline import list_shots, read_timeline
+    from foley_assistant.pipeline.analyze import analyze_media, analyze_shot
+    from foley_assistant.pipeline.generate import select_shots
+    from foley_assistant.pipeline.progress import JobContext
+    from foley_assistant.vision.analyze import AnalysisSettings
+
+    progress = _progress(args)
+    context = JobContext(progress, CancelToken())
+    settings = AnalysisSettings(hfov_deg=args.hfov)
+    try:
+        if args.media:
+            if args.shot:
+                raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
+            document = TracksDocument((analyze_media(str(args.media), "M001", None, context, settings),))
+        else:
+            chosen = select_shots(list_shots(read_timeline(args.timeline)), tuple(args.shot))
+            document = TracksDocument(tuple(analyze_shot(s, context, settings) for s in chosen if not s.refusal))
+    finally:
+        progress.close()
+    write_tracks(args.out, document)
+    count = sum(len(s.objects) for s in document.shots)
+    print(f"{count} objects in {len(document.shots)} shots -> {args.out}")
+    return 0
+
+
+def generate(args: argparse.Namespace) -> int:
+    """Run the whole pipeline on a timeline."""
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+
+    request = GenerateRequest(
+        timeline_path=args.timeline,
+        out_dir=args.out,
+        shot_ids=tuple(args.shot),
+        tracks_path=args.tracks,
+        engine=args.engine,
+        hfov_deg=args.hfov,
+        seed=args.seed,
+    )
+    progress = _progress(args)
+    try:
+        result = run_generate(request, progress)
+    finally:
+        progress.close()
+    print_summary(result)
+    return 0
+
+
+def print_summary(result: Any) -> None:
+    """What was made and where to look."""
+    objects = len(result.stems)
+    print(f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {objects} stems ({result.status})")
+    for shot in result.shots:
+        labels = [f"{s.object_id} {s.label}" for s in result.stems if s.shot_id == shot.id]
+        print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")
+    for shot, reason in result.skipped:
+        print(f"  skipped {reason}", file=sys.stderr)
+    for note in result.notes:
+        print(f"  note: {note}", file=sys.stderr)
+    out = result.out_dir
+    print(f"Stems: {out / 'stems'}   mixes: {out / 'mix'}")
+    print(f"Timeline with foley tracks: {out / 'timeline.otio'}   REAPER: {out / 'project.rpp'}   report: {out / 'report.json'}")
+
+
+def render(args: argparse.Namespace) -> int:
+    """Place one dry sound along one object's curves."""
+    from foley_assistant.io.audio import read_audio, write_bwf
+    from foley_assistant.io.json_files import read_tracks
+    from foley_assistant.pipeline.single import render_dry_file
+
+    tracks = read_tracks(args.tracks)
+    dry, sample_rate = read_audio(args.source)
+    stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov)
+    write_bwf(args.out, stem, 48000, description=f"{args.source.name} placed along {args.object}")
+    print(f"{args.out}: {stem.shape[1] / 48000:.2f} s stereo, object {args.object}")
+    return 0
+
+
+def export(args: argparse.Namespace) -> int:
+    """Write one interchange format from a generate folder or its project file."""
+    from foley_assistant.pipeline.export import export_format
+
+    export_format(args.project, args.format, args.out)
+    print(f"{args.format} -> {args.out}")
+    return 0
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Build the demo cut and run generate on it."""
+    from foley_assistant.pipeline.demo import build_demo
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+
+    progress = _progress(args)
+    try:
+        timeline = build_demo(Path(args.out) / "source", seed=args.seed)
+        result = run_generate(GenerateRequest(timeline_path=timeline, out_dir=args.out), progress)
+    finally:
+        progress.close()
+    print_summary(result)
+    print(f"Demo source (picture and cut): {Path(args.out) / 'source'}")
+    return 0

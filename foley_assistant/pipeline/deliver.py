@@ -1,0 +1,165 @@
+"""The export stage: stems, dry sources and mixes as BWF, the written-back timeline, the REAPER
+project, the tracks file, the project file and the report.
+
+Layout of the output folder (CONTRACTS.md): stems/, mix/, timeline.otio, project.rpp, tracks.json,
+report.json; plus dry/ (the mono sources the REAPER project pans with automation) and
+foley_project.json (what `export` and the app reopen).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+import opentimelineio as otio
+
+from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.project import Project
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.stem import Stem, stem_file_stem
+from foley_assistant.core.timebase import seconds_to_samples
+from foley_assistant.io.audio import write_bwf
+from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTrack, write_rpp
+from foley_assistant.io.json_files import write_project, write_tracks
+from foley_assistant.io.timeline import LoadedTimeline
+from foley_assistant.io.writeback import with_stem_tracks, write_timeline
+from foley_assistant.pipeline.sound import ObjectSound
+from foley_assistant.spatial.distance import inverse_distance_gain
+from foley_assistant.spatial.pan import pan_from_azimuth
+from foley_assistant.spatial.render import StereoSettings
+
+PROJECT_FILE = "foley_project.json"
+
+
+@dataclass(frozen=True)
+class OutputLayout:
+    """Where each output goes inside the output folder."""
+
+    root: Path
+
+    def stem(self, name: str) -> str:
+        return f"stems/{name}.wav"
+
+    def dry(self, name: str) -> str:
+        return f"dry/{name}.wav"
+
+    def mix(self, shot_id: str) -> str:
+        return f"mix/{shot_id}_mix.wav"
+
+    def all_fixed_files(self) -> list[Path]:
+        """The single-instance files of the folder (used to check that no input is overwritten)."""
+        names = ["timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE]
+        return [self.root / n for n in names]
+
+
+def dry_path_of(stem: Stem) -> str:
+    """The dry source that goes with a stem."""
+    return f"dry/{Path(stem.path).name}"
+
+
+def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str) -> Stem:
+    """Write an object's stereo stem and its dry source; return the stem record."""
+    sample_rate = sound.dry.sample_rate
+    name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
+    time_reference = seconds_to_samples(shot.record_start_since_midnight, sample_rate)
+    description = f"{shot.clip_name} | {shot.id} {sound.track.id} {sound.track.label} | {sound.dry.voice} | TC {shot.record_tc_in}"
+    for relative, audio, channels in (
+        (layout.stem(name), sound.stereo, ["L", "R"]),
+        (layout.dry(name), sound.dry.samples[None, :], ["dry"]),
+    ):
+        write_bwf(
+            layout.root / relative,
+            audio,
+            sample_rate,
+            time_reference=time_reference,
+            description=description,
+            coding_history=f"A=PCM,F={sample_rate},W=24,M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
+            ixml={"project": shot.clip_name, "scene": shot.id, "take": sound.track.id, "note": sound.track.label, "track_names": channels},
+        )
+    return Stem(
+        shot_id=shot.id,
+        object_id=sound.track.id,
+        label=sound.track.label,
+        path=layout.stem(name),
+        engine=engine,
+        sample_rate=sample_rate,
+        record_start_sample=shot.record_start_sample(sample_rate),
+        length_samples=int(sound.stereo.shape[1]),
+    )
+
+
+def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: int) -> str:
+    """Write a shot's mix (the sum of its stems)."""
+    relative = layout.mix(shot.id)
+    write_bwf(
+        layout.root / relative,
+        mixed,
+        sample_rate,
+        time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),
+        description=f"{shot.clip_name} | {shot.id} foley mix | TC {shot.record_tc_in}",
+        ixml={"project": shot.clip_name, "scene": shot.id, "take": "mix", "track_names": ["L", "R"]},
+    )
+    return relative
+
+
+def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: Project, stereo: StereoSettings) -> Project:
+    """Timeline with the foley tracks, REAPER project, tracks file and project file.
+
+    Returns the project with each stem's lane filled in.
+    """
+    lanes = assign_lanes(list(project.stems))
+    laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems))
+    write_timeline(build_timeline(loaded, laned, layout.root), layout.root / "timeline.otio")
+    write_rpp(layout.root / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
+    write_tracks(layout.root / "tracks.json", laned.tracks)
+    write_project(layout.root / PROJECT_FILE, laned)
+    return laned
+
+
+def build_timeline(loaded: LoadedTimeline, project: Project, stems_root: Path) -> otio.schema.Timeline:
+    """The input timeline plus one audio track per object lane."""
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    return with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, curves)
+
+
+def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, files_root: Path, rpp_dir: Path) -> RppProject:
+    """A REAPER project: a track per lane, dry items at record time, pan and volume automation.
+
+    The dry mono sources are panned by REAPER from the automation, so the editor can adjust the
+    moves in the DAW; the envelopes follow the same curves the stems were rendered with. Item
+    paths are relative to the folder the .rpp is written to (`rpp_dir`); stem paths are relative
+    to `files_root`.
+    """
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    rate = loaded.rate
+    global_start = loaded.timeline.global_start_time
+    start_s = 0.0 if global_start is None else float(global_start.to_seconds())
+    tracks = []
+    for lane, stems in assign_lanes(list(project.stems)):
+        items, pan, volume = [], [], []
+        for stem in stems:
+            position = stem.record_start_sample / stem.sample_rate
+            length = stem.length_samples / stem.sample_rate
+            file = Path(os.path.relpath(files_root.resolve() / dry_path_of(stem), rpp_dir.resolve())).as_posix()
+            items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length))
+            curve = curves.get((stem.shot_id, stem.object_id))
+            if curve is None:
+                continue
+            times = np.array([float(k.time) for k in curve.azimuth_deg.keyframes])
+            azimuths = np.array([k.value for k in curve.azimuth_deg.keyframes])
+            distances = curve.distance_m.sample(times)
+            pans = pan_from_azimuth(azimuths, stereo.pan_reference_deg)
+            gains = inverse_distance_gain(distances, stereo.reference_distance_m, stereo.rolloff, stereo.max_distance_m)
+            inside = (times >= 0) & (times <= length)
+            pan.extend(RppEnvelopePoint(position + t, float(p)) for t, p in zip(times[inside], pans[inside]))
+            volume.extend(RppEnvelopePoint(position + t, float(g)) for t, g in zip(times[inside], gains[inside]))
+        tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume)))
+    return RppProject(
+        tracks=tuple(tracks),
+        sample_rate=project.settings.sample_rate,
+        project_start_s=start_s,
+        frame_rate=float(rate),
+        notes=f"Foley Assistant: {loaded.name}",
+    )

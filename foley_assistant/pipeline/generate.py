@@ -1,0 +1,229 @@
+"""The generate job: from a timeline to a folder of stems, mixes, timeline and DAW session.
+
+Everything that can be checked is checked before the first file is written (the timeline, the
+shots asked for, their media or the tracks file, that no output would overwrite an input). Then
+each shot is analyzed (unless tracks are given), generated, rendered and written; stems are
+written as soon as their shot is done, so a cancelled run keeps its finished shots, and
+report.json says what was completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from foley_assistant import __version__
+from foley_assistant.core.errors import Cancelled, FoleyError, MediaError, OutputError
+from foley_assistant.core.progress import CancelToken, ProgressCallback, ignore_progress
+from foley_assistant.core.project import Project, ProjectSettings
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.stem import Stem
+from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.eval.levels import stem_levels
+from foley_assistant.io.atomic import write_json_atomic
+from foley_assistant.io.json_files import read_tracks
+from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
+from foley_assistant.pipeline.analyze import analyze_shot
+from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object, write_session_files
+from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.sound import choose_engine, fit_under_ceiling, sound_shot
+from foley_assistant.spatial.render import StereoSettings, mix
+from foley_assistant.vision.analyze import AnalysisSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    """What the user asked `generate` for."""
+
+    timeline_path: Path
+    out_dir: Path
+    shot_ids: tuple[str, ...] = ()
+    tracks_path: Path | None = None
+    engine: str = "procedural"
+    sample_rate: int = 48000
+    hfov_deg: float = 60.0
+    analysis_width: int = 320
+    ceiling_dbfs: float = -1.0
+    seed: int = 0
+
+
+@dataclass
+class GenerateResult:
+    """What was made, for the CLI summary and the report."""
+
+    out_dir: Path
+    timeline_name: str
+    shots: list[Shot]
+    skipped: list[tuple[Shot, str]]
+    stems: list[Stem]
+    picture_seconds: float
+    timings_s: dict[str, float]
+    notes: list[str] = field(default_factory=list)
+    status: str = "complete"
+
+
+def select_shots(shots: list[Shot], wanted: tuple[str, ...]) -> list[Shot]:
+    """The shots asked for (all when none named); unknown ids are a clear error."""
+    if not wanted:
+        return shots
+    by_id = {s.id: s for s in shots}
+    unknown = [w for w in wanted if w not in by_id]
+    if unknown:
+        raise FoleyError(f"no shot {', '.join(unknown)} in this timeline; its shots are {', '.join(by_id)} (see `foley-assistant shots`).")
+    return [by_id[w] for w in dict.fromkeys(wanted)]
+
+
+def _check_outputs_spare_inputs(request: GenerateRequest, shots: list[Shot]) -> None:
+    inputs = {request.timeline_path.resolve()}
+    inputs.update(Path(s.media_path).resolve() for s in shots if s.media_path)
+    if request.tracks_path:
+        inputs.add(request.tracks_path.resolve())
+    out = request.out_dir.resolve()
+    for candidate in OutputLayout(out).all_fixed_files():
+        if candidate in inputs:
+            raise OutputError(f"writing to {out} would overwrite the input {candidate}. Choose another --out folder.")
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {out} exists and is not a folder. Choose a folder path.")
+
+
+def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None]:
+    loaded = read_timeline(request.timeline_path)
+    shots = list_shots(loaded)
+    if not shots:
+        raise FoleyError(f"'{request.timeline_path.name}' has no clips on its video tracks: there is nothing to make sound for.")
+    selected = select_shots(shots, request.shot_ids)
+    skipped = [(s, f"shot {s.id} ({s.clip_name}) {s.refusal}") for s in selected if s.refusal]
+    usable = [s for s in selected if not s.refusal]
+    if not usable:
+        raise FoleyError("none of the chosen shots can be processed: " + "; ".join(reason for _, reason in skipped))
+    tracks = read_tracks(request.tracks_path) if request.tracks_path else None
+    if tracks is None:
+        missing = [s for s in usable if s.media_status != "found"]
+        if missing:
+            listing = "; ".join(f"{s.id} ({s.clip_name}): {s.media_path or 'no file reference'}" for s in missing)
+            raise MediaError(f"media not found for {listing}. Put the media at that path, or pass --tracks from an earlier analysis.")
+    else:
+        known = {s.shot_id for s in tracks.shots}
+        absent = [s.id for s in usable if s.id not in known]
+        if absent:
+            raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
+    _check_outputs_spare_inputs(request, usable)
+    return loaded, usable, skipped, tracks
+
+
+def run_generate(
+    request: GenerateRequest,
+    progress: ProgressCallback = ignore_progress,
+    cancel: CancelToken | None = None,
+) -> GenerateResult:
+    """Run the whole pipeline for a timeline; see the module docstring for the guarantees."""
+    started = time.perf_counter()
+    context = JobContext(progress, cancel or CancelToken())
+    loaded, shots, skipped, given_tracks = _prepare(request)
+    engine = choose_engine(request.engine, request.hfov_deg)
+    stereo = StereoSettings(sample_rate=request.sample_rate)
+    layout = OutputLayout(request.out_dir)
+    analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
+    result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
+    if engine.note:
+        result.notes.append(engine.note)
+        log.warning(engine.note)
+    analyzed: list[ShotTracks] = []
+    curves = []
+    stem_metrics: dict[str, dict[str, Any]] = {}
+    shot_gains: dict[str, float] = {}
+    try:
+        for shot in shots:
+            shot_tracks = given_tracks.shot(shot.id) if given_tracks else analyze_shot(shot, context, analysis, request.analysis_width)
+            analyzed.append(shot_tracks)
+            sounds = sound_shot(shot, shot_tracks, engine, stereo, request.hfov_deg, request.seed, context)
+            n_samples = shot.duration_samples(request.sample_rate)
+            sounds, shot_gains[shot.id] = fit_under_ceiling(sounds, n_samples, request.ceiling_dbfs)
+            with context.clock.measure("export"):
+                for number, sound in enumerate(sounds, start=1):
+                    context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
+                    stem = write_object(layout, shot, sound, engine.used)
+                    result.stems.append(stem)
+                    curves.append(sound.curves)
+                    stem_metrics[stem.path] = {
+                        "voice": sound.dry.voice,
+                        "events": len(sound.dry.events),
+                        "levels": stem_levels(sound.stereo),
+                    }
+                write_mix(layout, shot, mix([s.stereo for s in sounds], n_samples), request.sample_rate)
+            result.picture_seconds += float(shot.duration_seconds)
+    except Cancelled:
+        result.status = "cancelled"
+    project = Project(
+        timeline_path=str(request.timeline_path.resolve()),
+        settings=ProjectSettings(request.sample_rate, engine.used, request.hfov_deg, request.analysis_width),
+        selected_shots=tuple(s.id for s in shots),
+        tracks=TracksDocument(tuple(analyzed)),
+        curves=tuple(curves),
+        stems=tuple(result.stems),
+    )
+    with context.clock.measure("export"):
+        project = write_session_files(layout, loaded, project, stereo)
+    result.stems = list(project.stems)
+    result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - started)
+    write_json_atomic(layout.root / "report.json", build_report(request, result, engine.requested, stem_metrics, shot_gains))
+    return result
+
+
+def build_report(
+    request: GenerateRequest,
+    result: GenerateResult,
+    engine_requested: str,
+    stem_metrics: dict[str, dict[str, Any]],
+    shot_gains: dict[str, float],
+) -> dict[str, Any]:
+    """The contents of report.json."""
+    stems_by_shot: dict[str, list[Stem]] = {}
+    for stem in result.stems:
+        stems_by_shot.setdefault(stem.shot_id, []).append(stem)
+    return {
+        "tool": "foley-assistant",
+        "version": __version__,
+        "status": result.status,
+        "timeline": str(request.timeline_path.resolve()),
+        "sample_rate": request.sample_rate,
+        "engine_requested": engine_requested,
+        "notes": result.notes,
+        "shots": [
+            {
+                "id": shot.id,
+                "clip": shot.clip_name,
+                "track": shot.track_name,
+                "record_tc_in": shot.record_tc_in,
+                "record_tc_out": shot.record_tc_out,
+                "duration_s": round(float(shot.duration_seconds), 6),
+                "objects": len(stems_by_shot.get(shot.id, [])),
+                "gain_applied_db": round(shot_gains.get(shot.id, 0.0), 2),
+                "done": shot.id in shot_gains,
+            }
+            for shot in result.shots
+        ],
+        "skipped_shots": [{"id": shot.id, "reason": reason} for shot, reason in result.skipped],
+        "stems": [
+            {
+                "path": stem.path,
+                "shot": stem.shot_id,
+                "object": stem.object_id,
+                "label": stem.label,
+                "lane": stem.lane,
+                "engine": stem.engine,
+                "engine_requested": engine_requested,
+                "record_start_sample": stem.record_start_sample,
+                "length_samples": stem.length_samples,
+                **stem_metrics.get(stem.path, {}),
+            }
+            for stem in result.stems
+        ],
+        "picture_seconds": round(result.picture_seconds, 6),
+        "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
+    }

@@ -1,0 +1,100 @@
+"""The generate and render stages: a dry sound per object, placed along its curves."""
+
+from __future__ import annotations
+
+import logging
+import zlib
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.generators.procedural import ProceduralGenerator
+from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.spatial.curves import curves_from_track
+from foley_assistant.spatial.render import StereoSettings, mix, render_stereo
+
+log = logging.getLogger(__name__)
+
+ENGINE_CHOICES = ("procedural", "library", "neural")
+
+
+@dataclass(frozen=True)
+class EngineChoice:
+    """The generator that will run, and why it differs from the one asked for (if it does)."""
+
+    generator: DryGenerator
+    requested: str
+    used: str
+    note: str = ""
+
+
+def choose_engine(requested: str, hfov_deg: float) -> EngineChoice:
+    """The generator for an engine name; engines not in this build fall back to procedural."""
+    if requested not in ENGINE_CHOICES:
+        raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINE_CHOICES)}")
+    generator = ProceduralGenerator(hfov_deg=hfov_deg)
+    if requested == "procedural":
+        return EngineChoice(generator, requested, "procedural")
+    note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
+    return EngineChoice(generator, requested, "procedural", note)
+
+
+@dataclass(frozen=True)
+class ObjectSound:
+    """Everything made for one object of one shot."""
+
+    shot_id: str
+    track: ObjectTrack
+    dry: DryAudio
+    curves: SpatialCurves
+    stereo: np.ndarray
+
+
+def object_seed(seed: int, shot_id: str, object_id: str) -> int:
+    """A stable per-object seed, so one object's sound does not change when others are added."""
+    return zlib.crc32(f"{seed}/{shot_id}/{object_id}".encode()) & 0x7FFFFFFF
+
+
+def sound_shot(
+    shot: Shot,
+    shot_tracks: ShotTracks,
+    engine: EngineChoice,
+    stereo: StereoSettings,
+    hfov_deg: float,
+    seed: int,
+    context: JobContext,
+) -> list[ObjectSound]:
+    """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    n_samples = shot.duration_samples(stereo.sample_rate)
+    sounds = []
+    for number, obj in enumerate(shot_tracks.objects, start=1):
+        context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
+        with context.clock.measure("generate"):
+            dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+        with context.clock.measure("render"):
+            curves = curves_from_track(obj, shot_tracks, hfov_deg)
+            placed = render_stereo(dry.samples, curves, stereo)
+        sounds.append(ObjectSound(shot.id, obj, dry, curves, placed))
+    context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
+    return sounds
+
+
+def fit_under_ceiling(sounds: list[ObjectSound], n_samples: int, ceiling_dbfs: float = -1.0) -> tuple[list[ObjectSound], float]:
+    """Scale all stems of a shot by one gain so their mix peaks at or below the ceiling.
+
+    One common gain keeps the stems summing to the mix. Returns the stems and the gain in dB
+    (0 when nothing had to change).
+    """
+    if not sounds:
+        return sounds, 0.0
+    peak = float(np.max(np.abs(mix([s.stereo for s in sounds], n_samples))))
+    ceiling = 10 ** (ceiling_dbfs / 20)
+    if peak <= ceiling:
+        return sounds, 0.0
+    gain = ceiling / peak
+    scaled = [replace(s, stereo=(s.stereo * gain).astype(np.float32), dry=replace(s.dry, samples=(s.dry.samples * gain).astype(np.float32))) for s in sounds]
+    return scaled, 20 * float(np.log10(gain))
