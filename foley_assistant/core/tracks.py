@@ -15,6 +15,9 @@ from foley_assistant.core.timebase import FrameRange, FrameRate
 
 TRACKS_SCHEMA = "foley_assistant.tracks/1"
 TRACK_SOURCES = ("tracker", "detector", "manual")
+BOX_DECIMALS = 6  # 1e-6 of the frame: far below a pixel at any resolution
+DISTANCE_DECIMALS = 3
+CONFIDENCE_DECIMALS = 4
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,16 @@ class TrackedFrame:
     box: Box
     confidence: float = 1.0
     distance_m: float | None = None
+
+
+def quantized(frame: TrackedFrame) -> TrackedFrame:
+    """The frame at the precision of the tracks file, so that what is saved is what was used."""
+    return TrackedFrame(
+        frame=frame.frame,
+        box=Box(*(round(v, BOX_DECIMALS) for v in frame.box.as_list())),
+        confidence=round(frame.confidence, CONFIDENCE_DECIMALS),
+        distance_m=None if frame.distance_m is None else round(frame.distance_m, DISTANCE_DECIMALS),
+    )
 
 
 @dataclass(frozen=True)
@@ -184,13 +197,8 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
                 "label": obj.label,
                 "source": obj.source,
                 "frames": [
-                    {
-                        "frame": f.frame,
-                        "box": [round(v, 6) for v in f.box.as_list()],
-                        "confidence": round(f.confidence, 4),
-                        "distance_m": None if f.distance_m is None else round(f.distance_m, 3),
-                    }
-                    for f in obj.frames
+                    {"frame": q.frame, "box": q.box.as_list(), "confidence": q.confidence, "distance_m": q.distance_m}
+                    for q in map(quantized, obj.frames)
                 ],
             }
             for obj in shot.objects

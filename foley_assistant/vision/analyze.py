@@ -8,7 +8,7 @@ from typing import Iterable
 import numpy as np
 
 from foley_assistant.core.timebase import FrameRate
-from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, renumber_objects
+from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
 from foley_assistant.vision.distance import distances_from_boxes
 from foley_assistant.vision.labels import label_from_shape
 from foley_assistant.vision.motion import MotionSettings, detect_chunk
@@ -67,11 +67,13 @@ def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: Analysi
     for frame, box, observed, distance in zip(tracked.frames, tracked.boxes, tracked.observed, distances):
         x0, y0, x1, y1 = (float(v) for v in box)
         frames.append(
-            TrackedFrame(
-                frame=int(frame),
-                box=Box(x0, y0, max(x0, x1), max(y0, y1)),
-                confidence=round(confidence if observed else confidence * 0.5, 3),
-                distance_m=float(distance),
+            quantized(
+                TrackedFrame(
+                    frame=int(frame),
+                    box=Box(x0, y0, max(x0, x1), max(y0, y1)),
+                    confidence=confidence if observed else confidence * 0.5,
+                    distance_m=float(distance),
+                )
             )
         )
     return ObjectTrack(id="O0", label=label, source="tracker", frames=tuple(frames))

@@ -1,15 +1,15 @@
-"""Moving-object detection: a camera-compensated median background, and foreground blobs.
+"""Moving-object detection: a camera-compensated median background, recent motion, and blobs.
 
 Frames are RGB (H, W, 3) uint8 at analysis size; differences are taken per colour channel and the
 largest counts, since many objects differ from their surroundings in colour more than in
-brightness. Frames are processed in chunks (a few seconds each). For every chunk the global translation
-between consecutive frames is estimated by phase correlation, sampled frames are placed on a
-canvas at their cumulative offsets, and the per-pixel median of the canvas is the background
-(moving things do not survive a median). A frame's foreground is where it differs from the
-background by more than a noise-adaptive threshold, after removing the frame's global gain
-(lighting drift). Connected components of the foreground become detections.
-
-Handles a static or panning/tilting camera; zoom and rotation are not compensated (yet).
+brightness. Frames are processed in chunks (a few seconds each). For every chunk the camera's
+motion is estimated as a homography per frame (see camera_motion), sampled frames are warped onto
+a common canvas, and the per-pixel median of the canvas is the background: moving things do not
+survive a median. A frame's foreground is where it differs from the background by more than a
+noise-adaptive threshold, after removing the frame's global gain (lighting drift). Objects that
+stay in one place for most of a chunk end up in the median; the motion since a few frames earlier
+still shows them and is added where the background difference found nothing. Connected regions of
+the foreground become detections.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from foley_assistant.core.tracks import Box
+from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class MotionSettings:
     min_blob_area: float = 0.0015
     merge_margin: float = 0.015
     min_coverage: int = 5
+    min_coverage_share: float = 0.4
     motion_lag_frames: int = 6
 
 
@@ -44,102 +46,51 @@ class Detection:
     fill: float
 
 
-def _tile_shift(anchor: np.ndarray, current: np.ndarray, window: np.ndarray, grid: tuple[int, int]) -> tuple[np.ndarray, float]:
-    """Median translation over a grid of tiles, and the median correlation response.
-
-    A moving object disturbs only the tiles it covers, so the median follows the camera.
-    """
-    rows, cols = grid
-    tile_h, tile_w = anchor.shape[0] // rows, anchor.shape[1] // cols
-    moves, responses = [], []
-    for r in range(rows):
-        for c in range(cols):
-            area = (slice(r * tile_h, (r + 1) * tile_h), slice(c * tile_w, (c + 1) * tile_w))
-            (dx, dy), response = cv2.phaseCorrelate(anchor[area], current[area], window)
-            moves.append((dx, dy))
-            responses.append(response)
-    good = np.array(responses) >= 0.05
-    if not good.any():
-        return np.zeros(2), 0.0
-    return np.median(np.array(moves)[good], axis=0), float(np.median(responses))
-
-
-def luma(frame: np.ndarray) -> np.ndarray:
-    """Brightness (float32) of an RGB frame; a grayscale frame is returned as float32."""
-    if frame.ndim == 2:
-        return frame.astype(np.float32)
-    return cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY).astype(np.float32)
-
-
-def estimate_shifts(frames: list[np.ndarray], static_below_px: float = 2.0, grid: tuple[int, int] = (3, 4)) -> np.ndarray:
-    """Cumulative (dx, dy) in pixels of each frame's content relative to the first frame.
-
-    Each frame is compared with an anchor frame (not its predecessor), so small estimation errors
-    do not add up into a fake camera drift; the anchor moves on when the overlap gets small or the
-    correlation weak. A chunk whose total motion stays under `static_below_px` is a static camera:
-    all shifts are zero.
-    """
-    shifts = np.zeros((len(frames), 2))
-    if len(frames) < 2:
-        return shifts
-    height, width = frames[0].shape[:2]
-    window = cv2.createHanningWindow((width // grid[1], height // grid[0]), cv2.CV_32F)
-    anchor, anchor_shift = luma(frames[0]), np.zeros(2)
-    for i in range(1, len(frames)):
-        current = luma(frames[i])
-        move, response = _tile_shift(anchor, current, window, grid)
-        if response < 0.05:  # nothing in common with the anchor (a flash, a cut): hold
-            shifts[i] = shifts[i - 1]
-        else:
-            shifts[i] = anchor_shift + move
-        if response < 0.3 or abs(move[0]) > 0.1 * width or abs(move[1]) > 0.1 * height:
-            anchor, anchor_shift = current, shifts[i].copy()
-    if float(np.max(np.ptp(shifts, axis=0))) < static_below_px:
-        shifts[:] = 0.0
-    return shifts
-
-
 class ChunkBackground:
-    """The (blurred) median background of a chunk of frames, on a canvas that follows the camera.
+    """The (blurred) median background of a run of frames, on a canvas in the first frame's view.
 
-    A world point at pixel p of the chunk's first frame appears at p + shift in a later frame,
-    so a frame is laid on the canvas at offset (max_shift - shift).
+    `homographies[i]` maps frame i's pixels to the first frame's; the canvas is that view grown to
+    hold every frame. A static run (all identities) needs no warping at all.
     """
 
-    def __init__(self, frames: list[np.ndarray], shifts: np.ndarray, settings: MotionSettings) -> None:
+    def __init__(self, frames: list[np.ndarray], homographies: list[np.ndarray], settings: MotionSettings) -> None:
         height, width = frames[0].shape[:2]
-        self.shape = (height, width)
-        self.top = np.ceil(shifts.max(axis=0))
-        extent = self.top - np.floor(shifts.min(axis=0))
-        canvas_shape = (height + int(extent[1]), width + int(extent[0]))
-        self.limits = (canvas_shape[0] - height, canvas_shape[1] - width)
+        self.size = (width, height)
+        self.static = all(np.array_equal(h, IDENTITY) for h in homographies)
+        self.homographies = homographies
+        corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+        placed = np.concatenate([cv2.perspectiveTransform(corners, h) for h in homographies]) if not self.static else corners
+        low, high = np.floor(placed.min(axis=(0, 1))), np.ceil(placed.max(axis=(0, 1)))
+        self.to_canvas = np.array([[1, 0, -low[0]], [0, 1, -low[1]], [0, 0, 1]], dtype=np.float64)
+        canvas_size = (int(high[0] - low[0]), int(high[1] - low[1]))
         picks = np.unique(np.linspace(0, len(frames) - 1, min(settings.background_samples, len(frames))).round().astype(int))
-        stack = np.full((len(picks), *canvas_shape, *frames[0].shape[2:]), np.nan, dtype=np.float32)
-        for slot, index in enumerate(picks):
-            x, y = self._offset(shifts[index])
-            stack[slot, y : y + height, x : x + width] = frames[index]
-        counts = np.sum(~np.isnan(stack), axis=0)
-        if counts.ndim == 3:
-            counts = counts[..., 0]
-        if not np.isnan(stack).any():  # a static camera: every frame covers the whole canvas
+        stack = np.stack([self._warp_in(frames[i].astype(np.float32), homographies[i], canvas_size) for i in picks])
+        if not np.isnan(stack).any():
             median = np.median(stack, axis=0)
         else:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # canvas corners no frame covered
                 median = np.nanmedian(stack, axis=0)
+        counts = np.sum(~np.isnan(stack[..., 0] if stack.ndim == 4 else stack), axis=0)
         self.canvas = blurred(np.nan_to_num(median, nan=0.0))
-        self.reliable = counts >= min(settings.min_coverage, len(picks))
+        enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
+        # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
+        self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
 
-    def _offset(self, shift: np.ndarray) -> tuple[int, int]:
-        x, y = np.round(self.top - shift).astype(int)
-        max_y, max_x = self.limits
-        return min(max(int(x), 0), max_x), min(max(int(y), 0), max_y)
+    def _warp_in(self, frame: np.ndarray, homography: np.ndarray, canvas_size: tuple[int, int]) -> np.ndarray:
+        if self.static:
+            return frame
+        return cv2.warpPerspective(frame, self.to_canvas @ homography, canvas_size, flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
 
-    def view(self, shift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The background and its reliability mask as seen by a frame with this shift."""
-        height, width = self.shape
-        x, y = self._offset(shift)
-        return self.canvas[y : y + height, x : x + width], self.reliable[y : y + height, x : x + width]
+    def view(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        """The background and its reliability mask as seen from frame `index` of the run."""
+        if self.static:
+            return self.canvas, self.reliable.astype(bool)
+        back = np.linalg.inv(self.to_canvas @ self.homographies[index])
+        view = cv2.warpPerspective(self.canvas, back, self.size, flags=cv2.INTER_LINEAR)
+        reliable = cv2.warpPerspective(self.reliable, back, self.size, flags=cv2.INTER_NEAREST, borderValue=0)
+        return view, reliable.astype(bool)
 
 
 def blurred(image: np.ndarray) -> np.ndarray:
@@ -185,13 +136,13 @@ def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndar
     return _changed(frame, background, reliable, settings)
 
 
-def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, offset: np.ndarray, settings: MotionSettings) -> np.ndarray:
-    """Pixels of a blurred frame that changed since an earlier one, after undoing the camera's move."""
+def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
+    """Pixels of a blurred frame that changed since an earlier one, after undoing the camera's move
+    (`earlier_to_frame` maps the earlier frame's pixels onto this frame's)."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
-    if np.any(offset != 0):
-        move = np.float32([[1, 0, offset[0]], [0, 1, offset[1]]])
-        earlier = cv2.warpAffine(earlier, move, (width, height), flags=cv2.INTER_LINEAR, borderValue=-1.0)
+    if not np.allclose(earlier_to_frame, IDENTITY):
+        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=-1.0)
         inside = _channel_max(earlier) >= 0
     return _changed(frame, earlier, inside, settings)
 
@@ -247,19 +198,43 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
+def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0) -> list[tuple[int, int]]:
+    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes."""
+    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
+    runs, start = [], 0
+    low, high = corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
+    for i in range(1, len(homographies)):
+        relative = np.linalg.inv(homographies[start]) @ homographies[i]
+        placed = cv2.perspectiveTransform(corners, relative)
+        new_low, new_high = np.minimum(low, placed.min(axis=(0, 1))), np.maximum(high, placed.max(axis=(0, 1)))
+        if (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
+            runs.append((start, i))
+            start, low, high = i, corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
+        else:
+            low, high = new_low, new_high
+    runs.append((start, len(homographies)))
+    return runs
+
+
 def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[list[Detection]]:
     """Detections for every frame of a chunk of RGB (or grayscale) frames."""
     if not frames:
         return []
-    shifts = estimate_shifts(frames)
-    background = ChunkBackground(frames, shifts, settings)
+    homographies = estimate_homographies(frames)
+    height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
-    detections = []
-    for index, (frame, shift) in enumerate(zip(smooth, shifts)):
-        view, reliable = background.view(shift)
-        mask = foreground_mask(frame, view, reliable, settings)
-        earlier = index - settings.motion_lag_frames
-        if earlier >= 0:
-            mask = add_unexplained(mask, recent_motion_mask(frame, smooth[earlier], shift - shifts[earlier], settings))
-        detections.append(blobs(mask, settings))
+    detections: list[list[Detection]] = []
+    for start, end in split_by_travel(homographies, width, height):
+        anchor = np.linalg.inv(homographies[start])
+        run = [anchor @ h for h in homographies[start:end]]
+        background = ChunkBackground(frames[start:end], run, settings)
+        for offset in range(end - start):
+            index = start + offset
+            view, reliable = background.view(offset)
+            mask = foreground_mask(smooth[index], view, reliable, settings)
+            earlier = index - settings.motion_lag_frames
+            if earlier >= 0:
+                earlier_to_frame = np.linalg.inv(homographies[index]) @ homographies[earlier]
+                mask = add_unexplained(mask, recent_motion_mask(smooth[index], smooth[earlier], earlier_to_frame, settings))
+            detections.append(blobs(mask, settings))
     return detections

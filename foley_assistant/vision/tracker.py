@@ -28,6 +28,7 @@ class TrackerSettings:
     confirm_hits: int = 3
     min_track_s: float = 0.4
     min_travel: float = 0.03
+    min_growth: float = 0.2
     gate_iou: float = 0.05
     gate_distance: float = 0.8
     velocity_memory: float = 0.7
@@ -165,8 +166,10 @@ class MultiObjectTracker:
         centres = (boxes[:, [0, 1]] + boxes[:, [2, 3]]) / 2
         travel = float(np.max(np.ptp(centres, axis=0)))
         heights = boxes[:, 3] - boxes[:, 1]
-        growth = float(np.ptp(heights) / max(np.median(heights), 1e-6))
-        if travel < self.settings.min_travel and growth < 0.2:
+        # An approaching or receding object grows or shrinks steadily; noise only flickers.
+        trend = float(np.polyfit(np.arange(len(heights)), heights, 1)[0]) * len(heights)
+        growth = abs(trend) / max(float(np.median(heights)), 1e-6)
+        if travel < self.settings.min_travel and growth < self.settings.min_growth:
             return None
         if len(frames) >= 5:
             boxes = savgol_filter(boxes, window_length=5, polyorder=2, axis=0)
