@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # GUI tests never need a screen
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TIMELINES = FIXTURES / "timelines"
@@ -18,3 +21,37 @@ def corpus_timeline():
         return TIMELINES / name
 
     return path
+
+
+@pytest.fixture(scope="session")
+def small_cut(tmp_path_factory):
+    """A two-shot synthetic cut at 25 fps, 320x180: a street (car + walker in the left third) and
+    a bouncing ball. Returns the `SyntheticCut` (timeline path, and per shot its spec, the media
+    frames used and the ground truth)."""
+    from foley_assistant.core.timebase import FrameRate
+    from foley_assistant.pipeline.demo import SyntheticShot, build_synthetic_cut
+    from foley_assistant.synth import ObjectSpec, SceneSpec
+
+    rate, handle = FrameRate(25), 6
+    h = float(rate.seconds(handle))
+
+    def scene(duration: float, objects: tuple, seed: int) -> SceneSpec:
+        return SceneSpec(duration_s=duration + 2 * h, rate=rate, width=320, height=180, objects=objects, seed=seed)
+
+    def shifted(path):
+        return tuple((t + h, x, z) for t, x, z in path)
+
+    shots = [
+        SyntheticShot(
+            "street",
+            scene(2.8, (ObjectSpec("car", shifted(((-0.3, 13.0, 15.0), (3.1, -13.0, 15.0)))),
+                        ObjectSpec("walker", shifted(((-0.3, -5.0, 11.0), (3.1, -2.7, 8.5))))), 21),
+            handle,
+        ),
+        SyntheticShot(
+            "ball",
+            scene(2.4, (ObjectSpec("ball", shifted(((-0.3, -1.5, 6.0), (2.7, 1.0, 6.0))), height_m=0.4, width_m=0.4),), 22),
+            handle,
+        ),
+    ]
+    return build_synthetic_cut(tmp_path_factory.mktemp("small_cut"), shots, name="small cut", start_timecode="10:00:00:00")

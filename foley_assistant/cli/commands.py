@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
         "generate": generate,
         "render": render,
         "export": export,
+        "gui": gui,
     }
     return handlers[args.command](args)
 
@@ -186,3 +187,10 @@ def demo(args: argparse.Namespace) -> int:
     print_summary(result)
     print(f"Demo source (picture and cut): {Path(args.out) / 'source'}")
     return 0
+
+
+def gui(args: argparse.Namespace) -> int:
+    """Open the desktop app (Qt is imported only here)."""
+    from foley_assistant.gui.app import main as gui_main
+
+    return gui_main([str(args.timeline)] if args.timeline else [])

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     _add_common(render)
 
+    gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
+    gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
+
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
     export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp"))
