@@ -1,0 +1,44 @@
+# Foley Assistant: `make demo` and `make test` work on a fresh machine with Python 3.11+.
+# Everything is installed into .venv; system packages (Xvfb for the GUI screenshot test, PortAudio
+# for playback) are installed with apt-get when this runs as root on Debian/Ubuntu, and otherwise
+# skipped with a message (the tests that need them then skip with a reason).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SYSTEM_PACKAGES := xvfb libportaudio2 libegl1 libgl1 libfontconfig1 libdbus-1-3 libxkbcommon-x11-0 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 \
+	libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
+
+.PHONY: demo test bench system-deps clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Foley Assistant needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+system-deps:
+	@if command -v Xvfb >/dev/null 2>&1 && ldconfig -p 2>/dev/null | grep -q libxcb-cursor; then \
+		echo "system packages: present"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "system packages: installing $(SYSTEM_PACKAGES)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null) \
+			|| echo "system packages: apt-get failed; the screenshot test will be skipped"; \
+	else \
+		echo "system packages: cannot install Xvfb/PortAudio here (not root or no apt-get); the tests that need them will be skipped"; \
+	fi
+
+demo: $(STAMP)
+	$(BIN)/foley-assistant demo --out demo-output
+
+test: $(STAMP) system-deps
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) demo-output .pytest_cache
