@@ -65,6 +65,7 @@ class GenerateResult:
     timings_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
     status: str = "complete"
+    done_shots: list[str] = field(default_factory=list)
 
 
 def select_shots(shots: list[Shot], wanted: tuple[str, ...]) -> list[Shot]:
@@ -157,6 +158,8 @@ def run_generate(
                     }
                 write_mix(layout, shot, mix([s.stereo for s in sounds], n_samples), request.sample_rate)
             result.picture_seconds += float(shot.duration_seconds)
+            result.done_shots.append(shot.id)
+            context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     except Cancelled:
         result.status = "cancelled"
     project = Project(
@@ -204,7 +207,7 @@ def build_report(
                 "duration_s": round(float(shot.duration_seconds), 6),
                 "objects": len(stems_by_shot.get(shot.id, [])),
                 "gain_applied_db": round(shot_gains.get(shot.id, 0.0), 2),
-                "done": shot.id in shot_gains,
+                "done": shot.id in result.done_shots,
             }
             for shot in result.shots
         ],
