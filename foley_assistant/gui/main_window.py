@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
     QMainWindow,
     QProgressBar,
     QPushButton,
@@ -31,6 +30,7 @@ from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timelin
 from foley_assistant.pipeline.generate import GenerateRequest, GenerateResult
 
 SHOT_COLUMNS = ("Shot", "Track", "Clip", "Record in", "Record out", "Seconds", "Media")
+STEM_COLUMNS = ("Shot", "Object", "Label", "Lane", "File")
 
 
 def default_output_folder(timeline_path: Path) -> Path:
@@ -74,14 +74,8 @@ class MainWindow(QMainWindow):
         self.timeline_label.setObjectName("title")
         self.timeline_info = QLabel("Open an OpenTimelineIO cut (.otio, .otioz, .otiod) to list its shots.")
         self.timeline_info.setObjectName("muted")
-        self.shot_table = QTableWidget(0, len(SHOT_COLUMNS))
-        self.shot_table.setHorizontalHeaderLabels(SHOT_COLUMNS)
-        self.shot_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.shot_table = self._table(SHOT_COLUMNS, stretch=2)
         self.shot_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.shot_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.shot_table.setAlternatingRowColors(True)
-        self.shot_table.verticalHeader().setVisible(False)
-        self.shot_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.shot_table.itemSelectionChanged.connect(self._update_actions)
         left_layout.addWidget(self.timeline_label)
         left_layout.addWidget(self.timeline_info)
@@ -94,7 +88,7 @@ class MainWindow(QMainWindow):
         self.output_label = QLabel("")
         self.output_label.setObjectName("muted")
         self.output_label.setWordWrap(True)
-        self.results = QListWidget()
+        self.results = self._table(STEM_COLUMNS, stretch=4)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         buttons = QHBoxLayout()
@@ -116,6 +110,17 @@ class MainWindow(QMainWindow):
         splitter.addWidget(right)
         splitter.setSizes([820, 460])
         self.setCentralWidget(splitter)
+
+    @staticmethod
+    def _table(columns: tuple[str, ...], stretch: int) -> QTableWidget:
+        table = QTableWidget(0, len(columns))
+        table.setHorizontalHeaderLabels(columns)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.verticalHeader().setVisible(False)
+        table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+        return table
 
     def _build_status(self) -> None:
         self.stage_label = QLabel("Ready")
@@ -140,7 +145,7 @@ class MainWindow(QMainWindow):
         seconds = sum(float(s.duration_seconds) for s in shots)
         self.timeline_info.setText(f"{loaded.path}   ·   {loaded.rate} fps   ·   {len(shots)} shots, {seconds:.1f} s of picture")
         self._fill_shots()
-        self.results.clear()
+        self.results.setRowCount(0)
         self.message.setText("")
         self._update_actions()
         return True
@@ -189,9 +194,11 @@ class MainWindow(QMainWindow):
     def _on_finished(self, result: GenerateResult) -> None:
         self.last_result = result
         self._finish_job()
-        self.results.clear()
-        for stem in result.stems:
-            self.results.addItem(f"{stem.shot_id}  {stem.object_id}  {stem.label:<10}  →  {stem.path}   [{stem.lane}]")
+        self.results.setRowCount(len(result.stems))
+        for row, stem in enumerate(result.stems):
+            for column, value in enumerate((stem.shot_id, stem.object_id, stem.label, stem.lane, stem.path)):
+                self.results.setItem(row, column, QTableWidgetItem(value))
+        self.results.resizeColumnsToContents()
         done = "Cancelled: finished shots were kept." if result.status == "cancelled" else "Done."
         notes = " ".join(result.notes)
         self.message.setText(f"{done} {len(result.stems)} stems, timeline and REAPER session in {result.out_dir}. {notes}".strip())

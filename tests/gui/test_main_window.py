@@ -32,7 +32,9 @@ def test_generate_the_selected_shot_in_the_background(qtbot, small_cut, tmp_path
     result = window.last_result
     assert result is not None and result.status == "complete"
     assert [s.shot_id for s in result.stems] == ["S002"]
-    assert window.results.count() == 1 and "S002" in window.results.item(0).text()
+    assert window.results.rowCount() == 1
+    assert window.results.item(0, 0).text() == "S002" and window.results.item(0, 2).text() == "object"
+    assert window.results.item(0, 4).text() == result.stems[0].path
     assert (tmp_path / "stems-out" / result.stems[0].path).is_file()
     assert window.progress.value() == 1000
     assert window.generate_button.isEnabled()

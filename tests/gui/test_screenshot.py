@@ -15,7 +15,7 @@ import pytest
 SCRIPT = r"""
 import sys
 from pathlib import Path
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 from foley_assistant.gui.app import create_window
 from foley_assistant.gui.style import STYLE_SHEET
@@ -27,9 +27,12 @@ window.show()
 window.shot_table.selectRow(0)
 loop = QEventLoop()
 window.generate()
-window.worker.finished.connect(lambda *_: QTimer.singleShot(50, loop.quit))
-window.worker.failed.connect(lambda *_: QTimer.singleShot(50, loop.quit))
+# Slots of QObjects living in this thread (the window's, the loop's) are queued here in order of
+# connection: the window shows the result before the loop ends.
+window.worker.finished.connect(loop.quit)
+window.worker.failed.connect(loop.quit)
 loop.exec()
+app.processEvents()
 sys.exit(0 if window.grab().save(sys.argv[2]) else 3)
 """
 
