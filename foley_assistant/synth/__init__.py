@@ -4,15 +4,20 @@ Used by the demo, the tests, the benchmarks and as training data. Everything fol
 `SceneSpec` and its seed (numpy generators only, no global random state).
 
 World and camera
-    X metres to the right, Z metres in front of the camera (depth), heights above a flat ground.
-    A level pinhole camera stands `camera_height_m` (1.6) above the ground, looking horizontally
-    with horizontal field of view `hfov_deg` (60); the horizon is the middle row. With
-    f = (W/2) / tan(hfov/2) pixels for both axes and the pan angle yaw(t) = pan_rate * t
-    (radians, + right), an object at (X, Z) whose bottom is e metres above the ground is drawn as
-    the box centred horizontally at x = W/2 + f * tan(atan2(X, Z) - yaw), bottom at
-    y = H/2 + f * (camera_height - e) / Z, f * H_obj / Z pixels high and f * W_obj / Z wide
-    (continuous pixel coordinates, origin at the frame's top-left corner). Objects are flat
-    sprites facing the camera; the car is always seen from the side.
+    X metres to the right, Y up, Z metres forward (the view direction at t = 0), heights above a
+    flat ground (Y = 0). A level pinhole camera stands `camera_height_m` (1.6) above the ground
+    with horizontal field of view `hfov_deg` (60) and f = (W/2) / tan(hfov/2) pixels for both
+    axes. `camera_pan_deg_per_s` turns it about the vertical axis through its centre: yaw(t) =
+    pan_rate * t (radians, + = turning right), no pitch or roll, so the horizon stays the middle
+    row. A world point goes into the camera frame by x_c = X cos(yaw) - Z sin(yaw),
+    z_c = X sin(yaw) + Z cos(yaw) (z_c: the depth in front of the camera, = Z at yaw 0) and onto
+    the screen at u = W/2 + f * x_c / z_c, v = H/2 + f * (camera_height - Y) / z_c (continuous
+    pixel coordinates, origin at the frame's top-left corner); points less than 0.1 m in front of
+    the camera are not drawn. Any two frames of the static world are related exactly by the
+    homography K R(yaw_b - yaw_a) K^-1 (`Camera.homography`). Objects are flat cut-outs facing the
+    camera at their camera-frame depth: an object at (X, Z) whose bottom is e metres above the
+    ground is the box centred horizontally at u, bottom at v = H/2 + f * (camera_height - e) / z_c,
+    f * H_obj / z_c pixels high and f * W_obj / z_c wide; the car is always seen from the side.
 
 Objects (kind -> label, real size)
     walker -> "person", 1.75 x 0.5 m; bobs 0..3 cm with the gait, lowest at each footfall
@@ -23,13 +28,17 @@ Objects (kind -> label, real size)
     Each follows a piecewise-linear path of keypoints (t, X, Z), held outside its time range.
 
 Scene
-    A sky panorama with a far tree line and a perspective-textured ground, fixed in the world (a
-    panning camera reveals new texture); an optional foreground post (the occluder); a global
-    brightness drift and gaussian sensor noise. Frame n is the scene at t = n / rate.
+    A sky with clouds and a far tree line at infinity, and a textured ground plane, both fixed in
+    the world and drawn per pixel through the turned camera (see `background`), so a panning
+    camera reveals new sky and ground exactly as a real one would; an optional foreground post
+    (the occluder); a global brightness drift and gaussian sensor noise. Frame n is the scene at
+    t = n / rate.
 
 Truth
-    Per object and frame in the picture: the clipped normalized box, depth Z and visibility (the
-    visible fraction of the full sprite area, from the very alpha masks that are drawn); exact
+    Per object and frame in the picture: the clipped normalized box, `distance_m` = the camera-frame
+    depth z_c (the world Z while the camera has not turned) and visibility (the visible fraction
+    of the full sprite area, from the very alpha masks that are drawn); per frame of the shot, the
+    azimuth atan2(x_c, z_c) (degrees, + right of the view direction) and the same depth z_c; exact
     event times in seconds from the first frame.
 """
 

@@ -1,8 +1,9 @@
 """The drawable layers of a scene: each object's (and the occluder's) sprite and per-frame placement.
 
-Motion comes from `motion` (paths, gait, bounces), boxes from the camera model; per frame, the
-layers in the picture are ordered far to near (ties: later objects in front, the occluder in
-front of objects at its own depth).
+Motion comes from `motion` (paths, gait, bounces, in world coordinates), boxes and depths from the
+camera model (camera-frame depth z_c, which changes as the camera turns); per frame, the layers in
+the picture are ordered far to near by z_c (ties: later objects in front, the occluder in front of
+objects at its own depth).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ class Layer:
     y0: np.ndarray
     x1: np.ndarray
     y1: np.ndarray
-    depth: np.ndarray
+    depth: np.ndarray  # camera-frame depth z_c (metres in front of the camera)
     angle: np.ndarray
     mirror: np.ndarray
     shown: np.ndarray  # some of it inside the frame and drawable
@@ -87,9 +88,10 @@ def object_layers(spec: SceneSpec, camera: Camera, times: np.ndarray, motions: l
         colour = OBJECT_PALETTE[int(palette_order[index % len(OBJECT_PALETTE)])]
         sprite = object_sprite(obj.kind, np.random.default_rng([spec.seed, 7, index]), colour, obj.size_m)
         boxes = camera.boxes(motion.x, motion.z, times, obj.size_m, motion.elevation)
+        depth = camera.depth(motion.x, motion.z, times)
         layers.append(
             Layer(
-                sprite, boxes.x0, boxes.y0, boxes.x1, boxes.y1, motion.z, motion.angle, motion.mirror,
+                sprite, boxes.x0, boxes.y0, boxes.x1, boxes.y1, depth, motion.angle, motion.mirror,
                 boxes.in_frame(spec.width, spec.height), index,
             )
         )
@@ -110,7 +112,7 @@ def occluder_layers(spec: SceneSpec, camera: Camera, times: np.ndarray) -> list[
     zero = np.zeros(times.shape)
     return [
         Layer(
-            post_sprite(rng, POST_SIZE_M), boxes.x0, boxes.y0, boxes.x1, boxes.y1, zs, zero,
+            post_sprite(rng, POST_SIZE_M), boxes.x0, boxes.y0, boxes.x1, boxes.y1, camera.depth(xs, zs, times), zero,
             zero.astype(bool), boxes.in_frame(spec.width, spec.height), None,
         )
     ]

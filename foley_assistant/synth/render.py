@@ -106,7 +106,7 @@ class SceneRenderer:
                     min(float(width), layer.x1[n]) / width,
                     min(float(height), layer.y1[n]) / height,
                 )
-                frames.append(TrackedFrame(int(n), box, float(visibility[index, n]), float(motion.z[n])))
+                frames.append(TrackedFrame(int(n), box, float(visibility[index, n]), float(layer.depth[n])))
             azimuth = np.degrees(self.camera.relative_angle(motion.x, motion.z, self.times))
             objects.append(
                 ObjectTruth(
@@ -117,7 +117,7 @@ class SceneRenderer:
                     events=motion.events,
                     speed_m_s=tuple(float(v) for v in motion.speed),
                     azimuth_deg=tuple(float(a) for a in azimuth),
-                    depth_m=tuple(float(z) for z in motion.z),
+                    depth_m=tuple(float(z) for z in layer.depth),
                 )
             )
         return SceneTruth(spec, tuple(objects), spec.rate, width, height, spec.frame_count)

@@ -19,9 +19,13 @@ class ObjectTruth:
     `frames` holds a `TrackedFrame` for every frame where some of the object's box is inside the
     picture: the box clipped to the frame (normalized), `confidence` = visibility (the fraction of
     the object's full, unclipped pixel area that is actually seen: inside the frame and not hidden
-    by the occluder or by nearer objects) and `distance_m` = depth Z. `events` are exact instants in
-    seconds from the first frame. `speed_m_s`, `azimuth_deg` (+ right of the view direction) and
-    `depth_m` have one value per frame of the shot (index = frame number), seen or not.
+    by the occluder or by nearer objects) and `distance_m` = the object's depth in front of the
+    camera, z_c = X sin(yaw) + Z cos(yaw) (its world Z while the camera has not turned; see
+    `camera`). `events` are exact instants in seconds from the first frame. `speed_m_s` (in the
+    world), `azimuth_deg` (the direction of the object from the camera's view direction,
+    atan2(x_c, z_c) in degrees, + right; beyond +-90 when it is behind the camera) and `depth_m`
+    (z_c again, negative behind the camera) have one value per frame of the shot (index = frame
+    number), seen or not.
     """
 
     id: str

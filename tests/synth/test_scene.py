@@ -7,6 +7,7 @@ import hashlib
 import math
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -99,8 +100,9 @@ def test_render_is_lazy_and_truth_is_available_first():
         crossing_scene(2, duration_s=2.4, **SMALL),
         street_scene(3, duration_s=2.0, **SMALL),
         bouncing_ball_scene(4, duration_s=2.0, **SMALL),
+        street_scene(5, duration_s=2.0, pan_deg_per_s=-9.0, occluder=True, **SMALL),
     ],
-    ids=["walker", "crossing", "street", "ball"],
+    ids=["walker", "crossing", "street", "ball", "street-panning"],
 )
 def test_object_pixels_lie_in_the_truth_boxes_and_fill_them(spec):
     changed = object_pixels(spec)
@@ -306,6 +308,19 @@ def test_objects_partly_outside_the_frame_have_clipped_boxes_and_partial_visibil
 # --- camera pan --------------------------------------------------------------------------------------
 
 
+def rotated(x: float, z: float, yaw: float) -> tuple[float, float]:
+    """(x_c, z_c): a world ground position in the frame of the camera turned right by `yaw` radians."""
+    return x * math.cos(yaw) - z * math.sin(yaw), x * math.sin(yaw) + z * math.cos(yaw)
+
+
+def opencv_homography(yaw: float) -> np.ndarray:
+    """K R(yaw) K^-1 with OpenCV's pixel convention (centres at whole numbers): frame-0 pixels to the
+    pixels of a frame turned right by `yaw`."""
+    k = np.array([[F, 0.0, W / 2 - 0.5], [0.0, F, H / 2 - 0.5], [0.0, 0.0, 1.0]])
+    c, s = math.cos(yaw), math.sin(yaw)
+    return k @ np.array([[c, 0.0, -s], [0.0, 1.0, 0.0], [s, 0.0, c]]) @ np.linalg.inv(k)
+
+
 def test_pan_moves_the_background_and_static_objects_by_the_expected_amount():
     pan = 10.0
     walker = ObjectSpec("walker", ((0.0, 0.6, 6.0),))  # standing still
@@ -324,21 +339,95 @@ def test_pan_moves_the_background_and_static_objects_by_the_expected_amount():
     expected = F * math.tan(math.radians(pan * lag / 25))
     assert abs(shift - expected) <= 1.5
 
+    # the object: the exact rotation of the camera, a card facing it at its camera-frame depth
     _, truth = render_scene(spec)
     obj = truth.objects[0]
     pixels = object_pixels(spec, threshold=12)
     for tracked in obj.frames:
         yaw = math.radians(pan * tracked.frame / 25)
-        expected_x = W / 2 + F * math.tan(math.atan2(0.6, 6.0) - yaw)
-        assert tracked.box.center_x * W == pytest.approx(expected_x, abs=1e-6)
+        x_c, z_c = rotated(0.6, 6.0, yaw)
+        x0, y0, x1, y1 = pixel_box(tracked.box)
+        assert (x0 + x1) / 2 == pytest.approx(W / 2 + F * x_c / z_c, abs=1e-6)
+        assert tracked.distance_m == pytest.approx(z_c, abs=1e-9)
+        assert obj.depth_m[tracked.frame] == pytest.approx(z_c, abs=1e-9)
+        assert obj.azimuth_deg[tracked.frame] == pytest.approx(math.degrees(math.atan2(x_c, z_c)), abs=1e-9)
         if tracked.confidence == 1.0:
+            assert x1 - x0 == pytest.approx(F * 0.5 / z_c, abs=1e-6)
+            assert y1 - y0 == pytest.approx(F * 1.75 / z_c, abs=1e-6)
+            ground = H / 2 + F * 1.6 / z_c  # the foot on the ground plane, at the camera-frame depth
+            assert ground - F * BOB_AMPLITUDE_M / z_c - 1e-9 <= y1 <= ground + 1e-9
             cols = np.flatnonzero(pixels[tracked.frame].any(axis=0))
-            assert (cols[0] + cols[-1] + 1) / 2 == pytest.approx(expected_x, abs=1.0)
+            assert (cols[0] + cols[-1] + 1) / 2 == pytest.approx(W / 2 + F * x_c / z_c, abs=1.0)
     moved = obj.frames[0].box.center_x * W - obj.frames[-1].box.center_x * W
     start = math.atan2(0.6, 6.0)
     end_yaw = math.radians(pan * obj.frames[-1].frame / 25)
     assert moved == pytest.approx(F * (math.tan(start) - math.tan(start - end_yaw)), abs=1e-6)
     assert moved > 40  # about 9 degrees of pan over the second
+    # turning towards the object (it is to the right) brings it nearer the view axis: its
+    # camera-frame depth grows from Z = 6 towards its range sqrt(0.6^2 + 6^2)
+    assert obj.frames[0].distance_m == 6.0 < obj.frames[-1].distance_m < math.hypot(0.6, 6.0)
+
+
+def test_panning_frames_are_related_by_the_rotation_homography():
+    """Frames of a panning camera are exact perspective images of one world: warping frame k onto
+    frame 0 with K R(yaw_k - yaw_0) K^-1 reproduces frame 0 wherever both see the static background
+    (sky, tree line and ground, right out to the sides of the picture)."""
+    pan = 6.0
+    spec = street_scene(13, duration_s=1.0, pan_deg_per_s=pan, **SMALL)
+    frames = frames_of(spec)
+    objects = object_pixels(spec, threshold=0)
+    renderer = SceneRenderer(spec)
+    first = frames[0].astype(np.float32)
+    errors = []
+    for k in (8, 16, 24):
+        yaw = math.radians(pan * k / 25)
+        homography = opencv_homography(yaw)
+        # the library's homography is the same map in continuous pixel coordinates
+        shift = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+        library = renderer.camera.homography(0.0, float(renderer.times[k]))
+        np.testing.assert_allclose(np.linalg.inv(shift) @ library @ shift, homography, atol=1e-9)
+
+        def onto_first(image: np.ndarray, interpolation: int) -> np.ndarray:
+            """Frame k's `image` seen from frame 0 (the homography maps frame-0 pixels into frame k)."""
+            flags = interpolation | cv2.WARP_INVERSE_MAP
+            return cv2.warpPerspective(image, homography, (W, H), flags=flags, borderValue=0)
+
+        warped = onto_first(frames[k].astype(np.uint8), cv2.INTER_LINEAR)
+        seen = onto_first(np.full((H, W), 255, np.uint8), cv2.INTER_NEAREST)
+        moved_objects = onto_first(objects[k].astype(np.uint8), cv2.INTER_NEAREST)
+        dropped = cv2.dilate(((objects[0] > 0) | (moved_objects > 0)).astype(np.uint8), np.ones((5, 5), np.uint8))
+        overlap = (cv2.erode(seen, np.ones((3, 3), np.uint8), borderValue=0) > 0) & (dropped == 0)
+        error = np.abs(warped.astype(np.float32) - first).mean(axis=-1)
+        assert overlap.mean() > 0.6
+        errors.append(float(error[overlap].mean()))
+        sides = overlap.copy()
+        sides[:, W // 4 : 3 * W // 4] = False  # where a cylindrical (angle-shift) pan misregisters most
+        horizon = overlap.copy()
+        horizon[: H // 2 - 10] = False
+        horizon[H // 2 + 10 :] = False
+        ground = overlap.copy()
+        ground[: H // 2] = False
+        assert error[sides].mean() < 2.0
+        assert error[horizon].mean() < 2.5
+        assert error[ground].mean() < 2.5
+    assert max(errors) < 2.0, errors
+
+
+def test_a_full_turn_comes_back_to_the_same_picture():
+    walker = ObjectSpec("walker", ((0.0, -0.8, 6.0),))
+    spec = SceneSpec(duration_s=3.04, objects=(walker,), camera_pan_deg_per_s=120.0, seed=2, **SMALL)
+    frames = frames_of(spec)
+    _, truth = render_scene(spec)
+    obj = truth.objects[0]
+    assert np.abs(frames[75] - frames[0]).mean() < 0.5  # yaw 360 degrees at t = 3 s
+    first, back = pixel_box(obj.frame(0).box), pixel_box(obj.frame(75).box)
+    assert back == pytest.approx(first, abs=1e-6)
+    # behind the camera the object is not drawn, and its azimuth keeps turning round
+    azimuth = np.array(obj.azimuth_deg)
+    behind = [n for n in range(truth.frame_count) if np.array(obj.depth_m)[n] < 0.1]
+    assert behind and all(obj.frame(n) is None for n in behind)
+    assert azimuth.max() > 170 and azimuth.min() < -170
+    assert len(set(np.round(np.abs(np.diff(frames.mean(axis=(1, 2, 3)))), 6))) > 10  # the view changes
 
 
 # --- files -------------------------------------------------------------------------------------------
