@@ -6,7 +6,8 @@ brightness. Frames are processed in chunks (a few seconds each). For every chunk
 motion is estimated as a homography per frame (see camera_motion), sampled frames are warped onto
 a common canvas, and the per-pixel median of the canvas is the background: moving things do not
 survive a median. A frame's foreground is where it differs from the background by more than a
-noise-adaptive threshold, after removing the frame's global gain (lighting drift). Objects that
+noise-adaptive threshold, after giving the background the frame's lighting (a tone curve per
+channel, so exposure drift and clipped highlights do not light up). Objects that
 stay in one place for most of a chunk end up in the median; the motion since a few frames earlier
 still shows them and is added where the background difference found nothing. Connected regions of
 the foreground become detections.
@@ -22,6 +23,7 @@ import numpy as np
 
 from foley_assistant.core.tracks import Box
 from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
+from foley_assistant.vision.tones import match_tones
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class ChunkBackground:
         if self.static:
             return frame
         return cv2.warpPerspective(frame, self.to_canvas @ homography, canvas_size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=every_channel(float("nan")))
 
     def view(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The background and its reliability mask as seen from frame `index` of the run."""
@@ -91,6 +93,12 @@ class ChunkBackground:
         view = cv2.warpPerspective(self.canvas, back, self.size, flags=cv2.INTER_LINEAR)
         reliable = cv2.warpPerspective(self.reliable, back, self.size, flags=cv2.INTER_NEAREST, borderValue=0)
         return view, reliable.astype(bool)
+
+
+def every_channel(value: float) -> tuple[float, float, float, float]:
+    """An OpenCV border value for all channels: a bare float fills only the first channel (the
+    others get 0, which would blend into the picture at the warped frame's edges)."""
+    return (value, value, value, value)
 
 
 def blurred(image: np.ndarray) -> np.ndarray:
@@ -110,15 +118,14 @@ _SAMPLE = (slice(None, None, 4), slice(None, None, 4))  # statistics on every 16
 def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings) -> np.ndarray:
     """Pixels where two aligned, blurred images differ beyond a noise-adaptive threshold.
 
-    The reference is scaled to the current image's median brightness first (lighting drift);
-    the threshold is `noise_sigmas` robust standard deviations (MAD) of the difference, at least
-    `min_threshold`, so grainy footage does not light up.
+    The reference is given the current image's lighting first (a tone curve per channel measured
+    on the valid pixels, see `tones`); the threshold is `noise_sigmas` robust standard deviations
+    (MAD) of the difference, at least `min_threshold`, so grainy footage does not light up.
     """
     sampled_valid = valid[_SAMPLE]
-    if sampled_valid.any():
-        gain = float(np.median(current[_SAMPLE][sampled_valid])) / max(float(np.median(reference[_SAMPLE][sampled_valid])), 1.0)
-        if abs(gain - 1.0) > 0.005:
-            reference = reference * gain
+    sample = np.zeros_like(valid)
+    sample[_SAMPLE] = sampled_valid
+    reference = match_tones(reference, current, sample)
     difference = _channel_max(cv2.absdiff(current, reference))
     difference[~valid] = 0.0
     values = difference[_SAMPLE][sampled_valid] if sampled_valid.any() else difference[_SAMPLE].ravel()
@@ -142,8 +149,8 @@ def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame:
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
     if not np.allclose(earlier_to_frame, IDENTITY):
-        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=-1.0)
-        inside = _channel_max(earlier) >= 0
+        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        inside = ~np.isnan(_channel_max(earlier))  # NaN wherever the warp reached outside the earlier frame
     return _changed(frame, earlier, inside, settings)
 
 
