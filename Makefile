@@ -39,6 +39,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/spatial.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

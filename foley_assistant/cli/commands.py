@@ -24,6 +24,7 @@ def run(args: argparse.Namespace) -> int:
         "render": render,
         "export": export,
         "gui": gui,
+        "eval": evaluate,
     }
     return handlers[args.command](args)
 
@@ -112,9 +113,25 @@ def analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _placement(args: argparse.Namespace) -> dict[str, Any]:
+    """The placement options as GenerateRequest fields."""
+    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
+    from foley_assistant.spatial.settings import DistanceModel, StereoSettings
+
+    stereo = StereoSettings(
+        pan_law=PanLaw(args.pan_law),
+        distance_model=DistanceModel(args.distance_model),
+        smoothing_ms=args.smoothing_ms,
+        doppler=args.doppler,
+    )
+    return {"placement": stereo, "curves": CurveSettings(offscreen=OffscreenMode(args.offscreen)), "binaural": args.binaural, "sofa_path": args.sofa}
+
+
 def generate(args: argparse.Namespace) -> int:
     """Run the whole pipeline on a timeline."""
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+    from foley_assistant.spatial.loudness import LoudnessSettings
 
     request = GenerateRequest(
         timeline_path=args.timeline,
@@ -124,6 +141,8 @@ def generate(args: argparse.Namespace) -> int:
         engine=args.engine,
         hfov_deg=args.hfov,
         seed=args.seed,
+        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak),
+        **_placement(args),
     )
     progress = _progress(args)
     try:
@@ -154,11 +173,14 @@ def render(args: argparse.Namespace) -> int:
     """Place one dry sound along one object's curves."""
     from foley_assistant.io.audio import read_audio, write_bwf
     from foley_assistant.io.json_files import read_tracks
+    from foley_assistant.pipeline.placement import placement_settings
     from foley_assistant.pipeline.single import render_dry_file
 
     tracks = read_tracks(args.tracks)
     dry, sample_rate = read_audio(args.source)
-    stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov)
+    options = _placement(args)
+    settings = placement_settings(options["placement"], 48000, args.hfov, options["binaural"], options["sofa_path"])
+    stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov, settings, options["curves"])
     write_bwf(args.out, stem, 48000, description=f"{args.source.name} placed along {args.object}")
     print(f"{args.out}: {stem.shape[1] / 48000:.2f} s stereo, object {args.object}")
     return 0
@@ -194,3 +216,10 @@ def gui(args: argparse.Namespace) -> int:
     from foley_assistant.gui.app import main as gui_main
 
     return gui_main([str(args.timeline)] if args.timeline else [])
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """The `eval` group: dispatch to the metric asked for."""
+    from foley_assistant.cli.eval_commands import EVAL_COMMANDS
+
+    return EVAL_COMMANDS[args.eval_command](args)

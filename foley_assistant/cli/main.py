@@ -23,6 +23,37 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
+def _add_placement(parser: argparse.ArgumentParser) -> None:
+    """Options of how stems are placed (generate and render)."""
+    placement = parser.add_argument_group("placement")
+    placement.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
+                           help="pan law: constant power (-3 dB centre, default), -4.5 dB, linear (-6 dB), tangent (speakers at +-30 deg)")
+    placement.add_argument("--distance-model", choices=("inverse", "linear", "exponential"), default="inverse",
+                           help="level against distance, clamped to [2 m, 100 m] (default inverse)")
+    placement.add_argument("--smoothing-ms", type=float, default=20.0, help="time constant of the automation smoothing, 10-50 ms (default 20)")
+    placement.add_argument("--offscreen", choices=("hold", "fade", "keep-panning"), default="hold",
+                           help="what a sound does when its object is out of frame (default hold)")
+    placement.add_argument("--doppler", action="store_true", help="pitch follows the change of distance (a delay line)")
+    placement.add_argument("--binaural", action="store_true", help="binaural stems for headphones (spherical-head model unless --sofa)")
+    placement.add_argument("--sofa", type=Path, metavar="FILE", help="binaural through the HRIRs of this SOFA file (implies --binaural)")
+
+
+def _add_eval(commands: argparse._SubParsersAction) -> None:
+    """The `eval` group: one subcommand per family of metrics."""
+    evaluate = commands.add_parser("eval", help="measure stems: spatial object-awareness against the tracks")
+    metrics = evaluate.add_subparsers(dest="eval_command", metavar="METRIC", required=True)
+    spatial = metrics.add_parser("spatial", help="object-awareness of a stereo (or binaural) stem against one object's track")
+    spatial.add_argument("stem", type=Path, help="the stem (WAV); its first sample is the shot's first frame")
+    spatial.add_argument("--tracks", type=Path, required=True, help="tracks file")
+    spatial.add_argument("--object", required=True, metavar="ID", help="object id, e.g. O1")
+    spatial.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
+    spatial.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    spatial.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
+                         help="pan law the stem was rendered with (default constant-power)")
+    spatial.add_argument("--binaural", action="store_true", help="the stem is binaural: angles from the ITD, plus ITD and ILD errors")
+    spatial.add_argument("--json", action="store_true", help="print JSON")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -61,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    _add_placement(generate)
+    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
+                          help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
+    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -70,7 +105,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
     render.add_argument("--out", type=Path, required=True, help="stereo stem to write (WAV)")
     render.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    _add_placement(render)
     _add_common(render)
+
+    _add_eval(commands)
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
     gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")

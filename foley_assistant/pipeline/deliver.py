@@ -26,9 +26,9 @@ from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import with_stem_tracks, write_timeline
 from foley_assistant.pipeline.sound import ObjectSound
-from foley_assistant.spatial.distance import inverse_distance_gain
-from foley_assistant.spatial.pan import pan_from_azimuth
-from foley_assistant.spatial.render import StereoSettings
+from foley_assistant.core.panning import pan_from_azimuth
+from foley_assistant.spatial.distance import settings_distance_gain
+from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
 
@@ -151,7 +151,7 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
             azimuths = np.array([k.value for k in curve.azimuth_deg.keyframes])
             distances = curve.distance_m.sample(times)
             pans = pan_from_azimuth(azimuths, stereo.pan_reference_deg)
-            gains = inverse_distance_gain(distances, stereo.reference_distance_m, stereo.rolloff, stereo.max_distance_m)
+            gains = settings_distance_gain(distances, stereo) * curve.gain.sample(times)
             inside = (times >= 0) & (times <= length)
             pan.extend(RppEnvelopePoint(position + t, float(p)) for t, p in zip(times[inside], pans[inside]))
             volume.extend(RppEnvelopePoint(position + t, float(g)) for t, g in zip(times[inside], gains[inside]))

@@ -11,7 +11,7 @@ from foley_assistant.io.json_files import read_project
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import write_timeline
 from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, build_timeline
-from foley_assistant.spatial.render import StereoSettings
+from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp")
 
