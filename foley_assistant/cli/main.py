@@ -11,16 +11,37 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from foley_assistant import __version__
 from foley_assistant.core.errors import Cancelled, FoleyError
+
+if TYPE_CHECKING:
+    from foley_assistant.core.timebase import FrameRate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _frame_rate(text: str) -> "FrameRate":
+    from foley_assistant.core.timebase import FrameRate
+
+    try:
+        return FrameRate.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
+
+
+def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=_frame_rate, metavar="FPS",
+                        help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); "
+                        "without it the rate is inferred from the timecodes or 24 is assumed, and said")
+    parser.add_argument("--search", action="append", default=[], type=Path, metavar="DIR",
+                        help="folder to search (recursively) for missing media, by file name, name without "
+                        "extension, reel or clip name (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -40,8 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(demo)
 
     shots = commands.add_parser("shots", help="list the shots of a timeline")
-    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod)")
+    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod, .aaf, .xml, .fcpxml, .edl)")
     shots.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_timeline_reading(shots)
     _add_common(shots)
 
     analyze = commands.add_parser("analyze", help="detect and track the moving objects; write a tracks file")
@@ -51,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--shot", action="append", default=[], metavar="ID", help="only this shot (repeatable)")
     analyze.add_argument("--out", type=Path, required=True, help="tracks file to write (JSON)")
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    _add_timeline_reading(analyze)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -61,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    _add_timeline_reading(generate)
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
