@@ -183,8 +183,13 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.export import export_format
 
-    export_format(args.project, args.format, args.out)
-    print(f"{args.format} -> {args.out}")
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]
+    print(f"{args.format} -> {', '.join(str(f) for f in main_files)}")
+    if len(main_files) < len(result.files):
+        print(f"  and {len(result.files) - len(main_files)} linked media files beside it")
     return 0
 
 

@@ -101,8 +101,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
-    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp"))
-    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm"),
+                        help="otio/otioz: timeline (+ stems); rpp: REAPER; aaf: Avid/Pro Tools; fcp7: FCP 7 XML (.xml); "
+                        "edl: one CMX 3600 EDL per lane; adm: ADM BWF for Dolby Atmos (.wav)")
+    export.add_argument("--out", type=Path, required=True, help="file to write (for edl: the base name of the per-lane EDLs)")
+    export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
+                        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
+                        "source on one track with pan automation")
     _add_common(export)
     return parser
 

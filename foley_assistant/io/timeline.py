@@ -63,6 +63,12 @@ class LoadedTimeline:
     def rate(self) -> FrameRate:
         return self.edl_rate or timeline_rate(self.timeline)
 
+    @property
+    def start_seconds(self) -> Fraction:
+        """The timeline's start timecode in seconds since midnight (0 when it has none)."""
+        start = self.timeline.global_start_time
+        return Fraction(0) if start is None else _seconds(start)
+
 
 def readable_suffixes() -> list[str]:
     """File suffixes the installed OTIO adapters can read, e.g. ['.aaf', '.edl', '.otio', ...]."""
