@@ -42,6 +42,7 @@ test: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/timeline_io.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache
