@@ -2,8 +2,9 @@
 
 - load: `read_timeline` + `list_shots` (+ `relink_shots` with no folders) divided by a bare
   `otio.adapters.read_from_file` of the same file;
-- write-back: `with_stem_tracks` for 2,000 stems + `write_timeline` divided by a bare
-  `otio.adapters.write_to_file` of the timeline that results (same tracks, same file size).
+- write-back: `write_with_stem_tracks` for 2,000 stems (building the stem tracks and writing the
+  cut with them, atomically) divided by a bare `otio.adapters.write_to_file` of the timeline
+  that results (same tracks, same file).
 
     .venv/bin/python benchmarks/timeline_io.py [--clips 10000] [--stems 2000] [--repeat 3] [--json]
 
@@ -26,7 +27,7 @@ from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.stem import Stem
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import list_shots, read_timeline
-from foley_assistant.io.writeback import with_stem_tracks, write_timeline
+from foley_assistant.io.writeback import with_stem_tracks, write_with_stem_tracks
 
 RATE = 24
 SR = 48000
@@ -77,7 +78,7 @@ def measure(folder: Path, clips: int, stems: int, repeat: int) -> dict[str, obje
         bare_read = _timed(lambda: otio.adapters.read_from_file(str(path)))
         ours_read = _timed(lambda: relink_shots(list_shots(read_timeline(path))))
         bare_write = _timed(lambda: otio.adapters.write_to_file(result, str(folder / "bare.otio")))
-        ours_write = _timed(lambda: write_timeline(with_stem_tracks(loaded.timeline, lanes, folder), folder / "ours.otio"))
+        ours_write = _timed(lambda: write_with_stem_tracks(loaded.timeline, lanes, folder, folder / "ours.otio"))
         runs.append({"bare_read": bare_read, "ours_read": ours_read, "bare_write": bare_write, "ours_write": ours_write})
     median = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
     return {

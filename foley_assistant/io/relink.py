@@ -127,7 +127,7 @@ def relink_shots(
         if chosen and Path(chosen).is_file():
             match: tuple[Path, str, int] | None = (Path(chosen), "earlier choice", 0)
         else:
-            match = index.find(shot)
+            match = index.find(shot) if index.by_name else None
         if match is None:
             resolved.append(shot)
             outcomes.append(RelinkOutcome(shot.id, "missing", shot.media_path, None))

@@ -192,6 +192,12 @@ def timeline_rate(timeline: otio.schema.Timeline) -> FrameRate:
 
 
 def _to_frames(time: otio.opentime.RationalTime, rate: FrameRate, rounding: Rounding) -> int:
+    value = time.value
+    if rounding is Rounding.NEAREST and value.is_integer():  # the common case, in integers
+        source = _rate(time.rate)
+        numerator = int(value) * rate.numerator * source.denominator
+        denominator = rate.denominator * source.numerator
+        return (2 * numerator + denominator) // (2 * denominator)  # nearest, halves up
     return rate.frames(_seconds(time), rounding)
 
 
@@ -238,8 +244,16 @@ def _is_enabled(item: otio.core.Composable) -> bool:
     """OTIO's flag, and FCP XML's <enabled>FALSE</enabled>, which otio-fcp-adapter keeps only in metadata."""
     if not getattr(item, "enabled", True):
         return False
-    fcp = item.metadata.get("fcp_xml") if hasattr(item, "metadata") else None
-    return not (isinstance(fcp, Mapping) and str(fcp.get("enabled", "TRUE")).upper() == "FALSE")
+    metadata = getattr(item, "metadata", None)
+    if metadata is None or not _has_key(metadata, "fcp_xml"):
+        return True
+    fcp = metadata["fcp_xml"]
+    return not (isinstance(fcp, Mapping) and "enabled" in fcp and str(fcp["enabled"]).upper() == "FALSE")
+
+
+def _has_key(metadata: Mapping[str, object], key: str) -> bool:
+    """`key in metadata`, fast on OTIO's dictionaries (whose `in` goes through a raised KeyError)."""
+    return bool(metadata) and key in list(metadata)
 
 
 def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tuple[Fraction, str | None]:
@@ -283,17 +297,27 @@ class _Placed:
     track_name: str
     record: otio.opentime.TimeRange
     head: otio.opentime.RationalTime  # how far the picture starts before the clip's own start (transition)
+    speed: Fraction
+    refusal: str | None
 
 
-def _handles(clip: otio.schema.Clip, speed: Fraction) -> tuple[otio.opentime.RationalTime, otio.opentime.RationalTime]:
+def _handles(
+    clip: otio.schema.Clip, speed: Fraction, neighbours: tuple[object, object] | None = None
+) -> tuple[otio.opentime.RationalTime, otio.opentime.RationalTime]:
     """How far the clip's picture runs before and after its own range, through the transitions on
-    either side; never further than its media reaches (when the media's range is known)."""
+    either side; never further than its media reaches (when the media's range is known).
+    `neighbours` (the items before and after the clip in its track) saves looking them up."""
     own = clip.trimmed_range()
     zero = otio.opentime.RationalTime(0, own.duration.rate)
     head, tail = zero, zero
-    parent = clip.parent()
-    if isinstance(parent, otio.schema.Track):
-        before, after = parent.handles_of_child(clip)
+    if neighbours is not None:
+        before, after = neighbours
+        head = before.in_offset if isinstance(before, otio.schema.Transition) else zero
+        tail = after.out_offset if isinstance(after, otio.schema.Transition) else zero
+        if not (head.value or tail.value):
+            return head, tail
+    elif isinstance(clip.parent(), otio.schema.Track):
+        before, after = clip.parent().handles_of_child(clip)
         head = before if before is not None else zero
         tail = after if after is not None else zero
     available = clip.media_reference.available_range if clip.media_reference else None
@@ -349,38 +373,73 @@ def list_shots(loaded: LoadedTimeline) -> list[Shot]:
         global_start = _to_frames(timeline.global_start_time, rate, Rounding.NEAREST)
     found: list[_Placed] = []
     for track_index, track in enumerate(timeline.video_tracks()):
-        if not _is_enabled(track):
-            continue
-        for clip in track.find_clips():
-            ancestry = _ancestry(clip, stack)
-            if not all(_is_enabled(item) for item in ancestry):
-                continue
-            placed = _visible_record_range(clip, stack, ancestry, _speed(clip, ancestry)[0])
-            if placed is not None:
-                found.append(_Placed(clip, track_index, track.name, *placed))
+        if _is_enabled(track):
+            found.extend(_placed_clips(track, track_index, stack))
     found.sort(key=lambda p: (p.track_index, p.record.start_time.to_seconds()))
     return [_shot(f"S{number:03d}", placed, loaded, rate, global_start) for number, placed in enumerate(found, start=1)]
+
+
+def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema.Stack) -> list[_Placed]:
+    """The visible clips of a top-level track. Its direct clips are placed in one pass over the
+    track (OTIO's per-child lookups are linear in the track's length); clips in nested
+    compositions go through OTIO's general transform."""
+    placed: list[_Placed] = []
+    children = list(track)
+    # Track time -> stack time: the track's own range start (adapters use it for the record timecode).
+    offset = -track.source_range.start_time if track.source_range is not None else None
+    cursor = None
+    track_has_effects = bool(track.effects)
+    for index, child in enumerate(children):
+        if isinstance(child, otio.schema.Transition):
+            continue
+        duration = child.duration()
+        start = cursor if cursor is not None else otio.opentime.RationalTime(0, duration.rate)
+        cursor = start + duration
+        if not _is_enabled(child):
+            continue
+        if isinstance(child, otio.schema.Clip):
+            speed, refusal = _speed(child, [child, track] if track_has_effects else [child])
+            neighbours = (children[index - 1] if index else None, children[index + 1] if index + 1 < len(children) else None)
+            head, tail = _handles(child, speed, neighbours)
+            record_start = start - head if offset is None else start - head + offset
+            record = otio.opentime.TimeRange(record_start, duration + head + tail)
+            zero = otio.opentime.RationalTime(0, record_start.rate)
+            if record.end_time_exclusive() <= zero:
+                continue
+            if record_start < zero:
+                head = head + record_start
+                record = otio.opentime.range_from_start_end_time(zero, record.end_time_exclusive())
+            placed.append(_Placed(child, track_index, track.name, record, head, speed, refusal))
+        elif isinstance(child, otio.core.Composition):
+            for clip in child.find_clips():
+                ancestry = _ancestry(clip, stack)
+                if not all(_is_enabled(item) for item in ancestry):
+                    continue
+                speed, refusal = _speed(clip, ancestry)
+                visible = _visible_record_range(clip, stack, ancestry, speed)
+                if visible is not None:
+                    placed.append(_Placed(clip, track_index, track.name, *visible, speed, refusal))
+    return placed
 
 
 def _shot(shot_id: str, placed: _Placed, loaded: LoadedTimeline, rate: FrameRate, global_start: int) -> Shot:
     clip = placed.clip
     record_start = _to_frames(placed.record.start_time, rate, Rounding.NEAREST)
     record_end = _to_frames(placed.record.end_time_exclusive(), rate, Rounding.NEAREST)
-    speed, refusal = _speed(clip, _ancestry(clip, loaded.timeline.tracks))
-    refusal = _reference_refusal(clip) or refusal
+    speed = placed.speed
+    refusal = _reference_refusal(clip) or placed.refusal
     own = clip.trimmed_range()
-    source_rate = FrameRate.parse(own.start_time.rate)
-    record_seconds = rate.seconds(record_end - record_start)
-    source_start_seconds = _seconds(own.start_time) - _seconds(placed.head) * speed
+    source_rate = _frame_rate(own.start_time.rate)
     available = clip.media_reference.available_range if clip.media_reference else None
-    origin = Fraction(0) if available is None else _seconds(available.start_time)
+    source_range = _source_range(own, available, placed, speed, source_rate, rate, record_end - record_start)
     path = media_path_of(clip, loaded.media_root)
     if isinstance(clip.media_reference, otio.schema.GeneratorReference) or (path is None and _names_no_file(clip)):
         status = "not a file"
     else:
         status = "found" if path is not None and Path(path).is_file() else "missing"
-    cmx = clip.metadata.get("cmx_3600")
-    reel = str(cmx.get("reel", "")) if isinstance(cmx, Mapping) else ""
+    metadata = clip.metadata
+    cmx = metadata["cmx_3600"] if _has_key(metadata, "cmx_3600") else None
+    reel = str(cmx["reel"]) if isinstance(cmx, Mapping) and "reel" in cmx else ""
     return Shot(
         id=shot_id,
         track_name=placed.track_name or f"V{placed.track_index + 1}",
@@ -392,15 +451,45 @@ def _shot(shot_id: str, placed: _Placed, loaded: LoadedTimeline, rate: FrameRate
         record_range=FrameRange(record_start, record_end - record_start),
         global_start_frame=global_start,
         source_rate=source_rate,
-        source_range=FrameRange(
-            source_rate.frames(source_start_seconds - origin, Rounding.NEAREST),
-            source_rate.frames(record_seconds * speed, Rounding.NEAREST),
-        ),
+        source_range=source_range,
         refusal=refusal,
         speed=speed,
         source_from_timecode=available is None,
         reel=reel,
     )
+
+
+def _source_range(
+    own: otio.opentime.TimeRange,
+    available: otio.opentime.TimeRange | None,
+    placed: _Placed,
+    speed: Fraction,
+    source_rate: FrameRate,
+    rate: FrameRate,
+    record_frames: int,
+) -> FrameRange:
+    """The media frames the shot shows: from the file's first frame (when its range is known),
+    through the transition handles, `record_frames` long at `speed`."""
+    if not placed.head.value and speed == 1 and source_rate == rate:  # the common case, in integers
+        origin = 0 if available is None else _to_frames(available.start_time, source_rate, Rounding.NEAREST)
+        return FrameRange(_to_frames(own.start_time, source_rate, Rounding.NEAREST) - origin, record_frames)
+    start = _seconds(own.start_time) - _seconds(placed.head) * speed
+    origin_s = Fraction(0) if available is None else _seconds(available.start_time)
+    return FrameRange(
+        source_rate.frames(start - origin_s, Rounding.NEAREST),
+        source_rate.frames(rate.seconds(record_frames) * speed, Rounding.NEAREST),
+    )
+
+
+_FRAME_RATES: dict[float, FrameRate] = {}
+
+
+def _frame_rate(rate: float) -> FrameRate:
+    """FrameRate.parse of an OTIO rate, cached."""
+    parsed = _FRAME_RATES.get(rate)
+    if parsed is None:
+        parsed = _FRAME_RATES[rate] = FrameRate.parse(rate)
+    return parsed
 
 
 def _names_no_file(clip: otio.schema.Clip) -> bool:
@@ -409,6 +498,19 @@ def _names_no_file(clip: otio.schema.Clip) -> bool:
     return isinstance(reference, otio.schema.ExternalReference) and bool(reference.target_url)
 
 
+_RATES: dict[float, Fraction] = {}
+
+
+def _rate(rate: float) -> Fraction:
+    """An OTIO rate as an exact fraction (29.97002997... snaps back to 30000/1001), cached."""
+    exact = _RATES.get(rate)
+    if exact is None:
+        exact = _RATES[rate] = Fraction(rate).limit_denominator(10**6)
+    return exact
+
+
 def _seconds(time: otio.opentime.RationalTime) -> Fraction:
-    """Exact seconds of an OTIO time (rates like 29.97002997 snap back to 30000/1001)."""
-    return Fraction(time.value).limit_denominator(10**9) / Fraction(time.rate).limit_denominator(10**6)
+    """Exact seconds of an OTIO time."""
+    value = time.value
+    whole = Fraction(int(value)) if value.is_integer() else Fraction(value).limit_denominator(10**9)
+    return whole / _rate(time.rate)

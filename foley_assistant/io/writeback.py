@@ -25,7 +25,8 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Mapping
+from contextlib import contextmanager
+from typing import Callable, Iterator, Mapping
 
 import opentimelineio as otio
 
@@ -83,6 +84,36 @@ def with_stem_tracks(
     return result
 
 
+@contextmanager
+def added_tracks(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> Iterator[otio.schema.Timeline]:
+    """The timeline with `tracks` appended for the duration of the block, then exactly as before.
+
+    For writing a large timeline with its stem tracks without copying it first; the tracks are
+    removed again even when the block fails.
+    """
+    count = len(timeline.tracks)
+    for track in tracks:
+        timeline.tracks.append(track)
+    try:
+        yield timeline
+    finally:
+        while len(timeline.tracks) > count:
+            timeline.tracks.pop()
+
+
+def write_with_stem_tracks(
+    timeline: otio.schema.Timeline,
+    lanes: list[tuple[str, list[Stem]]],
+    stems_root: Path,
+    path: str | os.PathLike[str],
+    curves: Mapping[tuple[str, str], SpatialCurves] | None = None,
+) -> None:
+    """Write `timeline` plus one audio track per lane (as `with_stem_tracks`) without copying it."""
+    tracks = [stem_track(lane_name, stems, stems_root, curves or {}) for lane_name, stems in lanes]
+    with added_tracks(timeline, tracks):
+        write_timeline(timeline, path)
+
+
 def stem_track(
     lane_name: str,
     stems: list[Stem],
@@ -115,7 +146,7 @@ def stem_track(
 
 def _stem_clip(stem: Stem, path: Path, placement: StemPlacement, units: float, curves: SpatialCurves | None) -> otio.schema.Clip:
     full = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(placement.length, units))
-    reference = otio.schema.ExternalReference(target_url=path.resolve().as_uri(), available_range=full)
+    reference = otio.schema.ExternalReference(target_url=Path(os.path.abspath(path)).as_uri(), available_range=full)
     clip = otio.schema.Clip(name=path.stem, media_reference=reference, source_range=full)
     info: dict[str, object] = {
         "shot": stem.shot_id,

@@ -14,7 +14,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import opentimelineio as otio
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
@@ -26,7 +25,7 @@ from foley_assistant.io.audio import write_bwf
 from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTrack, write_rpp
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
-from foley_assistant.io.writeback import with_stem_tracks, write_timeline
+from foley_assistant.io.writeback import write_with_stem_tracks
 from foley_assistant.pipeline.sound import ObjectSound
 from foley_assistant.spatial.distance import inverse_distance_gain
 from foley_assistant.spatial.pan import pan_from_azimuth
@@ -113,17 +112,18 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
     """
     lanes = assign_lanes(list(project.stems))
     laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems))
-    write_timeline(build_timeline(loaded, laned, layout.root), layout.root / "timeline.otio")
+    write_timeline_with_stems(loaded, laned, layout.root, layout.root / "timeline.otio")
     write_rpp(layout.root / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
     write_tracks(layout.root / "tracks.json", laned.tracks)
     write_project(layout.root / PROJECT_FILE, laned)
     return laned
 
 
-def build_timeline(loaded: LoadedTimeline, project: Project, stems_root: Path) -> otio.schema.Timeline:
-    """The input timeline plus one audio track per object lane."""
+def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path) -> None:
+    """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
+    copying the input (it is left as it was)."""
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    return with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, curves)
+    write_with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, path, curves)
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ from foley_assistant.io.exports.fcp7 import write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
-from foley_assistant.io.writeback import stem_track, with_stem_tracks, write_timeline
-from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, build_timeline, dry_path_of, pan_gain_points
+from foley_assistant.io.writeback import stem_track, with_stem_tracks
+from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
 from foley_assistant.spatial.render import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
@@ -74,7 +74,7 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))
     elif fmt in ("otio", "otioz"):
-        write_timeline(build_timeline(loaded, project, root), out)
+        write_timeline_with_stems(loaded, project, root, out)
     elif fmt == "aaf":
         result.files += export_aaf(project, loaded, root, out, stereo, aaf_mode)
         result.notes.append(
