@@ -55,18 +55,28 @@ def shot_json(shot: Shot) -> dict[str, Any]:
         "record_range": _range_json(shot.record_range, shot.timeline_rate),
         "record_tc_in": shot.record_tc_in,
         "record_tc_out": shot.record_tc_out,
+        "speed": float(shot.speed),
         "problem": shot.refusal,
     }
 
 
 def shots(args: argparse.Namespace) -> int:
     """List a timeline's shots as a table or JSON."""
+    from foley_assistant.io.relink import relink_shots
     from foley_assistant.io.timeline import list_shots, read_timeline
 
-    loaded = read_timeline(args.timeline)
-    found = list_shots(loaded)
+    loaded = read_timeline(args.timeline, args.rate)
+    relinked = relink_shots(list_shots(loaded), args.search)
+    found = relinked.shots
+    for note in loaded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.search:
+        print(relinked.summary(), file=sys.stderr)
     if args.json:
-        print(json.dumps({"timeline": loaded.name, "rate": list(loaded.rate.as_tuple()), "shots": [shot_json(s) for s in found]}, indent=2))
+        document = {"timeline": loaded.name, "rate": list(loaded.rate.as_tuple()), "shots": [shot_json(s) for s in found]}
+        document["notes"] = list(loaded.notes)
+        document["relinks"] = relinked.choices
+        print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     print(f"{loaded.name}  ({loaded.rate} fps, {len(found)} shots)")
     print(f"{'id':<5} {'track':<8} {'record in':<12} {'record out':<12} {'secs':>7}  {'media':<9} clip")
@@ -103,7 +113,10 @@ def analyze(args: argparse.Namespace) -> int:
                 raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
             document = TracksDocument((analyze_media(str(args.media), "M001", None, context, settings),))
         else:
-            chosen = select_shots(list_shots(read_timeline(args.timeline)), tuple(args.shot))
+            from foley_assistant.io.relink import relink_shots
+
+            loaded = read_timeline(args.timeline, args.rate)
+            chosen = select_shots(relink_shots(list_shots(loaded), args.search).shots, tuple(args.shot))
             document = TracksDocument(tuple(analyze_shot(s, context, settings) for s in chosen if not s.refusal))
     finally:
         progress.close()
@@ -143,6 +156,8 @@ def generate(args: argparse.Namespace) -> int:
         seed=args.seed,
         loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak),
         **_placement(args),
+        timeline_rate=args.rate,
+        search_folders=tuple(args.search),
     )
     progress = _progress(args)
     try:
@@ -190,8 +205,13 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.export import export_format
 
-    export_format(args.project, args.format, args.out)
-    print(f"{args.format} -> {args.out}")
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]
+    print(f"{args.format} -> {', '.join(str(f) for f in main_files)}")
+    if len(main_files) < len(result.files):
+        print(f"  and {len(result.files) - len(main_files)} linked media files beside it")
     return 0
 
 

@@ -11,10 +11,13 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from foley_assistant import __version__
 from foley_assistant.core.errors import Cancelled, FoleyError
+
+if TYPE_CHECKING:
+    from foley_assistant.core.timebase import FrameRate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -54,6 +57,24 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
     spatial.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _frame_rate(text: str) -> "FrameRate":
+    from foley_assistant.core.timebase import FrameRate
+
+    try:
+        return FrameRate.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
+
+
+def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=_frame_rate, metavar="FPS",
+                        help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); "
+                        "without it the rate is inferred from the timecodes or 24 is assumed, and said")
+    parser.add_argument("--search", action="append", default=[], type=Path, metavar="DIR",
+                        help="folder to search (recursively) for missing media, by file name, name without "
+                        "extension, reel or clip name (repeatable)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line grammar."""
     parser = argparse.ArgumentParser(
@@ -71,8 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(demo)
 
     shots = commands.add_parser("shots", help="list the shots of a timeline")
-    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod)")
+    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod, .aaf, .xml, .fcpxml, .edl)")
     shots.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_timeline_reading(shots)
     _add_common(shots)
 
     analyze = commands.add_parser("analyze", help="detect and track the moving objects; write a tracks file")
@@ -82,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--shot", action="append", default=[], metavar="ID", help="only this shot (repeatable)")
     analyze.add_argument("--out", type=Path, required=True, help="tracks file to write (JSON)")
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    _add_timeline_reading(analyze)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -96,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
                           help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
     generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
+    _add_timeline_reading(generate)
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -115,8 +139,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
-    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp"))
-    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm"),
+                        help="otio/otioz: timeline (+ stems); rpp: REAPER; aaf: Avid/Pro Tools; fcp7: FCP 7 XML (.xml); "
+                        "edl: one CMX 3600 EDL per lane; adm: ADM BWF for Dolby Atmos (.wav)")
+    export.add_argument("--out", type=Path, required=True, help="file to write (for edl: the base name of the per-lane EDLs)")
+    export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
+                        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
+                        "source on one track with pan automation")
     _add_common(export)
     return parser
 

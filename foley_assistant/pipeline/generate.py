@@ -21,13 +21,15 @@ from foley_assistant.core.progress import CancelToken, ProgressCallback, ignore_
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
+from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import stem_levels
 from foley_assistant.io.atomic import write_json_atomic
-from foley_assistant.io.json_files import read_tracks
+from foley_assistant.io.json_files import read_project, read_tracks
+from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.pipeline.analyze import analyze_shot
-from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object, write_session_files
+from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.sound import choose_engine, normalize_loudness, sound_shot
@@ -53,6 +55,8 @@ class GenerateRequest:
     hfov_deg: float = 60.0
     analysis_width: int = 320
     seed: int = 0
+    timeline_rate: FrameRate | None = None  # the rate of an EDL (which stores none)
+    search_folders: tuple[Path, ...] = ()  # where to look for missing media
     placement: StereoSettings = field(default_factory=StereoSettings)  # pan law, distance model...; rate and
     # screen-locked pan reference are set from sample_rate and hfov_deg
     curves: CurveSettings = field(default_factory=CurveSettings)
@@ -105,9 +109,23 @@ def _check_outputs_spare_inputs(request: GenerateRequest, shots: list[Shot]) -> 
         raise OutputError(f"--out {out} exists and is not a folder. Choose a folder path.")
 
 
-def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None]:
-    loaded = read_timeline(request.timeline_path)
-    shots = list_shots(loaded)
+def _earlier_relinks(request: GenerateRequest) -> dict[str, str]:
+    """Relink choices kept in a project already in the output folder, for the same timeline."""
+    earlier = OutputLayout(request.out_dir).root / PROJECT_FILE
+    if not earlier.is_file():
+        return {}
+    try:
+        project = read_project(earlier)
+    except FoleyError:
+        return {}
+    same = Path(project.timeline_path).resolve() == request.timeline_path.resolve()
+    return dict(project.media_relinks) if same else {}
+
+
+def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult]:
+    loaded = read_timeline(request.timeline_path, request.timeline_rate)
+    relinked = relink_shots(list_shots(loaded), request.search_folders, _earlier_relinks(request))
+    shots = relinked.shots
     if not shots:
         raise FoleyError(f"'{request.timeline_path.name}' has no clips on its video tracks: there is nothing to make sound for.")
     selected = select_shots(shots, request.shot_ids)
@@ -117,17 +135,20 @@ def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list
         raise FoleyError("none of the chosen shots can be processed: " + "; ".join(reason for _, reason in skipped))
     tracks = read_tracks(request.tracks_path) if request.tracks_path else None
     if tracks is None:
-        missing = [s for s in usable if s.media_status != "found"]
+        missing = [s for s in usable if s.media_status not in ("found", "relinked")]
         if missing:
             listing = "; ".join(f"{s.id} ({s.clip_name}): {s.media_path or 'no file reference'}" for s in missing)
-            raise MediaError(f"media not found for {listing}. Put the media at that path, or pass --tracks from an earlier analysis.")
+            raise MediaError(
+                f"media not found for {listing}. Put the media at that path, give the folders it is in with --search, "
+                "or pass --tracks from an earlier analysis."
+            )
     else:
         known = {s.shot_id for s in tracks.shots}
         absent = [s.id for s in usable if s.id not in known]
         if absent:
             raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
     _check_outputs_spare_inputs(request, usable)
-    return loaded, usable, skipped, tracks
+    return loaded, usable, skipped, tracks, relinked
 
 
 def run_generate(
@@ -138,12 +159,15 @@ def run_generate(
     """Run the whole pipeline for a timeline; see the module docstring for the guarantees."""
     started = time.perf_counter()
     context = JobContext(progress, cancel or CancelToken())
-    loaded, shots, skipped, given_tracks = _prepare(request)
+    loaded, shots, skipped, given_tracks, relinked = _prepare(request)
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
+    result.notes.extend(loaded.notes)
+    if relinked.count("relinked"):
+        result.notes.append(relinked.summary())
     if engine.note:
         result.notes.append(engine.note)
         log.warning(engine.note)
@@ -185,6 +209,9 @@ def run_generate(
         tracks=TracksDocument(tuple(analyzed)),
         curves=tuple(curves),
         stems=tuple(result.stems),
+        media_relinks=relinked.choices,
+        timeline_rate=None if loaded.edl_rate is None else loaded.edl_rate.as_tuple(),
+        media_search_folders=tuple(str(Path(f).resolve()) for f in request.search_folders),
     )
     with context.clock.measure("export"):
         project = write_session_files(layout, loaded, project, stereo)
