@@ -26,8 +26,7 @@ def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int 
     The identity when the background features did not move (median inlier flow under
     `still_px`), so a locked-off camera gathers no drift; None when there is too little to go on.
     """
-    height, width = previous.shape
-    corners = cv2.goodFeaturesToTrack(previous, maxCorners=300, qualityLevel=0.01, minDistance=max(4, width // 60), blockSize=7)
+    corners = _features(previous)
     if corners is None or len(corners) < min_inliers:
         return None
     moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, corners, None, winSize=(21, 21), maxLevel=3)
@@ -54,17 +53,55 @@ def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> fl
     return travel
 
 
-def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5) -> list[np.ndarray]:
-    """For each frame, the homography from its pixels to the first frame's pixels."""
+def _features(gray: np.ndarray) -> np.ndarray | None:
+    width = gray.shape[1]
+    return cv2.goodFeaturesToTrack(gray, maxCorners=300, qualityLevel=0.01, minDistance=max(4, width // 60), blockSize=7)
+
+
+def estimate_homographies(
+    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6
+) -> list[np.ndarray]:
+    """For each frame, the homography from its pixels to the first frame's pixels.
+
+    Features of a keyframe are followed from frame to frame (Lucas-Kanade), and each frame's
+    homography is fitted to the keyframe directly (RANSAC), not chained from frame-to-frame
+    steps: chaining multiplies every step's small error in the perspective terms, which drifts
+    by several pixels within a second or two of a pan. Points that RANSAC rejects (on moving
+    objects) stop being followed; when fewer than `min_points` are left, or they span less than
+    `min_spread` of the frame's width (the pan carried them out of the picture, and a homography
+    fitted on one side of the picture extrapolates badly to the other), the current frame becomes
+    the new keyframe.
+    """
     if not frames:
         return []
     height, width = frames[0].shape[:2]
     result = [IDENTITY.copy()]
     previous = _gray(frames[0])
+    key_to_first = IDENTITY.copy()
+    key_points = _features(previous)
+    points = key_points
     for frame in frames[1:]:
         current = _gray(frame)
-        step = step_homography(previous, current)
-        result.append(result[-1] @ (IDENTITY if step is None else step))
+        homography = None
+        if points is not None and len(points) >= 8:
+            moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, points, None, winSize=(21, 21), maxLevel=3)
+            found = status.ravel() == 1
+            if found.sum() >= 8:
+                fitted, inliers = cv2.findHomography(moved[found], key_points[found], cv2.RANSAC, 1.0)
+                if fitted is not None:
+                    kept = np.flatnonzero(found)[inliers.ravel() == 1]
+                    homography = fitted
+                    key_points, points = key_points[kept], moved[kept]
+        if homography is None:
+            step = step_homography(previous, current)
+            to_first = result[-1] @ (IDENTITY if step is None else step)
+        else:
+            to_first = key_to_first @ homography
+        result.append(to_first)
+        if homography is None or len(points) < min_points or float(np.ptp(points[:, 0, 0])) < min_spread * width:
+            key_to_first = to_first
+            key_points = _features(current)
+            points = key_points
         previous = current
     if corner_travel(result, width, height) < static_below_px:
         return [IDENTITY.copy() for _ in frames]

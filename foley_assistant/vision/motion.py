@@ -16,7 +16,7 @@ the foreground become detections.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -42,10 +42,24 @@ class MotionSettings:
 
 @dataclass(frozen=True)
 class Detection:
-    """A foreground blob in one frame: its box and how much of the box is foreground."""
+    """Something found in one frame: its box, how much of the box is the object (`fill`), a colour
+    histogram of its pixels (`appearance`, for telling objects apart), and, from a detector, a
+    label and a score."""
 
     box: Box
     fill: float
+    appearance: np.ndarray | None = field(default=None, compare=False)
+    label: str | None = None
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class ChunkDetections:
+    """A chunk's detections per frame, and per frame the homography from its pixels to the
+    chunk's first frame's pixels (the camera's motion)."""
+
+    detections: list[list[Detection]]
+    to_first: list[np.ndarray]
 
 
 class ChunkBackground:
@@ -146,12 +160,33 @@ def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndar
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
     """Pixels of a blurred frame that changed since an earlier one, after undoing the camera's move
     (`earlier_to_frame` maps the earlier frame's pixels onto this frame's)."""
+    return motion_against(frame, earlier, earlier_to_frame, settings)[0]
+
+
+def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndarray, settings: MotionSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(changed, covered): pixels of a blurred frame that differ from another blurred frame of the
+    shot after undoing the camera's move, and the pixels the other frame covers at all."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
-    if not np.allclose(earlier_to_frame, IDENTITY):
-        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
-        inside = ~np.isnan(_channel_max(earlier))  # NaN wherever the warp reached outside the earlier frame
-    return _changed(frame, earlier, inside, settings)
+    if not np.allclose(other_to_frame, IDENTITY):
+        other = cv2.warpPerspective(other, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
+    return _changed(frame, other, inside, settings), inside
+
+
+def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings) -> np.ndarray:
+    """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
+    compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
+    single difference leaves. Only pixels both frames cover can vote."""
+    result = np.zeros(smooth[index].shape[:2], dtype=bool)
+    if index - lag < 0 or index + lag >= len(smooth):
+        return result
+    result[:] = True
+    for other in (index - lag, index + lag):
+        other_to_frame = np.linalg.inv(homographies[index]) @ homographies[other]
+        changed, inside = motion_against(smooth[index], smooth[other], other_to_frame, settings)
+        result &= changed & inside
+    return result
 
 
 def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
@@ -169,23 +204,45 @@ def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
     return mask | keep
 
 
-def blobs(mask: np.ndarray, settings: MotionSettings) -> list[Detection]:
-    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped."""
+HUE_BINS, SATURATION_BINS = 12, 4
+
+
+def colour_histogram(hsv: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """Normalized hue-saturation histogram (HUE_BINS x SATURATION_BINS) of an HSV uint8 image's
+    masked pixels: a description of an object's colours that a change of exposure barely moves."""
+    histogram = cv2.calcHist([hsv], [0, 1], mask, [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
+    total = float(histogram.sum())
+    return histogram / total if total > 0 else np.full(histogram.shape, 1.0 / histogram.size, np.float32)
+
+
+def blobs(mask: np.ndarray, settings: MotionSettings, frame: np.ndarray | None = None) -> list[Detection]:
+    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped.
+
+    With the RGB `frame`, each detection carries the colour histogram of its foreground pixels."""
     height, width = mask.shape
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    mask_u8 = mask.astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask_u8, connectivity=8)
     rects = [
         [float(x), float(y), float(x + w), float(y + h), float(area)]
         for x, y, w, h, area in stats[1:count]
         if area >= settings.min_blob_area * width * height
     ]
     rects = _merge_close(rects, settings.merge_margin * width)
-    return [
-        Detection(
-            Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
-            fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+    hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV) if frame is not None and frame.ndim == 3 and rects else None
+    found = []
+    for r in rects:
+        appearance = None
+        if hsv is not None:
+            x0, y0, x1, y1 = int(r[0]), int(r[1]), int(r[2]), int(r[3])
+            appearance = colour_histogram(hsv[y0:y1, x0:x1], mask_u8[y0:y1, x0:x1])
+        found.append(
+            Detection(
+                Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
+                fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+                appearance=appearance,
+            )
         )
-        for r in rects
-    ]
+    return found
 
 
 def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
@@ -223,10 +280,10 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
     return runs
 
 
-def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[list[Detection]]:
-    """Detections for every frame of a chunk of RGB (or grayscale) frames."""
+def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDetections:
+    """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion."""
     if not frames:
-        return []
+        return ChunkDetections([], [])
     homographies = estimate_homographies(frames)
     height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
@@ -239,9 +296,11 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[lis
             index = start + offset
             view, reliable = background.view(offset)
             mask = foreground_mask(smooth[index], view, reliable, settings)
+            if not reliable.all():  # where the median saw too little (a pan's leading edge)
+                mask |= double_difference(smooth, homographies, index, settings.motion_lag_frames, settings) & ~reliable
             earlier = index - settings.motion_lag_frames
             if earlier >= 0:
                 earlier_to_frame = np.linalg.inv(homographies[index]) @ homographies[earlier]
                 mask = add_unexplained(mask, recent_motion_mask(smooth[index], smooth[earlier], earlier_to_frame, settings))
-            detections.append(blobs(mask, settings))
-    return detections
+            detections.append(blobs(mask, settings, frames[index]))
+    return ChunkDetections(detections, homographies)
