@@ -41,6 +41,10 @@ def _rendered(spec) -> tuple[Iterator[np.ndarray], SceneTruth]:
     return render_scene(spec)
 
 
+TILT = CameraMove(zoom_start=1.3, tilt_start_deg=-3.0, tilt_deg_per_s=1.0)
+#: The shot's field of view as an editor would enter it: the tilt scene is zoomed in 1.3x throughout.
+HFOV = {"tilt 1 deg/s": float(np.degrees(2 * np.arctan(np.tan(np.radians(30.0)) / TILT.zoom_start)))}
+
 SCENES: dict[str, Scene] = {
     "static (car + walker)": lambda seed: _rendered(street_scene(seed, **SIZE)),
     "panning 5 deg/s": lambda seed: _rendered(street_scene(seed, pan_deg_per_s=5.0, **SIZE)),
@@ -49,7 +53,7 @@ SCENES: dict[str, Scene] = {
         low_light(render_scene(street_scene(seed, lighting_drift=0.15, **SIZE))[0], gain=0.35, noise_sigma=6.0, seed=seed),
         render_scene(street_scene(seed, lighting_drift=0.15, **SIZE))[1],
     ),
-    "tilt 1 deg/s": lambda seed: moved_scene(walker_scene(seed, **SIZE), CameraMove(zoom_start=1.3, tilt_start_deg=-3.0, tilt_deg_per_s=1.0)),
+    "tilt 1 deg/s": lambda seed: moved_scene(walker_scene(seed, **SIZE), TILT),
     "zoom 1.0 -> 1.6": lambda seed: moved_scene(street_scene(seed, **SIZE), CameraMove(zoom_per_s=0.1)),
 }
 
@@ -61,12 +65,12 @@ class SceneResult:
     label_ok: float
 
 
-def score_scene(scene: Scene, seed: int, workdir: Path) -> tuple[TrackingScores, float]:
+def score_scene(scene: Scene, seed: int, workdir: Path, hfov_deg: float = 60.0) -> tuple[TrackingScores, float]:
     """Render, encode, analyze and score one scene at one seed; also the share of correct labels."""
     frames, truth = scene(seed)
     path = workdir / f"scene{seed}.mp4"
     write_video(path, frames, truth.rate, crf=20)
-    tracks = analyze_media(str(path), "B1", None, JobContext(lambda *_: None, CancelToken()), AnalysisSettings())
+    tracks = analyze_media(str(path), "B1", None, JobContext(lambda *_: None, CancelToken()), AnalysisSettings(hfov_deg=hfov_deg))
     truth_tracks = [o.as_track() for o in truth.objects if o.frames]
     hyps = list(tracks.objects)
     scores = evaluate(truth_tracks, hyps, truth.width, truth.height)
@@ -103,7 +107,7 @@ def measure(seeds: int) -> list[SceneResult]:
         for name, scene in SCENES.items():
             scores, labels = [], []
             for seed in range(seeds):
-                s, label_ok = score_scene(scene, seed, Path(folder))
+                s, label_ok = score_scene(scene, seed, Path(folder), HFOV.get(name, 60.0))
                 scores.append(s)
                 labels.append(label_ok)
             results.append(SceneResult(name, scores, float(np.mean(labels))))

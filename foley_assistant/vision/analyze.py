@@ -220,7 +220,7 @@ def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: Analysi
         label, source = Counter(tracked.labels).most_common(1)[0][0], "detector"
     else:
         label, source = label_from_shape(tracked.boxes[tracked.observed], width, height), "tracker"
-    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg)
+    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg, zoom=tracked.zoom)
     confidence = float(np.clip(tracked.mean_fill, 0.05, 1.0))
     frames = []
     for frame, box, observed, distance in zip(tracked.frames, tracked.boxes, tracked.observed, distances):

@@ -53,9 +53,28 @@ def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> fl
     return travel
 
 
-def _features(gray: np.ndarray) -> np.ndarray | None:
-    width = gray.shape[1]
-    return cv2.goodFeaturesToTrack(gray, maxCorners=300, qualityLevel=0.01, minDistance=max(4, width // 60), blockSize=7)
+def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int = 25, floor: float = 0.003) -> np.ndarray | None:
+    """Up to `per_cell` corners in each cell of a grid, each cell's strongest: a strongly textured
+    moving object (a car filling part of the picture) cannot outnumber the background's corners.
+    A corner must reach `floor` times the picture's strongest, so noise in a flat area never counts."""
+    height, width = gray.shape
+    response = cv2.cornerMinEigenVal(gray, 7)
+    least = floor * float(response.max())
+    if least <= 0:
+        return None
+    found = []
+    for row in range(rows):
+        for column in range(columns):
+            y0, y1 = row * height // rows, (row + 1) * height // rows
+            x0, x1 = column * width // columns, (column + 1) * width // columns
+            strongest = float(response[y0:y1, x0:x1].max())
+            if strongest < least:
+                continue
+            quality = min(1.0, max(0.02, least / strongest))
+            corners = cv2.goodFeaturesToTrack(gray[y0:y1, x0:x1], maxCorners=per_cell, qualityLevel=quality, minDistance=max(4, width // 60), blockSize=7)
+            if corners is not None:
+                found.append(corners + np.float32([x0, y0]))
+    return np.concatenate(found).astype(np.float32) if found else None
 
 
 def estimate_homographies(

@@ -245,6 +245,16 @@ def blobs(mask: np.ndarray, settings: MotionSettings, frame: np.ndarray | None =
     return found
 
 
+def _stacked(a: list[float], b: list[float], vertical_gap: float = 0.5) -> bool:
+    """Two blobs one above the other, sharing most of the narrower one's columns and closer than
+    `vertical_gap` of the taller one's height: one object whose middle did not show (a person's
+    legs and body, in low contrast)."""
+    overlap = min(a[2], b[2]) - max(a[0], b[0])
+    narrower = min(a[2] - a[0], b[2] - b[0])
+    gap = max(a[1], b[1]) - min(a[3], b[3])
+    return overlap >= 0.5 * narrower and gap <= vertical_gap * max(a[3] - a[1], b[3] - b[1])
+
+
 def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     merged = True
     while merged and len(rects) > 1:
@@ -252,7 +262,8 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
         for i in range(len(rects)):
             for j in range(i + 1, len(rects)):
                 a, b = rects[i], rects[j]
-                if a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]:
+                near = a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]
+                if near or _stacked(a, b):
                     rects[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]), a[4] + b[4]]
                     del rects[j]
                     merged = True
@@ -262,8 +273,10 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
-def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0) -> list[tuple[int, int]]:
-    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes."""
+def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0, max_zoom: float = 1.12) -> list[tuple[int, int]]:
+    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes and
+    that the camera zooms by less than `max_zoom` within them (frames resampled to a very different
+    scale would not match the median's detail)."""
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
     runs, start = [], 0
     low, high = corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
@@ -271,7 +284,9 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
         relative = np.linalg.inv(homographies[start]) @ homographies[i]
         placed = cv2.perspectiveTransform(corners, relative)
         new_low, new_high = np.minimum(low, placed.min(axis=(0, 1))), np.maximum(high, placed.max(axis=(0, 1)))
-        if (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
+        area = cv2.contourArea(placed.reshape(-1, 2)) / float(width * height)
+        zoomed = not 1 / max_zoom**2 <= area <= max_zoom**2
+        if zoomed or (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
             runs.append((start, i))
             start, low, high = i, corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
         else:
@@ -296,11 +311,15 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
             index = start + offset
             view, reliable = background.view(offset)
             mask = foreground_mask(smooth[index], view, reliable, settings)
-            if not reliable.all():  # where the median saw too little (a pan's leading edge)
-                mask |= double_difference(smooth, homographies, index, settings.motion_lag_frames, settings) & ~reliable
-            earlier = index - settings.motion_lag_frames
-            if earlier >= 0:
-                earlier_to_frame = np.linalg.inv(homographies[index]) @ homographies[earlier]
-                mask = add_unexplained(mask, recent_motion_mask(smooth[index], smooth[earlier], earlier_to_frame, settings))
+            lag = settings.motion_lag_frames
+            if lag <= index < len(frames) - lag:
+                motion = double_difference(smooth, homographies, index, lag, settings)
+            elif index >= lag:  # the chunk's last frames: only the past to compare with
+                motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
+            else:
+                motion = None
+            if motion is not None:
+                mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
+                mask = add_unexplained(mask, motion)
             detections.append(blobs(mask, settings, frames[index]))
     return ChunkDetections(detections, homographies)

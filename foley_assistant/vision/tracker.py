@@ -93,13 +93,16 @@ class TrackedBoxes:
     """A finished track: one box per frame from its first to its last observed frame.
 
     `boxes` are normalized [x0, y0, x1, y1]; `observed` says which frames had a detection (the
-    rest were filled); `labels` are the detector's labels of its detections (empty without one)."""
+    rest were filled); `labels` are the detector's labels of its detections (empty without one);
+    `zoom` is, per frame, the camera's focal length relative to the sub-shot's first frame (from
+    the camera-motion homographies: > 1 after zooming in)."""
 
     frames: np.ndarray
     boxes: np.ndarray
     observed: np.ndarray
     mean_fill: float
     labels: tuple[str, ...] = ()
+    zoom: np.ndarray | None = None
 
 
 def to_corners(boxes: np.ndarray) -> np.ndarray:
@@ -323,4 +326,12 @@ class MultiObjectTracker:
         image = np.concatenate([self._stabilize(int(f), filled[i : i + 1], inverse=True) for i, f in enumerate(frames)])
         corners = to_corners(image) / self.size
         corners = np.clip(corners, 0.0, 1.0)
-        return TrackedBoxes(frames, corners, np.isin(frames, observed), float(np.mean(track.fills)), tuple(track.labels))
+        zoom = np.array([self.zoom_at(int(f)) for f in frames])
+        return TrackedBoxes(frames, corners, np.isin(frames, observed), float(np.mean(track.fills)), tuple(track.labels), zoom)
+
+    def zoom_at(self, frame: int) -> float:
+        """Focal length of a frame relative to the first frame's: 1 / the local scale of its
+        homography to the first frame, at the picture's centre."""
+        homography = self._to_reference.get(frame, np.eye(3))
+        _, jac = jacobian(homography, self.size[0] / 2, self.size[1] / 2)
+        return 1.0 / max(float(np.sqrt(abs(np.linalg.det(jac)))), 1e-6)
