@@ -17,7 +17,11 @@ IDENTITY = np.eye(3)
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    """Grayscale, histogram-equalized (a change of exposure or light, which breaks the brightness
+    constancy optical flow relies on, leaves the equalized picture nearly unchanged), and lightly
+    blurred so that sensor noise does not make corners or move them."""
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.GaussianBlur(cv2.equalizeHist(gray), (3, 3), 0)
 
 
 def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int = 12, still_px: float = 0.15) -> np.ndarray | None:
@@ -53,7 +57,7 @@ def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> fl
     return travel
 
 
-def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int = 25, floor: float = 0.003) -> np.ndarray | None:
+def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int = 25, floor: float = 0.01) -> np.ndarray | None:
     """Up to `per_cell` corners in each cell of a grid, each cell's strongest: a strongly textured
     moving object (a car filling part of the picture) cannot outnumber the background's corners.
     A corner must reach `floor` times the picture's strongest, so noise in a flat area never counts."""
@@ -78,7 +82,7 @@ def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int =
 
 
 def estimate_homographies(
-    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6
+    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25
 ) -> list[np.ndarray]:
     """For each frame, the homography from its pixels to the first frame's pixels.
 
@@ -109,8 +113,11 @@ def estimate_homographies(
                 fitted, inliers = cv2.findHomography(moved[found], key_points[found], cv2.RANSAC, 1.0)
                 if fitted is not None:
                     kept = np.flatnonzero(found)[inliers.ravel() == 1]
-                    homography = fitted
                     key_points, points = key_points[kept], moved[kept]
+                    # Points that did not move since the keyframe: the camera is still (noise
+                    # alone must not make a locked-off camera wander).
+                    still = float(np.median(np.linalg.norm((points - key_points).reshape(-1, 2), axis=1))) < still_px
+                    homography = IDENTITY.copy() if still else fitted
         if homography is None:
             step = step_homography(previous, current)
             to_first = result[-1] @ (IDENTITY if step is None else step)
