@@ -10,7 +10,8 @@ Hard cut between frames i-1 and i:
     d(i-1, i) is at least `cut_min_level` and `cut_ratio` times the typical frame-to-frame change
     around it (the median over +-`context_s`), so a fast pan or a big object close to the lens,
     which change every frame a lot, does not count; and the change persists: d(i-1, i+1) is at
-    least `persist` x d(i-1, i), so a one-frame flash or glitch is not a cut.
+    least `persist` x d(i-1, i), and so is d(i-2, i), so a one-frame flash or glitch is not a cut
+    (neither its start nor its end).
 
 Dissolve over frames s..e (s and e are the last frame of the old shot and the first clean frame of
 the new one): the frames in between are blends F_j = (1 - a_j) F_s + a_j F_e with a_j = (j - s) /
@@ -19,8 +20,9 @@ the new one): the frames in between are blends F_j = (1 - a_j) F_s + a_j F_e wit
     misfit  = mean_j |F_j - blend_j|         at most `dissolve_fit` x change (it is a blend)
     no step = max_j d(F_j-1, F_j)            at most `dissolve_step` x change (a gradual change).
 A pan or a moving object does not look like a blend of the window's ends; a hard cut is not
-gradual. Among overlapping candidates the one with the largest change wins, and its edges are
-trimmed to where the blend starts and ends.
+gradual. Among overlapping candidates the largest change wins; of the windows that change the
+picture (nearly) as much, the shortest is the blend's extent, and its edges are trimmed to where the
+picture actually starts and stops changing.
 
 Sub-shots: a cut starts a new sub-shot at its frame; a dissolve splits at its middle frame, and its
 blend frames belong to no sub-shot's tracking (motion there is the blend, not the objects).
@@ -127,6 +129,8 @@ def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutS
             continue
         if i + 1 < n and difference(thumbs[i - 1], thumbs[i + 1]) < settings.persist * step:
             continue  # the picture came back: a flash, not a cut
+        if i >= 2 and difference(thumbs[i - 2], thumbs[i]) < settings.persist * step:
+            continue  # the frame before was the odd one out (the end of a flash)
         if found and i - found[-1].start <= 1:
             continue
         found.append(Transition("cut", i, i))
@@ -156,9 +160,15 @@ def _dissolves(thumbs: np.ndarray, steps: np.ndarray, cuts: list[Transition], fp
                 continue
             candidates.append((change, s, e))
     chosen: list[tuple[int, int]] = []
-    for change, s, e in sorted(candidates, reverse=True):
-        if any(s < ce and cs < e for cs, ce in chosen):
-            continue
+    remaining = sorted(candidates, reverse=True)
+    while remaining:
+        best, s, e = remaining[0]
+        # Windows reaching past the blend into the shots change the picture no more than the
+        # blend itself: the shortest window (nearly) as big a change is the blend's extent.
+        rivals = [c for c in remaining if c[1] < e and s < c[2] and c[0] >= 0.9 * best]
+        _, s, e = min(rivals, key=lambda c: (c[2] - c[1], -c[0]))
+        remaining = [c for c in remaining if not (c[1] < e and s < c[2]) and not any(c[1] < ce and cs < c[2] for cs, ce in chosen)]
+        remaining = [c for c in remaining if not (c[1] <= s <= c[2] or c[1] <= e <= c[2])]
         chosen.append(_trimmed(steps, s, e, settings))
     return [Transition("dissolve", s + 1, e) for s, e in sorted(chosen)]
 
