@@ -90,7 +90,7 @@ def analyze(args: argparse.Namespace) -> int:
     from foley_assistant.core.progress import CancelToken
     from foley_assistant.io.json_files import write_tracks
     from foley_assistant.io.timeline import list_shots, read_timeline
-    from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots, analyze_shots
+    from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots, analyze_shots, choose_detector
     from foley_assistant.pipeline.generate import select_shots
     from foley_assistant.pipeline.progress import JobContext
     from foley_assistant.vision.analyze import AnalysisSettings
@@ -99,17 +99,19 @@ def analyze(args: argparse.Namespace) -> int:
     context = JobContext(progress, CancelToken())
     settings = AnalysisSettings(hfov_deg=args.hfov)
     report = AnalysisReport()
+    detector, detector_note = choose_detector(args.detector, args.detector_model)
+    print(detector_note, file=sys.stderr)
     try:
         if args.media:
             if args.shot:
                 raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
-            document = analyze_media_shots(str(args.media), context, settings, report=report)
+            document = analyze_media_shots(str(args.media), context, settings, report=report, detector=detector)
         else:
             chosen = select_shots(list_shots(read_timeline(args.timeline)), tuple(args.shot))
             for shot in chosen:
                 if shot.refusal:
                     report.fail(shot.id, f"({shot.clip_name}) {shot.refusal}")
-            document = analyze_shots([s for s in chosen if not s.refusal], context, settings, report=report)
+            document = analyze_shots([s for s in chosen if not s.refusal], context, settings, report=report, detector=detector)
     finally:
         progress.close()
     for shot_id, message in report.notes:

@@ -23,7 +23,7 @@ from foley_assistant.core.timebase import FrameRange, Rounding
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.vision.analyze import AnalysisSettings, analyze_frames, track_objects
+from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
 
 STAGE = "analyze"
 log = logging.getLogger(__name__)
@@ -123,6 +123,7 @@ def analyze_media(
     settings: AnalysisSettings,
     analysis_width: int = 320,
     report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
 ) -> ShotTracks:
     """Track the objects in a run of frames of one media file (the whole file when no range).
 
@@ -134,7 +135,7 @@ def analyze_media(
         raise MediaError(f"{Path(path).name} has no frames to analyze.")
     checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
     with context.clock.measure(STAGE):
-        objects = track_objects(checked, info.rate, info.width, info.height, settings)
+        objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
     if checked.count == 0:
         raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
@@ -147,6 +148,7 @@ def analyze_media_shots(
     analysis_width: int = 320,
     report: AnalysisReport | None = None,
     prefix: str = "M",
+    detector: FrameDetector | None = None,
 ) -> TracksDocument:
     """One media file split at its cuts and dissolves: one tracks-file shot per sub-shot
     (ids M001, M002... in order; `frame_range` is each sub-shot's frames in the file)."""
@@ -157,7 +159,7 @@ def analyze_media_shots(
     whole = FrameRange(0, info.frame_count)
     checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
     with context.clock.measure(STAGE):
-        parts = analyze_frames(checked, info.rate, info.width, info.height, settings)
+        parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
         raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
     shots = tuple(
@@ -176,17 +178,27 @@ def analyze_media_shots(
 
 
 def analyze_shot(
-    shot: Shot, context: JobContext, settings: AnalysisSettings, analysis_width: int = 320, report: AnalysisReport | None = None
+    shot: Shot,
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
 ) -> ShotTracks:
     """Track the objects of one timeline shot in its media."""
     if shot.media_path is None or shot.media_status == "missing":
         raise MediaError(f"shot {shot.id} ({shot.clip_name}): media not found at {shot.media_path}. Relink it or pass --tracks.")
     frame_range = media_frame_range(shot, probe_video(shot.media_path), report)
-    return analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width, report)
+    return analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width, report, detector)
 
 
 def analyze_shots(
-    shots: list[Shot], context: JobContext, settings: AnalysisSettings, analysis_width: int = 320, report: AnalysisReport | None = None
+    shots: list[Shot],
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
 ) -> TracksDocument:
     """Tracks for several shots, in order; a shot that fails is reported and left out, the
     others are still analyzed."""
@@ -194,7 +206,22 @@ def analyze_shots(
     done = []
     for shot in shots:
         try:
-            done.append(analyze_shot(shot, context, settings, analysis_width, report))
+            done.append(analyze_shot(shot, context, settings, analysis_width, report, detector))
         except FoleyError as exc:
             report.fail(shot.id, str(exc))
     return TracksDocument(tuple(done))
+
+
+def choose_detector(weights: str | None, architecture: str) -> tuple[FrameDetector | None, str]:
+    """The neural detector when its weights can be found and loaded, else None; with a line
+    saying which detector runs and why. `weights` is a file, "auto" (the torch hub cache) or
+    "none" (the classical motion detector). torch is imported only when weights are found."""
+    if weights in (None, "none"):
+        return None, "detector: classical motion detector"
+    from foley_assistant.vision.neural.detector import DetectorUnavailable, load_detector
+
+    try:
+        detector = load_detector(architecture, None if weights == "auto" else weights)
+    except DetectorUnavailable as exc:
+        return None, f"detector: classical motion detector, because {exc}"
+    return detector, f"detector: {architecture} (neural)"
