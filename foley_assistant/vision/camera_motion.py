@@ -17,7 +17,11 @@ IDENTITY = np.eye(3)
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    """Grayscale, histogram-equalized (a change of exposure or light, which breaks the brightness
+    constancy optical flow relies on, leaves the equalized picture nearly unchanged), and lightly
+    blurred so that sensor noise does not make corners or move them."""
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.GaussianBlur(cv2.equalizeHist(gray), (3, 3), 0)
 
 
 def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int = 12, still_px: float = 0.15) -> np.ndarray | None:
@@ -26,8 +30,7 @@ def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int 
     The identity when the background features did not move (median inlier flow under
     `still_px`), so a locked-off camera gathers no drift; None when there is too little to go on.
     """
-    height, width = previous.shape
-    corners = cv2.goodFeaturesToTrack(previous, maxCorners=300, qualityLevel=0.01, minDistance=max(4, width // 60), blockSize=7)
+    corners = _features(previous)
     if corners is None or len(corners) < min_inliers:
         return None
     moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, corners, None, winSize=(21, 21), maxLevel=3)
@@ -54,17 +57,77 @@ def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> fl
     return travel
 
 
-def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5) -> list[np.ndarray]:
-    """For each frame, the homography from its pixels to the first frame's pixels."""
+def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int = 25, floor: float = 0.01) -> np.ndarray | None:
+    """Up to `per_cell` corners in each cell of a grid, each cell's strongest: a strongly textured
+    moving object (a car filling part of the picture) cannot outnumber the background's corners.
+    A corner must reach `floor` times the picture's strongest, so noise in a flat area never counts."""
+    height, width = gray.shape
+    response = cv2.cornerMinEigenVal(gray, 7)
+    least = floor * float(response.max())
+    if least <= 0:
+        return None
+    found = []
+    for row in range(rows):
+        for column in range(columns):
+            y0, y1 = row * height // rows, (row + 1) * height // rows
+            x0, x1 = column * width // columns, (column + 1) * width // columns
+            strongest = float(response[y0:y1, x0:x1].max())
+            if strongest < least:
+                continue
+            quality = min(1.0, max(0.02, least / strongest))
+            corners = cv2.goodFeaturesToTrack(gray[y0:y1, x0:x1], maxCorners=per_cell, qualityLevel=quality, minDistance=max(4, width // 60), blockSize=7)
+            if corners is not None:
+                found.append(corners + np.float32([x0, y0]))
+    return np.concatenate(found).astype(np.float32) if found else None
+
+
+def estimate_homographies(
+    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25
+) -> list[np.ndarray]:
+    """For each frame, the homography from its pixels to the first frame's pixels.
+
+    Features of a keyframe are followed from frame to frame (Lucas-Kanade), and each frame's
+    homography is fitted to the keyframe directly (RANSAC), not chained from frame-to-frame
+    steps: chaining multiplies every step's small error in the perspective terms, which drifts
+    by several pixels within a second or two of a pan. Points that RANSAC rejects (on moving
+    objects) stop being followed; when fewer than `min_points` are left, or they span less than
+    `min_spread` of the frame's width (the pan carried them out of the picture, and a homography
+    fitted on one side of the picture extrapolates badly to the other), the current frame becomes
+    the new keyframe.
+    """
     if not frames:
         return []
     height, width = frames[0].shape[:2]
     result = [IDENTITY.copy()]
     previous = _gray(frames[0])
+    key_to_first = IDENTITY.copy()
+    key_points = _features(previous)
+    points = key_points
     for frame in frames[1:]:
         current = _gray(frame)
-        step = step_homography(previous, current)
-        result.append(result[-1] @ (IDENTITY if step is None else step))
+        homography = None
+        if points is not None and len(points) >= 8:
+            moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, points, None, winSize=(21, 21), maxLevel=3)
+            found = status.ravel() == 1
+            if found.sum() >= 8:
+                fitted, inliers = cv2.findHomography(moved[found], key_points[found], cv2.RANSAC, 1.0)
+                if fitted is not None:
+                    kept = np.flatnonzero(found)[inliers.ravel() == 1]
+                    key_points, points = key_points[kept], moved[kept]
+                    # Points that did not move since the keyframe: the camera is still (noise
+                    # alone must not make a locked-off camera wander).
+                    still = float(np.median(np.linalg.norm((points - key_points).reshape(-1, 2), axis=1))) < still_px
+                    homography = IDENTITY.copy() if still else fitted
+        if homography is None:
+            step = step_homography(previous, current)
+            to_first = result[-1] @ (IDENTITY if step is None else step)
+        else:
+            to_first = key_to_first @ homography
+        result.append(to_first)
+        if homography is None or len(points) < min_points or float(np.ptp(points[:, 0, 0])) < min_spread * width:
+            key_to_first = to_first
+            key_points = _features(current)
+            points = key_points
         previous = current
     if corner_travel(result, width, height) < static_below_px:
         return [IDENTITY.copy() for _ in frames]

@@ -16,7 +16,7 @@ the foreground become detections.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -42,10 +42,24 @@ class MotionSettings:
 
 @dataclass(frozen=True)
 class Detection:
-    """A foreground blob in one frame: its box and how much of the box is foreground."""
+    """Something found in one frame: its box, how much of the box is the object (`fill`), a colour
+    histogram of its pixels (`appearance`, for telling objects apart), and, from a detector, a
+    label and a score."""
 
     box: Box
     fill: float
+    appearance: np.ndarray | None = field(default=None, compare=False)
+    label: str | None = None
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class ChunkDetections:
+    """A chunk's detections per frame, and per frame the homography from its pixels to the
+    chunk's first frame's pixels (the camera's motion)."""
+
+    detections: list[list[Detection]]
+    to_first: list[np.ndarray]
 
 
 class ChunkBackground:
@@ -146,12 +160,33 @@ def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndar
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
     """Pixels of a blurred frame that changed since an earlier one, after undoing the camera's move
     (`earlier_to_frame` maps the earlier frame's pixels onto this frame's)."""
+    return motion_against(frame, earlier, earlier_to_frame, settings)[0]
+
+
+def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndarray, settings: MotionSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(changed, covered): pixels of a blurred frame that differ from another blurred frame of the
+    shot after undoing the camera's move, and the pixels the other frame covers at all."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
-    if not np.allclose(earlier_to_frame, IDENTITY):
-        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
-        inside = ~np.isnan(_channel_max(earlier))  # NaN wherever the warp reached outside the earlier frame
-    return _changed(frame, earlier, inside, settings)
+    if not np.allclose(other_to_frame, IDENTITY):
+        other = cv2.warpPerspective(other, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
+    return _changed(frame, other, inside, settings), inside
+
+
+def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings) -> np.ndarray:
+    """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
+    compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
+    single difference leaves. Only pixels both frames cover can vote."""
+    result = np.zeros(smooth[index].shape[:2], dtype=bool)
+    if index - lag < 0 or index + lag >= len(smooth):
+        return result
+    result[:] = True
+    for other in (index - lag, index + lag):
+        other_to_frame = np.linalg.inv(homographies[index]) @ homographies[other]
+        changed, inside = motion_against(smooth[index], smooth[other], other_to_frame, settings)
+        result &= changed & inside
+    return result
 
 
 def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
@@ -169,23 +204,55 @@ def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
     return mask | keep
 
 
-def blobs(mask: np.ndarray, settings: MotionSettings) -> list[Detection]:
-    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped."""
+HUE_BINS, SATURATION_BINS = 12, 4
+
+
+def colour_histogram(hsv: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """Normalized hue-saturation histogram (HUE_BINS x SATURATION_BINS) of an HSV uint8 image's
+    masked pixels: a description of an object's colours that a change of exposure barely moves."""
+    histogram = cv2.calcHist([hsv], [0, 1], mask, [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
+    total = float(histogram.sum())
+    return histogram / total if total > 0 else np.full(histogram.shape, 1.0 / histogram.size, np.float32)
+
+
+def blobs(mask: np.ndarray, settings: MotionSettings, frame: np.ndarray | None = None) -> list[Detection]:
+    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped.
+
+    With the RGB `frame`, each detection carries the colour histogram of its foreground pixels."""
     height, width = mask.shape
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    mask_u8 = mask.astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask_u8, connectivity=8)
     rects = [
         [float(x), float(y), float(x + w), float(y + h), float(area)]
         for x, y, w, h, area in stats[1:count]
         if area >= settings.min_blob_area * width * height
     ]
     rects = _merge_close(rects, settings.merge_margin * width)
-    return [
-        Detection(
-            Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
-            fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+    hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV) if frame is not None and frame.ndim == 3 and rects else None
+    found = []
+    for r in rects:
+        appearance = None
+        if hsv is not None:
+            x0, y0, x1, y1 = int(r[0]), int(r[1]), int(r[2]), int(r[3])
+            appearance = colour_histogram(hsv[y0:y1, x0:x1], mask_u8[y0:y1, x0:x1])
+        found.append(
+            Detection(
+                Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
+                fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+                appearance=appearance,
+            )
         )
-        for r in rects
-    ]
+    return found
+
+
+def _stacked(a: list[float], b: list[float], vertical_gap: float = 0.5) -> bool:
+    """Two blobs one above the other, sharing most of the narrower one's columns and closer than
+    `vertical_gap` of the taller one's height: one object whose middle did not show (a person's
+    legs and body, in low contrast)."""
+    overlap = min(a[2], b[2]) - max(a[0], b[0])
+    narrower = min(a[2] - a[0], b[2] - b[0])
+    gap = max(a[1], b[1]) - min(a[3], b[3])
+    return overlap >= 0.5 * narrower and gap <= vertical_gap * max(a[3] - a[1], b[3] - b[1])
 
 
 def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
@@ -195,7 +262,8 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
         for i in range(len(rects)):
             for j in range(i + 1, len(rects)):
                 a, b = rects[i], rects[j]
-                if a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]:
+                near = a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]
+                if near or _stacked(a, b):
                     rects[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]), a[4] + b[4]]
                     del rects[j]
                     merged = True
@@ -205,8 +273,10 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
-def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0) -> list[tuple[int, int]]:
-    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes."""
+def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0, max_zoom: float = 1.12) -> list[tuple[int, int]]:
+    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes and
+    that the camera zooms by less than `max_zoom` within them (frames resampled to a very different
+    scale would not match the median's detail)."""
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
     runs, start = [], 0
     low, high = corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
@@ -214,7 +284,9 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
         relative = np.linalg.inv(homographies[start]) @ homographies[i]
         placed = cv2.perspectiveTransform(corners, relative)
         new_low, new_high = np.minimum(low, placed.min(axis=(0, 1))), np.maximum(high, placed.max(axis=(0, 1)))
-        if (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
+        area = cv2.contourArea(placed.reshape(-1, 2)) / float(width * height)
+        zoomed = not 1 / max_zoom**2 <= area <= max_zoom**2
+        if zoomed or (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
             runs.append((start, i))
             start, low, high = i, corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
         else:
@@ -223,10 +295,10 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
     return runs
 
 
-def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[list[Detection]]:
-    """Detections for every frame of a chunk of RGB (or grayscale) frames."""
+def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDetections:
+    """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion."""
     if not frames:
-        return []
+        return ChunkDetections([], [])
     homographies = estimate_homographies(frames)
     height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
@@ -239,9 +311,15 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[lis
             index = start + offset
             view, reliable = background.view(offset)
             mask = foreground_mask(smooth[index], view, reliable, settings)
-            earlier = index - settings.motion_lag_frames
-            if earlier >= 0:
-                earlier_to_frame = np.linalg.inv(homographies[index]) @ homographies[earlier]
-                mask = add_unexplained(mask, recent_motion_mask(smooth[index], smooth[earlier], earlier_to_frame, settings))
-            detections.append(blobs(mask, settings))
-    return detections
+            lag = settings.motion_lag_frames
+            if lag <= index < len(frames) - lag:
+                motion = double_difference(smooth, homographies, index, lag, settings)
+            elif index >= lag:  # the chunk's last frames: only the past to compare with
+                motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
+            else:
+                motion = None
+            if motion is not None:
+                mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
+                mask = add_unexplained(mask, motion)
+            detections.append(blobs(mask, settings, frames[index]))
+    return ChunkDetections(detections, homographies)
