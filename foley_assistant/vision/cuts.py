@@ -1,7 +1,8 @@
 """Shot boundaries inside one media file: hard cuts and dissolves (fades included).
 
-Every frame is reduced to a thumbnail (`THUMB_SIZE`, RGB, area-averaged), which keeps the
-picture's layout and colours but not its noise or fine texture. Differences between thumbnails
+Every frame is reduced to a thumbnail (`DETAIL_SIZE`, RGB, area-averaged); the boundary tests
+work on it halved again (`THUMB_SIZE`), which keeps the picture's layout and colours but not its
+noise or fine texture. Differences between thumbnails
 are mean absolute differences in 8-bit levels, taken after giving the first thumbnail the second
 one's exposure (a least-squares gain per channel), so that a change of lighting is not a change of
 shot.
@@ -20,7 +21,13 @@ the new one): the frames in between are blends F_j = (1 - a_j) F_s + a_j F_e wit
     misfit  = mean_j |F_j - blend_j|         at most `dissolve_fit` x change (it is a blend)
     no step = max_j d(F_j-1, F_j)            at most `dissolve_step` x change (a gradual change).
 A pan or a moving object does not look like a blend of the window's ends; a hard cut is not
-gradual. Among overlapping candidates the largest change wins; of the windows that change the
+gradual. A slow camera move can: at thumbnail size a tilt of a pixel or so moves an edge (the
+horizon) exactly as a cross-fade between its two positions would. So a candidate must also not be
+a camera move: the window's first frame is aligned to its last (an affine map fitted by ECC,
+`cv2.findTransformECC`, started from phase correlation's shift) on the finer, grey `DETAIL_SIZE`
+image, where such a move spans several pixels; when the alignment leaves less than
+`camera_move_residual` of the change, the camera moved and nothing was blended (between two
+different shots, alignment leaves about all of it). Among overlapping candidates the largest change wins; of the windows that change the
 picture (nearly) as much, the shortest is the blend's extent, and its edges are trimmed to where the
 picture actually starts and stops changing.
 
@@ -36,8 +43,10 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-#: Thumbnail (width, height) every frame is reduced to for boundary detection.
+#: Thumbnail (width, height) the boundary tests compare.
 THUMB_SIZE = (48, 27)
+#: Size (width, height) every frame is reduced to: twice the thumbnail, for the camera-move check.
+DETAIL_SIZE = (96, 54)
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,7 @@ class CutSettings:
     dissolve_min_level: float = 14.0
     dissolve_fit: float = 0.22
     dissolve_step: float = 0.35
+    camera_move_residual: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -83,10 +93,34 @@ class SubShot:
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
-    """The float32 RGB thumbnail of a frame used by the boundary tests."""
+    """The float32 RGB `DETAIL_SIZE` image of a frame that `find_transitions` takes."""
     if frame.ndim == 2:
         frame = cv2.cvtColor(frame, cv2.COLOR_GRAY2RGB)
-    return cv2.resize(frame, THUMB_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+    return cv2.resize(frame, DETAIL_SIZE, interpolation=cv2.INTER_AREA).astype(np.float32)
+
+
+def camera_moved(first: np.ndarray, last: np.ndarray, max_residual: float) -> bool:
+    """Whether two detail images (RGB float32) differ by a camera move: after aligning `first` to
+    `last` with an affine map, the mean absolute grey difference left is under `max_residual` of
+    the difference before (over the pixels both cover). False when the alignment fails."""
+    a = cv2.cvtColor(first, cv2.COLOR_RGB2GRAY)
+    b = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY)
+    (dx, dy), _ = cv2.phaseCorrelate(a, b)
+    warp = np.array([[1.0, 0.0, -dx], [0.0, 1.0, -dy]], dtype=np.float32)
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4)
+    try:
+        _, warp = cv2.findTransformECC(b, a, warp, cv2.MOTION_AFFINE, criteria, None, 3)
+    except cv2.error:  # no texture to align (a fade to black) or no convergence
+        return False
+    height, width = a.shape
+    moved = cv2.warpAffine(a, warp, (width, height), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_CONSTANT, borderValue=float("nan"))
+    both = ~np.isnan(moved)
+    margin = 3
+    both[:margin], both[-margin:], both[:, :margin], both[:, -margin:] = False, False, False, False
+    if both.sum() < 0.25 * both.size:
+        return False
+    before = float(np.mean(np.abs(a[both] - b[both])))
+    return before > 0 and float(np.mean(np.abs(moved[both] - b[both]))) < max_residual * before
 
 
 def _gain_matched(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
@@ -103,15 +137,16 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def find_transitions(thumbs: Sequence[np.ndarray] | np.ndarray, fps: float, settings: CutSettings | None = None) -> list[Transition]:
-    """Cuts and dissolves in a run of thumbnails (index = frame offset in the run), in order."""
+    """Cuts and dissolves in a run of `thumbnail`s (index = frame offset in the run), in order."""
     settings = settings or CutSettings()
-    thumbs = np.asarray(thumbs, dtype=np.float32)
-    n = len(thumbs)
+    details = list(thumbs)
+    n = len(details)
     if n < 2:
         return []
-    steps = np.array([0.0] + [difference(thumbs[i - 1], thumbs[i]) for i in range(1, n)])
-    cuts = _hard_cuts(thumbs, steps, fps, settings)
-    dissolves = _dissolves(thumbs, steps, cuts, fps, settings)
+    small = np.asarray([cv2.resize(d, THUMB_SIZE, interpolation=cv2.INTER_AREA) for d in details], dtype=np.float32)
+    steps = np.array([0.0] + [difference(small[i - 1], small[i]) for i in range(1, n)])
+    cuts = _hard_cuts(small, steps, fps, settings)
+    dissolves = _dissolves(small, details, steps, cuts, fps, settings)
     return sorted(cuts + dissolves, key=lambda t: t.start)
 
 
@@ -137,7 +172,7 @@ def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutS
     return found
 
 
-def _dissolves(thumbs: np.ndarray, steps: np.ndarray, cuts: list[Transition], fps: float, settings: CutSettings) -> list[Transition]:
+def _dissolves(thumbs: np.ndarray, details: list[np.ndarray], steps: np.ndarray, cuts: list[Transition], fps: float, settings: CutSettings) -> list[Transition]:
     n = len(thumbs)
     cut_frames = np.array([c.start for c in cuts])
     candidates: list[tuple[float, int, int]] = []
@@ -169,6 +204,8 @@ def _dissolves(thumbs: np.ndarray, steps: np.ndarray, cuts: list[Transition], fp
         _, s, e = min(rivals, key=lambda c: (c[2] - c[1], -c[0]))
         remaining = [c for c in remaining if not (c[1] < e and s < c[2]) and not any(c[1] < ce and cs < c[2] for cs, ce in chosen)]
         remaining = [c for c in remaining if not (c[1] <= s <= c[2] or c[1] <= e <= c[2])]
+        if camera_moved(details[s], details[e], settings.camera_move_residual):
+            continue  # the overlapping windows went with it: they see the same camera move
         chosen.append(_trimmed(steps, s, e, settings))
     return [Transition("dissolve", s + 1, e) for s, e in sorted(chosen)]
 

@@ -65,3 +65,17 @@ def test_tracks_never_cross_a_cut():
         assert len(part.objects) == 1
         obj = part.objects[0]
         assert part.sub_shot.start <= obj.first_frame and obj.last_frame < part.sub_shot.end
+
+
+def test_a_slow_tilt_is_not_a_dissolve():
+    # At thumbnail size a tilt of a degree or so moves the horizon by about a pixel, which looks
+    # exactly like a cross-fade; the camera-move check must see that it is a move.
+    from foley_assistant.synth.footage import CameraMove, moved_scene
+    from foley_assistant.vision.cuts import CutSettings
+
+    frames, _ = moved_scene(walker_scene(1, duration_s=4.0, **SIZE), CameraMove(zoom_start=1.3, tilt_start_deg=-3.0, tilt_deg_per_s=1.0))
+    thumbs = [thumbnail(f) for f in frames]
+    assert find_transitions(thumbs, 25.0) == []
+    # without the check the same frames hold false dissolves (so this scene does test it)
+    unchecked = find_transitions(thumbs, 25.0, CutSettings(camera_move_residual=0.0))
+    assert unchecked and all(t.kind == "dissolve" for t in unchecked)
