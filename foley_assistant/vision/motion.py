@@ -38,6 +38,8 @@ class MotionSettings:
     min_coverage: int = 5
     min_coverage_share: float = 0.4
     motion_lag_frames: int = 6
+    background_margin_frames: int = 25
+    registration_px: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -129,12 +131,25 @@ def _channel_max(difference: np.ndarray) -> np.ndarray:
 _SAMPLE = (slice(None, None, 4), slice(None, None, 4))  # statistics on every 16th pixel
 
 
-def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings) -> np.ndarray:
+def edge_strength(image: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest gradient magnitude over the channels, in levels per pixel."""
+    gx = np.abs(cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
+    gy = np.abs(cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
+    return _channel_max(np.maximum(gx, gy))
+
+
+def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings, warped: bool = False) -> np.ndarray:
     """Pixels where two aligned, blurred images differ beyond a noise-adaptive threshold.
 
     The reference is given the current image's lighting first (a tone curve per channel measured
     on the valid pixels, see `tones`); the threshold is `noise_sigmas` robust standard deviations
-    (MAD) of the difference, at least `min_threshold`, so grainy footage does not light up.
+    (MAD) of the difference, at least `min_threshold`, so grainy footage does not light up. When
+    the reference was warped into place (the camera moved), an edge misplaced by a fraction of a
+    pixel (the homography's error, resampling, slight parallax) differs by about the shift times
+    the edge's gradient: the threshold rises by `registration_px` x the larger gradient of the
+    two images, so
+    the tree line of a pan does not light up while flat and gently textured areas keep their
+    sensitivity.
     """
     sampled_valid = valid[_SAMPLE]
     sample = np.zeros_like(valid)
@@ -145,16 +160,21 @@ def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, sett
     values = difference[_SAMPLE][sampled_valid] if sampled_valid.any() else difference[_SAMPLE].ravel()
     noise = 1.4826 * float(np.median(np.abs(values - np.median(values))))
     threshold = max(settings.min_threshold, settings.noise_sigmas * noise)
-    mask = (difference > threshold).astype(np.uint8)
+    if warped and settings.registration_px > 0:
+        edges = np.maximum(edge_strength(current), np.nan_to_num(edge_strength(reference)))  # NaN beside the warp's border
+        mask = (difference > threshold + settings.registration_px * edges).astype(np.uint8)
+    else:
+        mask = (difference > threshold).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))).astype(bool)
 
 
-def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings) -> np.ndarray:
+def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings, warped: bool = False) -> np.ndarray:
     """Pixels of a blurred frame that differ from the (blurred) background beyond noise and lighting.
 
-    `reliable` marks the background pixels that enough frames saw (the rest are ignored)."""
-    return _changed(frame, background, reliable, settings)
+    `reliable` marks the background pixels that enough frames saw (the rest are ignored);
+    `warped` says the background was put together from frames of a moving camera."""
+    return _changed(frame, background, reliable, settings, warped)
 
 
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
@@ -168,24 +188,35 @@ def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndar
     shot after undoing the camera's move, and the pixels the other frame covers at all."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
-    if not np.allclose(other_to_frame, IDENTITY):
+    warped = not np.allclose(other_to_frame, IDENTITY)
+    if warped:
         other = cv2.warpPerspective(other, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
         inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
-    return _changed(frame, other, inside, settings), inside
+    return _changed(frame, other, inside, settings, warped), inside
 
 
 def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings) -> np.ndarray:
     """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
     compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
-    single difference leaves. Only pixels both frames cover can vote."""
+    single difference leaves. Only pixels both frames cover can vote; where one of them never saw
+    the pixel (the bands at the edges of a panning or tilting picture), a shorter lag (a third of
+    it) takes over, so that an object entering or leaving at a pan's edge is not cut short."""
     result = np.zeros(smooth[index].shape[:2], dtype=bool)
     if index - lag < 0 or index + lag >= len(smooth):
         return result
+    covered = np.ones_like(result)
     result[:] = True
     for other in (index - lag, index + lag):
-        other_to_frame = np.linalg.inv(homographies[index]) @ homographies[other]
-        changed, inside = motion_against(smooth[index], smooth[other], other_to_frame, settings)
+        changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings)
         result &= changed & inside
+        covered &= inside
+    short = max(1, lag // 3)
+    if short < lag and not covered.all():
+        near = np.ones_like(result)
+        for other in (index - short, index + short):
+            changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings)
+            near &= changed & inside
+        result |= near & ~covered
     return result
 
 
@@ -304,13 +335,16 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
     smooth = [blurred(frame) for frame in frames]
     detections: list[list[Detection]] = []
     for start, end in split_by_travel(homographies, width, height):
+        # The median also samples frames a little before and after the run, so the edges of its
+        # first and last frames (a pan's trailing and leading edge) are seen often enough.
+        first = max(0, start - settings.background_margin_frames)
+        last = min(len(frames), end + settings.background_margin_frames)
         anchor = np.linalg.inv(homographies[start])
-        run = [anchor @ h for h in homographies[start:end]]
-        background = ChunkBackground(frames[start:end], run, settings)
-        for offset in range(end - start):
-            index = start + offset
-            view, reliable = background.view(offset)
-            mask = foreground_mask(smooth[index], view, reliable, settings)
+        run = [anchor @ h for h in homographies[first:last]]
+        background = ChunkBackground(frames[first:last], run, settings)
+        for index in range(start, end):
+            view, reliable = background.view(index - first)
+            mask = foreground_mask(smooth[index], view, reliable, settings, warped=not background.static)
             lag = settings.motion_lag_frames
             if lag <= index < len(frames) - lag:
                 motion = double_difference(smooth, homographies, index, lag, settings)
