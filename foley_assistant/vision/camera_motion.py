@@ -81,19 +81,45 @@ def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int =
     return np.concatenate(found).astype(np.float32) if found else None
 
 
+def jacobian(homography: np.ndarray, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+    """The image of (x, y) under a homography and the 2x2 Jacobian of the map there."""
+    hx, hy, hw = homography @ np.array([x, y, 1.0])
+    point = np.array([hx / hw, hy / hw])
+    top = homography[:2, :2] * hw - np.outer([hx, hy], homography[2, :2])
+    return point, top / (hw * hw)
+
+
+def _worn_out(points: np.ndarray, key_count: int, width: int, height: int, min_points: int, min_spread: float) -> bool:
+    """Whether a keyframe's points no longer pin down a homography for the whole picture: fewer
+    than `min_points` or than half of them left, or spread over less than `min_spread` of the
+    width or two thirds of that of the height (a pan or tilt carried them out of the picture)."""
+    if len(points) < max(min_points, key_count // 2):
+        return True
+    spread = np.ptp(points.reshape(-1, 2), axis=0)
+    return bool(spread[0] < min_spread * width or spread[1] < min_spread * 2 / 3 * height)
+
+
+def _rescaled(homography: np.ndarray, width: int, height: int, max_rescale: float) -> bool:
+    """Whether a homography scales the picture's centre by more than `max_rescale` either way."""
+    scale = float(np.sqrt(abs(np.linalg.det(jacobian(homography, width / 2, height / 2)[1]))))
+    return not 1 / max_rescale <= scale <= max_rescale
+
+
 def estimate_homographies(
-    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25
+    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08
 ) -> list[np.ndarray]:
     """For each frame, the homography from its pixels to the first frame's pixels.
 
-    Features of a keyframe are followed from frame to frame (Lucas-Kanade), and each frame's
-    homography is fitted to the keyframe directly (RANSAC), not chained from frame-to-frame
-    steps: chaining multiplies every step's small error in the perspective terms, which drifts
-    by several pixels within a second or two of a pan. Points that RANSAC rejects (on moving
-    objects) stop being followed; when fewer than `min_points` are left, or they span less than
-    `min_spread` of the frame's width (the pan carried them out of the picture, and a homography
-    fitted on one side of the picture extrapolates badly to the other), the current frame becomes
-    the new keyframe.
+    Features of a keyframe are matched in every frame against the keyframe itself (Lucas-Kanade,
+    starting from where they were in the previous frame), and each frame's homography is fitted
+    to the keyframe directly (RANSAC), not chained from frame-to-frame steps: chaining multiplies
+    every step's small error, which drifts by several pixels within a second or two of a pan or
+    zoom. Points that RANSAC rejects (on moving
+    objects) stop being followed; when fewer than `min_points` or half of them are left, or they
+    span less than `min_spread` of the frame's width (or two thirds of that of its height: the
+    pan or tilt carried them out of the picture, and a homography fitted on one side of the
+    picture extrapolates badly to the other), the current frame becomes the new keyframe; also when the picture has been scaled by more than `max_rescale` since the
+    keyframe (a zoom), so that the matched patches still look alike.
     """
     if not frames:
         return []
@@ -101,13 +127,17 @@ def estimate_homographies(
     result = [IDENTITY.copy()]
     previous = _gray(frames[0])
     key_to_first = IDENTITY.copy()
+    key_gray = previous
     key_points = _features(previous)
     points = key_points
+    key_count = 0 if key_points is None else len(key_points)
     for frame in frames[1:]:
         current = _gray(frame)
         homography = None
         if points is not None and len(points) >= 8:
-            moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, points, None, winSize=(21, 21), maxLevel=3)
+            # Matched against the keyframe itself (starting from where they were a frame ago), so
+            # the small errors of frame-to-frame matching do not add up along the way.
+            moved, status, _ = cv2.calcOpticalFlowPyrLK(key_gray, current, key_points, points.copy(), winSize=(21, 21), maxLevel=3, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
             found = status.ravel() == 1
             if found.sum() >= 8:
                 fitted, inliers = cv2.findHomography(moved[found], key_points[found], cv2.RANSAC, 1.0)
@@ -124,10 +154,12 @@ def estimate_homographies(
         else:
             to_first = key_to_first @ homography
         result.append(to_first)
-        if homography is None or len(points) < min_points or float(np.ptp(points[:, 0, 0])) < min_spread * width:
+        if homography is None or _worn_out(points, key_count, width, height, min_points, min_spread) or _rescaled(homography, width, height, max_rescale):
             key_to_first = to_first
+            key_gray = current
             key_points = _features(current)
             points = key_points
+            key_count = 0 if key_points is None else len(key_points)
         previous = current
     if corner_travel(result, width, height) < static_below_px:
         return [IDENTITY.copy() for _ in frames]

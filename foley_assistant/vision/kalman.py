@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from foley_assistant.vision.camera_motion import jacobian
+
 _F = np.eye(8)
 _F[:4, 4:] = np.eye(4)
 _H = np.eye(4, 8)
@@ -35,14 +37,6 @@ class KalmanNoise:
     velocity: float = 0.012
     measurement: float = 0.08
     min_size_px: float = 4.0
-
-
-def jacobian(homography: np.ndarray, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
-    """The image of (x, y) under a homography and the 2x2 Jacobian of the map there."""
-    hx, hy, hw = homography @ np.array([x, y, 1.0])
-    point = np.array([hx / hw, hy / hw])
-    top = homography[:2, :2] * hw - np.outer([hx, hy], homography[2, :2])
-    return point, top / (hw * hw)
 
 
 class BoxKalman:
@@ -100,9 +94,35 @@ class BoxKalman:
         solved = np.linalg.solve(covariance, residuals.T)
         return np.einsum("ij,ji->i", residuals, solved)
 
-    def update(self, box: np.ndarray) -> None:
-        """Correct the state with a measured box."""
-        residual, covariance = self.innovation(box)
-        gain = self.P @ _H.T @ np.linalg.inv(covariance)
+    def update(self, box: np.ndarray, measured: np.ndarray | None = None) -> None:
+        """Correct the state with a measured box; `measured` (4 booleans) says which of cx, cy, w,
+        h the measurement holds (the others are left to the prediction)."""
+        if measured is not None and not np.all(measured):
+            keep = np.flatnonzero(measured)
+            if not len(keep):
+                return
+            h = _H[keep]
+            r = np.diag((self.noise.measurement * self._scale(self.x[:4])[keep]) ** 2)
+            residual = box[keep] - self.x[:4][keep]
+            covariance = h @ self.P @ h.T + r
+        else:
+            h = _H
+            residual, covariance = self.innovation(box)
+        gain = self.P @ h.T @ np.linalg.inv(covariance)
         self.x = self.x + gain @ residual
-        self.P = (np.eye(8) - gain @ _H) @ self.P
+        self.P = (np.eye(8) - gain @ h) @ self.P
+
+    def hold_size(self) -> None:
+        """Stop the box's size from changing (while its size is not being measured: a box that
+        grew as its object came into view must not go on growing while it is hidden)."""
+        self.x[6:8] = 0.0
+
+    def set_velocity(self, velocity: np.ndarray, axes: np.ndarray) -> None:
+        """Replace the centre's velocity (pixels per frame) on the given axes (x, y booleans)."""
+        for axis in np.flatnonzero(axes):
+            self.x[4 + axis] = float(velocity[axis])
+
+    @property
+    def spread(self) -> np.ndarray:
+        """Standard deviation of the centre (x, y) in pixels."""
+        return np.sqrt(np.maximum(np.diag(self.P)[:2], 0.0))

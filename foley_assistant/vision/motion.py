@@ -5,7 +5,8 @@ largest counts, since many objects differ from their surroundings in colour more
 brightness. Frames are processed in chunks (a few seconds each). For every chunk the camera's
 motion is estimated as a homography per frame (see camera_motion), sampled frames are warped onto
 a common canvas, and the per-pixel median of the canvas is the background: moving things do not
-survive a median. A frame's foreground is where it differs from the background by more than a
+survive a median (and where a slow object covered a pixel for much of the run, the largest cluster
+of samples replaces the median, see `busy_pixels`). A frame's foreground is where it differs from the background by more than a
 noise-adaptive threshold, after giving the background the frame's lighting (a tone curve per
 channel, so exposure drift and clipped highlights do not light up). Objects that
 stay in one place for most of a chunk end up in the median; the motion since a few frames earlier
@@ -22,6 +23,7 @@ import cv2
 import numpy as np
 
 from foley_assistant.core.tracks import Box
+from foley_assistant.vision.busy_pixels import settle_busy_pixels
 from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
 from foley_assistant.vision.tones import match_tones
 
@@ -90,10 +92,23 @@ class ChunkBackground:
                 warnings.simplefilter("ignore", RuntimeWarning)  # canvas corners no frame covered
                 median = np.nanmedian(stack, axis=0)
         counts = np.sum(~np.isnan(stack[..., 0] if stack.ndim == 4 else stack), axis=0)
+        if stack.ndim == 3:
+            median = settle_busy_pixels(stack[..., None], median[..., None], self._noise_threshold(stack, median, settings))[..., 0]
+        else:
+            median = settle_busy_pixels(stack, median, self._noise_threshold(stack, median, settings))
         self.canvas = blurred(np.nan_to_num(median, nan=0.0))
         enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
         # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
         self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
+
+    @staticmethod
+    def _noise_threshold(stack: np.ndarray, median: np.ndarray, settings: MotionSettings) -> float:
+        """How far a sample may differ from the background and still be background: `noise_sigmas`
+        robust standard deviations of the samples around the median, at least `min_threshold`."""
+        spread = np.abs(stack[:, ::4, ::4] - median[None, ::4, ::4])
+        spread = spread[~np.isnan(spread)]
+        noise = 1.4826 * float(np.median(spread)) if spread.size else 0.0
+        return max(settings.min_threshold, settings.noise_sigmas * noise)
 
     def _warp_in(self, frame: np.ndarray, homography: np.ndarray, canvas_size: tuple[int, int]) -> np.ndarray:
         if self.static:

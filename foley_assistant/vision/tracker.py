@@ -1,30 +1,44 @@
 """Multi-object tracking by detection: a Kalman filter per object, Hungarian assignment, camera
-motion compensation, occlusion bridging, then smoothing and gap filling.
+motion compensation, partial views and occlusion bridging, then smoothing and gap filling.
 
 Per frame (`MultiObjectTracker.step`):
 
-1. Every live track's Kalman state is carried through the camera's move since the previous frame
-   (a homography, see `kalman`) and predicted one frame ahead.
-2. Merges: when one detection covers most of the predicted boxes of two or more confirmed tracks
-   (objects passing each other make one foreground region), none of them takes it: they coast on
-   their predictions, so neither identity is lost or dragged onto the other.
+1. Every live track's Kalman state (and its established size, the running size of its whole
+   views) is carried through the camera's move since the previous frame (a homography, see
+   `kalman`) and predicted one frame ahead.
+2. Merges: a detection covering most of the predicted boxes (cut to the picture) of two or more
+   confirmed tracks is one blob of objects that touch or pass each other. It is read once per
+   object (`partial.measure`, the others as rivals): each edge of the blob goes to the object whose
+   predicted edge it lies closest to, so each object keeps what the blob shows of it (the car's
+   front while it passes behind a walker) and coasts on its prediction where it shows nothing. No
+   identity can be dragged onto another.
 3. Assignment, confirmed tracks first, then tentative ones (a matching cascade): Hungarian
    (scipy's `linear_sum_assignment`) on cost = (1 - IoU) + `appearance_weight` x colour-histogram
-   distance, gated by the squared Mahalanobis distance of the box under the filter's uncertainty
-   (so a track that has been hidden for a while accepts a detection further from its prediction)
-   or by IoU.
+   distance, where every detection is first read as the track's object (`partial.measure`: an
+   edge on the picture's border, an edge another object's prediction claims, or the hidden side
+   of a detection narrower than the object is not the object's edge, and the box is completed
+   with the established size). Pairs are gated by the squared Mahalanobis distance of that box
+   under the filter's uncertainty (so a track that has been hidden for a while accepts a
+   detection further from its prediction) or by IoU.
 4. Fragments: an unmatched detection lying mostly inside a track's predicted box (the object cut
    in two by a post in front of it) joins that track's box instead of starting a new track.
 5. Births: other unmatched detections start tentative tracks, confirmed after `confirm_hits`
    observations in a row. Deaths: a tentative track dies at its first miss; a confirmed one after
-   `max_coast_s` unseen (twice that while it is known to be inside a merged blob), or at once when
-   its prediction has left the picture.
+   `max_coast_s` unseen (while hidden inside a merged blob it is not unseen), or at once when its
+   prediction has left the picture.
+
+A track found again after frames unseen takes its velocity from the way it went meanwhile (its
+last observation to this one, in stabilized coordinates) rather than from the filter's coasted
+guess, as in OC-SORT's observation-centric re-update; its size stops changing whenever the size
+is not measured, so a box that grew as its object came into view does not go on growing behind
+an occluder.
 
 `finish` keeps the tracks that are real moving objects: long enough, and moving relative to the
 background (travel or steady growth measured in stabilized coordinates, i.e. after undoing the
 camera's motion, so background that the camera sweeps past is never an object). Gaps are filled
 by interpolation and the boxes smoothed (Savitzky-Golay), both in stabilized coordinates, and
-mapped back to the picture.
+mapped back to the picture; a track that ended hidden inside a merged blob (a car leaving the
+picture behind a walker) keeps its predicted boxes to the end of the merge.
 """
 
 from __future__ import annotations
@@ -35,8 +49,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import savgol_filter
 
-from foley_assistant.vision.kalman import BoxKalman, KalmanNoise, jacobian
+from foley_assistant.vision.boxes import clipped, histogram_distance, inside_fraction, iou_matrix, to_centre, to_corners
+from foley_assistant.vision.camera_motion import jacobian
+from foley_assistant.vision.kalman import BoxKalman, KalmanNoise
 from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.partial import Measurement, PartialSettings, measure
 
 #: Chi-square 99 % quantile for 4 degrees of freedom: the Mahalanobis gate of a box [cx, cy, w, h].
 CHI2_GATE_4DOF = 13.28
@@ -47,7 +64,7 @@ _FORBIDDEN = 1e6
 class TrackerSettings:
     """Tuning of the association and of what counts as a real moving object."""
 
-    max_coast_s: float = 0.8
+    max_coast_s: float = 1.2
     confirm_hits: int = 3
     min_track_s: float = 0.4
     min_travel: float = 0.03
@@ -55,19 +72,25 @@ class TrackerSettings:
     gate_iou: float = 0.1
     gate_mahalanobis: float = CHI2_GATE_4DOF
     appearance_weight: float = 0.5
-    merge_coverage: float = 0.6
-    fragment_inside: float = 0.6
+    merge_coverage: float = 0.5
+    fragment_inside: float = 0.5
     appearance_memory: float = 0.85
+    size_memory: float = 0.75
+    size_shrink_memory: float = 0.95
     smooth_s: float = 0.28
     noise: KalmanNoise = field(default_factory=KalmanNoise)
+    partial: PartialSettings = field(default_factory=PartialSettings)
 
 
 @dataclass(eq=False)
 class _Track:
     kalman: BoxKalman
     first_frame: int
-    observations: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> [cx, cy, w, h] measured
+    observations: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> [cx, cy, w, h], completed
+    hidden: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> predicted box while inside a merged blob
     merged: set[int] = field(default_factory=set)
+    size: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))  # established (w, h) of whole views
+    views: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=int))  # whole views behind `size`
     fills: list[float] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     appearance: np.ndarray | None = None
@@ -76,13 +99,40 @@ class _Track:
     confirmed: bool = False
     last_seen: int = 0
 
-    def observe(self, frame: int, box: np.ndarray, detection: Detection, memory: float) -> None:
-        self.kalman.update(box)
-        self.observations[frame] = box
+    def predicted(self) -> np.ndarray:
+        """The predicted [cx, cy, w, h], with the established size where there is one."""
+        box = self.kalman.box
+        known = np.isfinite(self.size)
+        box[2:4][known] = self.size[known]
+        return box
+
+    def learn(self, frame: int, measurement: Measurement, detected: np.ndarray, detection: Detection, settings: TrackerSettings, clean: bool) -> None:
+        """Take in a measurement: the filter, the completed box, the size of whole views, and (for
+        a clean, whole view) the colours."""
+        self.kalman.update(measurement.box, measurement.measured)
+        if not measurement.measured[2:].all():
+            self.kalman.hold_size()
+        self.observations[frame] = measurement.box
+        extent = detected[2:4] - detected[0:2]
+        for axis in (0, 1) if not measurement.hidden_part else ():
+            settled = self.views[axis] >= settings.partial.settled_views
+            if measurement.whole[axis]:
+                self.views[axis] += 1
+            if not np.isfinite(self.size[axis]):
+                if measurement.whole[axis]:
+                    self.size[axis] = extent[axis]
+            elif extent[axis] > self.size[axis] and (measurement.whole[axis] or (measurement.at_least[axis] and not settled)):
+                # More of it shows than its size says (it was first seen in part): grow quickly.
+                self.size[axis] += (1 - settings.size_memory) * (extent[axis] - self.size[axis])
+            elif measurement.whole[axis]:
+                # A smaller whole view is often a part that did not show (legs in the dark):
+                # shrink slowly, as a receding object does.
+                self.size[axis] += (1 - settings.size_shrink_memory) * (extent[axis] - self.size[axis])
         self.fills.append(detection.fill)
         if detection.label:
             self.labels.append(detection.label)
-        if detection.appearance is not None:
+        if clean and measurement.whole.all() and detection.appearance is not None:
+            memory = settings.appearance_memory
             self.appearance = detection.appearance if self.appearance is None else memory * self.appearance + (1 - memory) * detection.appearance
         self.misses = 0
         self.last_seen = frame
@@ -105,44 +155,6 @@ class TrackedBoxes:
     zoom: np.ndarray | None = None
 
 
-def to_corners(boxes: np.ndarray) -> np.ndarray:
-    """[cx, cy, w, h] rows to [x0, y0, x1, y1] rows."""
-    boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
-    half = boxes[:, 2:4] / 2
-    return np.concatenate([boxes[:, 0:2] - half, boxes[:, 0:2] + half], axis=1)
-
-
-def to_centre(corners: np.ndarray) -> np.ndarray:
-    """[x0, y0, x1, y1] rows to [cx, cy, w, h] rows."""
-    corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
-    return np.concatenate([(corners[:, 0:2] + corners[:, 2:4]) / 2, corners[:, 2:4] - corners[:, 0:2]], axis=1)
-
-
-def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """IoU of every corner box in `a` with every one in `b`."""
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / np.maximum(area_a[:, None] + area_b[None, :] - inter, 1e-9)
-
-
-def inside_fraction(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Fraction of each corner box of `a` that lies inside each corner box of `b`."""
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    area = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    return ix * iy / np.maximum(area[:, None], 1e-9)
-
-
-def histogram_distance(a: np.ndarray | None, b: np.ndarray | None) -> float:
-    """Hellinger distance of two normalized histograms (0 same, 1 disjoint); 0.5 when unknown."""
-    if a is None or b is None:
-        return 0.5
-    return float(np.sqrt(max(0.0, 1.0 - float(np.sum(np.sqrt(a * b))))))
-
-
 class MultiObjectTracker:
     """Feed detections frame by frame with `step`; collect finished tracks with `finish`.
 
@@ -153,6 +165,7 @@ class MultiObjectTracker:
         self.settings = settings or TrackerSettings()
         self.fps = fps
         self.size = np.array([width, height, width, height], dtype=np.float64)
+        self.picture = (float(width), float(height))
         self.max_coast = max(1, int(round(self.settings.max_coast_s * fps)))
         self._live: list[_Track] = []
         self._ended: list[_Track] = []
@@ -172,29 +185,37 @@ class MultiObjectTracker:
         elapsed = 1 if self._last_frame is None else max(1, frame - self._last_frame)
         for track in self._live:
             if moving_camera:
+                scale = np.abs(np.diag(jacobian(step, track.kalman.x[0], track.kalman.x[1])[1]))
+                track.size = track.size * scale
                 track.kalman.compensate(step)
             for _ in range(elapsed):
                 track.kalman.predict()
-        boxes = to_centre(np.array([d.box.as_list() for d in detections]).reshape(-1, 4)) * self.size
+        corners = np.array([d.box.as_list() for d in detections], dtype=np.float64).reshape(-1, 4) * self.size
         used: set[int] = set()
-        hidden = self._merged_tracks(frame, boxes, used)
-        confirmed = [t for t in self._live if t.confirmed and t not in hidden]
-        tentative = [t for t in self._live if not t.confirmed and t not in hidden]
-        matched = self._assign(frame, confirmed, detections, boxes, used)
-        matched += self._assign(frame, tentative, detections, boxes, used)
-        self._absorb_fragments(frame, matched, hidden, detections, boxes, used)
+        seen: set = set()
+        hidden = self._merges(frame, detections, corners, used, seen)
+        waiting = [t for t in self._live if t not in seen and t not in hidden]
+        pairs = self._assign([t for t in waiting if t.confirmed], detections, corners, used)
+        pairs += self._assign([t for t in waiting if not t.confirmed], detections, corners, used)
+        grown = self._gather_fragments(pairs, corners, used)
+        for track, index in pairs:
+            rivals = self._rivals(track, grown[index])
+            self._observe(frame, track, self._read(track, grown[index], rivals), grown[index], detections[index], clean=not rivals)
+            seen.add(track)
         for track in self._live:
-            if track not in matched and track not in hidden:
-                track.misses += 1
-                track.streak = 0
-            elif track in matched:
+            if track in seen:
                 track.streak += 1
                 if track.streak >= self.settings.confirm_hits:
                     track.confirmed = True
-        self._retire(frame, hidden)
+                continue
+            track.kalman.hold_size()
+            if track not in hidden:
+                track.misses += 1
+                track.streak = 0
+        self._retire(frame, seen, hidden)
         for index, detection in enumerate(detections):
             if index not in used:
-                self._live.append(self._born(frame, boxes[index], detection))
+                self._live.append(self._born(frame, corners[index], detection))
         self._last_frame = frame
 
     def _advance_reference(self, frame: int, step: np.ndarray) -> None:
@@ -205,9 +226,14 @@ class MultiObjectTracker:
         previous = self._to_reference[self._last_frame]
         self._to_reference[frame] = previous @ np.linalg.inv(step)
 
-    def _born(self, frame: int, box: np.ndarray, detection: Detection) -> _Track:
+    def _born(self, frame: int, corners: np.ndarray, detection: Detection) -> _Track:
+        box = to_centre(corners)[0]
         track = _Track(BoxKalman(box, self.settings.noise), first_frame=frame)
         track.observations[frame] = box
+        border = self.settings.partial.border_px
+        if corners[0] > border and corners[1] > border and corners[2] < self.picture[0] - border and corners[3] < self.picture[1] - border:
+            track.size = corners[2:4] - corners[0:2]
+            track.views[:] = 1
         track.fills.append(detection.fill)
         if detection.label:
             track.labels.append(detection.label)
@@ -215,73 +241,120 @@ class MultiObjectTracker:
         track.last_seen = frame
         return track
 
-    def _merged_tracks(self, frame: int, boxes: np.ndarray, used: set[int]) -> set[int]:
+    def _read(self, track: _Track, detected: np.ndarray, rivals: list[_Track]) -> Measurement:
+        """A detection (corners) read as this track's object, other tracks' predictions as rivals."""
+        rival_boxes = to_corners(np.array([r.predicted() for r in rivals])) if rivals else np.zeros((0, 4))
+        settled = track.views >= self.settings.partial.settled_views
+        return measure(detected, to_corners(track.predicted())[0], track.size, settled, self.picture, rival_boxes, track.kalman.spread, self.settings.partial)
+
+    def _rivals(self, track: _Track, detected: np.ndarray) -> list[_Track]:
+        """Other confirmed tracks whose predicted boxes overlap a detection (corners)."""
+        others = [t for t in self._live if t.confirmed and t is not track]
+        if not others:
+            return []
+        overlap = inside_fraction(to_corners(np.array([t.predicted() for t in others])), detected[None, :])[:, 0]
+        return [t for t, share in zip(others, overlap) if share > 0.05]
+
+    def _observe(self, frame: int, track: _Track, measurement: Measurement, detected: np.ndarray, detection: Detection, clean: bool) -> None:
+        gap = frame - track.last_seen
+        if gap >= 2 and track.last_seen in track.observations and measurement.measured[:2].any():
+            # Found again after frames unseen: the velocity is the way it actually went meanwhile.
+            last = track.observations[track.last_seen][:2]
+            to_here = np.linalg.inv(self._to_reference[frame]) @ self._to_reference.get(track.last_seen, np.eye(3))
+            where = to_here @ np.array([last[0], last[1], 1.0])
+            velocity = (measurement.box[:2] - where[:2] / where[2]) / gap
+            track.kalman.set_velocity(velocity, measurement.measured[:2])
+        track.learn(frame, measurement, detected, detection, self.settings, clean)
+
+    def _merges(self, frame: int, detections: list[Detection], corners: np.ndarray, used: set[int], seen: set) -> set:
+        """Detections that hold two or more confirmed tracks: each reads its own part of the blob."""
         confirmed = [t for t in self._live if t.confirmed]
         hidden: set = set()
-        if len(confirmed) < 2 or not len(boxes):
+        if len(confirmed) < 2 or not len(corners):
             return hidden
-        predicted = to_corners(np.array([t.kalman.box for t in confirmed]))
-        covered = inside_fraction(predicted, to_corners(boxes)) >= self.settings.merge_coverage
+        predicted = clipped(to_corners(np.array([t.predicted() for t in confirmed])), *self.picture)
+        covered = inside_fraction(predicted, corners) >= self.settings.merge_coverage
+        covered &= ((predicted[:, 2] - predicted[:, 0]) * (predicted[:, 3] - predicted[:, 1]) > 0)[:, None]
         for col in np.flatnonzero(covered.sum(axis=0) >= 2):
-            for row in np.flatnonzero(covered[:, col]):
-                confirmed[row].merged.add(frame)
-                hidden.add(confirmed[row])
+            group = [confirmed[row] for row in np.flatnonzero(covered[:, col])]
+            readings = [(track, self._read(track, corners[col], [t for t in group if t is not track])) for track in group]
+            for track, reading in readings:
+                track.merged.add(frame)
+                if reading.measured[2]:  # seen across (both sides), not only one edge of a blob
+                    self._observe(frame, track, reading, corners[col], detections[col], clean=False)
+                    seen.add(track)
+                else:
+                    track.hidden[frame] = track.predicted()
+                    hidden.add(track)
             used.add(int(col))
         return hidden
 
-    def _assign(self, frame: int, tracks: list[_Track], detections: list[Detection], boxes: np.ndarray, used: set[int]) -> list[_Track]:
+    def _assign(self, tracks: list[_Track], detections: list[Detection], corners: np.ndarray, used: set[int]) -> list[tuple[_Track, int]]:
+        """Hungarian assignment of free detections to tracks; returns the (track, detection) pairs."""
         free = [i for i in range(len(detections)) if i not in used]
         if not tracks or not free:
             return []
         settings = self.settings
-        predicted = to_corners(np.array([t.kalman.box for t in tracks]))
-        iou = iou_matrix(predicted, to_corners(boxes[free]))
+        predicted = to_corners(np.array([t.predicted() for t in tracks]))
+        iou = iou_matrix(predicted, corners[free])
         cost = np.full((len(tracks), len(free)), _FORBIDDEN)
         for row, track in enumerate(tracks):
-            distance = track.kalman.mahalanobis(boxes[free])
-            allowed = (distance <= settings.gate_mahalanobis) | (iou[row] >= settings.gate_iou)
-            for col in np.flatnonzero(allowed):
-                appearance = histogram_distance(track.appearance, detections[free[col]].appearance)
-                cost[row, col] = (1.0 - iou[row, col]) + settings.appearance_weight * appearance + 0.02 * min(distance[col], 50.0)
+            for col, index in enumerate(free):
+                reading = self._read(track, corners[index], self._rivals(track, corners[index]))
+                if not reading.informative:
+                    continue
+                distance = float(track.kalman.mahalanobis(reading.box[None, :])[0])
+                if distance > settings.gate_mahalanobis and iou[row, col] < settings.gate_iou:
+                    continue
+                completed = iou_matrix(to_corners(reading.box), predicted[row : row + 1])[0, 0]
+                appearance = histogram_distance(track.appearance, detections[index].appearance)
+                cost[row, col] = (1.0 - completed) + settings.appearance_weight * appearance + 0.02 * min(distance, 50.0)
         rows, cols = linear_sum_assignment(cost)
-        matched = []
+        pairs = []
         for row, col in zip(rows, cols):
-            if cost[row, col] >= _FORBIDDEN:
-                continue
-            index = free[col]
-            tracks[row].observe(frame, boxes[index], detections[index], settings.appearance_memory)
-            used.add(index)
-            matched.append(tracks[row])
-        return matched
+            if cost[row, col] < _FORBIDDEN:
+                used.add(free[col])
+                pairs.append((tracks[row], free[col]))
+        return pairs
 
-    def _absorb_fragments(self, frame: int, matched: list[_Track], hidden: set, detections: list[Detection], boxes: np.ndarray, used: set[int]) -> None:
-        """Unmatched detections inside a confirmed track's predicted box are pieces of that object."""
-        free = [i for i in range(len(detections)) if i not in used]
-        owners = [t for t in self._live if t.confirmed]
+    def _gather_fragments(self, pairs: list[tuple[_Track, int]], corners: np.ndarray, used: set[int]) -> dict[int, np.ndarray]:
+        """Each matched detection's box grown by the unmatched pieces lying mostly inside its
+        track's predicted box (an object cut in two by a post, or whose middle did not show), as
+        long as the union stays about the object's size. Pieces inside the predicted box of an
+        unmatched confirmed track are set aside too: they start no new track."""
+        boxes = {index: corners[index].copy() for _, index in pairs}
+        free = [i for i in range(len(corners)) if i not in used]
+        owners = [t for t in self._live if t.confirmed or any(t is p for p, _ in pairs)]
         if not free or not owners:
-            return
-        predicted = to_corners(np.array([t.kalman.box for t in owners]))
-        inside = inside_fraction(to_corners(boxes[free]), predicted)
+            return boxes
+        matched = {id(track): index for track, index in pairs}
+        predicted = to_corners(np.array([t.predicted() for t in owners]))
+        inside = inside_fraction(corners[free], predicted)
         for col, index in enumerate(free):
             row = int(np.argmax(inside[col]))
             if inside[col, row] < self.settings.fragment_inside:
                 continue
-            used.add(index)
             track = owners[row]
-            if track in matched and frame in track.observations:
-                union = to_corners(np.stack([track.observations[frame], boxes[index]]))
-                joined = to_centre(np.concatenate([union[:, :2].min(axis=0), union[:, 2:].max(axis=0)]))[0]
-                limit = 1.3 * track.kalman.box[2:4] + 2.0  # the union may not outgrow the prediction
-                if joined[2] <= limit[0] and joined[3] <= limit[1]:
-                    track.observations[frame] = joined
+            if not track.confirmed and id(track) not in matched:
+                continue
+            used.add(index)
+            if id(track) in matched:
+                own = boxes[matched[id(track)]]
+                union = np.concatenate([np.minimum(own[:2], corners[index][:2]), np.maximum(own[2:], corners[index][2:])])
+                limit = 1.3 * predicted[row, 2:4] - 1.3 * predicted[row, 0:2] + 2.0  # not outgrowing the object
+                if np.all(union[2:] - union[:2] <= limit):
+                    boxes[matched[id(track)]] = union
+        return boxes
 
-    def _retire(self, frame: int, hidden: set) -> None:
+    def _retire(self, frame: int, seen: set, hidden: set) -> None:
         still = []
         for track in self._live:
-            coast_limit = 2 * self.max_coast if track.merged and frame - max(track.merged) <= self.max_coast else self.max_coast
+            box = clipped(to_corners(track.predicted()), *self.picture)[0]
+            gone = box[2] <= box[0] or box[3] <= box[1]  # wholly outside the picture
             centre = track.kalman.box[:2]
             outside = centre[0] < 0 or centre[1] < 0 or centre[0] > self.size[0] or centre[1] > self.size[1]
-            dead = (not track.confirmed and track.misses > 0) or track.misses > coast_limit or (outside and track.misses > 0)
+            unseen = track not in seen and track not in hidden
+            dead = (not track.confirmed and track not in seen) or track.misses > self.max_coast or gone or (outside and unseen)
             (self._ended if dead else still).append(track)
         self._live = still
 
@@ -308,11 +381,17 @@ class MultiObjectTracker:
 
     def _finalise(self, track: _Track) -> TrackedBoxes | None:
         settings = self.settings
-        observed = np.array(sorted(track.observations))
-        frames = np.arange(observed[0], observed[-1] + 1)
-        if len(observed) < settings.confirm_hits or len(frames) < settings.min_track_s * self.fps:
+        if len(track.observations) < settings.confirm_hits:
             return None
-        stable = np.concatenate([self._stabilize(int(f), track.observations[int(f)][None, :]) for f in observed])
+        last = max(track.observations)
+        # A track that ended hidden in a merged blob (it left the picture behind another object)
+        # keeps its predicted boxes to the end of the merge.
+        points = {**track.observations, **{f: box for f, box in track.hidden.items() if f > last}}
+        observed = np.array(sorted(points))
+        frames = np.arange(observed[0], observed[-1] + 1)
+        if len(frames) < settings.min_track_s * self.fps:
+            return None
+        stable = np.concatenate([self._stabilize(int(f), points[int(f)][None, :]) for f in observed])
         filled = np.stack([np.interp(frames, observed, stable[:, k]) for k in range(4)], axis=1)
         travel = float(np.max(np.ptp(filled[:, 0:2], axis=0) / self.size[:2]))
         heights = filled[:, 3]
@@ -327,7 +406,7 @@ class MultiObjectTracker:
         corners = to_corners(image) / self.size
         corners = np.clip(corners, 0.0, 1.0)
         zoom = np.array([self.zoom_at(int(f)) for f in frames])
-        return TrackedBoxes(frames, corners, np.isin(frames, observed), float(np.mean(track.fills)), tuple(track.labels), zoom)
+        return TrackedBoxes(frames, corners, np.isin(frames, list(track.observations)), float(np.mean(track.fills)), tuple(track.labels), zoom)
 
     def zoom_at(self, frame: int) -> float:
         """Focal length of a frame relative to the first frame's: 1 / the local scale of its
