@@ -25,7 +25,7 @@ import numpy as np
 from foley_assistant.core.tracks import Box
 from foley_assistant.vision.busy_pixels import settle_busy_pixels
 from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
-from foley_assistant.vision.tones import match_tones
+from foley_assistant.vision.tones import common_exposure, match_tones
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,8 @@ class ChunkBackground:
         canvas_size = (int(high[0] - low[0]), int(high[1] - low[1]))
         picks = np.unique(np.linspace(0, len(frames) - 1, min(settings.background_samples, len(frames))).round().astype(int))
         stack = np.stack([self._warp_in(frames[i].astype(np.float32), homographies[i], canvas_size) for i in picks])
+        if stack.ndim == 4:
+            common_exposure(stack)  # a pan across a lighting change would leave steps in the median
         if not np.isnan(stack).any():
             median = np.median(stack, axis=0)
         else:

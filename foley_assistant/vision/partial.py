@@ -43,7 +43,12 @@ class PartialSettings:
     edge_tolerance: float = 0.3
     min_visible: float = 0.2
     settled_views: int = 5
-    border_px: float = 1.0
+    border_share: float = 0.012
+
+    def border(self, length: float) -> float:
+        """How close to the picture's edge (pixels, along a side `length` long) an edge is on it:
+        the detector's blur and the pan bands keep blobs a pixel or two short of the border."""
+        return max(1.0, self.border_share * length)
 
 
 @dataclass(frozen=True)
@@ -100,7 +105,8 @@ def measure(
         if start and end:
             low, high = detected[lo], detected[hi]
             measured[axis] = measured[axis + 2] = True
-            whole[axis] = detected[lo] > settings.border_px and detected[hi] < picture[axis] - settings.border_px
+            margin = settings.border(picture[axis])
+            whole[axis] = detected[lo] > margin and detected[hi] < picture[axis] - margin
         elif start:
             low, high = detected[lo], detected[lo] + extent
             measured[axis] = True
@@ -136,7 +142,8 @@ def _axis_edges(
     count on this one."""
     lo, hi = axis, axis + 2
     edges = (lo, hi)
-    border = (detected[lo] <= settings.border_px, detected[hi] >= length - settings.border_px)
+    margin = settings.border(length)
+    border = (detected[lo] <= margin, detected[hi] >= length - margin)
     offsets = [abs(detected[k] - predicted[k]) for k in edges]
     claimed = _claimed(detected, predicted, rivals, lo, hi) if len(rivals) else (False, False)
     if not np.isfinite(size):
@@ -144,10 +151,9 @@ def _axis_edges(
         return (not claimed[0], not claimed[1])
     free = [not border[i] and not claimed[i] for i in range(2)]
     extent = detected[hi] - detected[lo]
-    share = settings.edge_tolerance / 3 if strict else settings.edge_tolerance
-    near = [free[i] and offsets[i] <= share * size + 2.0 * spread + 1.0 for i in range(2)]
+    near = [free[i] and offsets[i] <= settings.edge_tolerance * size + 2.0 * spread + 1.0 for i in range(2)]
     if strict:
-        return (near[0], near[1])
+        return tuple(free[i] and offsets[i] <= settings.edge_tolerance / 3 * size + 1.0 for i in range(2))
     if extent > (1.0 + settings.grow_tolerance) * size:
         # Much bigger than the object has been: the object and something else in one blob, and
         # the edges that agree with the prediction are the object's; unless its size is not

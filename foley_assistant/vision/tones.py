@@ -58,3 +58,31 @@ def match_tones(reference: np.ndarray, current: np.ndarray, sample: np.ndarray) 
             matched = ref.copy()
         matched[..., channel] = np.minimum(ref[..., channel] * gain, ceiling)
     return matched[..., 0] if single else matched
+
+
+def common_exposure(stack: np.ndarray) -> np.ndarray:
+    """Samples of a scene (N, H, W, C float32, NaN where a sample does not see) brought to the
+    middle sample's exposure, in place: each sample's gain per channel relative to the one before
+    is measured where both see (`channel_change`, on every 4th pixel), and the gains are chained.
+
+    A camera that pans across a lighting change (or adjusts its exposure) gives each part of a
+    panorama of its frames a different brightness; the median of such samples would show steps
+    where the set of frames seeing a pixel changes."""
+    count = stack.shape[0]
+    if count < 2:
+        return stack
+    channels = stack.shape[-1]
+    gains = np.ones((count, channels))
+    for j in range(1, count):
+        before, after = stack[j - 1, ::4, ::4], stack[j, ::4, ::4]
+        both = ~np.isnan(before[..., 0]) & ~np.isnan(after[..., 0])
+        gains[j] = gains[j - 1]
+        for channel in range(channels):
+            measured = channel_change(before[..., channel][both], after[..., channel][both])
+            if measured is not None:
+                gains[j, channel] = gains[j - 1, channel] * measured[0]
+    gains /= gains[count // 2]
+    if np.allclose(gains, 1.0, atol=NEGLIGIBLE_GAIN):
+        return stack
+    stack /= gains[:, None, None, :].astype(stack.dtype)
+    return stack

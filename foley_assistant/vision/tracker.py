@@ -72,6 +72,10 @@ class TrackerSettings:
     gate_iou: float = 0.1
     gate_mahalanobis: float = CHI2_GATE_4DOF
     appearance_weight: float = 0.5
+    unmeasured_cost: float = 0.5
+    recover_distance: float = 1.0
+    recover_s: float = 0.2
+    recover_appearance: float = 0.5
     merge_coverage: float = 0.5
     fragment_inside: float = 0.5
     appearance_memory: float = 0.85
@@ -87,6 +91,7 @@ class _Track:
     kalman: BoxKalman
     first_frame: int
     observations: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> [cx, cy, w, h], completed
+    known: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> which of cx, cy, w, h it measured
     hidden: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> predicted box while inside a merged blob
     merged: set[int] = field(default_factory=set)
     size: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))  # established (w, h) of whole views
@@ -113,6 +118,7 @@ class _Track:
         if not measurement.measured[2:].all():
             self.kalman.hold_size()
         self.observations[frame] = measurement.box
+        self.known[frame] = np.tile(measurement.measured[:2], 2)  # an axis with an edge of its own
         extent = detected[2:4] - detected[0:2]
         for axis in (0, 1) if not measurement.hidden_part else ():
             settled = self.views[axis] >= settings.partial.settled_views
@@ -122,8 +128,12 @@ class _Track:
                 if measurement.whole[axis]:
                     self.size[axis] = extent[axis]
             elif extent[axis] > self.size[axis] and (measurement.whole[axis] or (measurement.at_least[axis] and not settled)):
-                # More of it shows than its size says (it was first seen in part): grow quickly.
-                self.size[axis] += (1 - settings.size_memory) * (extent[axis] - self.size[axis])
+                # More of it shows than its size says (it was first seen in part): grow quickly,
+                # and while it grows fast its size is not settled.
+                step = (1 - settings.size_memory) * (extent[axis] - self.size[axis])
+                if step > 0.05 * self.size[axis]:
+                    self.views[axis] = 0
+                self.size[axis] += step
             elif measurement.whole[axis]:
                 # A smaller whole view is often a part that did not show (legs in the dark):
                 # shrink slowly, as a receding object does.
@@ -167,6 +177,7 @@ class MultiObjectTracker:
         self.size = np.array([width, height, width, height], dtype=np.float64)
         self.picture = (float(width), float(height))
         self.max_coast = max(1, int(round(self.settings.max_coast_s * fps)))
+        self.recover_frames = max(1, int(round(self.settings.recover_s * fps)))
         self._live: list[_Track] = []
         self._ended: list[_Track] = []
         self._to_reference: dict[int, np.ndarray] = {}
@@ -196,6 +207,7 @@ class MultiObjectTracker:
         hidden = self._merges(frame, detections, corners, used, seen)
         waiting = [t for t in self._live if t not in seen and t not in hidden]
         pairs = self._assign([t for t in waiting if t.confirmed], detections, corners, used)
+        pairs += self._recover([t for t in waiting if t.confirmed and all(t is not p for p, _ in pairs)], frame, detections, corners, used)
         pairs += self._assign([t for t in waiting if not t.confirmed], detections, corners, used)
         grown = self._gather_fragments(pairs, corners, used)
         for track, index in pairs:
@@ -230,8 +242,8 @@ class MultiObjectTracker:
         box = to_centre(corners)[0]
         track = _Track(BoxKalman(box, self.settings.noise), first_frame=frame)
         track.observations[frame] = box
-        border = self.settings.partial.border_px
-        if corners[0] > border and corners[1] > border and corners[2] < self.picture[0] - border and corners[3] < self.picture[1] - border:
+        bx, by = (self.settings.partial.border(length) for length in self.picture)
+        if corners[0] > bx and corners[1] > by and corners[2] < self.picture[0] - bx and corners[3] < self.picture[1] - by:
             track.size = corners[2:4] - corners[0:2]
             track.views[:] = 1
         track.fills.append(detection.fill)
@@ -301,14 +313,53 @@ class MultiObjectTracker:
         for row, track in enumerate(tracks):
             for col, index in enumerate(free):
                 reading = self._read(track, corners[index], self._rivals(track, corners[index]))
-                if not reading.informative:
-                    continue
+                if not reading.measured[0]:
+                    continue  # says nothing about where across the picture the object is
                 distance = float(track.kalman.mahalanobis(reading.box[None, :])[0])
                 if distance > settings.gate_mahalanobis and iou[row, col] < settings.gate_iou:
                     continue
                 completed = iou_matrix(to_corners(reading.box), predicted[row : row + 1])[0, 0]
                 appearance = histogram_distance(track.appearance, detections[index].appearance)
-                cost[row, col] = (1.0 - completed) + settings.appearance_weight * appearance + 0.02 * min(distance, 50.0)
+                # A box completed from the prediction fits it by construction: what the
+                # detection did not measure (the y of a blob whose top and bottom belong to
+                # another object) counts against the pair.
+                unmeasured = settings.unmeasured_cost * float(not reading.measured[1])
+                cost[row, col] = (1.0 - completed) + settings.appearance_weight * appearance + 0.02 * min(distance, 50.0) + unmeasured
+        rows, cols = linear_sum_assignment(cost)
+        pairs = []
+        for row, col in zip(rows, cols):
+            if cost[row, col] < _FORBIDDEN:
+                used.add(free[col])
+                pairs.append((tracks[row], free[col]))
+        return pairs
+
+    def _recover(self, tracks: list[_Track], frame: int, detections: list[Detection], corners: np.ndarray, used: set[int]) -> list[tuple[_Track, int]]:
+        """A second chance for confirmed tracks the first pass left unmatched (as in ByteTrack's
+        second association): a detection of the object's size and colours within
+        `recover_distance` sizes of where it was last seen (at most `recover_s` ago), rather than
+        of where the motion model expected it, is the object that changed course (a ball that
+        bounced, a car that braked)."""
+        free = [i for i in range(len(detections)) if i not in used]
+        if not tracks or not free:
+            return []
+        settings = self.settings
+        found = to_centre(corners[free])
+        cost = np.full((len(tracks), len(free)), _FORBIDDEN)
+        for row, track in enumerate(tracks):
+            if track.last_seen not in track.observations or frame - track.last_seen > self.recover_frames:
+                continue
+            last = track.observations[track.last_seen]
+            to_here = np.linalg.inv(self._to_reference[frame]) @ self._to_reference.get(track.last_seen, np.eye(3))
+            where = to_here @ np.array([last[0], last[1], 1.0])
+            size = np.where(np.isfinite(track.size), track.size, last[2:4])
+            for col, index in enumerate(free):
+                ratio = found[col, 2:4] / np.maximum(size, 1.0)
+                if np.any(ratio < 0.6) or np.any(ratio > 1.6):
+                    continue
+                offset = float(np.linalg.norm((found[col, :2] - where[:2] / where[2]) / np.maximum(size, 1.0)))
+                appearance = histogram_distance(track.appearance, detections[index].appearance)
+                if offset <= settings.recover_distance and appearance <= settings.recover_appearance:
+                    cost[row, col] = offset + appearance
         rows, cols = linear_sum_assignment(cost)
         pairs = []
         for row, col in zip(rows, cols):
@@ -381,18 +432,23 @@ class MultiObjectTracker:
 
     def _finalise(self, track: _Track) -> TrackedBoxes | None:
         settings = self.settings
-        if len(track.observations) < settings.confirm_hits:
+        least = settings.min_track_s * self.fps
+        if len(track.observations) < max(settings.confirm_hits, least / 2):
             return None
         last = max(track.observations)
         # A track that ended hidden in a merged blob (it left the picture behind another object)
-        # keeps its predicted boxes to the end of the merge.
-        points = {**track.observations, **{f: box for f, box in track.hidden.items() if f > last}}
+        # keeps its predicted boxes to the end of the merge, if it was seen long enough to trust.
+        tail = {f: box for f, box in track.hidden.items() if f > last} if len(track.observations) >= least else {}
+        points = {**track.observations, **tail}
         observed = np.array(sorted(points))
         frames = np.arange(observed[0], observed[-1] + 1)
-        if len(frames) < settings.min_track_s * self.fps:
+        if len(frames) < least:
             return None
         stable = np.concatenate([self._stabilize(int(f), points[int(f)][None, :]) for f in observed])
-        filled = np.stack([np.interp(frames, observed, stable[:, k]) for k in range(4)], axis=1)
+        # Each of cx, cy, w, h is filled in from the frames that measured it: where an axis showed
+        # no edge of the object, the prediction that stood in for it is not kept.
+        known = np.array([track.known.get(int(f), np.ones(4, dtype=bool)) for f in observed])
+        filled = np.stack([np.interp(frames, observed[known[:, k]], stable[known[:, k], k]) if known[:, k].any() else np.interp(frames, observed, stable[:, k]) for k in range(4)], axis=1)
         travel = float(np.max(np.ptp(filled[:, 0:2], axis=0) / self.size[:2]))
         heights = filled[:, 3]
         trend = float(np.polyfit(np.arange(len(heights)), heights, 1)[0]) * len(heights) if len(heights) > 1 else 0.0
