@@ -16,14 +16,13 @@ the foreground become detections.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from foley_assistant.core.tracks import Box
-from foley_assistant.vision.busy_pixels import settle_busy_pixels
+from foley_assistant.vision.busy_pixels import sample_median, settle_busy_pixels
 from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
 from foley_assistant.vision.tones import common_exposure, match_tones
 
@@ -87,12 +86,7 @@ class ChunkBackground:
         stack = np.stack([self._warp_in(frames[i].astype(np.float32), homographies[i], canvas_size) for i in picks])
         if stack.ndim == 4:
             common_exposure(stack)  # a pan across a lighting change would leave steps in the median
-        if not np.isnan(stack).any():
-            median = np.median(stack, axis=0)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # canvas corners no frame covered
-                median = np.nanmedian(stack, axis=0)
+        median = sample_median(stack)
         counts = np.sum(~np.isnan(stack[..., 0] if stack.ndim == 4 else stack), axis=0)
         if stack.ndim == 3:
             median = settle_busy_pixels(stack[..., None], median[..., None], self._noise_threshold(stack, median, settings))[..., 0]
@@ -145,7 +139,8 @@ def _channel_max(difference: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2])
 
 
-_SAMPLE = (slice(None, None, 4), slice(None, None, 4))  # statistics on every 16th pixel
+_SAMPLE_STEP = 4
+_SAMPLE = (slice(None, None, _SAMPLE_STEP), slice(None, None, _SAMPLE_STEP))  # statistics on every 16th pixel
 
 
 def edge_strength(image: np.ndarray) -> np.ndarray:
@@ -155,7 +150,7 @@ def edge_strength(image: np.ndarray) -> np.ndarray:
     return _channel_max(np.maximum(gx, gy))
 
 
-def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings, warped: bool = False) -> np.ndarray:
+def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings, warped: bool = False, edges: np.ndarray | None = None) -> np.ndarray:
     """Pixels where two aligned, blurred images differ beyond a noise-adaptive threshold.
 
     The reference is given the current image's lighting first (a tone curve per channel measured
@@ -169,29 +164,29 @@ def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, sett
     sensitivity.
     """
     sampled_valid = valid[_SAMPLE]
-    sample = np.zeros_like(valid)
-    sample[_SAMPLE] = sampled_valid
-    reference = match_tones(reference, current, sample)
+    reference = match_tones(reference, current, valid, step=_SAMPLE_STEP)
     difference = _channel_max(cv2.absdiff(current, reference))
     difference[~valid] = 0.0
     values = difference[_SAMPLE][sampled_valid] if sampled_valid.any() else difference[_SAMPLE].ravel()
     noise = 1.4826 * float(np.median(np.abs(values - np.median(values))))
     threshold = max(settings.min_threshold, settings.noise_sigmas * noise)
     if warped and settings.registration_px > 0:
-        edges = np.maximum(edge_strength(current), np.nan_to_num(edge_strength(reference)))  # NaN beside the warp's border
-        mask = (difference > threshold + settings.registration_px * edges).astype(np.uint8)
+        current_edges = edge_strength(current) if edges is None else edges
+        both = np.maximum(current_edges, np.nan_to_num(edge_strength(reference)))  # NaN beside the warp's border
+        mask = (difference > threshold + settings.registration_px * both).astype(np.uint8)
     else:
         mask = (difference > threshold).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))).astype(bool)
 
 
-def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings, warped: bool = False) -> np.ndarray:
+def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings, warped: bool = False, edges: np.ndarray | None = None) -> np.ndarray:
     """Pixels of a blurred frame that differ from the (blurred) background beyond noise and lighting.
 
     `reliable` marks the background pixels that enough frames saw (the rest are ignored);
-    `warped` says the background was put together from frames of a moving camera."""
-    return _changed(frame, background, reliable, settings, warped)
+    `warped` says the background was put together from frames of a moving camera; `edges` is
+    the frame's `edge_strength`, when already known."""
+    return _changed(frame, background, reliable, settings, warped, edges)
 
 
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
@@ -200,40 +195,31 @@ def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame:
     return motion_against(frame, earlier, earlier_to_frame, settings)[0]
 
 
-def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndarray, settings: MotionSettings) -> tuple[np.ndarray, np.ndarray]:
+def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndarray, settings: MotionSettings, edges: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(changed, covered): pixels of a blurred frame that differ from another blurred frame of the
-    shot after undoing the camera's move, and the pixels the other frame covers at all."""
+    shot after undoing the camera's move, and the pixels the other frame covers at all. `edges`:
+    the frame's `edge_strength`, when already known."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
     warped = not np.allclose(other_to_frame, IDENTITY)
     if warped:
         other = cv2.warpPerspective(other, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
         inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
-    return _changed(frame, other, inside, settings, warped), inside
+    return _changed(frame, other, inside, settings, warped, edges), inside
 
 
-def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings) -> np.ndarray:
+def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: np.ndarray | None = None) -> np.ndarray:
     """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
     compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
-    single difference leaves. Only pixels both frames cover can vote; where one of them never saw
-    the pixel (the bands at the edges of a panning or tilting picture), a shorter lag (a third of
-    it) takes over, so that an object entering or leaving at a pan's edge is not cut short."""
+    single difference leaves. Only pixels both frames cover can vote. `edges`: the frame's
+    `edge_strength`, when already known."""
     result = np.zeros(smooth[index].shape[:2], dtype=bool)
     if index - lag < 0 or index + lag >= len(smooth):
         return result
-    covered = np.ones_like(result)
     result[:] = True
     for other in (index - lag, index + lag):
-        changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings)
+        changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings, edges)
         result &= changed & inside
-        covered &= inside
-    short = max(1, lag // 3)
-    if short < lag and not covered.all():
-        near = np.ones_like(result)
-        for other in (index - short, index + short):
-            changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings)
-            near &= changed & inside
-        result |= near & ~covered
     return result
 
 
@@ -361,10 +347,11 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
         background = ChunkBackground(frames[first:last], run, settings)
         for index in range(start, end):
             view, reliable = background.view(index - first)
-            mask = foreground_mask(smooth[index], view, reliable, settings, warped=not background.static)
+            edges = None if background.static else edge_strength(smooth[index])  # shared by the differences below
+            mask = foreground_mask(smooth[index], view, reliable, settings, not background.static, edges)
             lag = settings.motion_lag_frames
             if lag <= index < len(frames) - lag:
-                motion = double_difference(smooth, homographies, index, lag, settings)
+                motion = double_difference(smooth, homographies, index, lag, settings, edges)
             elif index >= lag:  # the chunk's last frames: only the past to compare with
                 motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
             else:

@@ -35,23 +35,28 @@ def channel_change(reference: np.ndarray, current: np.ndarray) -> tuple[float, f
     return gain, float(current.max())
 
 
-def match_tones(reference: np.ndarray, current: np.ndarray, sample: np.ndarray) -> np.ndarray:
+def match_tones(reference: np.ndarray, current: np.ndarray, sample: np.ndarray, step: int = 1) -> np.ndarray:
     """The reference image (float32, (H, W) or (H, W, C), 0..255) under the current image's lighting.
 
-    `sample` is a boolean mask of the pixels to measure on (background that both images see).
-    Channels whose change cannot be measured, or is negligible, come back unchanged."""
-    if not sample.any():
+    `sample` is a boolean mask of the pixels to measure on (background that both images see);
+    with `step` > 1 only every step-th pixel of every step-th row is measured (a lighting change
+    is smooth, so a sparse sample measures it as well and much faster). Channels whose change
+    cannot be measured, or is negligible, come back unchanged."""
+    picked = sample[::step, ::step]
+    if not picked.any():
         return reference
     single = reference.ndim == 2
     ref = reference[..., None] if single else reference
     cur = current[..., None] if single else current
+    ref_values = ref[::step, ::step][picked]
+    cur_values = cur[::step, ::step][picked]
     matched = ref
     for channel in range(ref.shape[-1]):
-        measured = channel_change(ref[..., channel][sample], cur[..., channel][sample])
+        measured = channel_change(ref_values[:, channel], cur_values[:, channel])
         if measured is None:
             continue
         gain, ceiling = measured
-        reaches = float(np.nanmax(ref[..., channel][sample])) * gain
+        reaches = float(np.nanmax(ref_values[:, channel])) * gain
         if abs(gain - 1.0) <= NEGLIGIBLE_GAIN and reaches <= ceiling:
             continue
         if matched is ref:
