@@ -37,10 +37,10 @@ def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int 
     found = status.ravel() == 1
     if found.sum() < min_inliers:
         return None
-    homography, inliers = cv2.findHomography(moved[found], corners[found], cv2.RANSAC, 1.0)
-    if homography is None or int(inliers.sum()) < min_inliers:
+    height, width = previous.shape[:2]
+    homography, kept = _robust_homography(moved[found], corners[found], width, height)
+    if homography is None or int(kept.sum()) < min_inliers:
         return None
-    kept = inliers.ravel() == 1
     flow = np.linalg.norm((moved[found] - corners[found])[kept].reshape(-1, 2), axis=1)
     if float(np.median(flow)) < still_px:
         return IDENTITY.copy()
@@ -89,6 +89,49 @@ def jacobian(homography: np.ndarray, x: float, y: float) -> tuple[np.ndarray, np
     return point, top / (hw * hw)
 
 
+def _robust_homography(source: np.ndarray, target: np.ndarray, width: int, height: int, columns: int = 4, rows: int = 3, tolerance_px: float = 1.5) -> tuple[np.ndarray | None, np.ndarray]:
+    """Homography source -> target by RANSAC (1 px), then a leave-one-region-out check: the
+    inliers of each cell of a `columns` x `rows` grid must agree (median error under
+    `tolerance_px`) with the homography fitted to all the other inliers. With the background's
+    points thin in places (a sky), eight degrees of freedom can bend to take in a cluster of
+    points on a moving object (a person leaving the picture); such a cluster disagrees with the
+    rest and is left out. Returns the homography and a boolean inlier mask."""
+    fitted, mask = cv2.findHomography(source, target, cv2.RANSAC, 1.0)
+    if fitted is None:
+        return None, np.zeros(len(source), dtype=bool)
+    inliers = mask.ravel() == 1
+    points = source.reshape(-1, 2)
+    cells = np.minimum((points[:, 1] * rows // height).astype(int), rows - 1) * columns + np.minimum((points[:, 0] * columns // width).astype(int), columns - 1)
+    odd = np.zeros(len(source), dtype=bool)
+    for cell in np.unique(cells[inliers]):
+        own = inliers & (cells == cell)
+        others = inliers & ~own
+        if own.sum() < 4 or others.sum() < 8:
+            continue
+        without, _ = cv2.findHomography(source[others], target[others], 0)
+        if without is None:
+            continue
+        error = np.linalg.norm(cv2.perspectiveTransform(source[own], without) - target[own], axis=2).ravel()
+        if float(np.median(error)) > tolerance_px:
+            odd |= own
+    if odd.any() and (inliers & ~odd).sum() >= 8:
+        refitted, mask = cv2.findHomography(source[~odd], target[~odd], cv2.RANSAC, 1.0)
+        if refitted is not None:
+            keep = np.zeros(len(source), dtype=bool)
+            keep[np.flatnonzero(~odd)[mask.ravel() == 1]] = True
+            return refitted, keep
+    return fitted, inliers
+
+
+def _away_from(features: np.ndarray | None, moving: np.ndarray, radius: float = 8.0) -> np.ndarray | None:
+    """The features farther than `radius` pixels from every point of `moving`."""
+    if features is None or not len(moving):
+        return features
+    distance = np.linalg.norm(features.reshape(-1, 1, 2) - moving.reshape(1, -1, 2), axis=2)
+    keep = distance.min(axis=1) > radius
+    return features[keep] if keep.sum() >= 8 else features
+
+
 def _worn_out(points: np.ndarray, key_count: int, width: int, height: int, min_points: int, min_spread: float) -> bool:
     """Whether a keyframe's points no longer pin down a homography for the whole picture: fewer
     than `min_points` or than half of them left, or spread over less than `min_spread` of the
@@ -114,12 +157,14 @@ def estimate_homographies(
     starting from where they were in the previous frame), and each frame's homography is fitted
     to the keyframe directly (RANSAC), not chained from frame-to-frame steps: chaining multiplies
     every step's small error, which drifts by several pixels within a second or two of a pan or
-    zoom. Points that RANSAC rejects (on moving
-    objects) stop being followed; when fewer than `min_points` or half of them are left, or they
-    span less than `min_spread` of the frame's width (or two thirds of that of its height: the
-    pan or tilt carried them out of the picture, and a homography fitted on one side of the
-    picture extrapolates badly to the other), the current frame becomes the new keyframe; also when the picture has been scaled by more than `max_rescale` since the
-    keyframe (a zoom), so that the matched patches still look alike.
+    zoom. Points that RANSAC rejects (on moving objects) stop being followed; when fewer than
+    `min_points` or half of them are left, or they span less than `min_spread` of the frame's
+    width (or two thirds of that of its height: the pan or tilt carried them out of the picture,
+    and a homography fitted on one side of the picture extrapolates badly to the other), the
+    current frame becomes the new keyframe; also when the picture has been scaled by more than
+    `max_rescale` since the keyframe (a zoom), so that the matched patches still look alike. A
+    new keyframe takes no features next to the points just rejected: those lie on moving
+    objects, and a cluster of them could bend the next fits.
     """
     if not frames:
         return []
@@ -134,15 +179,17 @@ def estimate_homographies(
     for frame in frames[1:]:
         current = _gray(frame)
         homography = None
+        rejected = np.zeros((0, 1, 2), np.float32)
         if points is not None and len(points) >= 8:
             # Matched against the keyframe itself (starting from where they were a frame ago), so
             # the small errors of frame-to-frame matching do not add up along the way.
             moved, status, _ = cv2.calcOpticalFlowPyrLK(key_gray, current, key_points, points.copy(), winSize=(21, 21), maxLevel=3, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
             found = status.ravel() == 1
             if found.sum() >= 8:
-                fitted, inliers = cv2.findHomography(moved[found], key_points[found], cv2.RANSAC, 1.0)
+                fitted, inliers = _robust_homography(moved[found], key_points[found], width, height)
                 if fitted is not None:
-                    kept = np.flatnonzero(found)[inliers.ravel() == 1]
+                    kept = np.flatnonzero(found)[inliers]
+                    rejected = moved[found][~inliers]
                     key_points, points = key_points[kept], moved[kept]
                     # Points that did not move since the keyframe: the camera is still (noise
                     # alone must not make a locked-off camera wander).
@@ -157,7 +204,7 @@ def estimate_homographies(
         if homography is None or _worn_out(points, key_count, width, height, min_points, min_spread) or _rescaled(homography, width, height, max_rescale):
             key_to_first = to_first
             key_gray = current
-            key_points = _features(current)
+            key_points = _away_from(_features(current), rejected)
             points = key_points
             key_count = 0 if key_points is None else len(key_points)
         previous = current
