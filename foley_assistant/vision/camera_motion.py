@@ -106,8 +106,8 @@ def _robust_homography(source: np.ndarray, target: np.ndarray, width: int, heigh
     for cell in np.unique(cells[inliers]):
         own = inliers & (cells == cell)
         others = inliers & ~own
-        if own.sum() < 4 or others.sum() < 8:
-            continue
+        if own.sum() < max(4, 0.1 * inliers.sum()) or others.sum() < 8:
+            continue  # too few points to bend the fit
         without, _ = cv2.findHomography(source[others], target[others], 0)
         if without is None:
             continue

@@ -6,22 +6,26 @@ Per frame (`MultiObjectTracker.step`):
 1. Every live track's Kalman state (and its established size, the running size of its whole
    views) is carried through the camera's move since the previous frame (a homography, see
    `kalman`) and predicted one frame ahead.
-2. Merges: a detection covering most of the predicted boxes (cut to the picture) of two or more
-   confirmed tracks is one blob of objects that touch or pass each other. It is read once per
-   object (`partial.measure`, the others as rivals): each edge of the blob goes to the object whose
-   predicted edge it lies closest to, so each object keeps what the blob shows of it (the car's
-   front while it passes behind a walker) and coasts on its prediction where it shows nothing. No
-   identity can be dragged onto another.
+2. Merges: a detection covering at least `merge_coverage` of the predicted boxes (cut to the
+   picture) of two or more confirmed tracks is one blob of objects that touch or pass each
+   other. It is read once per object (`partial.measure`, the others as rivals): each edge of the
+   blob goes to the object whose predicted edge it lies closest to. An object seen across in it
+   (both its sides are the blob's) is updated; the others coast on their predictions, hidden
+   but not missing. No identity can be dragged onto another.
 3. Assignment, confirmed tracks first, then tentative ones (a matching cascade): Hungarian
    (scipy's `linear_sum_assignment`) on cost = (1 - IoU) + `appearance_weight` x colour-histogram
-   distance, where every detection is first read as the track's object (`partial.measure`: an
-   edge on the picture's border, an edge another object's prediction claims, or the hidden side
-   of a detection narrower than the object is not the object's edge, and the box is completed
-   with the established size). Pairs are gated by the squared Mahalanobis distance of that box
-   under the filter's uncertainty (so a track that has been hidden for a while accepts a
-   detection further from its prediction) or by IoU.
+   distance (+ `unmeasured_cost` when the detection says nothing of the object's height), where
+   every detection is first read as the track's object (`partial.measure`: an edge on the
+   picture's border, an edge another object's prediction claims, or the hidden side of a
+   detection narrower than the object is not the object's edge, and the box is completed with
+   the established size). Pairs are gated by the squared Mahalanobis distance of that box under
+   the filter's uncertainty (so a track that has been hidden for a while accepts a detection
+   further from its prediction) or by IoU; a detection that says nothing of the object's
+   horizontal position is never assigned. Between the two, a second pass (`_recover`) gives
+   confirmed tracks left over a detection near where they were last seen.
 4. Fragments: an unmatched detection lying mostly inside a track's predicted box (the object cut
-   in two by a post in front of it) joins that track's box instead of starting a new track.
+   in two by a post in front of it) joins that track's detection before it is read, instead of
+   starting a new track.
 5. Births: other unmatched detections start tentative tracks, confirmed after `confirm_hits`
    observations in a row. Deaths: a tentative track dies at its first miss; a confirmed one after
    `max_coast_s` unseen (while hidden inside a merged blob it is not unseen), or at once when its
@@ -36,8 +40,9 @@ an occluder.
 `finish` keeps the tracks that are real moving objects: long enough, and moving relative to the
 background (travel or steady growth measured in stabilized coordinates, i.e. after undoing the
 camera's motion, so background that the camera sweeps past is never an object). Gaps are filled
-by interpolation and the boxes smoothed (Savitzky-Golay), both in stabilized coordinates, and
-mapped back to the picture; a track that ended hidden inside a merged blob (a car leaving the
+by interpolation (each of cx, cy, w, h from the frames that measured it) and the boxes smoothed
+(Savitzky-Golay), both in stabilized coordinates, and mapped back to the picture; a track seen
+long enough that ended hidden inside a merged blob (a car leaving the
 picture behind a walker) keeps its predicted boxes to the end of the merge.
 """
 
@@ -89,11 +94,9 @@ class TrackerSettings:
 @dataclass(eq=False)
 class _Track:
     kalman: BoxKalman
-    first_frame: int
     observations: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> [cx, cy, w, h], completed
     known: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> which of cx, cy, w, h it measured
     hidden: dict[int, np.ndarray] = field(default_factory=dict)  # frame -> predicted box while inside a merged blob
-    merged: set[int] = field(default_factory=set)
     size: np.ndarray = field(default_factory=lambda: np.full(2, np.nan))  # established (w, h) of whole views
     views: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=int))  # whole views behind `size`
     fills: list[float] = field(default_factory=list)
@@ -240,7 +243,7 @@ class MultiObjectTracker:
 
     def _born(self, frame: int, corners: np.ndarray, detection: Detection) -> _Track:
         box = to_centre(corners)[0]
-        track = _Track(BoxKalman(box, self.settings.noise), first_frame=frame)
+        track = _Track(BoxKalman(box, self.settings.noise))
         track.observations[frame] = box
         bx, by = (self.settings.partial.border(length) for length in self.picture)
         if corners[0] > bx and corners[1] > by and corners[2] < self.picture[0] - bx and corners[3] < self.picture[1] - by:
@@ -291,7 +294,6 @@ class MultiObjectTracker:
             group = [confirmed[row] for row in np.flatnonzero(covered[:, col])]
             readings = [(track, self._read(track, corners[col], [t for t in group if t is not track])) for track in group]
             for track, reading in readings:
-                track.merged.add(frame)
                 if reading.measured[2]:  # seen across (both sides), not only one edge of a blob
                     self._observe(frame, track, reading, corners[col], detections[col], clean=False)
                     seen.add(track)
