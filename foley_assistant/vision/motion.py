@@ -93,6 +93,8 @@ class ChunkBackground:
         else:
             median = settle_busy_pixels(stack, median, self._noise_threshold(stack, median, settings))
         self.canvas = blurred(np.nan_to_num(median, nan=0.0))
+        # Its gradient, for the registration allowance, warped with it into every view.
+        self.canvas_edges = None if self.static else edge_strength(self.canvas)
         enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
         # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
         self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
@@ -114,12 +116,19 @@ class ChunkBackground:
 
     def view(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The background and its reliability mask as seen from frame `index` of the run."""
+        view, reliable, _ = self.view_with_edges(index)
+        return view, reliable
+
+    def view_with_edges(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`view`, and the background's `edge_strength` there (None for a static run)."""
         if self.static:
-            return self.canvas, self.reliable.astype(bool)
+            return self.canvas, self.reliable.astype(bool), None
         back = np.linalg.inv(self.to_canvas @ self.homographies[index])
-        view = cv2.warpPerspective(self.canvas, back, self.size, flags=cv2.INTER_LINEAR)
+        channels = 1 if self.canvas.ndim == 2 else self.canvas.shape[2]
+        both = cv2.warpPerspective(np.dstack([self.canvas, self.canvas_edges]), back, self.size, flags=cv2.INTER_LINEAR)
+        view = both[..., 0] if channels == 1 else both[..., :channels]
         reliable = cv2.warpPerspective(self.reliable, back, self.size, flags=cv2.INTER_NEAREST, borderValue=0)
-        return view, reliable.astype(bool)
+        return view, reliable.astype(bool), both[..., channels]
 
 
 def every_channel(value: float) -> tuple[float, float, float, float]:
@@ -150,7 +159,15 @@ def edge_strength(image: np.ndarray) -> np.ndarray:
     return _channel_max(np.maximum(gx, gy))
 
 
-def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings, warped: bool = False, edges: np.ndarray | None = None) -> np.ndarray:
+def _changed(
+    current: np.ndarray,
+    reference: np.ndarray,
+    valid: np.ndarray,
+    settings: MotionSettings,
+    warped: bool = False,
+    edges: np.ndarray | None = None,
+    reference_edges: np.ndarray | None = None,
+) -> np.ndarray:
     """Pixels where two aligned, blurred images differ beyond a noise-adaptive threshold.
 
     The reference is given the current image's lighting first (a tone curve per channel measured
@@ -161,7 +178,7 @@ def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, sett
     the edge's gradient: the threshold rises by `registration_px` x the larger gradient of the
     two images, so
     the tree line of a pan does not light up while flat and gently textured areas keep their
-    sensitivity.
+    sensitivity. `edges` and `reference_edges` are the two images' `edge_strength`, when known.
     """
     sampled_valid = valid[_SAMPLE]
     reference = match_tones(reference, current, valid, step=_SAMPLE_STEP)
@@ -172,7 +189,8 @@ def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, sett
     threshold = max(settings.min_threshold, settings.noise_sigmas * noise)
     if warped and settings.registration_px > 0:
         current_edges = edge_strength(current) if edges is None else edges
-        both = np.maximum(current_edges, np.nan_to_num(edge_strength(reference)))  # NaN beside the warp's border
+        reference_edges = edge_strength(reference) if reference_edges is None else reference_edges
+        both = np.maximum(current_edges, np.nan_to_num(reference_edges))  # NaN beside the warp's border
         mask = (difference > threshold + settings.registration_px * both).astype(np.uint8)
     else:
         mask = (difference > threshold).astype(np.uint8)
@@ -180,13 +198,21 @@ def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, sett
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))).astype(bool)
 
 
-def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings, warped: bool = False, edges: np.ndarray | None = None) -> np.ndarray:
+def foreground_mask(
+    frame: np.ndarray,
+    background: np.ndarray,
+    reliable: np.ndarray,
+    settings: MotionSettings,
+    warped: bool = False,
+    edges: np.ndarray | None = None,
+    background_edges: np.ndarray | None = None,
+) -> np.ndarray:
     """Pixels of a blurred frame that differ from the (blurred) background beyond noise and lighting.
 
     `reliable` marks the background pixels that enough frames saw (the rest are ignored);
-    `warped` says the background was put together from frames of a moving camera; `edges` is
-    the frame's `edge_strength`, when already known."""
-    return _changed(frame, background, reliable, settings, warped, edges)
+    `warped` says the background was put together from frames of a moving camera; `edges` and
+    `background_edges` are the two images' `edge_strength`, when already known."""
+    return _changed(frame, background, reliable, settings, warped, edges, background_edges)
 
 
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
@@ -195,30 +221,49 @@ def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame:
     return motion_against(frame, earlier, earlier_to_frame, settings)[0]
 
 
-def motion_against(frame: np.ndarray, other: np.ndarray, other_to_frame: np.ndarray, settings: MotionSettings, edges: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def motion_against(
+    frame: np.ndarray,
+    other: np.ndarray,
+    other_to_frame: np.ndarray,
+    settings: MotionSettings,
+    edges: np.ndarray | None = None,
+    other_edges: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """(changed, covered): pixels of a blurred frame that differ from another blurred frame of the
-    shot after undoing the camera's move, and the pixels the other frame covers at all. `edges`:
-    the frame's `edge_strength`, when already known."""
+    shot after undoing the camera's move, and the pixels the other frame covers at all. `edges`
+    and `other_edges`: the two frames' `edge_strength`, when already known (the other's is warped
+    along with it, in the same call)."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
     warped = not np.allclose(other_to_frame, IDENTITY)
+    moved_edges = None
     if warped:
-        other = cv2.warpPerspective(other, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        channels = 1 if other.ndim == 2 else other.shape[2]
+        source = other if other_edges is None else np.dstack([other, other_edges])
+        moved = cv2.warpPerspective(source, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        if other_edges is not None:
+            other, moved_edges = (moved[..., 0] if channels == 1 else moved[..., :channels]), moved[..., channels]
+        else:
+            other = moved
         inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
-    return _changed(frame, other, inside, settings, warped, edges), inside
+    return _changed(frame, other, inside, settings, warped, edges, moved_edges), inside
 
 
-def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: np.ndarray | None = None) -> np.ndarray:
+def double_difference(
+    smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: list[np.ndarray] | None = None
+) -> np.ndarray:
     """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
     compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
-    single difference leaves. Only pixels both frames cover can vote. `edges`: the frame's
+    single difference leaves. Only pixels both frames cover can vote. `edges`: every frame's
     `edge_strength`, when already known."""
     result = np.zeros(smooth[index].shape[:2], dtype=bool)
     if index - lag < 0 or index + lag >= len(smooth):
         return result
     result[:] = True
     for other in (index - lag, index + lag):
-        changed, inside = motion_against(smooth[index], smooth[other], np.linalg.inv(homographies[index]) @ homographies[other], settings, edges)
+        to_frame = np.linalg.inv(homographies[index]) @ homographies[other]
+        own, theirs = (None, None) if edges is None else (edges[index], edges[other])
+        changed, inside = motion_against(smooth[index], smooth[other], to_frame, settings, own, theirs)
         result &= changed & inside
     return result
 
@@ -336,6 +381,9 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
     homographies = estimate_homographies(frames)
     height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
+    # Gradients for the registration allowance, once per frame (each serves several differences).
+    moving = not all(np.array_equal(h, IDENTITY) for h in homographies)
+    edges = [edge_strength(image) for image in smooth] if moving else None
     detections: list[list[Detection]] = []
     for start, end in split_by_travel(homographies, width, height):
         # The median also samples frames a little before and after the run, so the edges of its
@@ -346,9 +394,9 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
         run = [anchor @ h for h in homographies[first:last]]
         background = ChunkBackground(frames[first:last], run, settings)
         for index in range(start, end):
-            view, reliable = background.view(index - first)
-            edges = None if background.static else edge_strength(smooth[index])  # shared by the differences below
-            mask = foreground_mask(smooth[index], view, reliable, settings, not background.static, edges)
+            view, reliable, view_edges = background.view_with_edges(index - first)
+            warped = not background.static
+            mask = foreground_mask(smooth[index], view, reliable, settings, warped, edges[index] if edges else None, view_edges)
             lag = settings.motion_lag_frames
             if lag <= index < len(frames) - lag:
                 motion = double_difference(smooth, homographies, index, lag, settings, edges)
