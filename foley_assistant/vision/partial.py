@@ -6,7 +6,8 @@ front hides part of it, and two objects that touch come out as one blob. So each
 of a detection is judged on its own, per axis (x: left and right, y: top and bottom), against the
 track's predicted box and its established size (the running size of its whole views):
 
-* an edge on the picture's border is where the picture ends, not the object;
+* an edge on the picture's border (within `border_share` of it) is where the picture ends, not
+  the object;
 * an edge lying closer to the same edge of another object's predicted box (one that overlaps the
   detection) than to this object's is the other object's (two objects in one blob);
 * when the detection is narrower than the established size by more than `size_tolerance`, part of
@@ -36,7 +37,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class PartialSettings:
-    """Tolerances of the edge tests (fractions of the object's size, pixels for the border)."""
+    """Tolerances of the edge tests (fractions of the object's size; the border as a share of the
+    picture's side)."""
 
     size_tolerance: float = 0.25
     grow_tolerance: float = 0.35
@@ -66,11 +68,6 @@ class Measurement:
     whole: np.ndarray
     at_least: np.ndarray
     hidden_part: bool = False
-
-    @property
-    def informative(self) -> bool:
-        """Whether the detection tells anything about where the object is."""
-        return bool(self.measured[:2].any())
 
 
 def measure(
