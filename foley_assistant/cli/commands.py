@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from foley_assistant.cli import model_commands
 from foley_assistant.cli.progress_bar import TerminalProgress
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
@@ -24,6 +25,9 @@ def run(args: argparse.Namespace) -> int:
         "render": render,
         "export": export,
         "gui": gui,
+        "train": model_commands.train,
+        "serve": model_commands.serve,
+        "model-eval": model_commands.model_eval,
     }
     return handlers[args.command](args)
 
@@ -124,6 +128,7 @@ def generate(args: argparse.Namespace) -> int:
         engine=args.engine,
         hfov_deg=args.hfov,
         seed=args.seed,
+        model_dir=args.model,
     )
     progress = _progress(args)
     try:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from foley_assistant import __version__
+from foley_assistant.cli.model_commands import add_model_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
@@ -61,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -80,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp"))
     export.add_argument("--out", type=Path, required=True, help="file to write")
     _add_common(export)
+    add_model_commands(commands)
     return parser
 
 

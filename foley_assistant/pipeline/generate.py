@@ -50,6 +50,7 @@ class GenerateRequest:
     analysis_width: int = 320
     ceiling_dbfs: float = -1.0
     seed: int = 0
+    model_dir: Path | None = None
 
 
 @dataclass
@@ -126,7 +127,7 @@ def run_generate(
     started = time.perf_counter()
     context = JobContext(progress, cancel or CancelToken())
     loaded, shots, skipped, given_tracks = _prepare(request)
-    engine = choose_engine(request.engine, request.hfov_deg)
+    engine = choose_engine(request.engine, request.hfov_deg, request.model_dir)
     stereo = StereoSettings(sample_rate=request.sample_rate)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
@@ -148,7 +149,7 @@ def run_generate(
             with context.clock.measure("export"):
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
-                    stem = write_object(layout, shot, sound, engine.used)
+                    stem = write_object(layout, shot, sound, sound.engine)
                     result.stems.append(stem)
                     curves.append(sound.curves)
                     stem_metrics[stem.path] = {
@@ -162,6 +163,8 @@ def run_generate(
             context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     except Cancelled:
         result.status = "cancelled"
+    finally:
+        result.notes.extend(engine.close())
     project = Project(
         timeline_path=str(request.timeline_path.resolve()),
         settings=ProjectSettings(request.sample_rate, engine.used, request.hfov_deg, request.analysis_width),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,15 +32,28 @@ class EngineChoice:
     requested: str
     used: str
     note: str = ""
+    neural: Any = None  # a pipeline.neural.NeuralSession when the neural worker is running
+
+    def close(self) -> list[str]:
+        """Stop the neural worker if one runs; returns its notes (shots that fell back)."""
+        return self.neural.close() if self.neural is not None else []
 
 
-def choose_engine(requested: str, hfov_deg: float) -> EngineChoice:
-    """The generator for an engine name; engines not in this build fall back to procedural."""
+def choose_engine(requested: str, hfov_deg: float, model_dir: Path | None = None) -> EngineChoice:
+    """The generator for an engine name; engines not in this build, or a neural engine without a
+    usable model, fall back to procedural (the note says why)."""
     if requested not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINE_CHOICES)}")
     generator = ProceduralGenerator(hfov_deg=hfov_deg)
     if requested == "procedural":
         return EngineChoice(generator, requested, "procedural")
+    if requested == "neural":
+        from foley_assistant.pipeline.neural import open_neural
+
+        session, note = open_neural(model_dir)
+        if session is not None:
+            return EngineChoice(generator, requested, "neural", neural=session)
+        return EngineChoice(generator, requested, "procedural", note)
     note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
     return EngineChoice(generator, requested, "procedural", note)
 
@@ -52,6 +67,7 @@ class ObjectSound:
     dry: DryAudio
     curves: SpatialCurves
     stereo: np.ndarray
+    engine: str = "procedural"
 
 
 def object_seed(seed: int, shot_id: str, object_id: str) -> int:
@@ -69,6 +85,10 @@ def sound_shot(
     context: JobContext,
 ) -> list[ObjectSound]:
     """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    if engine.neural is not None:
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context)
+        if made is not None:
+            return made
     n_samples = shot.duration_samples(stereo.sample_rate)
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
