@@ -120,6 +120,16 @@ def save_checkpoint(folder: str | os.PathLike[str], checkpoint: Checkpoint) -> P
     return folder
 
 
+def export_checkpoint(source: str | os.PathLike[str], target: str | os.PathLike[str], dtype: torch.dtype = torch.float16) -> Path:
+    """A copy of a checkpoint to ship: floating-point weights stored as `dtype` (float16 halves
+    the size), no optimizer state, the training record kept. Loading casts back to the model's
+    precision."""
+    checkpoint = load_checkpoint(source)
+    weights = {k: v.to(dtype) if v.is_floating_point() else v for k, v in checkpoint.weights.items()}
+    training = {**checkpoint.training, "exported_as": str(dtype).replace("torch.", "")}
+    return save_checkpoint(target, Checkpoint(checkpoint.kind, checkpoint.config, weights, training))
+
+
 def verify_checkpoint(folder: str | os.PathLike[str]) -> dict[str, str]:
     """Check the folder against its manifest; returns the manifest. Refuses pickles outright."""
     folder = Path(folder)

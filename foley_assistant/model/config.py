@@ -40,7 +40,7 @@ class CodecConfig(_JsonConfig):
     """
 
     sample_rate: int = 48000
-    channels: tuple[int, ...] = (32, 64, 128, 256)
+    channels: tuple[int, ...] = (16, 32, 64, 128)
     strides: tuple[int, ...] = (4, 4, 6, 10)
     latent_dim: int = 32
     stft_sizes: tuple[int, ...] = (2048, 512, 128)
@@ -77,15 +77,15 @@ class GeneratorConfig(_JsonConfig):
 
     latent_dim: int = 32
     latent_rate: float = 50.0
-    width: int = 256
-    depth: int = 6
+    width: int = 160
+    depth: int = 4
     heads: int = 4
     mlp_ratio: float = 4.0
     max_objects: int = 4
     labels: tuple[str, ...] = LABELS
     object_features: int = 12
     frame_size: tuple[int, int] = (72, 128)
-    video_channels: tuple[int, ...] = (24, 48, 96, 128)
+    video_channels: tuple[int, ...] = (16, 32, 64, 96)
     window_frames: int = 128
     overlap_frames: int = 32
     cond_dropout: float = 0.1

@@ -30,7 +30,8 @@ from foley_assistant.model.features import OBJECT_FEATURES
 class Conditioning:
     """A batch of conditioning, at latent frame rate except `frames`.
 
-    frames (B, Tv, 3, H, W) uint8 or None; frame_index (B, T) video frame per latent frame;
+    frames (B, Tv, 3, H, W) uint8 or None (a batch of one is shared by every item);
+    frame_index (B, T) video frame per latent frame;
     has_frames (B,) bool; objects (B, K, T, F); labels (B, K); present (B, K) bool;
     target (B, K) float 0/1; visual (B, T, width): the video encoder's output already taken at
     each latent frame (`FlowGenerator.encode_visual`), used instead of `frames` when given.
@@ -63,7 +64,7 @@ class Conditioning:
             return t.repeat(times, *([1] * (t.dim() - 1)))
 
         return Conditioning(
-            frames=None if self.frames is None else rep(self.frames),
+            frames=None if self.frames is None or self.frames.shape[0] == 1 else rep(self.frames),
             frame_index=rep(self.frame_index),
             has_frames=rep(self.has_frames),
             objects=rep(self.objects),
@@ -76,7 +77,10 @@ class Conditioning:
 
 class VideoEncoder(nn.Module):
     """Per-frame features from RGB and the change from the previous frame: strided 3x3 convolutions,
-    then the mean over the picture, then a temporal convolution across frames."""
+    then the mean over the picture, then a temporal convolution across frames. Frames go through
+    the convolutions `chunk` at a time, so a long shot needs little memory."""
+
+    chunk = 256
 
     def __init__(self, channels: tuple[int, ...], out_dim: int) -> None:
         super().__init__()
@@ -91,10 +95,14 @@ class VideoEncoder(nn.Module):
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         """(B, T, 3, H, W) uint8 -> (B, T, out_dim)."""
         b, t = frames.shape[:2]
-        x = frames.float() / 127.5 - 1.0
-        previous = torch.cat([x[:, :1], x[:, :-1]], dim=1)
-        x = torch.cat([x, x - previous], dim=2).flatten(0, 1)
-        x = self.convs(x).mean(dim=(2, 3)).view(b, t, -1)
+        flat = frames.flatten(0, 1)
+        previous = torch.cat([frames[:, :1], frames[:, :-1]], dim=1).flatten(0, 1)
+        pooled = []
+        for start in range(0, flat.shape[0], self.chunk):
+            x = flat[start : start + self.chunk].float() / 127.5 - 1.0
+            x_prev = previous[start : start + self.chunk].float() / 127.5 - 1.0
+            pooled.append(self.convs(torch.cat([x, x - x_prev], dim=1)).mean(dim=(2, 3)))
+        x = torch.cat(pooled).view(b, t, -1)
         return self.temporal(x.transpose(1, 2)).transpose(1, 2)
 
 
@@ -189,17 +197,15 @@ class FlowGenerator(nn.Module):
         return (tokens * self.latent_std + self.latent_mean).transpose(1, 2).contiguous()
 
     def encode_visual(self, cond: Conditioning) -> torch.Tensor | None:
-        """(B, T, width) video encoder output at each latent frame (None without frames). When every
-        item shows the same frames (an expanded tensor), they are encoded once."""
+        """(B, T, width) video encoder output at each latent frame (None without frames). Frames
+        with a batch of one are encoded once and shared by every item."""
         if cond.visual is not None:
             return cond.visual
         if cond.frames is None:
             return None
-        frames = cond.frames
-        shared = frames.shape[0] > 1 and frames.stride(0) == 0
-        per_frame = self.video(frames[:1] if shared else frames)
-        if shared:
-            per_frame = per_frame.expand(frames.shape[0], -1, -1)
+        per_frame = self.video(cond.frames)
+        if per_frame.shape[0] != cond.frame_index.shape[0]:
+            per_frame = per_frame.expand(cond.frame_index.shape[0], -1, -1)
         return torch.gather(per_frame, 1, cond.frame_index[..., None].expand(-1, -1, per_frame.shape[-1]))
 
     def visual_features(self, cond: Conditioning, drop: torch.Tensor) -> torch.Tensor:

@@ -139,7 +139,7 @@ class NeuralModel:
                 wanted[row, slot] = 1.0 if target is None or obj == target else 0.0
         frames = None
         if cond.frames is not None:
-            frames = torch.from_numpy(np.ascontiguousarray(cond.frames.transpose(0, 3, 1, 2)))[None].expand(b, -1, -1, -1, -1)
+            frames = torch.from_numpy(np.ascontiguousarray(cond.frames.transpose(0, 3, 1, 2)))[None]
         return Conditioning(
             frames=frames,
             frame_index=torch.from_numpy(np.repeat(index[None], b, axis=0)),

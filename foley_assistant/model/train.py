@@ -1,7 +1,8 @@
 """Training the codec and the generator: from scratch, resuming, or fine-tuning a checkpoint.
 
 Both loops take an iterator of collated batches (`data.collate`), train for `steps` optimizer
-steps in total (a resumed run continues from the step its checkpoint reached), write the
+steps in total (a resumed run continues from the step its checkpoint reached) or until
+`time_budget_s` has passed, whichever comes first, write the
 checkpoint every `save_every` steps and at the end, and append their losses to
 `<checkpoint>.log.jsonl` (one JSON object per logged step). bf16 autocast on CUDA.
 """
@@ -40,14 +41,18 @@ class TrainSettings:
     log_every: int = 10
     save_every: int = 500
     seed: int = 0
+    time_budget_s: float | None = None
 
 
-def _schedule(step: int, settings: TrainSettings) -> float:
-    """Linear warm-up, then cosine decay to a tenth of the rate."""
+def _schedule(step: int, settings: TrainSettings, elapsed_s: float = 0.0) -> float:
+    """Linear warm-up, then cosine decay to a tenth of the rate, over the steps or the time budget
+    (whichever runs out first)."""
     if step < settings.warmup_steps:
         return (step + 1) / settings.warmup_steps
-    progress = min(1.0, (step - settings.warmup_steps) / max(1, settings.steps - settings.warmup_steps))
-    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress))
+    progress = (step - settings.warmup_steps) / max(1, settings.steps - settings.warmup_steps)
+    if settings.time_budget_s:
+        progress = max(progress, elapsed_s / settings.time_budget_s)
+    return 0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
 class _Run:
@@ -81,11 +86,16 @@ class _Run:
         self.started = time.perf_counter()
 
     @property
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
     def done(self) -> bool:
-        return self.step >= self.settings.steps
+        out_of_time = self.settings.time_budget_s is not None and self.elapsed_s >= self.settings.time_budget_s
+        return self.step >= self.settings.steps or out_of_time
 
     def update(self, loss: torch.Tensor, parts: dict[str, torch.Tensor]) -> None:
-        lr = self.settings.learning_rate * _schedule(self.step, self.settings)
+        lr = self.settings.learning_rate * _schedule(self.step, self.settings, self.elapsed_s)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self.optimizer.zero_grad(set_to_none=True)
@@ -97,7 +107,7 @@ class _Run:
             record = {"kind": self.kind, "step": self.step, "loss": round(float(loss.detach()), 6)}
             record.update({k: round(float(v), 6) for k, v in parts.items() if k != "total"})
             record["lr"] = lr
-            record["seconds"] = round(time.perf_counter() - self.started, 2)
+            record["seconds"] = round(self.elapsed_s, 2)
             self.history.append(record)
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.log_path, "a", encoding="utf-8") as handle:

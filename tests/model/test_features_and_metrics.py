@@ -1,0 +1,100 @@
+"""Conditioning features and the evaluation metrics, checked against values computed by hand."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from foley_assistant.core.timebase import FrameRange, FrameRate
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame
+from foley_assistant.model import metrics
+from foley_assistant.model.features import OBJECT_FEATURES, object_features, shot_conditioning, slots_for
+from foley_assistant.spatial.pan import constant_power_gains, pan_from_azimuth
+
+SR = 48000
+
+
+def _track(first: int, n: int, x0: float, dx: float, distance: float | None = 5.0) -> ObjectTrack:
+    frames = tuple(TrackedFrame(first + i, Box(x0 + dx * i, 0.2, x0 + dx * i + 0.1, 0.6), 0.8, distance) for i in range(n))
+    return ObjectTrack("O1", "person", "manual", frames)
+
+
+def test_object_features_hold_box_distance_and_velocity():
+    fps = 25
+    obj = _track(first=110, n=20, x0=0.1, dx=0.01, distance=10.0)
+    shot = ShotTracks("S1", "", FrameRate(fps), FrameRange(100, 40), 640, 360, (obj,))
+    features = object_features(obj, shot, None, 40)
+    assert features.shape == (40, OBJECT_FEATURES)
+    assert not features[:10].any() and not features[30:].any()
+    row = features[15]  # frame 115: box x 0.15..0.25
+    assert row[0] == 1.0
+    assert row[1] == pytest.approx(2 * 0.2 - 1)
+    assert row[2] == pytest.approx(2 * 0.4 - 1)
+    assert row[3] == pytest.approx(0.1) and row[4] == pytest.approx(0.4)
+    assert row[5] == pytest.approx(math.log(10.0 / 5.0))
+    assert row[6] == pytest.approx(0.8)
+    assert row[7] == pytest.approx(0.01 * fps)  # centre moves 0.01 of the width per frame
+    assert row[8] == pytest.approx(0.0) and row[10] == pytest.approx(0.0)
+
+
+def test_in_box_motion_is_seen_only_where_the_picture_changes():
+    fps = 25
+    frames = np.zeros((4, 32, 64, 3), np.uint8)
+    frames[2, 0:16, 0:32] = 255  # top-left quarter flashes at frame 2
+    left = ObjectTrack("O1", "ball", "manual", tuple(TrackedFrame(i, Box(0.0, 0.0, 0.5, 0.5)) for i in range(4)))
+    right = ObjectTrack("O2", "car", "manual", tuple(TrackedFrame(i, Box(0.5, 0.5, 1.0, 1.0)) for i in range(4)))
+    shot = ShotTracks("S1", "", FrameRate(fps), FrameRange(0, 4), 64, 32, (left, right))
+    cond = shot_conditioning(shot, frames, (32, 64), ("object", "person", "car", "ball"))
+    assert cond.labels.tolist() == [3, 2]
+    assert cond.objects[0, :, 11].tolist() == pytest.approx([0.0, 0.0, 1.0, 1.0])
+    assert not cond.objects[1, :, 11].any()
+    assert slots_for(cond, 1, 4) == [1, 0]
+    assert slots_for(cond, None, 1) == [0]
+
+
+def _panned(azimuth_per_frame: np.ndarray, fps: float) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    n = int(len(azimuth_per_frame) * SR / fps)
+    dry = rng.standard_normal(n) * 0.1
+    per_sample = azimuth_per_frame[np.minimum((np.arange(n) * fps / SR).astype(int), len(azimuth_per_frame) - 1)]
+    left, right = constant_power_gains(pan_from_azimuth(per_sample, 30.0))
+    return np.stack([left * dry, right * dry]).astype(np.float32)
+
+
+def test_spatial_scores_of_a_panned_source_and_of_a_centred_one():
+    fps = 25.0
+    truth = np.linspace(-25, 25, 50)
+    present = np.ones(50, bool)
+    scores = metrics.spatial_scores(_panned(truth, fps), truth, present, SR, fps)
+    assert scores["pearson_r"] > 0.999 and scores["mae_deg"] < 0.5 and scores["frames"] == 50
+    centred = _panned(np.zeros(50), fps)
+    flat = metrics.spatial_scores(centred, truth, present, SR, fps)
+    assert flat["pearson_r"] == 0.0
+    assert flat["mae_deg"] == pytest.approx(np.mean(np.abs(truth)), abs=0.3)
+    mirrored = metrics.spatial_scores(_panned(-truth, fps), truth, present, SR, fps)
+    assert mirrored["pearson_r"] < -0.999
+    # beyond the loudspeakers the truth is clipped to the widest position a stereo pair can show
+    wide = np.linspace(-60, 60, 50)
+    assert metrics.spatial_scores(_panned(wide, fps), wide, present, SR, fps)["mae_deg"] < 0.5
+
+
+def test_onsets_events_and_av_align():
+    fps = 25.0
+    times = np.array([0.3, 0.8, 1.3, 1.9])
+    audio = np.zeros(int(2.2 * SR))
+    rng = np.random.default_rng(1)
+    for t in times:
+        at = int(t * SR)
+        audio[at : at + 2400] += rng.standard_normal(2400) * np.exp(-np.arange(2400) / 300)
+    onsets = metrics.audio_onsets(audio, SR)
+    assert len(onsets) == 4 and np.max(np.abs(onsets - times)) < 0.012
+    assert metrics.event_f1(onsets, times) == 1.0
+    assert metrics.event_f1(onsets, times + 0.2) == 0.0
+    curve = np.zeros(55)
+    curve[np.round(times * fps).astype(int)] = 1.0
+    assert metrics.av_align(onsets, metrics.motion_peaks(curve, fps), fps) == 1.0
+    late = np.roll(curve, 3)
+    assert metrics.av_align(onsets, metrics.motion_peaks(late, fps), fps) == 0.0
+    assert math.isnan(metrics.av_align(np.zeros(0), np.zeros(0), fps))
