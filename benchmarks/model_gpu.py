@@ -65,7 +65,7 @@ from torch.utils.data import DataLoader  # noqa: E402
 from foley_assistant.model.checkpoint import export_checkpoint  # noqa: E402
 from foley_assistant.model.codec import StereoCodec  # noqa: E402
 from foley_assistant.model.config import CodecConfig, GeneratorConfig, matched_generator, tiny_codec, tiny_generator  # noqa: E402
-from foley_assistant.model.data import SyntheticItems, collate  # noqa: E402
+from foley_assistant.model.data import SILENT_PEAK, SyntheticItems, collate  # noqa: E402
 from foley_assistant.model.device import pick_device  # noqa: E402
 from foley_assistant.model.evaluate import centre_mono_engine, evaluate, held_out_examples, markdown_table, procedural_engine  # noqa: E402
 from foley_assistant.model.generator import FlowGenerator  # noqa: E402
@@ -106,6 +106,7 @@ class Pool:
                 return
             # own copies: tensors from workers each hold a file descriptor while alive
             item = {k: v.clone() if isinstance(v, torch.Tensor) else v for k, v in shared.items()}
+            item["audible"] = bool(item["audio"].abs().max() > SILENT_PEAK)
             del shared
             with self.lock:
                 if len(self.items) < self.capacity:
@@ -122,9 +123,13 @@ class Pool:
             time.sleep(0.2)
 
     def batches(self, size: int, audio_only: bool) -> Any:
+        """Random batches; the codec's (`audio_only`) skip silent stems, as `data.codec_target` does."""
         while True:
             with self.lock:
-                chosen = [self.items[self.rng.randrange(len(self.items))] for _ in range(size)]
+                drawn = [self.items[self.rng.randrange(len(self.items))] for _ in range(size * (8 if audio_only else 1))]
+            if audio_only:
+                drawn.sort(key=lambda item: not item["audible"])  # audible first (a stable sort keeps the draw random)
+            chosen = drawn[:size]
             yield {"audio": torch.stack([c["audio"] for c in chosen])} if audio_only else collate(chosen)
 
 
@@ -189,7 +194,6 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cuda":
         torch.backends.cuda.matmul.allow_tf32 = True
         torch.backends.cudnn.allow_tf32 = True
-        torch.backends.cudnn.benchmark = True
     workers = args.workers if args.workers is not None else max(1, (os.cpu_count() or 2) - 1)
     if args.smoke:
         codec_config = tiny_codec()

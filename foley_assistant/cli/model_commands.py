@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from foley_assistant.core.errors import FoleyError
+
 
 def add_model_commands(commands: Any) -> None:
     """Add train, serve and model-eval to the CLI's subparsers."""
@@ -42,8 +44,21 @@ def add_model_commands(commands: Any) -> None:
     evaluate.add_argument("--json", action="store_true", help="print JSON")
 
 
+def _require_torch() -> None:
+    """A clear message instead of an import error when the model's dependencies are missing."""
+    import importlib.util
+
+    missing = [name for name in ("torch", "safetensors") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise FoleyError(
+            f"the neural model needs {' and '.join(missing)}, which are not installed. Install them with "
+            "`pip install torch==2.13.0` (or the build for your GPU), then `pip install 'foley-assistant[model]'`."
+        )
+
+
 def train(args: argparse.Namespace) -> int:
     """Train one part of a model folder."""
+    _require_torch()
     from foley_assistant.model.jobs import train_part
     from foley_assistant.model.train import TrainSettings
 
@@ -62,6 +77,7 @@ def train(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the worker in this process."""
+    _require_torch()
     from foley_assistant.model.worker import serve as run_worker
 
     return run_worker(args.model, args.device)
@@ -69,6 +85,7 @@ def serve(args: argparse.Namespace) -> int:
 
 def model_eval(args: argparse.Namespace) -> int:
     """Evaluate a model folder against the procedural engine and a centre-panned mono baseline."""
+    _require_torch()
     from foley_assistant.model.evaluate import markdown_table
     from foley_assistant.model.jobs import evaluate_model
 

@@ -42,8 +42,17 @@ def batches(dataset: Any, batch_size: int, workers: int) -> Iterator[dict[str, A
         persistent_workers=workers > 0,
         prefetch_factor=4 if workers > 0 else None,
         pin_memory=torch.cuda.is_available(),
+        worker_init_fn=_one_thread,
     )
     return iter(loader)
+
+
+def _one_thread(_: int) -> None:
+    """Each data worker renders with one thread: the workers are the parallelism."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
 
 
 def _collate_audio(items: list[dict[str, Any]]) -> dict[str, Any]:
