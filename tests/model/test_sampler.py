@@ -54,24 +54,30 @@ def test_a_60_second_shot_is_seamless(tiny_model_dir):
     cond = model._batch(model.conditioning(shot, None), [0], n_latent)
     noise = torch.randn(1, n_latent, config.latent_dim, generator=torch.Generator().manual_seed(0))
     tokens = sample_long(model.generator, cond, n_latent, 2, 1.0, noise)
-    assert tokens.shape == (1, n_latent, config.latent_dim)
-    # outside the overlaps, a window's frames are exactly that window sampled alone
+    assert tokens.shape == (1, n_latent, config.latent_dim) and torch.isfinite(tokens).all()
+    # each window sampled alone: outside the overlaps the shot is exactly that window; inside, it
+    # fades from one window to the next with weights that change by at most 1/overlap per frame
     starts = window_starts(n_latent, config.window_frames, config.overlap_frames)
-    window = config.window_frames
-    from foley_assistant.model.sampler import slice_conditioning, sample
+    window, overlap = config.window_frames, config.overlap_frames
+    from foley_assistant.model.sampler import sample, slice_conditioning
 
-    visual = model.generator.encode_visual(cond)
-    cond.visual = visual
+    cond.visual = model.generator.encode_visual(cond)
+
+    def alone(start):
+        return sample(model.generator, noise[:, start : start + window], slice_conditioning(cond, start, window), 2, 1.0)[0]
+
     for i in (1, len(starts) // 2):
-        start = starts[i]
-        alone = sample(model.generator, noise[:, start : start + window], slice_conditioning(cond, start, window), 2, 1.0)
-        inner = slice(start + config.overlap_frames, starts[i + 1])
-        assert torch.allclose(tokens[:, inner], alone[:, inner.start - start : inner.stop - start], atol=1e-5)
-    # no step at the joins is larger than the steps inside the windows
-    steps = (tokens[0, 1:] - tokens[0, :-1]).norm(dim=1)
-    joins = torch.tensor([s + d for s in starts[1:] for d in (0, config.overlap_frames)]) - 1
-    assert steps[joins.clamp(0, len(steps) - 1)].max() <= steps.max()
-    assert steps[joins.clamp(0, len(steps) - 1)].mean() < 1.5 * steps.mean()
+        a, b = alone(starts[i]), alone(starts[i + 1])
+        inner = slice(starts[i] + overlap, starts[i + 1])
+        assert torch.allclose(tokens[0, inner], a[inner.start - starts[i] : inner.stop - starts[i]], atol=1e-5)
+        frames = range(starts[i + 1], starts[i] + window)
+        a_part = a[frames.start - starts[i] :]
+        b_part = b[: len(frames)]
+        mixed = tokens[0, frames.start : frames.stop]
+        weight_of_a = ((mixed - b_part) * (a_part - b_part)).sum(dim=1) / (a_part - b_part).pow(2).sum(dim=1)
+        assert torch.allclose(mixed, weight_of_a[:, None] * a_part + (1 - weight_of_a[:, None]) * b_part, atol=1e-4)
+        assert weight_of_a[0] > 0.9 and weight_of_a[-1] < 0.1
+        assert torch.all(-torch.diff(weight_of_a) <= 1.0 / overlap + 1e-3) and torch.all(torch.diff(weight_of_a) < 0)
     # decoding in chunks gives the single-pass audio (10 s of it, in chunks of 2 s)
     latent = model.generator.denormalise(tokens)[..., 1000:1500]
     chunked = decode_latents(model.codec, latent, chunk_frames=100)
