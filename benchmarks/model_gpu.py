@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
             (model_dir / f"{part}.log.jsonl").unlink(missing_ok=True)
 
     dataset = SyntheticItems(codec_config, generator_config, first_seed=0)
-    loader = DataLoader(dataset, batch_size=None, num_workers=workers, worker_init_fn=_worker_init, prefetch_factor=4, persistent_workers=True)
+    loader = DataLoader(dataset, batch_size=None, num_workers=workers, worker_init_fn=_worker_init, prefetch_factor=4)
     pool = Pool(loader, pool_size, seed=0)
     pool.wait_for(batch)
     # asked only now: the data workers are forked before CUDA starts in this process

@@ -35,8 +35,9 @@ class _JsonConfig:
 class CodecConfig(_JsonConfig):
     """Stereo 48 kHz autoencoder to a continuous latent.
 
-    The encoder sees mid/side ((L+R)/2, (L-R)/2); strides multiply to the hop (samples per latent
-    frame): 4 * 4 * 6 * 10 = 960, i.e. 50 latent frames per second at 48 kHz.
+    The encoder sees mid/side ((L+R)/2, (L-R)/2); latent channel 0 is the stereo balance (see
+    `codec`); strides multiply to the hop (samples per latent frame): 4 * 4 * 6 * 10 = 960, i.e.
+    50 latent frames per second at 48 kHz.
     """
 
     sample_rate: int = 48000
@@ -46,6 +47,7 @@ class CodecConfig(_JsonConfig):
     stft_sizes: tuple[int, ...] = (2048, 512, 128)
     side_weight: float = 1.0
     waveform_weight: float = 1.0
+    balance_weight: float = 1.0
     latent_penalty: float = 1e-3
 
     def __post_init__(self) -> None:

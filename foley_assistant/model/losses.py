@@ -1,5 +1,6 @@
 """Codec losses: multi-resolution STFT (spectral convergence + log magnitude) on left, right, mid
-and side, plus an L1 waveform term; and the flow-matching loss of the generator."""
+and side, an L1 waveform term, the left/right balance per latent frame (where the sound is); and
+the flow-matching loss of the generator."""
 
 from __future__ import annotations
 
@@ -41,6 +42,20 @@ def spectral_loss(
     return total / len(sizes)
 
 
+def balance_loss(estimate: torch.Tensor, target: torch.Tensor, frame: int) -> torch.Tensor:
+    """Mean absolute error of the left/right balance (E_L - E_R) / (E_L + E_R) per frame of `frame`
+    samples, weighted by the target's energy in that frame (silence has no position)."""
+    def energies(audio: torch.Tensor) -> torch.Tensor:
+        n = audio.shape[-1] // frame * frame
+        return audio[..., :n].float().pow(2).unflatten(-1, (-1, frame)).mean(-1)
+
+    est, ref = energies(estimate), energies(target)
+    b_est = (est[:, 0] - est[:, 1]) / (est.sum(1) + 1e-8)
+    b_ref = (ref[:, 0] - ref[:, 1]) / (ref.sum(1) + 1e-8)
+    weight = ref.sum(1)
+    return ((b_est - b_ref).abs() * weight).sum() / (weight.sum() + 1e-12)
+
+
 def codec_loss(estimate: torch.Tensor, target: torch.Tensor, latent: torch.Tensor, config: CodecConfig) -> dict[str, torch.Tensor]:
     """Losses of a reconstruction (B, 2, n) against its input; "total" is what is minimised."""
     lr = spectral_loss(estimate.flatten(0, 1), target.flatten(0, 1), config.stft_sizes)
@@ -49,9 +64,10 @@ def codec_loss(estimate: torch.Tensor, target: torch.Tensor, latent: torch.Tenso
     mid = spectral_loss(ms_est[:, 0], ms_ref[:, 0], config.stft_sizes, level)
     side = spectral_loss(ms_est[:, 1], ms_ref[:, 1], config.stft_sizes, level)
     wave = F.l1_loss(estimate, target) + F.l1_loss(ms_est[:, 1], ms_ref[:, 1])
+    balance = balance_loss(estimate, target, config.hop)
     penalty = latent.float().pow(2).mean()
-    total = lr + mid + config.side_weight * side + config.waveform_weight * wave + config.latent_penalty * penalty
-    return {"total": total, "stft": lr.detach(), "mid": mid.detach(), "side": side.detach(), "wave": wave.detach()}
+    total = lr + mid + config.side_weight * side + config.waveform_weight * wave + config.balance_weight * balance + config.latent_penalty * penalty
+    return {"total": total, "stft": lr.detach(), "mid": mid.detach(), "side": side.detach(), "wave": wave.detach(), "balance": balance.detach()}
 
 
 def flow_matching_loss(velocity: torch.Tensor, noise: torch.Tensor, data: torch.Tensor) -> torch.Tensor:
