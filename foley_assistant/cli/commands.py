@@ -25,6 +25,7 @@ def run(args: argparse.Namespace) -> int:
         "render": render,
         "export": export,
         "gui": gui,
+        "eval": evaluate,
         "train": model_commands.train,
         "serve": model_commands.serve,
         "model-eval": model_commands.model_eval,
@@ -58,18 +59,28 @@ def shot_json(shot: Shot) -> dict[str, Any]:
         "record_range": _range_json(shot.record_range, shot.timeline_rate),
         "record_tc_in": shot.record_tc_in,
         "record_tc_out": shot.record_tc_out,
+        "speed": float(shot.speed),
         "problem": shot.refusal,
     }
 
 
 def shots(args: argparse.Namespace) -> int:
     """List a timeline's shots as a table or JSON."""
+    from foley_assistant.io.relink import relink_shots
     from foley_assistant.io.timeline import list_shots, read_timeline
 
-    loaded = read_timeline(args.timeline)
-    found = list_shots(loaded)
+    loaded = read_timeline(args.timeline, args.rate)
+    relinked = relink_shots(list_shots(loaded), args.search)
+    found = relinked.shots
+    for note in loaded.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.search:
+        print(relinked.summary(), file=sys.stderr)
     if args.json:
-        print(json.dumps({"timeline": loaded.name, "rate": list(loaded.rate.as_tuple()), "shots": [shot_json(s) for s in found]}, indent=2))
+        document = {"timeline": loaded.name, "rate": list(loaded.rate.as_tuple()), "shots": [shot_json(s) for s in found]}
+        document["notes"] = list(loaded.notes)
+        document["relinks"] = relinked.choices
+        print(json.dumps(document, indent=2, ensure_ascii=False))
         return 0
     print(f"{loaded.name}  ({loaded.rate} fps, {len(found)} shots)")
     print(f"{'id':<5} {'track':<8} {'record in':<12} {'record out':<12} {'secs':>7}  {'media':<9} clip")
@@ -106,7 +117,10 @@ def analyze(args: argparse.Namespace) -> int:
                 raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
             document = TracksDocument((analyze_media(str(args.media), "M001", None, context, settings),))
         else:
-            chosen = select_shots(list_shots(read_timeline(args.timeline)), tuple(args.shot))
+            from foley_assistant.io.relink import relink_shots
+
+            loaded = read_timeline(args.timeline, args.rate)
+            chosen = select_shots(relink_shots(list_shots(loaded), args.search).shots, tuple(args.shot))
             document = TracksDocument(tuple(analyze_shot(s, context, settings) for s in chosen if not s.refusal))
     finally:
         progress.close()
@@ -116,9 +130,25 @@ def analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _placement(args: argparse.Namespace) -> dict[str, Any]:
+    """The placement options as GenerateRequest fields."""
+    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
+    from foley_assistant.spatial.settings import DistanceModel, StereoSettings
+
+    stereo = StereoSettings(
+        pan_law=PanLaw(args.pan_law),
+        distance_model=DistanceModel(args.distance_model),
+        smoothing_ms=args.smoothing_ms,
+        doppler=args.doppler,
+    )
+    return {"placement": stereo, "curves": CurveSettings(offscreen=OffscreenMode(args.offscreen)), "binaural": args.binaural, "sofa_path": args.sofa}
+
+
 def generate(args: argparse.Namespace) -> int:
     """Run the whole pipeline on a timeline."""
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+    from foley_assistant.spatial.loudness import LoudnessSettings
 
     request = GenerateRequest(
         timeline_path=args.timeline,
@@ -128,6 +158,10 @@ def generate(args: argparse.Namespace) -> int:
         engine=args.engine,
         hfov_deg=args.hfov,
         seed=args.seed,
+        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak),
+        **_placement(args),
+        timeline_rate=args.rate,
+        search_folders=tuple(args.search),
         model_dir=args.model,
     )
     progress = _progress(args)
@@ -159,11 +193,14 @@ def render(args: argparse.Namespace) -> int:
     """Place one dry sound along one object's curves."""
     from foley_assistant.io.audio import read_audio, write_bwf
     from foley_assistant.io.json_files import read_tracks
+    from foley_assistant.pipeline.placement import placement_settings
     from foley_assistant.pipeline.single import render_dry_file
 
     tracks = read_tracks(args.tracks)
     dry, sample_rate = read_audio(args.source)
-    stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov)
+    options = _placement(args)
+    settings = placement_settings(options["placement"], 48000, args.hfov, options["binaural"], options["sofa_path"])
+    stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov, settings, options["curves"])
     write_bwf(args.out, stem, 48000, description=f"{args.source.name} placed along {args.object}")
     print(f"{args.out}: {stem.shape[1] / 48000:.2f} s stereo, object {args.object}")
     return 0
@@ -173,8 +210,13 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.export import export_format
 
-    export_format(args.project, args.format, args.out)
-    print(f"{args.format} -> {args.out}")
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]
+    print(f"{args.format} -> {', '.join(str(f) for f in main_files)}")
+    if len(main_files) < len(result.files):
+        print(f"  and {len(result.files) - len(main_files)} linked media files beside it")
     return 0
 
 
@@ -199,3 +241,10 @@ def gui(args: argparse.Namespace) -> int:
     from foley_assistant.gui.app import main as gui_main
 
     return gui_main([str(args.timeline)] if args.timeline else [])
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """The `eval` group: dispatch to the metric asked for."""
+    from foley_assistant.cli.eval_commands import EVAL_COMMANDS
+
+    return EVAL_COMMANDS[args.eval_command](args)

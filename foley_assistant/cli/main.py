@@ -11,17 +11,69 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from foley_assistant import __version__
 from foley_assistant.cli.model_commands import add_model_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
+
+if TYPE_CHECKING:
+    from foley_assistant.core.timebase import FrameRate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+
+
+def _add_placement(parser: argparse.ArgumentParser) -> None:
+    """Options of how stems are placed (generate and render)."""
+    placement = parser.add_argument_group("placement")
+    placement.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
+                           help="pan law: constant power (-3 dB centre, default), -4.5 dB, linear (-6 dB), tangent (speakers at +-30 deg)")
+    placement.add_argument("--distance-model", choices=("inverse", "linear", "exponential"), default="inverse",
+                           help="level against distance, clamped to [2 m, 100 m] (default inverse)")
+    placement.add_argument("--smoothing-ms", type=float, default=20.0, help="time constant of the automation smoothing, 10-50 ms (default 20)")
+    placement.add_argument("--offscreen", choices=("hold", "fade", "keep-panning"), default="hold",
+                           help="what a sound does when its object is out of frame (default hold)")
+    placement.add_argument("--doppler", action="store_true", help="pitch follows the change of distance (a delay line)")
+    placement.add_argument("--binaural", action="store_true", help="binaural stems for headphones (spherical-head model unless --sofa)")
+    placement.add_argument("--sofa", type=Path, metavar="FILE", help="binaural through the HRIRs of this SOFA file (implies --binaural)")
+
+
+def _add_eval(commands: argparse._SubParsersAction) -> None:
+    """The `eval` group: one subcommand per family of metrics."""
+    evaluate = commands.add_parser("eval", help="measure stems: spatial object-awareness against the tracks")
+    metrics = evaluate.add_subparsers(dest="eval_command", metavar="METRIC", required=True)
+    spatial = metrics.add_parser("spatial", help="object-awareness of a stereo (or binaural) stem against one object's track")
+    spatial.add_argument("stem", type=Path, help="the stem (WAV); its first sample is the shot's first frame")
+    spatial.add_argument("--tracks", type=Path, required=True, help="tracks file")
+    spatial.add_argument("--object", required=True, metavar="ID", help="object id, e.g. O1")
+    spatial.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
+    spatial.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    spatial.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
+                         help="pan law the stem was rendered with (default constant-power)")
+    spatial.add_argument("--binaural", action="store_true", help="the stem is binaural: angles from the ITD, plus ITD and ILD errors")
+    spatial.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _frame_rate(text: str) -> "FrameRate":
+    from foley_assistant.core.timebase import FrameRate
+
+    try:
+        return FrameRate.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
+
+
+def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rate", type=_frame_rate, metavar="FPS",
+                        help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); "
+                        "without it the rate is inferred from the timecodes or 24 is assumed, and said")
+    parser.add_argument("--search", action="append", default=[], type=Path, metavar="DIR",
+                        help="folder to search (recursively) for missing media, by file name, name without "
+                        "extension, reel or clip name (repeatable)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(demo)
 
     shots = commands.add_parser("shots", help="list the shots of a timeline")
-    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod)")
+    shots.add_argument("timeline", type=Path, help="timeline file (.otio, .otioz, .otiod, .aaf, .xml, .fcpxml, .edl)")
     shots.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    _add_timeline_reading(shots)
     _add_common(shots)
 
     analyze = commands.add_parser("analyze", help="detect and track the moving objects; write a tracks file")
@@ -52,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--shot", action="append", default=[], metavar="ID", help="only this shot (repeatable)")
     analyze.add_argument("--out", type=Path, required=True, help="tracks file to write (JSON)")
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    _add_timeline_reading(analyze)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -62,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    _add_placement(generate)
+    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
+                          help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
+    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
+    _add_timeline_reading(generate)
     generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
     _add_common(generate)
 
@@ -72,15 +131,23 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
     render.add_argument("--out", type=Path, required=True, help="stereo stem to write (WAV)")
     render.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
+    _add_placement(render)
     _add_common(render)
+
+    _add_eval(commands)
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
     gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
-    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp"))
-    export.add_argument("--out", type=Path, required=True, help="file to write")
+    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm"),
+                        help="otio/otioz: timeline (+ stems); rpp: REAPER; aaf: Avid/Pro Tools; fcp7: FCP 7 XML (.xml); "
+                        "edl: one CMX 3600 EDL per lane; adm: ADM BWF for Dolby Atmos (.wav)")
+    export.add_argument("--out", type=Path, required=True, help="file to write (for edl: the base name of the per-lane EDLs)")
+    export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
+                        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
+                        "source on one track with pan automation")
     _add_common(export)
     add_model_commands(commands)
     return parser

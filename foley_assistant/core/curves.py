@@ -1,8 +1,9 @@
-"""Keyframed curves, and the spatial curves (azimuth, distance) of one object.
+"""Keyframed curves, and the spatial curves (azimuth, distance, gain) of one object.
 
 Conventions: time is seconds from the first frame of the shot (exact `Fraction`), azimuth is in
 degrees with 0 straight ahead and **positive to the right** (screen right = positive), distance is
-in metres. Before the first keyframe and after the last, a curve holds its end value.
+in metres, gain is linear (1 = as placed, 0 = silent). Before the first keyframe and after the
+last, a curve holds its end value.
 """
 
 from __future__ import annotations
@@ -98,15 +99,51 @@ class Curve:
 
 _MODE_CODES = {Interpolation.HOLD: 0, Interpolation.LINEAR: 1, Interpolation.SMOOTH: 2}
 
+DEFAULT_HANDOVER_STEP = Fraction(1, 100)
+
+
+def with_override(base: Curve, manual: Curve, handover: Fraction, step: Fraction = DEFAULT_HANDOVER_STEP) -> Curve:
+    """`base` with `manual` in charge over the manual keyframes' span, handed over smoothly.
+
+    Inside [first manual key, last manual key] the result is the manual curve exactly. Over the
+    `handover` seconds before that span it cross-fades from the base curve to the manual one with a
+    cosine ramp (w = (1 - cos(pi u)) / 2), and over the `handover` seconds after it back again;
+    the ramps are written as keyframes every `step` seconds (plus at the base curve's own keys).
+    Outside the ramps the base curve is unchanged. A zero `handover` switches at the span's ends.
+    """
+    handover, step = Fraction(handover), Fraction(step)
+    if handover < 0 or step <= 0:
+        raise ValueError("the hand-over must be >= 0 seconds and its step > 0")
+    first, last = manual.start, manual.end
+    before = (first - handover, first)
+    after = (last, last + handover)
+    keys = [k for k in base.keyframes if k.time < before[0] or k.time > after[1]]
+    keys.extend(manual.keyframes)
+    for start, end, rising in ((before[0], before[1], True), (after[0], after[1], False)):
+        if handover == 0:
+            continue
+        grid = {start + i * step for i in range(int(handover / step) + 1) if start + i * step <= end}
+        grid.update(k.time for k in base.keyframes if start <= k.time <= end)
+        grid.discard(first if rising else last)  # the span's own end is the manual key
+        for time in sorted(grid):
+            u = float((time - start) / handover)
+            w = (1 - np.cos(np.pi * u)) / 2
+            w = w if rising else 1 - w
+            value = (1 - w) * base.value_at(time) + w * manual.value_at(time)
+            keys.append(Keyframe(time, float(value)))
+    return Curve(tuple(keys))
+
 
 @dataclass(frozen=True)
 class SpatialCurves:
-    """Where one object's sound is over a shot: azimuth (degrees, + right) and distance (m)."""
+    """Where one object's sound is over a shot: azimuth (degrees, + right), distance (m), and a
+    linear gain (1 unless the object fades, e.g. after it leaves the frame)."""
 
     shot_id: str
     object_id: str
     azimuth_deg: Curve
     distance_m: Curve
+    gain: Curve = Curve.constant(1.0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -114,6 +151,7 @@ class SpatialCurves:
             "object": self.object_id,
             "azimuth_deg": self.azimuth_deg.to_list(),
             "distance_m": self.distance_m.to_list(),
+            "gain": self.gain.to_list(),
         }
 
     @classmethod
@@ -123,4 +161,5 @@ class SpatialCurves:
             object_id=str(data["object"]),
             azimuth_deg=Curve.from_list(data["azimuth_deg"]),
             distance_m=Curve.from_list(data["distance_m"]),
+            gain=Curve.from_list(data["gain"]) if "gain" in data else Curve.constant(1.0),
         )

@@ -16,11 +16,22 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 1
+PROJECT_VERSION = 2
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 keeps how the timeline was read: the rate of an EDL (which stores none) and the
+    folders media was searched in. A version-1 project read its timeline at the file's own rate
+    and searched nowhere."""
+    data.setdefault("timeline_rate", None)
+    data.setdefault("media_search_folders", [])
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,13 @@ class ProjectSettings:
 
 @dataclass(frozen=True)
 class Project:
-    """The editor's decisions: which timeline, which shots, the tracks, curves and stems."""
+    """The editor's decisions: which timeline, which shots, the tracks, curves and stems.
+
+    `timeline_rate` is the rate the timeline was read at when the file does not store one (an
+    EDL), so that reopening it gives the same shots. `media_relinks` maps the media a shot's clip
+    names (its path, or "clip:<name>") to the file chosen for it; `media_search_folders` are the
+    folders searched.
+    """
 
     timeline_path: str
     settings: ProjectSettings = field(default_factory=ProjectSettings)
@@ -44,6 +61,8 @@ class Project:
     curves: tuple[SpatialCurves, ...] = ()
     stems: tuple[Stem, ...] = ()
     media_relinks: dict[str, str] = field(default_factory=dict)
+    timeline_rate: tuple[int, int] | None = None
+    media_search_folders: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The current-version JSON form."""
@@ -62,6 +81,8 @@ class Project:
             "curves": [c.to_dict() for c in self.curves],
             "stems": [s.to_dict() for s in self.stems],
             "media_relinks": dict(self.media_relinks),
+            "timeline_rate": None if self.timeline_rate is None else list(self.timeline_rate),
+            "media_search_folders": list(self.media_search_folders),
         }
 
     @classmethod
@@ -83,6 +104,8 @@ class Project:
                 curves=tuple(SpatialCurves.from_dict(c) for c in data.get("curves", [])),
                 stems=tuple(Stem.from_dict(s) for s in data.get("stems", [])),
                 media_relinks={str(k): str(v) for k, v in data.get("media_relinks", {}).items()},
+                timeline_rate=_rate_pair(data.get("timeline_rate")),
+                media_search_folders=tuple(str(f) for f in data.get("media_search_folders", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProjectFileError(f"the project file is malformed: {exc}") from exc
@@ -110,3 +133,12 @@ def migrate_project_dict(data: Any, migrations: dict[int, Migration] | None = No
         version += 1
         data["version"] = version
     return data
+
+
+def _rate_pair(value: Any) -> tuple[int, int] | None:
+    if value is None:
+        return None
+    numerator, denominator = (int(v) for v in value)
+    if numerator <= 0 or denominator <= 0:
+        raise ValueError(f"timeline_rate must be two positive whole numbers, got {value!r}")
+    return numerator, denominator

@@ -19,6 +19,13 @@ class Shot:
     frames, so the record timecode of frame n is `global_start_frame + n`.
     `source_range` counts media frames (at `source_rate`) from the first frame of the media file.
     `refusal` says why the shot cannot be processed (e.g. an unsupported speed effect), if so.
+
+    `speed` is the clip's constant speed (media seconds per record second, from a LinearTimeWarp):
+    the shot's picture covers `record_range.duration * speed` source frames, and `source_range`
+    already spans them. `source_from_timecode` is True when the timeline does not say where the
+    media file starts (an EDL): `source_range.start` is then the source timecode in frames since
+    midnight, and the media's own start timecode is subtracted once the file is opened.
+    `reel` is the tape or reel name the cut gives for the clip (EDL, AAF), used for relinking.
     """
 
     id: str
@@ -33,10 +40,15 @@ class Shot:
     source_rate: FrameRate
     source_range: FrameRange
     refusal: str | None = None
+    speed: Fraction = Fraction(1)
+    source_from_timecode: bool = False
+    reel: str = ""
 
     def __post_init__(self) -> None:
         if self.media_status not in MEDIA_STATUSES:
             raise ValueError(f"media status must be one of {MEDIA_STATUSES}, got {self.media_status!r}")
+        if self.speed <= 0:
+            raise ValueError(f"a shot's speed must be positive (a freeze or reverse is refused, not listed), got {self.speed}")
 
     @property
     def duration_seconds(self) -> Fraction:

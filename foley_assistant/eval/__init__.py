@@ -1,1 +1,3 @@
-"""Metrics shared by tests, benchmarks and the CLI: levels now; spatial and sync metrics to come."""
+"""Metrics shared by tests, benchmarks and the CLI: levels, spatial object-awareness (stereo and
+binaural). Every metric reads the audio and the object's track, never the curves it was rendered
+with."""

@@ -211,6 +211,41 @@ def _ascii_field(text: str, size: int | None = None) -> bytes:
     return data if size is None else data[:size]
 
 
+def bext_payload(
+    *,
+    description: str = "",
+    originator: str = "Foley Assistant",
+    originator_reference: str = "",
+    origination: datetime | None = None,
+    time_reference: int = 0,
+    coding_history: str = "",
+) -> bytes:
+    """The contents of a `bext` chunk (without its id and size), padded to an even length.
+
+    For writers that take the chunk's bytes (e.g. the BW64 writer of the EBU `ear` package).
+    """
+    history = coding_history.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
+    if history and not history.endswith("\r\n"):
+        history += "\r\n"
+    when = origination if origination is not None else datetime.now()
+    fixed = _BEXT_STRUCT.pack(
+        _ascii_field(description, 256),
+        _ascii_field(originator, 32),
+        _ascii_field(originator_reference, 32),
+        when.strftime("%Y-%m-%d").encode("ascii"),
+        when.strftime("%H:%M:%S").encode("ascii"),
+        time_reference & 0xFFFFFFFF,
+        time_reference >> 32,
+        BEXT_VERSION,
+        bytes(64),  # UMID: none
+        *([LOUDNESS_NOT_SET] * 5),
+        bytes(180),
+    )
+    assert len(fixed) == _BEXT_FIXED_SIZE
+    payload = fixed + _ascii_field(history)
+    return payload + (b"\x00" if len(payload) % 2 else b"")
+
+
 def _bext_chunk(
     *,
     description: str,
@@ -220,24 +255,17 @@ def _bext_chunk(
     time_reference: int,
     coding_history: str,
 ) -> bytes:
-    history = coding_history.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
-    if history and not history.endswith("\r\n"):
-        history += "\r\n"
-    fixed = _BEXT_STRUCT.pack(
-        _ascii_field(description, 256),
-        _ascii_field(originator, 32),
-        _ascii_field(originator_reference, 32),
-        origination.strftime("%Y-%m-%d").encode("ascii"),
-        origination.strftime("%H:%M:%S").encode("ascii"),
-        time_reference & 0xFFFFFFFF,
-        time_reference >> 32,
-        BEXT_VERSION,
-        bytes(64),  # UMID: none
-        *([LOUDNESS_NOT_SET] * 5),
-        bytes(180),
+    return _chunk(
+        b"bext",
+        bext_payload(
+            description=description,
+            originator=originator,
+            originator_reference=originator_reference,
+            origination=origination,
+            time_reference=time_reference,
+            coding_history=coding_history,
+        ),
     )
-    assert len(fixed) == _BEXT_FIXED_SIZE
-    return _chunk(b"bext", fixed + _ascii_field(history))
 
 
 def _ixml_chunk(

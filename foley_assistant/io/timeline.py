@@ -1,7 +1,15 @@
-"""Reading timelines through OpenTimelineIO and listing the shots a sound editor can pick.
+"""Reading timelines through OpenTimelineIO and its adapters, and listing the shots.
 
-Reads what the installed OTIO adapters read (otio_json, otioz, otiod in OTIO itself). Every failure
+Reads what the installed OTIO adapters read: otio_json, otioz and otiod (OTIO itself), FCP 7 XML
+(otio-fcp-adapter), FCPXML (otio-fcpx-xml-adapter), CMX 3600 EDL (otio-cmx3600-adapter) and AAF
+(otio-aaf-adapter); the adapter packages register through OTIO's plugin system. Every failure
 becomes a `TimelineError`/`InputFileError` that says what to do.
+
+Shots: every enabled clip on a video track (nested stacks and tracks flattened, gaps and
+disabled items skipped), with the picture of a clip running through its transitions. Speed
+effects are applied (a constant LinearTimeWarp on the clip) or the shot is refused with the
+reason (freeze frames, reverse, a speed on a nested stack); generated pictures (bars, mattes)
+are refused too. Nothing is ever mistimed silently.
 """
 
 from __future__ import annotations
@@ -9,11 +17,13 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
@@ -21,19 +31,29 @@ import opentimelineio as otio
 from foley_assistant.core.errors import InputFileError, TimelineError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding
+from foley_assistant.io.edl_rate import edl_rate
 
 log = logging.getLogger(__name__)
 
-_TIME_EFFECTS = (otio.schema.LinearTimeWarp, otio.schema.FreezeFrame)
+_WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
+#: Schema tags of OTIO's value types, which are not versioned like the objects.
+_VALUE_SCHEMAS = frozenset({"RationalTime", "TimeRange", "TimeTransform"})
+_SCHEMA_TAG = re.compile(r'"OTIO_SCHEMA"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)\.(\d+)"')
 
 
 @dataclass(frozen=True)
 class LoadedTimeline:
-    """A timeline read from disk, with the folder its relative media paths start from."""
+    """A timeline read from disk, with the folder its relative media paths start from.
+
+    `edl_rate` is the rate an EDL was read at (EDLs do not store one); `notes` say what the
+    reader assumed or inferred (for the user to see).
+    """
 
     timeline: otio.schema.Timeline
     path: Path
     media_root: Path
+    edl_rate: FrameRate | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -41,11 +61,17 @@ class LoadedTimeline:
 
     @property
     def rate(self) -> FrameRate:
-        return timeline_rate(self.timeline)
+        return self.edl_rate or timeline_rate(self.timeline)
+
+    @property
+    def start_seconds(self) -> Fraction:
+        """The timeline's start timecode in seconds since midnight (0 when it has none)."""
+        start = self.timeline.global_start_time
+        return Fraction(0) if start is None else _seconds(start)
 
 
 def readable_suffixes() -> list[str]:
-    """File suffixes the installed OTIO adapters can read, e.g. ['.otio', '.otiod', '.otioz']."""
+    """File suffixes the installed OTIO adapters can read, e.g. ['.aaf', '.edl', '.otio', ...]."""
     suffixes: set[str] = set()
     for adapter in otio.plugins.ActiveManifest().adapters:
         if "read_from_file" in adapter.module().__dict__ or "read_from_string" in adapter.module().__dict__:
@@ -53,8 +79,12 @@ def readable_suffixes() -> list[str]:
     return sorted(suffixes)
 
 
-def read_timeline(path: str | os.PathLike[str]) -> LoadedTimeline:
-    """Read a timeline file; refuse it with a clear message when it cannot be used."""
+def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -> LoadedTimeline:
+    """Read a timeline file; refuse it with a clear message when it cannot be used.
+
+    `rate` is the frame rate of an EDL (which does not store one); other formats carry their
+    own rate, and a `rate` given for them is noted and not used.
+    """
     path = Path(path)
     if not path.exists():
         raise InputFileError(f"timeline file not found: {path}. Check the path and try again.")
@@ -62,26 +92,82 @@ def read_timeline(path: str | os.PathLike[str]) -> LoadedTimeline:
     if suffix not in readable_suffixes():
         raise TimelineError(
             f"cannot read '{path.name}': no installed OTIO adapter reads '{suffix or 'files without a suffix'}'. "
-            f"Readable here: {', '.join(readable_suffixes())}. Export the cut from your NLE as OpenTimelineIO (.otio)."
+            f"Readable here: {', '.join(readable_suffixes())}. Export the cut from your NLE as OpenTimelineIO (.otio), "
+            "AAF, FCP 7 XML, FCPXML or CMX 3600 EDL."
         )
     media_root = path.parent
     extra: dict[str, object] = {}
+    notes: list[str] = []
+    chosen_rate: FrameRate | None = None
     if suffix == ".otioz":
         media_root = Path(tempfile.mkdtemp(prefix="foley-assistant-otioz-"))
         atexit.register(shutil.rmtree, media_root, ignore_errors=True)
         extra["extract_to_directory"] = str(media_root)
     elif suffix == ".otiod":
         media_root = path
+    elif suffix == ".edl":
+        choice = edl_rate(_read_text(path), path.name, rate)
+        chosen_rate = choice.rate
+        extra["rate"] = float(choice.rate)
+        notes.append(choice.note)
+        log.info(choice.note)
+    if rate is not None and suffix != ".edl":
+        notes.append(f"--rate {rate} was not used: '{path.name}' stores its own frame rate")
     try:
         result = otio.adapters.read_from_file(str(path), **extra)
     except otio.exceptions.UnsupportedSchemaError as exc:
-        raise TimelineError(
-            f"'{path.name}' uses an OTIO schema that the installed OpenTimelineIO {otio.__version__} does not know "
-            f"({exc}). Upgrade it (pip install -U opentimelineio) or re-export the timeline from an older NLE version."
-        ) from exc
-    except (otio.exceptions.OTIOError, ValueError, KeyError, UnicodeDecodeError, OSError) as exc:
-        raise TimelineError(f"'{path.name}' could not be read as a timeline: {exc}. Is the file complete and of the right kind?") from exc
-    return LoadedTimeline(_as_timeline(result, path), path, media_root)
+        raise TimelineError(_newer_schema_message(path, exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - adapters raise anything; each becomes one clear message
+        raise TimelineError(_read_failure_message(path, exc, chosen_rate)) from exc
+    return LoadedTimeline(_as_timeline(result, path), path, media_root, chosen_rate, tuple(notes))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def _newer_schema_message(path: Path, exc: Exception) -> str:
+    """Name the schemas the file uses that the installed OTIO does not know, and what to do."""
+    known = otio.core.type_version_map()
+    newer: list[str] = []
+    if path.suffix.lower() == ".otio":
+        seen = set(_SCHEMA_TAG.findall(_read_text(path)))
+        for name, version in sorted(seen):
+            if name in _VALUE_SCHEMAS:
+                continue
+            if name in known and int(version) > known[name]:
+                newer.append(f"{name}.{version} (this OTIO reads up to {name}.{known[name]})")
+            elif name not in known:
+                newer.append(f"{name}.{version} (unknown to this OTIO)")
+    which = "; ".join(newer) if newer else str(exc)
+    return (
+        f"'{path.name}' was written by a newer OpenTimelineIO than the installed {otio.__version__}: it uses {which}. "
+        "Upgrade it (pip install -U opentimelineio), or export the cut again for OTIO "
+        f"{'.'.join(otio.__version__.split('.')[:2])}."
+    )
+
+
+def _read_failure_message(path: Path, exc: Exception, rate: FrameRate | None) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    suffix = path.suffix.lower()
+    if suffix == ".xml" and "No top-level sequences" in text:
+        return (
+            f"'{path.name}' holds no sequence: it is an XML file, but not an FCP 7 XML timeline (xmeml with a "
+            "<sequence>). Export the sequence itself from your NLE (File > Export > Final Cut Pro XML)."
+        )
+    if suffix == ".edl" and "duration don't match" in text:
+        return (
+            f"'{path.name}' is inconsistent at {rate} fps: {text}. Each event's source and record durations must "
+            "agree; fix that event in the EDL or export it again (a wrong --rate also causes this)."
+        )
+    if suffix == ".edl" and "Overlapping record" in text:
+        return f"'{path.name}' has events that overlap in record time ({text}); an EDL track cannot overlap. Export it again."
+    if suffix == ".aaf" and isinstance(exc, (OSError, ValueError, KeyError, AttributeError)):
+        return f"'{path.name}' could not be read as an AAF composition ({text}). Is it a complete AAF file exported by an NLE?"
+    return f"'{path.name}' could not be read as a timeline: {text}. Is the file complete and of the right kind?"
 
 
 def _as_timeline(result: object, path: Path) -> otio.schema.Timeline:
@@ -106,16 +192,27 @@ def timeline_rate(timeline: otio.schema.Timeline) -> FrameRate:
 
 
 def _to_frames(time: otio.opentime.RationalTime, rate: FrameRate, rounding: Rounding) -> int:
-    seconds = Fraction(time.value).limit_denominator(10**9) / Fraction(time.rate).limit_denominator(10**6)
-    return rate.frames(seconds, rounding)
+    value = time.value
+    if rounding is Rounding.NEAREST and value.is_integer():  # the common case, in integers
+        source = _rate(time.rate)
+        numerator = int(value) * rate.numerator * source.denominator
+        denominator = rate.denominator * source.numerator
+        return (2 * numerator + denominator) // (2 * denominator)  # nearest, halves up
+    return rate.frames(_seconds(time), rounding)
 
 
 def media_path_of(clip: otio.schema.Clip, media_root: Path) -> str | None:
-    """Absolute path of a clip's media file, or None when its reference is not a file."""
+    """Path of a clip's media file, or None when its reference is not a file (or names none).
+
+    Relative paths start at `media_root`. A Windows path (C:\\..., \\\\server\\...) is kept as written,
+    so that relinking can search for its file name.
+    """
     reference = clip.media_reference
     if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
         return None
     url = reference.target_url
+    if _WINDOWS_PATH.match(url):
+        return url
     parsed = urlparse(url)
     if parsed.scheme == "file":
         raw = unquote(parsed.path)
@@ -128,81 +225,225 @@ def media_path_of(clip: otio.schema.Clip, media_root: Path) -> str | None:
     return str(candidate if candidate.is_absolute() else (media_root / candidate))
 
 
-def _ancestry(clip: otio.schema.Clip) -> list[otio.core.Composable]:
+def media_file_name(path: str) -> str:
+    """The file name of a media path written on any system (POSIX or Windows separators)."""
+    return PureWindowsPath(path).name if ("\\" in path or _WINDOWS_PATH.match(path)) else Path(path).name
+
+
+def _ancestry(item: otio.core.Composable, top: otio.core.Composable) -> list[otio.core.Composable]:
+    """The item and its parents, up to (not including) `top`."""
     chain: list[otio.core.Composable] = []
-    item: otio.core.Composable | None = clip
-    while item is not None:
-        chain.append(item)
-        item = item.parent()
+    current: otio.core.Composable | None = item
+    while current is not None and current is not top:
+        chain.append(current)
+        current = current.parent()
     return chain
 
 
-def _refusal(clip: otio.schema.Clip) -> str | None:
-    for item in _ancestry(clip):
-        for effect in getattr(item, "effects", []):
-            if isinstance(effect, _TIME_EFFECTS):
-                kind = type(effect).__name__
+def _is_enabled(item: otio.core.Composable) -> bool:
+    """OTIO's flag, and FCP XML's <enabled>FALSE</enabled>, which otio-fcp-adapter keeps only in metadata."""
+    if not getattr(item, "enabled", True):
+        return False
+    metadata = getattr(item, "metadata", None)
+    if metadata is None or not _has_key(metadata, "fcp_xml"):
+        return True
+    fcp = metadata["fcp_xml"]
+    return not (isinstance(fcp, Mapping) and "enabled" in fcp and str(fcp["enabled"]).upper() == "FALSE")
+
+
+def _has_key(metadata: Mapping[str, object], key: str) -> bool:
+    """`key in metadata`, fast on OTIO's dictionaries (whose `in` goes through a raised KeyError)."""
+    return bool(metadata) and key in list(metadata)
+
+
+def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tuple[Fraction, str | None]:
+    """The clip's constant speed, or the reason its timing cannot be applied."""
+    speed = Fraction(1)
+    for effect in clip.effects:
+        if isinstance(effect, otio.schema.FreezeFrame) or (isinstance(effect, otio.schema.LinearTimeWarp) and effect.time_scalar == 0):
+            return speed, "is a freeze frame: one still picture has no motion to make sound from; the shot is skipped"
+        if isinstance(effect, otio.schema.LinearTimeWarp):
+            if effect.time_scalar < 0:
+                return speed, f"plays backwards (LinearTimeWarp x{effect.time_scalar:g}), which is not supported; the shot is skipped"
+            speed *= Fraction(effect.time_scalar).limit_denominator(10**6)
+        elif isinstance(effect, otio.schema.TimeEffect):
+            return speed, f"has a time effect ({effect.effect_name or type(effect).__name__}) whose timing is not known; the shot is skipped"
+    for container in ancestry[1:]:
+        for effect in getattr(container, "effects", []):
+            if isinstance(effect, otio.schema.TimeEffect):
                 scale = getattr(effect, "time_scalar", None)
-                detail = f" x{scale:g}" if scale is not None and kind == "LinearTimeWarp" else ""
-                return f"has a speed effect ({kind}{detail}) that this version does not apply yet; the shot is skipped"
+                detail = f" x{scale:g}" if isinstance(effect, otio.schema.LinearTimeWarp) and not isinstance(effect, otio.schema.FreezeFrame) else ""
+                return speed, (
+                    f"sits in a nested {type(container).__name__.lower()} '{container.name}' with a speed effect "
+                    f"({type(effect).__name__}{detail}) that is not applied to nested clips; the shot is skipped"
+                )
+    return speed, None
+
+
+def _reference_refusal(clip: otio.schema.Clip) -> str | None:
+    reference = clip.media_reference
+    if isinstance(reference, otio.schema.GeneratorReference):
+        kind = reference.generator_kind or reference.name or "generator"
+        return f"is a generated picture ({kind}), not footage: there is nothing to make sound for; the shot is skipped"
     return None
 
 
-def _enabled(clip: otio.schema.Clip) -> bool:
-    return all(getattr(item, "enabled", True) for item in _ancestry(clip))
+@dataclass(frozen=True)
+class _Placed:
+    """A clip with its visible record range in the top-level stack (timeline units)."""
+
+    clip: otio.schema.Clip
+    track_index: int
+    track_name: str
+    record: otio.opentime.TimeRange
+    head: otio.opentime.RationalTime  # how far the picture starts before the clip's own start (transition)
+    speed: Fraction
+    refusal: str | None
+
+
+def _handles(
+    clip: otio.schema.Clip, speed: Fraction, neighbours: tuple[object, object] | None = None
+) -> tuple[otio.opentime.RationalTime, otio.opentime.RationalTime]:
+    """How far the clip's picture runs before and after its own range, through the transitions on
+    either side; never further than its media reaches (when the media's range is known).
+    `neighbours` (the items before and after the clip in its track) saves looking them up."""
+    own = clip.trimmed_range()
+    zero = otio.opentime.RationalTime(0, own.duration.rate)
+    head, tail = zero, zero
+    if neighbours is not None:
+        before, after = neighbours
+        head = before.in_offset if isinstance(before, otio.schema.Transition) else zero
+        tail = after.out_offset if isinstance(after, otio.schema.Transition) else zero
+        if not (head.value or tail.value):
+            return head, tail
+    elif isinstance(clip.parent(), otio.schema.Track):
+        before, after = clip.parent().handles_of_child(clip)
+        head = before if before is not None else zero
+        tail = after if after is not None else zero
+    available = clip.media_reference.available_range if clip.media_reference else None
+    if available is not None:
+        room_before = (_seconds(own.start_time) - _seconds(available.start_time)) / speed
+        room_after = (_seconds(available.end_time_exclusive()) - _seconds(own.end_time_exclusive())) / speed
+        head = _at_most(head, room_before)
+        tail = _at_most(tail, room_after)
+    return head, tail
+
+
+def _at_most(time: otio.opentime.RationalTime, seconds: Fraction) -> otio.opentime.RationalTime:
+    if _seconds(time) <= seconds:
+        return time
+    return otio.opentime.RationalTime(float(max(seconds, Fraction(0)) * Fraction(time.rate).limit_denominator(10**6)), time.rate)
+
+
+def _visible_record_range(
+    clip: otio.schema.Clip, stack: otio.schema.Stack, ancestry: list[otio.core.Composable], speed: Fraction
+) -> tuple[otio.opentime.TimeRange, otio.opentime.RationalTime] | None:
+    """Record range of the clip's picture in the top-level stack, through its transitions, cut to
+    the windows of the nested compositions it sits in and to the timeline's start; None when none
+    of it is visible. Also returns how far the picture starts before the clip's own start."""
+    own = clip.trimmed_range()
+    head, tail = _handles(clip, speed)
+    record = clip.transformed_time_range(otio.opentime.TimeRange(own.start_time - head, own.duration + head + tail), stack)
+    windows = [c.transformed_time_range(c.trimmed_range(), stack) for c in ancestry[1:-1] if c.source_range is not None]
+    # The top-level track's own range is left out: adapters (cmx 3600) use it to carry the record timecode.
+    zero = otio.opentime.RationalTime(0, record.start_time.rate)
+    windows.append(otio.opentime.TimeRange(zero, record.end_time_exclusive() - zero if record.end_time_exclusive() > zero else zero))
+    for window in windows:
+        start = max(record.start_time, window.start_time)
+        end = min(record.end_time_exclusive(), window.end_time_exclusive())
+        if end <= start:
+            return None
+        head = head - (start - record.start_time)
+        record = otio.opentime.range_from_start_end_time(start, end)
+    return record, head
 
 
 def list_shots(loaded: LoadedTimeline) -> list[Shot]:
     """Every enabled clip on a video track as a Shot, in track order then record order.
 
-    Nested stacks are flattened (record positions are in the top-level stack); gaps and disabled
-    clips are skipped. Shot ids are S001, S002... in that order.
+    Nested stacks and tracks are flattened (record positions are in the top-level stack, cut to
+    what the nested composition shows); gaps and disabled items are skipped; a clip's picture
+    runs through the transitions on either side of it. Shot ids are S001, S002... in that order.
     """
     timeline = loaded.timeline
-    rate = timeline_rate(timeline)
+    rate = loaded.rate
+    stack = timeline.tracks
     global_start = 0
     if timeline.global_start_time is not None:
         global_start = _to_frames(timeline.global_start_time, rate, Rounding.NEAREST)
-    found: list[tuple[int, int, otio.schema.Clip, str]] = []
+    found: list[_Placed] = []
     for track_index, track in enumerate(timeline.video_tracks()):
-        if not track.enabled:
+        if _is_enabled(track):
+            found.extend(_placed_clips(track, track_index, stack))
+    found.sort(key=lambda p: (p.track_index, p.record.start_time.to_seconds()))
+    return [_shot(f"S{number:03d}", placed, loaded, rate, global_start) for number, placed in enumerate(found, start=1)]
+
+
+def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema.Stack) -> list[_Placed]:
+    """The visible clips of a top-level track. Its direct clips are placed in one pass over the
+    track (OTIO's per-child lookups are linear in the track's length); clips in nested
+    compositions go through OTIO's general transform."""
+    placed: list[_Placed] = []
+    children = list(track)
+    # Track time -> stack time: the track's own range start (adapters use it for the record timecode).
+    offset = -track.source_range.start_time if track.source_range is not None else None
+    cursor = None
+    track_has_effects = bool(track.effects)
+    for index, child in enumerate(children):
+        if isinstance(child, otio.schema.Transition):
             continue
-        for clip in track.find_clips():
-            if _enabled(clip):
-                record = clip.transformed_time_range(clip.trimmed_range(), timeline.tracks)
-                found.append((track_index, _to_frames(record.start_time, rate, Rounding.NEAREST), clip, track.name))
-    shots = []
-    for number, (track_index, _, clip, track_name) in enumerate(sorted(found, key=lambda f: (f[0], f[1])), start=1):
-        shots.append(_shot_from_clip(f"S{number:03d}", clip, track_index, track_name, loaded, rate, global_start))
-    return shots
+        duration = child.duration()
+        start = cursor if cursor is not None else otio.opentime.RationalTime(0, duration.rate)
+        cursor = start + duration
+        if not _is_enabled(child):
+            continue
+        if isinstance(child, otio.schema.Clip):
+            speed, refusal = _speed(child, [child, track] if track_has_effects else [child])
+            neighbours = (children[index - 1] if index else None, children[index + 1] if index + 1 < len(children) else None)
+            head, tail = _handles(child, speed, neighbours)
+            record_start = start - head if offset is None else start - head + offset
+            record = otio.opentime.TimeRange(record_start, duration + head + tail)
+            zero = otio.opentime.RationalTime(0, record_start.rate)
+            if record.end_time_exclusive() <= zero:
+                continue
+            if record_start < zero:
+                head = head + record_start
+                record = otio.opentime.range_from_start_end_time(zero, record.end_time_exclusive())
+            placed.append(_Placed(child, track_index, track.name, record, head, speed, refusal))
+        elif isinstance(child, otio.core.Composition):
+            for clip in child.find_clips():
+                ancestry = _ancestry(clip, stack)
+                if not all(_is_enabled(item) for item in ancestry):
+                    continue
+                speed, refusal = _speed(clip, ancestry)
+                visible = _visible_record_range(clip, stack, ancestry, speed)
+                if visible is not None:
+                    placed.append(_Placed(clip, track_index, track.name, *visible, speed, refusal))
+    return placed
 
 
-def _shot_from_clip(
-    shot_id: str,
-    clip: otio.schema.Clip,
-    track_index: int,
-    track_name: str,
-    loaded: LoadedTimeline,
-    rate: FrameRate,
-    global_start: int,
-) -> Shot:
-    timeline = loaded.timeline
-    record = clip.transformed_time_range(clip.trimmed_range(), timeline.tracks)
-    record_start = _to_frames(record.start_time, rate, Rounding.NEAREST)
-    record_end = _to_frames(record.end_time_exclusive(), rate, Rounding.NEAREST)
-    source = clip.trimmed_range()
-    source_rate = FrameRate.parse(source.start_time.rate)
-    source_start = _to_frames(source.start_time, source_rate, Rounding.NEAREST)
-    origin = 0
+def _shot(shot_id: str, placed: _Placed, loaded: LoadedTimeline, rate: FrameRate, global_start: int) -> Shot:
+    clip = placed.clip
+    record_start = _to_frames(placed.record.start_time, rate, Rounding.NEAREST)
+    record_end = _to_frames(placed.record.end_time_exclusive(), rate, Rounding.NEAREST)
+    speed = placed.speed
+    refusal = _reference_refusal(clip) or placed.refusal
+    own = clip.trimmed_range()
+    source_rate = _frame_rate(own.start_time.rate)
     available = clip.media_reference.available_range if clip.media_reference else None
-    if available is not None:
-        origin = _to_frames(available.start_time, source_rate, Rounding.NEAREST)
+    source_range = _source_range(own, available, placed, speed, source_rate, rate, record_end - record_start)
     path = media_path_of(clip, loaded.media_root)
-    status = "not a file" if path is None else ("found" if Path(path).is_file() else "missing")
+    if isinstance(clip.media_reference, otio.schema.GeneratorReference) or (path is None and _names_no_file(clip)):
+        status = "not a file"
+    else:
+        status = "found" if path is not None and Path(path).is_file() else "missing"
+    metadata = clip.metadata
+    cmx = metadata["cmx_3600"] if _has_key(metadata, "cmx_3600") else None
+    reel = str(cmx["reel"]) if isinstance(cmx, Mapping) and "reel" in cmx else ""
     return Shot(
         id=shot_id,
-        track_name=track_name or f"V{track_index + 1}",
-        track_index=track_index,
+        track_name=placed.track_name or f"V{placed.track_index + 1}",
+        track_index=placed.track_index,
         clip_name=clip.name,
         media_path=path,
         media_status=status,
@@ -210,6 +451,66 @@ def _shot_from_clip(
         record_range=FrameRange(record_start, record_end - record_start),
         global_start_frame=global_start,
         source_rate=source_rate,
-        source_range=FrameRange(source_start - origin, _to_frames(source.duration, source_rate, Rounding.NEAREST)),
-        refusal=_refusal(clip),
+        source_range=source_range,
+        refusal=refusal,
+        speed=speed,
+        source_from_timecode=available is None,
+        reel=reel,
     )
+
+
+def _source_range(
+    own: otio.opentime.TimeRange,
+    available: otio.opentime.TimeRange | None,
+    placed: _Placed,
+    speed: Fraction,
+    source_rate: FrameRate,
+    rate: FrameRate,
+    record_frames: int,
+) -> FrameRange:
+    """The media frames the shot shows: from the file's first frame (when its range is known),
+    through the transition handles, `record_frames` long at `speed`."""
+    if not placed.head.value and speed == 1 and source_rate == rate:  # the common case, in integers
+        origin = 0 if available is None else _to_frames(available.start_time, source_rate, Rounding.NEAREST)
+        return FrameRange(_to_frames(own.start_time, source_rate, Rounding.NEAREST) - origin, record_frames)
+    start = _seconds(own.start_time) - _seconds(placed.head) * speed
+    origin_s = Fraction(0) if available is None else _seconds(available.start_time)
+    return FrameRange(
+        source_rate.frames(start - origin_s, Rounding.NEAREST),
+        source_rate.frames(rate.seconds(record_frames) * speed, Rounding.NEAREST),
+    )
+
+
+_FRAME_RATES: dict[float, FrameRate] = {}
+
+
+def _frame_rate(rate: float) -> FrameRate:
+    """FrameRate.parse of an OTIO rate, cached."""
+    parsed = _FRAME_RATES.get(rate)
+    if parsed is None:
+        parsed = _FRAME_RATES[rate] = FrameRate.parse(rate)
+    return parsed
+
+
+def _names_no_file(clip: otio.schema.Clip) -> bool:
+    """True for a reference that points somewhere other than a file (a URL of another scheme)."""
+    reference = clip.media_reference
+    return isinstance(reference, otio.schema.ExternalReference) and bool(reference.target_url)
+
+
+_RATES: dict[float, Fraction] = {}
+
+
+def _rate(rate: float) -> Fraction:
+    """An OTIO rate as an exact fraction (29.97002997... snaps back to 30000/1001), cached."""
+    exact = _RATES.get(rate)
+    if exact is None:
+        exact = _RATES[rate] = Fraction(rate).limit_denominator(10**6)
+    return exact
+
+
+def _seconds(time: otio.opentime.RationalTime) -> Fraction:
+    """Exact seconds of an OTIO time."""
+    value = time.value
+    whole = Fraction(int(value)) if value.is_integer() else Fraction(value).limit_denominator(10**9)
+    return whole / _rate(time.rate)

@@ -1,29 +1,64 @@
 """Writing stems back into a copy of the timeline: one new audio track per object lane.
 
-The input timeline is never modified: a deep copy gets the new tracks appended after its own.
-Clips sit at the stem's record position exactly, in samples (the new tracks count at the audio
-sample rate, so no frame rounding happens); the sample offset and the object's curves are also kept
-in each clip's metadata under the `foley_assistant` key.
+The input timeline is never modified: a deep copy gets the new tracks appended after its own, and
+nothing else in it changes.
+
+Two ways of counting time:
+
+- in samples (OTIO JSON, otioz): the new tracks count at the audio sample rate, so every clip
+  sits on its exact record sample with no rounding;
+- in frames (`frame_rate` given; AAF, FCP 7 XML, EDL count in frames of the timeline): each clip
+  starts on the frame nearest its first sample, and `frame_offset_samples` in its metadata says
+  how far (in samples, an exact fraction) its first sample lies from that frame's start. Stems
+  made from shots start on a frame's sample, so that offset is under half a sample (0 at 24, 25,
+  30 and 23.976 fps; at most 0.4 sample at 29.97).
+
+Every clip also keeps, under the `foley_assistant` metadata key: shot, object, label, engine, the
+stem's path relative to the output folder, sample rate, record start sample, and the object's
+curves (azimuth and distance keyframes) when given. Pan automation for the AAF writer goes in
+`metadata["AAF"]["Pan"]["ControlPoints"]` (see `io.exports.aaf`).
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
-from typing import Mapping
+from contextlib import contextmanager
+from typing import Callable, Iterator, Mapping
 
 import opentimelineio as otio
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
+from foley_assistant.core.timebase import FrameRate, Rounding, round_fraction
 from foley_assistant.io.atomic import atomic_path
 
 METADATA_KEY = "foley_assistant"
 
+#: Builds extra metadata for a stem's clip (e.g. {"AAF": {...}}); given the stem and its clip length in frames.
+ClipDecorator = Callable[[Stem, int], Mapping[str, object]]
 
-def _rational(samples: int, sample_rate: int) -> otio.opentime.RationalTime:
-    return otio.opentime.RationalTime(samples, sample_rate)
+
+@dataclass(frozen=True)
+class StemPlacement:
+    """Where a stem's clip goes on a track that counts in `units_per_second` (samples or frames)."""
+
+    start: int
+    length: int
+    frame_offset_samples: Fraction
+
+
+def place(stem: Stem, frame_rate: FrameRate | None) -> StemPlacement:
+    """A stem's start and length in the track's units (samples, or frames of `frame_rate`)."""
+    if frame_rate is None:
+        return StemPlacement(stem.record_start_sample, stem.length_samples, Fraction(0))
+    samples_per_frame = Fraction(stem.sample_rate) / frame_rate.fps
+    start = round_fraction(Fraction(stem.record_start_sample) / samples_per_frame, Rounding.NEAREST)
+    end = round_fraction(Fraction(stem.record_end_sample) / samples_per_frame, Rounding.NEAREST)
+    return StemPlacement(start, max(1, end - start), stem.record_start_sample - start * samples_per_frame)
 
 
 def with_stem_tracks(
@@ -31,37 +66,89 @@ def with_stem_tracks(
     lanes: list[tuple[str, list[Stem]]],
     stems_root: Path,
     curves: Mapping[tuple[str, str], SpatialCurves] | None = None,
+    *,
+    frame_rate: FrameRate | None = None,
+    media_path: Callable[[Stem], Path] | None = None,
+    decorate: ClipDecorator | None = None,
 ) -> otio.schema.Timeline:
-    """A copy of `timeline` with an audio track per lane holding its stems at their record samples.
+    """A copy of `timeline` with an audio track per lane holding its stems at their record position.
 
-    `stems_root` is the folder stem paths are relative to; media references are absolute file URLs
-    (the relative path stays in the clip metadata for relinking after a move).
+    `stems_root` is the folder stem paths are relative to; media references are absolute file
+    URLs (the relative path stays in the clip metadata for relinking after a move). With
+    `frame_rate`, the tracks count in frames (see the module docstring). `media_path` chooses
+    another file for a stem's clip (e.g. a mono split of it); `decorate` adds format metadata.
     """
     result = timeline.deepcopy()
     for lane_name, stems in lanes:
-        track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
-        track.metadata[METADATA_KEY] = {"lane": lane_name}
-        cursor = 0
-        for stem in stems:
-            if stem.record_start_sample < cursor:
-                raise ValueError(f"stems on lane {lane_name!r} overlap at sample {stem.record_start_sample}")
-            if stem.record_start_sample > cursor:
-                track.append(otio.schema.Gap(duration=_rational(stem.record_start_sample - cursor, stem.sample_rate)))
-            track.append(_stem_clip(stem, stems_root, (curves or {}).get((stem.shot_id, stem.object_id))))
-            cursor = stem.record_end_sample
-        result.tracks.append(track)
+        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate))
     return result
 
 
-def _stem_clip(stem: Stem, stems_root: Path, curves: SpatialCurves | None) -> otio.schema.Clip:
-    length = _rational(stem.length_samples, stem.sample_rate)
-    full = otio.opentime.TimeRange(_rational(0, stem.sample_rate), length)
-    reference = otio.schema.ExternalReference(
-        target_url=(stems_root / stem.path).resolve().as_uri(),
-        available_range=full,
-    )
-    clip = otio.schema.Clip(name=Path(stem.path).stem, media_reference=reference, source_range=full)
-    info = {
+@contextmanager
+def added_tracks(timeline: otio.schema.Timeline, tracks: list[otio.schema.Track]) -> Iterator[otio.schema.Timeline]:
+    """The timeline with `tracks` appended for the duration of the block, then exactly as before.
+
+    For writing a large timeline with its stem tracks without copying it first; the tracks are
+    removed again even when the block fails.
+    """
+    count = len(timeline.tracks)
+    for track in tracks:
+        timeline.tracks.append(track)
+    try:
+        yield timeline
+    finally:
+        while len(timeline.tracks) > count:
+            timeline.tracks.pop()
+
+
+def write_with_stem_tracks(
+    timeline: otio.schema.Timeline,
+    lanes: list[tuple[str, list[Stem]]],
+    stems_root: Path,
+    path: str | os.PathLike[str],
+    curves: Mapping[tuple[str, str], SpatialCurves] | None = None,
+) -> None:
+    """Write `timeline` plus one audio track per lane (as `with_stem_tracks`) without copying it."""
+    tracks = [stem_track(lane_name, stems, stems_root, curves or {}) for lane_name, stems in lanes]
+    with added_tracks(timeline, tracks):
+        write_timeline(timeline, path)
+
+
+def stem_track(
+    lane_name: str,
+    stems: list[Stem],
+    stems_root: Path,
+    curves: Mapping[tuple[str, str], SpatialCurves],
+    frame_rate: FrameRate | None = None,
+    media_path: Callable[[Stem], Path] | None = None,
+    decorate: ClipDecorator | None = None,
+) -> otio.schema.Track:
+    """One lane as an audio track: gaps and stem clips in record order."""
+    track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
+    track.metadata[METADATA_KEY] = {"lane": lane_name}
+    cursor = 0
+    for stem in stems:
+        placement = place(stem, frame_rate)
+        if placement.start < cursor:
+            raise ValueError(f"stems on lane {lane_name!r} overlap at {placement.start} ({stem.path})")
+        units = stem.sample_rate if frame_rate is None else float(frame_rate)
+        if placement.start > cursor:
+            track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(placement.start - cursor, units)))
+        path = media_path(stem) if media_path else (stems_root / stem.path)
+        clip = _stem_clip(stem, path, placement, units, curves.get((stem.shot_id, stem.object_id)))
+        if decorate is not None:
+            for key, value in decorate(stem, placement.length).items():
+                clip.metadata[key] = value
+        track.append(clip)
+        cursor = placement.start + placement.length
+    return track
+
+
+def _stem_clip(stem: Stem, path: Path, placement: StemPlacement, units: float, curves: SpatialCurves | None) -> otio.schema.Clip:
+    full = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(placement.length, units))
+    reference = otio.schema.ExternalReference(target_url=Path(os.path.abspath(path)).as_uri(), available_range=full)
+    clip = otio.schema.Clip(name=path.stem, media_reference=reference, source_range=full)
+    info: dict[str, object] = {
         "shot": stem.shot_id,
         "object": stem.object_id,
         "label": stem.label,
@@ -69,7 +156,10 @@ def _stem_clip(stem: Stem, stems_root: Path, curves: SpatialCurves | None) -> ot
         "relative_path": stem.path,
         "sample_rate": stem.sample_rate,
         "record_start_sample": stem.record_start_sample,
+        "length_samples": stem.length_samples,
     }
+    if units != stem.sample_rate:
+        info["frame_offset_samples"] = str(placement.frame_offset_samples)
     if curves is not None:
         info["curves"] = curves.to_dict()
     clip.metadata[METADATA_KEY] = info

@@ -1,50 +1,49 @@
 """Evaluation on held-out synthetic scenes: object awareness and sync of each engine's per-object
 stems against the scenes' exact truth.
 
-Engines are functions from an `Example` to its stems (K, 2, n). The metrics come from
-`metrics.spatial_scores` and `metrics.sync_scores` (the seam where the project-wide `eval/`
-metrics plug in: `SPATIAL` and `SYNC` below).
+Engines are functions from an `Example` to its stems (K, 2, n). Object awareness is the project's
+`eval.spatial.stereo_spatial_metrics` (pan r and MAE of the level-difference azimuth against the
+object's box seen through the camera); sync is `metrics.sync_scores` (AV-Align and event F1), the
+seam where a project-wide sync metric (`eval/sync.py`) plugs in: `spatial_of` and `SYNC` below.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
+from foley_assistant.eval.spatial import SpatialEvalSettings, stereo_spatial_metrics
 from foley_assistant.model import metrics
-from foley_assistant.model.scenes import HELD_OUT_SEED, Example, make_example
+from foley_assistant.model.scenes import HELD_OUT_SEED, HFOV_DEG, Example, make_example
 
 Engine = Callable[[Example], np.ndarray]
 
-SPATIAL = metrics.spatial_scores
 SYNC = metrics.sync_scores
 
 
-@dataclass(frozen=True)
-class SceneTruth:
-    """Per object of an example: presence per frame, box per frame (NaN when absent), motion curve."""
+def spatial_of(stem: np.ndarray, example: Example, index: int) -> dict[str, float]:
+    """Pan r and MAE (degrees) of object `index`'s stem (NaN where undefined: r of a stem whose
+    position never moves, or of an object that never moves)."""
+    found = stereo_spatial_metrics(stem, example.sample_rate, example.tracks.objects[index], example.tracks, SpatialEvalSettings(hfov_deg=HFOV_DEG))
+    return {
+        "pearson_r": float("nan") if found.pearson_r is None else found.pearson_r,
+        "mae_deg": float("nan") if found.mae_deg is None else found.mae_deg,
+    }
 
-    present: np.ndarray
-    boxes: np.ndarray
-    motion: np.ndarray
 
-
-def scene_truth(example: Example) -> SceneTruth:
-    """Presence, boxes and in-box motion of every object of an example."""
+def object_motion(example: Example) -> np.ndarray:
+    """(objects, frames) optical-flow magnitude inside each object's box (0 where it is absent)."""
     n_frames = len(example.frames)
-    k = len(example.tracks.objects)
-    present = np.zeros((k, n_frames), bool)
-    boxes = np.full((k, n_frames, 4), np.nan)
-    for i, obj in enumerate(example.tracks.objects):
+    curves = []
+    for obj in example.tracks.objects:
+        boxes = np.full((n_frames, 4), np.nan)
         for frame in obj.frames:
             if 0 <= frame.frame < n_frames:
-                present[i, frame.frame] = True
-                boxes[i, frame.frame] = frame.box.as_list()
-    motion = np.stack([metrics.motion_curve(example.frames, boxes[i]) for i in range(k)])
-    return SceneTruth(present, boxes, motion)
+                boxes[frame.frame] = frame.box.as_list()
+        curves.append(metrics.motion_curve(example.frames, boxes))
+    return np.stack(curves)
 
 
 def held_out_examples(count: int, duration_s: float, frame_size: tuple[int, int], sample_rate: int, hop: int) -> list[Example]:
@@ -72,17 +71,17 @@ def _mean(values: list[float]) -> float:
 def evaluate(examples: list[Example], engines: dict[str, Engine]) -> dict[str, dict[str, float]]:
     """Mean metrics per engine over every object of every example: pearson_r, mae_deg, av_align,
     event_f1 (objects where a metric is undefined are left out of its mean), and objects."""
-    truths = [scene_truth(e) for e in examples]
+    motions = [object_motion(e) for e in examples]
     results: dict[str, dict[str, float]] = {}
     for name, engine in engines.items():
         rows: dict[str, list[float]] = {"pearson_r": [], "mae_deg": [], "av_align": [], "event_f1": []}
-        for example, truth in zip(examples, truths):
+        for example, motion in zip(examples, motions):
             stems = engine(example)
             fps = float(example.tracks.fps)
             for k in range(len(example.tracks.objects)):
-                spatial = SPATIAL(stems[k], example.azimuth_deg[k], truth.present[k], example.sample_rate, fps)
+                spatial = spatial_of(stems[k], example, k)
                 events = np.array([e.time_s for e in example.events[k] if e.kind in ("footfall", "impact")])
-                sync = SYNC(stems[k], truth.motion[k], events, example.sample_rate, fps)
+                sync = SYNC(stems[k], motion[k], events, example.sample_rate, fps)
                 for key in ("pearson_r", "mae_deg"):
                     rows[key].append(spatial[key])
                 for key in ("av_align", "event_f1"):

@@ -1,21 +1,11 @@
-"""Stem metrics for model evaluation (numpy, scipy, OpenCV; no torch): object awareness (does
-the stem's stereo position follow the object?) and sync (do its onsets fall on the picture's
-motion and on the true events?).
+"""Sync metrics of a stem for model evaluation (numpy, scipy, OpenCV; no torch): do its onsets fall
+on the picture's motion and on the true events? (Object awareness is `eval.spatial`.)
 
-This is the small interface the evaluation calls (`spatial_scores`, `sync_scores`); the
-project-wide metrics of `eval/` can replace these two functions without touching anything else.
-
-Spatial: per video frame, the stem's left/right RMS gives a pan through the inverse of the
-constant-power law (p = (2/pi) atan(rms_R / rms_L), pan = 2p - 1) and an azimuth through the
-screen-locked tangent law (az = atan(pan tan(reference))), + right. Frames where the object is in
-the picture and the stem is within `floor_db` of its loudest frame are compared with the true
-azimuth (clipped to +-reference, the widest direction a stereo pair can show): Pearson r and mean
-absolute error in degrees. A stem whose position never moves has r = 0 (no information).
-
-Sync: audio onsets are peaks of the spectral flux; motion peaks are peaks of the mean optical-flow
+Audio onsets are peaks of the spectral flux; motion peaks are peaks of the mean optical-flow
 magnitude inside the object's box. Temporal AV-Align (SAVGBench) is the IoU of the two sets: an
 onset matches a motion peak within one frame period, AV-Align = matches / (onsets + peaks -
 matches). Event F1 compares onsets with the scene's exact event times (within 50 ms).
+`sync_scores` is what the evaluation calls; a project-wide sync metric can replace it there.
 """
 
 from __future__ import annotations
@@ -28,50 +18,6 @@ from scipy.signal import find_peaks, stft
 
 FLOOR_DB = -40.0
 EVENT_TOLERANCE_S = 0.05
-
-
-def frame_azimuths(stereo: np.ndarray, sample_rate: int, fps: float, n_frames: int, reference_deg: float = 30.0) -> tuple[np.ndarray, np.ndarray]:
-    """(azimuth degrees, energy) per video frame of a (2, n) stem."""
-    azimuth = np.zeros(n_frames)
-    energy = np.zeros(n_frames)
-    for frame in range(n_frames):
-        a, b = int(round(frame * sample_rate / fps)), int(round((frame + 1) * sample_rate / fps))
-        piece = stereo[:, a:b].astype(np.float64)
-        if piece.shape[1] == 0:
-            continue
-        rms = np.sqrt(np.mean(piece**2, axis=1))
-        energy[frame] = float(np.sum(rms**2))
-        p = (2 / math.pi) * math.atan2(rms[1], rms[0])
-        azimuth[frame] = math.degrees(math.atan((2 * p - 1) * math.tan(math.radians(reference_deg))))
-    return azimuth, energy
-
-
-def spatial_scores(
-    stereo: np.ndarray,
-    truth_azimuth_deg: np.ndarray,
-    present: np.ndarray,
-    sample_rate: int,
-    fps: float,
-    reference_deg: float = 30.0,
-    floor_db: float = FLOOR_DB,
-) -> dict[str, float]:
-    """{"pearson_r", "mae_deg", "frames"} of a stem against the object's true azimuth per frame."""
-    n = len(truth_azimuth_deg)
-    azimuth, energy = frame_azimuths(stereo, sample_rate, fps, n, reference_deg)
-    loud = energy > 0
-    if loud.any():
-        loud &= energy >= energy.max() * 10 ** (floor_db / 10)
-    used = loud & present[:n]
-    if used.sum() < 2:
-        return {"pearson_r": float("nan"), "mae_deg": float("nan"), "frames": int(used.sum())}
-    truth = np.clip(truth_azimuth_deg[used], -reference_deg, reference_deg)
-    estimate = azimuth[used]
-    mae = float(np.mean(np.abs(estimate - truth)))
-    if np.std(estimate) < 1e-6 or np.std(truth) < 1e-6:
-        r = 0.0
-    else:
-        r = float(np.corrcoef(estimate, truth)[0, 1])
-    return {"pearson_r": r, "mae_deg": mae, "frames": int(used.sum())}
 
 
 def audio_onsets(audio: np.ndarray, sample_rate: int, floor_db: float = FLOOR_DB) -> np.ndarray:

@@ -20,7 +20,8 @@ from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.spatial.curves import curves_from_track
-from foley_assistant.spatial.render import StereoSettings, render_stereo
+from foley_assistant.spatial.render import render_stem
+from foley_assistant.spatial.settings import StereoSettings
 from foley_assistant.synth import ObjectSpec, SceneRenderer, SceneSpec
 
 #: Frame rates of the training scenes (any rate works at inference: see features.latent_to_video_frames).
@@ -38,8 +39,8 @@ class Example:
     """One synthetic scene with its targets.
 
     `frames` (T, H, W, 3) uint8; `tracks` the truth as core tracks (objects that appear only);
-    `stems` (K, 2, n_samples) float32 per object in track order; `events` and `azimuth_deg`
-    (per video frame) the truth per object, for evaluation.
+    `stems` (K, 2, n_samples) float32 per object in track order; `events` the true sound events
+    per object, for evaluation.
     """
 
     seed: int
@@ -47,7 +48,6 @@ class Example:
     tracks: ShotTracks
     stems: np.ndarray
     events: tuple[tuple[SoundEvent, ...], ...]
-    azimuth_deg: np.ndarray
     sample_rate: int
 
     @property
@@ -145,7 +145,7 @@ def make_example(
     stems = np.zeros((len(tracks.objects), 2, length), np.float32)
     for k, obj in enumerate(tracks.objects):
         dry = generator.generate(obj, tracks, length, sample_rate, seed * 8 + k)
-        stems[k] = render_stereo(dry.samples, curves_from_track(obj, tracks, HFOV_DEG), stereo)
+        stems[k] = render_stem(dry.samples, curves_from_track(obj, tracks, HFOV_DEG), stereo)
     stems *= STEM_GAIN
     peak = float(np.abs(stems.sum(axis=0)).max())
     if peak > MIX_CEILING:
@@ -158,6 +158,5 @@ def make_example(
         tracks=tracks,
         stems=stems,
         events=tuple(truths[o.id].events for o in tracks.objects),
-        azimuth_deg=np.array([truths[o.id].azimuth_deg for o in tracks.objects], np.float64),
         sample_rate=sample_rate,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -9,7 +10,7 @@ import numpy as np
 
 from foley_assistant.core.errors import MediaError
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.timebase import FrameRange, Rounding
+from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
@@ -19,14 +20,26 @@ STAGE = "analyze"
 
 
 def media_frame_range(shot: Shot, info: VideoInfo) -> FrameRange:
-    """The shot's frames in the media file, at the file's own rate, checked against its length."""
+    """The shot's frames in the media file, at the file's own rate, checked against its length.
+
+    A shot at another speed covers its record duration times its speed. When the cut gave the
+    source as a timecode (an EDL), the media's own start timecode is taken off.
+    """
     seconds_in = shot.source_rate.seconds(shot.source_range.start)
+    if shot.source_from_timecode and info.start_timecode:
+        seconds_in -= info.rate.seconds(timecode_to_frames(info.start_timecode, info.rate))
     start = info.rate.frames(seconds_in, Rounding.NEAREST)
-    duration = info.rate.frames(shot.duration_seconds, Rounding.NEAREST)
+    duration = info.rate.frames(shot.duration_seconds * shot.speed, Rounding.NEAREST)
     if start < 0 or start >= info.frame_count:
+        timecode = ""
+        if shot.source_from_timecode:
+            timecode = (
+                f" The cut gives the source as timecode {frames_to_timecode(max(0, shot.source_range.start), shot.source_rate)}, "
+                f"and the file's start timecode is {info.start_timecode or 'not tagged'}."
+            )
         raise MediaError(
             f"shot {shot.id} ({shot.clip_name}) starts at media frame {start}, but {Path(info.path).name} has "
-            f"{info.frame_count} frames. The clip may point to other media: relink it."
+            f"{info.frame_count} frames.{timecode} The clip may point to other media: relink it."
         )
     return FrameRange(start, min(duration, info.frame_count - start))
 
@@ -69,7 +82,12 @@ def analyze_shot(shot: Shot, context: JobContext, settings: AnalysisSettings, an
     if shot.media_path is None or shot.media_status == "missing":
         raise MediaError(f"shot {shot.id} ({shot.clip_name}): media not found at {shot.media_path}. Relink it or pass --tracks.")
     frame_range = media_frame_range(shot, probe_video(shot.media_path))
-    return analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width)
+    tracks = analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width)
+    if shot.speed != 1:
+        # Media frames pass at rate x speed on the timeline; the tracks' fps says so, so that
+        # every later stage times the frames in record time.
+        tracks = replace(tracks, fps=FrameRate.parse(tracks.fps.fps * shot.speed))
+    return tracks
 
 
 def analyze_shots(shots: list[Shot], context: JobContext, settings: AnalysisSettings, analysis_width: int = 320) -> TracksDocument:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import opentimelineio as otio
 
+from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
 from foley_assistant.core.shot import Shot
@@ -24,11 +25,11 @@ from foley_assistant.io.audio import write_bwf
 from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTrack, write_rpp
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
-from foley_assistant.io.writeback import with_stem_tracks, write_timeline
+from foley_assistant.io.writeback import write_with_stem_tracks
 from foley_assistant.pipeline.sound import ObjectSound
-from foley_assistant.spatial.distance import inverse_distance_gain
-from foley_assistant.spatial.pan import pan_from_azimuth
-from foley_assistant.spatial.render import StereoSettings
+from foley_assistant.core.panning import pan_from_azimuth
+from foley_assistant.spatial.distance import settings_distance_gain
+from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
 
@@ -111,17 +112,42 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
     """
     lanes = assign_lanes(list(project.stems))
     laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems))
-    write_timeline(build_timeline(loaded, laned, layout.root), layout.root / "timeline.otio")
+    write_timeline_with_stems(loaded, laned, layout.root, layout.root / "timeline.otio")
     write_rpp(layout.root / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
     write_tracks(layout.root / "tracks.json", laned.tracks)
     write_project(layout.root / PROJECT_FILE, laned)
     return laned
 
 
-def build_timeline(loaded: LoadedTimeline, project: Project, stems_root: Path) -> otio.schema.Timeline:
-    """The input timeline plus one audio track per object lane."""
+def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path) -> None:
+    """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
+    copying the input (it is left as it was)."""
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    return with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, curves)
+    write_with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, path, curves)
+
+
+@dataclass(frozen=True)
+class PanGainPoint:
+    """Where a stem's object is at a time: seconds from the stem's start, pan -1..+1, linear gain."""
+
+    time_s: Fraction
+    pan: float
+    gain: float
+
+
+def pan_gain_points(stem: Stem, curve: SpatialCurves | None, stereo: StereoSettings) -> list[PanGainPoint]:
+    """The object's pan and distance gain at each azimuth keyframe inside the stem, by the same
+    pan law and distance model the stem was rendered with (for automation in DAW formats)."""
+    if curve is None:
+        return []
+    length = Fraction(stem.length_samples, stem.sample_rate)
+    keyframes = [k for k in curve.azimuth_deg.keyframes if 0 <= k.time <= length]
+    if not keyframes:
+        return []
+    times = np.array([float(k.time) for k in keyframes])
+    pans = pan_from_azimuth(np.array([k.value for k in keyframes]), stereo.pan_reference_deg)
+    gains = settings_distance_gain(curve.distance_m.sample(times), stereo) * curve.gain.sample(times)
+    return [PanGainPoint(k.time, float(p), float(g)) for k, p, g in zip(keyframes, pans, gains)]
 
 
 def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, files_root: Path, rpp_dir: Path) -> RppProject:
@@ -144,17 +170,9 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
             length = stem.length_samples / stem.sample_rate
             file = Path(os.path.relpath(files_root.resolve() / dry_path_of(stem), rpp_dir.resolve())).as_posix()
             items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length))
-            curve = curves.get((stem.shot_id, stem.object_id))
-            if curve is None:
-                continue
-            times = np.array([float(k.time) for k in curve.azimuth_deg.keyframes])
-            azimuths = np.array([k.value for k in curve.azimuth_deg.keyframes])
-            distances = curve.distance_m.sample(times)
-            pans = pan_from_azimuth(azimuths, stereo.pan_reference_deg)
-            gains = inverse_distance_gain(distances, stereo.reference_distance_m, stereo.rolloff, stereo.max_distance_m)
-            inside = (times >= 0) & (times <= length)
-            pan.extend(RppEnvelopePoint(position + t, float(p)) for t, p in zip(times[inside], pans[inside]))
-            volume.extend(RppEnvelopePoint(position + t, float(g)) for t, g in zip(times[inside], gains[inside]))
+            for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
+                pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
+                volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))
         tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume)))
     return RppProject(
         tracks=tuple(tracks),

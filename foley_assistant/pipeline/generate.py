@@ -21,16 +21,22 @@ from foley_assistant.core.progress import CancelToken, ProgressCallback, ignore_
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
+from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import stem_levels
 from foley_assistant.io.atomic import write_json_atomic
-from foley_assistant.io.json_files import read_tracks
+from foley_assistant.io.json_files import read_project, read_tracks
+from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.pipeline.analyze import analyze_shot
-from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object, write_session_files
+from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
+from foley_assistant.pipeline.placement import placement_settings
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.sound import choose_engine, fit_under_ceiling, sound_shot
-from foley_assistant.spatial.render import StereoSettings, mix
+from foley_assistant.pipeline.sound import choose_engine, normalize_loudness, sound_shot
+from foley_assistant.spatial.curves import CurveSettings
+from foley_assistant.spatial.loudness import LoudnessSettings
+from foley_assistant.spatial.render import mix
+from foley_assistant.spatial.settings import StereoSettings
 from foley_assistant.vision.analyze import AnalysisSettings
 
 log = logging.getLogger(__name__)
@@ -48,9 +54,20 @@ class GenerateRequest:
     sample_rate: int = 48000
     hfov_deg: float = 60.0
     analysis_width: int = 320
-    ceiling_dbfs: float = -1.0
     seed: int = 0
-    model_dir: Path | None = None
+    timeline_rate: FrameRate | None = None  # the rate of an EDL (which stores none)
+    search_folders: tuple[Path, ...] = ()  # where to look for missing media
+    placement: StereoSettings = field(default_factory=StereoSettings)  # pan law, distance model...; rate and
+    # screen-locked pan reference are set from sample_rate and hfov_deg
+    curves: CurveSettings = field(default_factory=CurveSettings)
+    loudness: LoudnessSettings = field(default_factory=LoudnessSettings)
+    binaural: bool = False
+    sofa_path: Path | None = None  # measured HRIRs for binaural; the spherical-head model when None
+    model_dir: Path | None = None  # the neural model folder (--engine neural)
+
+    def stereo_settings(self) -> StereoSettings:
+        """The render settings of this request (loads the SOFA file when one is given)."""
+        return placement_settings(self.placement, self.sample_rate, self.hfov_deg, self.binaural, self.sofa_path)
 
 
 @dataclass
@@ -93,9 +110,23 @@ def _check_outputs_spare_inputs(request: GenerateRequest, shots: list[Shot]) -> 
         raise OutputError(f"--out {out} exists and is not a folder. Choose a folder path.")
 
 
-def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None]:
-    loaded = read_timeline(request.timeline_path)
-    shots = list_shots(loaded)
+def _earlier_relinks(request: GenerateRequest) -> dict[str, str]:
+    """Relink choices kept in a project already in the output folder, for the same timeline."""
+    earlier = OutputLayout(request.out_dir).root / PROJECT_FILE
+    if not earlier.is_file():
+        return {}
+    try:
+        project = read_project(earlier)
+    except FoleyError:
+        return {}
+    same = Path(project.timeline_path).resolve() == request.timeline_path.resolve()
+    return dict(project.media_relinks) if same else {}
+
+
+def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult]:
+    loaded = read_timeline(request.timeline_path, request.timeline_rate)
+    relinked = relink_shots(list_shots(loaded), request.search_folders, _earlier_relinks(request))
+    shots = relinked.shots
     if not shots:
         raise FoleyError(f"'{request.timeline_path.name}' has no clips on its video tracks: there is nothing to make sound for.")
     selected = select_shots(shots, request.shot_ids)
@@ -105,17 +136,20 @@ def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list
         raise FoleyError("none of the chosen shots can be processed: " + "; ".join(reason for _, reason in skipped))
     tracks = read_tracks(request.tracks_path) if request.tracks_path else None
     if tracks is None:
-        missing = [s for s in usable if s.media_status != "found"]
+        missing = [s for s in usable if s.media_status not in ("found", "relinked")]
         if missing:
             listing = "; ".join(f"{s.id} ({s.clip_name}): {s.media_path or 'no file reference'}" for s in missing)
-            raise MediaError(f"media not found for {listing}. Put the media at that path, or pass --tracks from an earlier analysis.")
+            raise MediaError(
+                f"media not found for {listing}. Put the media at that path, give the folders it is in with --search, "
+                "or pass --tracks from an earlier analysis."
+            )
     else:
         known = {s.shot_id for s in tracks.shots}
         absent = [s.id for s in usable if s.id not in known]
         if absent:
             raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
     _check_outputs_spare_inputs(request, usable)
-    return loaded, usable, skipped, tracks
+    return loaded, usable, skipped, tracks, relinked
 
 
 def run_generate(
@@ -126,26 +160,32 @@ def run_generate(
     """Run the whole pipeline for a timeline; see the module docstring for the guarantees."""
     started = time.perf_counter()
     context = JobContext(progress, cancel or CancelToken())
-    loaded, shots, skipped, given_tracks = _prepare(request)
+    loaded, shots, skipped, given_tracks, relinked = _prepare(request)
+    stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.model_dir)
-    stereo = StereoSettings(sample_rate=request.sample_rate)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
+    result.notes.extend(loaded.notes)
+    if relinked.count("relinked"):
+        result.notes.append(relinked.summary())
     if engine.note:
         result.notes.append(engine.note)
         log.warning(engine.note)
     analyzed: list[ShotTracks] = []
     curves = []
     stem_metrics: dict[str, dict[str, Any]] = {}
-    shot_gains: dict[str, float] = {}
+    shot_loudness: dict[str, dict[str, Any]] = {}
     try:
         for shot in shots:
             shot_tracks = given_tracks.shot(shot.id) if given_tracks else analyze_shot(shot, context, analysis, request.analysis_width)
             analyzed.append(shot_tracks)
-            sounds = sound_shot(shot, shot_tracks, engine, stereo, request.hfov_deg, request.seed, context)
+            sounds = sound_shot(shot, shot_tracks, engine, stereo, request.hfov_deg, request.seed, context, request.curves)
             n_samples = shot.duration_samples(request.sample_rate)
-            sounds, shot_gains[shot.id] = fit_under_ceiling(sounds, n_samples, request.ceiling_dbfs)
+            with context.clock.measure("loudness"):
+                sounds, loudness = normalize_loudness(sounds, n_samples, request.sample_rate, request.loudness)
+            if loudness is not None:
+                shot_loudness[shot.id] = loudness.to_dict()
             with context.clock.measure("export"):
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
@@ -172,12 +212,15 @@ def run_generate(
         tracks=TracksDocument(tuple(analyzed)),
         curves=tuple(curves),
         stems=tuple(result.stems),
+        media_relinks=relinked.choices,
+        timeline_rate=None if loaded.edl_rate is None else loaded.edl_rate.as_tuple(),
+        media_search_folders=tuple(str(Path(f).resolve()) for f in request.search_folders),
     )
     with context.clock.measure("export"):
         project = write_session_files(layout, loaded, project, stereo)
     result.stems = list(project.stems)
     result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - started)
-    write_json_atomic(layout.root / "report.json", build_report(request, result, engine.requested, stem_metrics, shot_gains))
+    write_json_atomic(layout.root / "report.json", build_report(request, result, engine.requested, stem_metrics, shot_loudness))
     return result
 
 
@@ -186,7 +229,7 @@ def build_report(
     result: GenerateResult,
     engine_requested: str,
     stem_metrics: dict[str, dict[str, Any]],
-    shot_gains: dict[str, float],
+    shot_loudness: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The contents of report.json."""
     stems_by_shot: dict[str, list[Stem]] = {}
@@ -199,6 +242,7 @@ def build_report(
         "timeline": str(request.timeline_path.resolve()),
         "sample_rate": request.sample_rate,
         "engine_requested": engine_requested,
+        "placement": placement_report(request),
         "notes": result.notes,
         "shots": [
             {
@@ -209,7 +253,8 @@ def build_report(
                 "record_tc_out": shot.record_tc_out,
                 "duration_s": round(float(shot.duration_seconds), 6),
                 "objects": len(stems_by_shot.get(shot.id, [])),
-                "gain_applied_db": round(shot_gains.get(shot.id, 0.0), 2),
+                "gain_applied_db": shot_loudness.get(shot.id, {}).get("gain_db", 0.0),
+                "loudness": shot_loudness.get(shot.id),
                 "done": shot.id in result.done_shots,
             }
             for shot in result.shots
@@ -232,4 +277,26 @@ def build_report(
         ],
         "picture_seconds": round(result.picture_seconds, 6),
         "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
+    }
+
+
+def placement_report(request: GenerateRequest) -> dict[str, Any]:
+    """How the stems were placed and levelled, for report.json."""
+    placement = request.placement
+    return {
+        "mode": ("binaural-sofa" if request.sofa_path else "binaural") if request.binaural or request.sofa_path else "stereo",
+        "sofa": str(request.sofa_path) if request.sofa_path else None,
+        "pan_law": placement.pan_law.value,
+        "pan_reference_deg": request.hfov_deg / 2,
+        "distance_model": placement.distance_model.value,
+        "reference_distance_m": placement.reference_distance_m,
+        "max_distance_m": placement.max_distance_m,
+        "rolloff": placement.rolloff,
+        "air_absorption": placement.air_absorption,
+        "doppler": placement.doppler,
+        "interchannel_delay_ms": placement.interchannel_delay_ms,
+        "smoothing_ms": placement.smoothing_ms,
+        "offscreen": request.curves.offscreen.value,
+        "loudness_target_lufs": request.loudness.target_lufs,
+        "true_peak_ceiling_dbtp": request.loudness.true_peak_ceiling_dbtp,
     }

@@ -25,8 +25,11 @@ from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.sound import ObjectSound
-from foley_assistant.spatial.curves import curves_from_track
-from foley_assistant.spatial.render import StereoSettings, channel_gains
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.spatial.control import controls_of, per_sample
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.settings import StereoSettings
+from foley_assistant.spatial.stereo import stereo_gains
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,13 @@ def candidate_model_dirs(explicit: Path | None) -> list[Path]:
     return found + [bundled]
 
 
+def channel_gains(curves: SpatialCurves, n_samples: int, settings: StereoSettings) -> np.ndarray:
+    """(2, n) left/right gains per sample that the stereo renderer would apply along `curves`."""
+    controls = controls_of(curves, n_samples, settings)
+    left, right = stereo_gains(controls, settings)
+    return np.stack([per_sample(left, controls.interval, n_samples), per_sample(right, controls.interval, n_samples)])
+
+
 def unpan(stereo: np.ndarray, gains: np.ndarray) -> np.ndarray:
     """The mono source d with stereo ~ gains * d, by least squares per sample:
     d = (gL L + gR R) / (gL^2 + gR^2)."""
@@ -55,14 +65,26 @@ class NeuralSession:
     def __init__(self, client: WorkerClient) -> None:
         self.client = client
         self.notes: list[str] = []
+        self.binaural_noted = False
         self.workdir = tempfile.TemporaryDirectory(prefix="foley-neural-")
 
     def sound_shot(
-        self, shot: Shot, shot_tracks: ShotTracks, stereo: StereoSettings, hfov_deg: float, seed: int, context: JobContext
+        self,
+        shot: Shot,
+        shot_tracks: ShotTracks,
+        stereo: StereoSettings,
+        hfov_deg: float,
+        seed: int,
+        context: JobContext,
+        curve_settings: CurveSettings | None = None,
     ) -> list[ObjectSound] | None:
-        """Every object's stem from the worker; None (with a note) when the worker failed on this shot."""
+        """Every object's stem from the worker; None (with a note) when the worker failed on this
+        shot. The model makes loudspeaker stereo: when binaural was asked for, it says so once."""
         if not shot_tracks.objects:
             return []
+        if stereo.binaural is not None and not self.binaural_noted:
+            self.binaural_noted = True
+            self.notes.append("the neural engine makes loudspeaker stereo stems: --binaural applies to the procedural engine only")
         n_samples = shot.duration_samples(stereo.sample_rate)
         shot_dict = TracksDocument((shot_tracks,)).to_dict()["shots"][0]
         media = shot.media_path if shot.media_path and shot.media_status == "found" else None
@@ -82,7 +104,7 @@ class NeuralSession:
         sounds = []
         for obj in shot_tracks.objects:
             with context.clock.measure("render"):
-                curves = curves_from_track(obj, shot_tracks, hfov_deg)
+                curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
                 placed = stems[obj.id].astype(np.float32)
                 dry = unpan(placed, channel_gains(curves, n_samples, stereo))
             sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural"), curves, placed, engine="neural"))

@@ -10,11 +10,13 @@ from scipy.signal import resample_poly
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.timebase import seconds_to_samples
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
-from foley_assistant.spatial.curves import curves_from_track
-from foley_assistant.spatial.render import StereoSettings, render_stereo
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.render import render_stem
+from foley_assistant.spatial.settings import StereoSettings
 
 
-def _pick_shot(tracks: TracksDocument, shot_id: str | None) -> ShotTracks:
+def pick_shot(tracks: TracksDocument, shot_id: str | None) -> ShotTracks:
+    """The named shot, or the only one; a clear error otherwise."""
     if shot_id is not None:
         try:
             return tracks.shot(shot_id)
@@ -34,6 +36,7 @@ def render_dry_file(
     sample_rate: int,
     hfov_deg: float = 60.0,
     settings: StereoSettings | None = None,
+    curve_settings: CurveSettings | None = None,
 ) -> np.ndarray:
     """Stereo stem of a dry sound (channels, n) whose first sample is the shot's first frame.
 
@@ -41,7 +44,7 @@ def render_dry_file(
     length of the shot when shorter.
     """
     settings = settings or StereoSettings()
-    shot = _pick_shot(tracks, shot_id)
+    shot = pick_shot(tracks, shot_id)
     try:
         obj = shot.object(object_id)
     except KeyError as exc:
@@ -53,4 +56,4 @@ def render_dry_file(
     shot_samples = seconds_to_samples(shot.fps.seconds(shot.frame_range.duration), settings.sample_rate)
     if mono.shape[0] < shot_samples:
         mono = np.pad(mono, (0, shot_samples - mono.shape[0]))
-    return render_stereo(mono, curves_from_track(obj, shot, hfov_deg), settings)
+    return render_stem(mono, curves_from_track(obj, shot, hfov_deg, curve_settings), settings)

@@ -16,8 +16,10 @@ from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.base import DryAudio, DryGenerator
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.spatial.curves import curves_from_track
-from foley_assistant.spatial.render import StereoSettings, mix, render_stereo
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
+from foley_assistant.spatial.render import mix, render_stem
+from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +85,11 @@ def sound_shot(
     hfov_deg: float,
     seed: int,
     context: JobContext,
+    curve_settings: CurveSettings | None = None,
 ) -> list[ObjectSound]:
     """Generate and place every object of a shot; sample 0 is the shot's first frame."""
     if engine.neural is not None:
-        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context)
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)
         if made is not None:
             return made
     n_samples = shot.duration_samples(stereo.sample_rate)
@@ -96,25 +99,24 @@ def sound_shot(
         with context.clock.measure("generate"):
             dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
         with context.clock.measure("render"):
-            curves = curves_from_track(obj, shot_tracks, hfov_deg)
-            placed = render_stereo(dry.samples, curves, stereo)
+            curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
+            placed = render_stem(dry.samples, curves, stereo)
         sounds.append(ObjectSound(shot.id, obj, dry, curves, placed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
     return sounds
 
 
-def fit_under_ceiling(sounds: list[ObjectSound], n_samples: int, ceiling_dbfs: float = -1.0) -> tuple[list[ObjectSound], float]:
-    """Scale all stems of a shot by one gain so their mix peaks at or below the ceiling.
-
-    One common gain keeps the stems summing to the mix. Returns the stems and the gain in dB
-    (0 when nothing had to change).
-    """
+def normalize_loudness(
+    sounds: list[ObjectSound], n_samples: int, sample_rate: int, settings: LoudnessSettings
+) -> tuple[list[ObjectSound], LoudnessResult | None]:
+    """Scale all stems of a shot (and their dry sources) by one gain: the mix to the loudness
+    target, never above the true-peak ceiling. One common gain keeps the stems summing to the mix.
+    Returns the stems and what was measured and done (None when the shot has no stems)."""
     if not sounds:
-        return sounds, 0.0
-    peak = float(np.max(np.abs(mix([s.stereo for s in sounds], n_samples))))
-    ceiling = 10 ** (ceiling_dbfs / 20)
-    if peak <= ceiling:
-        return sounds, 0.0
-    gain = ceiling / peak
+        return sounds, None
+    result = loudness_gain(mix([s.stereo for s in sounds], n_samples), sample_rate, settings)
+    if result.gain_db == 0.0:
+        return sounds, result
+    gain = 10 ** (result.gain_db / 20)
     scaled = [replace(s, stereo=(s.stereo * gain).astype(np.float32), dry=replace(s.dry, samples=(s.dry.samples * gain).astype(np.float32))) for s in sounds]
-    return scaled, 20 * float(np.log10(gain))
+    return scaled, result

@@ -1,1 +1,2 @@
-"""Placing dry sounds: pan laws, distance models, curves from tracks, stereo stems and mix."""
+"""Placing dry sounds: curves from tracks, pan laws, distance models, air absorption, Doppler,
+stereo and binaural (spherical head or SOFA HRIRs) rendering, stems and mix, loudness."""

@@ -42,3 +42,31 @@ def test_constant_and_json_round_trip_keeps_exact_times():
     assert Curve.constant(4.0).sample(np.array([-1.0, 100.0])).tolist() == [4.0, 4.0]
     spatial = SpatialCurves("S001", "O1", c, Curve.constant(5.0))
     assert SpatialCurves.from_dict(spatial.to_dict()) == spatial
+
+
+def test_manual_keyframes_take_over_with_a_smooth_hand_over():
+    from foley_assistant.core.curves import with_override
+
+    tracked = curve(*[(Fraction(i, 25), 10.0) for i in range(0, 101)])  # 0..4 s at 10
+    manual = curve((1, -20.0), (2, -20.0))
+    merged = with_override(tracked, manual, Fraction(1, 4))
+    t = np.linspace(0, 4, 4001)
+    values = merged.sample(t)
+    inside = (t >= 1) & (t <= 2)
+    np.testing.assert_allclose(values[inside], -20.0)  # the manual curve rules its span exactly
+    np.testing.assert_allclose(values[(t < 0.75) | (t > 2.25)], 10.0)  # untouched outside the hand-over
+    assert merged.value_at(Fraction(7, 8)) == pytest.approx(-5.0, abs=0.2)  # halfway through the ramp
+    # smooth: the cosine ramp's steepest slope is pi/2 * 30 / 0.25 s = 188 per second
+    assert np.max(np.abs(np.diff(values))) / (t[1] - t[0]) < 200
+    abrupt = with_override(tracked, manual, Fraction(0))
+    assert abrupt.value_at(Fraction(24, 25)) == 10.0 and abrupt.value_at(1) == -20.0  # within one tracked frame
+
+
+def test_gain_curve_defaults_and_round_trips():
+    spatial = SpatialCurves("S1", "O1", Curve.constant(0.0), Curve.constant(3.0))
+    assert spatial.gain.value_at(5) == 1.0
+    data = spatial.to_dict()
+    del data["gain"]  # files written before the gain curve existed
+    assert SpatialCurves.from_dict(data) == spatial
+    faded = SpatialCurves("S1", "O1", Curve.constant(0.0), Curve.constant(3.0), curve((0, 1.0), (1, 0.0)))
+    assert SpatialCurves.from_dict(faded.to_dict()) == faded

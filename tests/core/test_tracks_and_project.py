@@ -68,7 +68,8 @@ def test_renumbering_follows_first_appearance():
 def test_project_round_trip_and_versions():
     curves = SpatialCurves("S001", "O1", Curve.constant(-10.0), Curve.constant(4.0))
     stem = Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 96000, 48000, "person")
-    project = Project("/cuts/a.otio", selected_shots=("S001",), tracks=make_tracks(), curves=(curves,), stems=(stem,), media_relinks={"a.mov": "/m/a.mov"})
+    project = Project("/cuts/a.edl", selected_shots=("S001",), tracks=make_tracks(), curves=(curves,), stems=(stem,),
+                      media_relinks={"a.mov": "/m/a.mov"}, timeline_rate=(25, 1), media_search_folders=("/m",))
     data = json.loads(json.dumps(project.to_dict()))
     assert data["version"] == PROJECT_VERSION
     assert Project.from_dict(data) == project
@@ -77,6 +78,15 @@ def test_project_round_trip_and_versions():
         Project.from_dict(newer)
     with pytest.raises(ProjectFileError, match="not a Foley Assistant project"):
         Project.from_dict({"schema": "other"})
+
+
+def test_a_version_1_project_opens_with_no_rate_and_no_search_folders():
+    project = Project("/cuts/a.otio", tracks=make_tracks(), media_relinks={"clip:walk": "/m/walk.mov"})
+    version_1 = project.to_dict()
+    version_1["version"] = 1
+    del version_1["timeline_rate"], version_1["media_search_folders"]
+    reopened = Project.from_dict(version_1)
+    assert reopened == project and reopened.timeline_rate is None and reopened.media_relinks == {"clip:walk": "/m/walk.mov"}
 
 
 def test_migrations_run_step_by_step():

@@ -11,7 +11,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.timeline import list_shots, read_timeline
-from foley_assistant.io.writeback import with_stem_tracks, write_timeline
+from foley_assistant.io.writeback import with_stem_tracks, write_timeline, write_with_stem_tracks
 
 SR = 48000
 
@@ -82,3 +82,13 @@ def test_overlapping_stems_on_one_lane_are_refused(tmp_path):
     b = Stem("S1", "O2", "x", "stems/b.wav", "procedural", SR, 50, 100, "x")
     with pytest.raises(ValueError, match="overlap"):
         with_stem_tracks(otio.schema.Timeline(), [("x", [a, b])], tmp_path)
+
+
+def test_writing_without_a_copy_gives_the_same_file_and_leaves_the_input(corpus_timeline, tmp_path):
+    loaded = read_timeline(corpus_timeline("effects.otio"))
+    before = as_json(loaded.timeline)
+    lanes = assign_lanes(stems_for(list_shots(loaded)[:4]))
+    write_timeline(with_stem_tracks(loaded.timeline, lanes, tmp_path), tmp_path / "copy.otio")
+    write_with_stem_tracks(loaded.timeline, lanes, tmp_path, tmp_path / "direct.otio")
+    assert as_json(loaded.timeline) == before
+    assert (tmp_path / "copy.otio").read_text() == (tmp_path / "direct.otio").read_text()

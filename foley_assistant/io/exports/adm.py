@@ -1,0 +1,177 @@
+"""ADM Broadcast WAV for a Dolby Atmos master, written with the EBU `ear` package.
+
+One mono object per stem: channel k of the file carries object k's (dry) sound at its record
+position, and the object's audioBlockFormats give its position over time in Cartesian
+coordinates (X -1 left .. +1 right, Y -1 back .. +1 front, Z 0 floor .. 1 ceiling), as the Dolby
+Atmos master ADM profile requires, with its gain. The file is 48 kHz, 24-bit, at most 118 objects
+(the profile's limit), with a `chna` chunk, an `axml` chunk (audioProgramme APR_1001) and a `bext`
+chunk whose TimeReference is the file's first sample's position since midnight.
+
+Block timing follows ADM: a block moves the object from the previous block's position to its own
+over the block's duration. The first block of each object is a short jump to where the object
+starts; then one block per point.
+
+`ear` declares numpy~=1.14, attrs<22 and lxml~=4.4 but runs on numpy 2, attrs 26 and lxml 6
+(its own file-I/O tests pass there), so the Makefile installs it with --no-deps; without it this
+export is refused with a message saying how to install it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from foley_assistant.core.errors import OutputError
+from foley_assistant.io.atomic import atomic_path
+from foley_assistant.io.audio import bext_payload
+
+MAX_OBJECTS = 118  # Dolby Atmos master ADM profile
+SAMPLE_RATE = 48000
+BIT_DEPTH = 24
+_FIRST_BLOCK_S = Fraction(1, 100)  # the jump to the start position
+_BLOCK_FRAMES = 1 << 16
+
+
+@dataclass(frozen=True)
+class AdmPoint:
+    """An object's place at a time (seconds from the object's start)."""
+
+    time_s: Fraction
+    x: float
+    y: float
+    z: float
+    gain: float
+
+
+@dataclass(frozen=True)
+class AdmObject:
+    """One object: its name, mono sound, first sample (since the timeline's start) and path."""
+
+    name: str
+    audio: np.ndarray  # float, shape (samples,)
+    start_sample: int
+    points: tuple[AdmPoint, ...]
+
+
+def ear_available() -> bool:
+    """Whether the EBU `ear` package can be imported."""
+    try:
+        import ear.fileio  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _block_formats(obj: AdmObject, sample_rate: int) -> list[object]:
+    from ear.fileio.adm.elements import AudioBlockFormatObjects, ObjectCartesianPosition
+
+    length = Fraction(len(obj.audio), sample_rate)
+    points = sorted((p for p in obj.points if 0 <= p.time_s <= length), key=lambda p: p.time_s)
+    if not points:
+        points = [AdmPoint(Fraction(0), 0.0, 1.0, 0.0, 1.0)]
+
+    def block(start: Fraction, end: Fraction, point: AdmPoint, jump: bool) -> object:
+        position = ObjectCartesianPosition(X=_clip(point.x), Y=_clip(point.y), Z=_clip(point.z, 0.0))
+        return AudioBlockFormatObjects(rtime=start, duration=end - start, cartesian=True, position=position,
+                                       gain=max(0.0, float(point.gain)), jumpPosition=_jump(jump))
+
+    first_end = min(_FIRST_BLOCK_S, length)
+    blocks = [block(Fraction(0), first_end, points[0], True)]
+    cursor = first_end
+    for point in points[1:]:
+        if point.time_s > cursor:
+            blocks.append(block(cursor, point.time_s, point, False))
+            cursor = point.time_s
+    if cursor < length:
+        blocks.append(block(cursor, length, points[-1], False))
+    return blocks
+
+
+def _jump(flag: bool) -> object:
+    from ear.fileio.adm.elements.block_formats import JumpPosition
+
+    return JumpPosition(flag=flag, interpolationLength=Fraction(0) if flag else None)
+
+
+def _clip(value: float, low: float = -1.0) -> float:
+    return float(min(max(value, low), 1.0))
+
+
+def write_adm_bwf(
+    path: str | os.PathLike[str],
+    objects: Sequence[AdmObject],
+    *,
+    timeline_start_since_midnight: int,
+    programme: str,
+    sample_rate: int = SAMPLE_RATE,
+    origination: datetime | None = None,
+) -> None:
+    """Write an ADM BWF of the objects, atomically (see the module docstring).
+
+    `timeline_start_since_midnight` is the timeline's first sample counted from midnight (its
+    start timecode), so that the file's TimeReference is its own first sample's.
+    """
+    if not ear_available():
+        raise OutputError(
+            "ADM export needs the EBU 'ear' package, which is not installed. Install it with "
+            "`pip install --no-deps ear==2.1.0 multipledispatch ruamel.yaml` (make does this)."
+        )
+    if not objects:
+        raise OutputError("there are no stems to write as ADM objects; run generate first.")
+    if len(objects) > MAX_OBJECTS:
+        raise OutputError(
+            f"{len(objects)} stems is more than the {MAX_OBJECTS} objects a Dolby Atmos master holds; "
+            "export fewer shots at a time."
+        )
+    import lxml.etree
+    from ear.fileio.adm.builder import ADMBuilder
+    from ear.fileio.adm.chna import populate_chna_chunk
+    from ear.fileio.adm.generate_ids import generate_ids
+    from ear.fileio.adm.xml import adm_to_xml
+    from ear.fileio.bw64 import Bw64Writer
+    from ear.fileio.bw64.chunks import ChnaChunk, FormatInfoChunk
+
+    first = min(o.start_sample for o in objects)
+    end = max(o.start_sample + len(o.audio) for o in objects)
+    builder = ADMBuilder()
+    builder.create_programme(audioProgrammeName=programme[:64] or "Foley", start=Fraction(0), end=Fraction(end - first, sample_rate))
+    builder.create_content(audioContentName="Foley")
+    for index, obj in enumerate(objects):
+        item = builder.create_item_objects(track_index=index, name=obj.name, block_formats=_block_formats(obj, sample_rate))
+        item.audio_object.start = Fraction(obj.start_sample - first, sample_rate)
+        item.audio_object.duration = Fraction(len(obj.audio), sample_rate)
+    generate_ids(builder.adm)
+    chna = ChnaChunk()
+    populate_chna_chunk(chna, builder.adm)
+    with warnings.catch_warnings():
+        # ear warns that sample-exact times (n/48000 s) become decimals; it writes enough digits
+        # that they read back within 1e-20 s.
+        warnings.simplefilter("ignore", UserWarning)
+        axml = lxml.etree.tostring(adm_to_xml(builder.adm), pretty_print=True)
+    bext = bext_payload(
+        description=f"{programme} | Foley Assistant ADM, {len(objects)} objects",
+        origination=origination,
+        time_reference=timeline_start_since_midnight + first,
+    )
+    info = FormatInfoChunk(formatTag=1, channelCount=len(objects), sampleRate=sample_rate, bitsPerSample=BIT_DEPTH)
+    try:
+        with atomic_path(path) as temporary, open(temporary, "wb") as handle:
+            writer = Bw64Writer(handle, formatInfo=info, axml=axml, chna=chna, bext=bext)
+            for start in range(first, end, _BLOCK_FRAMES):
+                stop = min(end, start + _BLOCK_FRAMES)
+                block = np.zeros((stop - start, len(objects)), dtype=np.float64)
+                for column, obj in enumerate(objects):
+                    lo, hi = max(start, obj.start_sample), min(stop, obj.start_sample + len(obj.audio))
+                    if hi > lo:
+                        block[lo - start : hi - start, column] = obj.audio[lo - obj.start_sample : hi - obj.start_sample]
+                writer.write(np.clip(block, -1.0, 1.0 - 2.0**-23))
+            writer.close()
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc

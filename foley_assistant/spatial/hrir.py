@@ -1,0 +1,158 @@
+"""Measured HRIRs from a SOFA file (read with `sofar`) and the binaural renderer that uses them.
+
+The horizontal ring of the set (the measured elevation nearest 0) is used: the picture gives an
+azimuth, not an elevation. SOFA azimuths run counter-clockwise (+ left); they are turned into this
+project's convention (+ right) on reading. The impulse response for a direction between two
+measured ones is the linear interpolation of its two neighbours on the ring.
+
+Rendering: the source is cut into frames of 2B samples every B samples, each weighted by a
+triangle (the triangles sum to one), convolved with the HRIR pair of the direction at the frame's
+centre, and overlap-added. A direction change is therefore a linear cross-fade over 2B samples
+between the two filters: no clicks.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.signal import resample_poly
+
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.errors import InputFileError
+from foley_assistant.spatial.control import controls_of, per_sample
+from foley_assistant.spatial.distance import settings_distance_gain
+from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
+from foley_assistant.spatial.source import shaped_source
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, eq=False)
+class HrirSet:
+    """HRIR pairs on a horizontal ring: azimuths (degrees, + right, sorted, in [-180, 180)),
+    impulse responses (directions, 2 ears [left, right], taps) at `sample_rate`."""
+
+    azimuth_deg: np.ndarray
+    hrirs: np.ndarray
+    sample_rate: int
+    source: str = ""
+    elevation_deg: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def interpolation(self, azimuth_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """For each azimuth: the two neighbouring measured directions (indices) and the weight of
+        the second (0 = exactly the first), wrapping around the circle."""
+        ring = self.azimuth_deg
+        az = (np.asarray(azimuth_deg, dtype=np.float64) + 180.0) % 360.0 - 180.0
+        upper = np.searchsorted(ring, az, side="right") % len(ring)
+        lower = (upper - 1) % len(ring)
+        span = (ring[upper] - ring[lower]) % 360.0
+        offset = (az - ring[lower]) % 360.0
+        weight = np.divide(offset, span, out=np.zeros_like(offset), where=span > 0)
+        return lower, upper, np.clip(weight, 0.0, 1.0)
+
+    def at(self, azimuth_deg: float) -> np.ndarray:
+        """The interpolated HRIR pair (2, taps) for one azimuth."""
+        lower, upper, weight = self.interpolation(np.array([azimuth_deg]))
+        return (1 - weight[0]) * self.hrirs[lower[0]] + weight[0] * self.hrirs[upper[0]]
+
+
+def _spherical_positions(sofa: object) -> np.ndarray:
+    positions = np.atleast_2d(np.asarray(sofa.SourcePosition, dtype=np.float64))  # type: ignore[attr-defined]
+    kind = str(getattr(sofa, "SourcePosition_Type", "spherical")).lower()
+    if kind.startswith("cartesian"):
+        x, y, z = positions[:, 0], positions[:, 1], positions[:, 2]
+        azimuth = np.degrees(np.arctan2(y, x))
+        elevation = np.degrees(np.arctan2(z, np.hypot(x, y)))
+        return np.stack([azimuth, elevation], axis=1)
+    return positions[:, :2]
+
+
+def _ear_order(sofa: object) -> list[int]:
+    """[left, right] receiver indices: SOFA's left ear sits at +y (y points left)."""
+    receivers = np.asarray(getattr(sofa, "ReceiverPosition", np.zeros((2, 3))), dtype=np.float64).reshape(-1, 3)
+    if receivers.shape[0] >= 2 and receivers[0, 1] < receivers[1, 1]:
+        return [1, 0]
+    return [0, 1]
+
+
+def load_hrirs(path: str | Path, sample_rate: int = 48000) -> HrirSet:
+    """Read a SOFA file of HRIRs (e.g. SimpleFreeFieldHRIR) and keep its horizontal ring, resampled
+    to `sample_rate`. Problems with the file are a clear `InputFileError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"no SOFA file at {path}. Point --sofa to an HRIR set in SOFA format (.sofa).")
+    import sofar  # a heavy import (netCDF4), only when a SOFA file is used
+
+    try:
+        sofa = sofar.read_sofa(str(path), verify=False, verbose=False)
+    except Exception as exc:  # noqa: BLE001 - netCDF/HDF5 raise many kinds; all mean "not a SOFA file"
+        raise InputFileError(f"{path.name} could not be read as a SOFA file ({exc}). Give an HRIR set in SOFA format.") from exc
+    data = getattr(sofa, "Data_IR", None)
+    if data is None:
+        raise InputFileError(f"{path.name} holds no impulse responses (Data.IR); it is not an HRIR set.")
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim != 3 or data.shape[1] != 2:
+        raise InputFileError(f"{path.name} has impulse responses of shape {data.shape}; an HRIR set needs 2 ears (M x 2 x N).")
+    file_rate = int(round(float(np.ravel(sofa.Data_SamplingRate)[0])))
+    positions = _spherical_positions(sofa)
+    if positions.shape[0] != data.shape[0]:
+        positions = np.broadcast_to(positions, (data.shape[0], 2))
+    elevations = positions[:, 1]
+    ring_elevation = float(elevations[np.argmin(np.abs(elevations))])
+    on_ring = np.flatnonzero(np.abs(elevations - ring_elevation) < 1e-6)
+    azimuth = -positions[on_ring, 0]  # SOFA: + left; here: + right
+    azimuth = (azimuth + 180.0) % 360.0 - 180.0
+    order = np.argsort(azimuth, kind="stable")
+    azimuth, rows = azimuth[order], on_ring[order]
+    keep = np.r_[True, np.diff(azimuth) > 1e-9]
+    hrirs = data[rows[keep]][:, _ear_order(sofa), :]
+    notes = []
+    if file_rate != sample_rate:
+        common = gcd(file_rate, sample_rate)
+        hrirs = resample_poly(hrirs, sample_rate // common, file_rate // common, axis=2)
+        notes.append(f"resampled from {file_rate} Hz")
+    if abs(ring_elevation) > 1e-6:
+        notes.append(f"no measurements at 0 deg elevation; using the ring at {ring_elevation:g} deg")
+        log.warning("%s: %s", path.name, notes[-1])
+    return HrirSet(azimuth[keep], hrirs.astype(np.float32), sample_rate, str(path), ring_elevation, tuple(notes))
+
+
+def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings) -> np.ndarray:
+    """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`."""
+    binaural = settings.binaural or BinauralSettings()
+    hrirs = binaural.hrirs
+    if hrirs is None:
+        raise ValueError("render_hrirs needs settings.binaural.hrirs (see load_hrirs)")
+    n = int(np.asarray(dry).shape[0])
+    if n == 0:
+        return np.zeros((2, 0), dtype=np.float32)
+    controls = controls_of(curves, n, settings)
+    level = settings_distance_gain(controls.distance_m, settings) * controls.gain
+    source = shaped_source(dry, controls, settings) * per_sample(level, controls.interval, n)
+    block = binaural.hrir_block
+    taps = hrirs.hrirs.shape[2]
+    frames_count = -(-n // block) + 1  # frame b is centred on sample b * block
+    padded = np.zeros((frames_count + 1) * block, dtype=np.float32)
+    padded[block : block + n] = source
+    triangle = 1.0 - np.abs(np.arange(2 * block, dtype=np.float32) - block) / block
+    frames = sliding_window_view(padded, 2 * block)[::block][:frames_count] * triangle
+    pieces = -(-(2 * block + taps - 1) // block)
+    nfft = pieces * block
+    spectra = np.fft.rfft(hrirs.hrirs, nfft, axis=2)  # (directions, 2, bins)
+    azimuth = np.interp(np.arange(frames_count) * block / controls.interval, np.arange(len(controls.azimuth_deg)), controls.azimuth_deg)
+    lower, upper, weight = hrirs.interpolation(azimuth)
+    weight = weight[:, None, None]
+    filters = (1 - weight) * spectra[lower] + weight * spectra[upper]  # (frames, 2, bins)
+    convolved = np.fft.irfft(np.fft.rfft(frames, nfft, axis=1)[:, None, :] * filters, nfft, axis=2)
+    out = np.zeros((2, (frames_count + pieces) * block), dtype=np.float64)
+    for piece in range(pieces):
+        chunk = convolved[:, :, piece * block : (piece + 1) * block]  # (frames, 2, block)
+        out[:, piece * block : piece * block + frames_count * block] += chunk.transpose(1, 0, 2).reshape(2, -1)
+    # frame b starts at sample (b - 1) * block of the source, so the output starts one block in
+    return out[:, block : block + n].astype(np.float32)
