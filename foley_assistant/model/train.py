@@ -153,13 +153,18 @@ def train_codec(
     return model.eval()
 
 
+STATISTICS_ITEMS = 64
+
+
 @torch.no_grad()
 def latent_statistics(codec: StereoCodec, audio: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and standard deviation of the codec's latents of `audio` (B, 2, n)."""
-    latent = codec.encode(audio).float()
+    """Per-channel mean and standard deviation of the codec's latents of `audio` (B, 2, n); no
+    channel's deviation is taken below a tenth of the median one (a channel that barely varies in
+    these items, such as the balance of mostly centred sounds, must not blow up later)."""
+    latent = torch.cat([codec.encode(chunk).float() for chunk in audio.split(16)])
     mean = latent.mean(dim=(0, 2))
-    std = latent.std(dim=(0, 2)).clamp_min(1e-3)
-    return mean, std
+    std = latent.std(dim=(0, 2))
+    return mean, std.clamp_min(max(1e-4, 0.1 * float(std.median())))
 
 
 def train_generator(
@@ -181,15 +186,16 @@ def train_generator(
     codec = codec.to(device).eval()
     for parameter in codec.parameters():
         parameter.requires_grad_(False)
-    first = next(batches)
+    first = [next(batches)]
     if start is None and not resume:
-        mean, std = latent_statistics(codec, first["audio"].to(device))
+        while sum(len(b["audio"]) for b in first) < STATISTICS_ITEMS and len(first) < 8:
+            first.append(next(batches))
+        mean, std = latent_statistics(codec, torch.cat([b["audio"] for b in first]).to(device))
         model.latent_mean.copy_(mean)
         model.latent_std.copy_(std)
     run = _Run("generator", Path(folder), model, config.to_dict(), settings, resume, log)
-    batch: dict[str, Any] | None = first
     while not run.done:
-        batch = batch if batch is not None else next(batches)
+        batch = first.pop(0) if first else next(batches)
         audio = batch["audio"].to(device, non_blocking=True)
         cond = batch_conditioning(batch).to(device)
         b = audio.shape[0]
@@ -204,5 +210,4 @@ def train_generator(
             velocity = model(x_t, t, cond, drop)
         loss = flow_matching_loss(velocity, noise, data)
         run.update(loss, {})
-        batch = None
     return model.eval()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -18,11 +19,16 @@ from foley_assistant.model.train import TrainSettings, train_codec, train_genera
 CPU = torch.device("cpu")
 
 
+def _short(codec_config):
+    """The tiny generator with 0.32 s windows, so that a few steps take seconds on a CPU."""
+    return replace(tiny_generator(codec_config), window_frames=16, overlap_frames=4)
+
+
 @pytest.fixture(scope="module")
 def scene_batch():
-    """Four synthetic training items (1.28 s windows), collated once."""
+    """Four synthetic training items (0.32 s windows), collated once."""
     codec = tiny_codec()
-    items = list(itertools.islice(iter(SyntheticItems(codec, tiny_generator(codec), first_seed=40)), 4))
+    items = list(itertools.islice(iter(SyntheticItems(codec, _short(codec), first_seed=40)), 4))
     return collate(items)
 
 
@@ -36,7 +42,7 @@ def _losses(folder):
 
 
 def test_the_codec_loss_falls(tmp_path, scene_batch):
-    audio = scene_batch["audio"][:, :, 24000 : 24000 + 5 * 960] * 4  # 0.1 s of each scene keeps the test fast
+    audio = scene_batch["audio"][:, :, 5 * 960 : 10 * 960] * 4  # 0.1 s of each scene keeps the test fast
     settings = TrainSettings(steps=16, learning_rate=3e-3, warmup_steps=2, log_every=1, save_every=100)
     train_codec(tmp_path / "codec", tiny_codec(), _repeat({"audio": audio}), settings, CPU)
     losses = _losses(tmp_path / "codec")
@@ -67,7 +73,7 @@ def test_the_generator_loss_falls_and_training_resumes(tmp_path, scene_batch, ti
     from foley_assistant.model.train import latent_statistics
 
     codec = load_codec(tiny_model_dir / "codec")
-    config = tiny_generator(codec.config)
+    config = _short(codec.config)
     torch.manual_seed(0)  # as train_generator starts
     untrained = FlowGenerator(config).eval()
     mean, std = latent_statistics(codec, scene_batch["audio"])
@@ -95,7 +101,7 @@ def test_fine_tuning_starts_from_the_given_weights(tmp_path, scene_batch, tiny_m
     codec = load_codec(tiny_model_dir / "codec")
     start = load_checkpoint(tiny_model_dir / "generator", "generator")
     settings = TrainSettings(steps=1, learning_rate=1e-12, warmup_steps=1, log_every=1)
-    train_generator(tmp_path / "generator", tiny_generator(codec.config), codec, _repeat(scene_batch), settings, CPU, start=start)
+    train_generator(tmp_path / "generator", _short(codec.config), codec, _repeat(scene_batch), settings, CPU, start=start)
     tuned = load_checkpoint(tmp_path / "generator", "generator")
     for name, tensor in start.weights.items():
         assert torch.allclose(tuned.weights[name], tensor, atol=1e-6), name
