@@ -225,22 +225,45 @@ class FlowGenerator(nn.Module):
         tokens = tokens + self.label(cond.labels)[:, :, None] + self.slot.weight[:k][None, :, None]
         return tokens + self.wanted(cond.target.long())[:, :, None]
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning, drop: torch.Tensor | None = None) -> torch.Tensor:
-        """Velocity for tokens x (B, T, latent_dim) at flow times t (B,); `drop` (B,) bool marks the
-        items that see no conditioning at all (the unconditional branch of guidance)."""
-        b, n, _ = x.shape
-        drop = torch.zeros(b, dtype=torch.bool, device=x.device) if drop is None else drop
-        time = self.time(timestep_embedding(t, self.config.width))
-        positions = position_embedding(n, self.config.width, x.device)
+    def prepare(self, cond: Conditioning, drop: torch.Tensor | None = None) -> "Prepared":
+        """Everything the conditioning contributes, computed once for all sampler steps; `drop` (B,)
+        bool marks the items that see no conditioning at all (the unconditional branch of guidance)."""
+        b, n = cond.frame_index.shape
+        device = cond.frame_index.device
+        drop = torch.zeros(b, dtype=torch.bool, device=device) if drop is None else drop
+        positions = position_embedding(n, self.config.width, device)
         objects = self.object_tokens(cond)
         present = cond.present & ~drop[:, None]
         wanted = cond.target * present.float()
         target_sum = (objects * wanted[:, :, None, None]).sum(dim=1) / wanted.sum(dim=1).clamp_min(1.0)[:, None, None]
-        h = self.latent_in(x) + positions + self.visual_frames(self.visual_features(cond, drop)) + self.target_frames(target_sum)
+        frames = positions + self.visual_frames(self.visual_features(cond, drop)) + self.target_frames(target_sum)
         context = (objects + positions[None, None]).flatten(1, 2)
         context = torch.cat([self.null_token.expand(b, 1, -1), context], dim=1)
-        mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=x.device), present.repeat_interleave(n, dim=1)], dim=1)
+        mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=device), present.repeat_interleave(n, dim=1)], dim=1)
+        return Prepared(frames, context, mask)
+
+    def forward(
+        self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning | None = None, drop: torch.Tensor | None = None, prepared: "Prepared | None" = None
+    ) -> torch.Tensor:
+        """Velocity for tokens x (B, T, latent_dim) at flow times t (B,), given the conditioning
+        (`cond` and `drop`, see `prepare`) or its `prepared` form."""
+        if prepared is None:
+            if cond is None:
+                raise ValueError("the generator needs its conditioning (cond) or its prepared form")
+            prepared = self.prepare(cond, drop)
+        time = self.time(timestep_embedding(t, self.config.width))
+        h = self.latent_in(x) + prepared.frames
         for block in self.blocks:
-            h = block(h, time, context, mask)
+            h = block(h, time, prepared.context, prepared.mask)
         shift, scale = self.out_modulation(time)[:, None].chunk(2, dim=2)
         return self.latent_out(self.norm_out(h) * (1 + scale) + shift)
+
+
+@dataclass
+class Prepared:
+    """The conditioning's share of the generator: per-frame vectors added to the latent tokens
+    (B, T, width), and the cross-attention context (B, S, width) with its mask (B, S)."""
+
+    frames: torch.Tensor
+    context: torch.Tensor
+    mask: torch.Tensor

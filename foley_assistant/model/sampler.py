@@ -70,13 +70,14 @@ def sample(
     guided = cfg_scale != 1.0
     both = cond.repeat(2) if guided else cond
     drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(x.device) if guided else None
+    prepared = model.prepare(both, drop)
     for step in range(steps):
         t = torch.full((b,), step / steps, device=x.device)
         if guided:
-            v_cond, v_uncond = model(torch.cat([x, x]), torch.cat([t, t]), both, drop).float().chunk(2)
+            v_cond, v_uncond = model(torch.cat([x, x]), torch.cat([t, t]), prepared=prepared).float().chunk(2)
             velocity = v_uncond + cfg_scale * (v_cond - v_uncond)
         else:
-            velocity = model(x, t, cond).float()
+            velocity = model(x, t, prepared=prepared).float()
         x = x + velocity / steps
         if on_step is not None:
             on_step(step + 1, steps)
