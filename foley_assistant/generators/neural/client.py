@@ -59,15 +59,21 @@ class WorkerClient:
             self.stderr_tail = (self.stderr_tail + [line.rstrip()])[-20:]
 
     def _next_message(self, timeout_s: float | None) -> dict[str, Any]:
-        try:
-            line = self.lines.get(timeout=timeout_s)
-        except queue.Empty as exc:
-            raise WorkerError(f"the model worker did not answer within {timeout_s:.0f} s") from exc
-        if line is None:
-            self.process.wait(timeout=10)
-            tail = " | ".join(self.stderr_tail[-5:])
-            raise WorkerError(f"the model worker stopped (exit code {self.process.returncode}){': ' + tail if tail else ''}")
-        return decode(line)
+        """The next protocol message; stray lines on the worker's stdout (a library printing) are
+        kept with its stderr and skipped."""
+        while True:
+            try:
+                line = self.lines.get(timeout=timeout_s)
+            except queue.Empty as exc:
+                raise WorkerError(f"the model worker did not answer within {timeout_s:.0f} s") from exc
+            if line is None:
+                self.process.wait(timeout=10)
+                tail = " | ".join(self.stderr_tail[-5:])
+                raise WorkerError(f"the model worker stopped (exit code {self.process.returncode}){': ' + tail if tail else ''}")
+            try:
+                return decode(line)
+            except ValueError:
+                self.stderr_tail = (self.stderr_tail + [line.rstrip()])[-20:]
 
     def _send(self, message: dict[str, Any]) -> Any:
         self.next_id += 1
