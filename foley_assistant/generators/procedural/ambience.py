@@ -10,7 +10,7 @@ Every bed is built from noise the seed decides, so two shots never share the sam
 - rain: thousands of tiny drops per second (decaying clicks band-passed to 2-8 kHz), a few
   larger drops that ring briefly, and a hiss, around -30 dBFS RMS.
 Left and right are built from partly independent noise, so the bed is wide but holds together
-in mono. Output: float64 of shape (2, n).
+in mono. Peaks above -12 dBFS are bent by a soft limiter. Output: float64 of shape (2, n).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 from scipy import signal
 
 from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, decaying_bursts, one_pole_sos
+from foley_assistant.generators.procedural.engine import soft_limit
 
 AMBIENCES = ("room", "street", "wind", "rain")
 CONTROL_RATE = 100.0
@@ -34,7 +35,7 @@ def render_ambience(kind: str, n: int, rng: np.random.Generator, sample_rate: in
     render = {"room": _room, "street": _street, "wind": _wind, "rain": _rain}[kind]
     bed = render(n, rng, sample_rate)
     bed *= db_to_gain(LEVELS_DBFS[kind]) / (np.sqrt(np.mean(bed**2)) + 1e-12)
-    return bed
+    return soft_limit(bed, knee=0.25)
 
 
 def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -110,7 +111,7 @@ def _rain(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     bed = np.zeros((2, n))
     for channel in range(2):
         drops = rng.uniform(0, seconds, rng.poisson(2500 * seconds))
-        envelope = decaying_bursts(drops, rng.pareto(2.5, len(drops)) + 0.2, n, sample_rate, 0.0006)
+        envelope = decaying_bursts(drops, np.minimum(rng.pareto(3.0, len(drops)) + 0.2, 2.5), n, sample_rate, 0.0006)
         clicks = rng.standard_normal(n, dtype=np.float32) * envelope.astype(np.float32)
         clicks = signal.sosfilt(bandpass_sos(4500.0, 0.5, sample_rate).astype(np.float32), clicks)
         big = rng.uniform(0, seconds, rng.poisson(25 * seconds))
@@ -122,6 +123,6 @@ def _rain(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
                 continue
             tt = np.arange(length) / sample_rate
             plinks[start : start + length] += np.exp(-tt / 0.006) * np.sin(2 * np.pi * rng.uniform(1500, 4000) * tt)
-        bed[channel] = clicks / (np.std(clicks) + 1e-12) + 0.8 * plinks / (np.std(plinks) + 1e-9)
+        bed[channel] = clicks / (np.std(clicks) + 1e-12) + 0.5 * plinks / (np.std(plinks) + 1e-9)
     hiss = signal.sosfilt(one_pole_sos(3000.0, sample_rate, "highpass").astype(np.float32), _pink(_noise(rng, n), sample_rate), axis=-1)
     return bed + 0.7 * hiss / (np.std(hiss) + 1e-12)

@@ -1,8 +1,9 @@
 """Whoosh voice: air moved by a fast object, louder and brighter the faster it goes.
 
 The sound is noise in BANDS fixed bands (log-spaced 200 Hz .. 9.6 kHz); each band's gain follows
-the speed: the overall level rises as (speed / reference)^2 once the object moves faster than
-`onset_m_s` (the power of turbulent noise grows steeply with speed), and the spectral centre
+the speed: the overall level rises as the square of (speed - onset) / (reference - onset) once
+the object moves faster than `onset_m_s` (the power of turbulent noise grows steeply with speed),
+bending smoothly to at most +6 dB over the reference level, and the spectral centre
 rises from `low_hz` at the onset speed towards `high_hz` at twice the reference speed, each band
 weighted by a Gaussian in log frequency around that centre. A slow random flutter (turbulence,
 8-20 Hz) modulates the level by +-30 %, so two passes at the same speed never sound the same.
@@ -17,10 +18,11 @@ import numpy as np
 from scipy import signal
 
 from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, vary
+from foley_assistant.generators.procedural.engine import soft_limit
 
 BANDS = 6
 CONTROL_BLOCK = 32
-PEAK_RMS_DBFS = -16.0  # RMS at the reference speed
+PEAK_RMS_DBFS = -20.0  # RMS at the reference speed (at most 6 dB more when faster)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
     count = n // CONTROL_BLOCK + 2
     speed = np.asarray(speed_m_s, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
     drive = np.clip((speed - spec.onset_m_s) / (spec.reference_m_s - spec.onset_m_s), 0.0, 2.0)
-    level = db_to_gain(PEAK_RMS_DBFS) * drive**2 * (1.0 + 0.3 * _flutter(rng, count, sample_rate / CONTROL_BLOCK))
+    loudness = np.minimum(drive**2, 2.0 * np.tanh(drive**2 / 2.0))  # square law, bending to +6 dB at most
+    level = db_to_gain(PEAK_RMS_DBFS) * loudness * (1.0 + 0.3 * _flutter(rng, count, sample_rate / CONTROL_BLOCK))
     centre = spec.low_hz * (spec.high_hz / spec.low_hz) ** np.clip(drive / 2.0, 0.0, 1.0)
     bands = 200.0 * 2.0 ** (np.arange(BANDS) * np.log2(9600.0 / 200.0) / (BANDS - 1))
     weights = np.exp(-0.5 * (np.log2(bands[:, None] / centre[None, :]) / spec.width_octaves) ** 2)
@@ -61,7 +64,7 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
         noise *= np.float32(1.0 / (np.sqrt(np.mean(noise[: min(n, 48000)] ** 2)) + 1e-12))
         ramp = (gain[:-1, None] + np.diff(gain)[:, None] * step[None, :]).ravel()[:n]
         out += ramp * noise
-    return out
+    return soft_limit(out)
 
 
 def _flutter(rng: np.random.Generator, count: int, rate: float) -> np.ndarray:
