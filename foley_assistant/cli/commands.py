@@ -24,8 +24,17 @@ def run(args: argparse.Namespace) -> int:
         "render": render,
         "export": export,
         "gui": gui,
+        "eval": evaluate,
     }
     return handlers[args.command](args)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    """Dispatch `eval METRIC` to its handler."""
+    from foley_assistant.cli.eval_sync import run_sync
+
+    metrics: dict[str, Callable[[argparse.Namespace], int]] = {"sync": run_sync}
+    return metrics[args.eval_command](args)
 
 
 def _progress(args: argparse.Namespace) -> TerminalProgress:

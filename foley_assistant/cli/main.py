@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from foley_assistant import __version__
+from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
     gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
+
+    evaluate = commands.add_parser("eval", help="measure stems against the picture (sync)")
+    eval_commands = evaluate.add_subparsers(dest="eval_command", metavar="METRIC", required=True)
+    add_sync_parser(eval_commands)
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
