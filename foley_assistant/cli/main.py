@@ -15,6 +15,7 @@ from typing import Sequence
 
 from foley_assistant import __version__
 from foley_assistant.cli.eval_sync import add_sync_parser
+from foley_assistant.cli.library import add_library_parser
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
+    generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -75,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
     gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
+
+    add_library_parser(commands)
 
     evaluate = commands.add_parser("eval", help="measure stems against the picture (sync)")
     eval_commands = evaluate.add_subparsers(dest="eval_command", metavar="METRIC", required=True)

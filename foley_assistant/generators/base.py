@@ -18,7 +18,8 @@ class DryAudio:
     `samples` is float32 of shape (n,), sample 0 at the shot's first frame
     (`shot.frame_range.start`). `events` are the moments it sounds, by time; `voice` names what
     made it. `sources` says, per event, which voice or which file (and cut) sounded it (empty
-    when the engine does not say).
+    when the engine does not say). `engine` is the engine that really made it when it is not the
+    generator's own (a library generator that found nothing and fell back to "procedural").
     """
 
     samples: np.ndarray
@@ -26,6 +27,7 @@ class DryAudio:
     events: tuple[SoundEvent, ...]
     voice: str
     sources: tuple[str, ...] = ()
+    engine: str = ""
 
     def __post_init__(self) -> None:
         if self.sources and len(self.sources) != len(self.events):
