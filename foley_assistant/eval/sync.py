@@ -283,6 +283,11 @@ def av_align(onsets_s: np.ndarray, peaks_s: np.ndarray, fps: float) -> float | N
     return matched / (len(onsets) + len(peaks) - matched)
 
 
+def count_matches(a_s: np.ndarray, b_s: np.ndarray, window_s: float) -> int:
+    """How many pairs a maximal one-to-one matching of two time lists finds within `window_s`."""
+    return len(_match(np.sort(np.asarray(a_s)), np.sort(np.asarray(b_s)), window_s))
+
+
 def matched_offsets(found_s: np.ndarray, truth_s: np.ndarray, window_s: float = OFFSET_WINDOW_S) -> np.ndarray:
     """found - true (s) for the pairs of a maximal one-to-one matching within `window_s`."""
     found, truth = np.sort(np.asarray(found_s)), np.sort(np.asarray(truth_s))

@@ -262,7 +262,56 @@ def test_every_bundled_entry_is_documented_and_valid() -> None:
 
     raw = json.loads(files("foley_assistant.resources").joinpath("voices.json").read_text(encoding="utf-8"))
     assert "_doc" in raw and "_default" in raw
-    for key in ("voice", "height_m", "level_db", "release_s", "surface", "material", "same_as", "idle_rpm", "cylinders"):
+    for key in ("voice", "height_m", "level_db", "release_s", "surface", "material", "same_as", "idle_rpm", "cylinders", "preset", "tyre_noise", "layers", "library", "onset_m_s"):
         assert key in json.dumps(raw["_doc"])
     bundled = VoiceMap.bundled()
     assert {"person", "car", "truck", "motorcycle", "ball", "object"} <= set(bundled.entries)
+
+
+def test_render_track_is_the_public_entry_point(scenes: SimpleNamespace) -> None:
+    from foley_assistant.generators.procedural import render_track
+
+    scene = scenes.bouncing_ball()
+    default = render_track(scene.obj, scene.shot, seed=4)
+    assert default.samples.shape == (round(scene.shot.frame_range.duration / 25 * SR),)
+    assert default.voice == "impacts/rubber" and len(default.sources) == len(default.events)
+    metal = render_track(scene.obj, scene.shot, seed=4, voice={"voice": "impacts", "material": "metal"}, sample_rate=44100, n_samples=44100)
+    assert metal.voice == "impacts/metal" and metal.samples.shape == (44100,) and metal.sample_rate == 44100
+    assert [e.time_s for e in metal.events if e.kind == "impact"] == [e.time_s for e in default.events if e.kind == "impact" and e.time_s < 1.0]
+    assert np.array_equal(render_track(scene.obj, scene.shot, seed=4).samples, default.samples)
+
+
+def test_voice_map_layers_presets_and_library_text() -> None:
+    voices = VoiceMap.from_dict(
+        {
+            "person": {"voice": "footsteps", "surface": "snow", "layers": [{"voice": "cloth", "level_db": -8}], "library": "boots snow"},
+            "van": {"voice": "engine", "preset": "truck", "cylinders": 4},
+            "kite": {"voice": "whoosh", "onset_m_s": 0.5, "reference_m_s": 4.0},
+        }
+    )
+    person = voices.lookup("person")
+    assert person.name == "footsteps/snow" and [layer.name for layer in person.layers] == ["cloth"]
+    assert person.library_query("person") == "boots snow"
+    van = voices.lookup("van")
+    from foley_assistant.generators.procedural.voice_map import engine_spec
+
+    spec = engine_spec(van.params)
+    assert (spec.idle_rpm, spec.max_rpm, spec.cylinders) == (600.0, 2500.0, 4)  # the truck preset, 4 cylinders
+    assert van.library_query("van") == "truck engine" and voices.lookup("kite").library_query("kite") == "whoosh"
+    for bad, words in (
+        ({"van": {"voice": "engine", "preset": "rocket"}}, ["rocket", "truck"]),
+        ({"p": {"voice": "footsteps", "layers": [{"voice": "cloth", "height_m": 2}]}}, ["height_m", "layer"]),
+        ({"p": {"voice": "footsteps", "layers": "cloth"}}, ["layers"]),
+        ({"k": {"voice": "whoosh", "onset_m_s": 5, "reference_m_s": 2}}, ["whoosh", "onset_m_s"]),
+        ({"p": {"voice": "footsteps", "library": 3}}, ["library"]),
+    ):
+        with pytest.raises(InputFileError) as error:
+            VoiceMap.from_dict(bad)
+        assert all(w in str(error.value) for w in words), str(error.value)
+
+
+def test_every_bundled_label_renders(generator: ProceduralGenerator, scenes: SimpleNamespace) -> None:
+    scene = scenes.walker()
+    for label in generator.voices.entries:
+        audio = generator.generate(scene.obj.with_label(label), scene.shot, 2 * SR, SR, seed=1)
+        assert audio.samples.shape == (2 * SR,) and np.max(np.abs(audio.samples)) <= 1.0, label

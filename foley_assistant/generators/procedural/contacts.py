@@ -12,9 +12,10 @@ Landings and bounces
     every 0.5 ms and refined by a parabola through the fit errors. The speed change is v_in - v_out.
 
 The tail of a bounce
-    Bounces shrink geometrically and soon fall between frames. After three or more bounces
-    whose airtimes shrink by a steady ratio e (each ratio within 20 % of their geometric mean,
-    0.2 < e < 0.95), the next contacts follow physics: airtime T_{k+1} = e T_k, speed change
+    Bounces shrink geometrically and soon fall between frames. After three or more contacts
+    whose airtimes shrink by a steady ratio e (the last three ratios within 20 % of their geometric
+    mean, 0.2 < e < 0.95; with only three contacts, their speed changes must shrink by e too,
+    within 30 %), the next contacts follow physics: airtime T_{k+1} = e T_k, speed change
     e times the last, while the rebound lasts at least MIN_AIRTIME_S (a 5 mm hop, g T^2 / 8) and
     the object is still seen within a few percent of its height of the ground it bounces on.
 
@@ -93,7 +94,7 @@ def segment_impacts(segment: Segment, motion: Motion) -> list[Contact]:
         if v_before <= 0.4 or v_after > 0.3 * v_before:
             continue
         around = slice(max(0, k - 2), min(len(y), k + 4))
-        if not whole[around].all() or not _steady_shape(width[around], segment.height[around], 0.2):
+        if not whole[around].all() or not _steady_shape(width[around], (y - segment.boxes[:, 1])[around], 0.2):
             continue  # the box is coming in, going out or changing shape: its bottom is not the object's
         near = slice(max(0, k - 1), min(len(y), k + 3))
         if np.any(segment.boxes[near, 1] <= _EDGE) and np.any(segment.boxes[near, 3] >= 1.0 - _EDGE):
@@ -135,6 +136,10 @@ def bounce_tail(contacts: list[Contact], segment: Segment, bottom: np.ndarray) -
     e = float(np.exp(np.mean(np.log(np.clip(recent, 1e-6, None)))))
     if not 0.2 < e < 0.95 or np.any(np.abs(recent / e - 1.0) > 0.2):
         return []
+    if len(contacts) == 3:  # one ratio only: the speed changes must shrink by it too
+        speed_ratio = contacts[2].dv_m_s / max(contacts[1].dv_m_s, 1e-6)
+        if abs(speed_ratio / e - 1.0) > 0.3:
+            return []
     ground = float(np.interp(times[-1], segment.times_s, bottom))
     height = float(np.median(segment.height))
     tail: list[Contact] = []
