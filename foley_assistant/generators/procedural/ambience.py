@@ -8,9 +8,10 @@ Every bed is built from noise the seed decides, so two shots never share the sam
 - wind: noise in bands whose centre wanders between 250 and 900 Hz, with gusts (a slow random
   envelope) and a low rumble, around -32 dBFS RMS;
 - rain: thousands of tiny drops per second (decaying clicks band-passed to 2-8 kHz), a few
-  larger drops that ring briefly, and a hiss, around -30 dBFS RMS.
+  larger drops that ring briefly, and a hiss (3-7 kHz), around -30 dBFS RMS.
 Left and right are built from partly independent noise, so the bed is wide but holds together
-in mono. Peaks above -12 dBFS are bent by a soft limiter. Output: float64 of shape (2, n).
+in mono. Peaks above -12 dBFS are bent by a soft limiter. Beds are built at a reduced rate and
+upsampled by a polyphase filter (`WORK_RATE_DIVISOR`). Output: float64 of shape (2, n).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from foley_assistant.generators.procedural.engine import soft_limit
 AMBIENCES = ("room", "street", "wind", "rain")
 CONTROL_RATE = 100.0
 LEVELS_DBFS = {"room": -50.0, "street": -34.0, "wind": -32.0, "rain": -30.0}
+#: Beds are built at the output rate divided by this (their content stays under a quarter or half
+#: of the output rate: room, street and wind under 6 kHz, rain under 12 kHz) and upsampled.
+WORK_RATE_DIVISOR = {"room": 4, "street": 4, "wind": 4, "rain": 2}
 
 
 def render_ambience(kind: str, n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
@@ -33,7 +37,12 @@ def render_ambience(kind: str, n: int, rng: np.random.Generator, sample_rate: in
     if n == 0:
         return np.zeros((2, 0))
     render = {"room": _room, "street": _street, "wind": _wind, "rain": _rain}[kind]
-    bed = render(n, rng, sample_rate)
+    factor = WORK_RATE_DIVISOR[kind] if sample_rate % WORK_RATE_DIVISOR[kind] == 0 else 1
+    work_rate = sample_rate // factor
+    bed = render(n // factor + 16, rng, work_rate)
+    if factor > 1:
+        bed = signal.resample_poly(bed, factor, 1, axis=-1)
+    bed = bed[:, :n]
     bed *= db_to_gain(LEVELS_DBFS[kind]) / (np.sqrt(np.mean(bed**2)) + 1e-12)
     return soft_limit(bed, knee=0.25)
 
@@ -96,12 +105,13 @@ def _street(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
 def _wind(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     gust = np.clip(0.55 + 0.35 * _slow(rng, n, sample_rate, 0.05, 0.5), 0.05, 1.5)
     centre = 250.0 * (900.0 / 250.0) ** np.clip(0.5 + 0.3 * _slow(rng, n, sample_rate, 0.05, 0.3), 0.0, 1.0)
+    white = _noise(rng, n)  # one source for every band: the bands barely overlap
     bed = np.zeros((2, n))
     for band in (250.0, 420.0, 700.0, 1150.0):
         weight = np.exp(-0.5 * (np.log2(band / centre) / 0.6) ** 2)
-        noise = signal.sosfilt(bandpass_sos(band, 2.0, sample_rate, 1).astype(np.float32), _noise(rng, n), axis=-1)
+        noise = signal.sosfilt(bandpass_sos(band, 2.0, sample_rate, 1).astype(np.float32), white, axis=-1)
         bed += weight * noise / (np.std(noise) + 1e-12)
-    rumble = signal.sosfilt(one_pole_sos(90.0, sample_rate).astype(np.float32), _noise(rng, n), axis=-1)
+    rumble = signal.sosfilt(one_pole_sos(90.0, sample_rate).astype(np.float32), white, axis=-1)
     bed += 0.6 * rumble / (np.std(rumble) + 1e-12)
     return bed * gust
 
@@ -114,15 +124,18 @@ def _rain(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
         envelope = decaying_bursts(drops, np.minimum(rng.pareto(3.0, len(drops)) + 0.2, 2.5), n, sample_rate, 0.0006)
         clicks = rng.standard_normal(n, dtype=np.float32) * envelope.astype(np.float32)
         clicks = signal.sosfilt(bandpass_sos(4500.0, 0.5, sample_rate).astype(np.float32), clicks)
-        big = rng.uniform(0, seconds, rng.poisson(25 * seconds))
-        plinks = np.zeros(n)
-        for at in big:
-            start = int(at * sample_rate)
-            length = min(n - start, int(0.03 * sample_rate))
-            if length <= 0:
-                continue
-            tt = np.arange(length) / sample_rate
-            plinks[start : start + length] += np.exp(-tt / 0.006) * np.sin(2 * np.pi * rng.uniform(1500, 4000) * tt)
+        plinks = np.zeros(n)  # larger drops ring briefly, at one of three pitches: three resonators in parallel
+        r = np.exp(-1.0 / (0.006 * sample_rate))
+        numerator, denominator = np.zeros(1), np.ones(1)
+        for pitch in (1700.0, 2500.0, 3600.0):
+            w = 2 * np.pi * pitch * rng.uniform(0.9, 1.1) / sample_rate
+            b, a = np.array([0.0, np.sin(w)]), np.array([1.0, -2 * r * np.cos(w), r * r])
+            numerator = np.polyadd(np.polymul(numerator, a), np.polymul(b, denominator)) if numerator.any() else b
+            denominator = np.polymul(denominator, a)
+        big = rng.integers(0, n, rng.poisson(25 * seconds))
+        np.add.at(plinks, big, rng.uniform(0.5, 1.0, len(big)))
+        plinks = signal.lfilter(numerator, denominator, plinks)
         bed[channel] = clicks / (np.std(clicks) + 1e-12) + 0.5 * plinks / (np.std(plinks) + 1e-9)
-    hiss = signal.sosfilt(one_pole_sos(3000.0, sample_rate, "highpass").astype(np.float32), _pink(_noise(rng, n), sample_rate), axis=-1)
+    band = np.vstack([one_pole_sos(3000.0, sample_rate, "highpass"), one_pole_sos(7000.0, sample_rate)]).astype(np.float32)
+    hiss = signal.sosfilt(band, _noise(rng, n), axis=-1)  # the hiss of the rain as a whole, 3-7 kHz
     return bed + 0.7 * hiss / (np.std(hiss) + 1e-12)

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_noise, db_to_gain, one_pole_sos
+from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, one_pole_sos
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
 CONTROL_BLOCK = 32  # samples between control values (rpm, load)
@@ -41,6 +41,7 @@ LOAD_FULL_M_S2 = 2.0  # acceleration at which the engine is at full load
 LOAD_GAIN_DB = 4.0  # louder by this much at full load
 RPM_GAIN_DB = 2.0  # louder by this much at max_rpm than at idle
 TYRE_REFERENCE_M_S = 20.0
+_PULSE = (((1.0 + np.cos(2 * np.pi * np.arange(4096) / 4096)) / 2.0) ** 2).astype(np.float32)  # one firing's noise pulse
 
 
 @dataclass(frozen=True)
@@ -111,14 +112,15 @@ def render_engine(
 
     f_c = firing_hz(rpm_c, spec)
     phase_c = np.concatenate([[0.0], np.cumsum(0.5 * (f_c[1:] + f_c[:-1]))]) * (2 * np.pi * CONTROL_BLOCK / sample_rate)
-    phase = _ramp(phase_c, n)  # the phase is smooth at the control rate: its ramp is exact to < 1e-4 rad
+    phase = _ramp(phase_c, n, np.float64)  # the phase is smooth at the control rate: its ramp is exact to < 1e-4 rad
     tone = _tone(phase_c, f_c, push_c, n, spec, rng, sample_rate)
 
-    pulse = np.cos(phase + rng.uniform(0, 2 * np.pi)).astype(np.float32)
-    pulse = ((1.0 + pulse) * 0.5) ** 2
-    exhaust = bandpass_noise(rng, n, sample_rate, 900.0 * spec.brightness, 0.5)
-    exhaust /= 2.5 * (np.std(exhaust) + 1e-12)
-    exhaust = 2.5 * exhaust / (1.0 + np.abs(exhaust)) * pulse  # a soft saturation of the exhaust pulses
+    offset = rng.uniform(0, 2 * np.pi)
+    pulse = _PULSE[((phase + offset) * (len(_PULSE) / (2 * np.pi))).astype(np.int64) % len(_PULSE)]
+    white = rng.standard_normal(n + 512, dtype=np.float32)  # exhaust and road noise share one source
+    exhaust = signal.sosfilt(bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2).astype(np.float32), white)[512:]
+    exhaust /= np.float32(2.5 * (np.std(exhaust) + 1e-12))
+    exhaust = exhaust / (1.0 + np.abs(exhaust)) * pulse  # a soft saturation of the exhaust pulses
     exhaust /= np.sqrt(np.mean(exhaust**2)) + 1e-12
     mix_c = np.clip(spec.noise * (1.0 + 0.6 * push_c), 0.0, 0.95)
     rev_c = (rpm_c - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
@@ -130,13 +132,14 @@ def render_engine(
     out = _ramp(level * gain_c * np.sqrt(1.0 - mix_c**2), n) * tone + _ramp(level * gain_c * mix_c, n) * exhaust
     if spec.tyre_noise > 0:
         tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
-        out += _tyre(rng, n, sample_rate) * _ramp(tyre_c * 10.0 ** (load_db_c / 40.0), n)
+        out += _tyre(white, sample_rate) * _ramp(tyre_c * 10.0 ** (load_db_c / 40.0), n)
     return soft_limit(out.astype(np.float64))
 
 
-def _ramp(values: np.ndarray, n: int) -> np.ndarray:
+def _ramp(values: np.ndarray, n: int, dtype: type = np.float32) -> np.ndarray:
     """Control values (one every CONTROL_BLOCK samples, from sample 0) linearly interpolated to n samples."""
-    step = np.arange(CONTROL_BLOCK, dtype=np.float64) / CONTROL_BLOCK
+    step = (np.arange(CONTROL_BLOCK) / CONTROL_BLOCK).astype(dtype)
+    values = np.asarray(values, dtype=dtype)
     ramp = values[:-1, None] + np.diff(values)[:, None] * step[None, :]
     return ramp.ravel()[:n]
 
@@ -153,10 +156,10 @@ def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     return out
 
 
-def _tyre(rng: np.random.Generator, n: int, sample_rate: int) -> np.ndarray:
-    """Road/tyre roar, RMS 1: low-passed noise with a broad hump near 700 Hz."""
-    noise = bandpass_noise(rng, n, sample_rate, 700.0, 0.35)
-    noise = signal.sosfilt(one_pole_sos(2500.0, sample_rate).astype(np.float32), noise)
+def _tyre(white: np.ndarray, sample_rate: int) -> np.ndarray:
+    """Road/tyre roar, RMS 1, from white noise (512 samples of warm-up first): a broad hump near 700 Hz."""
+    sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)]).astype(np.float32)
+    noise = signal.sosfilt(sos, white)[512:]
     return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
 
 
@@ -198,11 +201,18 @@ def _tone(
     i1 = (i0 + 1) % TABLE_SIZE
     frac = read - np.floor(read)
 
-    def look(level: np.ndarray, load: int) -> np.ndarray:
-        return tables[level, load, i0] * (1 - frac) + tables[level, load, i1] * frac
+    flat = tables.astype(np.float32).ravel()
+    frac = frac.astype(np.float32)
 
-    tone = (1 - push) * ((1 - blend) * look(lower, 0) + blend * look(upper, 0))
-    tone += push * ((1 - blend) * look(lower, 1) + blend * look(upper, 1))
+    def look(level: np.ndarray, load: int) -> np.ndarray:
+        base = (level * 2 + load) * TABLE_SIZE
+        return np.take(flat, base + i0) * (1 - frac) + np.take(flat, base + i1) * frac
+
+    blend = blend.astype(np.float32)
+    tone = (1 - blend) * look(lower, 0) + blend * look(upper, 0)
+    if np.any(push > 1e-3):  # under load: the brighter tables too
+        push = push.astype(np.float32)
+        tone = (1 - push) * tone + push * ((1 - blend) * look(lower, 1) + blend * look(upper, 1))
     if factor == 1:
         return tone[:n]
     return signal.resample_poly(tone, factor, 1)[:n]

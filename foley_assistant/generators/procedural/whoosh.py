@@ -1,6 +1,7 @@
 """Whoosh voice: air moved by a fast object, louder and brighter the faster it goes.
 
-The sound is noise in BANDS fixed bands (log-spaced 200 Hz .. 9.6 kHz); each band's gain follows
+The sound is one white noise through BANDS fixed band-passes (log-spaced 200 Hz .. 9.6 kHz, nearly
+disjoint, so the bands are nearly independent); each band's gain follows
 the speed: the overall level rises as the square of (speed - onset) / (reference - onset) once
 the object moves faster than `onset_m_s` (the power of turbulent noise grows steeply with speed),
 bending smoothly to at most +6 dB over the reference level, and the spectral centre
@@ -54,17 +55,18 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
     bands = 200.0 * 2.0 ** (np.arange(BANDS) * np.log2(9600.0 / 200.0) / (BANDS - 1))
     weights = np.exp(-0.5 * (np.log2(bands[:, None] / centre[None, :]) / spec.width_octaves) ** 2)
     weights /= np.sqrt(np.sum(weights**2, axis=0, keepdims=True)) + 1e-12
-    out = np.zeros(n)
-    step = np.arange(CONTROL_BLOCK, dtype=np.float64) / CONTROL_BLOCK
+    out = np.zeros(n, dtype=np.float32)
+    step = (np.arange(CONTROL_BLOCK) / CONTROL_BLOCK).astype(np.float32)
+    white = rng.standard_normal(n + 512, dtype=np.float32)  # one source: the bands barely overlap
     for k, band in enumerate(bands):
-        gain = level * weights[k]
-        if not np.any(gain > 0):
+        gain = (level * weights[k]).astype(np.float32)
+        if not np.any(gain > 1e-4 * db_to_gain(PEAK_RMS_DBFS)):
             continue
-        noise = signal.sosfilt(bandpass_sos(band * vary(rng, 0.05), 1.4, sample_rate, 2).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
+        noise = signal.sosfilt(bandpass_sos(band * vary(rng, 0.05), 1.2, sample_rate, 1).astype(np.float32), white)[512:]
         noise *= np.float32(1.0 / (np.sqrt(np.mean(noise[: min(n, 48000)] ** 2)) + 1e-12))
         ramp = (gain[:-1, None] + np.diff(gain)[:, None] * step[None, :]).ravel()[:n]
         out += ramp * noise
-    return soft_limit(out)
+    return soft_limit(out.astype(np.float64))
 
 
 def _flutter(rng: np.random.Generator, count: int, rate: float) -> np.ndarray:
