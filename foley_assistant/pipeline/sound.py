@@ -5,13 +5,16 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track
@@ -26,21 +29,48 @@ ENGINE_CHOICES = ("procedural", "library", "neural")
 
 @dataclass(frozen=True)
 class EngineChoice:
-    """The generator that will run, and why it differs from the one asked for (if it does)."""
+    """The generator that will run, and why it differs from the one asked for (if it does).
+
+    `library` is the open SFX-library index of the library engine (closed by `close`).
+    """
 
     generator: DryGenerator
     requested: str
     used: str
     note: str = ""
+    library: LibraryIndex | None = None
+    library_stats: dict[str, float | int] | None = None
+
+    def close(self) -> None:
+        """Release what the engine holds open (the library index)."""
+        if self.library is not None:
+            self.library.close()
 
 
-def choose_engine(requested: str, hfov_deg: float) -> EngineChoice:
-    """The generator for an engine name; engines not in this build fall back to procedural."""
+def choose_engine(
+    requested: str, hfov_deg: float, library_dirs: tuple[Path, ...] = (), library_db: Path | None = None
+) -> EngineChoice:
+    """The generator for an engine name; engines not in this build fall back to procedural.
+
+    The library engine indexes `library_dirs` first (incrementally, into `library_db` or the
+    default index) and needs at least one folder.
+    """
     if requested not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINE_CHOICES)}")
     generator = ProceduralGenerator(hfov_deg=hfov_deg)
     if requested == "procedural":
         return EngineChoice(generator, requested, "procedural")
+    if requested == "library":
+        if not library_dirs:
+            raise FoleyError("the library engine needs your sound effects: add --library FOLDER (WAV, FLAC or AIFF files).")
+        index = LibraryIndex(library_db or default_index_path())
+        try:
+            stats = index.update(library_dirs)
+        except BaseException:
+            index.close()
+            raise
+        log.info("library: %s", stats.to_dict())
+        return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg), requested, "library", library=index, library_stats=stats.to_dict())
     note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
     return EngineChoice(generator, requested, "procedural", note)
 
