@@ -26,11 +26,19 @@ def run(args: argparse.Namespace) -> int:
         "export": export,
         "gui": gui,
         "eval": evaluate,
+        "library": library,
         "train": model_commands.train,
         "serve": model_commands.serve,
         "model-eval": model_commands.model_eval,
     }
     return handlers[args.command](args)
+
+
+def library(args: argparse.Namespace) -> int:
+    """Index or search the SFX library."""
+    from foley_assistant.cli.library import run_library
+
+    return run_library(args)
 
 
 def _progress(args: argparse.Namespace) -> TerminalProgress:
@@ -162,6 +170,8 @@ def generate(args: argparse.Namespace) -> int:
         **_placement(args),
         timeline_rate=args.rate,
         search_folders=tuple(args.search),
+        library_dirs=tuple(args.library),
+        library_db=args.library_db,
         model_dir=args.model,
     )
     progress = _progress(args)

@@ -1,10 +1,12 @@
 """Evaluation on held-out synthetic scenes: object awareness and sync of each engine's per-object
 stems against the scenes' exact truth.
 
-Engines are functions from an `Example` to its stems (K, 2, n). Object awareness is the project's
-`eval.spatial.stereo_spatial_metrics` (pan r and MAE of the level-difference azimuth against the
-object's box seen through the camera); sync is `metrics.sync_scores` (AV-Align and event F1), the
-seam where a project-wide sync metric (`eval/sync.py`) plugs in: `spatial_of` and `SYNC` below.
+Engines are functions from an `Example` to its stems (K, 2, n). The metrics are the project's
+(docs/metrics.md): object awareness from `eval.spatial.stereo_spatial_metrics` (pan r and MAE of
+the level-difference azimuth against the object's box seen through the camera), sync from
+`eval.sync` (Temporal AV-Align of the stem's onsets against the object's box motion peaks, as
+`eval sync` reports it), plus event F1: the onsets against the scene's exact footfall and impact
+times, matched within 50 ms.
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ from typing import Callable
 import numpy as np
 
 from foley_assistant.eval.spatial import SpatialEvalSettings, stereo_spatial_metrics
-from foley_assistant.model import metrics
+from foley_assistant.eval.sync import audio_onsets, event_scores, sync_report
 from foley_assistant.model.scenes import HELD_OUT_SEED, HFOV_DEG, Example, make_example
 
 Engine = Callable[[Example], np.ndarray]
 
-SYNC = metrics.sync_scores
+EVENT_WINDOW_S = 0.05
 
 
 def spatial_of(stem: np.ndarray, example: Example, index: int) -> dict[str, float]:
@@ -33,17 +35,19 @@ def spatial_of(stem: np.ndarray, example: Example, index: int) -> dict[str, floa
     }
 
 
-def object_motion(example: Example) -> np.ndarray:
-    """(objects, frames) optical-flow magnitude inside each object's box (0 where it is absent)."""
-    n_frames = len(example.frames)
-    curves = []
-    for obj in example.tracks.objects:
-        boxes = np.full((n_frames, 4), np.nan)
-        for frame in obj.frames:
-            if 0 <= frame.frame < n_frames:
-                boxes[frame.frame] = frame.box.as_list()
-        curves.append(metrics.motion_curve(example.frames, boxes))
-    return np.stack(curves)
+def sync_of(stem: np.ndarray, example: Example, index: int) -> dict[str, float]:
+    """AV-Align and event F1 of object `index`'s stem (NaN where undefined: nothing to align, or
+    neither true events nor onsets)."""
+    mono = stem.mean(axis=0)
+    obj = example.tracks.objects[index]
+    align = sync_report(mono, example.sample_rate, example.tracks, [obj.id])["av_align"]
+    truth = np.array([e.time_s for e in example.events[index] if e.kind in ("footfall", "impact")])
+    scores = event_scores(audio_onsets(mono, example.sample_rate), truth, EVENT_WINDOW_S)
+    if scores.found == 0 and scores.truth == 0:
+        f1 = float("nan")
+    else:
+        f1 = 2 * scores.matched / (scores.found + scores.truth)
+    return {"av_align": float("nan") if align is None else float(align), "event_f1": f1}
 
 
 def held_out_examples(count: int, duration_s: float, frame_size: tuple[int, int], sample_rate: int, hop: int) -> list[Example]:
@@ -71,17 +75,14 @@ def _mean(values: list[float]) -> float:
 def evaluate(examples: list[Example], engines: dict[str, Engine]) -> dict[str, dict[str, float]]:
     """Mean metrics per engine over every object of every example: pearson_r, mae_deg, av_align,
     event_f1 (objects where a metric is undefined are left out of its mean), and objects."""
-    motions = [object_motion(e) for e in examples]
     results: dict[str, dict[str, float]] = {}
     for name, engine in engines.items():
         rows: dict[str, list[float]] = {"pearson_r": [], "mae_deg": [], "av_align": [], "event_f1": []}
-        for example, motion in zip(examples, motions):
+        for example in examples:
             stems = engine(example)
-            fps = float(example.tracks.fps)
             for k in range(len(example.tracks.objects)):
                 spatial = spatial_of(stems[k], example, k)
-                events = np.array([e.time_s for e in example.events[k] if e.kind in ("footfall", "impact")])
-                sync = SYNC(stems[k], motion[k], events, example.sample_rate, fps)
+                sync = sync_of(stems[k], example, k)
                 for key in ("pearson_r", "mae_deg"):
                     rows[key].append(spatial[key])
                 for key in ("av_align", "event_f1"):

@@ -55,6 +55,8 @@ class GenerateRequest:
     hfov_deg: float = 60.0
     analysis_width: int = 320
     seed: int = 0
+    library_dirs: tuple[Path, ...] = ()
+    library_db: Path | None = None
     timeline_rate: FrameRate | None = None  # the rate of an EDL (which stores none)
     search_folders: tuple[Path, ...] = ()  # where to look for missing media
     placement: StereoSettings = field(default_factory=StereoSettings)  # pan law, distance model...; rate and
@@ -162,7 +164,7 @@ def run_generate(
     context = JobContext(progress, cancel or CancelToken())
     loaded, shots, skipped, given_tracks, relinked = _prepare(request)
     stereo = request.stereo_settings()
-    engine = choose_engine(request.engine, request.hfov_deg, request.model_dir)
+    engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
@@ -189,12 +191,18 @@ def run_generate(
             with context.clock.measure("export"):
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
-                    stem = write_object(layout, shot, sound, sound.engine)
+                    if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
+                        result.notes.append(
+                            f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; "
+                            f"made by the {sound.dry.engine} engine ({sound.dry.voice})"
+                        )
+                    stem = write_object(layout, shot, sound, sound.dry.engine or engine.used)
                     result.stems.append(stem)
                     curves.append(sound.curves)
                     stem_metrics[stem.path] = {
                         "voice": sound.dry.voice,
                         "events": len(sound.dry.events),
+                        "event_log": sound.dry.event_log(),
                         "levels": stem_levels(sound.stereo),
                     }
                 write_mix(layout, shot, mix([s.stereo for s in sounds], n_samples), request.sample_rate)
@@ -220,7 +228,8 @@ def run_generate(
         project = write_session_files(layout, loaded, project, stereo)
     result.stems = list(project.stems)
     result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - started)
-    write_json_atomic(layout.root / "report.json", build_report(request, result, engine.requested, stem_metrics, shot_loudness))
+    report = build_report(request, result, engine.requested, stem_metrics, shot_loudness, engine.library_stats)
+    write_json_atomic(layout.root / "report.json", report)
     return result
 
 
@@ -230,8 +239,9 @@ def build_report(
     engine_requested: str,
     stem_metrics: dict[str, dict[str, Any]],
     shot_loudness: dict[str, dict[str, Any]],
+    library_stats: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The contents of report.json."""
+    """The contents of report.json; per stem, `event_log` lists each event with the voice or file that sounded it."""
     stems_by_shot: dict[str, list[Stem]] = {}
     for stem in result.stems:
         stems_by_shot.setdefault(stem.shot_id, []).append(stem)
@@ -243,6 +253,7 @@ def build_report(
         "sample_rate": request.sample_rate,
         "engine_requested": engine_requested,
         "placement": placement_report(request),
+        "library": library_stats,
         "notes": result.notes,
         "shots": [
             {

@@ -107,7 +107,7 @@ class NeuralSession:
                 curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
                 placed = stems[obj.id].astype(np.float32)
                 dry = unpan(placed, channel_gains(curves, n_samples, stereo))
-            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural"), curves, placed, engine="neural"))
+            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed))
         context.report("generate", total, total, shot.id)
         return sounds
 

@@ -13,7 +13,9 @@ import numpy as np
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track
@@ -28,27 +30,56 @@ ENGINE_CHOICES = ("procedural", "library", "neural")
 
 @dataclass(frozen=True)
 class EngineChoice:
-    """The generator that will run, and why it differs from the one asked for (if it does)."""
+    """The generator that will run, and why it differs from the one asked for (if it does).
+
+    `library` is the open SFX-library index of the library engine (closed by `close`).
+    """
 
     generator: DryGenerator
     requested: str
     used: str
     note: str = ""
+    library: LibraryIndex | None = None
+    library_stats: dict[str, float | int] | None = None
     neural: Any = None  # a pipeline.neural.NeuralSession when the neural worker is running
 
     def close(self) -> list[str]:
-        """Stop the neural worker if one runs; returns its notes (shots that fell back)."""
+        """Release what the engine holds open (the library index, the neural worker); returns the
+        neural session's notes (shots that fell back)."""
+        if self.library is not None:
+            self.library.close()
         return self.neural.close() if self.neural is not None else []
 
 
-def choose_engine(requested: str, hfov_deg: float, model_dir: Path | None = None) -> EngineChoice:
+def choose_engine(
+    requested: str,
+    hfov_deg: float,
+    library_dirs: tuple[Path, ...] = (),
+    library_db: Path | None = None,
+    model_dir: Path | None = None,
+) -> EngineChoice:
     """The generator for an engine name; engines not in this build, or a neural engine without a
-    usable model, fall back to procedural (the note says why)."""
+    usable model, fall back to procedural (the note says why).
+
+    The library engine indexes `library_dirs` first (incrementally, into `library_db` or the
+    default index) and needs at least one folder.
+    """
     if requested not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINE_CHOICES)}")
     generator = ProceduralGenerator(hfov_deg=hfov_deg)
     if requested == "procedural":
         return EngineChoice(generator, requested, "procedural")
+    if requested == "library":
+        if not library_dirs:
+            raise FoleyError("the library engine needs your sound effects: add --library FOLDER (WAV, FLAC or AIFF files).")
+        index = LibraryIndex(library_db or default_index_path())
+        try:
+            stats = index.update(library_dirs)
+        except BaseException:
+            index.close()
+            raise
+        log.info("library: %s", stats.to_dict())
+        return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg), requested, "library", library=index, library_stats=stats.to_dict())
     if requested == "neural":
         from foley_assistant.pipeline.neural import open_neural
 
@@ -69,7 +100,6 @@ class ObjectSound:
     dry: DryAudio
     curves: SpatialCurves
     stereo: np.ndarray
-    engine: str = "procedural"
 
 
 def object_seed(seed: int, shot_id: str, object_id: str) -> int:
@@ -88,16 +118,20 @@ def sound_shot(
     curve_settings: CurveSettings | None = None,
 ) -> list[ObjectSound]:
     """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    fallback = ""
     if engine.neural is not None:
         made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)
         if made is not None:
             return made
+        fallback = "procedural"  # the worker failed on this shot (its note says so)
     n_samples = shot.duration_samples(stereo.sample_rate)
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
         context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
         with context.clock.measure("generate"):
             dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+            if fallback:
+                dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
             placed = render_stem(dry.samples, curves, stereo)

@@ -1,4 +1,4 @@
-"""Conditioning features and the evaluation metrics, checked against values computed by hand."""
+"""Conditioning features (checked against values computed by hand) and the model evaluation."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame
-from foley_assistant.model import metrics
 from foley_assistant.model.features import OBJECT_FEATURES, object_features, shot_conditioning, slots_for
 
 SR = 48000
@@ -65,23 +64,5 @@ def test_evaluation_scores_the_procedural_stems_and_the_centred_baseline():
     assert math.isnan(results["centre"]["pearson_r"])  # a position that never moves has no r
     # the same sound in both channels: sync is the same, placement is not
     assert results["centre"]["event_f1"] == pytest.approx(results["procedural"]["event_f1"])
-
-
-def test_onsets_events_and_av_align():
-    fps = 25.0
-    times = np.array([0.3, 0.8, 1.3, 1.9])
-    audio = np.zeros(int(2.2 * SR))
-    rng = np.random.default_rng(1)
-    for t in times:
-        at = int(t * SR)
-        audio[at : at + 2400] += rng.standard_normal(2400) * np.exp(-np.arange(2400) / 300)
-    onsets = metrics.audio_onsets(audio, SR)
-    assert len(onsets) == 4 and np.max(np.abs(onsets - times)) < 0.012
-    assert metrics.event_f1(onsets, times) == 1.0
-    assert metrics.event_f1(onsets, times + 0.2) == 0.0
-    curve = np.zeros(55)
-    curve[np.round(times * fps).astype(int)] = 1.0
-    assert metrics.av_align(onsets, metrics.motion_peaks(curve, fps), fps) == 1.0
-    late = np.roll(curve, 3)
-    assert metrics.av_align(onsets, metrics.motion_peaks(late, fps), fps) == 0.0
-    assert math.isnan(metrics.av_align(np.zeros(0), np.zeros(0), fps))
+    assert results["centre"]["av_align"] == pytest.approx(results["procedural"]["av_align"], nan_ok=True)
+    assert results["procedural"]["event_f1"] > 0.5  # the procedural engine sounds on the true events
