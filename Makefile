@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Foley Assistant needs Python 3.11 or newer (found " + sys.version.split()[0] + "); run: make PYTHON=python3.11 ...")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[dev,model]'
 	@# EBU ear (ADM export): its pins (numpy~=1.14, lxml~=4.4, attrs<22) are stale; see pyproject.toml.
 	$(BIN)/python -m pip install --quiet --no-deps 'ear==2.1.0' \
 		|| echo "ear could not be installed: ADM export will be refused and its test skipped"

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from foley_assistant.cli import model_commands
 from foley_assistant.cli.progress_bar import TerminalProgress
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
@@ -26,6 +27,9 @@ def run(args: argparse.Namespace) -> int:
         "gui": gui,
         "eval": evaluate,
         "library": library,
+        "train": model_commands.train,
+        "serve": model_commands.serve,
+        "model-eval": model_commands.model_eval,
     }
     return handlers[args.command](args)
 
@@ -168,6 +172,7 @@ def generate(args: argparse.Namespace) -> int:
         search_folders=tuple(args.search),
         library_dirs=tuple(args.library),
         library_db=args.library_db,
+        model_dir=args.model,
     )
     progress = _progress(args)
     try:

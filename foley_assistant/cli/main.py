@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Sequence
 from foley_assistant import __version__
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
+from foley_assistant.cli.model_commands import add_model_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 if TYPE_CHECKING:
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_timeline_reading(generate)
     generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
     generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
+    generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -154,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
                         "source on one track with pan automation")
     _add_common(export)
+    add_model_commands(commands)
     return parser
 
 

@@ -65,6 +65,7 @@ class GenerateRequest:
     loudness: LoudnessSettings = field(default_factory=LoudnessSettings)
     binaural: bool = False
     sofa_path: Path | None = None  # measured HRIRs for binaural; the spherical-head model when None
+    model_dir: Path | None = None  # the neural model folder (--engine neural)
 
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
@@ -163,7 +164,7 @@ def run_generate(
     context = JobContext(progress, cancel or CancelToken())
     loaded, shots, skipped, given_tracks, relinked = _prepare(request)
     stereo = request.stereo_settings()
-    engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db)
+    engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
@@ -190,7 +191,7 @@ def run_generate(
             with context.clock.measure("export"):
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
-                    if sound.dry.engine and sound.dry.engine != engine.used:
+                    if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
                         result.notes.append(
                             f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; "
                             f"made by the {sound.dry.engine} engine ({sound.dry.voice})"
@@ -211,7 +212,7 @@ def run_generate(
     except Cancelled:
         result.status = "cancelled"
     finally:
-        engine.close()
+        result.notes.extend(engine.close())
     project = Project(
         timeline_path=str(request.timeline_path.resolve()),
         settings=ProjectSettings(request.sample_rate, engine.used, request.hfov_deg, request.analysis_width),

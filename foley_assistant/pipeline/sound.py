@@ -6,6 +6,7 @@ import logging
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,17 +41,25 @@ class EngineChoice:
     note: str = ""
     library: LibraryIndex | None = None
     library_stats: dict[str, float | int] | None = None
+    neural: Any = None  # a pipeline.neural.NeuralSession when the neural worker is running
 
-    def close(self) -> None:
-        """Release what the engine holds open (the library index)."""
+    def close(self) -> list[str]:
+        """Release what the engine holds open (the library index, the neural worker); returns the
+        neural session's notes (shots that fell back)."""
         if self.library is not None:
             self.library.close()
+        return self.neural.close() if self.neural is not None else []
 
 
 def choose_engine(
-    requested: str, hfov_deg: float, library_dirs: tuple[Path, ...] = (), library_db: Path | None = None
+    requested: str,
+    hfov_deg: float,
+    library_dirs: tuple[Path, ...] = (),
+    library_db: Path | None = None,
+    model_dir: Path | None = None,
 ) -> EngineChoice:
-    """The generator for an engine name; engines not in this build fall back to procedural.
+    """The generator for an engine name; engines not in this build, or a neural engine without a
+    usable model, fall back to procedural (the note says why).
 
     The library engine indexes `library_dirs` first (incrementally, into `library_db` or the
     default index) and needs at least one folder.
@@ -71,6 +80,13 @@ def choose_engine(
             raise
         log.info("library: %s", stats.to_dict())
         return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg), requested, "library", library=index, library_stats=stats.to_dict())
+    if requested == "neural":
+        from foley_assistant.pipeline.neural import open_neural
+
+        session, note = open_neural(model_dir)
+        if session is not None:
+            return EngineChoice(generator, requested, "neural", neural=session)
+        return EngineChoice(generator, requested, "procedural", note)
     note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
     return EngineChoice(generator, requested, "procedural", note)
 
@@ -102,12 +118,20 @@ def sound_shot(
     curve_settings: CurveSettings | None = None,
 ) -> list[ObjectSound]:
     """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    fallback = ""
+    if engine.neural is not None:
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)
+        if made is not None:
+            return made
+        fallback = "procedural"  # the worker failed on this shot (its note says so)
     n_samples = shot.duration_samples(stereo.sample_rate)
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
         context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
         with context.clock.measure("generate"):
             dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+            if fallback:
+                dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
             placed = render_stem(dry.samples, curves, stereo)
