@@ -359,6 +359,7 @@ class MainWindow(QMainWindow):
         self.show_message(f"{loaded.name}: {len(session.shots)} shots at {loaded.rate} fps" + (f"; media missing for {', '.join(missing[:6])} (File ▸ Relink media…)" if missing else "") + (f"  {notes}" if notes else ""))
         first = next((s.id for s in session.shots if not s.refusal), session.shots[0].id)
         self.timeline.canvas.set_selection([first], first)
+        self.stage_label.setText("Ready")
         self._update_actions()
 
     def choose_file(self) -> None:
@@ -431,8 +432,9 @@ class MainWindow(QMainWindow):
     def _refresh_states(self) -> None:
         if self.session is None:
             return
-        self.timeline.canvas.states = {s.id: self.session.shot_state(s.id) for s in self.session.shots}
-        self.timeline.canvas.update()
+        canvas = self.timeline.canvas
+        canvas.states = {s.id: self.session.shot_state(s.id) for s in self.session.shots}
+        canvas.set_audio_lanes(self.session.lanes())
 
     def _on_shot_selection(self, shot_ids: list[str]) -> None:
         self.selected_shots = list(shot_ids)
@@ -494,7 +496,7 @@ class MainWindow(QMainWindow):
         session = self.session
         assert session is not None and self.shot_id is not None
         rows = []
-        for stem in session.stems_of(self.shot_id):
+        for stem in sorted(session.stems_of(self.shot_id), key=lambda s: (len(s.object_id), s.object_id)):
             try:
                 audio = session.stem_audio(stem)
             except FoleyError as exc:

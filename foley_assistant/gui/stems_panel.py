@@ -100,7 +100,8 @@ class StemRow(QFrame):
         self.solo.setObjectName("solo")
         for button, tip in ((self.mute, "Mute"), (self.solo, "Solo")):
             button.setCheckable(True)
-            button.setFixedWidth(28)
+            button.setFixedWidth(30)
+            button.setStyleSheet("padding: 4px 0px;")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             button.setToolTip(tip)
         self.gain = QDoubleSpinBox()

@@ -53,6 +53,7 @@ class TimelineCanvas(QWidget):
         self.pixels_per_frame = 1.0
         self.offset = 0.0  # frames scrolled off the left
         self._anchor: str | None = None
+        self.audio_lanes: list[tuple[str, list[tuple[int, int, str]]]] = []
         self.setMinimumHeight(RULER_H + 2 * TRACK_H)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -66,7 +67,14 @@ class TimelineCanvas(QWidget):
         self.total_frames = max([c.end for c in clips] + [1])
         self.selected, self.current = [], None
         self.setMinimumHeight(RULER_H + max(1, len(self.tracks)) * TRACK_H + 4)
+        self.audio_lanes = []
         self.fit()
+
+    def set_audio_lanes(self, lanes: list[tuple[str, list[tuple[int, int, str]]]]) -> None:
+        """The foley lanes to draw under the video tracks: (name, [(start, end, caption)])."""
+        self.audio_lanes = lanes
+        self.setMinimumHeight(int(RULER_H + (max(1, len(self.tracks)) + 0.7 * len(lanes)) * TRACK_H + 4))
+        self.update()
 
     def fit(self) -> None:
         """Zoom so that the whole cut fills the width."""
@@ -166,6 +174,25 @@ class TimelineCanvas(QWidget):
                 if rect.width() > 90:
                     painter.setPen(QColor(255, 255, 255, 150))
                     painter.drawText(rect.adjusted(5, 0, -3, -2), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom, state)
+        lane_h = TRACK_H * 0.7
+        first_lane = RULER_H + len(self.tracks) * TRACK_H
+        for number, (name, spans) in enumerate(self.audio_lanes):
+            top = first_lane + number * lane_h
+            painter.fillRect(QRectF(HEADER_W, top, self.width() - HEADER_W, lane_h), QColor("#181a1e" if number % 2 else "#1a1d21"))
+            for start, end, caption in spans:
+                if end < visible_first or start > visible_last:
+                    continue
+                x0, x1 = self.x_of(start), self.x_of(end)
+                rect = QRectF(x0, top + 2, max(1.0, x1 - x0 - 1), lane_h - 4)
+                painter.setBrush(QColor("#24434f"))
+                painter.setPen(QPen(QColor("#3b6f82"), 1))
+                painter.drawRoundedRect(rect, 2, 2)
+                if rect.width() > 30:
+                    painter.setPen(QColor("#a9d3e0"))
+                    painter.drawText(rect.adjusted(4, 0, -2, 0), Qt.AlignmentFlag.AlignVCenter, painter.fontMetrics().elidedText(caption, Qt.TextElideMode.ElideRight, int(rect.width() - 6)))
+            painter.fillRect(QRectF(0, top, HEADER_W, lane_h), QColor(style.RAISED))
+            painter.setPen(QColor("#8fc1d1"))
+            painter.drawText(QRectF(6, top, HEADER_W - 8, lane_h), Qt.AlignmentFlag.AlignVCenter, painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, HEADER_W - 10))
         for row, (_, name) in enumerate(self.tracks):
             top = RULER_H + row * TRACK_H
             painter.fillRect(QRectF(0, top, HEADER_W, TRACK_H), QColor(style.RAISED))

@@ -28,6 +28,7 @@ from foley_assistant.core.commands import Command, CommandStack, manual_curves_o
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
 from foley_assistant.core.errors import FoleyError, InputFileError
+from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
@@ -313,6 +314,18 @@ class EditSession:
         for path in paths:
             self._dry.pop(path, None)
             self._stems.pop(path, None)
+
+    def lanes(self) -> list[tuple[str, list[tuple[int, int, str]]]]:
+        """The foley lanes as the delivered timeline will have them: per lane, its stems as
+        (first record frame, end record frame, shot id), in timeline frames."""
+        lanes = []
+        for name, stems in assign_lanes(list(self.project.stems)):
+            spans = []
+            for stem in stems:
+                shot = self.shot(stem.shot_id)
+                spans.append((shot.record_range.start, shot.record_range.end, f"{stem.shot_id} {stem.object_id}"))
+            lanes.append((name, spans))
+        return lanes
 
     def mixer_of(self, path: str) -> StemMix:
         return next((m for m in self.project.mixer if m.path == path), StemMix(path))

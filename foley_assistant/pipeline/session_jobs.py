@@ -190,7 +190,7 @@ def follow_job(shot: Shot, media_range: FrameRange, frame: int, box: Box, label:
         raise MediaError(f"shot {shot.id} has no media to follow an object in; relink it.")
     info = probe_video(shot.media_path)
     frames = []
-    for index, image in read_frames(shot.media_path, media_range, analysis_width=ANALYSIS_WIDTH, gray=True, cancel=context.cancel):
+    for index, image in read_frames(shot.media_path, media_range, analysis_width=ANALYSIS_WIDTH, gray=False, cancel=context.cancel):
         frames.append((index, image))
         if len(frames) % 25 == 0:
             context.report("follow", len(frames), media_range.duration, f"{shot.id} reading frames")
