@@ -20,7 +20,7 @@ from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.gui import style
 
 PICK_PX = 10  # how close (pixels) a press must be to a key or the curve to grab it
-PARAMETERS = (("azimuth_deg", "Azimuth", "°"), ("distance_m", "Distance", "m"))
+PARAMETERS = (("azimuth_deg", "Azimuth °", "°"), ("distance_m", "Distance m", "m"))
 
 
 class _CurveBox(pg.ViewBox):
@@ -95,8 +95,8 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             box = _CurveBox(self, parameter)
             plot = self.addPlot(row=row, col=0, viewBox=box)
             plot.showGrid(x=True, y=True, alpha=0.12)
-            plot.setLabel("left", title, units=None)
-            plot.getAxis("left").setWidth(48)
+            plot.setLabel("left", title, units=None, color=style.TEXT)
+            plot.getAxis("left").setWidth(54)
             plot.getAxis("left").setTextPen(style.MUTED)
             plot.getAxis("bottom").setTextPen(style.MUTED)
             plot.getAxis("left").setPen(style.BORDER)
@@ -204,4 +204,4 @@ class CurveEditor(pg.GraphicsLayoutWidget):
 
     def scene_point(self, parameter: str, time: float, value: float) -> QPointF:
         """Where a curve point is in widget (viewport) coordinates."""
-        return self.mapFromScene(self._to_pixels(parameter, time, value))
+        return QPointF(self.mapFromScene(self._to_pixels(parameter, time, value)))

@@ -16,10 +16,20 @@ log = logging.getLogger(__name__)
 JobFunction = Callable[[JobContext], Any]
 
 
+class _JobThread(QThread):
+    def __init__(self, body: Callable[[], None]) -> None:
+        super().__init__()
+        self._body = body
+
+    def run(self) -> None:  # noqa: D102 - QThread's entry point
+        self._body()
+
+
 class JobWorker(QObject):
     """Runs `function(context)` in its own thread; `cancel()` asks it to stop at its next check.
 
-    Signals arrive on the thread that made the worker (the UI thread): `progress(stage, fraction,
+    The worker object stays on the thread that made it (the UI thread) and emits from the job's
+    thread, so every slot, lambdas included, runs on the UI thread: `progress(stage, fraction,
     message)`, then `finished(result)` or `failed(message)` (a `FoleyError`'s message as it is,
     anything else as an internal error), or `cancelled()` when it stopped on request.
     """
@@ -34,9 +44,7 @@ class JobWorker(QObject):
         self.name = name
         self.function = function
         self.token = CancelToken()
-        self._thread = QThread()
-        self.moveToThread(self._thread)
-        self._thread.started.connect(self._run)
+        self._thread = _JobThread(self._run)
 
     def start(self) -> None:
         self._thread.start()
@@ -62,5 +70,3 @@ class JobWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - shown to the user instead of killing the thread
             log.exception("job %s failed", self.name)
             self.failed.emit(f"internal error in {self.name}: {exc!r}")
-        finally:
-            self._thread.quit()

@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(_panel("Viewer", viewer_column))
         top.addWidget(side)
-        top.setSizes([900, 540])
+        top.setSizes([920, 520])
 
         self.curve_editor = CurveEditor()
         self.curve_editor.keyDragged.connect(self.on_key_dragged)
@@ -281,7 +281,7 @@ class MainWindow(QMainWindow):
         main.addWidget(top)
         main.addWidget(_panel("Placement curves", self.curve_editor, self.curve_title))
         main.addWidget(_panel("Timeline", self.timeline))
-        main.setSizes([500, 220, 150])
+        main.setSizes([450, 270, 150])
         self.setCentralWidget(main)
 
     def _build_transport_bar(self) -> QWidget:

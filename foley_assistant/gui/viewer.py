@@ -101,8 +101,15 @@ class Viewer(pg.GraphicsLayoutWidget):
         self.set_boxes([])
 
     def set_draw_mode(self, on: bool) -> None:
+        """In draw mode a drag draws a new box, even over an existing one (boxes ignore the mouse)."""
         self.view.draw_mode = on
         self.setCursor(Qt.CursorShape.CrossCursor if on else Qt.CursorShape.ArrowCursor)
+        for roi in self.rois.values():
+            self._set_editable(roi, not on)
+
+    @staticmethod
+    def _set_editable(roi: pg.ROI, editable: bool) -> None:
+        roi.setEnabled(editable)  # a disabled item (and its handles) gets no mouse events
 
     # --- boxes ----------------------------------------------------------------------------------
 
@@ -139,6 +146,7 @@ class Viewer(pg.GraphicsLayoutWidget):
         roi.sigRegionChangeFinished.connect(lambda r, oid=object_id: self._on_roi_changed(oid, r))
         roi.sigClicked.connect(lambda r, ev, oid=object_id: self.objectClicked.emit(oid))
         self.view.addItem(roi)
+        self._set_editable(roi, not self.view.draw_mode)
         label = pg.TextItem("", anchor=(0, 1))
         label.setZValue(30)
         self.view.addItem(label, ignoreBounds=True)
@@ -169,4 +177,4 @@ class Viewer(pg.GraphicsLayoutWidget):
         """Where a normalized picture point is in widget (viewport) coordinates."""
         width, height = self.size_px
         scene = self.view.mapViewToScene(QPointF(x_norm * width, y_norm * height))
-        return self.mapFromScene(scene)
+        return QPointF(self.mapFromScene(scene))
