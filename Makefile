@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/spatial.py
 	$(BIN)/python benchmarks/timeline_io.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui.py
 
 clean:
 	rm -rf $(VENV) demo-output .pytest_cache

@@ -85,7 +85,7 @@ def test_drag_a_curve_point_rerenders_the_stem_and_undo_restores_it(open_window,
     at_key = slice(int(0.9 * 48000), int(1.1 * 48000))
     assert _balance_db(edited[:, at_key]) < _balance_db(original[:, at_key]) - 6  # it moved left there
     assert window.session.shot_state("S001") is ShotState.EDITED and "re-rendered" in window.message.text()
-    assert window.undo_action.isEnabled() and window.undo_action.text().startswith("Undo Add azimuth key")
+    assert window.undo_action.isEnabled() and window.undo_action.toolTip().startswith("Undo Add azimuth key")
     window.undo_action.trigger()
     assert manual_curves_of(window.session.project, "S001", object_id).azimuth_deg is None
     np.testing.assert_allclose(read_audio(project_copy / stem.path)[0], original, atol=2e-4)
