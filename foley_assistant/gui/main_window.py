@@ -793,8 +793,8 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None:
             return
-        shots, project, out_dir, stereo, engine = self._chosen_shots(), session.project, session.out_dir, session.stereo, self.engine_combo.currentText()
-        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, stereo, context, engine), self._apply_generated)
+        shots, project, out_dir, stereo, engine, curves = self._chosen_shots(), session.project, session.out_dir, session.stereo, self.engine_combo.currentText(), session.curve_settings
+        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, stereo, context, engine, curve_settings=curves), self._apply_generated)
 
     def _apply_generated(self, result) -> None:
         session = self.session
@@ -829,7 +829,8 @@ class MainWindow(QMainWindow):
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
 
-        self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, stereo, context, take, engine), apply)
+        curves = session.curve_settings
+        self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, stereo, context, take, engine, curve_settings=curves), apply)
 
     # --- saving, export, recovery -------------------------------------------------------------
 

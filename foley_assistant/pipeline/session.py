@@ -35,21 +35,56 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate, seconds_to_samples
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
-from foley_assistant.io.json_files import read_project
+from foley_assistant.io.json_files import read_json, read_project
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
-from foley_assistant.spatial.curves import curves_from_track, with_manual_keyframes
+from foley_assistant.core.panning import PanLaw
+from foley_assistant.spatial.curves import CurveSettings, OffscreenMode, curves_from_track, with_manual_keyframes
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem
-from foley_assistant.spatial.settings import StereoSettings
+from foley_assistant.spatial.settings import DistanceModel, StereoSettings
 
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIXES = (".json",)
+
+
+def placement_from_report(out_dir: Path, sample_rate: int, hfov_deg: float) -> tuple[StereoSettings, CurveSettings]:
+    """The render settings a generate folder was made with (its report.json's "placement"), so
+    that an edited stem is placed as its neighbours were; the defaults when there is no report."""
+    report = Path(out_dir) / "report.json"
+    placement = {}
+    if report.is_file():
+        try:
+            placement = dict(read_json(report, "report").get("placement") or {})
+        except (FoleyError, AttributeError):
+            placement = {}
+    defaults = StereoSettings()
+    try:
+        base = replace(
+            defaults,
+            pan_law=PanLaw(placement.get("pan_law", defaults.pan_law.value)),
+            distance_model=DistanceModel(placement.get("distance_model", defaults.distance_model.value)),
+            reference_distance_m=float(placement.get("reference_distance_m", defaults.reference_distance_m)),
+            max_distance_m=float(placement.get("max_distance_m", defaults.max_distance_m)),
+            rolloff=float(placement.get("rolloff", defaults.rolloff)),
+            air_absorption=float(placement.get("air_absorption", defaults.air_absorption)),
+            doppler=bool(placement.get("doppler", defaults.doppler)),
+            interchannel_delay_ms=float(placement.get("interchannel_delay_ms", defaults.interchannel_delay_ms)),
+            smoothing_ms=float(placement.get("smoothing_ms", defaults.smoothing_ms)),
+        )
+        curves = CurveSettings(offscreen=OffscreenMode(placement.get("offscreen", OffscreenMode.HOLD.value)))
+    except (ValueError, TypeError) as exc:
+        log.warning("report.json placement not understood (%s); default placement used", exc)
+        base, curves = defaults, CurveSettings()
+    mode = placement.get("mode", "stereo")
+    sofa = placement.get("sofa")
+    sofa_path = Path(sofa) if mode == "binaural-sofa" and sofa and Path(sofa).is_file() else None
+    return placement_settings(base, sample_rate, hfov_deg, binaural=mode.startswith("binaural"), sofa_path=sofa_path), curves
 
 
 def default_output_folder(timeline_path: Path) -> Path:
@@ -81,7 +116,7 @@ class EditSession:
         self.loaded = loaded
         self.shots = shots
         self.out_dir = Path(out_dir)
-        self.stereo: StereoSettings = placement_settings(StereoSettings(), project.settings.sample_rate, project.settings.hfov_deg)
+        self.stereo, self.curve_settings = placement_from_report(self.out_dir, project.settings.sample_rate, project.settings.hfov_deg)
         self.stack = CommandStack(project, derive=self._derive)
         self.stack.reset(project, saved=saved)
         self._dry: dict[str, np.ndarray] = {}
@@ -203,7 +238,7 @@ class EditSession:
     def tracked_curves(self, shot_id: str, object_id: str) -> SpatialCurves:
         """The object's curves as the tracker alone gives them."""
         tracks = self.project.tracks.shot(shot_id)
-        return curves_from_track(tracks.object(object_id), tracks, self.project.settings.hfov_deg)
+        return curves_from_track(tracks.object(object_id), tracks, self.project.settings.hfov_deg, self.curve_settings)
 
     def curves_of(self, shot_id: str, object_id: str) -> SpatialCurves:
         """The curves the object's stem is rendered with (tracked, with the manual keyframes)."""
@@ -249,7 +284,7 @@ class EditSession:
 
     def _effective_curves(self, project: Project, shot_id: str, object_id: str) -> SpatialCurves:
         tracks = project.tracks.shot(shot_id)
-        base = curves_from_track(tracks.object(object_id), tracks, project.settings.hfov_deg)
+        base = curves_from_track(tracks.object(object_id), tracks, project.settings.hfov_deg, self.curve_settings)
         manual = manual_curves_of(project, shot_id, object_id)
         if manual.is_empty:
             return base

@@ -31,7 +31,7 @@ from foley_assistant.pipeline.analyze import analyze_shot
 from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.sound import ObjectSound, choose_engine, normalize_loudness, object_seed, sound_shot
-from foley_assistant.spatial.curves import curves_from_track, with_manual_keyframes
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track, with_manual_keyframes
 from foley_assistant.spatial.render import mix, render_stem
 from foley_assistant.spatial.settings import StereoSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
@@ -70,8 +70,8 @@ def analyze_job(shots: list[Shot], project: Project, context: JobContext) -> lis
     return done
 
 
-def _effective(project: Project, tracks: ShotTracks, obj: ObjectTrack) -> SpatialCurves:
-    base = curves_from_track(obj, tracks, project.settings.hfov_deg)
+def _effective(project: Project, tracks: ShotTracks, obj: ObjectTrack, curve_settings: CurveSettings | None = None) -> SpatialCurves:
+    base = curves_from_track(obj, tracks, project.settings.hfov_deg, curve_settings)
     manual = manual_curves_of(project, tracks.shot_id, obj.id)
     return base if manual.is_empty else with_manual_keyframes(base, manual.azimuth_deg, manual.distance_m)
 
@@ -86,6 +86,7 @@ def generate_job(
     seed: int = 0,
     library_dirs: tuple[Path, ...] = (),
     model_dir: Path | None = None,
+    curve_settings: CurveSettings | None = None,
 ) -> GenerateJobResult:
     """Generate the stems of `shots` into `out_dir` with the project's tracks (and manual
     curves); shots without tracks are analyzed first. Finished shots are kept when cancelled."""
@@ -101,8 +102,8 @@ def generate_job(
             tracks = next((s for s in project.tracks.shots if s.shot_id == shot.id), None)
             if tracks is None:
                 tracks = analyze_shot(shot, context, analysis, project.settings.analysis_width)
-            sounds = sound_shot(shot, tracks, engine, stereo, hfov, seed, context)
-            sounds = [_with_manual(project, tracks, sound, stereo) for sound in sounds]
+            sounds = sound_shot(shot, tracks, engine, stereo, hfov, seed, context, curve_settings)
+            sounds = [_with_manual(project, tracks, sound, stereo, curve_settings) for sound in sounds]
             n_samples = shot.duration_samples(stereo.sample_rate)
             sounds, _ = normalize_loudness(sounds, n_samples, stereo.sample_rate, LoudnessSettings())
             stems = tuple(write_object(layout, shot, sound, sound.dry.engine or engine.used) for sound in sounds)
@@ -115,11 +116,11 @@ def generate_job(
     return GenerateJobResult(tuple(made), cancelled, tuple(notes))
 
 
-def _with_manual(project: Project, tracks: ShotTracks, sound: ObjectSound, stereo: StereoSettings) -> ObjectSound:
+def _with_manual(project: Project, tracks: ShotTracks, sound: ObjectSound, stereo: StereoSettings, curve_settings: CurveSettings | None) -> ObjectSound:
     manual = manual_curves_of(project, tracks.shot_id, sound.track.id)
     if manual.is_empty or sound.dry.engine == "neural":
         return sound
-    curves = _effective(project, tracks, sound.track)
+    curves = _effective(project, tracks, sound.track, curve_settings)
     return replace(sound, curves=curves, stereo=render_stem(sound.dry.samples, curves, stereo))
 
 
@@ -158,6 +159,7 @@ def regenerate_job(
     take: int,
     engine_name: str | None = None,
     library_dirs: tuple[Path, ...] = (),
+    curve_settings: CurveSettings | None = None,
 ) -> RegeneratedStem:
     """A new take of one object's dry sound (seed varied by `take`, or another engine), scaled to
     the RMS level of the take it replaces, placed along the object's curves and written."""
@@ -177,7 +179,7 @@ def regenerate_job(
     new_rms = float(np.sqrt(np.mean(np.square(dry.samples, dtype=np.float64))))
     gain = before_rms / new_rms if before_rms > 0 and new_rms > 0 else 1.0
     dry = replace(dry, samples=(dry.samples * gain).astype(np.float32))
-    curves = _effective(project, tracks, obj)
+    curves = _effective(project, tracks, obj, curve_settings)
     placed = render_stem(dry.samples, curves, stereo)
     written = write_object(OutputLayout(out_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed), dry.engine or engine.used)
     context.report("generate", 1, 1, f"{shot.id} {obj.id} take {take}")

@@ -176,3 +176,22 @@ def test_export_bundle_writes_the_chosen_formats_and_copies_the_stems(project_co
     assert json.loads((destination / "small_cut.otio").read_text())["OTIO_SCHEMA"].startswith("Timeline")
     with pytest.raises(FoleyError, match="nothing to export"):
         export_bundle(project_copy, ExportChoices(destination, (), copy_stems=False))
+
+
+def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_cut, tmp_path):
+    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+    from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
+    from foley_assistant.spatial.settings import StereoSettings
+
+    out = tmp_path / "binaural"
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, shot_ids=("S001",), binaural=True,
+                                 placement=StereoSettings(pan_law=PanLaw.LINEAR, rolloff=1.5), curves=CurveSettings(offscreen=OffscreenMode.FADE)))
+    session = EditSession.open(out)
+    assert session.stereo.binaural is not None and session.stereo.pan_law is PanLaw.LINEAR and session.stereo.rolloff == 1.5
+    assert session.curve_settings.offscreen is OffscreenMode.FADE
+    stem = session.stems_of("S001")[0]
+    # the stem as generated is what the session's settings give from its dry source and curves
+    np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=2e-4)
+    session.execute(SetKeyframe("S001", stem.object_id, "distance_m", Fraction(1), 3.0))
+    np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=1e-6)
