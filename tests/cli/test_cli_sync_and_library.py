@@ -61,6 +61,25 @@ def test_eval_sync_json_follows_the_contract(capsys, generated: Path) -> None:
     assert "AV-Align" in capsys.readouterr().out
 
 
+def test_eval_sync_with_video_judges_against_the_optical_flow(capsys, generated: Path) -> None:
+    tracks = json.loads((generated / "tracks.json").read_text())
+    report = json.loads((generated / "report.json").read_text())
+    stem = next(s for s in report["stems"] if s["shot"] == "S002")  # the bouncing ball
+    shot = next(s for s in tracks["shots"] if s["id"] == "S002")
+    dry = generated / "dry" / Path(stem["path"]).name
+    args = ["eval", "sync", str(dry), "--tracks", str(generated / "tracks.json"), "--shot", "S002", "--object", stem["object"]]
+    assert main([*args, "--video", shot["media"], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"flow_av_align", "flow_motion_peaks", "flow_onsets_judged", "frame_flow_av_align", "frame_flow_peaks"} <= set(data)
+    assert 0.0 <= data["flow_av_align"] <= 1.0 and 0.0 <= data["frame_flow_av_align"] <= 1.0
+    first_bounce = data["onsets"][0]  # the loudest, highest bounce: plainly visible in the pictures
+    assert min(abs(p - first_bounce) for p in data["flow_motion_peaks"]) <= 1 / data["fps"]
+    duration = (shot["frame_range"][1] - shot["frame_range"][0]) / data["fps"]
+    assert all(0 < p < duration for p in data["flow_motion_peaks"] + data["frame_flow_peaks"])
+    assert main([*args, "--video", shot["media"]]) == 0
+    assert "SAVGBench" in capsys.readouterr().out
+
+
 def test_eval_sync_refuses_an_unknown_object(capsys, generated: Path) -> None:
     mix = next((generated / "mix").iterdir())
     assert main(["eval", "sync", str(mix), "--tracks", str(generated / "tracks.json"), "--shot", "S001", "--object", "O99"]) == 2
