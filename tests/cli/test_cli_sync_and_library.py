@@ -40,8 +40,10 @@ def sfx(tmp_path_factory) -> Path:
 def test_report_logs_every_event_with_its_voice(generated: Path) -> None:
     report = json.loads((generated / "report.json").read_text())
     walker = next(s for s in report["stems"] if s["label"] == "person")
-    log = walker["event_log"]
+    log = [e for e in walker["event_log"] if "layer" not in e]
     assert walker["events"] == len(log) and log
+    cloth = [e for e in walker["event_log"] if "layer" in e]
+    assert [(e["kind"], e["voice"], e["engine"]) for e in cloth] == [("entrance", "cloth", "procedural"), ("exit", "cloth", "procedural")]
     steps = [e for e in log if e["kind"] == "footfall"]
     assert steps and all(e["source"] == "footsteps/concrete" and e["cause"] in ("bob", "cadence", "hidden") for e in steps)
     assert all(e["sample"] == int(np.floor(e["time_s"] * 48000 + 0.5)) for e in log)
@@ -110,6 +112,8 @@ def test_library_index_search_and_generate(capsys, small_cut, sfx: Path, tmp_pat
     sources = [e["source"] for e in walker["event_log"] if e["kind"] == "footfall"]
     assert sources and all("FEETHmn_Concrete Walk" in s and "@" in s for s in sources)
     assert all(a.split("@")[0] != b.split("@")[0] for a, b in zip(sources, sources[1:]))
+    layers = {(e["voice"], e["engine"]) for e in walker["event_log"] if "layer" in e}
+    assert layers == {("cloth", "procedural")}  # no cloth in this library: that layer alone falls back
 
 
 def test_library_engine_without_a_folder_says_what_to_do(capsys, small_cut, tmp_path: Path) -> None:

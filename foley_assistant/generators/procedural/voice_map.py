@@ -35,7 +35,7 @@ from foley_assistant.generators.procedural.whoosh import WhooshSpec
 
 VOICES = ("footsteps", "impacts", "engine", "whoosh", "cloth")
 COMMON_KEYS = {"voice", "height_m", "level_db", "release_s", "layers", "library"}
-LAYER_KEYS = {"voice", "level_db"}  # plus the voice's own keys
+LAYER_KEYS = {"voice", "level_db", "library"}  # plus the voice's own keys
 VOICE_KEYS: dict[str, set[str]] = {
     "footsteps": {"surface"},
     "impacts": {"material"},
