@@ -17,7 +17,8 @@ rejects the images as well as a textbook resampler with half the taps.
 Noise: band-passed noise pulsed by the firing phase (exhaust), and road/tyre noise that grows
 as speed^1.5 (tyre_noise: its share at 20 m/s). Both come from one uniform white noise (after
 their band-pass filters it is as Gaussian as Gaussian white noise would be); the firing pulse is
-read at the tone's reduced rate and interpolated (it holds nothing above twice the firing rate).
+read at the tone's reduced rate with its gain and interpolated (it holds nothing above twice the
+firing rate).
 
 Under acceleration (load) it gets louder (up to +4 dB) and brighter, under deceleration slightly
 quieter; load follows the acceleration through a short lag, so a sudden change of acceleration
@@ -47,6 +48,8 @@ RPM_GAIN_DB = 2.0  # louder by this much at max_rpm than at idle
 TYRE_REFERENCE_M_S = 20.0
 PULSE_SIZE = 4096
 _PULSE = (((1.0 + np.cos(2 * np.pi * np.arange(PULSE_SIZE) / PULSE_SIZE)) / 2.0) ** 2).astype(np.float32)  # one firing's noise pulse
+EXHAUST_DRIVE = 2.5  # the exhaust noise enters its saturation with a standard deviation of 1 / this
+UNIFORM_SD = float(np.sqrt(1.0 / 12.0))  # of uniform noise on [0, 1)
 UPSAMPLER_REJECTION_DB = 60.0  # image rejection of the tone's upsampler (scipy's resample_poly default: about 55 dB)
 
 
@@ -124,20 +127,45 @@ def render_engine(
     load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
     gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
     offset = rng.uniform(0, 2 * np.pi)
-    tone, pulse, tone_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), offset, n, spec, rng, sample_rate)
+    tone, pulses, tone_power, pulse_power = _tone(
+        phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate
+    )
     steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
     level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
 
-    white = (rng.random(n + 512, dtype=np.float32) - np.float32(0.5)) * np.float32(np.sqrt(12.0))  # exhaust and road share it
-    exhaust = signal.sosfilt(bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2).astype(np.float32), white)[512:]
-    exhaust *= np.float32(1.0 / (2.5 * (np.std(exhaust) + 1e-12)))
-    exhaust = exhaust / (1.0 + np.abs(exhaust)) * pulse  # a soft saturation of the exhaust pulses
-    out = tone * np.float32(level)
-    out += exhaust * _ramp(level * gain_c * mix_c / (np.sqrt(np.mean(exhaust**2)) + 1e-12), n)
+    white = rng.random(n + 512, dtype=np.float32)  # exhaust and road share it (their filters remove its mean)
+    exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
+    exhaust = signal.sosfilt(exhaust_sos.astype(np.float32), white)[512:]
+    exhaust *= np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
+    exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
+    pulses *= np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
+    tone *= np.float32(level)
+    exhaust *= pulses
+    tone += exhaust
     if spec.tyre_noise > 0:
+        tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
         tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
-        out += _tyre(white, sample_rate) * _ramp(tyre_c * 10.0 ** (load_db_c / 40.0), n)
-    return soft_limit(out)
+        road = signal.sosfilt(tyre_sos.astype(np.float32), white)[512:]
+        road *= _ramp(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), n)
+        tone += road
+    return soft_limit(tone)
+
+
+def noise_gain(sos: np.ndarray) -> float:
+    """The RMS gain of a filter on white noise: the root of the energy of its impulse response."""
+    impulse = np.zeros(8192)
+    impulse[0] = 1.0
+    return float(np.sqrt(np.sum(signal.sosfilt(sos, impulse) ** 2)))
+
+
+def _saturated_power(drive: float) -> float:
+    """E[y^2] for y = x / (1 + |x|), x Gaussian with standard deviation 1 / drive (numerically)."""
+    x = np.linspace(-12.0, 12.0, 24001) / drive
+    weight = np.exp(-0.5 * (x * drive) ** 2)
+    return float(np.sum((x / (1.0 + np.abs(x))) ** 2 * weight) / np.sum(weight))
+
+
+SATURATED_POWER = _saturated_power(EXHAUST_DRIVE)  # of the saturated exhaust noise
 
 
 def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
@@ -158,30 +186,24 @@ def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     return out
 
 
-def _tyre(white: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Road/tyre roar, RMS 1, from white noise (512 samples of warm-up first): a broad hump near 700 Hz."""
-    sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)]).astype(np.float32)
-    noise = signal.sosfilt(sos, white)[512:]
-    return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
-
-
 def _tone(
     phase_c: np.ndarray,
     f_c: np.ndarray,
     push_c: np.ndarray,
     gain_c: np.ndarray,
+    pulse_gain_c: np.ndarray,
     pulse_offset: float,
     n: int,
     spec: EngineSpec,
     rng: np.random.Generator,
     sample_rate: int,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """(tone times its gain, firing pulse), n float32 samples each, and the mean square of the tone
-    before its gain (about 1).
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(tone times its gain, firing pulses times theirs), n float32 samples each, and the mean
+    squares of the tone (about 1) and of the pulse before their gains.
 
-    Phase, frequency, load and gain come at the control rate. Both are computed at a reduced rate
+    Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
     (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
-    is upsampled by a polyphase filter, the pulse by linear interpolation.
+    is upsampled by a polyphase filter, the pulses by linear interpolation.
     """
     cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
     factor = max(1, int(sample_rate // (2.5 * cap)))
@@ -189,40 +211,46 @@ def _tone(
         factor = 1
     pad = 16 if factor > 1 else 0
     low_n = -(-n // factor) + pad
-    low_phase, low_f, push, gain = _at_reduced_rate((phase_c, f_c, push_c, gain_c), factor, low_n, sample_rate)
     levels = _table_frequencies(float(np.min(f_c)), float(np.max(f_c)))
+    position_c = np.interp(np.log(np.maximum(f_c, 1e-3)), np.log(levels), np.arange(len(levels)))
+    curves = _at_reduced_rate((phase_c, position_c, push_c, gain_c, pulse_gain_c), factor, low_n, sample_rate)
+    low_phase, position, push, gain, pulse_gain = curves
     rotations = rng.uniform(0, 2 * np.pi, 2 * int(cap / levels[0]) + 4)
     tables = np.array([[_wavetable(fl, p, cap, spec, rotations) for p in (0.0, 1.0)] for fl in levels])  # (L, 2, N)
-    position = np.interp(np.log(np.maximum(low_f, 1e-3)), np.log(levels), np.arange(len(levels)))
+    stride = TABLE_SIZE + 1  # each table with its first sample again at the end: no wrap when interpolating
+    flat = np.concatenate([tables, tables[..., :1]], axis=-1).astype(np.float32).ravel()
     lower = np.minimum(position.astype(np.int64), len(levels) - 2)
     blend = np.clip(position - lower, 0.0, 1.0).astype(np.float32)
     read = low_phase * (TABLE_SIZE / (4 * np.pi))  # a table holds two firing periods
     whole = read.astype(np.int64)
     frac = (read - whole).astype(np.float32)
-    i0 = whole & (TABLE_SIZE - 1)
-    i1 = (i0 + 1) & (TABLE_SIZE - 1)
-    flat = tables.astype(np.float32).ravel()
+    index = lower * (2 * stride) + (whole & (TABLE_SIZE - 1))
 
-    def look(level: np.ndarray, load: int) -> np.ndarray:
-        base = (level * 2 + load) * TABLE_SIZE
-        return np.take(flat, base + i0) * (1 - frac) + np.take(flat, base + i1) * frac
+    def look(offset: int) -> np.ndarray:  # table (level lower + offset // 2, load offset % 2), interpolated
+        here = np.take(flat[offset * stride :], index)
+        return here + (np.take(flat[offset * stride + 1 :], index) - here) * frac
 
-    tone = (1 - blend) * look(lower, 0) + blend * look(lower + 1, 0)
+    quiet = look(0)
+    tone = quiet + (look(2) - quiet) * blend
     if np.any(push > 1e-3):  # under load: the brighter tables too
-        push = push.astype(np.float32)
-        tone = (1 - push) * tone + push * ((1 - blend) * look(lower, 1) + blend * look(lower + 1, 1))
+        loud = look(1)
+        loud += (look(3) - loud) * blend
+        tone += (loud - tone) * push.astype(np.float32)
     power = float(np.mean(tone[: -pad or None] ** 2))
     tone *= gain.astype(np.float32)
     pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
+    pulse_power = float(np.mean(pulse**2))
+    pulse *= pulse_gain.astype(np.float32)
     if factor == 1:
-        return tone[:n], pulse[:n], power
-    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power
+        return tone[:n], pulse[:n], power, pulse_power
+    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power, pulse_power
 
 
 def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
     """Control-rate curves read every `factor` samples: `count` values each, linearly interpolated.
 
-    The first curve (the phase) is continued past its end at its last slope; the others are held.
+    The first curve (the phase) is continued past its end at its last slope and kept in float64;
+    the others are held past their end and come out in float32.
     """
     if CONTROL_BLOCK % factor == 0:
         per = CONTROL_BLOCK // factor
@@ -233,8 +261,10 @@ def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sa
             if extra > 0:
                 tail = curve[-1] + (curve[-1] - curve[-2]) * np.arange(1, extra + 1) if index == 0 else np.full(extra, curve[-1])
                 curve = np.concatenate([curve, tail])
-            step = np.arange(per) / per
-            out.append((curve[:blocks, None] + np.diff(curve[: blocks + 1])[:, None] * step[None, :]).ravel()[:count])
+            dtype = np.float64 if index == 0 else np.float32
+            step = (np.arange(per) / per).astype(dtype)
+            values = curve[: blocks + 1].astype(dtype)
+            out.append((values[:-1, None] + np.diff(values)[:, None] * step[None, :]).ravel()[:count])
         return out
     at = np.arange(count) * factor / CONTROL_BLOCK  # positions in control steps
     steps = np.arange(len(curves[0]))
