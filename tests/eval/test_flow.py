@@ -57,21 +57,21 @@ def test_flow_peaks_of_a_walker_are_its_footfalls_even_from_jittery_boxes(walker
     exact = truth.as_shot_tracks()
     shaky = _jittered(exact, 1.0, seed=3)  # a pixel of jitter on every edge: more than the 0.7 px bob
     for shot in (exact, shaky):
-        trace = measure_flow(pictures, shot)
+        trace = measure_flow(pictures, shot, whole_frame=False)
         peaks = flow_motion_peaks(trace)
         spans = flow_readable_spans(trace)
         seen = np.array([t for t in steps if any(a <= t <= b for a, b in spans)])
         assert len(seen) >= 4
         assert count_matches(seen, peaks, 1.0 / FPS) >= len(seen) - 1
         assert len(peaks) <= len(seen) + 1
-    assert av_align(steps, flow_motion_peaks(measure_flow(pictures, shaky)), FPS) >= 0.8
+    assert av_align(steps, peaks, FPS) >= 0.8  # from the shaky boxes
     assert av_align(steps, motion_peaks(shaky), FPS) < 0.5  # the boxes' own motion drowns the bob in that jitter
 
 
 def test_flow_peaks_of_a_bouncing_ball_are_its_visible_bounces() -> None:
     renderer = SceneRenderer(bouncing_ball_scene(20, duration_s=2.4, drop_height_m=1.2, restitution=0.7))
     truth = renderer.truth
-    trace = measure_flow(_pictures(renderer), truth.as_shot_tracks())
+    trace = measure_flow(_pictures(renderer), truth.as_shot_tracks(), whole_frame=False)
     peaks = flow_motion_peaks(trace)
     bounces = [e.time_s for e in truth.objects[0].events][:4]  # each rebound rises 3 px or more at 320 px
     assert count_matches(np.array(bounces), peaks, 1.0 / FPS) == len(bounces)
@@ -120,7 +120,7 @@ def test_frame_flow_peaks_are_where_the_whole_picture_moves_most() -> None:
 def test_a_dropped_frame_leaves_its_flows_unknown(walker) -> None:
     renderer, pictures = walker
     shot = renderer.truth.as_shot_tracks()
-    trace = measure_flow([p for p in pictures if p[0] != 30], shot, whole_frame=False)
+    trace = measure_flow([p for p in pictures if 25 <= p[0] < 40 and p[0] != 30], shot, whole_frame=False)
     velocity = trace.velocity[shot.objects[0].id]
     assert np.isnan(velocity[30]).all() and np.isnan(velocity[31]).all()
     assert np.isfinite(velocity[29]).all() and np.isfinite(velocity[32]).all()
