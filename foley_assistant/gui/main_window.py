@@ -65,7 +65,7 @@ from foley_assistant.gui.viewer import Viewer
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryEntry, RecoveryStore
 from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
-from foley_assistant.pipeline.session import EditSession, EditResult
+from foley_assistant.pipeline.session import EditResult, EditSession, ambience_from_report
 from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, merge_generated, regenerate_job
 
 log = logging.getLogger(__name__)
@@ -217,6 +217,11 @@ class MainWindow(QMainWindow):
         self.engine_combo.setToolTip("Engine used by Generate")
         toolbar.addWidget(QLabel(" Engine "))
         toolbar.addWidget(self.engine_combo)
+        self.ambience_combo = QComboBox()
+        self.ambience_combo.addItems(["none", "auto", "room", "street", "wind", "rain"])
+        self.ambience_combo.setToolTip("Ambience bed under each generated shot (auto: chosen from the labels)")
+        toolbar.addWidget(QLabel(" Bed "))
+        toolbar.addWidget(self.ambience_combo)
         toolbar.addSeparator()
         for action in (self.draw_action, self.delete_action, self.merge_action, self.split_action, self.relabel_action):
             toolbar.addAction(action)
@@ -357,6 +362,8 @@ class MainWindow(QMainWindow):
         notes = "  ".join(loaded.notes)
         missing = [s.id for s in session.shots if s.media_status == "missing"]
         self.show_message(f"{loaded.name}: {len(session.shots)} shots at {loaded.rate} fps" + (f"; media missing for {', '.join(missing[:6])} (File ▸ Relink media…)" if missing else "") + (f"  {notes}" if notes else ""))
+        self.ambience_combo.setCurrentText(ambience_from_report(session.out_dir))
+        self.engine_combo.setCurrentText(session.project.settings.engine)
         first = next((s.id for s in session.shots if not s.refusal), session.shots[0].id)
         self.timeline.canvas.set_selection([first], first)
         self.stage_label.setText("Ready")
@@ -496,7 +503,7 @@ class MainWindow(QMainWindow):
         session = self.session
         assert session is not None and self.shot_id is not None
         rows = []
-        for stem in sorted(session.stems_of(self.shot_id), key=lambda s: (len(s.object_id), s.object_id)):
+        for stem in sorted(session.stems_of(self.shot_id), key=lambda s: (s.is_ambience, len(s.object_id), s.object_id)):
             try:
                 audio = session.stem_audio(stem)
             except FoleyError as exc:
@@ -794,7 +801,8 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         shots, project, out_dir, stereo, engine, curves = self._chosen_shots(), session.project, session.out_dir, session.stereo, self.engine_combo.currentText(), session.curve_settings
-        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, stereo, context, engine, curve_settings=curves), self._apply_generated)
+        ambience = self.ambience_combo.currentText()
+        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, stereo, context, engine, curve_settings=curves, ambience=ambience), self._apply_generated)
 
     def _apply_generated(self, result) -> None:
         session = self.session

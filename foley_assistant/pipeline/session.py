@@ -87,6 +87,17 @@ def placement_from_report(out_dir: Path, sample_rate: int, hfov_deg: float) -> t
     return placement_settings(base, sample_rate, hfov_deg, binaural=mode.startswith("binaural"), sofa_path=sofa_path), curves
 
 
+def ambience_from_report(out_dir: Path) -> str:
+    """The `--ambience` choice a generate folder was made with ("none" when it does not say)."""
+    report = Path(out_dir) / "report.json"
+    if not report.is_file():
+        return "none"
+    try:
+        return str(read_json(report, "report").get("ambience_requested") or "none")
+    except (FoleyError, AttributeError):
+        return "none"
+
+
 def default_output_folder(timeline_path: Path) -> Path:
     """Where a timeline's stems go unless the editor chooses: a folder beside the timeline."""
     return timeline_path.with_name(f"{timeline_path.stem}_foley")
@@ -298,7 +309,7 @@ class EditSession:
             curves = next((c for c in after.curves if (c.shot_id, c.object_id) == (stem.shot_id, stem.object_id)), None)
             if curves is None or old.get((stem.shot_id, stem.object_id)) == curves:
                 continue
-            if stem.engine == "neural" or not (self.out_dir / dry_path_of(stem)).is_file():
+            if stem.is_ambience or stem.engine == "neural" or not (self.out_dir / dry_path_of(stem)).is_file():
                 continue  # a neural stem is placed by the model; without a dry file there is nothing to place
             self.rerender(stem, curves)
             result.rerendered.append(stem.path)

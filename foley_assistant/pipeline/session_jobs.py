@@ -27,6 +27,8 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
 from foley_assistant.io.video import probe_video, read_frames
+from foley_assistant.generators.procedural.voice_map import VoiceMap
+from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.analyze import analyze_shot
 from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object
 from foley_assistant.pipeline.progress import JobContext
@@ -87,9 +89,14 @@ def generate_job(
     library_dirs: tuple[Path, ...] = (),
     model_dir: Path | None = None,
     curve_settings: CurveSettings | None = None,
+    ambience: str = "none",
 ) -> GenerateJobResult:
     """Generate the stems of `shots` into `out_dir` with the project's tracks (and manual
-    curves); shots without tracks are analyzed first. Finished shots are kept when cancelled."""
+    curves), and an ambience bed per shot unless `ambience` is "none" (as `generate
+    --ambience`); shots without tracks are analyzed first. Finished shots are kept when
+    cancelled."""
+    check_ambience(ambience)
+    voices = VoiceMap.bundled()
     hfov = project.settings.hfov_deg
     engine = choose_engine(engine_name or project.settings.engine, hfov, library_dirs, None, model_dir)
     layout = OutputLayout(out_dir)
@@ -105,9 +112,15 @@ def generate_job(
             sounds = sound_shot(shot, tracks, engine, stereo, hfov, seed, context, curve_settings)
             sounds = [_with_manual(project, tracks, sound, stereo, curve_settings) for sound in sounds]
             n_samples = shot.duration_samples(stereo.sample_rate)
-            sounds, _ = normalize_loudness(sounds, n_samples, stereo.sample_rate, LoudnessSettings())
+            bed = make_bed(ambience, tracks, n_samples, stereo.sample_rate, seed, voices)
+            beds = [bed.stereo] if bed is not None else []
+            sounds, loudness = normalize_loudness(sounds, n_samples, stereo.sample_rate, LoudnessSettings(), beds)
+            if bed is not None and loudness is not None:
+                bed = bed.scaled(10 ** (loudness.gain_db / 20))
             stems = tuple(write_object(layout, shot, sound, sound.dry.engine or engine.used) for sound in sounds)
-            write_mix(layout, shot, mix([s.stereo for s in sounds], n_samples), stereo.sample_rate)
+            if bed is not None:
+                stems += (write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, stereo.sample_rate),)
+            write_mix(layout, shot, mix([s.stereo for s in sounds] + ([bed.stereo] if bed is not None else []), n_samples), stereo.sample_rate)
             made.append(GeneratedShot(shot.id, tracks, tuple(s.curves for s in sounds), stems))
     except Cancelled:
         cancelled = True
@@ -163,6 +176,8 @@ def regenerate_job(
 ) -> RegeneratedStem:
     """A new take of one object's dry sound (seed varied by `take`, or another engine), scaled to
     the RMS level of the take it replaces, placed along the object's curves and written."""
+    if stem.is_ambience:
+        raise FoleyError(f"{stem.path} is the shot's ambience bed; generate the shot again (with another bed if you like) to replace it.")
     tracks = project.tracks.shot(shot.id)
     obj = tracks.object(stem.object_id)
     name = engine_name or stem.engine

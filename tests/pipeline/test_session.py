@@ -195,3 +195,20 @@ def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_
     np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=2e-4)
     session.execute(SetKeyframe("S001", stem.object_id, "distance_m", Fraction(1), 3.0))
     np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=1e-6)
+
+
+def test_generate_job_lays_an_ambience_bed_that_edits_leave_alone(small_cut, tmp_path):
+    session = EditSession.open_timeline(small_cut.timeline_path, out_dir=tmp_path / "out")
+    shot = session.shot("S002")
+    result = generate_job([shot], session.project, session.out_dir, session.stereo, _context(), ambience="street")
+    session.replace_project(merge_generated(session.project, result))
+    beds = [s for s in session.stems_of("S002") if s.is_ambience]
+    assert [b.label for b in beds] == ["street"] and (tmp_path / "out" / beds[0].path).is_file()
+    bed_before = session.stem_audio(beds[0]).copy()
+    mix = read_audio(tmp_path / "out" / "mix" / "S002_mix.wav")[0]
+    np.testing.assert_allclose(mix, sum(session.stem_audio(s) for s in session.stems_of("S002")), atol=1e-4)
+    ball = session.tracks_of("S002").objects[0]
+    edit = session.execute(SetKeyframe("S002", ball.id, "azimuth_deg", Fraction(1), 20.0))
+    assert beds[0].path not in edit.rerendered and np.array_equal(session.stem_audio(beds[0]), bed_before)
+    with pytest.raises(FoleyError, match="ambience bed"):
+        regenerate_job(shot, session.project, beds[0], np.zeros(1, np.float32), session.out_dir, session.stereo, _context(), take=2)
