@@ -306,3 +306,18 @@ def test_a_bad_file_is_reported_in_the_window(open_window, tmp_path):
     assert not window.open_path(tmp_path / "missing.otio")
     assert "not found" in window.message.text() and window.session is None
     assert not window.generate_action.isEnabled()
+
+
+def test_regenerate_a_stem_from_its_row(open_window, project_copy, qtbot):
+    window = open_window(project_copy)
+    _click_clip(qtbot, window, "S002")
+    row = next(iter(window.stems_panel.rows.values()))
+    before = window.session.dry_audio(row.stem).copy()
+    row.regenerate_button.click()
+    assert window.worker is not None
+    qtbot.waitUntil(lambda: window.worker is None, timeout=60_000)
+    after = window.session.dry_audio(window.session.stems_of("S002")[0])
+    assert not np.allclose(after, before)
+    assert np.sqrt(np.mean(after.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(before.astype(np.float64) ** 2)), rel=1e-3)
+    assert "New take 2" in window.message.text() and not window.session.is_modified
+    assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
