@@ -14,6 +14,7 @@ from fractions import Fraction
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
@@ -105,6 +106,8 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setPen(style.BORDER)
             plot.getAxis("bottom").setPen(style.BORDER)
             plot.setMenuEnabled(False)
+            for side in ("left", "bottom"):  # the axes are drawn once, not at every playhead move
+                plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.hideButtons()
             if row == 0:
                 plot.getAxis("bottom").setStyle(showValues=False)

@@ -7,8 +7,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -37,7 +37,7 @@ def envelope(audio: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 class Waveform(QWidget):
-    """A stem's waveform (min/max per pixel column) with the playhead."""
+    """A stem's waveform (min/max per pixel column, drawn once into a pixmap) with the playhead."""
 
     def __init__(self, colour: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,31 +45,55 @@ class Waveform(QWidget):
         self.lows = np.zeros(1)
         self.highs = np.zeros(1)
         self.playhead = 0.0  # 0..1 of the stem
-        self.dimmed = False
+        self._dimmed = False
+        self._picture: QPixmap | None = None
         self.setMinimumHeight(34)
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
+
+    @dimmed.setter
+    def dimmed(self, value: bool) -> None:
+        self._dimmed = value
+        self._picture = None
+        self.update()
 
     def set_audio(self, audio: np.ndarray) -> None:
         self.lows, self.highs = envelope(audio, 600)
         peak = max(float(np.max(np.abs(self.highs))), float(np.max(np.abs(self.lows))), 1e-6)
         self.lows, self.highs = self.lows / peak, self.highs / peak
+        self._picture = None
         self.update()
 
-    def paintEvent(self, event) -> None:  # noqa: N802
-        painter = QPainter(self)
-        rect = self.rect()
-        painter.fillRect(rect, QColor("#101216"))
-        middle, half = rect.height() / 2, rect.height() / 2 - 2
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._picture = None
+        super().resizeEvent(event)
+
+    def _draw(self) -> QPixmap:
+        picture = QPixmap(max(self.width(), 1), max(self.height(), 1))
+        picture.fill(QColor("#101216"))
+        painter = QPainter(picture)
+        middle, half = self.height() / 2, self.height() / 2 - 2
         colour = QColor(self.colour)
-        if self.dimmed:
+        if self._dimmed:
             colour.setAlpha(70)
         painter.setPen(QPen(colour, 1))
         count = len(self.highs)
-        for x in range(rect.width()):
-            i = min(count - 1, int(x * count / max(rect.width(), 1)))
-            painter.drawLine(QPointF(x, middle - self.highs[i] * half), QPointF(x, middle - self.lows[i] * half))
+        columns = np.minimum(count - 1, (np.arange(self.width()) * count / max(self.width(), 1)).astype(int))
+        tops, bottoms = middle - self.highs[columns] * half, middle - self.lows[columns] * half
+        painter.drawLines([QLineF(x, float(top), x, float(bottom)) for x, top, bottom in zip(range(self.width()), tops, bottoms)])
+        painter.end()
+        return picture
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self._picture is None or self._picture.size() != self.size():
+            self._picture = self._draw()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
         painter.setPen(QPen(QColor(style.ACCENT), 1))
-        x = self.playhead * rect.width()
-        painter.drawLine(QPointF(x, 0), QPointF(x, rect.height()))
+        x = self.playhead * self.width()
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         painter.end()
 
 

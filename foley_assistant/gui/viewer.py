@@ -76,7 +76,7 @@ class Viewer(pg.GraphicsLayoutWidget):
         self.labels: dict[str, pg.TextItem] = {}
         self.selected: set[str] = set()
         self._updating = False
-        self.image.setImage(np.zeros((9, 16, 3), dtype=np.uint8), autoLevels=False, levels=(0, 255))
+        self.image.setImage(np.zeros((9, 16, 3), dtype=np.uint8), autoLevels=False)
         self.view.setRange(QRectF(0, 0, 16, 9), padding=0)
 
     # --- picture --------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ class Viewer(pg.GraphicsLayoutWidget):
     def show_picture(self, rgb: np.ndarray, caption: str = "") -> None:
         """Show a frame (H, W, 3) uint8; the boxes keep their normalized places."""
         height, width = rgb.shape[:2]
-        self.image.setImage(rgb, autoLevels=False, levels=(0, 255))
+        self.image.setImage(rgb, autoLevels=False)  # uint8 with no levels: shown as it is, no rescale
         self.offline.setText("")
         if (width, height) != self.size_px:
             self.size_px = (width, height)
@@ -95,7 +95,7 @@ class Viewer(pg.GraphicsLayoutWidget):
     def show_offline(self, message: str) -> None:
         """No picture (media offline, not a shot): a dark frame with the reason."""
         width, height = self.size_px
-        self.image.setImage(np.full((height, width, 3), 12, dtype=np.uint8), autoLevels=False, levels=(0, 255))
+        self.image.setImage(np.full((height, width, 3), 12, dtype=np.uint8), autoLevels=False)
         self.offline.setText(message)
         self.offline.setPos(width / 2, height / 2)
         self.set_boxes([])

@@ -75,8 +75,8 @@ class FrameReader:
                     continue
                 number = self.rate.frames(Fraction(frame.pts) * self._time_base - self._origin, Rounding.NEAREST)
                 self._last_index = number
-                if number < index - 1:
-                    continue  # frames before the wanted one are not converted, only decoded
+                if number < index:
+                    continue  # frames before the wanted one are decoded, not converted
                 image = frame.reformat(width=self.width, height=self.height, format="rgb24").to_ndarray()
                 self._remember(number, image)
                 last = (number, image)
