@@ -471,7 +471,7 @@ class MainWindow(QMainWindow):
             except FoleyError as exc:
                 self.show_error(str(exc))
 
-    def _refresh_shot(self, keep_audio_position: bool = False) -> None:
+    def _refresh_shot(self) -> None:
         """Objects, stems, curves and picture of the current shot, from the session."""
         session = self.session
         if session is None or self.shot_id is None:

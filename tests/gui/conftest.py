@@ -35,13 +35,11 @@ class FakeClock:
 @pytest.fixture
 def open_window(qtbot):
     """Make a shown main window (picture-only audition on a fake clock), opened on a path."""
-    from foley_assistant.gui.app import create_window
+    from foley_assistant.gui.app import configure_plots
     from foley_assistant.gui.audition import AuditionController
     from foley_assistant.gui.main_window import MainWindow
 
     def make(path=None, clock=None, output_factory=no_audio_device):
-        from foley_assistant.gui.app import configure_plots
-
         configure_plots()
         window = MainWindow(AuditionController(output_factory=output_factory, clock=clock or FakeClock()))
         window.confirm_close = False
@@ -53,7 +51,6 @@ def open_window(qtbot):
         QApplication.processEvents()
         return window
 
-    del create_window
     return make
 
 

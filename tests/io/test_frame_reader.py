@@ -8,7 +8,7 @@ import pytest
 from foley_assistant.core.errors import MediaError
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.frame_reader import FrameReader
-from foley_assistant.io.video import read_frames, write_video
+from foley_assistant.io.video import read_frames
 
 
 @pytest.fixture(scope="module")
