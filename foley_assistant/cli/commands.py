@@ -174,6 +174,7 @@ def generate(args: argparse.Namespace) -> int:
         library_dirs=tuple(args.library),
         library_db=args.library_db,
         model_dir=args.model,
+        ambience=args.ambience,
     )
     progress = _progress(args)
     try:
@@ -186,8 +187,12 @@ def generate(args: argparse.Namespace) -> int:
 
 def print_summary(result: Any) -> None:
     """What was made and where to look."""
-    objects = len(result.stems)
-    print(f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {objects} stems ({result.status})")
+    objects = len([s for s in result.stems if not s.is_ambience])
+    beds = len(result.stems) - objects
+    print(
+        f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {len(result.stems)} stems"
+        f"{f' ({beds} ambience)' if beds else ''} ({result.status})"
+    )
     for shot in result.shots:
         labels = [f"{s.object_id} {s.label}" for s in result.stems if s.shot_id == shot.id]
         print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")

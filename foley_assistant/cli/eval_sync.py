@@ -21,7 +21,12 @@ def add_sync_parser(eval_commands: Any) -> None:
     sync.add_argument("--tracks", type=Path, required=True, help="tracks file (from analyze, or tracks.json of generate)")
     sync.add_argument("--object", metavar="ID", help="only this object's motion (default: every object of the shot)")
     sync.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
-    sync.add_argument("--video", type=Path, help="also measure optical-flow peaks of the shot in this media file")
+    sync.add_argument(
+        "--video",
+        type=Path,
+        help="also judge against the optical flow of the shot's pictures in this media file: the motion of the "
+        "pixels inside each object's box, and SAVGBench's whole-picture flow peaks",
+    )
     sync.add_argument("--json", action="store_true", help="print JSON")
     sync.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -41,6 +46,7 @@ def run_sync(args: argparse.Namespace) -> int:
     print(f"  median |onset - motion peak|: {'n/a' if offset is None else f'{offset:.1f} ms'}")
     print(f"  onsets: {len(report['onsets'])} ({report['onsets_judged']} where the motion can be read)   motion peaks: {len(report['motion_peaks'])}")
     if "flow_av_align" in report:
-        flow = report["flow_av_align"]
-        print(f"  optical-flow AV-Align: {'n/a' if flow is None else f'{flow:.3f}'} ({len(report['flow_motion_peaks'])} flow peaks)")
+        flow, whole = report["flow_av_align"], report["frame_flow_av_align"]
+        print(f"  AV-Align against the objects' optical flow: {'n/a' if flow is None else f'{flow:.3f}'} ({len(report['flow_motion_peaks'])} flow peaks)")
+        print(f"  AV-Align against the whole picture's flow (SAVGBench): {'n/a' if whole is None else f'{whole:.3f}'} ({len(report['frame_flow_peaks'])} peaks)")
     return 0

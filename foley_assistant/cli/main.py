@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    generate.add_argument("--ambience", choices=("none", "auto", "room", "street", "wind", "rain"), default="none",
+                          help="an ambience bed under each shot, as its own stereo stem <shot>_AMB_<bed>.wav: auto picks it "
+                          "from the objects' labels (a car: street; none of note: room); default none")
     _add_placement(generate)
     generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
                           help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")

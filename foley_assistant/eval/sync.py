@@ -27,6 +27,7 @@ import numpy as np
 from scipy import ndimage, signal
 
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.eval.flow import FlowTrace
 
 ONSET_WINDOW_S = 0.0213  # 1024 samples at 48 kHz
 ONSET_HOP_S = 0.00267  # 128 samples at 48 kHz
@@ -38,6 +39,9 @@ ONSET_MIN_GAP_S = 0.05
 MOTION_SIGMA_FRAMES = 1.5
 MOTION_MIN_PEAK = 0.6  # box heights per s^2
 MOTION_MIN_GAP_S = 0.1
+FLOW_SIGMA_FRAMES = 1.0
+FLOW_MARGIN_FRAMES = 2
+FLOW_NOISE_SIGMAS = 3.0
 OFFSET_WINDOW_S = 0.1
 _EDGE = 0.004
 
@@ -180,32 +184,106 @@ def _readable(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def motion_peaks(shot: ShotTracks, object_ids: Iterable[str] | None = None) -> np.ndarray:
-    """Motion peak times (s) of the chosen objects (all when None), merged and sorted.
+    """Motion peak times (s) of the chosen objects' boxes (all when None), merged and sorted.
 
-    Peaks of `motion_curve` at least MOTION_MIN_PEAK high and prominent and MOTION_MIN_GAP_S
-    apart, sub-frame refined by a parabola; peaks of different objects closer than one frame
+    Peaks of `motion_curve` (see `curve_peaks`); peaks of different objects closer than one frame
     count once.
     """
     wanted = None if object_ids is None else set(object_ids)
     fps = float(shot.fps)
     found: list[float] = []
     for obj in shot.objects:
-        if wanted is not None and obj.id not in wanted:
-            continue
-        times, curve = motion_curve(obj, shot)
-        if len(curve) < 3:
-            continue
-        peaks, _ = signal.find_peaks(
-            curve, height=MOTION_MIN_PEAK, prominence=MOTION_MIN_PEAK, distance=max(1, int(round(MOTION_MIN_GAP_S * fps)))
-        )
-        for k in peaks:
-            offset = 0.0
-            if 0 < k < len(curve) - 1 and abs(times[k + 1] - times[k - 1] - 2.0 / fps) < 1e-6:
-                a, b, c = curve[k - 1 : k + 2]
-                denominator = a - 2 * b + c
-                offset = float(np.clip(0.5 * (a - c) / denominator, -0.5, 0.5)) if denominator < 0 else 0.0
-            found.append(float(times[k]) + offset / fps)
+        if wanted is None or obj.id in wanted:
+            found += curve_peaks(*motion_curve(obj, shot), fps)
     return _merge(np.array(sorted(found)), 1.0 / fps)
+
+
+def curve_peaks(times: np.ndarray, curve: np.ndarray, fps: float, floor: np.ndarray | None = None) -> list[float]:
+    """Peaks of a motion curve (one value per frame): at least MOTION_MIN_PEAK high and prominent
+    (and above `floor`, per frame, when given), MOTION_MIN_GAP_S apart, refined to sub-frame time
+    by a parabola through the frames around them."""
+    if len(curve) < 3:
+        return []
+    height = MOTION_MIN_PEAK if floor is None else np.maximum(floor, MOTION_MIN_PEAK)
+    peaks, _ = signal.find_peaks(
+        curve, height=height, prominence=MOTION_MIN_PEAK, distance=max(1, int(round(MOTION_MIN_GAP_S * fps)))
+    )
+    found = []
+    for k in peaks:
+        offset = 0.0
+        if 0 < k < len(curve) - 1 and abs(times[k + 1] - times[k - 1] - 2.0 / fps) < 1e-6:
+            a, b, c = curve[k - 1 : k + 2]
+            denominator = a - 2 * b + c
+            offset = float(np.clip(0.5 * (a - c) / denominator, -0.5, 0.5)) if denominator < 0 else 0.0
+        found.append(float(times[k]) + offset / fps)
+    return found
+
+
+def flow_motion_curve(trace: FlowTrace, object_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(times s, motion, noise floor), both in box heights per s^2, of one object from its optical flow.
+
+    The same motion as `motion_curve` (hypot of upward and sideways acceleration), but the
+    velocity is the flow of the object's own pixels (`eval.flow`), not the difference of box
+    positions: flow k (picture k-1 to k) is the velocity at (k - 1/2) / fps, smoothed along each
+    run of measured pictures by a Gaussian of FLOW_SIGMA_FRAMES; the acceleration at picture k is
+    the change from flow k to flow k + 1. A change of velocity counts only above a noise floor:
+    FLOW_NOISE_SIGMAS standard deviations of the run's own velocity measurement noise, estimated
+    robustly from the second difference of the unsmoothed flow (1.4826 x its median absolute
+    deviation / sqrt(6), the larger of x and y; white noise has six times its variance in the
+    second difference). Values within FLOW_MARGIN_FRAMES of the ends of a run are not returned.
+    """
+    velocity = trace.velocity.get(object_id)
+    height = trace.height_px.get(object_id, 0.0)
+    if velocity is None or height <= 0:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    fps = trace.fps
+    known = np.isfinite(velocity[:, 0])
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+    for start, stop in _runs(known):
+        if stop - start < 2 * FLOW_MARGIN_FRAMES + 2:
+            continue
+        raw = velocity[start:stop]
+        v = ndimage.gaussian_filter1d(raw, FLOW_SIGMA_FRAMES, axis=0, mode="nearest")
+        scale = fps * fps / height  # pixels per frame^2 -> box heights per s^2
+        accel = np.diff(v, axis=0) * scale  # picture k: flow k+1 - flow k
+        upward = np.maximum(-accel[:, 1], 0.0)  # image y grows downward
+        second = np.diff(raw, n=2, axis=0)
+        noise = 1.4826 * float(np.max(np.median(np.abs(second - np.median(second, axis=0)), axis=0))) / np.sqrt(6.0)
+        floor = np.full(len(accel), FLOW_NOISE_SIGMAS * noise * scale)
+        keep = slice(FLOW_MARGIN_FRAMES, len(accel) - FLOW_MARGIN_FRAMES)
+        parts.append(((np.arange(start, stop - 1) / fps)[keep], np.hypot(upward, accel[:, 0])[keep], floor[keep]))
+    if not parts:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    return tuple(np.concatenate(column) for column in zip(*parts))  # type: ignore[return-value]
+
+
+def flow_motion_peaks(trace: FlowTrace, object_ids: Iterable[str] | None = None) -> np.ndarray:
+    """Motion peak times (s) of the chosen objects (all measured ones when None) from optical flow,
+    merged and sorted (peaks of `flow_motion_curve` above its noise floor, found as in `curve_peaks`)."""
+    ids = list(trace.velocity) if object_ids is None else [i for i in object_ids if i in trace.velocity]
+    found: list[float] = []
+    for object_id in ids:
+        found += _split_peaks(*flow_motion_curve(trace, object_id), trace.fps)
+    return _merge(np.array(sorted(found)), 1.0 / trace.fps)
+
+
+def flow_readable_spans(trace: FlowTrace, object_ids: Iterable[str] | None = None) -> list[tuple[float, float]]:
+    """The time spans (s) where the chosen objects' flow motion can be read, merged."""
+    ids = list(trace.velocity) if object_ids is None else [i for i in object_ids if i in trace.velocity]
+    return _spans([flow_motion_curve(trace, i)[0] for i in ids], trace.fps, 0)
+
+
+def frame_flow_peaks(magnitudes: np.ndarray, fps: float, threshold: float = 0.1) -> np.ndarray:
+    """Times (s) of local maxima of the whole picture's mean flow magnitude (TempoTokens, SAVGBench).
+
+    `magnitudes[k]` is the flow from picture k-1 to k (`FlowTrace.frame_magnitude`), placed at
+    picture k (time k / fps); a peak exceeds both neighbours and `threshold` (pixels per frame).
+    """
+    m = np.asarray(magnitudes, dtype=np.float64)
+    if len(m) < 3:
+        return np.zeros(0)
+    inner = (m[1:-1] > m[:-2]) & (m[1:-1] > m[2:]) & (m[1:-1] >= threshold)
+    return (np.flatnonzero(inner) + 1) / fps
 
 
 def readable_spans(shot: ShotTracks, object_ids: Iterable[str] | None = None) -> list[tuple[float, float]]:
@@ -215,21 +293,21 @@ def readable_spans(shot: ShotTracks, object_ids: Iterable[str] | None = None) ->
     off the end there, and a peak cannot be found.
     """
     wanted = None if object_ids is None else set(object_ids)
-    half = 0.5 / float(shot.fps)
+    runs = [motion_curve(obj, shot)[0] for obj in shot.objects if wanted is None or obj.id in wanted]
+    return _spans(runs, float(shot.fps), int(np.ceil(2 * MOTION_SIGMA_FRAMES)))
+
+
+def _spans(time_lists: list[np.ndarray], fps: float, margin: int) -> list[tuple[float, float]]:
+    """The runs of consecutive frame times in each list, less `margin` frames at each end, merged."""
+    half = 0.5 / fps
     spans: list[tuple[float, float]] = []
-    for obj in shot.objects:
-        if wanted is not None and obj.id not in wanted:
-            continue
-        times, _ = motion_curve(obj, shot)
+    for times in time_lists:
         if len(times) == 0:
             continue
-        breaks = np.flatnonzero(np.diff(times) > 1.5 / float(shot.fps))
+        breaks = np.flatnonzero(np.diff(times) > 1.5 / fps)
         starts = np.concatenate([[0], breaks + 1])
         ends = np.concatenate([breaks, [len(times) - 1]])
-        margin = int(np.ceil(2 * MOTION_SIGMA_FRAMES))
-        spans += [
-            (float(times[a + margin]) - half, float(times[b - margin]) + half) for a, b in zip(starts, ends) if b - a > 2 * margin
-        ]
+        spans += [(float(times[a + margin]) - half, float(times[b - margin]) + half) for a, b in zip(starts, ends) if b - a > 2 * margin]
     merged: list[tuple[float, float]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
@@ -239,6 +317,23 @@ def readable_spans(shot: ShotTracks, object_ids: Iterable[str] | None = None) ->
     return merged
 
 
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) of each run of True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], mask.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def _split_peaks(times: np.ndarray, curve: np.ndarray, floor: np.ndarray, fps: float) -> list[float]:
+    """`curve_peaks` over each run of consecutive frames separately (a peak never spans a gap)."""
+    if len(times) == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(times) > 1.5 / fps) + 1
+    found: list[float] = []
+    for part in np.split(np.arange(len(times)), breaks):
+        found += curve_peaks(times[part], curve[part], fps, floor[part])
+    return found
+
+
 def within(times_s: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     """The times that fall inside any of the spans."""
     times = np.asarray(times_s)
@@ -246,28 +341,6 @@ def within(times_s: np.ndarray, spans: list[tuple[float, float]]) -> np.ndarray:
     for start, end in spans:
         inside |= (times >= start) & (times <= end)
     return times[inside]
-
-
-def flow_motion_peaks(gray_frames: Iterable[np.ndarray], fps: float, threshold: float = 0.1) -> np.ndarray:
-    """Times (s) of local maxima of the mean Farneback optical-flow magnitude (TempoTokens' AV-Align).
-
-    The flow between pictures k-1 and k is placed at picture k (time k / fps from the first
-    picture); a peak must exceed `threshold` (pixels per frame) and both neighbours.
-    """
-    import cv2
-
-    magnitudes: list[float] = []
-    previous = None
-    for frame in gray_frames:
-        if previous is not None:
-            flow = cv2.calcOpticalFlowFarneback(previous, frame, None, 0.5, 3, 15, 3, 5, 1.2, 0)
-            magnitudes.append(float(np.mean(np.hypot(flow[..., 0], flow[..., 1]))))
-        previous = frame
-    m = np.array([0.0] + magnitudes)
-    if len(m) < 3:
-        return np.zeros(0)
-    inner = (m[1:-1] > m[:-2]) & (m[1:-1] > m[2:]) & (m[1:-1] >= threshold)
-    return (np.flatnonzero(inner) + 1) / fps
 
 
 def av_align(onsets_s: np.ndarray, peaks_s: np.ndarray, fps: float) -> float | None:

@@ -2,8 +2,8 @@
 project, the tracks file, the project file and the report.
 
 Layout of the output folder (CONTRACTS.md): stems/, mix/, timeline.otio, project.rpp, tracks.json,
-report.json; plus dry/ (the mono sources the REAPER project pans with automation) and
-foley_project.json (what `export` and the app reopen).
+report.json; plus dry/ (the mono sources the REAPER project pans with automation; an ambience
+bed has none: it is not placed) and foley_project.json (what `export` and the app reopen).
 """
 
 from __future__ import annotations
@@ -154,7 +154,8 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
     """A REAPER project: a track per lane, dry items at record time, pan and volume automation.
 
     The dry mono sources are panned by REAPER from the automation, so the editor can adjust the
-    moves in the DAW; the envelopes follow the same curves the stems were rendered with. Item
+    moves in the DAW; the envelopes follow the same curves the stems were rendered with. An
+    ambience bed is not placed: its item is the stereo stem itself, with no envelope. Item
     paths are relative to the folder the .rpp is written to (`rpp_dir`); stem paths are relative
     to `files_root`.
     """
@@ -168,8 +169,11 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
         for stem in stems:
             position = stem.record_start_sample / stem.sample_rate
             length = stem.length_samples / stem.sample_rate
-            file = Path(os.path.relpath(files_root.resolve() / dry_path_of(stem), rpp_dir.resolve())).as_posix()
+            source = stem.path if stem.is_ambience else dry_path_of(stem)
+            file = Path(os.path.relpath(files_root.resolve() / source, rpp_dir.resolve())).as_posix()
             items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length))
+            if stem.is_ambience:
+                continue
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
                 pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
                 volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))

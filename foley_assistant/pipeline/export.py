@@ -16,7 +16,7 @@ Every export returns notes saying what the format left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +90,7 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
             + ("; no volume automation in AAF: the distance level is left out" if aaf_mode == "automation" else "")
+            + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
         curves = {(c.shot_id, c.object_id): c for c in project.curves}
@@ -101,8 +102,20 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         result.notes.append(EDL_LEFT_OUT)
     else:
         export_adm(project, loaded, root, out, stereo)
-        result.notes.append("ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it")
+        result.notes.append(
+            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it"
+            + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
+        )
     return result
+
+
+def _beds(project: Project) -> bool:
+    return any(stem.is_ambience for stem in project.stems)
+
+
+def _placed(project: Project) -> Project:
+    """The project without its ambience beds (for the formats that carry only placed mono sources)."""
+    return replace(project, stems=tuple(stem for stem in project.stems if not stem.is_ambience))
 
 
 def _split_path(out: Path, stem: Stem, side: str) -> Path:
@@ -130,6 +143,8 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
             split[stem.path] = pair
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split)
     else:
+        project = _placed(project)
+        lanes = assign_lanes(list(project.stems))
         dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
         pans = {
             stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)]
@@ -148,7 +163,8 @@ def export_edl(project: Project, loaded: LoadedTimeline, root: Path, out: Path) 
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per stem, from its dry source and curves."""
+    """Write the ADM BWF: one object per placed stem (not the ambience beds), from its dry source and curves."""
+    project = _placed(project)
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     objects = []
     for stem in sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):

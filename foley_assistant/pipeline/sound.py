@@ -141,14 +141,20 @@ def sound_shot(
 
 
 def normalize_loudness(
-    sounds: list[ObjectSound], n_samples: int, sample_rate: int, settings: LoudnessSettings
+    sounds: list[ObjectSound],
+    n_samples: int,
+    sample_rate: int,
+    settings: LoudnessSettings,
+    beds: list[np.ndarray] | None = None,
 ) -> tuple[list[ObjectSound], LoudnessResult | None]:
     """Scale all stems of a shot (and their dry sources) by one gain: the mix to the loudness
     target, never above the true-peak ceiling. One common gain keeps the stems summing to the mix.
-    Returns the stems and what was measured and done (None when the shot has no stems)."""
+    `beds` (stereo ambience stems) count in the mix measured; the caller scales them by the same
+    gain. Returns the stems and what was measured and done (None when the shot has no object
+    stems: an ambience alone keeps its own level)."""
     if not sounds:
         return sounds, None
-    result = loudness_gain(mix([s.stereo for s in sounds], n_samples), sample_rate, settings)
+    result = loudness_gain(mix([s.stereo for s in sounds] + list(beds or []), n_samples), sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)

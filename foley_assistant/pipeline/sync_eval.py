@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.eval.flow import measure_flow
 from foley_assistant.eval.sync import (
     av_align,
@@ -57,23 +58,25 @@ def evaluate_sync(
     report = sync_report(audio, sample_rate, shot, ids)
     report.update({"shot": shot.shot_id, "object": object_id, "audio": str(Path(audio_path)), "fps": float(shot.fps)})
     if video_path is not None:
-        fps = float(shot.fps)
-        trace = measure_flow(read_frames(video_path, shot.frame_range, analysis_width=FLOW_WIDTH, gray=True), shot, ids)
-        onsets = np.array(report["onsets"])
-        peaks = flow_motion_peaks(trace)
-        judged = within(onsets, flow_readable_spans(trace))
-        offsets = matched_offsets(judged, peaks)
-        align = av_align(judged, peaks, fps)
-        frame_peaks = frame_flow_peaks(trace.frame_magnitude, fps)
-        frame_align = av_align(onsets, frame_peaks, fps)
-        report.update(
-            {
-                "flow_av_align": None if align is None else round(align, 4),
-                "flow_median_offset_ms": round(float(np.median(np.abs(offsets))) * 1000.0, 2) if len(offsets) else None,
-                "flow_motion_peaks": [round(float(t), 4) for t in peaks],
-                "flow_onsets_judged": len(judged),
-                "frame_flow_av_align": None if frame_align is None else round(frame_align, 4),
-                "frame_flow_peaks": [round(float(t), 4) for t in frame_peaks],
-            }
-        )
+        report.update(flow_figures(np.array(report["onsets"]), video_path, shot, ids))
     return report
+
+
+def flow_figures(onsets: np.ndarray, video_path: str | os.PathLike[str], shot: ShotTracks, ids: list[str] | None) -> dict[str, object]:
+    """AV-Align of the onsets against the objects' optical flow and against the whole picture's flow."""
+    fps = float(shot.fps)
+    trace = measure_flow(read_frames(video_path, shot.frame_range, analysis_width=FLOW_WIDTH, gray=True), shot, ids)
+    peaks = flow_motion_peaks(trace)
+    judged = within(onsets, flow_readable_spans(trace))
+    offsets = matched_offsets(judged, peaks)
+    align = av_align(judged, peaks, fps)
+    frame_peaks = frame_flow_peaks(trace.frame_magnitude, fps)
+    frame_align = av_align(onsets, frame_peaks, fps)
+    return {
+        "flow_av_align": None if align is None else round(align, 4),
+        "flow_median_offset_ms": round(float(np.median(np.abs(offsets))) * 1000.0, 2) if len(offsets) else None,
+        "flow_motion_peaks": [round(float(t), 4) for t in peaks],
+        "flow_onsets_judged": len(judged),
+        "frame_flow_av_align": None if frame_align is None else round(frame_align, 4),
+        "frame_flow_peaks": [round(float(t), 4) for t in frame_peaks],
+    }

@@ -40,8 +40,10 @@ def sfx(tmp_path_factory) -> Path:
 def test_report_logs_every_event_with_its_voice(generated: Path) -> None:
     report = json.loads((generated / "report.json").read_text())
     walker = next(s for s in report["stems"] if s["label"] == "person")
-    log = walker["event_log"]
+    log = [e for e in walker["event_log"] if "layer" not in e]
     assert walker["events"] == len(log) and log
+    cloth = [e for e in walker["event_log"] if "layer" in e]
+    assert [(e["kind"], e["voice"], e["engine"]) for e in cloth] == [("entrance", "cloth", "procedural"), ("exit", "cloth", "procedural")]
     steps = [e for e in log if e["kind"] == "footfall"]
     assert steps and all(e["source"] == "footsteps/concrete" and e["cause"] in ("bob", "cadence", "hidden") for e in steps)
     assert all(e["sample"] == int(np.floor(e["time_s"] * 48000 + 0.5)) for e in log)
@@ -59,6 +61,25 @@ def test_eval_sync_json_follows_the_contract(capsys, generated: Path) -> None:
     assert max(min(abs(o - s) for s in steps) for o in data["onsets"]) < 0.005
     assert main(["eval", "sync", str(dry), "--tracks", str(generated / "tracks.json"), "--shot", walker["shot"]]) == 0
     assert "AV-Align" in capsys.readouterr().out
+
+
+def test_eval_sync_with_video_judges_against_the_optical_flow(capsys, generated: Path) -> None:
+    tracks = json.loads((generated / "tracks.json").read_text())
+    report = json.loads((generated / "report.json").read_text())
+    stem = next(s for s in report["stems"] if s["shot"] == "S002")  # the bouncing ball
+    shot = next(s for s in tracks["shots"] if s["id"] == "S002")
+    dry = generated / "dry" / Path(stem["path"]).name
+    args = ["eval", "sync", str(dry), "--tracks", str(generated / "tracks.json"), "--shot", "S002", "--object", stem["object"]]
+    assert main([*args, "--video", shot["media"], "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"flow_av_align", "flow_motion_peaks", "flow_onsets_judged", "frame_flow_av_align", "frame_flow_peaks"} <= set(data)
+    assert 0.0 <= data["flow_av_align"] <= 1.0 and 0.0 <= data["frame_flow_av_align"] <= 1.0
+    first_bounce = data["onsets"][0]  # the loudest, highest bounce: plainly visible in the pictures
+    assert min(abs(p - first_bounce) for p in data["flow_motion_peaks"]) <= 1 / data["fps"]
+    duration = (shot["frame_range"][1] - shot["frame_range"][0]) / data["fps"]
+    assert all(0 < p < duration for p in data["flow_motion_peaks"] + data["frame_flow_peaks"])
+    assert main([*args, "--video", shot["media"]]) == 0
+    assert "SAVGBench" in capsys.readouterr().out
 
 
 def test_eval_sync_refuses_an_unknown_object(capsys, generated: Path) -> None:
@@ -91,6 +112,8 @@ def test_library_index_search_and_generate(capsys, small_cut, sfx: Path, tmp_pat
     sources = [e["source"] for e in walker["event_log"] if e["kind"] == "footfall"]
     assert sources and all("FEETHmn_Concrete Walk" in s and "@" in s for s in sources)
     assert all(a.split("@")[0] != b.split("@")[0] for a, b in zip(sources, sources[1:]))
+    layers = {(e["voice"], e["engine"]) for e in walker["event_log"] if "layer" in e}
+    assert layers == {("cloth", "procedural")}  # no cloth in this library: that layer alone falls back
 
 
 def test_library_engine_without_a_folder_says_what_to_do(capsys, small_cut, tmp_path: Path) -> None:

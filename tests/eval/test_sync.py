@@ -15,7 +15,6 @@ from foley_assistant.eval.sync import (
     av_align,
     count_matches,
     event_scores,
-    flow_motion_peaks,
     matched_offsets,
     motion_peaks,
     readable_spans,
@@ -164,14 +163,3 @@ def test_the_report_judges_audio_against_the_picture() -> None:
     assert slightly["av_align"] == 0.0 and slightly["median_offset_ms"] == pytest.approx(60.0, abs=10.0)
 
 
-def test_optical_flow_peaks_where_the_picture_moves_most() -> None:
-    frames = []
-    x = 20.0
-    for k in range(40):
-        x += 1.0 if k not in (10, 25) else 12.0  # two jerks
-        image = np.zeros((90, 160), np.uint8)
-        image[30:60, int(x) : int(x) + 20] = 255
-        image[10:20, 5:15] = 128
-        frames.append(image)
-    peaks = list(np.round(flow_motion_peaks(frames, FPS, threshold=0.3) * FPS).astype(int))
-    assert peaks == [10, 25]

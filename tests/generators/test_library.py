@@ -170,15 +170,40 @@ def test_one_shots_land_on_the_events_and_never_repeat_a_file(library: SimpleNam
     with LibraryIndex(library.db) as index:
         index.update([library.root])
         audio = LibraryGenerator(index).generate(scene.obj, scene.shot, n, SR, seed=3)
+        steps_only = LibraryGenerator(index, voices={"person": {"voice": "footsteps"}}).generate(scene.obj, scene.shot, n, SR, seed=3)
     steps = [(e, s) for e, s in zip(audio.events, audio.sources) if e.kind == "footfall"]
-    assert audio.engine == "" and audio.voice == "library: footsteps concrete" and len(steps) >= 7
+    assert audio.engine == "" and audio.voice == "library: footsteps concrete+cloth" and len(steps) >= 7
+    cloth = [r for r in audio.event_log() if r.get("layer") == 1]  # no cloth in this library: the procedural layer
+    assert [(r["kind"], r["voice"], r["engine"], r["source"]) for r in cloth] == [("entrance", "cloth", "procedural", "cloth"), ("exit", "cloth", "procedural", "cloth")]
     files = [s.split("@")[0] for _, s in steps]
     assert set(files) <= {str(p) for p in library.walks} and len(set(files)) >= 2
     assert all(a != b for a, b in zip(files, files[1:]))  # never the same file twice in a row
-    onsets = audio_onsets(audio.samples, SR)
+    onsets = audio_onsets(steps_only.samples, SR)  # the steps alone, without the cloth's rustles
     scores = event_scores(onsets, np.array([e.time_s for e, _ in steps]), 0.005)
     assert scores.recall == 1.0 and scores.precision == 1.0 and scores.median_abs_offset_ms < 2.0
     assert np.max(np.abs(audio.samples)) <= 1.0 and np.all(audio.samples[: round(0.4 * SR)] == 0.0)
+
+
+def test_layers_come_from_the_library_when_it_has_them(library: SimpleNamespace, scenes: SimpleNamespace) -> None:
+    rng = np.random.default_rng(5)
+    rustle = np.convolve(rng.standard_normal(4 * SR), np.ones(8) / 8, mode="same") * 0.2
+    cloth_file = library.root / "Foley" / "CLOTHMvmt_Jacket Rustle_ABC_TestLib.wav"
+    write_bwf(cloth_file, rustle[None, :].astype(np.float32), SR, description="jacket rustle")
+    scene = scenes.walker(enter=10, leave=110)
+    n = round(scene.shot.frame_range.duration / 25 * SR)
+    with LibraryIndex(library.db) as index:
+        index.update([library.root])
+        layered = LibraryGenerator(index).generate(scene.obj, scene.shot, n, SR, seed=3)
+        alone = LibraryGenerator(index, voices={"person": {"voice": "footsteps"}}).generate(scene.obj, scene.shot, n, SR, seed=3)
+    assert layered.voice == "library: footsteps concrete+library: cloth movement"
+    cloth = [r for r in layered.event_log() if r.get("layer") == 1]
+    assert [(r["kind"], r["engine"], r["source"]) for r in cloth] == [("entrance", "library", str(cloth_file)), ("exit", "library", str(cloth_file))]
+    assert layered.events == alone.events and layered.sources == alone.sources  # the steps are the same cuts
+    added = layered.samples.astype(np.float64) - alone.samples
+    between = slice(round((scene.first_s + 0.5) * SR), round((scene.last_s - 0.5) * SR))
+    rms_db = 10 * np.log10(np.mean(added[between] ** 2))
+    assert -40.0 < rms_db < -18.0  # a bed at -20 dBFS at walking speed, 4 dB under the steps' voice
+    assert np.all(added[: round(scene.first_s * SR)] == 0.0)
 
 
 def test_a_bed_follows_the_object_and_its_speed(library: SimpleNamespace, scenes: SimpleNamespace) -> None:

@@ -94,6 +94,11 @@ def test_a_person_rustles_between_steps(generator: ProceduralGenerator, scenes: 
     assert rms(rest[first:last]) > 10 ** (-56 / 20)  # it is there...
     assert rms(rest[first:last]) < 0.3 * rms(plain.samples[first:last].astype(np.float64))  # ...under the steps
     assert np.all(rest[: round(0.4 * SR)] == 0.0)  # and silent before the walker appears
+    layer_log = [r for r in dressed.event_log() if "layer" in r]  # the layer is in the event log: from entrance to exit
+    assert [(r["kind"], r["layer"], r["voice"], r["engine"], r["source"]) for r in layer_log] == [
+        ("entrance", 1, "cloth", "procedural", "cloth"), ("exit", 1, "cloth", "procedural", "cloth"),
+    ]
+    assert len(dressed.event_log()) == len(dressed.events) + 2 and not plain.layers
 
 
 def test_footsteps_peak_near_minus_12_dbfs_and_never_repeat(walk_render: tuple) -> None:
@@ -284,14 +289,14 @@ def test_render_track_is_the_public_entry_point(scenes: SimpleNamespace) -> None
 def test_voice_map_layers_presets_and_library_text() -> None:
     voices = VoiceMap.from_dict(
         {
-            "person": {"voice": "footsteps", "surface": "snow", "layers": [{"voice": "cloth", "level_db": -8}], "library": "boots snow"},
+            "person": {"voice": "footsteps", "surface": "snow", "layers": [{"voice": "cloth", "level_db": -8, "library": "anorak"}], "library": "boots snow"},
             "van": {"voice": "engine", "preset": "truck", "cylinders": 4},
             "kite": {"voice": "whoosh", "onset_m_s": 0.5, "reference_m_s": 4.0},
         }
     )
     person = voices.lookup("person")
     assert person.name == "footsteps/snow" and [layer.name for layer in person.layers] == ["cloth"]
-    assert person.library_query("person") == "boots snow"
+    assert person.library_query("person") == "boots snow" and person.layers[0].library_query("person") == "anorak"
     van = voices.lookup("van")
     from foley_assistant.generators.procedural.voice_map import engine_spec
 

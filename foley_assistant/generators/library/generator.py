@@ -10,7 +10,12 @@ from the voice: "footsteps concrete", "impact rubber", "car engine"...) and how 
   life with crossfades, its level following speed (and for engines its playback rate following
   the engine's RPM, within -25 %..+40 %), faded in at the first frame and out after the last.
 Events come from the same motion reading as the procedural engine. When nothing in the library
-matches, the object is made by the procedural engine and the result says so (`engine`).
+matches the main voice, the object is made by the procedural engine and the result says so
+(`engine`). A label's layers (cloth under footsteps, a whoosh with a punch) are searched for
+each in turn with their own text (their "library" key, else words from their voice: "cloth
+movement", "whoosh") and cut or looped the same way, at their level under the main voice; a
+layer the library has nothing for is made by the procedural engine. The event log records, per
+layer, the file or the procedural voice it used (`LayerEvent`).
 """
 
 from __future__ import annotations
@@ -21,15 +26,15 @@ import numpy as np
 
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.base import DryAudio
+from foley_assistant.generators.base import DryAudio, LayerEvent
 from foley_assistant.generators.library.cutting import Cut, bed, load_mono, one_shots, varispeed
 from foley_assistant.generators.library.index import LibraryFile, LibraryIndex
 from foley_assistant.generators.procedural.dsp import db_to_gain, event_rng
 from foley_assistant.generators.procedural.engine import rpm_for_speed
 from foley_assistant.generators.procedural.events import presence_events
-from foley_assistant.generators.procedural.generator import ProceduralGenerator, TrackReading
+from foley_assistant.generators.procedural.generator import ProceduralGenerator, TrackReading, layer_log
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
-from foley_assistant.generators.procedural.presence import life_gate, object_life
+from foley_assistant.generators.procedural.presence import Life, life_gate, object_life
 from foley_assistant.generators.procedural.voice_map import VoiceMap, VoiceSpec, engine_spec
 
 CANDIDATES = 8
@@ -71,17 +76,46 @@ class LibraryGenerator:
             return DryAudio(made.samples, made.sample_rate, made.events, made.voice, made.sources, engine="procedural")
         reading = TrackReading(obj, shot, self.hfov_deg, float(spec.get("height_m")))
         life = object_life(obj, shot, sample_rate, float(spec.get("release_s")))
-        rng = event_rng(seed, obj.id + "/library", 0)
         out = np.zeros(n_samples)
-        if spec.voice in ONE_SHOT_MAX_S:
-            events, sources = self._one_shots(spec, reading, found, out, sample_rate, rng, life.start, min(life.end, n_samples))
-        else:
-            events, sources = self._bed(spec, reading, found, out, sample_rate, rng, life.start, min(life.stop, n_samples))
+        events, sources = self._from_library(spec, reading, found, out, sample_rate, event_rng(seed, obj.id + "/library", 0), life) or ((), ())
+        names = [f"library: {query}"]
+        layers: list[LayerEvent] = []
+        for index, layer in enumerate(spec.layers, start=1):
+            part = np.zeros(n_samples)
+            layer_query = layer.library_query(obj.label)
+            layer_found = self.index.search(layer_query, limit=CANDIDATES)
+            rng = event_rng(seed, f"{obj.id}/library/layer{index}", 0)
+            made = self._from_library(layer, reading, layer_found, part, sample_rate, rng, life) if layer_found else None
+            if made is not None:
+                engine, name, sounded = "library", f"library: {layer_query}", list(zip(*made))
+            else:  # nothing usable in the library for this layer: the procedural voice
+                placed = tuple(self.procedural.render_voice(layer, reading, life, part, sample_rate, seed, index))
+                engine, name, sounded = "procedural", layer.name, [(e, layer.name) for e in placed]
+            out += part * db_to_gain(float(layer.get("level_db")))
+            names.append(name)
+            layers += layer_log(index, layer, engine, sounded, reading, n_samples, sample_rate)
         out *= life_gate(n_samples, life, sample_rate) * db_to_gain(float(spec.get("level_db")))
         peak = float(np.max(np.abs(out))) if len(out) else 0.0
         if peak > 0.98:
             out *= 0.98 / peak
-        return DryAudio(out.astype(np.float32), sample_rate, events, f"library: {query}", sources)
+        return DryAudio(out.astype(np.float32), sample_rate, events, "+".join(names), sources, layers=tuple(layers))
+
+    def _from_library(
+        self,
+        spec: VoiceSpec,
+        reading: TrackReading,
+        found: list[LibraryFile],
+        out: np.ndarray,
+        sample_rate: int,
+        rng: np.random.Generator,
+        life: Life,
+    ) -> tuple[tuple[SoundEvent, ...], tuple[str, ...]] | None:
+        """One voice from library files into `out`: one-shots on its events, or a bed over the object's
+        life; (events, per-event sources), or None when the files hold nothing usable (no one-shot
+        could be cut from them)."""
+        if spec.voice in ONE_SHOT_MAX_S:
+            return self._one_shots(spec, reading, found, out, sample_rate, rng, life.start, min(life.end, len(out)))
+        return self._bed(spec, reading, found, out, sample_rate, rng, life.start, min(life.stop, len(out)))
 
     def _one_shots(
         self,
@@ -93,14 +127,15 @@ class LibraryGenerator:
         rng: np.random.Generator,
         start: int,
         end: int,
-    ) -> tuple[tuple[SoundEvent, ...], tuple[str, ...]]:
-        """A cut on every event of the voice; returns the events and, per event, "path@offset"."""
+    ) -> tuple[tuple[SoundEvent, ...], tuple[str, ...]] | None:
+        """A cut on every event of the voice; returns the events and, per event, "path@offset" (None
+        when no file gives a one-shot)."""
         events = {"footsteps": reading.footfalls, "impacts": reading.impacts, "whoosh": reading.swishes}[spec.voice]()
         placed = [e for e in events if max(start, 0) <= e.sample_index(sample_rate) < end]
         pool = {f.path: self._cuts_of(f.path, sample_rate, spec.voice) for f in found}
         pool = {path: cuts for path, cuts in pool.items() if cuts}
         if not pool:
-            return (), ()
+            return None
         paths = list(pool)
         previous = ""
         sources = []

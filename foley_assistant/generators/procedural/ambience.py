@@ -40,17 +40,22 @@ def render_ambience(kind: str, n: int, rng: np.random.Generator, sample_rate: in
     factor = WORK_RATE_DIVISOR[kind] if sample_rate % WORK_RATE_DIVISOR[kind] == 0 else 1
     work_rate = sample_rate // factor
     bed = render(n // factor + 16, rng, work_rate)
+    # at the work rate, the bed is set to its level (upsampling a band-limited signal keeps its power)
+    bed = (bed * (db_to_gain(LEVELS_DBFS[kind]) / (np.sqrt(np.mean(bed**2)) + 1e-12))).astype(np.float32)
     if factor > 1:
         bed = signal.resample_poly(bed, factor, 1, axis=-1)
-    bed = bed[:, :n]
-    bed *= db_to_gain(LEVELS_DBFS[kind]) / (np.sqrt(np.mean(bed**2)) + 1e-12)
-    return soft_limit(bed, knee=0.25)
+    return soft_limit(bed[:, :n], knee=0.25)
+
+
+def _white(rng: np.random.Generator, n: int) -> np.ndarray:
+    """White noise of variance 1, uniform (every bed filters it: the result is as Gaussian as from Gaussian noise)."""
+    return (rng.random(n, dtype=np.float32) - np.float32(0.5)) * np.float32(np.sqrt(12.0))
 
 
 def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
     """Two channels of white noise, 70 % shared: wide, yet mono-compatible."""
-    shared = rng.standard_normal(n, dtype=np.float32)
-    return np.stack([0.7 * shared + 0.714 * rng.standard_normal(n, dtype=np.float32) for _ in range(2)])
+    shared = np.float32(0.7) * _white(rng, n)
+    return np.stack([shared + np.float32(0.714) * _white(rng, n) for _ in range(2)])
 
 
 def _pink(white: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -89,7 +94,7 @@ def _street(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     wash /= np.sqrt(np.mean(wash**2)) + 1e-12
     bed = 0.8 * rumble + 0.35 * wash
     t = np.arange(n) / sample_rate
-    passing = signal.sosfilt(bandpass_sos(700.0, 0.5, sample_rate, 1).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
+    passing = signal.sosfilt(bandpass_sos(700.0, 0.5, sample_rate, 1).astype(np.float32), _white(rng, n))
     passing /= np.sqrt(np.mean(passing**2)) + 1e-12
     at = rng.uniform(-2.0, 3.0)
     while at < n / sample_rate + 3.0:
@@ -122,7 +127,7 @@ def _rain(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     for channel in range(2):
         drops = rng.uniform(0, seconds, rng.poisson(2500 * seconds))
         envelope = decaying_bursts(drops, np.minimum(rng.pareto(3.0, len(drops)) + 0.2, 2.5), n, sample_rate, 0.0006)
-        clicks = rng.standard_normal(n, dtype=np.float32) * envelope.astype(np.float32)
+        clicks = _white(rng, n) * envelope.astype(np.float32)
         clicks = signal.sosfilt(bandpass_sos(4500.0, 0.5, sample_rate).astype(np.float32), clicks)
         plinks = np.zeros(n)  # larger drops ring briefly, at one of three pitches: three resonators in parallel
         r = np.exp(-1.0 / (0.006 * sample_rate))

@@ -9,11 +9,16 @@ imbalance), amplitude order^-rolloff (rolloff = 1.1 / brightness, less under loa
 harmonic faded out smoothly as it nears the cap (4 kHz x brightness), one random phase per order.
 It is read from wavetables: one period of that spectrum, built by inverse FFT for firing
 frequencies a half octave apart, at no load and at full load; each sample crossfades the two
-tables around its frequency (in log frequency) and the two loads. The tone is computed at a
-reduced rate (it holds nothing above its cap) and upsampled with a polyphase filter.
+tables around its frequency (in log frequency) and the two loads. The tone, with its gain, is
+computed at a reduced rate (it holds nothing above its cap) and upsampled with a polyphase
+Kaiser filter whose transition band is the gap between the cap and the first image, so it
+rejects the images as well as a textbook resampler with half the taps.
 
 Noise: band-passed noise pulsed by the firing phase (exhaust), and road/tyre noise that grows
-as speed^1.5 (tyre_noise: its share at 20 m/s).
+as speed^1.5 (tyre_noise: its share at 20 m/s). Both come from one uniform white noise (after
+their band-pass filters it is as Gaussian as Gaussian white noise would be); the firing pulse is
+read at the tone's reduced rate with its gain and interpolated (it holds nothing above twice the
+firing rate).
 
 Under acceleration (load) it gets louder (up to +4 dB) and brighter, under deceleration slightly
 quieter; load follows the acceleration through a short lag, so a sudden change of acceleration
@@ -32,7 +37,7 @@ from scipy import signal
 from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, one_pole_sos
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
-CONTROL_BLOCK = 32  # samples between control values (rpm, load)
+CONTROL_BLOCK = 48  # samples between control values (rpm, load): 1 ms at 48 kHz; a multiple of every reduced-rate factor 1..4, 6, 8
 TABLE_SIZE = 2048  # samples per wavetable (two firing periods: half orders fit)
 HARMONIC_CAP_HZ = 4000.0
 RPM_LAG_S = 0.2
@@ -41,7 +46,11 @@ LOAD_FULL_M_S2 = 2.0  # acceleration at which the engine is at full load
 LOAD_GAIN_DB = 4.0  # louder by this much at full load
 RPM_GAIN_DB = 2.0  # louder by this much at max_rpm than at idle
 TYRE_REFERENCE_M_S = 20.0
-_PULSE = (((1.0 + np.cos(2 * np.pi * np.arange(4096) / 4096)) / 2.0) ** 2).astype(np.float32)  # one firing's noise pulse
+PULSE_SIZE = 4096
+_PULSE = (((1.0 + np.cos(2 * np.pi * np.arange(PULSE_SIZE) / PULSE_SIZE)) / 2.0) ** 2).astype(np.float32)  # one firing's noise pulse
+EXHAUST_DRIVE = 2.5  # the exhaust noise enters its saturation with a standard deviation of 1 / this
+UNIFORM_SD = float(np.sqrt(1.0 / 12.0))  # of uniform noise on [0, 1)
+UPSAMPLER_REJECTION_DB = 60.0  # image rejection of the tone's upsampler (scipy's resample_poly default: about 55 dB)
 
 
 @dataclass(frozen=True)
@@ -112,110 +121,175 @@ def render_engine(
 
     f_c = firing_hz(rpm_c, spec)
     phase_c = np.concatenate([[0.0], np.cumsum(0.5 * (f_c[1:] + f_c[:-1]))]) * (2 * np.pi * CONTROL_BLOCK / sample_rate)
-    phase = _ramp(phase_c, n, np.float64)  # the phase is smooth at the control rate: its ramp is exact to < 1e-4 rad
-    tone = _tone(phase_c, f_c, push_c, n, spec, rng, sample_rate)
-
-    offset = rng.uniform(0, 2 * np.pi)
-    pulse = _PULSE[((phase + offset) * (len(_PULSE) / (2 * np.pi))).astype(np.int64) % len(_PULSE)]
-    white = rng.standard_normal(n + 512, dtype=np.float32)  # exhaust and road noise share one source
-    exhaust = signal.sosfilt(bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2).astype(np.float32), white)[512:]
-    exhaust /= np.float32(2.5 * (np.std(exhaust) + 1e-12))
-    exhaust = exhaust / (1.0 + np.abs(exhaust)) * pulse  # a soft saturation of the exhaust pulses
-    exhaust /= np.sqrt(np.mean(exhaust**2)) + 1e-12
     mix_c = np.clip(spec.noise * (1.0 + 0.6 * push_c), 0.0, 0.95)
     rev_c = (rpm_c - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
     rev_gain_c = 10.0 ** (RPM_GAIN_DB * rev_c / 20.0)
     load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
     gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
-    steady = np.sqrt(np.mean((1.0 - mix_c**2) * np.mean(tone**2) + mix_c**2) * np.mean(rev_gain_c**2))
+    offset = rng.uniform(0, 2 * np.pi)
+    tone, pulses, tone_power, pulse_power = _tone(
+        phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate
+    )
+    steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
     level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
-    out = _ramp(level * gain_c * np.sqrt(1.0 - mix_c**2), n) * tone + _ramp(level * gain_c * mix_c, n) * exhaust
+
+    white = rng.random(n + 512, dtype=np.float32)  # exhaust and road share it (their filters remove its mean)
+    exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
+    exhaust = signal.sosfilt(exhaust_sos.astype(np.float32), white)[512:]
+    exhaust *= np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
+    exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
+    pulses *= np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
+    tone *= np.float32(level)
+    exhaust *= pulses
+    tone += exhaust
     if spec.tyre_noise > 0:
+        tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
         tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
-        out += _tyre(white, sample_rate) * _ramp(tyre_c * 10.0 ** (load_db_c / 40.0), n)
-    return soft_limit(out.astype(np.float64))
+        road = signal.sosfilt(tyre_sos.astype(np.float32), white)[512:]
+        road *= _ramp(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), n)
+        tone += road
+    return soft_limit(tone)
 
 
-def _ramp(values: np.ndarray, n: int, dtype: type = np.float32) -> np.ndarray:
-    """Control values (one every CONTROL_BLOCK samples, from sample 0) linearly interpolated to n samples."""
-    step = (np.arange(CONTROL_BLOCK) / CONTROL_BLOCK).astype(dtype)
-    values = np.asarray(values, dtype=dtype)
+def noise_gain(sos: np.ndarray) -> float:
+    """The RMS gain of a filter on white noise: the root of the energy of its impulse response."""
+    impulse = np.zeros(8192)
+    impulse[0] = 1.0
+    return float(np.sqrt(np.sum(signal.sosfilt(sos, impulse) ** 2)))
+
+
+def _saturated_power(drive: float) -> float:
+    """E[y^2] for y = x / (1 + |x|), x Gaussian with standard deviation 1 / drive (numerically)."""
+    x = np.linspace(-12.0, 12.0, 24001) / drive
+    weight = np.exp(-0.5 * (x * drive) ** 2)
+    return float(np.sum((x / (1.0 + np.abs(x))) ** 2 * weight) / np.sum(weight))
+
+
+SATURATED_POWER = _saturated_power(EXHAUST_DRIVE)  # of the saturated exhaust noise
+
+
+def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
+    """Values given every `block` samples (from sample 0), linearly interpolated to n float32 samples."""
+    step = (np.arange(block) / block).astype(np.float32)
+    values = np.asarray(values, dtype=np.float32)
     ramp = values[:-1, None] + np.diff(values)[:, None] * step[None, :]
     return ramp.ravel()[:n]
 
 
 def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
-    """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1."""
-    magnitude = np.abs(x)
-    over = magnitude > knee
-    if not over.any():
-        return x.copy()
-    bent = knee + (1.0 - knee) * np.tanh((magnitude[over] - knee) / (1.0 - knee))
-    out = x.copy()
-    out[over] = np.sign(x[over]) * bent
+    """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1. Float64 out."""
+    out = np.asarray(x, dtype=np.float64).copy()
+    if len(out) == 0 or max(float(np.max(x)), -float(np.min(x))) <= knee:
+        return out
+    over = np.abs(out) > knee
+    out[over] = np.sign(out[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(out[over]) - knee) / (1.0 - knee)))
     return out
-
-
-def _tyre(white: np.ndarray, sample_rate: int) -> np.ndarray:
-    """Road/tyre roar, RMS 1, from white noise (512 samples of warm-up first): a broad hump near 700 Hz."""
-    sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)]).astype(np.float32)
-    noise = signal.sosfilt(sos, white)[512:]
-    return noise / (np.sqrt(np.mean(noise**2)) + 1e-12)
 
 
 def _tone(
     phase_c: np.ndarray,
     f_c: np.ndarray,
     push_c: np.ndarray,
+    gain_c: np.ndarray,
+    pulse_gain_c: np.ndarray,
+    pulse_offset: float,
     n: int,
     spec: EngineSpec,
     rng: np.random.Generator,
     sample_rate: int,
-) -> np.ndarray:
-    """The harmonic tone (RMS ~1) of n samples, from wavetables at a reduced rate, upsampled.
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(tone times its gain, firing pulses times theirs), n float32 samples each, and the mean
+    squares of the tone (about 1) and of the pulse before their gains.
 
-    Phase, frequency and load come at the control rate; the reduced rate runs a little past the
-    end so the upsampler's own edge falls outside the output.
+    Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
+    (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
+    is upsampled by a polyphase filter, the pulses by linear interpolation.
     """
     cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
     factor = max(1, int(sample_rate // (2.5 * cap)))
     if n < 64 * factor:
         factor = 1
     pad = 16 if factor > 1 else 0
-    at = np.arange(0, n + pad * factor, factor) / CONTROL_BLOCK  # positions in control steps
-    steps = np.arange(len(phase_c))
-    low_phase = np.interp(at, steps, phase_c, right=np.nan)
-    beyond = np.isnan(low_phase)
-    low_phase[beyond] = phase_c[-1] + 2 * np.pi * f_c[-1] / sample_rate * CONTROL_BLOCK * (at[beyond] - steps[-1])
-    low_f = np.interp(at, steps, f_c)
-    push = np.interp(at, steps, push_c)
+    low_n = -(-n // factor) + pad
     levels = _table_frequencies(float(np.min(f_c)), float(np.max(f_c)))
+    position_c = np.interp(np.log(np.maximum(f_c, 1e-3)), np.log(levels), np.arange(len(levels)))
+    curves = _at_reduced_rate((phase_c, position_c, push_c, gain_c, pulse_gain_c), factor, low_n, sample_rate)
+    low_phase, position, push, gain, pulse_gain = curves
     rotations = rng.uniform(0, 2 * np.pi, 2 * int(cap / levels[0]) + 4)
     tables = np.array([[_wavetable(fl, p, cap, spec, rotations) for p in (0.0, 1.0)] for fl in levels])  # (L, 2, N)
-    position = np.interp(np.log(np.maximum(low_f, 1e-3)), np.log(levels), np.arange(len(levels)))
+    stride = TABLE_SIZE + 1  # each table with its first sample again at the end: no wrap when interpolating
+    flat = np.concatenate([tables, tables[..., :1]], axis=-1).astype(np.float32).ravel()
     lower = np.minimum(position.astype(np.int64), len(levels) - 2)
-    blend = np.clip(position - lower, 0.0, 1.0)
-    upper = lower + 1
-    read = (low_phase / 2.0) % (2 * np.pi) * (TABLE_SIZE / (2 * np.pi))  # a table holds two firing periods
-    i0 = read.astype(np.int64) % TABLE_SIZE
-    i1 = (i0 + 1) % TABLE_SIZE
-    frac = read - np.floor(read)
+    blend = np.clip(position - lower, 0.0, 1.0).astype(np.float32)
+    read = low_phase * (TABLE_SIZE / (4 * np.pi))  # a table holds two firing periods
+    whole = read.astype(np.int64)
+    frac = (read - whole).astype(np.float32)
+    index = lower * (2 * stride) + (whole & (TABLE_SIZE - 1))
 
-    flat = tables.astype(np.float32).ravel()
-    frac = frac.astype(np.float32)
+    def look(offset: int) -> np.ndarray:  # table (level lower + offset // 2, load offset % 2), interpolated
+        here = np.take(flat[offset * stride :], index)
+        return here + (np.take(flat[offset * stride + 1 :], index) - here) * frac
 
-    def look(level: np.ndarray, load: int) -> np.ndarray:
-        base = (level * 2 + load) * TABLE_SIZE
-        return np.take(flat, base + i0) * (1 - frac) + np.take(flat, base + i1) * frac
-
-    blend = blend.astype(np.float32)
-    tone = (1 - blend) * look(lower, 0) + blend * look(upper, 0)
+    quiet = look(0)
+    tone = quiet + (look(2) - quiet) * blend
     if np.any(push > 1e-3):  # under load: the brighter tables too
-        push = push.astype(np.float32)
-        tone = (1 - push) * tone + push * ((1 - blend) * look(lower, 1) + blend * look(upper, 1))
+        loud = look(1)
+        loud += (look(3) - loud) * blend
+        tone += (loud - tone) * push.astype(np.float32)
+    power = float(np.mean(tone[: -pad or None] ** 2))
+    tone *= gain.astype(np.float32)
+    pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
+    pulse_power = float(np.mean(pulse**2))
+    pulse *= pulse_gain.astype(np.float32)
     if factor == 1:
-        return tone[:n]
-    return signal.resample_poly(tone, factor, 1)[:n]
+        return tone[:n], pulse[:n], power, pulse_power
+    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power, pulse_power
+
+
+def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
+    """Control-rate curves read every `factor` samples: `count` values each, linearly interpolated.
+
+    The first curve (the phase) is continued past its end at its last slope and kept in float64;
+    the others are held past their end and come out in float32.
+    """
+    if CONTROL_BLOCK % factor == 0:
+        per = CONTROL_BLOCK // factor
+        blocks = -(-count // per) + 1
+        out = []
+        for index, curve in enumerate(curves):
+            extra = blocks + 1 - len(curve)
+            if extra > 0:
+                tail = curve[-1] + (curve[-1] - curve[-2]) * np.arange(1, extra + 1) if index == 0 else np.full(extra, curve[-1])
+                curve = np.concatenate([curve, tail])
+            dtype = np.float64 if index == 0 else np.float32
+            step = (np.arange(per) / per).astype(dtype)
+            values = curve[: blocks + 1].astype(dtype)
+            out.append((values[:-1, None] + np.diff(values)[:, None] * step[None, :]).ravel()[:count])
+        return out
+    at = np.arange(count) * factor / CONTROL_BLOCK  # positions in control steps
+    steps = np.arange(len(curves[0]))
+    out = []
+    for index, curve in enumerate(curves):
+        values = np.interp(at, steps, curve)
+        if index == 0:
+            beyond = at > steps[-1]
+            values[beyond] = curve[-1] + (curve[-1] - curve[-2]) * (at[beyond] - steps[-1])
+        out.append(values)
+    return out
+
+
+def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.ndarray:
+    """x (nothing above `cap`) at sample_rate / factor, upsampled by `factor` with a polyphase Kaiser FIR.
+
+    The passband ends at the cap and the stopband starts where the first image begins
+    (sample_rate / factor - cap), so the filter needs only as many taps as that gap asks for.
+    """
+    low_rate = sample_rate / factor
+    width = max(low_rate - 2 * cap, 0.02 * low_rate)  # Hz between the cap and the first image
+    taps, beta = signal.kaiserord(UPSAMPLER_REJECTION_DB, width / (0.5 * sample_rate))
+    taps |= 1
+    fir = signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor
+    return signal.upfirdn(fir.astype(np.float32), x, factor)[taps // 2 :]
 
 
 def _table_frequencies(f_min: float, f_max: float) -> np.ndarray:

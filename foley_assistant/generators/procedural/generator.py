@@ -20,7 +20,7 @@ import numpy as np
 
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.base import DryAudio
+from foley_assistant.generators.base import DryAudio, LayerEvent
 from foley_assistant.generators.procedural.cloth import render_cloth
 from foley_assistant.generators.procedural.dsp import add_at, db_to_gain, event_rng
 from foley_assistant.generators.procedural.engine import render_engine
@@ -111,11 +111,17 @@ class ProceduralGenerator:
         life = object_life(obj, shot, sample_rate, float(spec.get("release_s")))
         out = np.zeros(n_samples)
         sounded: dict[tuple[float, str], str] = {}
+        layers: list[LayerEvent] = []
         for index, voice in enumerate((spec,) + spec.layers):
             part = np.zeros(n_samples)
-            for event in self._voice(voice, reading, life, part, sample_rate, seed, index):
+            placed = self.render_voice(voice, reading, life, part, sample_rate, seed, index)
+            for event in placed:
                 sounded.setdefault((event.time_s, event.kind), voice.name)
-            out += part * db_to_gain(float(voice.get("level_db"))) if index else part
+            if index:
+                out += part * db_to_gain(float(voice.get("level_db")))
+                layers += layer_log(index, voice, "procedural", [(e, voice.name) for e in placed], reading, n_samples, sample_rate)
+            else:
+                out += part
         fade_in = ENGINE_FADE_IN_S if spec.voice in CONTINUOUS else 0.0
         out *= life_gate(n_samples, life, sample_rate, fade_in) * db_to_gain(float(spec.get("level_db")))
         peak = float(np.max(np.abs(out)))
@@ -123,12 +129,14 @@ class ProceduralGenerator:
             out *= CEILING / peak
         events = self._events(reading, spec, life, n_samples, sample_rate)
         sources = tuple(sounded.get((e.time_s, e.kind), spec.name) for e in events)
-        return DryAudio(out.astype(np.float32), sample_rate, events, name, sources)
+        return DryAudio(out.astype(np.float32), sample_rate, events, name, sources, layers=tuple(layers))
 
-    def _voice(
+    def render_voice(
         self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int
     ) -> list[SoundEvent]:
-        """Render one voice into `out`; returns the events it sounded."""
+        """Render one voice (not its layers) into `out`, unscaled by its level; returns the events
+        it sounded (footfalls, impacts or swishes; none for engine and cloth). `layer` is 0 for the
+        main voice, 1.. for layers (each draws its own variations)."""
         key = reading.obj.id if layer == 0 else f"{reading.obj.id}/layer{layer}"
         lo, hi = max(life.start, 0), min(life.stop, len(out))
         if spec.voice == "footsteps":
@@ -171,6 +179,25 @@ class ProceduralGenerator:
         kept = [e for e in found if max(life.start, 0) <= e.sample_index(sample_rate) < end]
         kept += [e for e in presence_events(reading.obj, reading.shot) if 0 <= e.sample_index(sample_rate) <= n_samples]
         return tuple(sorted(kept, key=lambda e: (e.time_s, e.kind)))
+
+
+def layer_log(
+    index: int,
+    voice: VoiceSpec,
+    engine: str,
+    sounded: list[tuple[SoundEvent, str]],
+    reading: TrackReading,
+    n_samples: int,
+    sample_rate: int,
+) -> list[LayerEvent]:
+    """The event-log records of one layer: each (event, source) it sounded, or, for a layer that
+    sounds continuously (no events of its own), the object's entrance and exit with `source`
+    taken from `sounded`'s first entry, or the voice's name."""
+    if voice.voice not in CONTINUOUS or any(e.kind in ("footfall", "impact", "swish") for e, _ in sounded):
+        return [LayerEvent(index, voice.name, engine, source, event) for event, source in sounded]
+    source = sounded[0][1] if sounded else voice.name
+    presence = [e for e in presence_events(reading.obj, reading.shot) if 0 <= e.sample_index(sample_rate) <= n_samples]
+    return [LayerEvent(index, voice.name, engine, source, event) for event in presence]
 
 
 def render_track(

@@ -11,6 +11,9 @@ vision uses for distance). This module reads no other file. Format (see the "_do
 
 `layers` are further voices sounding with the main one (same motion, their own level);
 `library` is the text the SFX-library engine searches for this label (default: from the voice).
+"_ambience" (optional) chooses a shot's ambience bed from its labels for `generate --ambience
+auto`: {"rain": ["umbrella"], "street": ["car", ...], "_default": "room"}, beds in order of
+precedence (the first one with a label in the shot wins).
 Keys starting with "_" are not labels. Labels match case-insensitively, with surrounding spaces
 and "_"/"-" treated like spaces. Unknown keys or values are refused with a message naming them.
 """
@@ -24,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from foley_assistant.core.errors import InputFileError
+from foley_assistant.generators.procedural.ambience import AMBIENCES
 from foley_assistant.generators.procedural.engine import ENGINE_PRESETS, EngineSpec, engine_spec_from
 from foley_assistant.generators.procedural.footsteps import SURFACES
 from foley_assistant.generators.procedural.impacts import MATERIALS
@@ -31,7 +35,7 @@ from foley_assistant.generators.procedural.whoosh import WhooshSpec
 
 VOICES = ("footsteps", "impacts", "engine", "whoosh", "cloth")
 COMMON_KEYS = {"voice", "height_m", "level_db", "release_s", "layers", "library"}
-LAYER_KEYS = {"voice", "level_db"}  # plus the voice's own keys
+LAYER_KEYS = {"voice", "level_db", "library"}  # plus the voice's own keys
 VOICE_KEYS: dict[str, set[str]] = {
     "footsteps": {"surface"},
     "impacts": {"material"},
@@ -48,6 +52,7 @@ VOICE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 HEIGHT_DEFAULTS = {"footsteps": 1.7, "impacts": 0.3, "engine": 1.5, "whoosh": 0.3, "cloth": 1.7}  # when neither map nor priors say
 FALLBACK = {"voice": "impacts", "material": "wood"}
+DEFAULT_AMBIENCE = "room"  # the bed of a shot whose labels call for no other
 BUNDLED_FILE = "voices.json"
 SIZE_PRIORS_FILE = "size_priors.json"  # label -> real height (m), shared with vision's distance
 
@@ -94,6 +99,8 @@ class VoiceMap:
     entries: Mapping[str, VoiceSpec]
     default: VoiceSpec
     size_priors: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+    ambience_rules: tuple[tuple[str, frozenset[str]], ...] = ()  # (bed, labels), by precedence
+    ambience_default: str = DEFAULT_AMBIENCE
 
     @classmethod
     def from_dict(cls, data: Any, source: str = "the voice map") -> "VoiceMap":
@@ -105,7 +112,8 @@ class VoiceMap:
         entries: dict[str, VoiceSpec] = {}
         for label, entry in raw.items():
             entries[label] = _resolve(label, raw, source, [])
-        return cls(entries, default, MappingProxyType(bundled_size_priors()))
+        rules, fallback = _ambience_rules(data.get("_ambience", {}), source)
+        return cls(entries, default, MappingProxyType(bundled_size_priors()), rules, fallback)
 
     @classmethod
     def bundled(cls) -> "VoiceMap":
@@ -122,6 +130,34 @@ class VoiceMap:
             return spec
         height = self.size_priors.get(key, HEIGHT_DEFAULTS[spec.voice])
         return VoiceSpec(spec.voice, MappingProxyType({**spec.params, "height_m": height}), spec.layers)
+
+
+    def ambience_for(self, labels: list[str]) -> tuple[str, list[str]]:
+        """(bed, the labels that chose it) for a shot's object labels; ([]: the default bed)."""
+        present = [normalize_label(label) for label in labels]
+        for bed, wanted in self.ambience_rules:
+            matched = sorted({label for label in present if label in wanted})
+            if matched:
+                return bed, matched
+        return self.ambience_default, []
+
+
+def _ambience_rules(data: Any, source: str) -> tuple[tuple[tuple[str, frozenset[str]], ...], str]:
+    """The "_ambience" section: (bed, labels) rules in the file's order, and the default bed."""
+    if not isinstance(data, Mapping):
+        raise InputFileError(f'{source}: "_ambience" must be an object like {{"street": ["car"], "_default": "room"}}')
+    fallback = data.get("_default", DEFAULT_AMBIENCE)
+    rules = []
+    for bed, labels in data.items():
+        name = fallback if bed == "_default" else bed
+        if name not in AMBIENCES:
+            raise InputFileError(f'{source}: "_ambience" names the bed {name!r}; choose one of {", ".join(AMBIENCES)}')
+        if bed == "_default":
+            continue
+        if not isinstance(labels, list) or not all(isinstance(label, str) for label in labels):
+            raise InputFileError(f'{source}: "_ambience" bed {bed!r} must list labels, like ["car", "truck"]')
+        rules.append((bed, frozenset(normalize_label(label) for label in labels)))
+    return tuple(rules), fallback
 
 
 def bundled_size_priors() -> dict[str, float]:
