@@ -45,15 +45,20 @@ class AutomationPoint:
 
 @dataclass(frozen=True)
 class HostClip:
-    """One stem as a host places it: on lane `lane`, from `record_frame` for `length_frames`."""
+    """One stem as a host places it: on lane `lane`, from `record_frame` for `length_frames`.
+
+    `dry_path` is the mono source a host pans along `automation`; None for an ambience bed (kind
+    "ambience"), which is not placed: the host plays the stereo stem as it is.
+    """
 
     lane: str
+    kind: str
     shot_id: str
     object_id: str
     label: str
     engine: str
     stem_path: Path
-    dry_path: Path
+    dry_path: Path | None
     record_frame: int
     length_frames: int
     frame_offset_samples: Fraction
@@ -89,8 +94,9 @@ def _clip_json(clip: HostClip) -> dict[str, Any]:
         "object": clip.object_id,
         "label": clip.label,
         "engine": clip.engine,
+        "kind": clip.kind,
         "stem": str(clip.stem_path),
-        "dry": str(clip.dry_path),
+        "dry": None if clip.dry_path is None else str(clip.dry_path),
         "record_frame": clip.record_frame,
         "length_frames": clip.length_frames,
         "frame_offset_samples": str(clip.frame_offset_samples),
@@ -109,12 +115,13 @@ def host_clip(stem: Stem, lane: str, rate: FrameRate, root: Path, automation: li
     placement = place(stem, rate)
     return HostClip(
         lane=lane,
+        kind=stem.kind,
         shot_id=stem.shot_id,
         object_id=stem.object_id,
         label=stem.label,
         engine=stem.engine,
         stem_path=(root / stem.path).resolve(),
-        dry_path=(root / dry_path_of(stem)).resolve(),
+        dry_path=None if stem.is_ambience else (root / dry_path_of(stem)).resolve(),
         record_frame=placement.start,
         length_frames=placement.length,
         frame_offset_samples=placement.frame_offset_samples,

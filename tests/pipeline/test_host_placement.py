@@ -18,7 +18,7 @@ def generated(small_cut, tmp_path_factory):
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 
     out = tmp_path_factory.mktemp("placements") / "foley"
-    result = run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out))
+    result = run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, ambience="street"))
     return out, result
 
 
@@ -30,13 +30,16 @@ def test_frames_on_the_timeline_grid_and_on_another(generated):
     assert at_50.global_start_frame == 10 * 3600 * 50
     clips_25 = {(c.shot_id, c.object_id): c for _, clips in at_25.lanes for c in clips}
     clips_50 = {(c.shot_id, c.object_id): c for _, clips in at_50.lanes for c in clips}
-    assert len(clips_25) == len(result.stems) >= 3
+    assert len(clips_25) == len(result.stems) >= 5  # 3 objects and 2 street beds
     for stem in result.stems:
         clip, doubled = clips_25[(stem.shot_id, stem.object_id)], clips_50[(stem.shot_id, stem.object_id)]
         assert clip.record_frame * 48000 / 25 == stem.record_start_sample  # 1920 samples per frame: exact
         assert (doubled.record_frame, doubled.length_frames) == (2 * clip.record_frame, 2 * clip.length_frames)
-        assert clip.frame_offset_samples == 0
-        assert clip.stem_path.is_file() and clip.dry_path.is_file()
+        assert clip.frame_offset_samples == 0 and clip.stem_path.is_file()
+        if stem.is_ambience:  # a bed is not placed: no mono source, no automation
+            assert (clip.kind, clip.dry_path, clip.automation) == ("ambience", None, ())
+            continue
+        assert clip.kind == "object" and clip.dry_path.is_file()
         assert clip.automation, "every object moves, so it has pan keyframes"
         for point, twin in zip(clip.automation, doubled.automation):
             assert point.frame == clip.record_frame + point.time_s * 25

@@ -62,13 +62,17 @@ def test_sound_strips_follow_the_plan(core):
                                    "record_frame": 0, "automation": [{"frame": 0.0, "pan": 1.2, "gain": 0.5}, {"frame": 12.5, "pan": -0.25, "gain": 0.7}]}]},
         {"name": "person", "clips": [{"shot": "S002", "object": "O1", "label": "person", "stem": "/o/stems/b.wav", "dry": "/o/dry/b.wav",
                                       "record_frame": 40, "automation": []}]},
+        {"name": "ambience", "clips": [{"shot": "S002", "object": "AMB", "label": "street", "stem": "/o/stems/S002_AMB_street.wav",
+                                        "dry": None, "record_frame": 40, "automation": []}]},
     ]}
     panned = core.sound_strips(plan, origin=101, first_channel=4)
     assert [(s.name, s.filepath, s.channel, s.frame_start) for s in panned] == [
-        ("S001_O1_car", "/o/dry/a.wav", 4, 101), ("S002_O1_person", "/o/dry/b.wav", 5, 141)]
+        ("S001_O1_car", "/o/dry/a.wav", 4, 101), ("S002_O1_person", "/o/dry/b.wav", 5, 141),
+        ("S002_AMB_street", "/o/stems/S002_AMB_street.wav", 6, 141)]  # a bed has no dry source: its stereo stem
     assert panned[0].keyframes == [(101.0, 1.0, 0.5), (113.5, -0.25, 0.7)]  # pan clamped to Blender's -1..+1 stereo
     stems = core.sound_strips(plan, origin=101, first_channel=4, panned=False)
-    assert [s.filepath for s in stems] == ["/o/stems/a.wav", "/o/stems/b.wav"] and all(not s.keyframes for s in stems)
+    assert [s.filepath for s in stems] == ["/o/stems/a.wav", "/o/stems/b.wav", "/o/stems/S002_AMB_street.wav"]
+    assert all(not s.keyframes for s in stems)
     assert core.first_free_channel([1, 2, 3], 2) == 4
     with pytest.raises(core.AddonError):
         core.first_free_channel([127], 3)

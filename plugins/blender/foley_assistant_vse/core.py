@@ -123,17 +123,19 @@ def sound_strips(plan, origin, first_channel, panned=True):
     """The sound strips for a placement plan (`placements --json`): one channel per lane from
     `first_channel` up; with `panned`, the mono dry source with pan and volume keyframes from the
     object's curves (Blender pans mono sources only; -1 left .. +1 right, as the plan's pan),
-    otherwise the stereo stem as rendered, without keyframes."""
+    otherwise the stereo stem as rendered, without keyframes. An ambience bed (no dry source) is
+    always its stereo stem."""
     strips = []
     for offset, lane in enumerate(plan["lanes"]):
         for clip in lane["clips"]:
+            use_dry = panned and bool(clip.get("dry"))
             keyframes = [(origin + point["frame"], max(-1.0, min(1.0, point["pan"])), point["gain"]) for point in clip["automation"]]
             strips.append(SoundStripPlan(
                 "{}_{}_{}".format(clip["shot"], clip["object"], clip["label"]),
-                clip["dry"] if panned else clip["stem"],
+                clip["dry"] if use_dry else clip["stem"],
                 first_channel + offset,
                 origin + clip["record_frame"],
-                keyframes if panned else [],
+                keyframes if use_dry else [],
             ))
     return strips
 
