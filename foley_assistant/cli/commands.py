@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from foley_assistant.cli import model_commands
+from foley_assistant.cli import model_commands, plugin_commands
 from foley_assistant.cli.progress_bar import TerminalProgress
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
@@ -30,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         "train": model_commands.train,
         "serve": model_commands.serve,
         "model-eval": model_commands.model_eval,
+        "placements": plugin_commands.placements,
     }
     return handlers[args.command](args)
 
@@ -225,7 +226,7 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.export import export_format
 
-    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo)
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo, nle=args.nle)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]

@@ -17,6 +17,7 @@ from foley_assistant import __version__
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
 from foley_assistant.cli.model_commands import add_model_commands
+from foley_assistant.cli.plugin_commands import add_plugin_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 if TYPE_CHECKING:
@@ -158,8 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
                         help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
                         "source on one track with pan automation")
+    export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"),
+                        help="with --format otio: for this editor's own OTIO import (stems in frames, "
+                        "schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)
+    add_plugin_commands(commands)
     return parser
 
 

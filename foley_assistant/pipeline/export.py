@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | otio | .otio | the cut + one audio track per lane, stems on the exact sample, curves in metadata |
 | otioz | .otioz | the same, with the stem files bundled |
+| otio, `nle=` | .otio | for an editor's own OTIO import (Resolve, Kdenlive): stems in frames, schemas downgraded (io.nle_otio) |
 | rpp | .rpp | REAPER: a track per lane, dry items, pan and volume envelopes |
 | aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`) |
 | fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames) |
@@ -33,6 +34,7 @@ from foley_assistant.io.exports.edl import write_lane_edls
 from foley_assistant.io.exports.fcp7 import write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
+from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
 from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
@@ -58,8 +60,11 @@ def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
 
-def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split") -> ExportResult:
-    """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`."""
+def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split", nle: str | None = None) -> ExportResult:
+    """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`; with `nle` (otio only), for
+    that editor's OTIO import (see io.nle_otio)."""
+    if nle is not None and fmt != "otio":
+        raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
         raise OutputError(f"cannot export {fmt!r}: this version writes {', '.join(EXPORT_FORMATS)}.")
     if aaf_mode not in AAF_MODES:
@@ -73,6 +78,11 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
     result = ExportResult(files=[out])
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))
+    elif nle is not None:
+        curves = {(c.shot_id, c.object_id): c for c in project.curves}
+        lanes = assign_lanes(list(project.stems))
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out, nle)
+        result.notes.append(f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads")
     elif fmt in ("otio", "otioz"):
         write_timeline_with_stems(loaded, project, root, out)
     elif fmt == "aaf":
