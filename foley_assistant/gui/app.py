@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Sequence
 
 import pyqtgraph as pg
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from foley_assistant.gui import style
@@ -39,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = create_window(Path(args[0]) if args else None)
     window.show()
     if not args:
-        window.offer_recovery()
+        QTimer.singleShot(0, window.offer_recovery)  # once the window is up, never before it
     return app.exec()
 
 
