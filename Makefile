@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/spatial.py
 	$(BIN)/python benchmarks/timeline_io.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/gui.py
 
 # The Blender add-on, headless in Blender itself: the `bpy` wheel (about 1 GB installed, bound to
 # Python 3.11) in its own environment, so the main one stays light. `make test` sets it up when it

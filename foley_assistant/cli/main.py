@@ -146,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(commands)
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
-    gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
+    gui.add_argument("timeline", type=Path, nargs="?", help="timeline, foley_project.json or generate folder to open")
 
     add_library_parser(commands)
 

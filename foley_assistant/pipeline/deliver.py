@@ -66,17 +66,21 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
     name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
     time_reference = seconds_to_samples(shot.record_start_since_midnight, sample_rate)
     description = f"{shot.clip_name} | {shot.id} {sound.track.id} {sound.track.label} | {sound.dry.voice} | TC {shot.record_tc_in}"
-    for relative, audio, channels in (
-        (layout.stem(name), sound.stereo, ["L", "R"]),
-        (layout.dry(name), sound.dry.samples[None, :], ["dry"]),
+    # The dry source is written as 32-bit float: after the shot's loudness gain it may exceed full
+    # scale (the distance attenuates the stem, not the source), and a clipped source would sound
+    # different when a DAW or the app places it again.
+    for relative, audio, channels, bits in (
+        (layout.stem(name), sound.stereo, ["L", "R"], 24),
+        (layout.dry(name), sound.dry.samples[None, :], ["dry"], 32),
     ):
         write_bwf(
             layout.root / relative,
             audio,
             sample_rate,
+            bit_depth=bits,
             time_reference=time_reference,
             description=description,
-            coding_history=f"A=PCM,F={sample_rate},W=24,M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
+            coding_history=f"A={'PCM' if bits == 24 else 'PCM_FLOAT'},F={sample_rate},W={bits},M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
             ixml={"project": shot.clip_name, "scene": shot.id, "take": sound.track.id, "note": sound.track.label, "track_names": channels},
         )
     return Stem(
