@@ -55,3 +55,24 @@ def small_cut(tmp_path_factory):
         ),
     ]
     return build_synthetic_cut(tmp_path_factory.mktemp("small_cut"), shots, name="small cut", start_timecode="10:00:00:00")
+
+
+@pytest.fixture(scope="session")
+def generated_small(small_cut, tmp_path_factory):
+    """The small cut generated with the default engine: the output folder with its
+    foley_project.json (read-only for tests: copy it with `project_copy` to edit)."""
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+
+    out = tmp_path_factory.mktemp("generated_small") / "out"
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out))
+    return out
+
+
+@pytest.fixture
+def project_copy(generated_small, tmp_path):
+    """A private copy of the generated small project's output folder."""
+    import shutil
+
+    target = tmp_path / "project"
+    shutil.copytree(generated_small, target)
+    return target

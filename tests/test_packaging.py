@@ -11,11 +11,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_package_is_listed():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
+    mapped = config["tool"]["setuptools"]["package-dir"]  # packages kept in other folders (resources/, plugins/otio/)
     on_disk = {
         ".".join(init.parent.relative_to(ROOT).parts)
         for init in (ROOT / "foley_assistant").rglob("__init__.py")
-    } | {"foley_assistant.resources"}
+    } | {name for name, folder in mapped.items() if (ROOT / folder / "__init__.py").is_file()}
     assert on_disk == listed
+    assert set(mapped) == {"foley_assistant.resources", "foley_assistant.otio_plugin"}
 
 
 def test_resources_are_installed_with_the_package():

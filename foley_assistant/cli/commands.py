@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
+from foley_assistant.cli import model_commands, plugin_commands
 from foley_assistant.cli.progress_bar import TerminalProgress
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
@@ -25,8 +26,20 @@ def run(args: argparse.Namespace) -> int:
         "export": export,
         "gui": gui,
         "eval": evaluate,
+        "library": library,
+        "train": model_commands.train,
+        "serve": model_commands.serve,
+        "model-eval": model_commands.model_eval,
+        "placements": plugin_commands.placements,
     }
     return handlers[args.command](args)
+
+
+def library(args: argparse.Namespace) -> int:
+    """Index or search the SFX library."""
+    from foley_assistant.cli.library import run_library
+
+    return run_library(args)
 
 
 def _progress(args: argparse.Namespace) -> TerminalProgress:
@@ -172,6 +185,10 @@ def generate(args: argparse.Namespace) -> int:
         **_placement(args),
         timeline_rate=args.rate,
         search_folders=tuple(args.search),
+        library_dirs=tuple(args.library),
+        library_db=args.library_db,
+        model_dir=args.model,
+        ambience=args.ambience,
     )
     progress = _progress(args)
     try:
@@ -184,8 +201,12 @@ def generate(args: argparse.Namespace) -> int:
 
 def print_summary(result: Any) -> None:
     """What was made and where to look."""
-    objects = len(result.stems)
-    print(f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {objects} stems ({result.status})")
+    objects = len([s for s in result.stems if not s.is_ambience])
+    beds = len(result.stems) - objects
+    print(
+        f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {len(result.stems)} stems"
+        f"{f' ({beds} ambience)' if beds else ''} ({result.status})"
+    )
     for shot in result.shots:
         labels = [f"{s.object_id} {s.label}" for s in result.stems if s.shot_id == shot.id]
         print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")
@@ -219,7 +240,7 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.export import export_format
 
-    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo)
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo, nle=args.nle)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]

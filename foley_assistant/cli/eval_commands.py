@@ -29,4 +29,11 @@ def spatial(args: argparse.Namespace) -> int:
     return 0
 
 
-EVAL_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"spatial": spatial}
+def sync(args: argparse.Namespace) -> int:
+    """Audio-visual sync of a stem or mix against the tracks (see cli.eval_sync)."""
+    from foley_assistant.cli.eval_sync import run_sync
+
+    return run_sync(args)
+
+
+EVAL_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {"spatial": spatial, "sync": sync}

@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from foley_assistant import __version__
+from foley_assistant.cli.eval_sync import add_sync_parser
+from foley_assistant.cli.library import add_library_parser
+from foley_assistant.cli.model_commands import add_model_commands
+from foley_assistant.cli.plugin_commands import add_plugin_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
 
 if TYPE_CHECKING:
@@ -43,7 +47,7 @@ def _add_placement(parser: argparse.ArgumentParser) -> None:
 
 def _add_eval(commands: argparse._SubParsersAction) -> None:
     """The `eval` group: one subcommand per family of metrics."""
-    evaluate = commands.add_parser("eval", help="measure stems: spatial object-awareness against the tracks")
+    evaluate = commands.add_parser("eval", help="measure stems against the picture: spatial object-awareness, sync")
     metrics = evaluate.add_subparsers(dest="eval_command", metavar="METRIC", required=True)
     spatial = metrics.add_parser("spatial", help="object-awareness of a stereo (or binaural) stem against one object's track")
     spatial.add_argument("stem", type=Path, help="the stem (WAV); its first sample is the shot's first frame")
@@ -55,6 +59,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
                          help="pan law the stem was rendered with (default constant-power)")
     spatial.add_argument("--binaural", action="store_true", help="the stem is binaural: angles from the ITD, plus ITD and ILD errors")
     spatial.add_argument("--json", action="store_true", help="print JSON")
+    add_sync_parser(metrics)
 
 
 def _frame_rate(text: str) -> "FrameRate":
@@ -122,11 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
+    generate.add_argument("--ambience", choices=("none", "auto", "room", "street", "wind", "rain"), default="none",
+                          help="an ambience bed under each shot, as its own stereo stem <shot>_AMB_<bed>.wav: auto picks it "
+                          "from the objects' labels (a car: street; none of note: room); default none")
     _add_placement(generate)
     generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
                           help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
     generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
     _add_timeline_reading(generate)
+    generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
+    generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
+    generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -142,7 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(commands)
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
-    gui.add_argument("timeline", type=Path, nargs="?", help="timeline to open")
+    gui.add_argument("timeline", type=Path, nargs="?", help="timeline, foley_project.json or generate folder to open")
+
+    add_library_parser(commands)
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
@@ -153,7 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
                         help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
                         "source on one track with pan automation")
+    export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"),
+                        help="with --format otio: for this editor's own OTIO import (stems in frames, "
+                        "schemas of the OTIO it reads)")
     _add_common(export)
+    add_model_commands(commands)
+    add_plugin_commands(commands)
     return parser
 
 

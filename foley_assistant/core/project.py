@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import ManualCurves, StemMix
 from foley_assistant.core.errors import ProjectFileError
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 2
+PROJECT_VERSION = 3
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -30,8 +31,18 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 keeps the editor's work from the desktop app: manual curve keyframes, the
+    monitor mix of each stem and the shots edited since they were generated. A version-2
+    project has none."""
+    data.setdefault("manual_curves", [])
+    data.setdefault("mixer", [])
+    data.setdefault("edited_shots", [])
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,10 @@ class Project:
     EDL), so that reopening it gives the same shots. `media_relinks` maps the media a shot's clip
     names (its path, or "clip:<name>") to the file chosen for it; `media_search_folders` are the
     folders searched.
+
+    `curves` are the curves the stems were rendered with (the tracked curves with `manual_curves`
+    on top); `mixer` holds the stems' monitor settings that differ from unity; `edited_shots` are
+    the shots the editor changed since they were generated.
     """
 
     timeline_path: str
@@ -63,6 +78,9 @@ class Project:
     media_relinks: dict[str, str] = field(default_factory=dict)
     timeline_rate: tuple[int, int] | None = None
     media_search_folders: tuple[str, ...] = ()
+    manual_curves: tuple[ManualCurves, ...] = ()
+    mixer: tuple[StemMix, ...] = ()
+    edited_shots: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The current-version JSON form."""
@@ -83,6 +101,9 @@ class Project:
             "media_relinks": dict(self.media_relinks),
             "timeline_rate": None if self.timeline_rate is None else list(self.timeline_rate),
             "media_search_folders": list(self.media_search_folders),
+            "manual_curves": [m.to_dict() for m in self.manual_curves],
+            "mixer": [m.to_dict() for m in self.mixer],
+            "edited_shots": list(self.edited_shots),
         }
 
     @classmethod
@@ -106,6 +127,9 @@ class Project:
                 media_relinks={str(k): str(v) for k, v in data.get("media_relinks", {}).items()},
                 timeline_rate=_rate_pair(data.get("timeline_rate")),
                 media_search_folders=tuple(str(f) for f in data.get("media_search_folders", [])),
+                manual_curves=tuple(ManualCurves.from_dict(m) for m in data.get("manual_curves", [])),
+                mixer=tuple(StemMix.from_dict(m) for m in data.get("mixer", [])),
+                edited_shots=tuple(str(s) for s in data.get("edited_shots", [])),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ProjectFileError(f"the project file is malformed: {exc}") from exc

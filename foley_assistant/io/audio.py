@@ -32,7 +32,7 @@ import soundfile
 from foley_assistant.core.errors import InputFileError, OutputError
 from foley_assistant.io.atomic import atomic_path
 
-SUPPORTED_BIT_DEPTHS = (16, 24)
+SUPPORTED_BIT_DEPTHS = (16, 24, 32)  # 16/24: integer PCM; 32: IEEE float, never clipped
 #: More channels than this is almost certainly a (samples, channels) array passed by mistake.
 MAX_CHANNELS = 64
 #: The largest RIFF file: its size field (file size - 8) is an unsigned 32-bit number.
@@ -48,6 +48,8 @@ IXML_VERSION = "1.61"
 _WAVE_FORMAT_PCM = 0x0001
 _WAVE_FORMAT_EXTENSIBLE = 0xFFFE
 _KSDATAFORMAT_SUBTYPE_PCM = bytes.fromhex("0100000000001000800000aa00389b71")
+_WAVE_FORMAT_IEEE_FLOAT = 0x0003
+_KSDATAFORMAT_SUBTYPE_IEEE_FLOAT = bytes.fromhex("0300000000001000800000aa00389b71")
 _BEXT_FIXED_SIZE = 602  # bytes before CodingHistory
 _BEXT_STRUCT = struct.Struct("<256s32s32s10s8sIIH64shhhhh180s")
 _BLOCK_FRAMES = 1 << 18  # frames converted per step, to bound memory on long files
@@ -93,7 +95,8 @@ def write_bwf(
 ) -> None:
     """Write a Broadcast WAV file atomically.
 
-    `audio` is float, shape (channels, samples), nominally within -1..1 (beyond is clipped).
+    `audio` is float, shape (channels, samples), nominally within -1..1 (beyond is clipped, except
+    at `bit_depth` 32, which writes IEEE float samples as they are).
     `time_reference` is the first sample's position in samples since midnight at `sample_rate`
     (record timecode 01:00:00:00 at 48 kHz is 172_800_000). Text fields are stored as ASCII
     (accents are dropped, other characters become '?') and cut to the field sizes of the
@@ -184,8 +187,9 @@ def _chunk(fourcc: bytes, payload: bytes) -> bytes:
 def _fmt_chunk(channels: int, sample_rate: int, bit_depth: int) -> bytes:
     block_align = channels * (bit_depth // 8)
     byte_rate = sample_rate * block_align
+    is_float = bit_depth == 32
     if channels <= 2:
-        payload = struct.pack("<HHIIHH", _WAVE_FORMAT_PCM, channels, sample_rate, byte_rate, block_align, bit_depth)
+        payload = struct.pack("<HHIIHH", _WAVE_FORMAT_IEEE_FLOAT if is_float else _WAVE_FORMAT_PCM, channels, sample_rate, byte_rate, block_align, bit_depth)
     else:
         payload = struct.pack(
             "<HHIIHHHHI16s",
@@ -198,7 +202,7 @@ def _fmt_chunk(channels: int, sample_rate: int, bit_depth: int) -> bytes:
             22,  # cbSize: the extension's length
             bit_depth,  # valid bits per sample
             0,  # channel mask: no speaker assignment (stems are named in iXML instead)
-            _KSDATAFORMAT_SUBTYPE_PCM,
+            _KSDATAFORMAT_SUBTYPE_IEEE_FLOAT if is_float else _KSDATAFORMAT_SUBTYPE_PCM,
         )
     return _chunk(b"fmt ", payload)
 
@@ -350,6 +354,8 @@ def _pcm_bytes(block: np.ndarray, bit_depth: int, first_frame: int) -> bytes:
             f"the audio holds a non-finite sample ({block[channel, frame]}) at channel {channel}, sample "
             f"{first_frame + frame}; NaN or infinity cannot be written. Check the processing that made it."
         )
+    if bit_depth == 32:  # IEEE float: written as it is, levels above full scale kept
+        return np.ascontiguousarray(block.T, dtype="<f4").tobytes()
     if block.dtype.itemsize < 4:  # float16 cannot hold the integer scale
         block = block.astype(np.float32)
     scale = float(1 << (bit_depth - 1))

@@ -2,8 +2,8 @@
 project, the tracks file, the project file and the report.
 
 Layout of the output folder (CONTRACTS.md): stems/, mix/, timeline.otio, project.rpp, tracks.json,
-report.json; plus dry/ (the mono sources the REAPER project pans with automation) and
-foley_project.json (what `export` and the app reopen).
+report.json; plus dry/ (the mono sources the REAPER project pans with automation; an ambience
+bed has none: it is not placed) and foley_project.json (what `export` and the app reopen).
 """
 
 from __future__ import annotations
@@ -66,17 +66,21 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
     name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
     time_reference = seconds_to_samples(shot.record_start_since_midnight, sample_rate)
     description = f"{shot.clip_name} | {shot.id} {sound.track.id} {sound.track.label} | {sound.dry.voice} | TC {shot.record_tc_in}"
-    for relative, audio, channels in (
-        (layout.stem(name), sound.stereo, ["L", "R"]),
-        (layout.dry(name), sound.dry.samples[None, :], ["dry"]),
+    # The dry source is written as 32-bit float: after the shot's loudness gain it may exceed full
+    # scale (the distance attenuates the stem, not the source), and a clipped source would sound
+    # different when a DAW or the app places it again.
+    for relative, audio, channels, bits in (
+        (layout.stem(name), sound.stereo, ["L", "R"], 24),
+        (layout.dry(name), sound.dry.samples[None, :], ["dry"], 32),
     ):
         write_bwf(
             layout.root / relative,
             audio,
             sample_rate,
+            bit_depth=bits,
             time_reference=time_reference,
             description=description,
-            coding_history=f"A=PCM,F={sample_rate},W=24,M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
+            coding_history=f"A={'PCM' if bits == 24 else 'PCM_FLOAT'},F={sample_rate},W={bits},M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
             ixml={"project": shot.clip_name, "scene": shot.id, "take": sound.track.id, "note": sound.track.label, "track_names": channels},
         )
     return Stem(
@@ -154,7 +158,8 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
     """A REAPER project: a track per lane, dry items at record time, pan and volume automation.
 
     The dry mono sources are panned by REAPER from the automation, so the editor can adjust the
-    moves in the DAW; the envelopes follow the same curves the stems were rendered with. Item
+    moves in the DAW; the envelopes follow the same curves the stems were rendered with. An
+    ambience bed is not placed: its item is the stereo stem itself, with no envelope. Item
     paths are relative to the folder the .rpp is written to (`rpp_dir`); stem paths are relative
     to `files_root`.
     """
@@ -168,8 +173,11 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
         for stem in stems:
             position = stem.record_start_sample / stem.sample_rate
             length = stem.length_samples / stem.sample_rate
-            file = Path(os.path.relpath(files_root.resolve() / dry_path_of(stem), rpp_dir.resolve())).as_posix()
+            source = stem.path if stem.is_ambience else dry_path_of(stem)
+            file = Path(os.path.relpath(files_root.resolve() / source, rpp_dir.resolve())).as_posix()
             items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length))
+            if stem.is_ambience:
+                continue
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
                 pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
                 volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))

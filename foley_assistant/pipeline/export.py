@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | otio | .otio | the cut + one audio track per lane, stems on the exact sample, curves in metadata |
 | otioz | .otioz | the same, with the stem files bundled |
+| otio, `nle=` | .otio | for an editor's own OTIO import (Resolve, Kdenlive): stems in frames, schemas downgraded (io.nle_otio) |
 | rpp | .rpp | REAPER: a track per lane, dry items, pan and volume envelopes |
 | aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`) |
 | fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames) |
@@ -15,7 +16,7 @@ Every export returns notes saying what the format left out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ from foley_assistant.io.exports.edl import write_lane_edls
 from foley_assistant.io.exports.fcp7 import write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
+from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
 from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
@@ -58,8 +60,11 @@ def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
 
-def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split") -> ExportResult:
-    """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`."""
+def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split", nle: str | None = None) -> ExportResult:
+    """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`; with `nle` (otio only), for
+    that editor's OTIO import (see io.nle_otio)."""
+    if nle is not None and fmt != "otio":
+        raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
         raise OutputError(f"cannot export {fmt!r}: this version writes {', '.join(EXPORT_FORMATS)}.")
     if aaf_mode not in AAF_MODES:
@@ -73,6 +78,11 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
     result = ExportResult(files=[out])
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))
+    elif nle is not None:
+        curves = {(c.shot_id, c.object_id): c for c in project.curves}
+        lanes = assign_lanes(list(project.stems))
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out, nle)
+        result.notes.append(f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads")
     elif fmt in ("otio", "otioz"):
         write_timeline_with_stems(loaded, project, root, out)
     elif fmt == "aaf":
@@ -80,6 +90,7 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
             + ("; no volume automation in AAF: the distance level is left out" if aaf_mode == "automation" else "")
+            + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
         curves = {(c.shot_id, c.object_id): c for c in project.curves}
@@ -91,8 +102,20 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         result.notes.append(EDL_LEFT_OUT)
     else:
         export_adm(project, loaded, root, out, stereo)
-        result.notes.append("ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it")
+        result.notes.append(
+            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it"
+            + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
+        )
     return result
+
+
+def _beds(project: Project) -> bool:
+    return any(stem.is_ambience for stem in project.stems)
+
+
+def _placed(project: Project) -> Project:
+    """The project without its ambience beds (for the formats that carry only placed mono sources)."""
+    return replace(project, stems=tuple(stem for stem in project.stems if not stem.is_ambience))
 
 
 def _split_path(out: Path, stem: Stem, side: str) -> Path:
@@ -120,6 +143,8 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
             split[stem.path] = pair
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split)
     else:
+        project = _placed(project)
+        lanes = assign_lanes(list(project.stems))
         dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
         pans = {
             stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)]
@@ -138,7 +163,8 @@ def export_edl(project: Project, loaded: LoadedTimeline, root: Path, out: Path) 
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per stem, from its dry source and curves."""
+    """Write the ADM BWF: one object per placed stem (not the ambience beds), from its dry source and curves."""
+    project = _placed(project)
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     objects = []
     for stem in sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):

@@ -28,6 +28,8 @@ from foley_assistant.io.atomic import write_json_atomic
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
+from foley_assistant.generators.procedural.voice_map import VoiceMap
+from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.analyze import AnalysisReport, analyze_shot
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
@@ -55,6 +57,8 @@ class GenerateRequest:
     hfov_deg: float = 60.0
     analysis_width: int = 320
     seed: int = 0
+    library_dirs: tuple[Path, ...] = ()
+    library_db: Path | None = None
     timeline_rate: FrameRate | None = None  # the rate of an EDL (which stores none)
     search_folders: tuple[Path, ...] = ()  # where to look for missing media
     placement: StereoSettings = field(default_factory=StereoSettings)  # pan law, distance model...; rate and
@@ -63,6 +67,8 @@ class GenerateRequest:
     loudness: LoudnessSettings = field(default_factory=LoudnessSettings)
     binaural: bool = False
     sofa_path: Path | None = None  # measured HRIRs for binaural; the spherical-head model when None
+    model_dir: Path | None = None  # the neural model folder (--engine neural)
+    ambience: str = "none"  # none | auto | room | street | wind | rain: a bed under each shot
 
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
@@ -123,6 +129,7 @@ def _earlier_relinks(request: GenerateRequest) -> dict[str, str]:
 
 
 def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult]:
+    check_ambience(request.ambience)
     loaded = read_timeline(request.timeline_path, request.timeline_rate)
     relinked = relink_shots(list_shots(loaded), request.search_folders, _earlier_relinks(request))
     shots = relinked.shots
@@ -161,7 +168,7 @@ def run_generate(
     context = JobContext(progress, cancel or CancelToken())
     loaded, shots, skipped, given_tracks, relinked = _prepare(request)
     stereo = request.stereo_settings()
-    engine = choose_engine(request.engine, request.hfov_deg)
+    engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
@@ -176,6 +183,8 @@ def run_generate(
     stem_metrics: dict[str, dict[str, Any]] = {}
     shot_loudness: dict[str, dict[str, Any]] = {}
     analysis_report = AnalysisReport()
+    shot_beds: dict[str, dict[str, str]] = {}
+    voices = VoiceMap.bundled()
     try:
         for shot in shots:
             try:
@@ -187,27 +196,45 @@ def run_generate(
             analyzed.append(shot_tracks)
             sounds = sound_shot(shot, shot_tracks, engine, stereo, request.hfov_deg, request.seed, context, request.curves)
             n_samples = shot.duration_samples(request.sample_rate)
+            with context.clock.measure("generate"):
+                bed = make_bed(request.ambience, shot_tracks, n_samples, request.sample_rate, request.seed, voices)
             with context.clock.measure("loudness"):
-                sounds, loudness = normalize_loudness(sounds, n_samples, request.sample_rate, request.loudness)
+                beds = [bed.stereo] if bed is not None else []
+                sounds, loudness = normalize_loudness(sounds, n_samples, request.sample_rate, request.loudness, beds)
             if loudness is not None:
                 shot_loudness[shot.id] = loudness.to_dict()
+                if bed is not None:
+                    bed = bed.scaled(10 ** (loudness.gain_db / 20))
             with context.clock.measure("export"):
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
-                    stem = write_object(layout, shot, sound, engine.used)
+                    if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
+                        result.notes.append(
+                            f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; "
+                            f"made by the {sound.dry.engine} engine ({sound.dry.voice})"
+                        )
+                    stem = write_object(layout, shot, sound, sound.dry.engine or engine.used)
                     result.stems.append(stem)
                     curves.append(sound.curves)
                     stem_metrics[stem.path] = {
                         "voice": sound.dry.voice,
                         "events": len(sound.dry.events),
+                        "event_log": sound.dry.event_log(),
                         "levels": stem_levels(sound.stereo),
                     }
-                write_mix(layout, shot, mix([s.stereo for s in sounds], n_samples), request.sample_rate)
+                if bed is not None:
+                    stem = write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, request.sample_rate)
+                    result.stems.append(stem)
+                    shot_beds[shot.id] = bed.to_dict(stem.path)
+                    stem_metrics[stem.path] = {"voice": f"ambience/{bed.bed}", "events": 0, "event_log": [], "levels": stem_levels(bed.stereo)}
+                write_mix(layout, shot, mix([s.stereo for s in sounds] + ([bed.stereo] if bed is not None else []), n_samples), request.sample_rate)
             result.picture_seconds += float(shot.duration_seconds)
             result.done_shots.append(shot.id)
             context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     except Cancelled:
         result.status = "cancelled"
+    finally:
+        result.notes.extend(engine.close())
     project = Project(
         timeline_path=str(request.timeline_path.resolve()),
         settings=ProjectSettings(request.sample_rate, engine.used, request.hfov_deg, request.analysis_width),
@@ -223,7 +250,8 @@ def run_generate(
         project = write_session_files(layout, loaded, project, stereo)
     result.stems = list(project.stems)
     result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - started)
-    write_json_atomic(layout.root / "report.json", build_report(request, result, engine.requested, stem_metrics, shot_loudness))
+    report = build_report(request, result, engine.requested, stem_metrics, shot_loudness, engine.library_stats, shot_beds)
+    write_json_atomic(layout.root / "report.json", report)
     return result
 
 
@@ -233,8 +261,12 @@ def build_report(
     engine_requested: str,
     stem_metrics: dict[str, dict[str, Any]],
     shot_loudness: dict[str, dict[str, Any]],
+    library_stats: dict[str, Any] | None = None,
+    shot_beds: dict[str, dict[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """The contents of report.json."""
+    """The contents of report.json; per stem, `event_log` lists each event with the voice or file that
+    sounded it; per shot, `ambience` is its bed ({"bed", "chosen", "stem"}) or None."""
+    beds = shot_beds or {}
     stems_by_shot: dict[str, list[Stem]] = {}
     for stem in result.stems:
         stems_by_shot.setdefault(stem.shot_id, []).append(stem)
@@ -246,6 +278,8 @@ def build_report(
         "sample_rate": request.sample_rate,
         "engine_requested": engine_requested,
         "placement": placement_report(request),
+        "ambience_requested": request.ambience,
+        "library": library_stats,
         "notes": result.notes,
         "shots": [
             {
@@ -255,7 +289,8 @@ def build_report(
                 "record_tc_in": shot.record_tc_in,
                 "record_tc_out": shot.record_tc_out,
                 "duration_s": round(float(shot.duration_seconds), 6),
-                "objects": len(stems_by_shot.get(shot.id, [])),
+                "objects": len([s for s in stems_by_shot.get(shot.id, []) if not s.is_ambience]),
+                "ambience": beds.get(shot.id),
                 "gain_applied_db": shot_loudness.get(shot.id, {}).get("gain_db", 0.0),
                 "loudness": shot_loudness.get(shot.id),
                 "done": shot.id in result.done_shots,
@@ -270,6 +305,7 @@ def build_report(
                 "object": stem.object_id,
                 "label": stem.label,
                 "lane": stem.lane,
+                "kind": stem.kind,
                 "engine": stem.engine,
                 "engine_requested": engine_requested,
                 "record_start_sample": stem.record_start_sample,

@@ -5,13 +5,17 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track
@@ -26,21 +30,63 @@ ENGINE_CHOICES = ("procedural", "library", "neural")
 
 @dataclass(frozen=True)
 class EngineChoice:
-    """The generator that will run, and why it differs from the one asked for (if it does)."""
+    """The generator that will run, and why it differs from the one asked for (if it does).
+
+    `library` is the open SFX-library index of the library engine (closed by `close`).
+    """
 
     generator: DryGenerator
     requested: str
     used: str
     note: str = ""
+    library: LibraryIndex | None = None
+    library_stats: dict[str, float | int] | None = None
+    neural: Any = None  # a pipeline.neural.NeuralSession when the neural worker is running
+
+    def close(self) -> list[str]:
+        """Release what the engine holds open (the library index, the neural worker); returns the
+        neural session's notes (shots that fell back)."""
+        if self.library is not None:
+            self.library.close()
+        return self.neural.close() if self.neural is not None else []
 
 
-def choose_engine(requested: str, hfov_deg: float) -> EngineChoice:
-    """The generator for an engine name; engines not in this build fall back to procedural."""
+def choose_engine(
+    requested: str,
+    hfov_deg: float,
+    library_dirs: tuple[Path, ...] = (),
+    library_db: Path | None = None,
+    model_dir: Path | None = None,
+) -> EngineChoice:
+    """The generator for an engine name; engines not in this build, or a neural engine without a
+    usable model, fall back to procedural (the note says why).
+
+    The library engine indexes `library_dirs` first (incrementally, into `library_db` or the
+    default index) and needs at least one folder.
+    """
     if requested not in ENGINE_CHOICES:
         raise ValueError(f"unknown engine {requested!r}; choose one of {', '.join(ENGINE_CHOICES)}")
     generator = ProceduralGenerator(hfov_deg=hfov_deg)
     if requested == "procedural":
         return EngineChoice(generator, requested, "procedural")
+    if requested == "library":
+        if not library_dirs:
+            raise FoleyError("the library engine needs your sound effects: add --library FOLDER (WAV, FLAC or AIFF files).")
+        index = LibraryIndex(library_db or default_index_path())
+        try:
+            stats = index.update(library_dirs)
+        except BaseException:
+            index.close()
+            raise
+        log.info("library: %s", stats.to_dict())
+        return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg), requested, "library", library=index, library_stats=stats.to_dict())
+    if requested == "neural":
+        from foley_assistant.pipeline.neural import open_neural
+
+        session, note = open_neural(model_dir)
+        if session is not None:
+            return EngineChoice(generator, requested, "neural", neural=session)
+        return EngineChoice(generator, requested, "procedural", note)
     note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
     return EngineChoice(generator, requested, "procedural", note)
 
@@ -72,12 +118,20 @@ def sound_shot(
     curve_settings: CurveSettings | None = None,
 ) -> list[ObjectSound]:
     """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    fallback = ""
+    if engine.neural is not None:
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)
+        if made is not None:
+            return made
+        fallback = "procedural"  # the worker failed on this shot (its note says so)
     n_samples = shot.duration_samples(stereo.sample_rate)
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
         context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
         with context.clock.measure("generate"):
             dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+            if fallback:
+                dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
             placed = render_stem(dry.samples, curves, stereo)
@@ -87,14 +141,20 @@ def sound_shot(
 
 
 def normalize_loudness(
-    sounds: list[ObjectSound], n_samples: int, sample_rate: int, settings: LoudnessSettings
+    sounds: list[ObjectSound],
+    n_samples: int,
+    sample_rate: int,
+    settings: LoudnessSettings,
+    beds: list[np.ndarray] | None = None,
 ) -> tuple[list[ObjectSound], LoudnessResult | None]:
     """Scale all stems of a shot (and their dry sources) by one gain: the mix to the loudness
     target, never above the true-peak ceiling. One common gain keeps the stems summing to the mix.
-    Returns the stems and what was measured and done (None when the shot has no stems)."""
+    `beds` (stereo ambience stems) count in the mix measured; the caller scales them by the same
+    gain. Returns the stems and what was measured and done (None when the shot has no object
+    stems: an ambience alone keeps its own level)."""
     if not sounds:
         return sounds, None
-    result = loudness_gain(mix([s.stereo for s in sounds], n_samples), sample_rate, settings)
+    result = loudness_gain(mix([s.stereo for s in sounds] + list(beds or []), n_samples), sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)

@@ -47,7 +47,6 @@ from foley_assistant.synth.presets import bouncing_ball_scene, crossing_scene, s
 from foley_assistant.synth.render import SceneRenderer, render_scene
 from foley_assistant.synth.spec import KINDS, ObjectSpec, SceneSpec
 from foley_assistant.synth.truth import ObjectTruth, SceneTruth
-from foley_assistant.synth.writer import write_reel, write_scene
 
 __all__ = [
     "KINDS",
@@ -65,3 +64,13 @@ __all__ = [
     "write_reel",
     "write_scene",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - module attribute hook
+    """`write_scene` / `write_reel` are imported on first use: they need PyAV (H.264 encoding), while
+    rendering scenes in memory (training data on a machine without PyAV) does not."""
+    if name in ("write_reel", "write_scene"):
+        from foley_assistant.synth import writer
+
+        return getattr(writer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

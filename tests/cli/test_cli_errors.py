@@ -100,7 +100,7 @@ def test_console_script_exit_codes_and_help():
     assert done.stdout == ""
     helped = subprocess.run([str(exe), "--help"], capture_output=True, text=True)
     assert helped.returncode == 0
-    for command in ("demo", "shots", "analyze", "generate", "render", "export"):
+    for command in ("demo", "shots", "analyze", "generate", "render", "export", "eval", "library"):
         assert command in helped.stdout
     version = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
     from foley_assistant import __version__

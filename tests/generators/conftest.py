@@ -149,6 +149,71 @@ def static_box(label: str = "person", frames: int = 100) -> Scene:
     return Scene(make_shot(obj, 0, frames), obj, (), 0.0, (frames - 1) / FPS)
 
 
+def wall_hit(
+    speed_m_s: float = 3.0, hit_s: float = 1.5, distance_m: float = 6.0, jitter_px: float = 0.0, duration_s: float = 3.0
+) -> Scene:
+    """A thrown object flying right at constant height, bouncing off a wall at `hit_s` with half its speed.
+
+    `jitter_px` adds tracker-like noise (pixels of a 1920-wide frame) to every box edge. Truth = (hit_s,).
+    """
+    size = 0.25
+    w = size / (distance_m * METRES_PER_X)
+    h = size / (distance_m * METRES_PER_Y)
+    rng = np.random.default_rng(5)
+    frames = []
+    for k in range(int(duration_s * FPS)):
+        t = k / FPS
+        x_m = speed_m_s * t if t <= hit_s else speed_m_s * hit_s - 0.5 * speed_m_s * (t - hit_s)
+        cx = 0.1 + x_m / (distance_m * METRES_PER_X)
+        noise = rng.normal(0.0, jitter_px / WIDTH, 4) if jitter_px else np.zeros(4)
+        box = Box(cx - w / 2 + noise[0], 0.4 + noise[1], cx + w / 2 + noise[2], 0.4 + h + noise[3])
+        frames.append(TrackedFrame(k, box, 0.9, distance_m))
+    obj = ObjectTrack("O5", "ball", "tracker", tuple(frames))
+    return Scene(make_shot(obj, 0, len(frames)), obj, (hit_s,), 0.0, (len(frames) - 1) / FPS)
+
+
+def off_the_bottom(ground_below: bool = True, distance_m: float = 4.0) -> Scene:
+    """A ball dropped so that it lands just below the frame bottom (ground_below) or falls out of frame.
+
+    Truth: its contact times (only when it lands)."""
+    size = 0.3
+    drop_s, height_m, restitution = 0.2, 1.0, 0.6
+    per_y = distance_m * METRES_PER_Y
+    ground = 1.0 + 0.04  # the ground is 4 % of the frame below its bottom edge
+    contacts, t, v = [], drop_s + math.sqrt(2 * height_m / G), math.sqrt(2 * G * height_m)
+    while v > 0.5:
+        contacts.append(t)
+        v *= restitution
+        t += 2 * v / G
+
+    def elevation(time: float) -> float:
+        if not ground_below:
+            fall = max(0.0, time - drop_s)
+            return height_m - 0.5 * G * fall * fall  # no ground: it keeps falling
+        if time <= contacts[0]:
+            fall = max(0.0, time - drop_s)
+            return height_m - 0.5 * G * fall * fall
+        speed = math.sqrt(2 * G * height_m)
+        for c in contacts:
+            up = speed * restitution
+            if c <= time <= c + 2 * up / G:
+                return up * (time - c) - 0.5 * G * (time - c) ** 2
+            speed = up
+        return 0.0
+
+    frames = []
+    for k in range(int(2.5 * FPS)):
+        bottom = ground - elevation(k / FPS) / per_y
+        top = bottom - size / per_y
+        if top >= 1.0:
+            break
+        half = size / (distance_m * METRES_PER_X) / 2
+        frames.append(TrackedFrame(k, Box(0.5 - half, max(0.0, top), 0.5 + half, min(1.0, bottom)), 0.9, distance_m))
+    obj = ObjectTrack("O6", "ball", "tracker", tuple(frames))
+    truth = tuple(c for c in contacts if c < len(frames) / FPS) if ground_below else ()
+    return Scene(make_shot(obj, 0, int(2.5 * FPS)), obj, truth, 0.0, (len(frames) - 1) / FPS)
+
+
 def onset_times(x: np.ndarray, sample_rate: int, threshold: float, min_gap_s: float = 0.2) -> list[float]:
     """Times where |x| first rises above `threshold` after at least `min_gap_s` below it."""
     above = np.flatnonzero(np.abs(x) > threshold)
@@ -170,5 +235,7 @@ def scenes() -> SimpleNamespace:
         bouncing_ball=bouncing_ball,
         car=car,
         static_box=static_box,
+        wall_hit=wall_hit,
+        off_the_bottom=off_the_bottom,
         onset_times=onset_times,
     )

@@ -111,3 +111,134 @@ def test_field_of_view_scales_speed(scenes: SimpleNamespace) -> None:
 
 def _obj_shot(scene: SimpleNamespace) -> tuple:
     return scene.obj, scene.shot
+
+
+def test_a_bounce_goes_on_after_the_picture_can_show_it(scenes: SimpleNamespace) -> None:
+    scene = scenes.bouncing_ball(drop_height_m=1.2, restitution=0.7)
+    events = impact_events(scene.obj, scene.shot)
+    truth = [t for t in scene.truth if t < scene.last_s]
+    assert len(truth) >= 7
+    assert len(events) == len(truth)  # every bounce, the quick ones at the end too, and no more
+    assert np.max(_errors([e.time_s for e in events], truth)) < FRAME_S
+    assert events[0].cause == "landing" and {e.cause for e in events[1:]} == {"bounce"}
+
+
+def test_a_landing_just_below_the_frame_bottom_is_an_impact(scenes: SimpleNamespace) -> None:
+    scene = scenes.off_the_bottom(ground_below=True)
+    events = impact_events(scene.obj, scene.shot)
+    assert len(scene.truth) >= 3 and len(events) >= 3
+    assert np.max(_errors([e.time_s for e in events[:3]], list(scene.truth))) < FRAME_S
+    assert events[0].cause == "frame bottom"
+
+
+def test_falling_out_of_the_picture_is_no_impact(scenes: SimpleNamespace) -> None:
+    scene = scenes.off_the_bottom(ground_below=False)
+    assert impact_events(scene.obj, scene.shot) == ()
+
+
+@pytest.mark.parametrize("jitter_px", [0.0, 1.5])
+def test_hitting_a_wall_is_an_abrupt_stop(scenes: SimpleNamespace, jitter_px: float) -> None:
+    scene = scenes.wall_hit(jitter_px=jitter_px)
+    events = impact_events(scene.obj, scene.shot)
+    assert len(events) == 1
+    assert events[0].time_s == pytest.approx(scene.truth[0], abs=FRAME_S / 2)
+    assert events[0].cause == "stop" and events[0].strength == pytest.approx(4.5 / 8.0, abs=0.06)  # 3 m/s to -1.5 m/s
+
+
+def test_steady_motion_with_tracker_jitter_makes_no_impact(scenes: SimpleNamespace) -> None:
+    scene = scenes.wall_hit(hit_s=10.0, jitter_px=2.0)  # never reaches the wall
+    assert impact_events(scene.obj, scene.shot) == ()
+    car = scenes.car()
+    assert impact_events(car.obj, car.shot) == ()  # accelerating steadily is no impact either
+
+
+def test_an_abrupt_stop_against_another_box_is_a_collision(scenes: SimpleNamespace) -> None:
+    from dataclasses import replace
+
+    from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame
+
+    scene = scenes.wall_hit()
+    at_hit = [f for f in scene.obj.frames if abs(f.frame / 25 - scene.truth[0]) < 0.1][0]
+    wall = ObjectTrack("O9", "door", "tracker", tuple(TrackedFrame(k, Box(at_hit.box.x1, 0.2, at_hit.box.x1 + 0.05, 0.8), 0.9, 6.0) for k in range(75)))
+    shot = replace(scene.shot, objects=(scene.obj, wall))
+    events = impact_events(scene.obj, shot)
+    assert [e.cause for e in events] == ["collision O9"]
+    far = ObjectTrack("O9", "door", "tracker", tuple(replace(f, distance_m=30.0) for f in wall.frames))
+    assert [e.cause for e in impact_events(scene.obj, replace(scene.shot, objects=(scene.obj, far)))] == ["stop"]
+
+
+def test_a_fast_swipe_is_a_swish_at_its_peak_speed(scenes: SimpleNamespace) -> None:
+    from foley_assistant.generators.procedural import swish_events
+
+    scene = scenes.wall_hit(hit_s=10.0, speed_m_s=1.0)
+    assert swish_events(scene.obj, scene.shot) == ()  # slow and steady: nothing
+    from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame
+
+    frames = []
+    for k in range(75):
+        t = k / 25
+        x_m = 4.0 * 0.25 * np.sqrt(2 * np.pi) * 0.5 * (1 + __import__("math").erf((t - 1.5) / (0.25 * np.sqrt(2))))  # speed 4 m/s peak at 1.5 s
+        cx = 0.2 + x_m / (6.0 * 1.1547)
+        frames.append(TrackedFrame(k, Box(cx - 0.01, 0.4, cx + 0.01, 0.44), 0.9, 6.0))
+    obj = ObjectTrack("O7", "sword", "tracker", tuple(frames))
+    shot = scenes.wall_hit().shot.__class__("S1", "clip", scene.shot.fps, scene.shot.frame_range, scene.shot.width, scene.shot.height, (obj,))
+    swishes = swish_events(obj, shot)
+    assert len(swishes) == 1 and swishes[0].time_s == pytest.approx(1.5, abs=0.02)
+    assert swishes[0].kind == "swish" and 0.1 < swishes[0].strength < 1.0
+
+
+def test_entrances_and_exits_say_why(scenes: SimpleNamespace) -> None:
+    from foley_assistant.generators.procedural import presence_events
+
+    scene = scenes.walker(enter=10, leave=110)  # appears mid-frame at 0.4 s, gone after 4.44 s
+    events = presence_events(scene.obj, scene.shot)
+    assert [(e.kind, e.cause) for e in events] == [("entrance", "appears"), ("exit", "disappears")]
+    assert events[0].time_s == pytest.approx(0.4) and events[1].time_s == pytest.approx(4.44)
+    assert events[0].sample_index(48000) == 19200
+
+
+def test_footfalls_from_a_jittery_box_cut_by_the_frame_side(scenes: SimpleNamespace) -> None:
+    """A tracker's box: +-0.4 % of its height of jitter on every edge, and the first second cut
+    by the frame's left side (growing as the walker comes in). Footfalls still land on the bob."""
+    from dataclasses import replace
+
+    from foley_assistant.core.tracks import Box
+
+    scene = scenes.walker(bob=0.008)
+    rng = np.random.default_rng(3)
+    frames = []
+    glitches = {1060, 1061, 1085}  # a tracker merge: the box jumps for a frame or two
+    for f in scene.obj.frames:
+        b = f.box
+        jitter = rng.normal(0.0, 0.004 * b.height, 4) + (0.12 * b.height if f.frame in glitches else 0.0)
+        t = (f.frame - 1000) / 25
+        x0 = b.x0 if t > 1.4 else 0.0  # cut by the left side while coming in
+        top = b.y0 + jitter[1] + (0.05 * b.height if t <= 1.4 else 0.0)
+        frames.append(replace(f, box=Box(x0, top, max(x0 + 1e-3, b.x1 + jitter[2]), b.y1 + jitter[3])))
+    noisy = replace(scene.obj, frames=tuple(frames))
+    times = [e.time_s for e in footfall_events(noisy, scene.shot)]
+    inner = [t for t in scene.truth if 0.5 <= t <= scene.last_s - 0.2]  # including those while it comes in
+    assert np.max(_errors(inner, times)) < FRAME_S  # every true step found
+    assert np.median(_errors(times, list(scene.truth))) < 0.015
+
+
+def test_steps_go_on_at_the_cadence_where_the_bob_cannot_be_read(scenes: SimpleNamespace) -> None:
+    """Behind a low wall the box shows no bob for 1.6 s: the walker still walks, in step."""
+    from dataclasses import replace
+
+    from foley_assistant.core.tracks import Box
+
+    scene = scenes.walker(bob=0.01, leave=140)
+    rng = np.random.default_rng(4)
+    flat = []
+    for f in scene.obj.frames:
+        t = (f.frame - 1000) / 25
+        if 2.0 <= t < 3.6:  # bob hidden: top and bottom steady, only jitter
+            y0, y1 = 0.3 + rng.normal(0, 0.0004), 0.3 + f.box.height + rng.normal(0, 0.0004)
+            flat.append(replace(f, box=Box(f.box.x0, y0, f.box.x1, y1)))
+        else:
+            flat.append(f)
+    times = [e.time_s for e in footfall_events(replace(scene.obj, frames=tuple(flat)), scene.shot)]
+    hidden = [t for t in scene.truth if 2.1 <= t < 3.5]
+    assert hidden and np.max(_errors(hidden, times)) < FRAME_S
+    assert len([t for t in times if 2.1 <= t < 3.5]) == len(hidden)

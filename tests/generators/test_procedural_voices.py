@@ -163,3 +163,114 @@ def test_engine_pitch_changes_without_discontinuity() -> None:
     bound = 2 * np.pi * 1000.0 / SR * np.max(np.abs(x))
     # measured: 0.14 of the bound; an unsmoothed load step gives 1.75, a 1.3 rad phase jump 0.25
     assert np.max(np.abs(np.diff(x))) <= 0.2 * bound
+
+
+def _band_share(x: np.ndarray, low: float, high: float) -> float:
+    spectrum = np.abs(np.fft.rfft(x)) ** 2
+    freqs = np.fft.rfftfreq(len(x), 1 / SR)
+    return float(spectrum[(freqs >= low) & (freqs < high)].sum() / spectrum.sum())
+
+
+def test_every_surface_sounds_its_own_way() -> None:
+    steps = {name: [render_footstep(0.8, surface, event_rng(30, name, i), SR) for i in range(6)] for name, surface in SURFACES.items()}
+    assert set(steps) == {"concrete", "wood", "gravel", "grass", "snow", "metal"}
+    length = {name: np.mean([len(s) for s in v]) / SR for name, v in steps.items()}
+    assert length["snow"] > length["concrete"] and length["gravel"] > length["concrete"]  # crunch lasts
+    late = {name: np.mean([np.sum(s[int(0.06 * SR) :] ** 2) / np.sum(s**2) for s in v]) for name, v in steps.items()}
+    assert late["gravel"] > 4 * late["concrete"] and late["snow"] > 4 * late["concrete"]  # a crunch after the heel
+    # snow crunches lower than gravel; wood and metal ring at their resonances
+    assert _centroid(np.concatenate(steps["snow"])) < _centroid(np.concatenate(steps["gravel"]))
+    for name, mode in (("wood", 190.0), ("metal", 1020.0)):
+        tail = np.concatenate([s[int(0.05 * SR) :] for s in steps[name]])
+        assert _band_share(tail, 0.9 * mode, 1.1 * mode) > 3 * _band_share(np.concatenate([s[int(0.05 * SR) :] for s in steps["concrete"]]), 0.9 * mode, 1.1 * mode)
+    for name, v in steps.items():
+        assert max(_max_correlation(v[i], v[j]) for i in range(6) for j in range(i + 1, 6)) < 0.99, name
+
+
+def test_a_flesh_hit_is_a_dull_thud_with_a_slap() -> None:
+    hit = render_impact(0.8, MATERIALS["flesh"], event_rng(31, "O1", 0), SR)
+    assert _decay_time(hit) < 0.06
+    spectrum = np.abs(np.fft.rfft(hit * np.hanning(len(hit)), 8 * len(hit)))
+    freqs = np.fft.rfftfreq(8 * len(hit), 1 / SR)
+    spectrum[freqs < 40] = 0
+    assert freqs[np.argmax(spectrum)] < 300  # the body's low mode leads
+    rubber = render_impact(0.8, MATERIALS["rubber"], event_rng(31, "O1", 0), SR)
+    assert _band_share(hit[: int(0.01 * SR)], 1000, 6000) > 4 * _band_share(rubber[: int(0.01 * SR)], 1000, 6000)  # the skin slaps
+
+
+def test_a_ringing_object_hit_again_keeps_ringing() -> None:
+    from foley_assistant.generators.procedural.impacts import Hit, render_impacts
+
+    n = 2 * SR
+    one = render_impacts([Hit(0, 0.8)], MATERIALS["metal"], event_rng(32, "O1", 0), n, SR)
+    two = render_impacts([Hit(0, 0.8), Hit(SR // 2, 0.8)], MATERIALS["metal"], event_rng(32, "O1", 0), n, SR)
+    assert np.allclose(one[: SR // 2], two[: SR // 2])  # nothing before the second hit changes
+    later = slice(SR // 2 + SR // 10, SR)
+    assert np.sqrt(np.mean(two[later] ** 2)) > 1.2 * np.sqrt(np.mean(one[later] ** 2))  # the rings add
+
+
+def test_engine_presets_differ_as_vehicles_do() -> None:
+    from foley_assistant.generators.procedural.engine import ENGINE_PRESETS
+
+    speed = np.full(2 * SR, 10.0)
+    renders = {name: render_engine(speed, np.zeros(len(speed)), spec, event_rng(33, name, 0), SR) for name, spec in ENGINE_PRESETS.items()}
+    rpm = {name: float(rpm_for_speed(10.0, spec)) for name, spec in ENGINE_PRESETS.items()}
+    assert rpm["truck"] < rpm["car"] < rpm["motorbike"]
+    assert _centroid(renders["truck"][SR:]) < _centroid(renders["motorbike"][SR:])
+
+
+def test_road_noise_grows_with_speed() -> None:
+    spec = EngineSpec(idle_rpm=800, rpm_per_mps=0.0, max_rpm=800, noise=0.0, tyre_noise=0.8)  # same rpm at any speed
+    slow = render_engine(np.full(SR, 5.0), np.zeros(SR), spec, event_rng(34, "O1", 0), SR)
+    fast = render_engine(np.full(SR, 25.0), np.zeros(SR), spec, event_rng(34, "O1", 0), SR)
+    assert _band_share(fast, 300, 3000) > 1.5 * _band_share(slow, 300, 3000)
+
+
+def test_a_whoosh_is_silent_when_slow_and_louder_and_brighter_when_fast() -> None:
+    from foley_assistant.generators.procedural.whoosh import WhooshSpec, render_whoosh
+
+    spec = WhooshSpec()
+    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
+    still = render_whoosh(np.full(SR, 0.5), spec, event_rng(35, "O1", 0), SR)
+    assert not np.any(still)
+    medium = render_whoosh(np.full(SR, 4.0), spec, event_rng(35, "O1", 0), SR)
+    fast = render_whoosh(np.full(SR, 9.0), spec, event_rng(35, "O1", 0), SR)
+    assert rms(fast) > 2.0 * rms(medium) and _centroid(fast) > 1.3 * _centroid(medium)
+    assert np.max(np.abs(render_whoosh(np.full(SR, 40.0), spec, event_rng(35, "O1", 0), SR))) < 1.0
+    again = render_whoosh(np.full(SR, 9.0), spec, event_rng(36, "O1", 0), SR)
+    assert _max_correlation(fast, again) < 0.5  # another pass, another sound
+
+
+def test_cloth_rustles_with_each_step() -> None:
+    from foley_assistant.generators.procedural.cloth import render_cloth
+
+    steps = [0.5, 1.0, 1.5, 2.0, 2.5]
+    x = render_cloth(np.full(3 * SR, 1.4), np.zeros(3 * SR), steps, event_rng(37, "O1", 0), SR)
+    envelope = np.sqrt(np.convolve(x**2, np.ones(SR // 50) / (SR // 50), mode="same"))
+    swish = [envelope[int((t + 0.2) * SR)] for t in steps[:-1]]  # 40 % of a 0.5 s step after each footfall
+    between = [envelope[int((t + 0.45) * SR)] for t in steps[:-1]]
+    assert np.mean(swish) > 1.5 * np.mean(between)
+    assert not np.any(render_cloth(np.zeros(SR), np.zeros(SR), [], event_rng(37, "O1", 0), SR) > 1e-3)
+
+
+@pytest.mark.parametrize("kind", ["room", "street", "wind", "rain"])
+def test_ambience_beds_are_wide_at_their_level_and_never_repeat(kind: str) -> None:
+    from foley_assistant.generators.procedural.ambience import LEVELS_DBFS, render_ambience
+
+    bed = render_ambience(kind, 3 * SR, event_rng(38, kind, 0), SR)
+    assert bed.shape == (2, 3 * SR) and np.max(np.abs(bed)) < 0.5
+    assert _db(np.sqrt(np.mean(bed**2))) == pytest.approx(LEVELS_DBFS[kind], abs=1.5)
+    correlation = np.corrcoef(bed[0], bed[1])[0, 1]
+    assert 0.1 < correlation < 0.9  # stereo (rain, drop by drop, the widest), yet one place
+    other = render_ambience(kind, 3 * SR, event_rng(39, kind, 0), SR)
+    assert abs(np.corrcoef(bed[0], other[0])[0, 1]) < 0.3
+
+
+def test_ambience_kinds_have_their_own_spectra() -> None:
+    from foley_assistant.generators.procedural.ambience import render_ambience
+
+    beds = {k: render_ambience(k, 2 * SR, event_rng(40, k, 0), SR).mean(axis=0) for k in ("room", "street", "wind", "rain")}
+    assert _band_share(beds["rain"], 2000, 10000) > 2 * _band_share(beds["wind"], 2000, 10000)
+    assert _band_share(beds["street"], 20, 300) > _band_share(beds["rain"], 20, 300)
+    with pytest.raises(ValueError):
+        render_ambience("jungle", SR, event_rng(40, "x", 0), SR)

@@ -1,4 +1,5 @@
-"""A real screenshot of the main window under Xvfb, saved as PNG and checked not to be blank."""
+"""A real screenshot of the main window under Xvfb (the generated small project, a shot selected,
+its boxes on the picture), saved as PNG and checked not to be blank. FOLEY_SCREENSHOT=path keeps it."""
 
 from __future__ import annotations
 
@@ -15,38 +16,40 @@ import pytest
 SCRIPT = r"""
 import sys
 from pathlib import Path
-from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
+from foley_assistant.gui import style
 from foley_assistant.gui.app import create_window
-from foley_assistant.gui.style import STYLE_SHEET
 app = QApplication([])
-app.setStyleSheet(STYLE_SHEET)
+app.setStyle("Fusion")
+app.setStyleSheet(style.STYLE_SHEET)
 window = create_window(Path(sys.argv[1]))
-window.output_dir = Path(sys.argv[3])
+window.confirm_close = False
+window.resize(1440, 900)
 window.show()
-window.shot_table.selectRow(0)
-loop = QEventLoop()
-window.generate()
-# Slots of QObjects living in this thread (the window's, the loop's) are queued here in order of
-# connection: the window shows the result before the loop ends.
-window.worker.finished.connect(loop.quit)
-window.worker.failed.connect(loop.quit)
-loop.exec()
-app.processEvents()
-sys.exit(0 if window.grab().save(sys.argv[2]) else 3)
+canvas = window.timeline.canvas
+canvas.set_selection(["S002"], "S002")
+ball = window.session.tracks_of("S002").objects[0]
+window.audition.seek((ball.frames[len(ball.frames) // 2].frame - window.session.media_range("S002").start) / 25)
+for _ in range(30):
+    app.processEvents()
+ok = window.grab().save(sys.argv[2])
+print(len(window.viewer.rois), len(window.stems_panel.rows), window.shot_id)
+sys.exit(0 if ok else 3)
 """
 
 
 @pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed (make test installs it where apt-get is available)")
-def test_main_window_screenshot_under_xvfb(small_cut, tmp_path):
+def test_main_window_screenshot_under_xvfb(project_copy, tmp_path):
     display = f":{90 + os.getpid() % 400}"
     server = subprocess.Popen(["Xvfb", display, "-screen", "0", "1440x900x24", "-nolisten", "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(1.0)
         png = Path(os.environ.get("FOLEY_SCREENSHOT", tmp_path / "main_window.png"))
-        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
-        done = subprocess.run([sys.executable, "-c", SCRIPT, str(small_cut.timeline_path), str(png), str(tmp_path / "out")], env=env, capture_output=True, text=True, timeout=120)
+        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb", "FOLEY_ASSISTANT_HOME": str(tmp_path / "home")}
+        done = subprocess.run([sys.executable, "-c", SCRIPT, str(project_copy), str(png)], env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr[-2000:]
+        boxes, stems, shot = done.stdout.split()
+        assert int(boxes) >= 1 and int(stems) >= 1 and shot == "S002"
     finally:
         server.terminate()
         server.wait(timeout=10)

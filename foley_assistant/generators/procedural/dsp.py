@@ -32,33 +32,64 @@ def vary(rng: np.random.Generator, spread: float) -> float:
     return float(rng.uniform(1.0 - spread, 1.0 + spread))
 
 
-def bandpass_noise(rng: np.random.Generator, n: int, sample_rate: int, centre_hz: float, q: float) -> np.ndarray:
-    """`n` samples of white noise through a 2nd-order band-pass at `centre_hz` with quality `q`.
+def bandpass_sos(centre_hz: float, q: float, sample_rate: int, sections: int = 2) -> np.ndarray:
+    """`sections` cascaded RBJ band-pass biquads (0 dB at `centre_hz`, quality `q` each).
 
-    The band is clamped below Nyquist; the filter is warmed up so the first sample is already noise.
+    Coefficients come straight from the formulas (no filter design call), so a new centre per
+    event costs nothing. The centre is clamped to 10 Hz .. 0.45 of the sample rate.
     """
-    nyquist = sample_rate / 2.0
-    half = 1.0 / (2.0 * q)
-    low = centre_hz * (np.sqrt(1.0 + half * half) - half)
-    high = low + centre_hz / q
-    low = float(np.clip(low, 10.0, nyquist * 0.9))
-    high = float(np.clip(high, low * 1.05, nyquist * 0.95))
-    sos = signal.butter(2, [low, high], btype="bandpass", fs=sample_rate, output="sos")
-    noise = rng.standard_normal(n + _FILTER_WARMUP)
-    return signal.sosfilt(sos, noise)[_FILTER_WARMUP:]
+    centre = float(np.clip(centre_hz, 10.0, 0.45 * sample_rate))
+    w = 2.0 * np.pi * centre / sample_rate
+    alpha = np.sin(w) / (2.0 * max(q, 0.05))
+    a0 = 1.0 + alpha
+    row = [alpha / a0, 0.0, -alpha / a0, 1.0, -2.0 * np.cos(w) / a0, (1.0 - alpha) / a0]
+    return np.array([row] * sections)
+
+
+def one_pole_sos(cutoff_hz: float, sample_rate: int, kind: str = "lowpass") -> np.ndarray:
+    """A first-order low- or high-pass (bilinear, cutoff clamped below Nyquist) as one sos row."""
+    cutoff = float(np.clip(cutoff_hz, 1.0, 0.45 * sample_rate))
+    k = np.tan(np.pi * cutoff / sample_rate)
+    if kind == "lowpass":
+        return np.array([[k / (1 + k), k / (1 + k), 0.0, 1.0, (k - 1) / (k + 1), 0.0]])
+    return np.array([[1 / (1 + k), -1 / (1 + k), 0.0, 1.0, (k - 1) / (k + 1), 0.0]])
+
+
+def bandpass_noise(rng: np.random.Generator, n: int, sample_rate: int, centre_hz: float, q: float) -> np.ndarray:
+    """`n` samples of white noise through two cascaded band-passes at `centre_hz` with quality `q`.
+
+    The filter is warmed up so the first sample is already noise.
+    """
+    noise = rng.standard_normal(n + _FILTER_WARMUP, dtype=np.float32)
+    return signal.sosfilt(bandpass_sos(centre_hz, q, sample_rate).astype(np.float32), noise)[_FILTER_WARMUP:]
+
+
+def decaying_bursts(times_s: np.ndarray, amplitudes: np.ndarray, n: int, sample_rate: int, tau_s: float) -> np.ndarray:
+    """Sum of instant-attack exponential decays (time constant `tau_s`) starting at `times_s`: an envelope.
+
+    Built as an impulse train through a one-pole filter, so a thousand bursts cost one pass.
+    """
+    impulses = np.zeros(n)
+    at = np.round(np.asarray(times_s) * sample_rate).astype(np.int64)
+    keep = (at >= 0) & (at < n)
+    np.add.at(impulses, at[keep], np.asarray(amplitudes, dtype=np.float64)[keep])
+    pole = np.exp(-1.0 / (max(tau_s, 1e-5) * sample_rate))
+    return signal.lfilter([1.0], [1.0, -pole], impulses)
 
 
 def lowpass(x: np.ndarray, sample_rate: int, cutoff_hz: float, order: int = 2) -> np.ndarray:
-    """A causal Butterworth low-pass (cutoff clamped below Nyquist)."""
+    """A causal Butterworth-like low-pass: order/2 RBJ biquads (Q 0.707), cutoff clamped below Nyquist."""
     cutoff = float(np.clip(cutoff_hz, 10.0, sample_rate * 0.45))
-    sos = signal.butter(order, cutoff, btype="lowpass", fs=sample_rate, output="sos")
-    return signal.sosfilt(sos, x)
+    w = 2.0 * np.pi * cutoff / sample_rate
+    alpha = np.sin(w) / (2.0 * np.sqrt(0.5))
+    cos_w, a0 = np.cos(w), 1.0 + alpha
+    row = [(1 - cos_w) / 2 / a0, (1 - cos_w) / a0, (1 - cos_w) / 2 / a0, 1.0, -2 * cos_w / a0, (1 - alpha) / a0]
+    return signal.sosfilt(np.array([row] * max(1, order // 2)), x)
 
 
 def decay_envelope(n: int, sample_rate: int, tau_s: float, attack_s: float = 0.001) -> np.ndarray:
     """A raised-cosine attack of `attack_s` followed by an exponential decay with time constant `tau_s`."""
-    t = np.arange(n) / sample_rate
-    envelope = np.exp(-t / max(tau_s, 1e-4))
+    envelope = np.exp(np.arange(n, dtype=np.float32) * np.float32(-1.0 / (max(tau_s, 1e-4) * sample_rate)))
     attack = max(1, int(round(attack_s * sample_rate)))
     ramp = min(attack, n)
     envelope[:ramp] *= 0.5 - 0.5 * np.cos(np.pi * np.arange(ramp) / attack)

@@ -1,37 +1,56 @@
-"""Engine voice: a combustion engine whose firing rate follows the object's speed.
+"""Engine voice: a combustion engine whose firing rate follows the object's speed, under load.
 
 RPM = idle + k * speed (clamped to max, lagging the speed by ~0.2 s like a real engine), firing
-frequency = rpm / 60 * cylinders / (strokes / 2). The tone is synthesised by phase accumulation
-(the phase is the running sum of the instantaneous frequency, so pitch changes never click):
-a harmonic series of the firing frequency, band-limited by fading each harmonic out smoothly as it
-approaches the cap (4 kHz x brightness), with a little half-order content (cylinder imbalance),
-plus band-passed noise pulsed by the firing phase. The harmonics are computed at a reduced sample
-rate (they hold nothing above the cap) and upsampled with a polyphase filter.
+frequency = rpm / 60 * cylinders / (strokes / 2). The phase is the running sum of the
+instantaneous frequency, so pitch changes never click.
+
+Tone: a harmonic series of the firing frequency with a little half-order content (cylinder
+imbalance), amplitude order^-rolloff (rolloff = 1.1 / brightness, less under load), each
+harmonic faded out smoothly as it nears the cap (4 kHz x brightness), one random phase per order.
+It is read from wavetables: one period of that spectrum, built by inverse FFT for firing
+frequencies a half octave apart, at no load and at full load; each sample crossfades the two
+tables around its frequency (in log frequency) and the two loads. The tone, with its gain, is
+computed at a reduced rate (it holds nothing above its cap) and upsampled with a polyphase
+Kaiser filter whose transition band is the gap between the cap and the first image, so it
+rejects the images as well as a textbook resampler with half the taps.
+
+Noise: band-passed noise pulsed by the firing phase (exhaust), and road/tyre noise that grows
+as speed^1.5 (tyre_noise: its share at 20 m/s). Both come from one uniform white noise (after
+their band-pass filters it is as Gaussian as Gaussian white noise would be); the firing pulse is
+read at the tone's reduced rate with its gain and interpolated (it holds nothing above twice the
+firing rate).
 
 Under acceleration (load) it gets louder (up to +4 dB) and brighter, under deceleration slightly
 quieter; load follows the acceleration through a short lag, so a sudden change of acceleration
 never switches the level or the tone abruptly. Peaks above -6 dBFS are bent by a soft limiter.
+Control values (rpm, load, gains) are computed every CONTROL_BLOCK samples and ramped linearly.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
 
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_noise, db_to_gain
+from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, one_pole_sos
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
-MAX_HARMONICS = 64
-CONTROL_BLOCK = 32  # samples between updates of the harmonic amplitudes
-BLOCK = 8192  # samples synthesised at a time
+CONTROL_BLOCK = 48  # samples between control values (rpm, load): 1 ms at 48 kHz; a multiple of every reduced-rate factor 1..4, 6, 8
+TABLE_SIZE = 2048  # samples per wavetable (two firing periods: half orders fit)
 HARMONIC_CAP_HZ = 4000.0
 RPM_LAG_S = 0.2
 LOAD_LAG_S = 0.05  # throttle lag (applied twice, so load changes are smooth, not just continuous)
 LOAD_FULL_M_S2 = 2.0  # acceleration at which the engine is at full load
 LOAD_GAIN_DB = 4.0  # louder by this much at full load
 RPM_GAIN_DB = 2.0  # louder by this much at max_rpm than at idle
+TYRE_REFERENCE_M_S = 20.0
+PULSE_SIZE = 4096
+_PULSE = (((1.0 + np.cos(2 * np.pi * np.arange(PULSE_SIZE) / PULSE_SIZE)) / 2.0) ** 2).astype(np.float32)  # one firing's noise pulse
+EXHAUST_DRIVE = 2.5  # the exhaust noise enters its saturation with a standard deviation of 1 / this
+UNIFORM_SD = float(np.sqrt(1.0 / 12.0))  # of uniform noise on [0, 1)
+UPSAMPLER_REJECTION_DB = 60.0  # image rejection of the tone's upsampler (scipy's resample_poly default: about 55 dB)
 
 
 @dataclass(frozen=True)
@@ -44,15 +63,33 @@ class EngineSpec:
     cylinders: int = 4
     strokes: int = 4
     brightness: float = 1.0  # > 1 brighter (slower harmonic roll-off), < 1 darker
-    noise: float = 0.3  # share of the firing-pulsed noise, 0..1
+    noise: float = 0.3  # share of the firing-pulsed (exhaust) noise, 0..1
+    tyre_noise: float = 0.0  # share of road/tyre noise at 20 m/s, 0..1
 
     def __post_init__(self) -> None:
         if not 0 < self.idle_rpm <= self.max_rpm:
             raise ValueError(f"an engine needs 0 < idle_rpm <= max_rpm, got {self.idle_rpm} and {self.max_rpm}")
         if self.cylinders < 1 or self.strokes not in (2, 4):
             raise ValueError(f"an engine needs >= 1 cylinder and 2 or 4 strokes, got {self.cylinders}, {self.strokes}")
-        if self.rpm_per_mps < 0 or self.brightness <= 0 or not 0 <= self.noise <= 1:
-            raise ValueError("engine rpm_per_mps must be >= 0, brightness > 0 and noise within 0..1")
+        if self.rpm_per_mps < 0 or self.brightness <= 0 or not 0 <= self.noise <= 1 or not 0 <= self.tyre_noise <= 1:
+            raise ValueError("engine rpm_per_mps must be >= 0, brightness > 0, noise and tyre_noise within 0..1")
+
+
+#: Named starting points for the voice map's "preset" key (any field can still be overridden).
+ENGINE_PRESETS: dict[str, EngineSpec] = {
+    "car": EngineSpec(800.0, 110.0, 5500.0, 4, 4, 1.0, 0.3, 0.35),
+    "truck": EngineSpec(600.0, 70.0, 2500.0, 6, 4, 0.7, 0.4, 0.45),
+    "motorbike": EngineSpec(1200.0, 250.0, 9000.0, 2, 4, 1.3, 0.35, 0.15),
+    "scooter": EngineSpec(1600.0, 300.0, 8500.0, 1, 2, 1.4, 0.45, 0.1),
+}
+
+
+def engine_spec_from(params: Mapping[str, Any]) -> EngineSpec:
+    """An EngineSpec from a voice entry: its "preset" (default car's plain defaults) plus overrides."""
+    preset = params.get("preset")
+    base = EngineSpec() if preset is None else ENGINE_PRESETS[str(preset)]
+    names = {f.name for f in fields(EngineSpec)}
+    return replace(base, **{k: v for k, v in params.items() if k in names})
 
 
 def rpm_for_speed(speed_m_s: np.ndarray, spec: EngineSpec) -> np.ndarray:
@@ -72,112 +109,228 @@ def render_engine(
     n = len(speed_m_s)
     if n == 0:
         return np.zeros(0)
-    rpm = _lagged(rpm_for_speed(speed_m_s, spec), sample_rate, RPM_LAG_S)
-    rpm *= 1.0 + 0.006 * _wander(rng, n, sample_rate)
-    f = firing_hz(rpm, spec)
-    phase = 2 * np.pi * np.cumsum(f) / sample_rate
-    throttle = np.clip(np.asarray(accel_m_s2, dtype=np.float64) / LOAD_FULL_M_S2, -1.0, 1.0)
-    load = _lagged(_lagged(throttle, sample_rate, LOAD_LAG_S), sample_rate, LOAD_LAG_S)
-    push = np.maximum(load, 0.0)
+    count = n // CONTROL_BLOCK + 2
+    control_rate = sample_rate / CONTROL_BLOCK
+    speed_c = np.asarray(speed_m_s, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
+    accel_c = np.asarray(accel_m_s2, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
+    rpm_c = _lagged(rpm_for_speed(speed_c, spec), control_rate, RPM_LAG_S)
+    rpm_c *= 1.0 + 0.006 * _wander(rng, count, control_rate)
+    throttle = np.clip(accel_c / LOAD_FULL_M_S2, -1.0, 1.0)
+    load_c = _lagged(_lagged(throttle, control_rate, LOAD_LAG_S), control_rate, LOAD_LAG_S)
+    push_c = np.maximum(load_c, 0.0)
 
-    tone = _harmonics_resampled(phase, f, push, spec, rng, sample_rate)
-    pulse = ((1.0 + np.cos(phase + rng.uniform(0, 2 * np.pi))) / 2.0) ** 2
-    noise = bandpass_noise(rng, n, sample_rate, 900.0 * spec.brightness, 0.5)
-    noise = 2.5 * np.tanh(noise / (2.5 * (np.std(noise) + 1e-12))) * pulse
-    noise /= np.sqrt(np.mean(noise**2)) + 1e-12
-    mix = np.clip(spec.noise * (1.0 + 0.6 * push), 0.0, 0.95)
-    core = np.sqrt(1.0 - mix**2) * tone + mix * noise
-    rev = (rpm - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
-    core *= 10.0 ** (RPM_GAIN_DB * rev / 20.0)
-    core *= db_to_gain(RMS_DBFS) / (np.sqrt(np.mean(core**2)) + 1e-12)
-    gain_db = LOAD_GAIN_DB * push - 2.0 * np.maximum(-load, 0.0)
-    return soft_limit(core * 10.0 ** (gain_db / 20.0))
+    f_c = firing_hz(rpm_c, spec)
+    phase_c = np.concatenate([[0.0], np.cumsum(0.5 * (f_c[1:] + f_c[:-1]))]) * (2 * np.pi * CONTROL_BLOCK / sample_rate)
+    mix_c = np.clip(spec.noise * (1.0 + 0.6 * push_c), 0.0, 0.95)
+    rev_c = (rpm_c - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
+    rev_gain_c = 10.0 ** (RPM_GAIN_DB * rev_c / 20.0)
+    load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
+    gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
+    offset = rng.uniform(0, 2 * np.pi)
+    tone, pulses, tone_power, pulse_power = _tone(
+        phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate
+    )
+    steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
+    level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
+
+    white = rng.random(n + 512, dtype=np.float32)  # exhaust and road share it (their filters remove its mean)
+    exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
+    exhaust = signal.sosfilt(exhaust_sos.astype(np.float32), white)[512:]
+    exhaust *= np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
+    exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
+    pulses *= np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
+    tone *= np.float32(level)
+    exhaust *= pulses
+    tone += exhaust
+    if spec.tyre_noise > 0:
+        tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
+        tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
+        road = signal.sosfilt(tyre_sos.astype(np.float32), white)[512:]
+        road *= _ramp(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), n)
+        tone += road
+    return soft_limit(tone)
+
+
+def noise_gain(sos: np.ndarray) -> float:
+    """The RMS gain of a filter on white noise: the root of the energy of its impulse response."""
+    impulse = np.zeros(8192)
+    impulse[0] = 1.0
+    return float(np.sqrt(np.sum(signal.sosfilt(sos, impulse) ** 2)))
+
+
+def _saturated_power(drive: float) -> float:
+    """E[y^2] for y = x / (1 + |x|), x Gaussian with standard deviation 1 / drive (numerically)."""
+    x = np.linspace(-12.0, 12.0, 24001) / drive
+    weight = np.exp(-0.5 * (x * drive) ** 2)
+    return float(np.sum((x / (1.0 + np.abs(x))) ** 2 * weight) / np.sum(weight))
+
+
+SATURATED_POWER = _saturated_power(EXHAUST_DRIVE)  # of the saturated exhaust noise
+
+
+def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
+    """Values given every `block` samples (from sample 0), linearly interpolated to n float32 samples."""
+    step = (np.arange(block) / block).astype(np.float32)
+    values = np.asarray(values, dtype=np.float32)
+    ramp = values[:-1, None] + np.diff(values)[:, None] * step[None, :]
+    return ramp.ravel()[:n]
 
 
 def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
-    """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1."""
-    magnitude = np.abs(x)
-    over = magnitude > knee
-    bent = knee + (1.0 - knee) * np.tanh((magnitude[over] - knee) / (1.0 - knee))
-    out = x.copy()
-    out[over] = np.sign(x[over]) * bent
+    """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1. Float64 out."""
+    out = np.asarray(x, dtype=np.float64).copy()
+    if len(out) == 0 or max(float(np.max(x)), -float(np.min(x))) <= knee:
+        return out
+    over = np.abs(out) > knee
+    out[over] = np.sign(out[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(out[over]) - knee) / (1.0 - knee)))
     return out
 
 
-def _harmonics_resampled(
-    phase: np.ndarray, f: np.ndarray, push: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int
-) -> np.ndarray:
-    """The harmonic series computed at a lower rate (it holds nothing above its cap) and upsampled."""
-    cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
-    factor = max(1, int(sample_rate // (2.5 * cap)))
-    if factor == 1 or len(phase) < 64 * factor:
-        return _harmonics(phase, f, push, spec, rng, sample_rate)
-    low = _harmonics(phase[::factor], f[::factor], push[::factor], spec, rng, sample_rate // factor, cap)
-    return signal.resample_poly(low, factor, 1)[: len(phase)]
-
-
-def _harmonics(
-    phase: np.ndarray,
-    f: np.ndarray,
-    push: np.ndarray,
+def _tone(
+    phase_c: np.ndarray,
+    f_c: np.ndarray,
+    push_c: np.ndarray,
+    gain_c: np.ndarray,
+    pulse_gain_c: np.ndarray,
+    pulse_offset: float,
+    n: int,
     spec: EngineSpec,
     rng: np.random.Generator,
     sample_rate: int,
-    cap: float | None = None,
-) -> np.ndarray:
-    """Band-limited harmonic series of the firing phase, RMS ~1; `push` (0..1) slows the roll-off.
+) -> tuple[np.ndarray, np.ndarray, float, float]:
+    """(tone times its gain, firing pulses times theirs), n float32 samples each, and the mean
+    squares of the tone (about 1) and of the pulse before their gains.
 
-    e^(i k phase) is built by repeated multiplication (no sin per harmonic); amplitudes, which
-    move slowly, are computed every CONTROL_BLOCK samples and interpolated linearly. Work goes in
-    blocks of BLOCK samples so it stays in cache.
+    Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
+    (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
+    is upsampled by a polyphase filter, the pulses by linear interpolation.
     """
-    n = len(phase)
-    if cap is None:
-        cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
-    count = int(min(MAX_HARMONICS, np.ceil(cap / max(float(np.min(f)), 1e-3))))
-    orders = np.concatenate([[0.5, 1.5], np.arange(1, count + 1, dtype=np.float64)])
-    rotations = np.exp(1j * rng.uniform(0, 2 * np.pi, len(orders)))  # a random phase per order
-    weights = np.where(orders % 1 > 0, 0.08, 1.0)
-    control = np.minimum(np.arange(0, n + CONTROL_BLOCK, CONTROL_BLOCK), n - 1)
-    fade = np.clip((cap - orders[:, None] * f[control][None, :]) / (0.2 * cap), 0.0, 1.0)
-    rolloff = 1.1 / spec.brightness - 0.35 * push[control]
-    amplitude = weights[:, None] * fade * np.exp(-np.log(np.maximum(orders, 1.0))[:, None] * rolloff[None, :])
-    norm = np.sqrt(0.5 * np.sum(amplitude**2, axis=0)) + 1e-12
-    tone = np.zeros(n)
-    for lo in range(0, n, BLOCK):
-        hi = min(n, lo + BLOCK)
-        index = np.arange(lo, hi)
-        unit = np.exp(1j * phase[lo:hi])
-        half = np.exp(0.5j * phase[lo:hi])
-        block = np.zeros(hi - lo)
-        harmonic = np.ones(hi - lo, dtype=np.complex128)
-        for j, order in enumerate(orders):
-            if order == 0.5:
-                carrier = half
-            elif order == 1.5:
-                carrier = half * unit
-            else:
-                harmonic = harmonic * unit  # e^(i k phase), k = 1, 2, 3...
-                carrier = harmonic
-            if np.any(amplitude[j]):
-                block += np.interp(index, control, amplitude[j]) * (carrier * rotations[j]).imag
-        tone[lo:hi] = block / np.interp(index, control, norm)
-    return tone
+    cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
+    factor = max(1, int(sample_rate // (2.5 * cap)))
+    if n < 64 * factor:
+        factor = 1
+    pad = 16 if factor > 1 else 0
+    low_n = -(-n // factor) + pad
+    levels = _table_frequencies(float(np.min(f_c)), float(np.max(f_c)))
+    position_c = np.interp(np.log(np.maximum(f_c, 1e-3)), np.log(levels), np.arange(len(levels)))
+    curves = _at_reduced_rate((phase_c, position_c, push_c, gain_c, pulse_gain_c), factor, low_n, sample_rate)
+    low_phase, position, push, gain, pulse_gain = curves
+    rotations = rng.uniform(0, 2 * np.pi, 2 * int(cap / levels[0]) + 4)
+    tables = np.array([[_wavetable(fl, p, cap, spec, rotations) for p in (0.0, 1.0)] for fl in levels])  # (L, 2, N)
+    stride = TABLE_SIZE + 1  # each table with its first sample again at the end: no wrap when interpolating
+    flat = np.concatenate([tables, tables[..., :1]], axis=-1).astype(np.float32).ravel()
+    lower = np.minimum(position.astype(np.int64), len(levels) - 2)
+    blend = np.clip(position - lower, 0.0, 1.0).astype(np.float32)
+    read = low_phase * (TABLE_SIZE / (4 * np.pi))  # a table holds two firing periods
+    whole = read.astype(np.int64)
+    frac = (read - whole).astype(np.float32)
+    index = lower * (2 * stride) + (whole & (TABLE_SIZE - 1))
+
+    def look(offset: int) -> np.ndarray:  # table (level lower + offset // 2, load offset % 2), interpolated
+        here = np.take(flat[offset * stride :], index)
+        return here + (np.take(flat[offset * stride + 1 :], index) - here) * frac
+
+    quiet = look(0)
+    tone = quiet + (look(2) - quiet) * blend
+    if np.any(push > 1e-3):  # under load: the brighter tables too
+        loud = look(1)
+        loud += (look(3) - loud) * blend
+        tone += (loud - tone) * push.astype(np.float32)
+    power = float(np.mean(tone[: -pad or None] ** 2))
+    tone *= gain.astype(np.float32)
+    pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
+    pulse_power = float(np.mean(pulse**2))
+    pulse *= pulse_gain.astype(np.float32)
+    if factor == 1:
+        return tone[:n], pulse[:n], power, pulse_power
+    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power, pulse_power
 
 
-def _lagged(target: np.ndarray, sample_rate: int, lag_s: float) -> np.ndarray:
+def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
+    """Control-rate curves read every `factor` samples: `count` values each, linearly interpolated.
+
+    The first curve (the phase) is continued past its end at its last slope and kept in float64;
+    the others are held past their end and come out in float32.
+    """
+    if CONTROL_BLOCK % factor == 0:
+        per = CONTROL_BLOCK // factor
+        blocks = -(-count // per) + 1
+        out = []
+        for index, curve in enumerate(curves):
+            extra = blocks + 1 - len(curve)
+            if extra > 0:
+                tail = curve[-1] + (curve[-1] - curve[-2]) * np.arange(1, extra + 1) if index == 0 else np.full(extra, curve[-1])
+                curve = np.concatenate([curve, tail])
+            dtype = np.float64 if index == 0 else np.float32
+            step = (np.arange(per) / per).astype(dtype)
+            values = curve[: blocks + 1].astype(dtype)
+            out.append((values[:-1, None] + np.diff(values)[:, None] * step[None, :]).ravel()[:count])
+        return out
+    at = np.arange(count) * factor / CONTROL_BLOCK  # positions in control steps
+    steps = np.arange(len(curves[0]))
+    out = []
+    for index, curve in enumerate(curves):
+        values = np.interp(at, steps, curve)
+        if index == 0:
+            beyond = at > steps[-1]
+            values[beyond] = curve[-1] + (curve[-1] - curve[-2]) * (at[beyond] - steps[-1])
+        out.append(values)
+    return out
+
+
+def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.ndarray:
+    """x (nothing above `cap`) at sample_rate / factor, upsampled by `factor` with a polyphase Kaiser FIR.
+
+    The passband ends at the cap and the stopband starts where the first image begins
+    (sample_rate / factor - cap), so the filter needs only as many taps as that gap asks for.
+    """
+    low_rate = sample_rate / factor
+    width = max(low_rate - 2 * cap, 0.02 * low_rate)  # Hz between the cap and the first image
+    taps, beta = signal.kaiserord(UPSAMPLER_REJECTION_DB, width / (0.5 * sample_rate))
+    taps |= 1
+    fir = signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor
+    return signal.upfirdn(fir.astype(np.float32), x, factor)[taps // 2 :]
+
+
+def _table_frequencies(f_min: float, f_max: float) -> np.ndarray:
+    """Firing frequencies a half octave apart covering f_min..f_max (at least two)."""
+    count = max(2, int(np.ceil(2 * np.log2(max(f_max, f_min * 1.001) / f_min))) + 1)
+    return f_min * 2.0 ** (np.arange(count) / 2.0)
+
+
+def _wavetable(firing: float, push: float, cap: float, spec: EngineSpec, rotations: np.ndarray) -> np.ndarray:
+    """Two firing periods of the tone at one firing frequency and load, RMS 1.
+
+    Bin m of the table is order m / 2 of the firing frequency: whole orders weigh 1, half orders
+    0.08; amplitude order^-rolloff, faded out linearly over the last 20 % below the cap.
+    """
+    bins = np.arange(1, TABLE_SIZE // 2)
+    orders = bins / 2.0
+    weights = np.where(bins % 2 == 1, 0.08, 1.0)
+    weights[orders > 1.5] *= bins[orders > 1.5] % 2 == 0  # half orders only at 0.5 and 1.5
+    fade = np.clip((cap - orders * firing) / (0.2 * cap), 0.0, 1.0)
+    rolloff = 1.1 / spec.brightness - 0.35 * push
+    amplitude = weights * fade * np.exp(-np.log(np.maximum(orders, 1.0)) * rolloff)
+    spectrum = np.zeros(TABLE_SIZE // 2 + 1, dtype=np.complex128)
+    count = min(len(bins), len(rotations))
+    spectrum[1 : count + 1] = amplitude[:count] * np.exp(1j * rotations[:count])
+    table = np.fft.irfft(spectrum, TABLE_SIZE)
+    return table / (np.sqrt(np.mean(table**2)) + 1e-12)
+
+
+def _lagged(target: np.ndarray, rate: float, lag_s: float) -> np.ndarray:
     """A value following its target with a one-pole lag (time constant `lag_s`), starting on it."""
-    a = np.exp(-1.0 / (lag_s * sample_rate))
+    a = np.exp(-1.0 / (lag_s * rate))
     zi = signal.lfilter_zi([1.0 - a], [1.0, -a]) * target[0]
     out, _ = signal.lfilter([1.0 - a], [1.0, -a], target, zi=zi)
     return out
 
 
-def _wander(rng: np.random.Generator, n: int, sample_rate: int) -> np.ndarray:
-    """Slow random wobble (~1 Hz), about unit amplitude, for idle unsteadiness."""
+def _wander(rng: np.random.Generator, n: int, rate: float) -> np.ndarray:
+    """Slow random wobble (~1 Hz), about unit amplitude, for idle unsteadiness; n values at `rate`."""
     control_rate = 50
-    m = n * control_rate // sample_rate + 4
+    m = int(n * control_rate / rate) + 4
     sos = signal.butter(2, 1.0, fs=control_rate, output="sos")
     slow = signal.sosfilt(sos, rng.standard_normal(m + 200))[200:]
     slow /= np.std(slow) + 1e-12
-    return np.interp(np.arange(n) / sample_rate, np.arange(m) / control_rate, slow)
+    return np.interp(np.arange(n) / rate, np.arange(m) / control_rate, slow)

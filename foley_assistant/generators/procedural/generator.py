@@ -3,32 +3,77 @@
 Needs nothing but numpy and scipy. Output is float32, exactly `n_samples` long, sample 0 at the
 shot's first frame, silent before the object's first frame and after its last frame plus the
 voice's release, and never beyond +-1.
+
+Voices: footsteps (at the footfalls), impacts (at the impacts, through one modal bank), engine
+(continuous, RPM from speed, load from acceleration), whoosh (continuous, from speed) and cloth
+(continuous, from speed and the footfalls). A label's entry may add layers (a person's footsteps
+with the rustle of their clothes). The events of the result are every footfall, impact and
+swish read from the motion, plus the entrance and the exit, each with the voice that sounded it.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 import numpy as np
 
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.base import DryAudio
+from foley_assistant.generators.base import DryAudio, LayerEvent
+from foley_assistant.generators.procedural.cloth import render_cloth
 from foley_assistant.generators.procedural.dsp import add_at, db_to_gain, event_rng
 from foley_assistant.generators.procedural.engine import render_engine
-from foley_assistant.generators.procedural.events import footfall_events, impact_events, speed_curve
+from foley_assistant.generators.procedural.events import (
+    SpeedCurve,
+    footfall_events,
+    impact_events,
+    presence_events,
+    speed_curve,
+    swish_events,
+)
 from foley_assistant.generators.procedural.footsteps import SURFACES, render_footstep
-from foley_assistant.generators.procedural.impacts import MATERIALS, render_impact
+from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, render_impacts
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
 from foley_assistant.generators.procedural.presence import Life, life_gate, object_life
-from foley_assistant.generators.procedural.voice_map import VoiceMap, VoiceSpec, engine_spec
+from foley_assistant.generators.procedural.voice_map import VoiceMap, VoiceSpec, engine_spec, whoosh_spec
+from foley_assistant.generators.procedural.whoosh import render_whoosh
 
 ENGINE_FADE_IN_S = 0.25
 CEILING = 0.98  # a stem whose peak would pass this is scaled down as a whole (no clipping)
+CONTINUOUS = ("engine", "whoosh", "cloth")
+
+
+@dataclass
+class TrackReading:
+    """What the motion of one object says, read once and shared by every voice that needs it."""
+
+    obj: ObjectTrack
+    shot: ShotTracks
+    hfov_deg: float
+    height_m: float
+    _cache: dict[str, Any] = field(default_factory=dict)
+
+    def footfalls(self) -> tuple[SoundEvent, ...]:
+        return self._get("footfalls", lambda: footfall_events(self.obj, self.shot, self.hfov_deg, self.height_m))
+
+    def impacts(self) -> tuple[SoundEvent, ...]:
+        return self._get("impacts", lambda: impact_events(self.obj, self.shot, self.hfov_deg, self.height_m))
+
+    def swishes(self) -> tuple[SoundEvent, ...]:
+        return self._get("swishes", lambda: swish_events(self.obj, self.shot, self.hfov_deg, self.height_m))
+
+    def speed(self) -> SpeedCurve:
+        return self._get("speed", lambda: speed_curve(self.obj, self.shot, self.hfov_deg, self.height_m))
+
+    def _get(self, key: str, make: Any) -> Any:
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
 
 class ProceduralGenerator:
-    """The default `DryGenerator`: footsteps, modal impacts and engines synthesised from motion.
+    """The default `DryGenerator`: footsteps, modal impacts, engines, whooshes and cloth from motion.
 
     `hfov_deg` is the camera's horizontal field of view (used to turn box motion into metres);
     `voices` is a label -> voice map (a `VoiceMap` or its JSON dict form); None uses the bundled one.
@@ -53,61 +98,132 @@ class ProceduralGenerator:
 
     def generate(self, obj: ObjectTrack, shot: ShotTracks, n_samples: int, sample_rate: int, seed: int) -> DryAudio:
         """Dry audio of `n_samples` for `obj` over `shot`; the same seed gives the same samples."""
+        return self.render(obj, shot, n_samples, sample_rate, seed, self.voice_for(obj.label))
+
+    def render(self, obj: ObjectTrack, shot: ShotTracks, n_samples: int, sample_rate: int, seed: int, spec: VoiceSpec) -> DryAudio:
+        """Dry audio for `obj` with an explicit voice (and its layers), whatever its label."""
         if n_samples < 0 or sample_rate <= 0:
             raise ValueError(f"need n_samples >= 0 and sample_rate > 0, got {n_samples} and {sample_rate}")
-        spec = self.voice_for(obj.label)
-        out = np.zeros(n_samples)
+        name = "+".join([spec.name] + [layer.name for layer in spec.layers])
         if not obj.frames or n_samples == 0:
-            return DryAudio(out.astype(np.float32), sample_rate, (), spec.voice)
+            return DryAudio(np.zeros(n_samples, dtype=np.float32), sample_rate, (), name)
+        reading = TrackReading(obj, shot, self.hfov_deg, float(spec.get("height_m")))
         life = object_life(obj, shot, sample_rate, float(spec.get("release_s")))
-        if spec.voice == "engine":
-            events = self._engine(obj, shot, spec, life, out, sample_rate, seed)
-            gate = life_gate(n_samples, life, sample_rate, ENGINE_FADE_IN_S)
-        else:
-            events = self._hits(obj, shot, spec, life, out, sample_rate, seed)
-            gate = life_gate(n_samples, life, sample_rate)
-        out *= gate * db_to_gain(float(spec.get("level_db")))
+        out = np.zeros(n_samples)
+        sounded: dict[tuple[float, str], str] = {}
+        layers: list[LayerEvent] = []
+        for index, voice in enumerate((spec,) + spec.layers):
+            part = np.zeros(n_samples)
+            placed = self.render_voice(voice, reading, life, part, sample_rate, seed, index)
+            for event in placed:
+                sounded.setdefault((event.time_s, event.kind), voice.name)
+            if index:
+                out += part * db_to_gain(float(voice.get("level_db")))
+                layers += layer_log(index, voice, "procedural", [(e, voice.name) for e in placed], reading, n_samples, sample_rate)
+            else:
+                out += part
+        fade_in = ENGINE_FADE_IN_S if spec.voice in CONTINUOUS else 0.0
+        out *= life_gate(n_samples, life, sample_rate, fade_in) * db_to_gain(float(spec.get("level_db")))
         peak = float(np.max(np.abs(out)))
         if peak > CEILING:
             out *= CEILING / peak
-        return DryAudio(out.astype(np.float32), sample_rate, events, spec.voice)
+        events = self._events(reading, spec, life, n_samples, sample_rate)
+        sources = tuple(sounded.get((e.time_s, e.kind), spec.name) for e in events)
+        return DryAudio(out.astype(np.float32), sample_rate, events, name, sources, layers=tuple(layers))
 
-    def _hits(
-        self, obj: ObjectTrack, shot: ShotTracks, spec: VoiceSpec, life: Life, out: np.ndarray, sample_rate: int, seed: int
-    ) -> tuple[SoundEvent, ...]:
-        """Footsteps or impacts at their events, mixed into `out`; returns the events placed."""
-        height = float(spec.get("height_m"))
-        render: Callable[[float, np.random.Generator], np.ndarray]
-        if spec.voice == "footsteps":
-            found = footfall_events(obj, shot, self.hfov_deg, height)
-            surface = SURFACES[spec.get("surface")]
-            render = lambda strength, rng: render_footstep(strength, surface, rng, sample_rate)  # noqa: E731
-        else:
-            found = impact_events(obj, shot, self.hfov_deg, height)
-            material = MATERIALS[spec.get("material")]
-            render = lambda strength, rng: render_impact(strength, material, rng, sample_rate)  # noqa: E731
-        placed = []
-        for index, event in enumerate(found):
-            at = int(round(event.time_s * sample_rate))
-            if not (max(0, life.start) <= at < min(len(out), life.end)):
-                continue
-            add_at(out, render(event.strength, event_rng(seed, obj.id, index)), at)
-            placed.append(event)
-        return tuple(placed)
-
-    def _engine(
-        self, obj: ObjectTrack, shot: ShotTracks, spec: VoiceSpec, life: Life, out: np.ndarray, sample_rate: int, seed: int
-    ) -> tuple[SoundEvent, ...]:
-        """The engine over the object's life (and release), written into `out`; entrance/exit events."""
+    def render_voice(
+        self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int
+    ) -> list[SoundEvent]:
+        """Render one voice (not its layers) into `out`, unscaled by its level; returns the events
+        it sounded (footfalls, impacts or swishes; none for engine and cloth). `layer` is 0 for the
+        main voice, 1.. for layers (each draws its own variations)."""
+        key = reading.obj.id if layer == 0 else f"{reading.obj.id}/layer{layer}"
         lo, hi = max(life.start, 0), min(life.stop, len(out))
-        if hi > lo:
-            curve = speed_curve(obj, shot, self.hfov_deg, float(spec.get("height_m")))
-            speed, accel = curve.at(np.arange(lo, hi) / sample_rate)
-            rng = event_rng(seed, obj.id + "/engine", 0)
+        if spec.voice == "footsteps":
+            surface = SURFACES[spec.get("surface")]
+            placed = [e for e in reading.footfalls() if lo <= e.sample_index(sample_rate) < min(life.end, len(out))]
+            for index, event in enumerate(placed):
+                add_at(out, render_footstep(event.strength, surface, event_rng(seed, key, index), sample_rate), event.sample_index(sample_rate))
+            return placed
+        if spec.voice == "impacts":
+            placed = [e for e in reading.impacts() if lo <= e.sample_index(sample_rate) < min(life.end, len(out))]
+            hits = [Hit(e.sample_index(sample_rate), e.strength) for e in placed]
+            out += render_impacts(hits, MATERIALS[spec.get("material")], event_rng(seed, key, 0), len(out), sample_rate)
+            return placed
+        if hi <= lo:
+            return []
+        times = np.arange(lo, hi) / sample_rate
+        speed, accel = reading.speed().at(times)
+        rng = event_rng(seed, f"{key}/{spec.voice}", 0)
+        if spec.voice == "engine":
             out[lo:hi] = render_engine(speed, accel, engine_spec(spec.params), rng, sample_rate)
-        events = []
-        if 0 <= life.start < len(out):
-            events.append(SoundEvent(life.start / sample_rate, "entrance", 1.0, obj.id))
-        if 0 <= life.end < len(out):
-            events.append(SoundEvent(life.end / sample_rate, "exit", 1.0, obj.id))
-        return tuple(events)
+            return []
+        if spec.voice == "whoosh":
+            out[lo:hi] = render_whoosh(speed, whoosh_spec(spec.params), rng, sample_rate)
+            return list(reading.swishes())
+        steps = [e.time_s - lo / sample_rate for e in reading.footfalls()]
+        out[lo:hi] = render_cloth(speed, accel, steps, rng, sample_rate)
+        return []
+
+    def _events(self, reading: TrackReading, spec: VoiceSpec, life: Life, n_samples: int, sample_rate: int) -> tuple[SoundEvent, ...]:
+        """The object's events for the record: what its voices read from the motion, and its presence."""
+        voices = {spec.voice} | {layer.voice for layer in spec.layers}
+        found: list[SoundEvent] = []
+        if voices & {"footsteps", "cloth"}:
+            found += reading.footfalls()
+        if "impacts" in voices:
+            found += reading.impacts()
+        if "whoosh" in voices:
+            found += reading.swishes()
+        end = min(life.end, n_samples)
+        kept = [e for e in found if max(life.start, 0) <= e.sample_index(sample_rate) < end]
+        kept += [e for e in presence_events(reading.obj, reading.shot) if 0 <= e.sample_index(sample_rate) <= n_samples]
+        return tuple(sorted(kept, key=lambda e: (e.time_s, e.kind)))
+
+
+def layer_log(
+    index: int,
+    voice: VoiceSpec,
+    engine: str,
+    sounded: list[tuple[SoundEvent, str]],
+    reading: TrackReading,
+    n_samples: int,
+    sample_rate: int,
+) -> list[LayerEvent]:
+    """The event-log records of one layer: each (event, source) it sounded, or, for a layer that
+    sounds continuously (no events of its own), the object's entrance and exit with `source`
+    taken from `sounded`'s first entry, or the voice's name."""
+    if voice.voice not in CONTINUOUS or any(e.kind in ("footfall", "impact", "swish") for e, _ in sounded):
+        return [LayerEvent(index, voice.name, engine, source, event) for event, source in sounded]
+    source = sounded[0][1] if sounded else voice.name
+    presence = [e for e in presence_events(reading.obj, reading.shot) if 0 <= e.sample_index(sample_rate) <= n_samples]
+    return [LayerEvent(index, voice.name, engine, source, event) for event in presence]
+
+
+def render_track(
+    obj: ObjectTrack,
+    shot: ShotTracks,
+    *,
+    sample_rate: int = 48000,
+    seed: int = 0,
+    voice: VoiceSpec | Mapping[str, Any] | None = None,
+    voices: VoiceMap | Mapping[str, Any] | None = None,
+    hfov_deg: float = DEFAULT_HFOV_DEG,
+    n_samples: int | None = None,
+) -> DryAudio:
+    """The public entry point: an object's track -> its dry sound and the events that made it.
+
+    `voice` forces a voice (a VoiceSpec, or one voice-map entry such as {"voice": "impacts",
+    "material": "metal"}); otherwise the object's label is looked up in `voices` (default: the
+    bundled map). `n_samples` defaults to the shot's length at `sample_rate`. Deterministic in `seed`.
+    """
+    generator = ProceduralGenerator(hfov_deg=hfov_deg, voices=voices)
+    if n_samples is None:
+        n_samples = shot.fps.frame_to_sample(shot.frame_range.duration, sample_rate)
+    if voice is None:
+        spec = generator.voice_for(obj.label)
+    elif isinstance(voice, VoiceSpec):
+        spec = voice
+    else:
+        spec = VoiceMap.from_dict({"_default": dict(voice)}).lookup(obj.label)
+    return generator.render(obj, shot, n_samples, sample_rate, seed, spec)

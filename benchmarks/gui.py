@@ -1,0 +1,206 @@
+"""The desktop app's speed targets, measured through its real widgets (offscreen Qt).
+
+- open: a generated 2,000-clip timeline (3 video tracks, media on disk) opened in the main
+  window (read, shot listing, relinking, the timeline panel, the first shot in the viewer),
+  against the 2 s target and against a bare `otio.adapters.read_from_file` of the same file;
+- step: frames stepped in the viewer (decode at 1280x720, picture, boxes, repaint) per second,
+  against the 25/s target and against a bare sequential PyAV decode of the same frames;
+- curve edit: a manual azimuth keyframe on a 10 s shot until its stem is rendered again and
+  written (the session's `execute`), against the 200 ms target and against `render_stem` alone;
+- window: constructing the main window (what packaging measures as start-up to the main window).
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui.py [--clips 2000] [--steps 120] [--edits 15] [--json]
+
+Medians in the same run; ratios under 1 meet a target. The machine's CPU is shared with other
+work, so the absolute figures are noisy; nothing here passes or fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from fractions import Fraction
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import opentimelineio as otio  # noqa: E402
+
+from foley_assistant.core.commands import SetKeyframe  # noqa: E402
+from foley_assistant.core.timebase import FrameRange, FrameRate  # noqa: E402
+from foley_assistant.io.video import read_frames, write_video  # noqa: E402
+
+RATE = FrameRate(25)
+
+
+def make_media(path: Path, frames: int, width: int = 1280, height: int = 720) -> Path:
+    """An H.264 file of moving gradients and blocks (not a still: the decoder has work to do)."""
+    ys, xs = np.mgrid[0:height, 0:width]
+
+    def picture(i: int) -> np.ndarray:
+        image = np.empty((height, width, 3), dtype=np.uint8)
+        image[..., 0] = (xs + 7 * i) % 256
+        image[..., 1] = (ys + 3 * i) % 256
+        image[..., 2] = ((xs // 40 + ys // 40 + i // 5) % 2) * 200
+        return image
+
+    write_video(path, (picture(i) for i in range(frames)), RATE, crf=23, preset="ultrafast")
+    return path
+
+
+def make_cut(path: Path, media: Path, media_frames: int, clips: int) -> Path:
+    """`clips` clips over three video tracks, all cutting into one media file."""
+    timeline = otio.schema.Timeline(name="bench", global_start_time=otio.opentime.RationalTime(90000, 25))
+    for track_number in range(3):
+        track = otio.schema.Track(name=f"V{track_number + 1}", kind=otio.schema.TrackKind.Video)
+        for number in range(track_number, clips, 3):
+            start = (number * 7) % (media_frames - 30)
+            reference = otio.schema.ExternalReference(target_url=media.resolve().as_uri(), available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(media_frames, 25)))
+            track.append(otio.schema.Clip(name=f"clip {number}", media_reference=reference, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, 25), otio.opentime.RationalTime(24 + number % 5, 25))))
+        timeline.tracks.append(track)
+    otio.adapters.write_to_file(timeline, str(path))
+    return path
+
+
+def bench_open(app, folder: Path, clips: int, repeat: int) -> dict[str, float]:
+    from foley_assistant.gui.main_window import MainWindow
+
+    media = make_media(folder / "media_720p.mp4", 120)
+    cut = make_cut(folder / "cut_2000.otio", media, 120, clips)
+    bare, opened = [], []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        otio.adapters.read_from_file(str(cut))
+        bare.append(time.perf_counter() - started)
+        window = MainWindow()
+        window.confirm_close = False
+        window.show()
+        app.processEvents()
+        started = time.perf_counter()
+        assert window.open_path(cut), window.message.text()
+        app.processEvents()  # the timeline panel and the first picture are painted
+        opened.append(time.perf_counter() - started)
+        assert len(window.timeline.canvas.clips) == clips
+        window.close()
+    return {"clips": clips, "open_s": statistics.median(opened), "bare_otio_read_s": statistics.median(bare)}
+
+
+def bench_steps(app, folder: Path, steps: int) -> dict[str, float]:
+    from foley_assistant.gui.main_window import MainWindow
+    from foley_assistant.io.cut_writer import CutClip, write_cut
+
+    media = make_media(folder / "step_720p.mp4", steps + 10)
+    cut = write_cut(folder / "step.otio", "step", RATE, [CutClip("shot", media, steps + 10, FrameRange(0, steps + 10))])
+    del cut
+    started = time.perf_counter()
+    decoded = sum(1 for _ in read_frames(media, FrameRange(0, steps), analysis_width=None, gray=False))
+    bare = decoded / (time.perf_counter() - started)
+    window = MainWindow()
+    window.confirm_close = False
+    window.resize(1440, 900)
+    window.show()
+    assert window.open_path(folder / "step.otio"), window.message.text()
+    app.processEvents()
+    assert window.reader is not None and (window.reader.width, window.reader.height) == (1280, 720)
+    started = time.perf_counter()
+    for _ in range(steps):
+        window.step_frames(1)
+        window.viewer.repaint()
+        app.processEvents()
+    stepped = steps / (time.perf_counter() - started)
+    window.close()
+    return {"steps": steps, "steps_per_s": stepped, "bare_decode_per_s": bare}
+
+
+def bench_curve_edit(folder: Path, edits: int) -> dict[str, float]:
+    from foley_assistant.pipeline.demo import SyntheticShot, build_synthetic_cut
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.spatial.render import render_stem
+    from foley_assistant.synth import ObjectSpec, SceneSpec
+
+    handle = 0.24
+    spec = SceneSpec(duration_s=10.0 + 2 * handle, rate=RATE, width=320, height=180, seed=4,
+                     objects=(ObjectSpec("car", ((0.0, 14.0, 15.0), (10.5, -14.0, 15.0))),))
+    cut = build_synthetic_cut(folder / "ten", [SyntheticShot("ten seconds", spec, 6)], name="ten")
+    out = folder / "ten_out"
+    run_generate(GenerateRequest(timeline_path=cut.timeline_path, out_dir=out))
+    session = EditSession.open(out)
+    stem = session.project.stems[0]
+    seconds = stem.length_samples / stem.sample_rate
+    times, renders = [], []
+    for number in range(edits):
+        started = time.perf_counter()
+        result = session.execute(SetKeyframe(stem.shot_id, stem.object_id, "azimuth_deg", Fraction(number % 9 + 1), float(-20 + 5 * (number % 8))))
+        times.append(time.perf_counter() - started)
+        assert result.rerendered == [stem.path]
+        curves = session.curves_of(stem.shot_id, stem.object_id)
+        started = time.perf_counter()
+        render_stem(session.dry_audio(stem), curves, session.stereo)
+        renders.append(time.perf_counter() - started)
+    return {"stem_seconds": seconds, "edit_to_stem_s": statistics.median(times), "render_stem_s": statistics.median(renders)}
+
+
+def bench_window(app, repeat: int) -> dict[str, float]:
+    from foley_assistant.gui.main_window import MainWindow
+
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        window = MainWindow()
+        window.show()
+        app.processEvents()
+        times.append(time.perf_counter() - started)
+        window.confirm_close = False
+        window.close()
+    return {"construct_and_show_s": statistics.median(times)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=120)
+    parser.add_argument("--edits", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as home:
+        os.environ["FOLEY_ASSISTANT_HOME"] = home
+        from PySide6.QtWidgets import QApplication
+
+        from foley_assistant.gui.app import configure_plots
+
+        app = QApplication.instance() or QApplication([])
+        configure_plots()
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            figures = {
+                "window": bench_window(app, args.repeat),
+                "open": bench_open(app, folder, args.clips, args.repeat),
+                "step": bench_steps(app, folder, args.steps),
+                "curve_edit": bench_curve_edit(folder, args.edits),
+            }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    o, s, c, w = figures["open"], figures["step"], figures["curve_edit"], figures["window"]
+    print("GUI speed (offscreen Qt; CPU shared with other work: figures are noisy)")
+    print(f"  main window: constructed and shown in {w['construct_and_show_s'] * 1000:.0f} ms")
+    print(f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, "
+          f"{o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)")
+    print(f"  step 720p frames: {s['steps_per_s']:.0f}/s = {25 / s['steps_per_s']:.2f} x the time the 25/s target allows, "
+          f"{s['bare_decode_per_s'] / s['steps_per_s']:.1f} x a bare PyAV decode ({s['bare_decode_per_s']:.0f}/s)")
+    print(f"  curve edit to re-rendered stem ({c['stem_seconds']:.1f} s shot): {c['edit_to_stem_s'] * 1000:.0f} ms = "
+          f"{c['edit_to_stem_s'] / 0.2:.2f} x the 200 ms target, {c['edit_to_stem_s'] / c['render_stem_s']:.1f} x render_stem alone "
+          f"({c['render_stem_s'] * 1000:.0f} ms)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

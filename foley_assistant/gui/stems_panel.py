@@ -1,0 +1,284 @@
+"""The stems panel: one row per stem of the current shot (colour, name, engine, waveform, mute,
+solo, gain, regenerate) and the mix meter (peak and integrated loudness of what is monitored,
+and the level of the block playing now)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QLinearGradient, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from foley_assistant.core.edit_state import StemMix
+from foley_assistant.core.stem import ENGINES, Stem
+from foley_assistant.gui import style
+
+METER_FLOOR_DB = -60.0
+
+
+def envelope(audio: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Min and max of a (channels, n) signal (channels summed to mono) in `columns` slices."""
+    mono = audio.mean(axis=0) if audio.ndim == 2 else audio
+    columns = max(1, min(columns, mono.size or 1))
+    usable = mono[: (mono.size // columns) * columns].reshape(columns, -1) if mono.size >= columns else mono.reshape(-1, 1)
+    return usable.min(axis=1), usable.max(axis=1)
+
+
+class Waveform(QWidget):
+    """A stem's waveform (min/max per pixel column, drawn once into a pixmap) with the playhead."""
+
+    def __init__(self, colour: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour = QColor(colour)
+        self.lows = np.zeros(1)
+        self.highs = np.zeros(1)
+        self.playhead = 0.0  # 0..1 of the stem
+        self._dimmed = False
+        self._picture: QPixmap | None = None
+        self.setMinimumHeight(34)
+
+    @property
+    def dimmed(self) -> bool:
+        return self._dimmed
+
+    @dimmed.setter
+    def dimmed(self, value: bool) -> None:
+        self._dimmed = value
+        self._picture = None
+        self.update()
+
+    def set_audio(self, audio: np.ndarray) -> None:
+        self.lows, self.highs = envelope(audio, 600)
+        peak = max(float(np.max(np.abs(self.highs))), float(np.max(np.abs(self.lows))), 1e-6)
+        self.lows, self.highs = self.lows / peak, self.highs / peak
+        self._picture = None
+        self.update()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        self._picture = None
+        super().resizeEvent(event)
+
+    def _draw(self) -> QPixmap:
+        picture = QPixmap(max(self.width(), 1), max(self.height(), 1))
+        picture.fill(QColor("#101216"))
+        painter = QPainter(picture)
+        middle, half = self.height() / 2, self.height() / 2 - 2
+        colour = QColor(self.colour)
+        if self._dimmed:
+            colour.setAlpha(70)
+        painter.setPen(QPen(colour, 1))
+        count = len(self.highs)
+        columns = np.minimum(count - 1, (np.arange(self.width()) * count / max(self.width(), 1)).astype(int))
+        tops, bottoms = middle - self.highs[columns] * half, middle - self.lows[columns] * half
+        painter.drawLines([QLineF(x, float(top), x, float(bottom)) for x, top, bottom in zip(range(self.width()), tops, bottoms)])
+        painter.end()
+        return picture
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        if self._picture is None or self._picture.size() != self.size():
+            self._picture = self._draw()
+        painter = QPainter(self)
+        painter.drawPixmap(0, 0, self._picture)
+        painter.setPen(QPen(QColor(style.ACCENT), 1))
+        x = self.playhead * self.width()
+        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
+        painter.end()
+
+
+class StemRow(QFrame):
+    """One stem: what it is, how it is monitored, and a button to make it again."""
+
+    mixChanged = Signal(object)  # StemMix
+    regenerate = Signal(str, str)  # stem path, engine
+
+    def __init__(self, stem: Stem, colour: str, mix: StemMix, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.stem = stem
+        self.setObjectName("stemRow")
+        self.setStyleSheet(f"QFrame#stemRow {{ border-bottom: 1px solid {style.BORDER}; }}")
+        swatch = QLabel()
+        swatch.setFixedSize(5, 40)
+        swatch.setStyleSheet(f"background: {colour}; border-radius: 2px;")
+        name = QLabel(f"<b>{stem.object_id}</b>  {stem.label}" if not stem.is_ambience else f"<b>Bed</b>  {stem.label}")
+        name.setMinimumWidth(110)
+        self.engine = QComboBox()
+        self.engine.addItems(list(ENGINES))
+        self.engine.setCurrentText(stem.engine)
+        self.engine.setToolTip("Engine that made this stem; choose another and press Regenerate to remake it")
+        self.waveform = Waveform(colour)
+        self.mute = QPushButton("M")
+        self.mute.setObjectName("mute")
+        self.solo = QPushButton("S")
+        self.solo.setObjectName("solo")
+        for button, tip in ((self.mute, "Mute"), (self.solo, "Solo")):
+            button.setCheckable(True)
+            button.setFixedWidth(30)
+            button.setStyleSheet("padding: 4px 0px;")
+            button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            button.setToolTip(tip)
+        self.gain = QDoubleSpinBox()
+        self.gain.setRange(-60.0, 12.0)
+        self.gain.setSingleStep(0.5)
+        self.gain.setSuffix(" dB")
+        self.gain.setDecimals(1)
+        self.gain.setKeyboardTracking(False)
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.regenerate_button.setToolTip("Make a new take of this object's sound (keeps its placement)")
+        if stem.is_ambience:
+            self.engine.setEnabled(False)
+            self.regenerate_button.setEnabled(False)
+            self.regenerate_button.setToolTip("An ambience bed is made again with its shot (Generate)")
+        self.set_mix(mix)
+        top = QHBoxLayout()
+        top.setSpacing(6)
+        top.addWidget(name, 1)
+        top.addWidget(self.engine)
+        top.addWidget(self.mute)
+        top.addWidget(self.solo)
+        top.addWidget(self.gain)
+        top.addWidget(self.regenerate_button)
+        column = QVBoxLayout()
+        column.setSpacing(3)
+        column.addLayout(top)
+        column.addWidget(self.waveform)
+        outer = QHBoxLayout(self)
+        outer.setContentsMargins(6, 5, 6, 5)
+        outer.addWidget(swatch)
+        outer.addLayout(column, 1)
+        self.mute.toggled.connect(self._emit_mix)
+        self.solo.toggled.connect(self._emit_mix)
+        self.gain.valueChanged.connect(self._emit_mix)
+        self.regenerate_button.clicked.connect(lambda: self.regenerate.emit(self.stem.path, self.engine.currentText()))
+
+    def set_mix(self, mix: StemMix) -> None:
+        for widget, value in ((self.mute, mix.mute), (self.solo, mix.solo)):
+            widget.blockSignals(True)
+            widget.setChecked(value)
+            widget.blockSignals(False)
+        self.gain.blockSignals(True)
+        self.gain.setValue(mix.gain_db)
+        self.gain.blockSignals(False)
+        self.waveform.dimmed = mix.mute
+
+    def _emit_mix(self) -> None:
+        self.mixChanged.emit(StemMix(self.stem.path, round(self.gain.value(), 2), self.mute.isChecked(), self.solo.isChecked()))
+
+
+class MixMeterWidget(QWidget):
+    """Peak bars per channel (the block playing now, with a falling hold) and the shot's
+    integrated loudness and peak as numbers."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.levels_db = [METER_FLOOR_DB, METER_FLOOR_DB]
+        self.peak_dbfs = float("-inf")
+        self.lufs = float("-inf")
+        self.setMinimumHeight(44)
+
+    def set_summary(self, peak_dbfs: float, lufs: float) -> None:
+        self.peak_dbfs, self.lufs = peak_dbfs, lufs
+        self.update()
+
+    def set_block(self, block: np.ndarray | None) -> None:
+        """Show the level of the samples playing now ((frames, 2)); None lets the bars fall."""
+        for channel in range(2):
+            level = METER_FLOOR_DB
+            if block is not None and block.size:
+                peak = float(np.max(np.abs(block[:, channel])))
+                level = max(METER_FLOOR_DB, 20 * math.log10(peak)) if peak > 0 else METER_FLOOR_DB
+            self.levels_db[channel] = max(level, self.levels_db[channel] - 1.5)
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), QColor(style.PANEL))
+        text_w = 190
+        bar_w = self.width() - text_w - 12
+        gradient = QLinearGradient(0, 0, bar_w, 0)
+        gradient.setColorAt(0.0, QColor("#2f8a5a"))
+        gradient.setColorAt(0.75, QColor("#c8b030"))
+        gradient.setColorAt(1.0, QColor("#e05252"))
+        for channel, level in enumerate(self.levels_db):
+            top = 6 + channel * 12
+            painter.fillRect(QRectF(6, top, bar_w, 9), QColor("#0e0f12"))
+            fill = (level - METER_FLOOR_DB) / -METER_FLOOR_DB * bar_w
+            painter.fillRect(QRectF(6, top, max(0.0, fill), 9), gradient)
+        painter.setPen(QColor(style.MUTED))
+        for db in (-48, -36, -24, -12, -6, 0):
+            x = 6 + (db - METER_FLOOR_DB) / -METER_FLOOR_DB * bar_w
+            painter.drawLine(QPointF(x, 30), QPointF(x, 33))
+            painter.drawText(QPointF(x - 8, 43), f"{db}")
+        painter.setPen(QColor(style.TEXT))
+        lufs = "—" if not math.isfinite(self.lufs) else f"{self.lufs:.1f}"
+        peak = "—" if not math.isfinite(self.peak_dbfs) else f"{self.peak_dbfs:.1f}"
+        painter.drawText(QRectF(self.width() - text_w, 2, text_w - 6, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"Integrated  {lufs} LUFS")
+        painter.drawText(QRectF(self.width() - text_w, 22, text_w - 6, 20), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"Peak  {peak} dBFS")
+        painter.end()
+
+    @property
+    def summary_text(self) -> str:
+        return f"{self.lufs:.1f} LUFS, peak {self.peak_dbfs:.1f} dBFS"
+
+
+class StemsPanel(QWidget):
+    """The rows of the current shot's stems and the mix meter."""
+
+    mixChanged = Signal(object)
+    regenerate = Signal(str, str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: dict[str, StemRow] = {}
+        self.container = QWidget()
+        self.rows_layout = QVBoxLayout(self.container)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(0)
+        self.rows_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.container)
+        self.empty = QLabel("No stems yet: select shots and press Generate.")
+        self.empty.setObjectName("muted")
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.meter = MixMeterWidget()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.empty)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.meter)
+
+    def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]]) -> None:
+        """(stem, colour, mix, audio) per row."""
+        for row in self.rows.values():
+            row.setParent(None)
+            row.deleteLater()
+        self.rows.clear()
+        for index, (stem, colour, mix, audio) in enumerate(stems):
+            row = StemRow(stem, colour, mix)
+            if audio is not None:
+                row.waveform.set_audio(audio)
+            row.mixChanged.connect(self.mixChanged)
+            row.regenerate.connect(self.regenerate)
+            self.rows_layout.insertWidget(index, row)
+            self.rows[stem.path] = row
+        self.empty.setVisible(not stems)
+
+    def set_playhead(self, fraction: float) -> None:
+        for row in self.rows.values():
+            row.waveform.playhead = fraction
+            row.waveform.update()

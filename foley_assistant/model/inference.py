@@ -1,0 +1,214 @@
+"""Running a trained model: a model folder (codec/ + generator/ checkpoints) loaded once, then
+stereo stems for the objects of any shot (any length, any frame rate).
+
+Out of memory on the GPU: the windows are retried in smaller batches (down to one window at a
+time), then a `ModelMemoryError` says what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.progress import CancelToken
+from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.model.checkpoint import CheckpointError, load_checkpoint
+from foley_assistant.model.codec import StereoCodec
+from foley_assistant.model.config import CodecConfig, GeneratorConfig
+from foley_assistant.model.features import ShotConditioning, latent_to_video_frames, shot_conditioning, slots_for
+from foley_assistant.model.generator import Conditioning, FlowGenerator
+from foley_assistant.model.sampler import sample_long
+from foley_assistant.model.device import autocast, pick_device
+
+log = logging.getLogger(__name__)
+
+MIX_TARGET = "mix"
+DECODE_CHUNK_FRAMES = 1500  # 30 s of latent frames per decoder pass
+DECODE_CONTEXT_FRAMES = 16
+
+ProgressFn = Callable[[int, int], None]
+
+
+class ModelMemoryError(FoleyError):
+    """The model did not fit in the device's memory even at the smallest batch."""
+
+
+def load_codec(folder: str | os.PathLike[str], device: torch.device | str = "cpu") -> StereoCodec:
+    """A codec checkpoint as an evaluation-mode model on `device`."""
+    checkpoint = load_checkpoint(folder, "codec")
+    model = StereoCodec(CodecConfig.from_dict(checkpoint.config))
+    model.load_state_dict(checkpoint.weights)
+    return model.to(device).eval()
+
+
+def load_generator(folder: str | os.PathLike[str], device: torch.device | str = "cpu") -> FlowGenerator:
+    """A generator checkpoint as an evaluation-mode model on `device`."""
+    checkpoint = load_checkpoint(folder, "generator")
+    model = FlowGenerator(GeneratorConfig.from_dict(checkpoint.config))
+    model.load_state_dict(checkpoint.weights)
+    return model.to(device).eval()
+
+
+def find_model_parts(model_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
+    """(codec folder, generator folder) of a model folder; a clear error when either is missing."""
+    root = Path(model_dir)
+    codec, generator = root / "codec", root / "generator"
+    for part in (codec, generator):
+        if not part.is_dir():
+            raise CheckpointError(
+                f"{root} has no {part.name}/ checkpoint. A model folder holds codec/ and generator/ "
+                "(train them with `foley-assistant train codec|generator --model DIR`)."
+            )
+    return codec, generator
+
+
+@torch.no_grad()
+def decode_latents(codec: StereoCodec, latent: torch.Tensor, chunk_frames: int = DECODE_CHUNK_FRAMES) -> torch.Tensor:
+    """(B, D, T) latents -> (B, 2, T * hop) audio, in chunks of `chunk_frames` with
+    DECODE_CONTEXT_FRAMES of context on each side (more than the decoder's reach), so the result
+    matches a single pass while memory stays bounded for long shots."""
+    length = latent.shape[-1]
+    if length <= chunk_frames:
+        return codec.decode(latent).float()
+    hop, parts = codec.hop, []
+    for start in range(0, length, chunk_frames):
+        end = min(length, start + chunk_frames)
+        lo, hi = max(0, start - DECODE_CONTEXT_FRAMES), min(length, end + DECODE_CONTEXT_FRAMES)
+        audio = codec.decode(latent[..., lo:hi]).float()
+        parts.append(audio[..., (start - lo) * hop : (end - lo) * hop])
+    return torch.cat(parts, dim=-1)
+
+
+def target_noise(seed: int, target: str, length: int, dim: int) -> torch.Tensor:
+    """The starting noise of one target: fixed by the seed and the target's name, so an object's
+    stem does not change when other objects are generated with it."""
+    generator = torch.Generator().manual_seed(zlib.crc32(f"{seed}/{target}".encode()))
+    return torch.randn(length, dim, generator=generator)
+
+
+@dataclass
+class NeuralModel:
+    """A loaded codec + generator on one device."""
+
+    codec: StereoCodec
+    generator: FlowGenerator
+    device: torch.device
+
+    @classmethod
+    def load(cls, model_dir: str | os.PathLike[str], device: str = "auto") -> "NeuralModel":
+        """Load both checkpoints of a model folder (verified, safetensors only)."""
+        codec_dir, generator_dir = find_model_parts(model_dir)
+        target = pick_device(device)
+        return cls(load_codec(codec_dir, target), load_generator(generator_dir, target), target)
+
+    @property
+    def sample_rate(self) -> int:
+        return self.codec.config.sample_rate
+
+    @property
+    def dtype_name(self) -> str:
+        return "bfloat16" if self.device.type == "cuda" else "float32"
+
+    def conditioning(self, shot: ShotTracks, frames: np.ndarray | None) -> ShotConditioning:
+        config = self.generator.config
+        return shot_conditioning(shot, frames, config.frame_size, config.labels, None if frames is not None else shot.frame_range.duration)
+
+    def _batch(self, cond: ShotConditioning, targets: list[int | None], n_latent: int) -> Conditioning:
+        """Conditioning of one shot for several targets (object index or None = mix)."""
+        config = self.generator.config
+        index = latent_to_video_frames(n_latent, config.latent_rate, cond.fps, cond.n_video)
+        b, k_max = len(targets), config.max_objects
+        objects = np.zeros((b, k_max, n_latent, cond.objects.shape[-1]), np.float32)
+        labels = np.zeros((b, k_max), np.int64)
+        present = np.zeros((b, k_max), bool)
+        wanted = np.zeros((b, k_max), np.float32)
+        for row, target in enumerate(targets):
+            for slot, obj in enumerate(slots_for(cond, target, k_max)):
+                objects[row, slot] = cond.objects[obj][index]
+                labels[row, slot] = cond.labels[obj]
+                present[row, slot] = True
+                wanted[row, slot] = 1.0 if target is None or obj == target else 0.0
+        frames = None
+        if cond.frames is not None:
+            frames = torch.from_numpy(np.ascontiguousarray(cond.frames.transpose(0, 3, 1, 2)))[None]
+        return Conditioning(
+            frames=frames,
+            frame_index=torch.from_numpy(np.repeat(index[None], b, axis=0)),
+            has_frames=torch.full((b,), cond.frames is not None),
+            objects=torch.from_numpy(objects),
+            labels=torch.from_numpy(labels),
+            present=torch.from_numpy(present),
+            target=torch.from_numpy(wanted),
+        ).to(self.device)
+
+    @torch.no_grad()
+    def generate(
+        self,
+        shot: ShotTracks,
+        frames: np.ndarray | None,
+        n_samples: int,
+        targets: list[str] | None = None,
+        seed: int = 0,
+        steps: int | None = None,
+        cfg_scale: float | None = None,
+        on_progress: ProgressFn | None = None,
+        cancel: CancelToken | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Stereo stems (2, n_samples) float32 at the codec's rate, sample 0 at the shot's first frame.
+
+        `targets`: object ids of `shot` and/or "mix" (default: every object). `frames`: the shot's
+        RGB frames (any size) or None to generate from the tracks alone.
+        """
+        config = self.generator.config
+        cond = self.conditioning(shot, frames)
+        wanted = list(targets) if targets is not None else list(cond.object_ids)
+        unknown = [t for t in wanted if t != MIX_TARGET and t not in cond.object_ids]
+        if unknown:
+            raise FoleyError(f"shot {shot.shot_id} has no object {', '.join(unknown)} (objects: {', '.join(cond.object_ids) or 'none'})")
+        if not wanted:
+            return {}
+        if not cond.object_ids:
+            return {t: np.zeros((2, n_samples), np.float32) for t in wanted}
+        indices = [None if t == MIX_TARGET else cond.object_ids.index(t) for t in wanted]
+        n_latent = max(1, math.ceil(n_samples / self.codec.hop))
+        batch = self._batch(cond, indices, n_latent)
+
+        def step(done: int, total: int) -> None:
+            if cancel is not None:
+                cancel.check()
+            if on_progress is not None:
+                on_progress(done, total)
+
+        noise = torch.stack([target_noise(seed, target, max(n_latent, config.window_frames), config.latent_dim) for target in wanted])
+        per_batch = 64
+        while True:
+            try:
+                with autocast(self.device):
+                    tokens = sample_long(
+                        self.generator, batch, n_latent, steps or config.steps,
+                        config.cfg_scale if cfg_scale is None else cfg_scale, noise, step, per_batch,
+                    )
+                    audio = decode_latents(self.codec, self.generator.denormalise(tokens.float()))
+                break
+            except torch.cuda.OutOfMemoryError as exc:
+                torch.cuda.empty_cache()
+                if per_batch == 1:
+                    raise ModelMemoryError(
+                        f"the model ran out of GPU memory on shot {shot.shot_id} even one window at a time ({exc}). "
+                        "Close other GPU programs, or run the worker on the CPU (--device cpu)."
+                    ) from exc
+                per_batch = max(1, per_batch // 4)
+                log.warning("out of GPU memory; retrying with %d windows per batch", per_batch)
+        out = audio[..., :n_samples].cpu().numpy().astype(np.float32)
+        if out.shape[-1] < n_samples:
+            out = np.pad(out, ((0, 0), (0, 0), (0, n_samples - out.shape[-1])))
+        return {target: out[row] for row, target in enumerate(wanted)}

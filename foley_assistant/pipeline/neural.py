@@ -1,0 +1,136 @@
+"""The neural engine inside `generate`: find the model, start its worker once, get each shot's
+stereo stems from it, and fall back to the procedural engine, saying so, whenever it cannot.
+
+The model folder is the one given (`generate --model DIR`), else $FOLEY_ASSISTANT_MODEL, else the
+small model bundled in resources/model when there is one. Neural stems come out already placed
+(stereo), so the panner is skipped for them, but each object's curves are still computed and
+saved; its dry file is the stem projected back through those curves' channel gains (the mono
+source that the REAPER session re-pans with the same automation).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from importlib.resources import files
+from pathlib import Path
+
+import numpy as np
+
+from foley_assistant.core.errors import Cancelled
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.generators.base import DryAudio
+from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
+from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.sound import ObjectSound
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.spatial.control import controls_of, per_sample
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.settings import StereoSettings
+from foley_assistant.spatial.stereo import stereo_gains
+
+log = logging.getLogger(__name__)
+
+MODEL_ENV = "FOLEY_ASSISTANT_MODEL"
+
+
+def candidate_model_dirs(explicit: Path | None) -> list[Path]:
+    """Where a model is looked for, in order."""
+    if explicit is not None:
+        return [Path(explicit)]
+    found = [Path(os.environ[MODEL_ENV])] if os.environ.get(MODEL_ENV) else []
+    bundled = Path(str(files("foley_assistant.resources"))) / "model"
+    return found + [bundled]
+
+
+def channel_gains(curves: SpatialCurves, n_samples: int, settings: StereoSettings) -> np.ndarray:
+    """(2, n) left/right gains per sample that the stereo renderer would apply along `curves`."""
+    controls = controls_of(curves, n_samples, settings)
+    left, right = stereo_gains(controls, settings)
+    return np.stack([per_sample(left, controls.interval, n_samples), per_sample(right, controls.interval, n_samples)])
+
+
+def unpan(stereo: np.ndarray, gains: np.ndarray) -> np.ndarray:
+    """The mono source d with stereo ~ gains * d, by least squares per sample:
+    d = (gL L + gR R) / (gL^2 + gR^2)."""
+    power = np.maximum(np.sum(gains**2, axis=0), 1e-4)
+    return (np.sum(gains * stereo, axis=0) / power).astype(np.float32)
+
+
+class NeuralSession:
+    """One worker for one generate run."""
+
+    def __init__(self, client: WorkerClient) -> None:
+        self.client = client
+        self.notes: list[str] = []
+        self.binaural_noted = False
+        self.workdir = tempfile.TemporaryDirectory(prefix="foley-neural-")
+
+    def sound_shot(
+        self,
+        shot: Shot,
+        shot_tracks: ShotTracks,
+        stereo: StereoSettings,
+        hfov_deg: float,
+        seed: int,
+        context: JobContext,
+        curve_settings: CurveSettings | None = None,
+    ) -> list[ObjectSound] | None:
+        """Every object's stem from the worker; None (with a note) when the worker failed on this
+        shot. The model makes loudspeaker stereo: when binaural was asked for, it says so once."""
+        if not shot_tracks.objects:
+            return []
+        if stereo.binaural is not None and not self.binaural_noted:
+            self.binaural_noted = True
+            self.notes.append("the neural engine makes loudspeaker stereo stems: --binaural applies to the procedural engine only")
+        n_samples = shot.duration_samples(stereo.sample_rate)
+        shot_dict = TracksDocument((shot_tracks,)).to_dict()["shots"][0]
+        media = shot.media_path if shot.media_path and shot.media_status == "found" else None
+        total = len(shot_tracks.objects)
+
+        def progress(done: int, steps: int) -> None:
+            context.report("generate", done * total // max(1, steps), total, f"{shot.id} neural")
+
+        try:
+            with context.clock.measure("generate"):
+                stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, seed=seed, on_progress=progress, cancel=context.cancel)
+        except WorkerError as exc:
+            note = f"shot {shot.id}: the neural worker failed ({exc}); the procedural engine was used for this shot"
+            log.warning(note)
+            self.notes.append(note)
+            return None
+        sounds = []
+        for obj in shot_tracks.objects:
+            with context.clock.measure("render"):
+                curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
+                placed = stems[obj.id].astype(np.float32)
+                dry = unpan(placed, channel_gains(curves, n_samples, stereo))
+            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed))
+        context.report("generate", total, total, shot.id)
+        return sounds
+
+    def close(self) -> list[str]:
+        """Stop the worker; returns the notes gathered on the way."""
+        self.client.close()
+        self.workdir.cleanup()
+        return self.notes
+
+
+def open_neural(model_dir: Path | None) -> tuple[NeuralSession | None, str]:
+    """A started worker session, or None and the note that explains the fallback."""
+    reasons = []
+    for candidate in candidate_model_dirs(model_dir):
+        reason = model_is_usable(candidate)
+        if reason:
+            reasons.append(reason)
+            continue
+        try:
+            return NeuralSession(WorkerClient(candidate)), ""
+        except (WorkerError, OSError) as exc:
+            reasons.append(f"the model worker for {candidate} did not start ({exc})")
+        except Cancelled:  # pragma: no cover - nothing cancels before the first shot
+            raise
+    why = "; ".join(dict.fromkeys(reasons)) or "no model folder"
+    return None, f"neural engine unavailable: {why}. The procedural engine was used instead (train a model with `foley-assistant train`, or pass --model DIR)"

@@ -1,0 +1,414 @@
+"""An editing session: one project open in the app, its undo history, and what follows from edits.
+
+The session opens a timeline (with its rate and relinking) or a saved project (the
+`foley_project.json` that `generate` writes), runs the editor's commands through a
+`core.commands.CommandStack`, and after each edit, undo or redo does what the edit implies:
+
+- the curves of every object whose boxes or manual keyframes changed are derived again
+  (`spatial.curves.curves_from_track`, then the manual keyframes on top);
+- every stem whose curves changed is rendered again from its dry sound, which is kept (read once
+  from `dry/`, then cached): `spatial.render.render_stem` only, no new generation; the stem file
+  is rewritten atomically with its BWF time reference.
+
+It holds no Qt: the app calls it on the UI thread, and long jobs (`pipeline.session_jobs`) run
+on worker threads over immutable snapshots, handing their results back to `apply_*` here.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from foley_assistant.core.commands import Command, CommandStack, manual_curves_of
+from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
+from foley_assistant.core.errors import FoleyError, InputFileError
+from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.project import Project, ProjectSettings
+from foley_assistant.core.shot import Shot
+from foley_assistant.core.stem import Stem
+from foley_assistant.core.timebase import FrameRange, FrameRate, seconds_to_samples
+from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.io.audio import read_audio, read_bext, write_bwf
+from foley_assistant.io.json_files import read_json, read_project
+from foley_assistant.io.relink import relink_shots
+from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
+from foley_assistant.io.video import probe_video
+from foley_assistant.pipeline.analyze import media_frame_range
+from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files
+from foley_assistant.pipeline.placement import placement_settings
+from foley_assistant.core.panning import PanLaw
+from foley_assistant.spatial.curves import CurveSettings, OffscreenMode, curves_from_track, with_manual_keyframes
+from foley_assistant.spatial.loudness import integrated_loudness
+from foley_assistant.spatial.render import render_stem
+from foley_assistant.spatial.settings import DistanceModel, StereoSettings
+
+log = logging.getLogger(__name__)
+
+PROJECT_SUFFIXES = (".json",)
+
+
+def placement_from_report(out_dir: Path, sample_rate: int, hfov_deg: float) -> tuple[StereoSettings, CurveSettings]:
+    """The render settings a generate folder was made with (its report.json's "placement"), so
+    that an edited stem is placed as its neighbours were; the defaults when there is no report."""
+    report = Path(out_dir) / "report.json"
+    placement = {}
+    if report.is_file():
+        try:
+            placement = dict(read_json(report, "report").get("placement") or {})
+        except (FoleyError, AttributeError):
+            placement = {}
+    defaults = StereoSettings()
+    try:
+        base = replace(
+            defaults,
+            pan_law=PanLaw(placement.get("pan_law", defaults.pan_law.value)),
+            distance_model=DistanceModel(placement.get("distance_model", defaults.distance_model.value)),
+            reference_distance_m=float(placement.get("reference_distance_m", defaults.reference_distance_m)),
+            max_distance_m=float(placement.get("max_distance_m", defaults.max_distance_m)),
+            rolloff=float(placement.get("rolloff", defaults.rolloff)),
+            air_absorption=float(placement.get("air_absorption", defaults.air_absorption)),
+            doppler=bool(placement.get("doppler", defaults.doppler)),
+            interchannel_delay_ms=float(placement.get("interchannel_delay_ms", defaults.interchannel_delay_ms)),
+            smoothing_ms=float(placement.get("smoothing_ms", defaults.smoothing_ms)),
+        )
+        curves = CurveSettings(offscreen=OffscreenMode(placement.get("offscreen", OffscreenMode.HOLD.value)))
+    except (ValueError, TypeError) as exc:
+        log.warning("report.json placement not understood (%s); default placement used", exc)
+        base, curves = defaults, CurveSettings()
+    mode = placement.get("mode", "stereo")
+    sofa = placement.get("sofa")
+    sofa_path = Path(sofa) if mode == "binaural-sofa" and sofa and Path(sofa).is_file() else None
+    return placement_settings(base, sample_rate, hfov_deg, binaural=mode.startswith("binaural"), sofa_path=sofa_path), curves
+
+
+def ambience_from_report(out_dir: Path) -> str:
+    """The `--ambience` choice a generate folder was made with ("none" when it does not say)."""
+    report = Path(out_dir) / "report.json"
+    if not report.is_file():
+        return "none"
+    try:
+        return str(read_json(report, "report").get("ambience_requested") or "none")
+    except (FoleyError, AttributeError):
+        return "none"
+
+
+def default_output_folder(timeline_path: Path) -> Path:
+    """Where a timeline's stems go unless the editor chooses: a folder beside the timeline."""
+    return timeline_path.with_name(f"{timeline_path.stem}_foley")
+
+
+@dataclass(frozen=True)
+class MixMeter:
+    """Levels of a shot's monitor mix: sample peak (dBFS) and integrated loudness (LUFS)."""
+
+    peak_dbfs: float
+    lufs: float
+
+
+@dataclass
+class EditResult:
+    """What an edit, undo or redo changed: the stems rendered again (paths) and how long that took."""
+
+    project: Project
+    rerendered: list[str] = field(default_factory=list)
+    render_s: float = 0.0
+
+
+class EditSession:
+    """One open project (see the module docstring)."""
+
+    def __init__(self, loaded: LoadedTimeline, shots: list[Shot], project: Project, out_dir: Path, saved: bool = False) -> None:
+        self.loaded = loaded
+        self.shots = shots
+        self.out_dir = Path(out_dir)
+        self.stereo, self.curve_settings = placement_from_report(self.out_dir, project.settings.sample_rate, project.settings.hfov_deg)
+        self.stack = CommandStack(project, derive=self._derive)
+        self.stack.reset(project, saved=saved)
+        self._dry: dict[str, np.ndarray] = {}
+        self._stems: dict[str, np.ndarray] = {}
+        self._media_ranges: dict[str, FrameRange] = {}
+
+    # --- opening --------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path, rate: FrameRate | None = None, search_folders: tuple[Path, ...] = ()) -> "EditSession":
+        """Open a project file, an output folder holding one, or a timeline (whose default output
+        folder is reopened when it already holds a project of that timeline)."""
+        path = Path(path)
+        if path.is_dir():
+            if (path / PROJECT_FILE).is_file():
+                return cls.open_project(path / PROJECT_FILE)
+            raise InputFileError(f"{path} is a folder without a {PROJECT_FILE}; open a timeline or a Foley Assistant project.")
+        if path.suffix.lower() in PROJECT_SUFFIXES:
+            return cls.open_project(path)
+        earlier = default_output_folder(path) / PROJECT_FILE
+        if earlier.is_file():
+            try:
+                project = read_project(earlier)
+            except FoleyError:
+                project = None
+            if project is not None and Path(project.timeline_path).resolve() == path.resolve():
+                return cls.open_project(earlier, search_folders)
+        return cls.open_timeline(path, rate, search_folders)
+
+    @classmethod
+    def open_timeline(cls, path: Path, rate: FrameRate | None = None, search_folders: tuple[Path, ...] = (), out_dir: Path | None = None) -> "EditSession":
+        """A new project for a timeline; missing media is looked for in `search_folders`."""
+        loaded = read_timeline(path, rate)
+        relinked = relink_shots(list_shots(loaded), search_folders)
+        if not relinked.shots:
+            raise FoleyError(f"'{path.name}' has no clips on its video tracks: there is nothing to make sound for.")
+        project = Project(
+            timeline_path=str(Path(path).resolve()),
+            settings=ProjectSettings(),
+            media_relinks=relinked.choices,
+            timeline_rate=None if loaded.edl_rate is None else loaded.edl_rate.as_tuple(),
+            media_search_folders=tuple(str(Path(f).resolve()) for f in search_folders),
+        )
+        return cls(loaded, relinked.shots, project, out_dir or default_output_folder(Path(path)))
+
+    @classmethod
+    def open_project(cls, project_file: Path, search_folders: tuple[Path, ...] = ()) -> "EditSession":
+        """Reopen a saved project: its timeline read as it was, media relinked as chosen then."""
+        project = read_project(project_file)
+        return cls.from_project(project, Path(project_file).parent, search_folders, saved=True)
+
+    @classmethod
+    def from_project(cls, project: Project, out_dir: Path, search_folders: tuple[Path, ...] = (), saved: bool = False) -> "EditSession":
+        """A session over a project already in memory (a restored autosave, for instance)."""
+        rate = None if project.timeline_rate is None else FrameRate(*project.timeline_rate)
+        loaded = read_timeline(project.timeline_path, rate)
+        folders = tuple(project.media_search_folders) + tuple(str(f) for f in search_folders)
+        relinked = relink_shots(list_shots(loaded), folders, project.media_relinks)
+        return cls(loaded, relinked.shots, replace(project, media_relinks=relinked.choices), out_dir, saved=saved)
+
+    # --- what the app shows ---------------------------------------------------------------------
+
+    @property
+    def project(self) -> Project:
+        return self.stack.project
+
+    @property
+    def project_file(self) -> Path:
+        return self.out_dir / PROJECT_FILE
+
+    @property
+    def is_modified(self) -> bool:
+        return self.stack.is_modified
+
+    def shot(self, shot_id: str) -> Shot:
+        for shot in self.shots:
+            if shot.id == shot_id:
+                return shot
+        raise KeyError(f"no shot {shot_id!r} in {self.loaded.name}")
+
+    def tracks_of(self, shot_id: str) -> ShotTracks | None:
+        """The shot's tracks, or None before it is analyzed."""
+        return next((s for s in self.project.tracks.shots if s.shot_id == shot_id), None)
+
+    def stems_of(self, shot_id: str) -> list[Stem]:
+        return [s for s in self.project.stems if s.shot_id == shot_id]
+
+    def shot_state(self, shot_id: str) -> ShotState:
+        """Not analyzed, analyzed, generated or edited (since it was generated)."""
+        project = self.project
+        if shot_id in project.edited_shots:
+            return ShotState.EDITED
+        if any(s.shot_id == shot_id for s in project.stems):
+            return ShotState.GENERATED
+        if self.tracks_of(shot_id) is not None:
+            return ShotState.ANALYZED
+        return ShotState.NOT_ANALYZED
+
+    def media_range(self, shot_id: str) -> FrameRange:
+        """The shot's frames in its media file (from its tracks, or from the file and the cut)."""
+        tracks = self.tracks_of(shot_id)
+        if tracks is not None:
+            return tracks.frame_range
+        if shot_id not in self._media_ranges:
+            shot = self.shot(shot_id)
+            if shot.media_path is None or shot.media_status not in ("found", "relinked"):
+                raise FoleyError(f"shot {shot_id} ({shot.clip_name}): media not found at {shot.media_path}. Relink it (open with search folders).")
+            self._media_ranges[shot_id] = media_frame_range(shot, probe_video(shot.media_path))
+        return self._media_ranges[shot_id]
+
+    def shot_fps(self, shot_id: str) -> FrameRate:
+        """Frames per second of the shot's pictures in record time (the tracks' rate)."""
+        tracks = self.tracks_of(shot_id)
+        if tracks is not None:
+            return tracks.fps
+        shot = self.shot(shot_id)
+        return FrameRate.parse(shot.source_rate.fps * shot.speed) if shot.speed != 1 else shot.source_rate
+
+    def tracked_curves(self, shot_id: str, object_id: str) -> SpatialCurves:
+        """The object's curves as the tracker alone gives them."""
+        tracks = self.project.tracks.shot(shot_id)
+        return curves_from_track(tracks.object(object_id), tracks, self.project.settings.hfov_deg, self.curve_settings)
+
+    def curves_of(self, shot_id: str, object_id: str) -> SpatialCurves:
+        """The curves the object's stem is rendered with (tracked, with the manual keyframes)."""
+        for curves in self.project.curves:
+            if (curves.shot_id, curves.object_id) == (shot_id, object_id):
+                return curves
+        return self._effective_curves(self.project, shot_id, object_id)
+
+    # --- edits ----------------------------------------------------------------------------------
+
+    def execute(self, command: Command) -> EditResult:
+        """Run an edit, then render again the stems whose curves it changed."""
+        before = self.project
+        return self._after(before, self.stack.execute(command))
+
+    def undo(self) -> EditResult:
+        before = self.project
+        return self._after(before, self.stack.undo())
+
+    def redo(self) -> EditResult:
+        before = self.project
+        return self._after(before, self.stack.redo())
+
+    def _derive(self, before: Project, after: Project) -> Project:
+        """Curves of the objects whose boxes or manual keyframes changed, derived again."""
+        old_tracks = {s.shot_id: s for s in before.tracks.shots}
+        changed = []
+        for shot in after.tracks.shots:
+            old_shot = old_tracks.get(shot.shot_id)
+            old_objects = {} if old_shot is None else {o.id: o for o in old_shot.objects}
+            for obj in shot.objects:
+                same_track = old_objects.get(obj.id) == obj
+                same_manual = manual_curves_of(before, shot.shot_id, obj.id) == manual_curves_of(after, shot.shot_id, obj.id)
+                has_curves = any((c.shot_id, c.object_id) == (shot.shot_id, obj.id) for c in after.curves)
+                if not (same_track and same_manual and has_curves):
+                    changed.append((shot.shot_id, obj.id))
+        if not changed:
+            return after
+        fresh = {key: self._effective_curves(after, *key) for key in changed}
+        live = {(s.shot_id, o.id) for s in after.tracks.shots for o in s.objects}
+        kept = tuple(c for c in after.curves if (c.shot_id, c.object_id) not in fresh and (c.shot_id, c.object_id) in live)
+        return replace(after, curves=kept + tuple(fresh.values()))
+
+    def _effective_curves(self, project: Project, shot_id: str, object_id: str) -> SpatialCurves:
+        tracks = project.tracks.shot(shot_id)
+        base = curves_from_track(tracks.object(object_id), tracks, project.settings.hfov_deg, self.curve_settings)
+        manual = manual_curves_of(project, shot_id, object_id)
+        if manual.is_empty:
+            return base
+        return with_manual_keyframes(base, manual.azimuth_deg, manual.distance_m)
+
+    def _after(self, before: Project, after: Project) -> EditResult:
+        started = time.perf_counter()
+        old = {(c.shot_id, c.object_id): c for c in before.curves}
+        result = EditResult(after)
+        for stem in after.stems:
+            curves = next((c for c in after.curves if (c.shot_id, c.object_id) == (stem.shot_id, stem.object_id)), None)
+            if curves is None or old.get((stem.shot_id, stem.object_id)) == curves:
+                continue
+            if stem.is_ambience or stem.engine == "neural" or not (self.out_dir / dry_path_of(stem)).is_file():
+                continue  # a neural stem is placed by the model; without a dry file there is nothing to place
+            self.rerender(stem, curves)
+            result.rerendered.append(stem.path)
+        result.render_s = time.perf_counter() - started
+        return result
+
+    # --- audio ----------------------------------------------------------------------------------
+
+    def dry_audio(self, stem: Stem) -> np.ndarray:
+        """The stem's dry mono source (n,), read once from dry/ and kept."""
+        if stem.path not in self._dry:
+            audio, sample_rate = read_audio(self.out_dir / dry_path_of(stem))
+            if sample_rate != stem.sample_rate:
+                raise FoleyError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate the shot again.")
+            self._dry[stem.path] = audio[0]
+        return self._dry[stem.path]
+
+    def stem_audio(self, stem: Stem) -> np.ndarray:
+        """The stem as rendered (2, n), from memory after the first read."""
+        if stem.path not in self._stems:
+            audio, _ = read_audio(self.out_dir / stem.path)
+            self._stems[stem.path] = audio[:2] if audio.shape[0] >= 2 else np.repeat(audio, 2, axis=0)
+        return self._stems[stem.path]
+
+    def rerender(self, stem: Stem, curves: SpatialCurves) -> np.ndarray:
+        """Place the stem's dry sound along `curves` again and rewrite the stem file."""
+        placed = render_stem(self.dry_audio(stem), curves, self.stereo)
+        self._stems[stem.path] = placed
+        self._write_stem(stem, placed)
+        return placed
+
+    def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
+        path = self.out_dir / stem.path
+        shot = self.shot(stem.shot_id)
+        bext = read_bext(path) if path.is_file() else None
+        write_bwf(
+            path,
+            audio,
+            stem.sample_rate,
+            time_reference=bext.time_reference if bext else seconds_to_samples(shot.record_start_since_midnight, stem.sample_rate),
+            description=bext.description if bext else f"{shot.clip_name} | {shot.id} {stem.object_id} {stem.label} | TC {shot.record_tc_in}",
+            coding_history=f"A=PCM,F={stem.sample_rate},W=24,M=stereo,T=Foley Assistant {stem.engine} (edited placement)",
+            ixml={"project": shot.clip_name, "scene": shot.id, "take": stem.object_id, "note": stem.label, "track_names": ["L", "R"]},
+        )
+
+    def forget_audio(self, paths: list[str]) -> None:
+        """Drop cached audio of these stems (their files were written again by a job)."""
+        for path in paths:
+            self._dry.pop(path, None)
+            self._stems.pop(path, None)
+
+    def lanes(self) -> list[tuple[str, list[tuple[int, int, str]]]]:
+        """The foley lanes as the delivered timeline will have them: per lane, its stems as
+        (first record frame, end record frame, shot id), in timeline frames."""
+        lanes = []
+        for name, stems in assign_lanes(list(self.project.stems)):
+            spans = []
+            for stem in stems:
+                shot = self.shot(stem.shot_id)
+                spans.append((shot.record_range.start, shot.record_range.end, f"{stem.shot_id} {stem.object_id}"))
+            lanes.append((name, spans))
+        return lanes
+
+    def mixer_of(self, path: str) -> StemMix:
+        return next((m for m in self.project.mixer if m.path == path), StemMix(path))
+
+    def shot_mix(self, shot_id: str) -> np.ndarray:
+        """The shot's monitor mix (2, n): its stems with their gains, mutes and solos."""
+        shot = self.shot(shot_id)
+        n = shot.duration_samples(self.project.settings.sample_rate)
+        stems = self.stems_of(shot_id)
+        gains = audible_gains({m.path: m for m in self.project.mixer}, [s.path for s in stems])
+        total = np.zeros((2, n), dtype=np.float64)
+        for stem in stems:
+            gain = gains[stem.path]
+            if gain:
+                audio = self.stem_audio(stem)
+                total[:, : min(n, audio.shape[1])] += gain * audio[:, :n]
+        return total.astype(np.float32)
+
+    def meter(self, shot_id: str) -> MixMeter:
+        """Peak and integrated loudness of the shot's monitor mix."""
+        mixed = self.shot_mix(shot_id)
+        peak = float(np.max(np.abs(mixed))) if mixed.size else 0.0
+        return MixMeter(20 * np.log10(peak) if peak > 0 else float("-inf"), integrated_loudness(mixed, self.project.settings.sample_rate))
+
+    # --- saving ---------------------------------------------------------------------------------
+
+    def save(self) -> Path:
+        """Write the project, tracks, timeline with the stems, REAPER session and each generated
+        shot's mix (as monitored: gains and mutes applied) into the output folder."""
+        layout = OutputLayout(self.out_dir)
+        for shot_id in dict.fromkeys(s.shot_id for s in self.project.stems):
+            write_mix(layout, self.shot(shot_id), self.shot_mix(shot_id), self.project.settings.sample_rate)
+        laned = write_session_files(layout, self.loaded, self.project, self.stereo)
+        self.stack.project = laned  # lanes filled in; not an edit
+        self.stack.mark_clean()
+        return self.project_file
+
+    def replace_project(self, project: Project, forget: list[str] = ()) -> None:
+        """Take a project a job produced (stems rewritten on disk: the history starts again)."""
+        self.forget_audio(list(forget))
+        self.stack.reset(project)

@@ -1,0 +1,39 @@
+"""Fixtures of the model tests: tiny randomly initialised models saved as real checkpoints."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the model tests need torch (pip install 'foley-assistant[model]')")
+
+
+@pytest.fixture(autouse=True)
+def _few_threads():
+    """The CI machine has two cores shared with other work."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """A model folder (codec/ + generator/) of tiny, randomly initialised models, with their
+    latent statistics set as training would set them."""
+    from foley_assistant.model.checkpoint import Checkpoint, save_checkpoint
+    from foley_assistant.model.codec import StereoCodec
+    from foley_assistant.model.config import tiny_codec, tiny_generator
+    from foley_assistant.model.generator import FlowGenerator
+
+    torch.manual_seed(0)
+    codec_config = tiny_codec()
+    generator_config = tiny_generator(codec_config)
+    codec, generator = StereoCodec(codec_config), FlowGenerator(generator_config)
+    with torch.no_grad():
+        latent = codec.encode(torch.randn(2, 2, 20 * codec_config.hop) * 0.1)
+        generator.latent_mean.copy_(latent.mean(dim=(0, 2)))
+        generator.latent_std.copy_(latent.std(dim=(0, 2)))
+    root = tmp_path_factory.mktemp("tiny_model")
+    save_checkpoint(root / "codec", Checkpoint("codec", codec_config.to_dict(), codec.state_dict()))
+    save_checkpoint(root / "generator", Checkpoint("generator", generator_config.to_dict(), generator.state_dict()))
+    return root
