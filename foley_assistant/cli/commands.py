@@ -107,12 +107,14 @@ def shots(args: argparse.Namespace) -> int:
 
 
 def analyze(args: argparse.Namespace) -> int:
-    """Track objects in a timeline's shots or in one media file; write the tracks file."""
+    """Track objects in a timeline's shots or in one media file; write the tracks file.
+
+    A shot that cannot be analyzed is reported on stderr and the others are still written; the
+    exit code is then 2."""
     from foley_assistant.core.progress import CancelToken
-    from foley_assistant.core.tracks import TracksDocument
     from foley_assistant.io.json_files import write_tracks
     from foley_assistant.io.timeline import list_shots, read_timeline
-    from foley_assistant.pipeline.analyze import analyze_media, analyze_shot
+    from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots, analyze_shots, choose_detector
     from foley_assistant.pipeline.generate import select_shots
     from foley_assistant.pipeline.progress import JobContext
     from foley_assistant.vision.analyze import AnalysisSettings
@@ -120,23 +122,35 @@ def analyze(args: argparse.Namespace) -> int:
     progress = _progress(args)
     context = JobContext(progress, CancelToken())
     settings = AnalysisSettings(hfov_deg=args.hfov)
+    report = AnalysisReport()
+    detector, detector_note = choose_detector(args.detector, args.detector_model)
+    print(detector_note, file=sys.stderr)
     try:
         if args.media:
             if args.shot:
                 raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
-            document = TracksDocument((analyze_media(str(args.media), "M001", None, context, settings),))
+            document = analyze_media_shots(str(args.media), context, settings, report=report, detector=detector)
         else:
             from foley_assistant.io.relink import relink_shots
 
             loaded = read_timeline(args.timeline, args.rate)
             chosen = select_shots(relink_shots(list_shots(loaded), args.search).shots, tuple(args.shot))
-            document = TracksDocument(tuple(analyze_shot(s, context, settings) for s in chosen if not s.refusal))
+            for shot in chosen:
+                if shot.refusal:
+                    report.fail(shot.id, f"({shot.clip_name}) {shot.refusal}")
+            document = analyze_shots([s for s in chosen if not s.refusal], context, settings, report=report, detector=detector)
     finally:
         progress.close()
+    for shot_id, message in report.notes:
+        print(f"note: {shot_id}: {message}", file=sys.stderr)
+    for shot_id, message in report.failed:
+        print(f"error: {shot_id}: {message}", file=sys.stderr)
+    if not document.shots:
+        raise FoleyError("no shot could be analyzed (see the errors above); nothing was written.")
     write_tracks(args.out, document)
     count = sum(len(s.objects) for s in document.shots)
     print(f"{count} objects in {len(document.shots)} shots -> {args.out}")
-    return 0
+    return 2 if report.failed else 0
 
 
 def _placement(args: argparse.Namespace) -> dict[str, Any]:

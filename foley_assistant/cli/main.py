@@ -110,6 +110,13 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, help="tracks file to write (JSON)")
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     _add_timeline_reading(analyze)
+    analyze.add_argument("--detector", default="auto", metavar="WEIGHTS|auto|none",
+                         help="neural detector weights (a torchvision state dict); auto: look in the torch hub cache (never downloads); "
+                         "none: the classical motion detector. Without usable weights the classical detector runs and says so.")
+    analyze.add_argument("--detector-model", default="ssdlite320_mobilenet_v3_large",
+                         choices=("ssdlite320_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn",
+                                  "fasterrcnn_resnet50_fpn", "retinanet_resnet50_fpn"),
+                         help="torchvision architecture of the detector weights")
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")

@@ -1,35 +1,65 @@
-"""The analyze job: decode each shot's frames and track the objects in them."""
+"""The analyze job: decode each shot's frames and track the objects in them.
+
+Bad input never stops the other shots: each shot's problem becomes one line in `AnalysisReport`
+(and in the log). A shot that cannot be read at all (missing, corrupt, zero length, starting past
+the end of its media) is left out; a shot that can be partly read (a truncated file, a clip that
+runs past the end of its media, a damaged stretch) is analyzed on the frames that decode, with a
+note saying so. Variable-frame-rate files are placed on the file's average frame rate by each
+frame's timestamp; frames that land on an already used frame slot are dropped, with a note.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import logging
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
-from foley_assistant.core.errors import MediaError
+from foley_assistant.core.errors import FoleyError, MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.vision.analyze import AnalysisSettings, track_objects
+from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
 
 STAGE = "analyze"
+log = logging.getLogger(__name__)
 
 
-def media_frame_range(shot: Shot, info: VideoInfo) -> FrameRange:
+@dataclass
+class AnalysisReport:
+    """What went wrong, shot by shot, without stopping the job: `failed` shots have no tracks,
+    `notes` describe shots analyzed on part of their frames or with a caveat."""
+
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)
+
+    def note(self, shot_id: str, message: str) -> None:
+        log.warning("%s: %s", shot_id, message)
+        self.notes.append((shot_id, message))
+
+    def fail(self, shot_id: str, message: str) -> None:
+        log.error("%s: %s", shot_id, message)
+        self.failed.append((shot_id, message))
+
+
+def media_frame_range(shot: Shot, info: VideoInfo, report: AnalysisReport | None = None) -> FrameRange:
     """The shot's frames in the media file, at the file's own rate, checked against its length.
 
     A shot at another speed covers its record duration times its speed. When the cut gave the
-    source as a timecode (an EDL), the media's own start timecode is taken off.
+    source as a timecode (an EDL), the media's own start timecode is taken off. A clip running
+    past the media's end is cut to the frames that exist, with a note in `report`.
     """
     seconds_in = shot.source_rate.seconds(shot.source_range.start)
     if shot.source_from_timecode and info.start_timecode:
         seconds_in -= info.rate.seconds(timecode_to_frames(info.start_timecode, info.rate))
     start = info.rate.frames(seconds_in, Rounding.NEAREST)
     duration = info.rate.frames(shot.duration_seconds * shot.speed, Rounding.NEAREST)
+    if duration <= 0:
+        raise MediaError(f"shot {shot.id} ({shot.clip_name}) has zero length: there are no frames to analyze. Trim it to at least one frame or leave it out.")
     if start < 0 or start >= info.frame_count:
         timecode = ""
         if shot.source_from_timecode:
@@ -41,7 +71,48 @@ def media_frame_range(shot: Shot, info: VideoInfo) -> FrameRange:
             f"shot {shot.id} ({shot.clip_name}) starts at media frame {start}, but {Path(info.path).name} has "
             f"{info.frame_count} frames.{timecode} The clip may point to other media: relink it."
         )
-    return FrameRange(start, min(duration, info.frame_count - start))
+    available = info.frame_count - start
+    if duration > available and report is not None:
+        report.note(
+            shot.id,
+            f"the clip runs {duration - available} frames past the end of {Path(info.path).name}; "
+            f"analyzed the {available} frames that exist (check the clip's source range or relink it)",
+        )
+    return FrameRange(start, min(duration, available))
+
+
+class _CheckedFrames:
+    """Decoded frames with their indices made safe: strictly increasing (variable frame rate),
+    decoding errors turned into an early end with a note (damaged or truncated files)."""
+
+    def __init__(self, frames: Iterator[tuple[int, np.ndarray]], shot_id: str, expected: int, report: AnalysisReport) -> None:
+        self.frames = frames
+        self.shot_id = shot_id
+        self.expected = expected
+        self.report = report
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
+        last = None
+        dropped = 0
+        try:
+            for index, image in self.frames:
+                if last is not None and index <= last:
+                    dropped += 1
+                    continue
+                last = index
+                self.count += 1
+                yield index, image
+        except MediaError as exc:
+            self.report.note(self.shot_id, f"decoding stopped after {self.count} of {self.expected} frames ({exc}); analyzed those")
+            return
+        if dropped:
+            self.report.note(
+                self.shot_id,
+                f"variable frame rate: {dropped} frames fell on frame slots already used at the file's average rate and were skipped",
+            )
+        if self.count < self.expected:
+            self.report.note(self.shot_id, f"only {self.count} of {self.expected} frames could be decoded (the file may be truncated); analyzed those")
 
 
 def _counted(frames: Iterator[tuple[int, np.ndarray]], total: int, shot_label: str, context: JobContext) -> Iterator[tuple[int, np.ndarray]]:
@@ -52,6 +123,11 @@ def _counted(frames: Iterator[tuple[int, np.ndarray]], total: int, shot_label: s
         yield item
 
 
+def _open_frames(path: str, shot_id: str, frame_range: FrameRange, context: JobContext, report: AnalysisReport, analysis_width: int) -> _CheckedFrames:
+    frames = read_frames(path, frame_range, analysis_width=analysis_width, gray=False, cancel=context.cancel)
+    return _CheckedFrames(_counted(frames, frame_range.duration, shot_id, context), shot_id, frame_range.duration, report)
+
+
 def analyze_media(
     path: str,
     shot_id: str,
@@ -59,30 +135,74 @@ def analyze_media(
     context: JobContext,
     settings: AnalysisSettings,
     analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
 ) -> ShotTracks:
-    """Track the objects in a run of frames of one media file (the whole file when no range)."""
+    """Track the objects in a run of frames of one media file (the whole file when no range).
+
+    Tracks never cross a cut or dissolve inside the run; the result is one shot."""
+    report = report or AnalysisReport()
     info = probe_video(path)
     frame_range = frame_range or FrameRange(0, info.frame_count)
-    frames = read_frames(path, frame_range, analysis_width=analysis_width, gray=False, cancel=context.cancel)
+    if frame_range.duration <= 0:
+        raise MediaError(f"{Path(path).name} has no frames to analyze.")
+    checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
     with context.clock.measure(STAGE):
-        objects = track_objects(_counted(frames, frame_range.duration, shot_id, context), info.rate, info.width, info.height, settings)
-    return ShotTracks(
-        shot_id=shot_id,
-        media=str(path),
-        fps=info.rate,
-        frame_range=frame_range,
-        width=info.width,
-        height=info.height,
-        objects=objects,
+        objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
+    if checked.count == 0:
+        raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
+    return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+
+
+def analyze_media_shots(
+    path: str,
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    prefix: str = "M",
+    detector: FrameDetector | None = None,
+) -> TracksDocument:
+    """One media file split at its cuts and dissolves: one tracks-file shot per sub-shot
+    (ids M001, M002... in order; `frame_range` is each sub-shot's frames in the file)."""
+    report = report or AnalysisReport()
+    info = probe_video(path)
+    if info.frame_count <= 0:
+        raise MediaError(f"{Path(path).name} has no frames to analyze.")
+    whole = FrameRange(0, info.frame_count)
+    checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
+    with context.clock.measure(STAGE):
+        parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
+    if not parts:
+        raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
+    shots = tuple(
+        ShotTracks(
+            shot_id=f"{prefix}{number:03d}",
+            media=str(path),
+            fps=info.rate,
+            frame_range=FrameRange(part.sub_shot.start, part.sub_shot.end - part.sub_shot.start),
+            width=info.width,
+            height=info.height,
+            objects=part.objects,
+        )
+        for number, part in enumerate(parts, start=1)
     )
+    return TracksDocument(shots)
 
 
-def analyze_shot(shot: Shot, context: JobContext, settings: AnalysisSettings, analysis_width: int = 320) -> ShotTracks:
+def analyze_shot(
+    shot: Shot,
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> ShotTracks:
     """Track the objects of one timeline shot in its media."""
     if shot.media_path is None or shot.media_status == "missing":
         raise MediaError(f"shot {shot.id} ({shot.clip_name}): media not found at {shot.media_path}. Relink it or pass --tracks.")
-    frame_range = media_frame_range(shot, probe_video(shot.media_path))
-    tracks = analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width)
+    frame_range = media_frame_range(shot, probe_video(shot.media_path), report)
+    tracks = analyze_media(shot.media_path, shot.id, frame_range, context, settings, analysis_width, report, detector)
     if shot.speed != 1:
         # Media frames pass at rate x speed on the timeline; the tracks' fps says so, so that
         # every later stage times the frames in record time.
@@ -90,6 +210,36 @@ def analyze_shot(shot: Shot, context: JobContext, settings: AnalysisSettings, an
     return tracks
 
 
-def analyze_shots(shots: list[Shot], context: JobContext, settings: AnalysisSettings, analysis_width: int = 320) -> TracksDocument:
-    """Tracks for several shots, in order."""
-    return TracksDocument(tuple(analyze_shot(s, context, settings, analysis_width) for s in shots))
+def analyze_shots(
+    shots: list[Shot],
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> TracksDocument:
+    """Tracks for several shots, in order; a shot that fails is reported and left out, the
+    others are still analyzed."""
+    report = report if report is not None else AnalysisReport()
+    done = []
+    for shot in shots:
+        try:
+            done.append(analyze_shot(shot, context, settings, analysis_width, report, detector))
+        except FoleyError as exc:
+            report.fail(shot.id, str(exc))
+    return TracksDocument(tuple(done))
+
+
+def choose_detector(weights: str | None, architecture: str) -> tuple[FrameDetector | None, str]:
+    """The neural detector when its weights can be found and loaded, else None; with a line
+    saying which detector runs and why. `weights` is a file, "auto" (the torch hub cache) or
+    "none" (the classical motion detector). torch is imported only when weights are found."""
+    if weights in (None, "none"):
+        return None, "detector: classical motion detector"
+    from foley_assistant.vision.neural.detector import DetectorUnavailable, load_detector
+
+    try:
+        detector = load_detector(architecture, None if weights == "auto" else weights)
+    except DetectorUnavailable as exc:
+        return None, f"detector: classical motion detector, because {exc}"
+    return detector, f"detector: {architecture} (neural)"

@@ -30,7 +30,7 @@ from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.generators.procedural.voice_map import VoiceMap
 from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
-from foley_assistant.pipeline.analyze import analyze_shot
+from foley_assistant.pipeline.analyze import AnalysisReport, analyze_shot
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
 from foley_assistant.pipeline.progress import JobContext
@@ -182,11 +182,17 @@ def run_generate(
     curves = []
     stem_metrics: dict[str, dict[str, Any]] = {}
     shot_loudness: dict[str, dict[str, Any]] = {}
+    analysis_report = AnalysisReport()
     shot_beds: dict[str, dict[str, str]] = {}
     voices = VoiceMap.bundled()
     try:
         for shot in shots:
-            shot_tracks = given_tracks.shot(shot.id) if given_tracks else analyze_shot(shot, context, analysis, request.analysis_width)
+            try:
+                shot_tracks = given_tracks.shot(shot.id) if given_tracks else analyze_shot(shot, context, analysis, request.analysis_width, analysis_report)
+            except MediaError as exc:  # one unreadable shot does not stop the others
+                result.skipped.append((shot, str(exc)))
+                continue
+            result.notes.extend(f"{shot_id}: {message}" for shot_id, message in analysis_report.notes if shot_id == shot.id)
             analyzed.append(shot_tracks)
             sounds = sound_shot(shot, shot_tracks, engine, stereo, request.hfov_deg, request.seed, context, request.curves)
             n_samples = shot.duration_samples(request.sample_rate)

@@ -1,18 +1,35 @@
-"""From decoded frames to object tracks: detect moving blobs, track them, label them, range them."""
+"""From decoded frames to object tracks: split at shot boundaries, detect, track, label, range.
+
+Frames stream through in one pass. A `ShotSplitter` holds back a few seconds of frames to find
+cuts and dissolves (see `cuts`); each sub-shot gets its own detector state and tracker, so no track
+ever crosses a boundary. Inside a sub-shot, frames are processed in chunks of `chunk_s` seconds:
+moving-object detection with camera-motion compensation (`motion`), or a neural detector's boxes
+when one is given, then the Kalman tracker (`tracker`) with the camera's frame-to-frame motion.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Iterator, Protocol
 
+import cv2
 import numpy as np
 
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
+from foley_assistant.vision.camera_motion import step_homography
+from foley_assistant.vision.cuts import CutSettings, SubShot, Transition, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.distance import distances_from_boxes
 from foley_assistant.vision.labels import label_from_shape
-from foley_assistant.vision.motion import MotionSettings, detect_chunk
+from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
 from foley_assistant.vision.tracker import MultiObjectTracker, TrackedBoxes, TrackerSettings
+
+
+class FrameDetector(Protocol):
+    """Something that finds objects in frames (the neural detector): one list per frame."""
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]: ...
 
 
 @dataclass(frozen=True)
@@ -21,8 +38,18 @@ class AnalysisSettings:
 
     hfov_deg: float = 60.0
     chunk_s: float = 8.0
+    split_at_cuts: bool = True
     motion: MotionSettings = field(default_factory=MotionSettings)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
+    cuts: CutSettings = field(default_factory=CutSettings)
+
+
+@dataclass(frozen=True)
+class SubShotTracks:
+    """The objects of one sub-shot (frames between two boundaries of the analyzed run)."""
+
+    sub_shot: SubShot
+    objects: tuple[ObjectTrack, ...]
 
 
 def track_objects(
@@ -31,37 +58,169 @@ def track_objects(
     source_width: int,
     source_height: int,
     settings: AnalysisSettings | None = None,
+    detector: FrameDetector | None = None,
 ) -> tuple[ObjectTrack, ...]:
     """Moving objects in a run of RGB frames given as (media frame index, array) pairs.
 
     `source_width/height` are the media's pixel size (distance uses the real aspect and the
-    camera's field of view). Returns tracks with ids O1, O2... in order of appearance.
+    camera's field of view). Tracks never cross a cut or dissolve inside the run. Returns tracks
+    with ids O1, O2... in order of appearance.
     """
+    parts = analyze_frames(frames, rate, source_width, source_height, settings, detector)
+    return renumber_objects(obj for part in parts for obj in part.objects)
+
+
+def analyze_frames(
+    frames: Iterable[tuple[int, np.ndarray]],
+    rate: FrameRate,
+    source_width: int,
+    source_height: int,
+    settings: AnalysisSettings | None = None,
+    detector: FrameDetector | None = None,
+) -> list[SubShotTracks]:
+    """The run split into sub-shots at cuts and dissolves, each with its own tracks (ids O1...)."""
     settings = settings or AnalysisSettings()
-    tracker = MultiObjectTracker(float(rate), settings.tracker)
-    chunk_length = max(8, int(round(settings.chunk_s * float(rate))))
-    indices: list[int] = []
-    images: list[np.ndarray] = []
-    for index, image in frames:
-        indices.append(index)
-        images.append(image)
-        if len(images) == chunk_length:
-            _feed(tracker, indices, images, settings)
-            indices, images = [], []
-    if images:
-        _feed(tracker, indices, images, settings)
-    tracked = tracker.finish()
-    return renumber_objects(_to_object(t, source_width, source_height, settings) for t in tracked)
+    fps = float(rate)
+    splitter = ShotSplitter(fps, settings.cuts, enabled=settings.split_at_cuts)
+    results: list[list[ObjectTrack]] = []
+    segment: _SegmentAnalysis | None = None
+    first = last = None
+    for event in splitter.run(frames):
+        if isinstance(event, Transition):
+            if segment is not None:
+                results.append(segment.finish(source_width, source_height, settings))
+            segment = None
+            continue
+        index, image = event
+        first = index if first is None else first
+        last = index
+        if segment is None:
+            segment = _SegmentAnalysis(fps, image.shape[1], image.shape[0], settings, detector)
+        segment.add(index, image)
+    if first is None or last is None:
+        return []
+    if segment is not None:
+        results.append(segment.finish(source_width, source_height, settings))
+    shots = sub_shots(splitter.transitions, first, max(last, splitter.last_index) + 1)
+    # A sub-shot made only of blend frames (or of nothing) has no segment: give it no objects.
+    by_shot = _pair(shots, results, splitter.transitions)
+    return [SubShotTracks(shot, renumber_objects(objects)) for shot, objects in by_shot]
 
 
-def _feed(tracker: MultiObjectTracker, indices: list[int], images: list[np.ndarray], settings: AnalysisSettings) -> None:
-    for index, detections in zip(indices, detect_chunk(images, settings.motion)):
-        tracker.step(index, detections)
+def _pair(shots: list[SubShot], results: list[list[ObjectTrack]], transitions: list[Transition]) -> list[tuple[SubShot, list[ObjectTrack]]]:
+    paired, queue = [], list(results)
+    for shot in shots:
+        has_frames = shot.clean_end > shot.clean_start
+        paired.append((shot, queue.pop(0) if has_frames and queue else []))
+    return paired
+
+
+class ShotSplitter:
+    """Streams frames through, holding back enough to find boundaries; yields each frame that is
+    not a dissolve blend frame as (index, image), and each boundary (`Transition`) before the
+    first frame of the sub-shot it opens."""
+
+    def __init__(self, fps: float, settings: CutSettings, enabled: bool = True) -> None:
+        self.fps = fps
+        self.settings = settings
+        self.enabled = enabled
+        self.lookahead = int(np.ceil((max(settings.dissolve_lengths_s) + 2 * settings.context_s) * fps)) + 2
+        self.context = int(np.ceil(settings.context_s * fps)) + 2
+        self.block = max(self.lookahead, int(round(4 * fps)))
+        self.transitions: list[Transition] = []
+        self.last_index = -1
+
+    def run(self, frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray] | Transition]:
+        """The events of a frame stream (see the class docstring)."""
+        if not self.enabled:
+            for index, image in frames:
+                self.last_index = index
+                yield index, image
+            return
+        history: list[np.ndarray] = []
+        pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        skip_until = -1
+        for index, image in frames:
+            self.last_index = index
+            pending.append((index, image, thumbnail(image)))
+            if len(pending) >= self.block + self.lookahead:
+                commit = len(pending) - self.lookahead
+                skip_until = yield from self._commit(history, pending, commit, skip_until)
+                history = (history + [p[2] for p in pending[:commit]])[-self.context :]
+                pending = pending[commit:]
+        if pending:
+            yield from self._commit(history, pending, len(pending), skip_until)
+
+    def _commit(self, history, pending, commit, skip_until):
+        thumbs = history + [p[2] for p in pending]
+        offset = len(history)
+        indices = [p[0] for p in pending]
+        found = []
+        for transition in find_transitions(thumbs, self.fps, self.settings):
+            start, end = transition.start - offset, transition.end - offset
+            if start < 0 or start >= commit or indices[start] <= skip_until:
+                continue
+            mapped = Transition(transition.kind, indices[start], indices[min(end, len(indices) - 1)] if end > start else indices[start])
+            found.append(mapped)
+            skip_until = max(skip_until, mapped.end)
+        self.transitions.extend(found)
+        boundaries = {t.split: t for t in found}
+        blends = [(t.start, t.end) for t in found if t.kind == "dissolve"]
+        for index, image, _ in pending[:commit]:
+            if index in boundaries:
+                yield boundaries[index]
+            if any(s <= index < e for s, e in blends):
+                continue
+            yield index, image
+        return skip_until
+
+
+class _SegmentAnalysis:
+    """Detection and tracking of one sub-shot, chunk by chunk."""
+
+    def __init__(self, fps: float, width: int, height: int, settings: AnalysisSettings, detector: FrameDetector | None) -> None:
+        self.settings = settings
+        self.detector = detector
+        self.tracker = MultiObjectTracker(fps, width, height, settings.tracker)
+        self.chunk_length = max(8, int(round(settings.chunk_s * fps)))
+        self.indices: list[int] = []
+        self.images: list[np.ndarray] = []
+        self.previous_gray: np.ndarray | None = None
+
+    def add(self, index: int, image: np.ndarray) -> None:
+        self.indices.append(index)
+        self.images.append(image)
+        if len(self.images) == self.chunk_length:
+            self._process()
+
+    def _process(self) -> None:
+        if not self.images:
+            return
+        found = detect_chunk(self.images, self.settings.motion)
+        detections = self.detector.detect(self.images) if self.detector is not None else found.detections
+        first_gray = cv2.cvtColor(self.images[0], cv2.COLOR_RGB2GRAY) if self.images[0].ndim == 3 else self.images[0]
+        entry = np.eye(3)
+        if self.previous_gray is not None:
+            back = step_homography(self.previous_gray, first_gray)
+            entry = np.eye(3) if back is None else np.linalg.inv(back)
+        for offset, (index, frame_detections) in enumerate(zip(self.indices, detections)):
+            step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
+            self.tracker.step(index, frame_detections, step)
+        last = self.images[-1]
+        self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
+        self.indices, self.images = [], []
+
+    def finish(self, source_width: int, source_height: int, settings: AnalysisSettings) -> list[ObjectTrack]:
+        self._process()
+        return [_to_object(t, source_width, source_height, settings) for t in self.tracker.finish()]
 
 
 def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:
-    label = label_from_shape(tracked.boxes[tracked.observed], width, height)
-    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg)
+    if tracked.labels:
+        label, source = Counter(tracked.labels).most_common(1)[0][0], "detector"
+    else:
+        label, source = label_from_shape(tracked.boxes[tracked.observed], width, height), "tracker"
+    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg, zoom=tracked.zoom)
     confidence = float(np.clip(tracked.mean_fill, 0.05, 1.0))
     frames = []
     for frame, box, observed, distance in zip(tracked.frames, tracked.boxes, tracked.observed, distances):
@@ -76,4 +235,5 @@ def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: Analysi
                 )
             )
         )
-    return ObjectTrack(id="O0", label=label, source="tracker", frames=tuple(frames))
+    return ObjectTrack(id="O0", label=label, source=source, frames=tuple(frames))
+

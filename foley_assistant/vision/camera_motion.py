@@ -17,7 +17,11 @@ IDENTITY = np.eye(3)
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
-    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    """Grayscale, histogram-equalized (a change of exposure or light, which breaks the brightness
+    constancy optical flow relies on, leaves the equalized picture nearly unchanged), and lightly
+    blurred so that sensor noise does not make corners or move them."""
+    gray = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
+    return cv2.GaussianBlur(cv2.equalizeHist(gray), (3, 3), 0)
 
 
 def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int = 12, still_px: float = 0.15) -> np.ndarray | None:
@@ -26,18 +30,17 @@ def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int 
     The identity when the background features did not move (median inlier flow under
     `still_px`), so a locked-off camera gathers no drift; None when there is too little to go on.
     """
-    height, width = previous.shape
-    corners = cv2.goodFeaturesToTrack(previous, maxCorners=300, qualityLevel=0.01, minDistance=max(4, width // 60), blockSize=7)
+    corners = _features(previous)
     if corners is None or len(corners) < min_inliers:
         return None
     moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, corners, None, winSize=(21, 21), maxLevel=3)
     found = status.ravel() == 1
     if found.sum() < min_inliers:
         return None
-    homography, inliers = cv2.findHomography(moved[found], corners[found], cv2.RANSAC, 1.0)
-    if homography is None or int(inliers.sum()) < min_inliers:
+    height, width = previous.shape[:2]
+    homography, kept = _robust_homography(moved[found], corners[found], width, height)
+    if homography is None or int(kept.sum()) < min_inliers:
         return None
-    kept = inliers.ravel() == 1
     flow = np.linalg.norm((moved[found] - corners[found])[kept].reshape(-1, 2), axis=1)
     if float(np.median(flow)) < still_px:
         return IDENTITY.copy()
@@ -54,17 +57,156 @@ def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> fl
     return travel
 
 
-def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5) -> list[np.ndarray]:
-    """For each frame, the homography from its pixels to the first frame's pixels."""
+def _features(gray: np.ndarray, columns: int = 4, rows: int = 3, per_cell: int = 25, floor: float = 0.01) -> np.ndarray | None:
+    """Up to `per_cell` corners in each cell of a grid, each cell's strongest: a strongly textured
+    moving object (a car filling part of the picture) cannot outnumber the background's corners.
+    A corner must reach `floor` times the picture's strongest, so noise in a flat area never counts."""
+    height, width = gray.shape
+    response = cv2.cornerMinEigenVal(gray, 7)
+    least = floor * float(response.max())
+    if least <= 0:
+        return None
+    found = []
+    for row in range(rows):
+        for column in range(columns):
+            y0, y1 = row * height // rows, (row + 1) * height // rows
+            x0, x1 = column * width // columns, (column + 1) * width // columns
+            strongest = float(response[y0:y1, x0:x1].max())
+            if strongest < least:
+                continue
+            quality = min(1.0, max(0.02, least / strongest))
+            corners = cv2.goodFeaturesToTrack(gray[y0:y1, x0:x1], maxCorners=per_cell, qualityLevel=quality, minDistance=max(4, width // 60), blockSize=7)
+            if corners is not None:
+                found.append(corners + np.float32([x0, y0]))
+    return np.concatenate(found).astype(np.float32) if found else None
+
+
+def jacobian(homography: np.ndarray, x: float, y: float) -> tuple[np.ndarray, np.ndarray]:
+    """The image of (x, y) under a homography and the 2x2 Jacobian of the map there."""
+    hx, hy, hw = homography @ np.array([x, y, 1.0])
+    point = np.array([hx / hw, hy / hw])
+    top = homography[:2, :2] * hw - np.outer([hx, hy], homography[2, :2])
+    return point, top / (hw * hw)
+
+
+def _robust_homography(source: np.ndarray, target: np.ndarray, width: int, height: int, columns: int = 4, rows: int = 3, tolerance_px: float = 1.5) -> tuple[np.ndarray | None, np.ndarray]:
+    """Homography source -> target by RANSAC (1 px), then a leave-one-region-out check: the
+    inliers of each cell of a `columns` x `rows` grid must agree (median error under
+    `tolerance_px`) with the homography fitted to all the other inliers. With the background's
+    points thin in places (a sky), eight degrees of freedom can bend to take in a cluster of
+    points on a moving object (a person leaving the picture); such a cluster disagrees with the
+    rest and is left out. Returns the homography and a boolean inlier mask."""
+    fitted, mask = cv2.findHomography(source, target, cv2.RANSAC, 1.0)
+    if fitted is None:
+        return None, np.zeros(len(source), dtype=bool)
+    inliers = mask.ravel() == 1
+    points = source.reshape(-1, 2)
+    cells = np.minimum((points[:, 1] * rows // height).astype(int), rows - 1) * columns + np.minimum((points[:, 0] * columns // width).astype(int), columns - 1)
+    odd = np.zeros(len(source), dtype=bool)
+    for cell in np.unique(cells[inliers]):
+        own = inliers & (cells == cell)
+        others = inliers & ~own
+        if own.sum() < max(4, 0.1 * inliers.sum()) or others.sum() < 8:
+            continue  # too few points to bend the fit
+        without, _ = cv2.findHomography(source[others], target[others], 0)
+        if without is None:
+            continue
+        error = np.linalg.norm(cv2.perspectiveTransform(source[own], without) - target[own], axis=2).ravel()
+        if float(np.median(error)) > tolerance_px:
+            odd |= own
+    if odd.any() and (inliers & ~odd).sum() >= 8:
+        refitted, mask = cv2.findHomography(source[~odd], target[~odd], cv2.RANSAC, 1.0)
+        if refitted is not None:
+            keep = np.zeros(len(source), dtype=bool)
+            keep[np.flatnonzero(~odd)[mask.ravel() == 1]] = True
+            return refitted, keep
+    return fitted, inliers
+
+
+def _away_from(features: np.ndarray | None, moving: np.ndarray, radius: float = 8.0) -> np.ndarray | None:
+    """The features farther than `radius` pixels from every point of `moving`."""
+    if features is None or not len(moving):
+        return features
+    distance = np.linalg.norm(features.reshape(-1, 1, 2) - moving.reshape(1, -1, 2), axis=2)
+    keep = distance.min(axis=1) > radius
+    return features[keep] if keep.sum() >= 8 else features
+
+
+def _worn_out(points: np.ndarray, key_count: int, width: int, height: int, min_points: int, min_spread: float) -> bool:
+    """Whether a keyframe's points no longer pin down a homography for the whole picture: fewer
+    than `min_points` or than half of them left, or spread over less than `min_spread` of the
+    width or two thirds of that of the height (a pan or tilt carried them out of the picture)."""
+    if len(points) < max(min_points, key_count // 2):
+        return True
+    spread = np.ptp(points.reshape(-1, 2), axis=0)
+    return bool(spread[0] < min_spread * width or spread[1] < min_spread * 2 / 3 * height)
+
+
+def _rescaled(homography: np.ndarray, width: int, height: int, max_rescale: float) -> bool:
+    """Whether a homography scales the picture's centre by more than `max_rescale` either way."""
+    scale = float(np.sqrt(abs(np.linalg.det(jacobian(homography, width / 2, height / 2)[1]))))
+    return not 1 / max_rescale <= scale <= max_rescale
+
+
+def estimate_homographies(
+    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08
+) -> list[np.ndarray]:
+    """For each frame, the homography from its pixels to the first frame's pixels.
+
+    Features of a keyframe are matched in every frame against the keyframe itself (Lucas-Kanade,
+    starting from where they were in the previous frame), and each frame's homography is fitted
+    to the keyframe directly (RANSAC), not chained from frame-to-frame steps: chaining multiplies
+    every step's small error, which drifts by several pixels within a second or two of a pan or
+    zoom. Points that RANSAC rejects (on moving objects) stop being followed; when fewer than
+    `min_points` or half of them are left, or they span less than `min_spread` of the frame's
+    width (or two thirds of that of its height: the pan or tilt carried them out of the picture,
+    and a homography fitted on one side of the picture extrapolates badly to the other), the
+    current frame becomes the new keyframe; also when the picture has been scaled by more than
+    `max_rescale` since the keyframe (a zoom), so that the matched patches still look alike. A
+    new keyframe takes no features next to the points just rejected: those lie on moving
+    objects, and a cluster of them could bend the next fits.
+    """
     if not frames:
         return []
     height, width = frames[0].shape[:2]
     result = [IDENTITY.copy()]
     previous = _gray(frames[0])
+    key_to_first = IDENTITY.copy()
+    key_gray = previous
+    key_points = _features(previous)
+    points = key_points
+    key_count = 0 if key_points is None else len(key_points)
     for frame in frames[1:]:
         current = _gray(frame)
-        step = step_homography(previous, current)
-        result.append(result[-1] @ (IDENTITY if step is None else step))
+        homography = None
+        rejected = np.zeros((0, 1, 2), np.float32)
+        if points is not None and len(points) >= 8:
+            # Matched against the keyframe itself (starting from where they were a frame ago), so
+            # the small errors of frame-to-frame matching do not add up along the way.
+            moved, status, _ = cv2.calcOpticalFlowPyrLK(key_gray, current, key_points, points.copy(), winSize=(21, 21), maxLevel=3, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+            found = status.ravel() == 1
+            if found.sum() >= 8:
+                fitted, inliers = _robust_homography(moved[found], key_points[found], width, height)
+                if fitted is not None:
+                    kept = np.flatnonzero(found)[inliers]
+                    rejected = moved[found][~inliers]
+                    key_points, points = key_points[kept], moved[kept]
+                    # Points that did not move since the keyframe: the camera is still (noise
+                    # alone must not make a locked-off camera wander).
+                    still = float(np.median(np.linalg.norm((points - key_points).reshape(-1, 2), axis=1))) < still_px
+                    homography = IDENTITY.copy() if still else fitted
+        if homography is None:
+            step = step_homography(previous, current)
+            to_first = result[-1] @ (IDENTITY if step is None else step)
+        else:
+            to_first = key_to_first @ homography
+        result.append(to_first)
+        if homography is None or _worn_out(points, key_count, width, height, min_points, min_spread) or _rescaled(homography, width, height, max_rescale):
+            key_to_first = to_first
+            key_gray = current
+            key_points = _away_from(_features(current), rejected)
+            points = key_points
+            key_count = 0 if key_points is None else len(key_points)
         previous = current
     if corner_travel(result, width, height) < static_below_px:
         return [IDENTITY.copy() for _ in frames]

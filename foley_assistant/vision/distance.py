@@ -1,7 +1,9 @@
 """Distance of an object from the camera, from its box height and a class size prior.
 
-Pinhole camera: f_px = (W / 2) / tan(hfov / 2) and Z = f_px * H_real / h_px, with W the frame
-width and h_px the box height in pixels (square pixels). Boxes cut by the top or bottom of the
+Pinhole camera: f_px = (W / 2) / tan(hfov / 2) and Z = zoom * f_px * H_real / h_px, with W the
+frame width, h_px the box height in pixels (square pixels), hfov the shot's horizontal field of
+view (a setting, default 60 degrees, for the first frame) and zoom the focal length relative to
+the first frame as measured from the camera's motion (1 without a zoom). Boxes cut by the top or bottom of the
 frame do not show the whole height; their frames take the distance of the nearest uncut frames.
 Results are clamped to [min_m, max_m] and median-smoothed over a few frames.
 """
@@ -37,12 +39,14 @@ def distances_from_boxes(
     hfov_deg: float = 60.0,
     min_m: float = 0.5,
     max_m: float = 200.0,
+    zoom: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Distance in metres per box ([x0, y0, x1, y1] normalized rows)."""
+    """Distance in metres per box ([x0, y0, x1, y1] normalized rows); `zoom` per box (see above)."""
     priors = size_priors()
     real_height = priors.get(label, priors.get("default", 0.5))
     heights_px = np.maximum((boxes[:, 3] - boxes[:, 1]) * frame_height, 1.0)
-    distance = focal_length_px(frame_width, hfov_deg) * real_height / heights_px
+    focal = focal_length_px(frame_width, hfov_deg) * (1.0 if zoom is None else np.asarray(zoom, dtype=np.float64))
+    distance = focal * real_height / heights_px
     cut = (boxes[:, 1] <= 0.002) | (boxes[:, 3] >= 0.998)
     if cut.any() and not cut.all():
         whole = np.flatnonzero(~cut)

@@ -5,7 +5,8 @@ largest counts, since many objects differ from their surroundings in colour more
 brightness. Frames are processed in chunks (a few seconds each). For every chunk the camera's
 motion is estimated as a homography per frame (see camera_motion), sampled frames are warped onto
 a common canvas, and the per-pixel median of the canvas is the background: moving things do not
-survive a median. A frame's foreground is where it differs from the background by more than a
+survive a median (and where a slow object covered a pixel for much of the run, the largest cluster
+of samples replaces the median, see `busy_pixels`). A frame's foreground is where it differs from the background by more than a
 noise-adaptive threshold, after giving the background the frame's lighting (a tone curve per
 channel, so exposure drift and clipped highlights do not light up). Objects that
 stay in one place for most of a chunk end up in the median; the motion since a few frames earlier
@@ -15,15 +16,15 @@ the foreground become detections.
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from foley_assistant.core.tracks import Box
+from foley_assistant.vision.busy_pixels import sample_median, settle_busy_pixels
 from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
-from foley_assistant.vision.tones import match_tones
+from foley_assistant.vision.tones import common_exposure, match_tones
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,30 @@ class MotionSettings:
     min_coverage: int = 5
     min_coverage_share: float = 0.4
     motion_lag_frames: int = 6
+    background_margin_frames: int = 25
+    registration_px: float = 0.75
 
 
 @dataclass(frozen=True)
 class Detection:
-    """A foreground blob in one frame: its box and how much of the box is foreground."""
+    """Something found in one frame: its box, how much of the box is the object (`fill`), a colour
+    histogram of its pixels (`appearance`, for telling objects apart), and, from a detector, a
+    label and a score."""
 
     box: Box
     fill: float
+    appearance: np.ndarray | None = field(default=None, compare=False)
+    label: str | None = None
+    score: float = 1.0
+
+
+@dataclass(frozen=True)
+class ChunkDetections:
+    """A chunk's detections per frame, and per frame the homography from its pixels to the
+    chunk's first frame's pixels (the camera's motion)."""
+
+    detections: list[list[Detection]]
+    to_first: list[np.ndarray]
 
 
 class ChunkBackground:
@@ -67,17 +84,29 @@ class ChunkBackground:
         canvas_size = (int(high[0] - low[0]), int(high[1] - low[1]))
         picks = np.unique(np.linspace(0, len(frames) - 1, min(settings.background_samples, len(frames))).round().astype(int))
         stack = np.stack([self._warp_in(frames[i].astype(np.float32), homographies[i], canvas_size) for i in picks])
-        if not np.isnan(stack).any():
-            median = np.median(stack, axis=0)
-        else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)  # canvas corners no frame covered
-                median = np.nanmedian(stack, axis=0)
+        if stack.ndim == 4:
+            common_exposure(stack)  # a pan across a lighting change would leave steps in the median
+        median = sample_median(stack)
         counts = np.sum(~np.isnan(stack[..., 0] if stack.ndim == 4 else stack), axis=0)
+        if stack.ndim == 3:
+            median = settle_busy_pixels(stack[..., None], median[..., None], self._noise_threshold(stack, median, settings))[..., 0]
+        else:
+            median = settle_busy_pixels(stack, median, self._noise_threshold(stack, median, settings))
         self.canvas = blurred(np.nan_to_num(median, nan=0.0))
+        # Its gradient, for the registration allowance, warped with it into every view.
+        self.canvas_edges = None if self.static else edge_strength(self.canvas)
         enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
         # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
         self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
+
+    @staticmethod
+    def _noise_threshold(stack: np.ndarray, median: np.ndarray, settings: MotionSettings) -> float:
+        """How far a sample may differ from the background and still be background: `noise_sigmas`
+        robust standard deviations of the samples around the median, at least `min_threshold`."""
+        spread = np.abs(stack[:, ::4, ::4] - median[None, ::4, ::4])
+        spread = spread[~np.isnan(spread)]
+        noise = 1.4826 * float(np.median(spread)) if spread.size else 0.0
+        return max(settings.min_threshold, settings.noise_sigmas * noise)
 
     def _warp_in(self, frame: np.ndarray, homography: np.ndarray, canvas_size: tuple[int, int]) -> np.ndarray:
         if self.static:
@@ -87,12 +116,19 @@ class ChunkBackground:
 
     def view(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The background and its reliability mask as seen from frame `index` of the run."""
+        view, reliable, _ = self.view_with_edges(index)
+        return view, reliable
+
+    def view_with_edges(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """`view`, and the background's `edge_strength` there (None for a static run)."""
         if self.static:
-            return self.canvas, self.reliable.astype(bool)
+            return self.canvas, self.reliable.astype(bool), None
         back = np.linalg.inv(self.to_canvas @ self.homographies[index])
-        view = cv2.warpPerspective(self.canvas, back, self.size, flags=cv2.INTER_LINEAR)
+        channels = 1 if self.canvas.ndim == 2 else self.canvas.shape[2]
+        both = cv2.warpPerspective(np.dstack([self.canvas, self.canvas_edges]), back, self.size, flags=cv2.INTER_LINEAR)
+        view = both[..., 0] if channels == 1 else both[..., :channels]
         reliable = cv2.warpPerspective(self.reliable, back, self.size, flags=cv2.INTER_NEAREST, borderValue=0)
-        return view, reliable.astype(bool)
+        return view, reliable.astype(bool), both[..., channels]
 
 
 def every_channel(value: float) -> tuple[float, float, float, float]:
@@ -112,46 +148,124 @@ def _channel_max(difference: np.ndarray) -> np.ndarray:
     return np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2])
 
 
-_SAMPLE = (slice(None, None, 4), slice(None, None, 4))  # statistics on every 16th pixel
+_SAMPLE_STEP = 4
+_SAMPLE = (slice(None, None, _SAMPLE_STEP), slice(None, None, _SAMPLE_STEP))  # statistics on every 16th pixel
 
 
-def _changed(current: np.ndarray, reference: np.ndarray, valid: np.ndarray, settings: MotionSettings) -> np.ndarray:
+def edge_strength(image: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest gradient magnitude over the channels, in levels per pixel."""
+    gx = np.abs(cv2.Sobel(image, cv2.CV_32F, 1, 0, ksize=3, scale=0.125))
+    gy = np.abs(cv2.Sobel(image, cv2.CV_32F, 0, 1, ksize=3, scale=0.125))
+    return _channel_max(np.maximum(gx, gy))
+
+
+def _changed(
+    current: np.ndarray,
+    reference: np.ndarray,
+    valid: np.ndarray,
+    settings: MotionSettings,
+    warped: bool = False,
+    edges: np.ndarray | None = None,
+    reference_edges: np.ndarray | None = None,
+) -> np.ndarray:
     """Pixels where two aligned, blurred images differ beyond a noise-adaptive threshold.
 
     The reference is given the current image's lighting first (a tone curve per channel measured
     on the valid pixels, see `tones`); the threshold is `noise_sigmas` robust standard deviations
-    (MAD) of the difference, at least `min_threshold`, so grainy footage does not light up.
+    (MAD) of the difference, at least `min_threshold`, so grainy footage does not light up. When
+    the reference was warped into place (the camera moved), an edge misplaced by a fraction of a
+    pixel (the homography's error, resampling, slight parallax) differs by about the shift times
+    the edge's gradient: the threshold rises by `registration_px` x the larger gradient of the
+    two images, so
+    the tree line of a pan does not light up while flat and gently textured areas keep their
+    sensitivity. `edges` and `reference_edges` are the two images' `edge_strength`, when known.
     """
     sampled_valid = valid[_SAMPLE]
-    sample = np.zeros_like(valid)
-    sample[_SAMPLE] = sampled_valid
-    reference = match_tones(reference, current, sample)
+    reference = match_tones(reference, current, valid, step=_SAMPLE_STEP)
     difference = _channel_max(cv2.absdiff(current, reference))
     difference[~valid] = 0.0
     values = difference[_SAMPLE][sampled_valid] if sampled_valid.any() else difference[_SAMPLE].ravel()
     noise = 1.4826 * float(np.median(np.abs(values - np.median(values))))
     threshold = max(settings.min_threshold, settings.noise_sigmas * noise)
-    mask = (difference > threshold).astype(np.uint8)
+    if warped and settings.registration_px > 0:
+        current_edges = edge_strength(current) if edges is None else edges
+        reference_edges = edge_strength(reference) if reference_edges is None else reference_edges
+        both = np.maximum(current_edges, np.nan_to_num(reference_edges))  # NaN beside the warp's border
+        mask = (difference > threshold + settings.registration_px * both).astype(np.uint8)
+    else:
+        mask = (difference > threshold).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))).astype(bool)
 
 
-def foreground_mask(frame: np.ndarray, background: np.ndarray, reliable: np.ndarray, settings: MotionSettings) -> np.ndarray:
+def foreground_mask(
+    frame: np.ndarray,
+    background: np.ndarray,
+    reliable: np.ndarray,
+    settings: MotionSettings,
+    warped: bool = False,
+    edges: np.ndarray | None = None,
+    background_edges: np.ndarray | None = None,
+) -> np.ndarray:
     """Pixels of a blurred frame that differ from the (blurred) background beyond noise and lighting.
 
-    `reliable` marks the background pixels that enough frames saw (the rest are ignored)."""
-    return _changed(frame, background, reliable, settings)
+    `reliable` marks the background pixels that enough frames saw (the rest are ignored);
+    `warped` says the background was put together from frames of a moving camera; `edges` and
+    `background_edges` are the two images' `edge_strength`, when already known."""
+    return _changed(frame, background, reliable, settings, warped, edges, background_edges)
 
 
 def recent_motion_mask(frame: np.ndarray, earlier: np.ndarray, earlier_to_frame: np.ndarray, settings: MotionSettings) -> np.ndarray:
     """Pixels of a blurred frame that changed since an earlier one, after undoing the camera's move
     (`earlier_to_frame` maps the earlier frame's pixels onto this frame's)."""
+    return motion_against(frame, earlier, earlier_to_frame, settings)[0]
+
+
+def motion_against(
+    frame: np.ndarray,
+    other: np.ndarray,
+    other_to_frame: np.ndarray,
+    settings: MotionSettings,
+    edges: np.ndarray | None = None,
+    other_edges: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(changed, covered): pixels of a blurred frame that differ from another blurred frame of the
+    shot after undoing the camera's move, and the pixels the other frame covers at all. `edges`
+    and `other_edges`: the two frames' `edge_strength`, when already known (the other's is warped
+    along with it, in the same call)."""
     height, width = frame.shape[:2]
     inside = np.ones((height, width), dtype=bool)
-    if not np.allclose(earlier_to_frame, IDENTITY):
-        earlier = cv2.warpPerspective(earlier, earlier_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
-        inside = ~np.isnan(_channel_max(earlier))  # NaN wherever the warp reached outside the earlier frame
-    return _changed(frame, earlier, inside, settings)
+    warped = not np.allclose(other_to_frame, IDENTITY)
+    moved_edges = None
+    if warped:
+        channels = 1 if other.ndim == 2 else other.shape[2]
+        source = other if other_edges is None else np.dstack([other, other_edges])
+        moved = cv2.warpPerspective(source, other_to_frame, (width, height), flags=cv2.INTER_LINEAR, borderValue=every_channel(float("nan")))
+        if other_edges is not None:
+            other, moved_edges = (moved[..., 0] if channels == 1 else moved[..., :channels]), moved[..., channels]
+        else:
+            other = moved
+        inside = ~np.isnan(_channel_max(other))  # NaN wherever the warp reached outside the other frame
+    return _changed(frame, other, inside, settings, warped, edges, moved_edges), inside
+
+
+def double_difference(
+    smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: list[np.ndarray] | None = None
+) -> np.ndarray:
+    """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
+    compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
+    single difference leaves. Only pixels both frames cover can vote. `edges`: every frame's
+    `edge_strength`, when already known."""
+    result = np.zeros(smooth[index].shape[:2], dtype=bool)
+    if index - lag < 0 or index + lag >= len(smooth):
+        return result
+    result[:] = True
+    for other in (index - lag, index + lag):
+        to_frame = np.linalg.inv(homographies[index]) @ homographies[other]
+        own, theirs = (None, None) if edges is None else (edges[index], edges[other])
+        changed, inside = motion_against(smooth[index], smooth[other], to_frame, settings, own, theirs)
+        result &= changed & inside
+    return result
 
 
 def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
@@ -169,23 +283,55 @@ def add_unexplained(mask: np.ndarray, motion: np.ndarray) -> np.ndarray:
     return mask | keep
 
 
-def blobs(mask: np.ndarray, settings: MotionSettings) -> list[Detection]:
-    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped."""
+HUE_BINS, SATURATION_BINS = 12, 4
+
+
+def colour_histogram(hsv: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """Normalized hue-saturation histogram (HUE_BINS x SATURATION_BINS) of an HSV uint8 image's
+    masked pixels: a description of an object's colours that a change of exposure barely moves."""
+    histogram = cv2.calcHist([hsv], [0, 1], mask, [HUE_BINS, SATURATION_BINS], [0, 180, 0, 256]).ravel()
+    total = float(histogram.sum())
+    return histogram / total if total > 0 else np.full(histogram.shape, 1.0 / histogram.size, np.float32)
+
+
+def blobs(mask: np.ndarray, settings: MotionSettings, frame: np.ndarray | None = None) -> list[Detection]:
+    """Connected foreground regions as detections, nearby fragments merged, tiny ones dropped.
+
+    With the RGB `frame`, each detection carries the colour histogram of its foreground pixels."""
     height, width = mask.shape
-    count, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    mask_u8 = mask.astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(mask_u8, connectivity=8)
     rects = [
         [float(x), float(y), float(x + w), float(y + h), float(area)]
         for x, y, w, h, area in stats[1:count]
         if area >= settings.min_blob_area * width * height
     ]
     rects = _merge_close(rects, settings.merge_margin * width)
-    return [
-        Detection(
-            Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
-            fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+    hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV) if frame is not None and frame.ndim == 3 and rects else None
+    found = []
+    for r in rects:
+        appearance = None
+        if hsv is not None:
+            x0, y0, x1, y1 = int(r[0]), int(r[1]), int(r[2]), int(r[3])
+            appearance = colour_histogram(hsv[y0:y1, x0:x1], mask_u8[y0:y1, x0:x1])
+        found.append(
+            Detection(
+                Box(r[0] / width, r[1] / height, r[2] / width, r[3] / height),
+                fill=r[4] / max((r[2] - r[0]) * (r[3] - r[1]), 1.0),
+                appearance=appearance,
+            )
         )
-        for r in rects
-    ]
+    return found
+
+
+def _stacked(a: list[float], b: list[float], vertical_gap: float = 0.5) -> bool:
+    """Two blobs one above the other, sharing most of the narrower one's columns and closer than
+    `vertical_gap` of the taller one's height: one object whose middle did not show (a person's
+    legs and body, in low contrast)."""
+    overlap = min(a[2], b[2]) - max(a[0], b[0])
+    narrower = min(a[2] - a[0], b[2] - b[0])
+    gap = max(a[1], b[1]) - min(a[3], b[3])
+    return overlap >= 0.5 * narrower and gap <= vertical_gap * max(a[3] - a[1], b[3] - b[1])
 
 
 def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
@@ -195,7 +341,8 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
         for i in range(len(rects)):
             for j in range(i + 1, len(rects)):
                 a, b = rects[i], rects[j]
-                if a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]:
+                near = a[0] - margin <= b[2] and b[0] - margin <= a[2] and a[1] - margin <= b[3] and b[1] - margin <= a[3]
+                if near or _stacked(a, b):
                     rects[i] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]), a[4] + b[4]]
                     del rects[j]
                     merged = True
@@ -205,8 +352,10 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
-def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0) -> list[tuple[int, int]]:
-    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes."""
+def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0, max_zoom: float = 1.12) -> list[tuple[int, int]]:
+    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes and
+    that the camera zooms by less than `max_zoom` within them (frames resampled to a very different
+    scale would not match the median's detail)."""
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
     runs, start = [], 0
     low, high = corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
@@ -214,7 +363,9 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
         relative = np.linalg.inv(homographies[start]) @ homographies[i]
         placed = cv2.perspectiveTransform(corners, relative)
         new_low, new_high = np.minimum(low, placed.min(axis=(0, 1))), np.maximum(high, placed.max(axis=(0, 1)))
-        if (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
+        area = cv2.contourArea(placed.reshape(-1, 2)) / float(width * height)
+        zoomed = not 1 / max_zoom**2 <= area <= max_zoom**2
+        if zoomed or (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
             runs.append((start, i))
             start, low, high = i, corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
         else:
@@ -223,25 +374,38 @@ def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max
     return runs
 
 
-def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> list[list[Detection]]:
-    """Detections for every frame of a chunk of RGB (or grayscale) frames."""
+def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDetections:
+    """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion."""
     if not frames:
-        return []
+        return ChunkDetections([], [])
     homographies = estimate_homographies(frames)
     height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
+    # Gradients for the registration allowance, once per frame (each serves several differences).
+    moving = not all(np.array_equal(h, IDENTITY) for h in homographies)
+    edges = [edge_strength(image) for image in smooth] if moving else None
     detections: list[list[Detection]] = []
     for start, end in split_by_travel(homographies, width, height):
+        # The median also samples frames a little before and after the run, so the edges of its
+        # first and last frames (a pan's trailing and leading edge) are seen often enough.
+        first = max(0, start - settings.background_margin_frames)
+        last = min(len(frames), end + settings.background_margin_frames)
         anchor = np.linalg.inv(homographies[start])
-        run = [anchor @ h for h in homographies[start:end]]
-        background = ChunkBackground(frames[start:end], run, settings)
-        for offset in range(end - start):
-            index = start + offset
-            view, reliable = background.view(offset)
-            mask = foreground_mask(smooth[index], view, reliable, settings)
-            earlier = index - settings.motion_lag_frames
-            if earlier >= 0:
-                earlier_to_frame = np.linalg.inv(homographies[index]) @ homographies[earlier]
-                mask = add_unexplained(mask, recent_motion_mask(smooth[index], smooth[earlier], earlier_to_frame, settings))
-            detections.append(blobs(mask, settings))
-    return detections
+        run = [anchor @ h for h in homographies[first:last]]
+        background = ChunkBackground(frames[first:last], run, settings)
+        for index in range(start, end):
+            view, reliable, view_edges = background.view_with_edges(index - first)
+            warped = not background.static
+            mask = foreground_mask(smooth[index], view, reliable, settings, warped, edges[index] if edges else None, view_edges)
+            lag = settings.motion_lag_frames
+            if lag <= index < len(frames) - lag:
+                motion = double_difference(smooth, homographies, index, lag, settings, edges)
+            elif index >= lag:  # the chunk's last frames: only the past to compare with
+                motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
+            else:
+                motion = None
+            if motion is not None:
+                mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
+                mask = add_unexplained(mask, motion)
+            detections.append(blobs(mask, settings, frames[index]))
+    return ChunkDetections(detections, homographies)

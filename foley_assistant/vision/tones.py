@@ -35,26 +35,59 @@ def channel_change(reference: np.ndarray, current: np.ndarray) -> tuple[float, f
     return gain, float(current.max())
 
 
-def match_tones(reference: np.ndarray, current: np.ndarray, sample: np.ndarray) -> np.ndarray:
+def match_tones(reference: np.ndarray, current: np.ndarray, sample: np.ndarray, step: int = 1) -> np.ndarray:
     """The reference image (float32, (H, W) or (H, W, C), 0..255) under the current image's lighting.
 
-    `sample` is a boolean mask of the pixels to measure on (background that both images see).
-    Channels whose change cannot be measured, or is negligible, come back unchanged."""
-    if not sample.any():
+    `sample` is a boolean mask of the pixels to measure on (background that both images see);
+    with `step` > 1 only every step-th pixel of every step-th row is measured (a lighting change
+    is smooth, so a sparse sample measures it as well and much faster). Channels whose change
+    cannot be measured, or is negligible, come back unchanged."""
+    picked = sample[::step, ::step]
+    if not picked.any():
         return reference
     single = reference.ndim == 2
     ref = reference[..., None] if single else reference
     cur = current[..., None] if single else current
+    ref_values = ref[::step, ::step][picked]
+    cur_values = cur[::step, ::step][picked]
     matched = ref
     for channel in range(ref.shape[-1]):
-        measured = channel_change(ref[..., channel][sample], cur[..., channel][sample])
+        measured = channel_change(ref_values[:, channel], cur_values[:, channel])
         if measured is None:
             continue
         gain, ceiling = measured
-        reaches = float(np.nanmax(ref[..., channel][sample])) * gain
+        reaches = float(np.nanmax(ref_values[:, channel])) * gain
         if abs(gain - 1.0) <= NEGLIGIBLE_GAIN and reaches <= ceiling:
             continue
         if matched is ref:
             matched = ref.copy()
         matched[..., channel] = np.minimum(ref[..., channel] * gain, ceiling)
     return matched[..., 0] if single else matched
+
+
+def common_exposure(stack: np.ndarray) -> np.ndarray:
+    """Samples of a scene (N, H, W, C float32, NaN where a sample does not see) brought to the
+    middle sample's exposure, in place: each sample's gain per channel relative to the one before
+    is measured where both see (`channel_change`, on every 4th pixel), and the gains are chained.
+
+    A camera that pans across a lighting change (or adjusts its exposure) gives each part of a
+    panorama of its frames a different brightness; the median of such samples would show steps
+    where the set of frames seeing a pixel changes."""
+    count = stack.shape[0]
+    if count < 2:
+        return stack
+    channels = stack.shape[-1]
+    gains = np.ones((count, channels))
+    for j in range(1, count):
+        before, after = stack[j - 1, ::4, ::4], stack[j, ::4, ::4]
+        both = ~np.isnan(before[..., 0]) & ~np.isnan(after[..., 0])
+        gains[j] = gains[j - 1]
+        for channel in range(channels):
+            measured = channel_change(before[..., channel][both], after[..., channel][both])
+            if measured is not None:
+                gains[j, channel] = gains[j - 1, channel] * measured[0]
+    gains /= gains[count // 2]
+    if np.allclose(gains, 1.0, atol=NEGLIGIBLE_GAIN):
+        return stack
+    stack /= gains[:, None, None, :].astype(stack.dtype)
+    return stack
