@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU run of the neural model from a plain checkout (no pip install; needs torch, numpy, scipy,
 # opencv-python-headless, safetensors). Usage: benchmarks/model_gpu.sh OUT_DIR [--smoke] [...]
-# Writes OUT_DIR/results.md, results.json, model/ (float16, to ship) and logs/. See docs/model.md.
+# Writes OUT_DIR/results.md, results.json, run.log and model_and_logs.tar.gz (model/ in float16, to
+# ship, and logs/). See docs/model.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:?usage: benchmarks/model_gpu.sh OUT_DIR [options of benchmarks/model_gpu.py]}"

@@ -1,14 +1,27 @@
 """The stereo audio codec: 48 kHz stereo <-> a continuous latent at `latent_rate` frames/s.
 
-Mid/side aware, with parametric stereo: the encoder sees mid M = (L+R)/2 and side S = (L-R)/2.
-Latent channel 0 is not learned: it is the balance c = <S, M> / <M, M> of each latent frame
-(clipped to -1..1), which for a panned source (L = gL d, R = gR d) is exactly (gL - gR) / (gL + gR).
-The other channels are learned. The decoder produces mid, and side as c(t) * mid + a learned
-residual, with c interpolated per sample; left/right are mid +- side. So an object's position is
-one explicit number per latent frame that the codec cannot blur, and that the generator has to
-get right. Convolutional (residual dilated units, strided convolutions of
-kernel 2 x stride), so it encodes and decodes any length that is a multiple of the hop, and
-decoding a long latent in one go has no seams.
+Two latent channels are not learned but measured, so that the two things the generator must get
+right, where a sound is and when it happens, are explicit numbers per latent frame that the codec
+cannot blur or lose:
+
+- channel 0, the balance c = <S, M> / <M, M> of each frame (mid M = (L+R)/2, side S = (L-R)/2,
+  clipped to -1..1), which for a panned source (L = gL d, R = gR d) is exactly (gL - gR) / (gL + gR);
+- channel 1, the level: the frame's energy mean(M^2 + S^2) in dB (floored at LEVEL_FLOOR_DB),
+  as (dB - LEVEL_REFERENCE_DB) / LEVEL_SCALE_DB.
+
+The other channels are learned, from the input brought to unit level frame by frame (divided by
+an envelope that never falls below the level of the frame or its neighbours, so an onset is never
+divided by the silence before it). The decoder makes a unit-level mid and a side residual; side
+= c * mid + residual (c interpolated per sample); the pair is then scaled, frame by frame, to the
+level channel's energy, the gain interpolated per sample in dB (and corrected once more per frame,
+since the interpolation moves energy between neighbouring frames). So whatever the learned part has
+(or has not yet) learned, the output is a sound with the input's envelope, at its place; the
+learned part adds the timbre and the shape of the attack within a frame. (A first codec without
+the level channel collapsed on quiet stems to the same stationary noise for every input.)
+
+Convolutional (residual dilated units, strided convolutions of kernel 2 x stride), so it encodes
+and decodes any length that is a multiple of the hop, and decoding a long latent in one go has no
+seams.
 """
 
 from __future__ import annotations
@@ -18,6 +31,18 @@ from torch import nn
 from torch.nn import functional as F
 
 from foley_assistant.model.config import CodecConfig
+
+BALANCE_CHANNEL = 0
+LEVEL_CHANNEL = 1
+MEASURED_CHANNELS = 2
+LEVEL_FLOOR_DB = -90.0
+LEVEL_REFERENCE_DB = -45.0
+LEVEL_SCALE_DB = 15.0
+#: The decoder's learned output counts as unit level within this many dB (a frame it makes nearly
+#: silent is not blown up, and its gain cannot leak into the neighbouring frames through the
+#: per-sample interpolation).
+UNIT_RANGE_DB = 20.0
+SILENCE_DB = -200.0
 
 
 def to_mid_side(stereo: torch.Tensor) -> torch.Tensor:
@@ -30,6 +55,33 @@ def to_left_right(mid_side: torch.Tensor) -> torch.Tensor:
     """(B, 2, n) mid/side -> (B, 2, n) left/right."""
     mid, side = mid_side[:, 0:1], mid_side[:, 1:2]
     return torch.cat([mid + side, mid - side], dim=1)
+
+
+def frame_level_db(mid_side: torch.Tensor, hop: int, floor_db: float = LEVEL_FLOOR_DB) -> torch.Tensor:
+    """(B, 2, n) mid/side -> (B, n / hop) energy per frame, mean(M^2 + S^2), in dB (at least `floor_db`)."""
+    energy = mid_side.float().pow(2).sum(1).unflatten(-1, (-1, hop)).mean(-1)
+    return 10.0 * torch.log10(energy.clamp_min(10.0 ** (floor_db / 10.0)))
+
+
+def level_to_channel(level_db: torch.Tensor) -> torch.Tensor:
+    """Frame levels in dB -> the level channel's values (about -3..3)."""
+    return (level_db - LEVEL_REFERENCE_DB) / LEVEL_SCALE_DB
+
+
+def channel_to_level(channel: torch.Tensor) -> torch.Tensor:
+    """The level channel's values -> frame levels in dB (never below the floor)."""
+    return (channel.float() * LEVEL_SCALE_DB + LEVEL_REFERENCE_DB).clamp_min(LEVEL_FLOOR_DB)
+
+
+def per_sample(frames: torch.Tensor, hop: int) -> torch.Tensor:
+    """(B, T) values at frame centres -> (B, 1, T * hop) linearly interpolated per sample (held at the ends)."""
+    return F.interpolate(frames[:, None].float(), scale_factor=hop, mode="linear", align_corners=False)
+
+
+def db_gain(level_db: torch.Tensor, hop: int) -> torch.Tensor:
+    """(B, T) dB per frame -> (B, 1, T * hop) amplitude gain per sample, interpolated in dB (so a
+    rise from silence stays steep)."""
+    return torch.pow(10.0, per_sample(level_db, hop) / 20.0)
 
 
 def _variance_preserving(module: nn.Module) -> None:
@@ -98,7 +150,7 @@ class StereoCodec(nn.Module):
         for i, stride in enumerate(config.strides):
             downs.append(EncoderBlock(channels[i], channels[min(i + 1, len(channels) - 1)], stride))
         self.encoder = nn.Sequential(*downs)
-        self.encoder_out = nn.Conv1d(channels[-1], config.latent_dim - 1, 3, padding=1)
+        self.encoder_out = nn.Conv1d(channels[-1], config.latent_dim - MEASURED_CHANNELS, 3, padding=1)
         self.decoder_in = nn.Conv1d(config.latent_dim, channels[-1], 7, padding=3)
         ups = []
         for i in reversed(range(len(config.strides))):
@@ -110,6 +162,11 @@ class StereoCodec(nn.Module):
                 _variance_preserving(module)
         for block in (*downs, *ups):
             _variance_preserving(block.down if isinstance(block, EncoderBlock) else block.up)
+        # the side residual starts at zero: an untrained or briefly trained codec places a sound
+        # exactly by its balance, and training adds width only where the input has it
+        with torch.no_grad():
+            self.decoder_out.weight[1].zero_()
+            self.decoder_out.bias[1].zero_()
 
     @property
     def hop(self) -> int:
@@ -124,19 +181,31 @@ class StereoCodec(nn.Module):
         return torch.where(energy > 1e-10, ratio, torch.zeros_like(ratio)).clamp(-1.0, 1.0)[:, None]
 
     def encode(self, stereo: torch.Tensor) -> torch.Tensor:
-        """(B, 2, n) with n a multiple of the hop -> (B, latent_dim, n / hop); channel 0 is the balance."""
+        """(B, 2, n) with n a multiple of the hop -> (B, latent_dim, n / hop): the balance, the
+        level, then the learned channels."""
         if stereo.shape[-1] % self.hop:
             raise ValueError(f"codec input length {stereo.shape[-1]} is not a multiple of the hop {self.hop}")
-        mid_side = to_mid_side(stereo)
-        learned = self.encoder_out(F.elu(self.encoder(self.encoder_in(mid_side))))
-        return torch.cat([self.balance(mid_side).to(learned.dtype), learned], dim=1)
+        mid_side = to_mid_side(stereo.float())
+        level = frame_level_db(mid_side, self.hop)
+        ceiling = F.max_pool1d(level[:, None], 3, stride=1, padding=1)[:, 0]
+        unit = mid_side / db_gain(ceiling, self.hop)
+        learned = self.encoder_out(F.elu(self.encoder(self.encoder_in(unit.to(self.encoder_in.weight.dtype)))))
+        measured = torch.cat([self.balance(mid_side), level_to_channel(level)[:, None]], dim=1)
+        return torch.cat([measured.to(learned.dtype), learned], dim=1)
 
     def decode(self, latent: torch.Tensor) -> torch.Tensor:
-        """(B, latent_dim, T) -> (B, 2, T * hop) left/right."""
+        """(B, latent_dim, T) -> (B, 2, T * hop) left/right, float32."""
         x = self.decoder(self.decoder_in(latent))
-        mid, residual = self.decoder_out(F.elu(x)).chunk(2, dim=1)
-        balance = F.interpolate(latent[:, :1].clamp(-1.0, 1.0), scale_factor=self.hop, mode="linear", align_corners=False)
-        return to_left_right(torch.cat([mid, balance * mid + residual], dim=1))
+        mid, residual = self.decoder_out(F.elu(x)).float().chunk(2, dim=1)
+        balance = per_sample(latent[:, BALANCE_CHANNEL].float().clamp(-1.0, 1.0), self.hop)
+        unit = torch.cat([mid, balance * mid + residual], dim=1)
+        made = frame_level_db(unit, self.hop, -UNIT_RANGE_DB).clamp_max(UNIT_RANGE_DB)
+        wanted = channel_to_level(latent[:, LEVEL_CHANNEL])
+        shaped = unit * db_gain(wanted - made, self.hop)
+        # the per-sample interpolation moves energy between frames (an isolated click loses about
+        # 5 dB to its silent neighbours): one more pass brings each frame back to its level
+        again = (wanted - frame_level_db(shaped, self.hop, SILENCE_DB)).clamp_max(UNIT_RANGE_DB)
+        return to_left_right(shaped * db_gain(again, self.hop))
 
     def forward(self, stereo: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         latent = self.encode(stereo)

@@ -11,10 +11,20 @@ import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, TypeVar
 
+from foley_assistant.core.errors import FoleyError
+
 #: Labels the generator knows; anything else maps to "object".
 LABELS: tuple[str, ...] = ("object", "person", "car", "ball")
 
 T = TypeVar("T", bound="_JsonConfig")
+
+
+class CodecVersionError(FoleyError):
+    """A codec checkpoint of an older latent layout."""
+
+
+#: The codec's latent layout: 2 = balance and level channels, then the learned ones.
+CODEC_VERSION = 2
 
 
 class _JsonConfig:
@@ -35,9 +45,12 @@ class _JsonConfig:
 class CodecConfig(_JsonConfig):
     """Stereo 48 kHz autoencoder to a continuous latent.
 
-    The encoder sees mid/side ((L+R)/2, (L-R)/2); latent channel 0 is the stereo balance (see
-    `codec`); strides multiply to the hop (samples per latent frame): 4 * 4 * 6 * 10 = 960, i.e.
-    50 latent frames per second at 48 kHz.
+    The encoder sees mid/side ((L+R)/2, (L-R)/2); latent channel 0 is the stereo balance and
+    channel 1 the level of each frame (see `codec`); strides multiply to the hop (samples per
+    latent frame): 4 * 4 * 6 * 10 = 960, i.e. 50 latent frames per second at 48 kHz. `version`
+    names the latent layout (2: balance and level; 1, without the level channel, is no longer
+    read). The loss weights and `envelope_frame` (samples per frame of the envelope loss) are
+    training settings kept with the model.
     """
 
     sample_rate: int = 48000
@@ -49,8 +62,24 @@ class CodecConfig(_JsonConfig):
     waveform_weight: float = 1.0
     balance_weight: float = 1.0
     latent_penalty: float = 1e-3
+    envelope_weight: float = 1.0
+    envelope_frame: int = 240
+    version: int = CODEC_VERSION
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CodecConfig":
+        """Build from a dict; a codec of another latent layout is refused with what to do."""
+        version = data.get("version", 1)
+        if version != CODEC_VERSION:
+            raise CodecVersionError(
+                f"this codec has latent layout {version}; this version of Foley Assistant reads layout {CODEC_VERSION} "
+                "(balance and level channels). Train a new model (`foley-assistant train codec`, then `train generator`)."
+            )
+        return super().from_dict(data)
 
     def __post_init__(self) -> None:
+        if self.latent_dim < 3:
+            raise ValueError(f"the codec needs at least 3 latent channels (balance, level, one learned), got {self.latent_dim}")
         if len(self.channels) != len(self.strides):
             raise ValueError("codec channels and strides must have the same length")
         if any(s % 2 for s in self.strides):
@@ -74,7 +103,9 @@ class GeneratorConfig(_JsonConfig):
     `window_frames` latent frames make one training window (and one generation window; longer
     shots are generated in overlapping windows, `overlap_frames` long, crossfaded). `frame_size` is
     the (height, width) the video encoder sees. Object features per video frame come from
-    `features.object_features` (`object_features` values each).
+    `features.object_features` (`object_features` values each). `measured_weight` is the weight
+    of the codec's measured channels (balance and level: where and when) in the flow-matching loss,
+    against 1 for each learned channel.
     """
 
     latent_dim: int = 32
@@ -85,7 +116,7 @@ class GeneratorConfig(_JsonConfig):
     mlp_ratio: float = 4.0
     max_objects: int = 4
     labels: tuple[str, ...] = LABELS
-    object_features: int = 12
+    object_features: int = 14
     frame_size: tuple[int, int] = (72, 128)
     video_channels: tuple[int, ...] = (16, 32, 64, 96)
     window_frames: int = 128
@@ -94,6 +125,7 @@ class GeneratorConfig(_JsonConfig):
     visual_dropout: float = 0.2
     cfg_scale: float = 2.5
     steps: int = 16
+    measured_weight: float = 4.0
 
     @property
     def window_seconds(self) -> float:

@@ -143,7 +143,15 @@ class Block(nn.Module):
         b, n, c = x.shape
         return x.view(b, n, self.heads, c // self.heads).transpose(1, 2)
 
-    def forward(self, x: torch.Tensor, time: torch.Tensor, context: torch.Tensor, context_mask: torch.Tensor) -> torch.Tensor:
+    def cross_keys(self, context: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Keys and values (B, heads, S, width / heads) of the cross-attention to `context`
+        (B, S, width): they do not change between sampler steps, so they are made once."""
+        k, v = self.kv_cross(context).chunk(2, dim=2)
+        return self._heads(k), self._heads(v)
+
+    def forward(self, x: torch.Tensor, time: torch.Tensor, cross: tuple[torch.Tensor, torch.Tensor], context_mask: torch.Tensor) -> torch.Tensor:
+        """x (B, T, width) at flow-time embedding `time` (B, width); `cross` from `cross_keys`,
+        `context_mask` (B, 1, 1, S) bool, True where a context token may be attended to."""
         b, n, c = x.shape
         mods = self.modulation(time)[:, None].chunk(9, dim=2)
         h = self.norm1(x) * (1 + mods[0]) + mods[1]
@@ -151,9 +159,7 @@ class Block(nn.Module):
         attended = F.scaled_dot_product_attention(self._heads(q), self._heads(k), self._heads(v))
         x = x + mods[2] * self.proj(attended.transpose(1, 2).reshape(b, n, c))
         h = self.norm2(x) * (1 + mods[3]) + mods[4]
-        k, v = self.kv_cross(context).chunk(2, dim=2)
-        mask = context_mask[:, None, None, :]
-        attended = F.scaled_dot_product_attention(self._heads(self.q_cross(h)), self._heads(k), self._heads(v), attn_mask=mask)
+        attended = F.scaled_dot_product_attention(self._heads(self.q_cross(h)), *cross, attn_mask=context_mask)
         x = x + mods[5] * self.proj_cross(attended.transpose(1, 2).reshape(b, n, c))
         h = self.norm3(x) * (1 + mods[6]) + mods[7]
         return x + mods[8] * self.mlp(h)
@@ -168,6 +174,8 @@ class FlowGenerator(nn.Module):
         width = config.width
         self.video = VideoEncoder(config.video_channels, width)
         self.null_visual = nn.Parameter(torch.zeros(width))
+        if config.object_features != OBJECT_FEATURES:
+            raise ValueError(f"the generator config has {config.object_features} object features; the features module makes {OBJECT_FEATURES}")
         self.object_in = nn.Sequential(nn.Linear(OBJECT_FEATURES, width), nn.GELU(), nn.Linear(width, width))
         self.label = nn.Embedding(len(config.labels), width)
         self.slot = nn.Embedding(config.max_objects, width)
@@ -240,7 +248,7 @@ class FlowGenerator(nn.Module):
         context = (objects + positions[None, None]).flatten(1, 2)
         context = torch.cat([self.null_token.expand(b, 1, -1), context], dim=1)
         mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=device), present.repeat_interleave(n, dim=1)], dim=1)
-        return Prepared(frames, context, mask)
+        return Prepared(frames, [block.cross_keys(context) for block in self.blocks], mask[:, None, None, :])
 
     def forward(
         self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning | None = None, drop: torch.Tensor | None = None, prepared: "Prepared | None" = None
@@ -253,8 +261,8 @@ class FlowGenerator(nn.Module):
             prepared = self.prepare(cond, drop)
         time = self.time(timestep_embedding(t, self.config.width))
         h = self.latent_in(x) + prepared.frames
-        for block in self.blocks:
-            h = block(h, time, prepared.context, prepared.mask)
+        for block, cross in zip(self.blocks, prepared.cross):
+            h = block(h, time, cross, prepared.mask)
         shift, scale = self.out_modulation(time)[:, None].chunk(2, dim=2)
         return self.latent_out(self.norm_out(h) * (1 + scale) + shift)
 
@@ -262,8 +270,13 @@ class FlowGenerator(nn.Module):
 @dataclass
 class Prepared:
     """The conditioning's share of the generator: per-frame vectors added to the latent tokens
-    (B, T, width), and the cross-attention context (B, S, width) with its mask (B, S)."""
+    (B, T, width), each block's cross-attention keys and values (`Block.cross_keys`) and their
+    mask (B, 1, 1, S)."""
 
     frames: torch.Tensor
-    context: torch.Tensor
+    cross: list[tuple[torch.Tensor, torch.Tensor]]
     mask: torch.Tensor
+
+    def tensors(self) -> list[torch.Tensor]:
+        """Every tensor, in a fixed order (for copying into a captured graph's inputs)."""
+        return [self.frames, *(t for pair in self.cross for t in pair), self.mask]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import os
+import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -24,14 +25,17 @@ from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.model.checkpoint import CheckpointError, load_checkpoint
 from foley_assistant.model.codec import StereoCodec
 from foley_assistant.model.config import CodecConfig, GeneratorConfig
-from foley_assistant.model.features import ShotConditioning, latent_to_video_frames, shot_conditioning, slots_for
+from foley_assistant.model.features import OBJECT_FEATURES, ShotConditioning, latent_to_video_frames, shot_conditioning, slots_for
 from foley_assistant.model.generator import Conditioning, FlowGenerator
+from foley_assistant.model.graphs import StepGraphs
 from foley_assistant.model.sampler import sample_long
 from foley_assistant.model.device import autocast, pick_device
 
 log = logging.getLogger(__name__)
 
 MIX_TARGET = "mix"
+#: Set to 0 to run the sampler's steps eagerly on CUDA (no CUDA graphs).
+GRAPHS_ENV = "FOLEY_ASSISTANT_CUDA_GRAPHS"
 DECODE_CHUNK_FRAMES = 1500  # 30 s of latent frames per decoder pass
 DECODE_CONTEXT_FRAMES = 16
 
@@ -53,7 +57,13 @@ def load_codec(folder: str | os.PathLike[str], device: torch.device | str = "cpu
 def load_generator(folder: str | os.PathLike[str], device: torch.device | str = "cpu") -> FlowGenerator:
     """A generator checkpoint as an evaluation-mode model on `device`."""
     checkpoint = load_checkpoint(folder, "generator")
-    model = FlowGenerator(GeneratorConfig.from_dict(checkpoint.config))
+    config = GeneratorConfig.from_dict(checkpoint.config)
+    if config.object_features != OBJECT_FEATURES:
+        raise CheckpointError(
+            f"{folder} was trained on {config.object_features} features per object; this version makes {OBJECT_FEATURES}. "
+            "Train a new generator (`foley-assistant train generator`)."
+        )
+    model = FlowGenerator(config)
     model.load_state_dict(checkpoint.weights)
     return model.to(device).eval()
 
@@ -95,13 +105,37 @@ def target_noise(seed: int, target: str, length: int, dim: int) -> torch.Tensor:
     return torch.randn(length, dim, generator=generator)
 
 
+class _Stages:
+    """Seconds spent per stage of one generation, added to `timings` (the device is synchronised
+    at each mark, so only when timings are asked for)."""
+
+    def __init__(self, device: torch.device, timings: dict[str, float] | None) -> None:
+        self.device, self.timings = device, timings
+        self.last = time.perf_counter()
+
+    def mark(self, stage: str) -> None:
+        if self.timings is None:
+            return
+        if self.device.type == "cuda":
+            torch.cuda.synchronize(self.device)
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self.last
+        self.last = now
+
+
 @dataclass
 class NeuralModel:
-    """A loaded codec + generator on one device."""
+    """A loaded codec + generator on one device; on CUDA the sampler's steps run as CUDA graphs
+    (`graphs`, None to run them eagerly)."""
 
     codec: StereoCodec
     generator: FlowGenerator
     device: torch.device
+    graphs: StepGraphs | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.graphs is None and self.device.type == "cuda" and os.environ.get(GRAPHS_ENV, "1") != "0":
+            self.graphs = StepGraphs()
 
     @classmethod
     def load(cls, model_dir: str | os.PathLike[str], device: str = "auto") -> "NeuralModel":
@@ -162,13 +196,17 @@ class NeuralModel:
         cfg_scale: float | None = None,
         on_progress: ProgressFn | None = None,
         cancel: CancelToken | None = None,
+        timings: dict[str, float] | None = None,
     ) -> dict[str, np.ndarray]:
         """Stereo stems (2, n_samples) float32 at the codec's rate, sample 0 at the shot's first frame.
 
         `targets`: object ids of `shot` and/or "mix" (default: every object). `frames`: the shot's
-        RGB frames (any size) or None to generate from the tracks alone.
+        RGB frames (any size) or None to generate from the tracks alone. `timings`: when given,
+        the seconds of each stage are added to it ("features", "video", "sampler", "decode"),
+        synchronising the device between stages.
         """
         config = self.generator.config
+        stages = _Stages(self.device, timings)
         cond = self.conditioning(shot, frames)
         wanted = list(targets) if targets is not None else list(cond.object_ids)
         unknown = [t for t in wanted if t != MIX_TARGET and t not in cond.object_ids]
@@ -189,14 +227,18 @@ class NeuralModel:
                 on_progress(done, total)
 
         noise = torch.stack([target_noise(seed, target, max(n_latent, config.window_frames), config.latent_dim) for target in wanted])
+        stages.mark("features")
         per_batch = 64
         while True:
             try:
                 with autocast(self.device):
+                    batch.visual = self.generator.encode_visual(batch)
+                    stages.mark("video")
                     tokens = sample_long(
                         self.generator, batch, n_latent, steps or config.steps,
-                        config.cfg_scale if cfg_scale is None else cfg_scale, noise, step, per_batch,
+                        config.cfg_scale if cfg_scale is None else cfg_scale, noise, step, per_batch, graphs=self.graphs,
                     )
+                    stages.mark("sampler")
                     audio = decode_latents(self.codec, self.generator.denormalise(tokens.float()))
                 break
             except torch.cuda.OutOfMemoryError as exc:
@@ -211,4 +253,5 @@ class NeuralModel:
         out = audio[..., :n_samples].cpu().numpy().astype(np.float32)
         if out.shape[-1] < n_samples:
             out = np.pad(out, ((0, 0), (0, 0), (0, n_samples - out.shape[-1])))
+        stages.mark("decode")
         return {target: out[row] for row, target in enumerate(wanted)}

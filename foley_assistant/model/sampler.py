@@ -10,11 +10,14 @@ outputs are blended there with linear weights that sum to one.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import torch
 
-from foley_assistant.model.generator import Conditioning, FlowGenerator
+from foley_assistant.model.generator import Conditioning, FlowGenerator, Prepared
+
+if TYPE_CHECKING:
+    from foley_assistant.model.graphs import StepGraphs
 
 StepCallback = Callable[[int, int], None]
 
@@ -62,47 +65,73 @@ def sample(
     steps: int,
     cfg_scale: float,
     on_step: StepCallback | None = None,
+    graphs: "StepGraphs | None" = None,
 ) -> torch.Tensor:
     """Integrate dx/dt = v from t = 0 (noise, (B, T, D)) to t = 1 with `steps` Euler steps; with
-    guidance v = v_uncond + scale (v_cond - v_uncond), both branches in one batch."""
-    x = noise
-    b = x.shape[0]
+    guidance v = v_uncond + scale (v_cond - v_uncond), both branches in one batch. `graphs`
+    (CUDA) replays each step as a captured graph instead of launching its kernels one by one."""
+    b = noise.shape[0]
     guided = cfg_scale != 1.0
     both = cond.repeat(2) if guided else cond
-    drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(x.device) if guided else None
+    drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(noise.device) if guided else None
     prepared = model.prepare(both, drop)
+    if graphs is not None:
+        runner = graphs.runner(model, prepared, noise, guided)
+        if runner is not None:
+            return runner.run(noise, prepared, steps, cfg_scale, on_step)
+    x = noise
     for step in range(steps):
-        t = torch.full((b,), step / steps, device=x.device)
-        if guided:
-            v_cond, v_uncond = model(torch.cat([x, x]), torch.cat([t, t]), prepared=prepared).float().chunk(2)
-            velocity = v_uncond + cfg_scale * (v_cond - v_uncond)
-        else:
-            velocity = model(x, t, prepared=prepared).float()
-        x = x + velocity / steps
+        x = euler_step(model, x, prepared, step / steps, 1.0 / steps, cfg_scale if guided else None)
         if on_step is not None:
             on_step(step + 1, steps)
     return x
 
 
-def slice_conditioning(cond: Conditioning, start: int, window: int) -> Conditioning:
-    """The conditioning of latent frames [start, start + window) (padded past the end: objects absent)."""
+def euler_step(
+    model: FlowGenerator, x: torch.Tensor, prepared: Prepared, t: float | torch.Tensor, dt: float | torch.Tensor, cfg_scale: float | torch.Tensor | None
+) -> torch.Tensor:
+    """x + dt v(x, t): `prepared` holds both branches (conditional, then unconditional) when
+    `cfg_scale` is given, else one."""
+    b = x.shape[0]
+    times = t.expand(b) if isinstance(t, torch.Tensor) else torch.full((b,), float(t), device=x.device)  # a fill, not a copy from the host
+    if cfg_scale is None:
+        velocity = model(x, times, prepared=prepared).float()
+    else:
+        v_cond, v_uncond = model(torch.cat([x, x]), torch.cat([times, times]), prepared=prepared).float().chunk(2)
+        velocity = v_uncond + cfg_scale * (v_cond - v_uncond)
+    return x + velocity * dt
+
+
+def window_conditioning(cond: Conditioning, items: torch.Tensor, starts: torch.Tensor, window: int) -> Conditioning:
+    """The conditioning of windows (J,): item `items[j]`, latent frames [starts[j], starts[j] +
+    window); past the shot's end the objects are absent and the picture holds its last frame."""
     length = cond.frame_index.shape[1]
-    end = min(start + window, length)
-    pad = window - (end - start)
+    frames = starts[:, None] + torch.arange(window, device=starts.device)[None]
+    inside = frames < length
+    frames = frames.clamp_max(length - 1)
+    k, f = cond.objects.shape[1], cond.objects.shape[-1]
+    objects = torch.gather(cond.objects[items], 2, frames[:, None, :, None].expand(-1, k, -1, f)) * inside[:, None, :, None]
+    visual = None
+    if cond.visual is not None:
+        visual = torch.gather(cond.visual[items], 1, frames[..., None].expand(-1, -1, cond.visual.shape[-1]))
+    return Conditioning(
+        None,
+        torch.gather(cond.frame_index[items], 1, frames),
+        cond.has_frames[items],
+        objects,
+        cond.labels[items],
+        cond.present[items],
+        cond.target[items],
+        visual,
+    )
 
-    def cut(t: torch.Tensor, dim: int) -> torch.Tensor:
-        piece = t.narrow(dim, start, end - start)
-        if pad:
-            edge = piece.narrow(dim, piece.shape[dim] - 1, 1)
-            piece = torch.cat([piece, edge.expand(*[pad if d == dim else -1 for d in range(t.dim())])], dim=dim)
-        return piece
 
-    objects = cut(cond.objects, 2)
-    if pad:
-        objects = objects.clone()
-        objects[:, :, window - pad :] = 0.0
-    visual = None if cond.visual is None else cut(cond.visual, 1)
-    return Conditioning(None, cut(cond.frame_index, 1), cond.has_frames, objects, cond.labels, cond.present, cond.target, visual)
+def slice_conditioning(cond: Conditioning, start: int, window: int) -> Conditioning:
+    """The conditioning of latent frames [start, start + window) of every item (padded past the
+    end: objects absent)."""
+    b = cond.frame_index.shape[0]
+    device = cond.frame_index.device
+    return window_conditioning(cond, torch.arange(b, device=device), torch.full((b,), start, device=device), window)
 
 
 @torch.no_grad()
@@ -115,12 +144,13 @@ def sample_long(
     noise: torch.Tensor | None = None,
     on_step: StepCallback | None = None,
     windows_per_batch: int = 64,
+    graphs: "StepGraphs | None" = None,
 ) -> torch.Tensor:
     """Normalised latent tokens (B, length, D) for shots of any length (see the module docstring).
 
     `cond` covers the whole shot (B items); `noise` (B, >= length, D) is each item's starting
     noise (default: drawn here); all windows of all items run together in batches of
-    `windows_per_batch`."""
+    `windows_per_batch` (through `graphs` on CUDA when given)."""
     config = model.config
     window, overlap = config.window_frames, config.overlap_frames
     device = cond.frame_index.device
@@ -131,53 +161,27 @@ def sample_long(
         noise = torch.randn(b, max(length, window), config.latent_dim)
     noise = noise.to(device)
     starts = window_starts(length, window, overlap)
-    jobs = [(item, start) for start in starts for item in range(b)]
-    outputs: dict[tuple[int, int], torch.Tensor] = {}
-    batches = [jobs[i : i + windows_per_batch] for i in range(0, len(jobs), windows_per_batch)]
-    for number, batch in enumerate(batches):
-        pieces = [slice_conditioning(_item(cond, item), start, window) for item, start in batch]
-        stacked = _stack(pieces)
-        x0 = torch.stack([noise[item, start : start + window] for item, start in batch])
+    n_starts = len(starts)
+    # job j = window j // b of item j % b
+    items = torch.arange(b, device=device).repeat(n_starts)
+    job_starts = torch.tensor(starts, device=device).repeat_interleave(b)
+    offsets = job_starts[:, None] + torch.arange(window, device=device)[None]
+    x0 = noise[items[:, None], offsets]
+    results = []
+    batches = range(0, len(items), windows_per_batch)
+    for number, first in enumerate(batches):
+        chosen = slice(first, first + windows_per_batch)
 
         def progress(step: int, total: int, number: int = number) -> None:
             if on_step is not None:
                 on_step(number * total + step, len(batches) * total)
 
-        result = sample(model, x0, stacked, steps, cfg_scale, progress)
-        for (item, start), tokens in zip(batch, result):
-            outputs[(item, start)] = tokens
-    weights = crossfade_weights(length, starts, window).to(device)
-    out = torch.zeros(b, max(length, window), config.latent_dim, device=device)
-    for item in range(b):
-        for i, start in enumerate(starts):
-            out[item, start : start + window] += weights[i][:, None] * outputs[(item, start)]
-    return out[:, :length]
-
-
-def _item(cond: Conditioning, index: int) -> Conditioning:
-    s = slice(index, index + 1)
-    return Conditioning(
-        None,
-        cond.frame_index[s],
-        cond.has_frames[s],
-        cond.objects[s],
-        cond.labels[s],
-        cond.present[s],
-        cond.target[s],
-        None if cond.visual is None else cond.visual[s],
-    )
-
-
-def _stack(items: list[Conditioning]) -> Conditioning:
-    """One batch from single-item, picture-encoded window conditionings."""
-    visual = None if items[0].visual is None else torch.cat([c.visual for c in items])  # type: ignore[misc]
-    return Conditioning(
-        None,
-        torch.cat([c.frame_index for c in items]),
-        torch.cat([c.has_frames for c in items]),
-        torch.cat([c.objects for c in items]),
-        torch.cat([c.labels for c in items]),
-        torch.cat([c.present for c in items]),
-        torch.cat([c.target for c in items]),
-        visual,
-    )
+        pieces = window_conditioning(cond, items[chosen], job_starts[chosen], window)
+        results.append(sample(model, x0[chosen], pieces, steps, cfg_scale, progress, graphs))
+    tokens = torch.cat(results)
+    weights = crossfade_weights(length, starts, window).to(device).repeat_interleave(b, dim=0)
+    padded = max(length, window)
+    out = torch.zeros(b * padded, config.latent_dim, device=device)
+    rows = (items[:, None] * padded + offsets).flatten()
+    out.index_add_(0, rows, (weights[..., None] * tokens.float()).flatten(0, 1))
+    return out.view(b, padded, config.latent_dim)[:, :length]

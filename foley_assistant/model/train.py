@@ -24,7 +24,7 @@ from foley_assistant.model.config import CodecConfig, GeneratorConfig
 from foley_assistant.model.data import batch_conditioning
 from foley_assistant.model.device import autocast
 from foley_assistant.model.generator import FlowGenerator
-from foley_assistant.model.losses import codec_loss, flow_matching_loss
+from foley_assistant.model.losses import channel_weights, codec_loss, flow_matching_loss
 
 LogCallback = Callable[[dict[str, Any]], None]
 
@@ -128,6 +128,20 @@ def _start_weights(model: torch.nn.Module, start: Checkpoint | None) -> None:
         model.load_state_dict(start.weights)
 
 
+#: The codec trains on each item at a random gain in this range (dB), never above a peak of PEAK_LIMIT:
+#: real stems come at any level, the synthetic ones mostly around -40 dBFS.
+GAIN_AUGMENT_DB = (-24.0, 18.0)
+PEAK_LIMIT = 0.99
+
+
+def random_gain(audio: torch.Tensor, low_db: float = GAIN_AUGMENT_DB[0], high_db: float = GAIN_AUGMENT_DB[1]) -> torch.Tensor:
+    """(B, C, n) audio, each item scaled by a gain drawn uniformly in dB, its peak kept under PEAK_LIMIT."""
+    b = audio.shape[0]
+    gain_db = torch.empty(b, 1, 1, device=audio.device).uniform_(low_db, high_db)
+    peak = audio.abs().amax(dim=(1, 2), keepdim=True).clamp_min(1e-9)
+    return audio * torch.minimum(torch.pow(10.0, gain_db / 20.0), PEAK_LIMIT / peak)
+
+
 def train_codec(
     folder: str | Path,
     config: CodecConfig,
@@ -138,14 +152,15 @@ def train_codec(
     resume: bool = False,
     log: LogCallback | None = None,
 ) -> StereoCodec:
-    """Train the codec on batches of {"audio": (B, 2, n)}; returns the trained model (on `device`)."""
+    """Train the codec on batches of {"audio": (B, 2, n)}, each item at a random gain
+    (`random_gain`); returns the trained model (on `device`)."""
     torch.manual_seed(settings.seed)
     model = StereoCodec(config)
     _start_weights(model, start)
     model.to(device).train()
     run = _Run("codec", Path(folder), model, config.to_dict(), settings, resume, log)
     while not run.done:
-        audio = next(batches)["audio"].to(device, non_blocking=True)
+        audio = random_gain(next(batches)["audio"].to(device, non_blocking=True))
         with autocast(device):
             estimate, latent = model(audio)
         parts = codec_loss(estimate.float(), audio, latent, config)
@@ -194,6 +209,7 @@ def train_generator(
         model.latent_mean.copy_(mean)
         model.latent_std.copy_(std)
     run = _Run("generator", Path(folder), model, config.to_dict(), settings, resume, log)
+    weights = channel_weights(config.latent_dim, config.measured_weight, device)
     while not run.done:
         batch = first.pop(0) if first else next(batches)
         audio = batch["audio"].to(device, non_blocking=True)
@@ -208,6 +224,6 @@ def train_generator(
         x_t = (1 - t)[:, None, None] * noise + t[:, None, None] * data
         with autocast(device):
             velocity = model(x_t, t, cond, drop)
-        loss = flow_matching_loss(velocity, noise, data)
+        loss = flow_matching_loss(velocity, noise, data, weights)
         run.update(loss, {})
     return model.eval()

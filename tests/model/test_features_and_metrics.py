@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame
@@ -35,6 +36,28 @@ def test_object_features_hold_box_distance_and_velocity():
     assert row[6] == pytest.approx(0.8)
     assert row[7] == pytest.approx(0.01 * fps)  # centre moves 0.01 of the width per frame
     assert row[8] == pytest.approx(0.0) and row[10] == pytest.approx(0.0)
+
+
+def test_a_walkers_bob_peaks_in_its_own_height_at_each_footfall():
+    """Box 0.3 of the frame high, bobbing 0.005 of the frame (1.7 % of its height, like a walker's
+    3 cm) at 2 steps/s, lowest on screen at each footfall: the upward acceleration in box heights
+    peaks there, at about (A / h) / 2 (2 pi f)^2 = 1.3 box heights / s^2 (log1p -> 0.83), and the
+    bottom edge's velocity turns from down to up."""
+    fps, cadence, bob = 25, 2.0, 0.005
+    times = np.arange(75) / fps
+    lift = bob * np.sin(np.pi * cadence * (times - 0.26)) ** 2  # 0 at footfalls 0.26, 0.76, 1.26, ...
+    frames = tuple(TrackedFrame(i, Box(0.4, 0.5 - lift[i], 0.5, 0.8 - lift[i]), 1.0, 6.0) for i in range(75))
+    obj = ObjectTrack("O1", "person", "manual", frames)
+    shot = ShotTracks("S1", "", FrameRate(fps), FrameRange(0, 75), 640, 360, (obj,))
+    features = object_features(obj, shot, None, 75)
+    rise, bottom = features[:, 13], features[:, 12]
+    peaks = signal.find_peaks(rise, distance=6)[0]
+    footfalls = [round((0.26 + k / cadence) * fps) for k in range(6)]  # frames 6, 19, 32, ... 69
+    assert peaks.tolist() == pytest.approx(footfalls, abs=1)
+    assert np.median(rise[peaks]) == pytest.approx(np.log1p(1.3), abs=0.15)
+    for n in footfalls[:-1]:  # image y grows downwards: going down before, up after
+        assert bottom[n - 2] > 0 > bottom[n + 2]
+    assert np.abs(features[:, 8]).max() < 0.05  # in frame sizes the same bob is nearly nothing
 
 
 def test_in_box_motion_is_seen_only_where_the_picture_changes():

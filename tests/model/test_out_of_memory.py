@@ -24,11 +24,11 @@ def _shot() -> ShotTracks:
 def _sampler_that_fits(limit: int, calls: list[int]):
     real = inference.sample_long
 
-    def sample_long(model, cond, length, steps, cfg, noise, on_step, windows_per_batch):
+    def sample_long(model, cond, length, steps, cfg, noise, on_step, windows_per_batch, graphs=None):
         calls.append(windows_per_batch)
         if windows_per_batch > limit:
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return real(model, cond, length, steps, cfg, noise, on_step, windows_per_batch)
+        return real(model, cond, length, steps, cfg, noise, on_step, windows_per_batch, graphs=graphs)
 
     return sample_long
 

@@ -95,3 +95,32 @@ def test_any_frame_rate_maps_latent_frames_to_the_picture_shown():
     expected = [min(4, int(((j + 0.5) / 50) * 24000 / 1001)) for j in range(10)]
     assert index.tolist() == expected
     assert latent_to_video_frames(4, 50.0, 60.0, 100).tolist() == [0, 1, 3, 4]
+
+
+@pytest.mark.parametrize("cfg_scale", [1.0, 2.5])
+def test_captured_steps_give_the_eager_sampler_result(tiny_model_dir, cfg_scale):
+    """The CUDA-graph runner's bookkeeping (batches padded to a power of two, both guidance
+    branches in their static rows, flow time / step / scale as tensors, any step count from one
+    capture), replayed by direct calls on the CPU, against the plain sampler."""
+    from foley_assistant.model.graphs import StepGraphs
+    from foley_assistant.model.inference import NeuralModel
+    from foley_assistant.model.sampler import sample_long
+
+    model = NeuralModel.load(tiny_model_dir, "cpu")
+    torch.manual_seed(4)
+    with torch.no_grad():
+        model.generator.latent_out.weight.normal_(0, 0.2)
+        for block in model.generator.blocks:
+            block.modulation.weight.normal_(0, 0.05)
+    config = model.generator.config
+    n_latent = 2 * config.window_frames + 10  # 3 windows: a batch of 3 padded to 4
+    cond = model._batch(model.conditioning(_shot(n_latent / config.latent_rate), None), [0], n_latent)
+    noise = torch.randn(1, n_latent, config.latent_dim, generator=torch.Generator().manual_seed(1))
+    graphs = StepGraphs(replay="direct")
+    for steps in (3, 5):
+        eager = sample_long(model.generator, cond, n_latent, steps, cfg_scale, noise)
+        replayed = sample_long(model.generator, cond, n_latent, steps, cfg_scale, noise, graphs=graphs)
+        assert graphs.failed is None and len(graphs.runners) == 1
+        assert next(iter(graphs.runners.values())).rows == 4
+        assert torch.allclose(replayed, eager, atol=1e-5), float((replayed - eager).abs().max())
+        assert (replayed - noise[:, :n_latent]).abs().mean() > 0.01  # the steps did move the tokens
