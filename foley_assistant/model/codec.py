@@ -36,6 +36,8 @@ BALANCE_CHANNEL = 0
 LEVEL_CHANNEL = 1
 MEASURED_CHANNELS = 2
 LEVEL_FLOOR_DB = -90.0
+#: Frame energy of a full-scale signal: a generated level above it is a miss, not a loud sound.
+LEVEL_CEILING_DB = 0.0
 LEVEL_REFERENCE_DB = -45.0
 LEVEL_SCALE_DB = 15.0
 #: The decoder's learned output counts as unit level within this many dB (a frame it makes nearly
@@ -59,8 +61,18 @@ def to_left_right(mid_side: torch.Tensor) -> torch.Tensor:
 
 def frame_level_db(mid_side: torch.Tensor, hop: int, floor_db: float = LEVEL_FLOOR_DB) -> torch.Tensor:
     """(B, 2, n) mid/side -> (B, n / hop) energy per frame, mean(M^2 + S^2), in dB (at least `floor_db`)."""
-    energy = mid_side.float().pow(2).sum(1).unflatten(-1, (-1, hop)).mean(-1)
-    return 10.0 * torch.log10(energy.clamp_min(10.0 ** (floor_db / 10.0)))
+    energy = mid_side.double().pow(2).sum(1).unflatten(-1, (-1, hop)).mean(-1)  # float64: no overflow
+    return (10.0 * torch.log10(energy.clamp_min(10.0 ** (floor_db / 10.0)))).float()
+
+
+def tamed(unit: torch.Tensor, hop: int) -> torch.Tensor:
+    """The decoder's learned output (B, 2, n) with every frame louder than UNIT_RANGE_DB brought
+    down to it, frame by frame, and non-finite samples zeroed. A latent off the codec's training
+    manifold (a briefly trained generator's) can make the decoder's output overflow by twenty
+    orders of magnitude in a few frames; the level shaping that follows assumes unit range."""
+    unit = torch.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0)
+    excess = (frame_level_db(unit, hop, SILENCE_DB) - UNIT_RANGE_DB).clamp_min(0.0)
+    return unit * torch.pow(10.0, -excess / 20.0).repeat_interleave(hop, dim=-1)[:, None]
 
 
 def level_to_channel(level_db: torch.Tensor) -> torch.Tensor:
@@ -69,8 +81,8 @@ def level_to_channel(level_db: torch.Tensor) -> torch.Tensor:
 
 
 def channel_to_level(channel: torch.Tensor) -> torch.Tensor:
-    """The level channel's values -> frame levels in dB (never below the floor)."""
-    return (channel.float() * LEVEL_SCALE_DB + LEVEL_REFERENCE_DB).clamp_min(LEVEL_FLOOR_DB)
+    """The level channel's values -> frame levels in dB (between the floor and full scale)."""
+    return (channel.float() * LEVEL_SCALE_DB + LEVEL_REFERENCE_DB).clamp(LEVEL_FLOOR_DB, LEVEL_CEILING_DB)
 
 
 def per_sample(frames: torch.Tensor, hop: int) -> torch.Tensor:
@@ -198,7 +210,7 @@ class StereoCodec(nn.Module):
         x = self.decoder(self.decoder_in(latent))
         mid, residual = self.decoder_out(F.elu(x)).float().chunk(2, dim=1)
         balance = per_sample(latent[:, BALANCE_CHANNEL].float().clamp(-1.0, 1.0), self.hop)
-        unit = torch.cat([mid, balance * mid + residual], dim=1)
+        unit = tamed(torch.cat([mid, balance * mid + residual], dim=1), self.hop)
         made = frame_level_db(unit, self.hop, -UNIT_RANGE_DB).clamp_max(UNIT_RANGE_DB)
         wanted = channel_to_level(latent[:, LEVEL_CHANNEL])
         shaped = unit * db_gain(wanted - made, self.hop)

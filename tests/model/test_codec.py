@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from foley_assistant.eval.sync import audio_onsets, event_scores
-from foley_assistant.model.codec import LEVEL_CHANNEL, StereoCodec, channel_to_level, frame_level_db, to_mid_side
+from foley_assistant.model.codec import LEVEL_CHANNEL, StereoCodec, channel_to_level, frame_level_db, level_to_channel, to_mid_side
 from foley_assistant.model.config import CodecVersionError, CodecConfig, tiny_codec
 
 SR = 48000
@@ -82,6 +82,34 @@ def test_a_collapsed_decoder_still_keeps_onsets_level_and_place(level):
         latent = codec.encode(torch.from_numpy(audio)[None])
         measured = frame_level_db(to_mid_side(torch.from_numpy(audio)[None]), codec.hop)
     assert torch.allclose(channel_to_level(latent[:, LEVEL_CHANNEL]), measured, atol=1e-3)
+
+
+def test_a_decoder_that_overflows_still_gives_finite_audio_at_the_latents_level():
+    """Off its training manifold a decoder's learned output can be 10^20 times too loud (seen with
+    the first shipped model on the demo cut: NaN stems). The output stays finite and each frame
+    keeps the level channel's level."""
+    torch.manual_seed(2)
+    codec = StereoCodec(tiny_codec()).eval()
+    audio = torch.from_numpy(click_train(-30.0))[None]
+    with torch.no_grad():
+        latent = codec.encode(audio)
+        codec.decoder_out.weight.mul_(1e22)
+        out = codec.decode(latent)
+        made = frame_level_db(to_mid_side(out), codec.hop, -200.0)
+    assert torch.isfinite(out).all()
+    wanted = channel_to_level(latent[:, LEVEL_CHANNEL])
+    loud = wanted > wanted.max() - 30
+    assert torch.allclose(made[loud], wanted[loud], atol=3.0)
+
+
+def test_a_generated_level_above_full_scale_is_held_at_full_scale():
+    codec = StereoCodec(tiny_codec()).eval()
+    latent = torch.zeros(1, codec.config.latent_dim, 8)
+    latent[:, LEVEL_CHANNEL] = level_to_channel(torch.full((1, 8), 12.0))
+    with torch.no_grad():
+        out = codec.decode(latent)
+    level = frame_level_db(to_mid_side(out), codec.hop)
+    assert float(level.max()) <= 0.5
 
 
 def test_decoding_a_zero_latent_is_not_decoding_the_real_one():
