@@ -150,8 +150,13 @@ def analyze_media(
     with context.clock.measure(STAGE):
         objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
     if checked.count == 0:
-        raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
+        raise undecodable(path)
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+
+
+def undecodable(path: str | Path) -> MediaError:
+    """The error for a media file of which no frame could be decoded."""
+    return MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
 
 
 def analyze_media_shots(
@@ -174,7 +179,7 @@ def analyze_media_shots(
     with context.clock.measure(STAGE):
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
-        raise MediaError(f"no frame of {Path(path).name} could be decoded; the file is damaged or not a video FFmpeg can read.")
+        raise undecodable(path)
     shots = tuple(
         ShotTracks(
             shot_id=f"{prefix}{number:03d}",

@@ -327,13 +327,7 @@ class MultiObjectTracker:
                 # another object) counts against the pair.
                 unmeasured = settings.unmeasured_cost * float(not reading.measured[1])
                 cost[row, col] = (1.0 - completed) + settings.appearance_weight * appearance + 0.02 * min(distance, 50.0) + unmeasured
-        rows, cols = linear_sum_assignment(cost)
-        pairs = []
-        for row, col in zip(rows, cols):
-            if cost[row, col] < _FORBIDDEN:
-                used.add(free[col])
-                pairs.append((tracks[row], free[col]))
-        return pairs
+        return _assigned(cost, tracks, free, used)
 
     def _recover(self, tracks: list[_Track], frame: int, detections: list[Detection], corners: np.ndarray, used: set[int]) -> list[tuple[_Track, int]]:
         """A second chance for confirmed tracks the first pass left unmatched (as in ByteTrack's
@@ -362,13 +356,7 @@ class MultiObjectTracker:
                 appearance = histogram_distance(track.appearance, detections[index].appearance)
                 if offset <= settings.recover_distance and appearance <= settings.recover_appearance:
                     cost[row, col] = offset + appearance
-        rows, cols = linear_sum_assignment(cost)
-        pairs = []
-        for row, col in zip(rows, cols):
-            if cost[row, col] < _FORBIDDEN:
-                used.add(free[col])
-                pairs.append((tracks[row], free[col]))
-        return pairs
+        return _assigned(cost, tracks, free, used)
 
     def _gather_fragments(self, pairs: list[tuple[_Track, int]], corners: np.ndarray, used: set[int]) -> dict[int, np.ndarray]:
         """Each matched detection's box grown by the unmatched pieces lying mostly inside its
@@ -472,3 +460,15 @@ class MultiObjectTracker:
         homography = self._to_reference.get(frame, np.eye(3))
         _, jac = jacobian(homography, self.size[0] / 2, self.size[1] / 2)
         return 1.0 / max(float(np.sqrt(abs(np.linalg.det(jac)))), 1e-6)
+
+
+def _assigned(cost: np.ndarray, tracks: list[_Track], free: list[int], used: set[int]) -> list[tuple[_Track, int]]:
+    """The Hungarian assignment of `cost` (tracks x free detections), without forbidden pairs;
+    the detections taken are added to `used`."""
+    rows, cols = linear_sum_assignment(cost)
+    pairs = []
+    for row, col in zip(rows, cols):
+        if cost[row, col] < _FORBIDDEN:
+            used.add(free[col])
+            pairs.append((tracks[row], free[col]))
+    return pairs
