@@ -69,14 +69,14 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
-from foley_assistant.model.checkpoint import export_checkpoint  # noqa: E402
+from foley_assistant.model.checkpoint import export_checkpoint, load_checkpoint  # noqa: E402
 from foley_assistant.model.codec import StereoCodec  # noqa: E402
 from foley_assistant.model.config import CodecConfig, GeneratorConfig, matched_generator, tiny_codec, tiny_generator  # noqa: E402
 from foley_assistant.model.data import SILENT_PEAK, SyntheticItems, collate  # noqa: E402
 from foley_assistant.model.device import pick_device  # noqa: E402
 from foley_assistant.model.evaluate import centre_mono_engine, evaluate, held_out_examples, markdown_table, procedural_engine  # noqa: E402
 from foley_assistant.model.generator import FlowGenerator  # noqa: E402
-from foley_assistant.model.inference import NeuralModel  # noqa: E402
+from foley_assistant.model.inference import NeuralModel, load_codec  # noqa: E402
 from foley_assistant.model.train import TrainSettings, train_codec, train_generator  # noqa: E402
 
 STARTED = time.perf_counter()
@@ -260,6 +260,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=6000, help="items kept in memory")
     parser.add_argument("--work", type=Path, help="folder for the full training checkpoints (default: a temporary folder)")
     parser.add_argument("--folders", action="store_true", help="also write OUT/model/ and OUT/logs/ unpacked")
+    parser.add_argument(
+        "--from", dest="start_from", type=Path,
+        help="a trained model folder: keep its codec as it is (no codec training) and train its generator further",
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with open(args.out / "run.log", "w", encoding="utf-8") as log_file:
@@ -296,6 +300,9 @@ def run(args: argparse.Namespace) -> int:
         batch, pool_size = args.batch, args.pool
         eval_scenes, eval_seconds, speed_seconds, repeats = args.eval_scenes, args.eval_seconds, 8.0, 5
         steps_list = [8, generator_config.steps, 25]
+    if args.start_from is not None:
+        codec_config = CodecConfig.from_dict(load_checkpoint(args.start_from / "codec", "codec").config)
+        generator_config = GeneratorConfig.from_dict(load_checkpoint(args.start_from / "generator", "generator").config)
     work = args.work or Path(tempfile.mkdtemp(prefix="foley-model-gpu-"))
     model_dir = work / "model"
     for part in ("codec", "generator"):
@@ -316,9 +323,18 @@ def run(args: argparse.Namespace) -> int:
         parts = ", ".join(f"{k} {record[k]:.3f}" for k in ("stft", "envelope", "balance") if k in record)
         say(f"{record['kind']} step {record['step']}: loss {record['loss']:.4f}{' (' + parts + ')' if parts else ''} (pool {len(pool.items)}, {pool.added} scenes made)")
 
-    codec = train_codec(model_dir / "codec", codec_config, pool.batches(batch, audio_only=True), codec_settings, device, log=log)
-    say("codec trained")
-    generator = train_generator(model_dir / "generator", generator_config, codec, pool.batches(batch, audio_only=False), generator_settings, device, log=log)
+    start = None
+    if args.start_from is not None:
+        shutil.copytree(args.start_from / "codec", model_dir / "codec")
+        codec = load_codec(model_dir / "codec", device)
+        start = load_checkpoint(args.start_from / "generator", "generator")
+        say(f"codec from {args.start_from} (not trained here); generator training continues from its generator")
+    else:
+        codec = train_codec(model_dir / "codec", codec_config, pool.batches(batch, audio_only=True), codec_settings, device, log=log)
+        say("codec trained")
+    generator = train_generator(
+        model_dir / "generator", generator_config, codec, pool.batches(batch, audio_only=False), generator_settings, device, start=start, log=log,
+    )
     say(f"generator trained; {pool.added} scenes made in all")
     pool.stop.set()
     del codec, generator
