@@ -368,13 +368,14 @@ def run(args: argparse.Namespace) -> int:
     size_mb = sum(p.stat().st_size for p in shipped.rglob("*") if p.is_file()) / 1e6
     logs = work / "export" / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    for part in ("codec", "generator"):
+    trained_here = ("generator",) if args.start_from is not None else ("codec", "generator")
+    for part in trained_here:
         shutil.copy(model_dir / f"{part}.log.jsonl", logs / f"{part}.log.jsonl")
     archive = pack(args.out, shipped, logs)
     if args.folders:
         for folder in (shipped, logs):
             shutil.copytree(folder, args.out / folder.name, dirs_exist_ok=True)
-    losses = {part: [json.loads(line) for line in (logs / f"{part}.log.jsonl").read_text().splitlines()] for part in ("codec", "generator")}
+    losses = {part: [json.loads(line) for line in (logs / f"{part}.log.jsonl").read_text().splitlines()] for part in trained_here}
     summary = {
         "hardware": hardware,
         "torch": torch.__version__,
@@ -400,6 +401,8 @@ def run(args: argparse.Namespace) -> int:
     speed_lines = [f"| steps | stems | sampler | ms per {speed_seconds:g} s clip | x real time | x real time per stem |", "| ---: | ---: | --- | ---: | ---: | ---: |"]
     speed_lines += [f"| {r['steps']} | {r['stems']} | {r['sampler']} | {r['seconds'] * 1000:.1f} | {r['x_realtime']:.1f} | {r['x_realtime_per_stem']:.1f} |" for r in speed]
     train_lines = [f"- {part}: {v['steps']} steps in {v['seconds']:.0f} s, loss {v['first_loss']:.4f} -> {v['last_loss']:.4f}" for part, v in summary["training"].items()]
+    if args.start_from is not None:
+        train_lines.insert(0, f"- codec: {args.start_from}'s, not trained in this run; the generator continued from its generator")
     stage_line = ", ".join(f"{stage} {ms:.1f}" for stage, ms in breakdown.items())
     markdown = "\n".join([
         f"# Model run ({'smoke' if args.smoke else 'GPU'})",
