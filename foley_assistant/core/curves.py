@@ -72,15 +72,15 @@ class Curve:
         key_values = np.array([k.value for k in self.keyframes])
         if len(self.keyframes) == 1:
             return np.full(times.shape, key_values[0])
+        if all(k.interpolation is Interpolation.LINEAR for k in self.keyframes[:-1]):
+            return np.interp(times, key_times, key_values)  # piecewise linear, ends held: np.interp exactly
         segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)
         t0, t1 = key_times[segment], key_times[segment + 1]
         v0, v1 = key_values[segment], key_values[segment + 1]
         u = np.clip((times - t0) / (t1 - t0), 0.0, 1.0)
-        key_modes = {k.interpolation for k in self.keyframes[:-1]}
-        if key_modes != {Interpolation.LINEAR}:  # the eased and held segments, when there are any
-            modes = np.array([_MODE_CODES[k.interpolation] for k in self.keyframes])[segment]
-            u = np.where(modes == _MODE_CODES[Interpolation.SMOOTH], (1 - np.cos(np.pi * u)) / 2, u)
-            u = np.where(modes == _MODE_CODES[Interpolation.HOLD], 0.0, u)
+        modes = np.array([_MODE_CODES[k.interpolation] for k in self.keyframes])[segment]
+        u = np.where(modes == _MODE_CODES[Interpolation.SMOOTH], (1 - np.cos(np.pi * u)) / 2, u)
+        u = np.where(modes == _MODE_CODES[Interpolation.HOLD], 0.0, u)
         values = v0 + (v1 - v0) * u
         values = np.where(times >= key_times[-1], key_values[-1], values)
         return np.where(times <= key_times[0], key_values[0], values)
