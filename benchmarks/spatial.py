@@ -6,41 +6,60 @@ same length (float32), measured in the same run. The object sweeps across the fr
 distance changes (so every automated parameter moves); the default settings are used (air
 absorption on, Doppler and interchannel delay off) unless the row says otherwise.
 
-    .venv/bin/python benchmarks/spatial.py [--seconds 10] [--repeat 7] [--json]
+    .venv/bin/python benchmarks/spatial.py [--seconds 10 [60 ...]] [--repeat 7] [--json]
 
+One core: the thread counts of OpenMP, OpenBLAS and MKL are set to 1 before numpy loads, and the
+process is pinned to one CPU; the header says which, and how many threads the process ran.
 Figures are medians over the repeats. Nothing here passes or fails.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import sys
-import tempfile
-import time
-from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_name] = "1"  # before numpy and scipy start their thread pools: the targets are per core
+# Run as a file, this folder comes first on sys.path, and its packaging.py would hide the
+# `packaging` distribution that sofar imports.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
-from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame
-from foley_assistant.spatial.curves import curves_from_track
-from foley_assistant.spatial.hrir import load_hrirs
-from foley_assistant.spatial.render import render_stem
-from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from dataclasses import replace  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from foley_assistant.core.timebase import FrameRange, FrameRate  # noqa: E402
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame  # noqa: E402
+from foley_assistant.spatial.curves import curves_from_track  # noqa: E402
+from foley_assistant.spatial.hrir import load_hrirs  # noqa: E402
+from foley_assistant.spatial.render import render_stem  # noqa: E402
+from foley_assistant.spatial.settings import BinauralSettings, StereoSettings  # noqa: E402
 
 SR = 48000
 
 
-def _one_core() -> None:
-    """Pin to one core and one BLAS/FFT thread, as the targets are per core."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+def _one_core() -> str:
+    """Pin to one CPU (the thread pools were limited to one thread at import); says how."""
+    threads = ", ".join(f"{name}={os.environ[name]}" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"))
+    if not hasattr(os, "sched_setaffinity"):
+        return f"{threads}; this platform cannot pin to one CPU"
+    os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    return f"{threads}; pinned to CPU {sorted(os.sched_getaffinity(0))}"
+
+
+def _process_threads() -> str:
+    """The number of threads of this process (Linux), or '?'."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return "?"
+    return next((line.split()[1] for line in status.splitlines() if line.startswith("Threads:")), "?")
 
 
 def _object(seconds: float):
@@ -110,20 +129,22 @@ def measure(seconds: float, repeat: int) -> dict[str, object]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=10.0, help="length of the rendered audio")
+    parser.add_argument("--seconds", type=float, nargs="+", default=[10.0], help="length(s) of the rendered audio")
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (a list, one entry per length)")
     args = parser.parse_args(argv)
-    _one_core()
-    figures = measure(args.seconds, args.repeat)
+    pinning = _one_core()
+    runs = [measure(seconds, args.repeat) for seconds in args.seconds]
     if args.json:
-        print(json.dumps(figures, indent=2))
+        print(json.dumps([{**figures, "one_core": pinning, "process_threads": _process_threads()} for figures in runs], indent=2))
         return 0
-    print(f"one object, {args.seconds:g} s at 48 kHz, one core, median of {args.repeat}")
-    print(f"plain numpy multiply of the same length: {figures['numpy_multiply_s'] * 1000:.3f} ms")
-    print(f"{'renderer':<40}{'ms':>9}{'x realtime':>12}{'x multiply':>12}")
-    for name, row in figures["renderers"].items():  # type: ignore[union-attr]
-        print(f"{name:<40}{row['seconds'] * 1000:>9.2f}{row['x_realtime']:>12.0f}{row['x_numpy_multiply']:>12.1f}")
+    print(f"one core: {pinning}; process threads after the runs: {_process_threads()}")
+    for figures in runs:
+        print(f"\none object, {figures['audio_seconds']:g} s at 48 kHz, median of {args.repeat}")
+        print(f"plain numpy multiply of the same length: {figures['numpy_multiply_s'] * 1000:.3f} ms")
+        print(f"{'renderer':<40}{'ms':>9}{'x realtime':>12}{'x multiply':>12}")
+        for name, row in figures["renderers"].items():  # type: ignore[union-attr]
+            print(f"{name:<40}{row['seconds'] * 1000:>9.2f}{row['x_realtime']:>12.0f}{row['x_numpy_multiply']:>12.1f}")
     return 0
 
 

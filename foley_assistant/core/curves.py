@@ -72,6 +72,8 @@ class Curve:
         key_values = np.array([k.value for k in self.keyframes])
         if len(self.keyframes) == 1:
             return np.full(times.shape, key_values[0])
+        if all(k.interpolation is Interpolation.LINEAR for k in self.keyframes[:-1]):
+            return np.interp(times, key_times, key_values)  # piecewise linear, ends held: np.interp exactly
         segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)
         t0, t1 = key_times[segment], key_times[segment + 1]
         v0, v1 = key_values[segment], key_values[segment + 1]

@@ -1,5 +1,6 @@
 """The spherical-head binaural renderer (no data needed): Woodworth ITD as a variable delay of
-the far ear, and the Brown-Duda head-shadow filter per ear.
+the far ear, and the Brown-Duda head-shadow filter per ear. Rendered in blocks (see
+`control.render_blocks`), the delay line and the filters carrying their state.
 
 Head shadow: H(s) = (1 + alpha s / (2 w0)) / (1 + s / (2 w0)), w0 = c / a. The bilinear
 transform with K = fs / w0 gives
@@ -16,44 +17,64 @@ from scipy.signal import lfilter
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.head import SPEED_OF_SOUND_M_S, ear_angles_deg, head_shadow_alpha, head_shadow_corner_rad_s, woodworth_itd
-from foley_assistant.spatial.control import controls_of, per_sample
-from foley_assistant.spatial.delay import fractional_delay
+from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span, render_blocks
+from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import shaped_source
+from foley_assistant.spatial.source import ShapedSource
 
 
-def head_shadow(signal: np.ndarray, alpha: np.ndarray, k: float) -> np.ndarray:
-    """The Brown-Duda filter with a per-sample alpha (see the module docstring)."""
-    previous = np.empty_like(signal)
-    previous[0] = 0.0
-    previous[1:] = signal[:-1]
-    numerator = np.empty(signal.shape, dtype=np.float64)  # lfilter's float64 path is the fast one
-    np.multiply(alpha, np.float32(k) * (signal - previous), out=numerator)
-    numerator += signal
-    numerator += previous
-    out = lfilter([1.0 / (1.0 + k)], [1.0, (1.0 - k) / (1.0 + k)], numerator)
-    return out.astype(np.float32)
+class HeadShadow:
+    """The Brown-Duda filter with a per-sample alpha (see the module docstring), in float32, fed
+    block by block: it keeps the last input sample and the all-pole part's state."""
+
+    def __init__(self, k: float) -> None:
+        self._k = np.float32(k)
+        self._b = np.array([1.0 / (1.0 + k)], dtype=np.float32)
+        self._a = np.array([1.0, (1.0 - k) / (1.0 + k)], dtype=np.float32)
+        self._state = np.zeros(1, dtype=np.float32)
+        self._last = np.float32(0.0)
+
+    def process(self, block: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+        """The filtered block for its per-sample alphas."""
+        previous = np.empty_like(block, dtype=np.float32)
+        previous[0] = self._last
+        previous[1:] = block[:-1]
+        self._last = block[-1]
+        numerator = np.subtract(block, previous)
+        numerator *= self._k
+        numerator *= alpha
+        numerator += block
+        numerator += previous
+        out, self._state = lfilter(self._b, self._a, numerator, zi=self._state)
+        return out
 
 
-def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings) -> np.ndarray:
-    """Binaural stem (2, n) float32: left and right ear signals of the spherical-head model."""
+def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
+    """Binaural stem (2, n) float32: left and right ear signals of the spherical-head model,
+    rendered `block` samples at a time (the result does not depend on `block`)."""
     binaural = settings.binaural or BinauralSettings()
     n = int(np.asarray(dry).shape[0])
     out = np.zeros((2, n), dtype=np.float32)
     if n == 0:
         return out
     controls = controls_of(curves, n, settings)
+    interval = controls.interval
     level = settings_distance_gain(controls.distance_m, settings) * controls.gain
-    source = shaped_source(dry, controls, settings) * per_sample(level, controls.interval, n)
+    source = ShapedSource(dry, controls, settings)
     itd = woodworth_itd(controls.azimuth_deg, binaural.head_radius_m, SPEED_OF_SOUND_M_S) * settings.sample_rate
-    k = settings.sample_rate / head_shadow_corner_rad_s(binaural.head_radius_m, SPEED_OF_SOUND_M_S)
-    left_angle, right_angle = ear_angles_deg(controls.azimuth_deg)
+    far_delay = np.abs(itd)
     # Only the far ear is delayed, by |ITD|; at ITD = 0 the delayed and direct signals are equal,
     # so switching ears as the source crosses the centre is seamless.
-    far = fractional_delay(source, per_sample(np.abs(itd), controls.interval, n)) if float(np.max(np.abs(itd))) > 0 else source
-    itd_per_sample = per_sample(itd, controls.interval, n)
-    ears = (np.where(itd_per_sample > 0, far, source), np.where(itd_per_sample < 0, far, source))
-    for channel, (ear, angle) in enumerate(zip(ears, (left_angle, right_angle))):
-        out[channel] = head_shadow(ear, per_sample(head_shadow_alpha(angle), controls.interval, n), k)
+    far_line = DelayLine(float(np.max(far_delay))) if float(np.max(far_delay)) > 0 else None
+    k = settings.sample_rate / head_shadow_corner_rad_s(binaural.head_radius_m, SPEED_OF_SOUND_M_S)
+    alphas = tuple(head_shadow_alpha(angle) for angle in ear_angles_deg(controls.azimuth_deg))
+    shadows = (HeadShadow(k), HeadShadow(k))
+    for start, stop in render_blocks(n, interval, block):
+        near = source.block(start, stop) * per_sample_span(level, interval, start, stop)
+        far = far_line.process(near, per_sample_span(far_delay, interval, start, stop)) if far_line is not None else near
+        itd_here = per_sample_span(itd, interval, start, stop)
+        ears = (np.where(itd_here > 0, far, near), np.where(itd_here < 0, far, near))
+        for channel in range(2):
+            out[channel, start:stop] = shadows[channel].process(ears[channel], per_sample_span(alphas[channel], interval, start, stop))
     return out

@@ -8,7 +8,9 @@ measured ones is the linear interpolation of its two neighbours on the ring.
 Rendering: the source is cut into frames of 2B samples every B samples, each weighted by a
 triangle (the triangles sum to one), convolved with the HRIR pair of the direction at the frame's
 centre, and overlap-added. A direction change is therefore a linear cross-fade over 2B samples
-between the two filters: no clicks.
+between the two filters: no clicks. Frames are processed a group at a time (about
+`RENDER_BLOCK_SAMPLES`), the unfinished overlap carried to the next group, so memory stays bounded
+however long the sound is.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from scipy.signal import resample_poly
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.errors import InputFileError
-from foley_assistant.spatial.control import controls_of, per_sample
+from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import shaped_source
+from foley_assistant.spatial.source import ShapedSource
 
 log = logging.getLogger(__name__)
 
@@ -123,36 +125,56 @@ def load_hrirs(path: str | Path, sample_rate: int = 48000) -> HrirSet:
     return HrirSet(azimuth[keep], hrirs.astype(np.float32), sample_rate, str(path), ring_elevation, tuple(notes))
 
 
-def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings) -> np.ndarray:
-    """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`."""
+def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
+    """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`,
+    about `block` samples (a whole number of frames) at a time; the result does not depend on
+    `block`."""
     binaural = settings.binaural or BinauralSettings()
     hrirs = binaural.hrirs
     if hrirs is None:
         raise ValueError("render_hrirs needs settings.binaural.hrirs (see load_hrirs)")
     n = int(np.asarray(dry).shape[0])
+    out = np.zeros((2, n), dtype=np.float32)
     if n == 0:
-        return np.zeros((2, 0), dtype=np.float32)
+        return out
     controls = controls_of(curves, n, settings)
     level = settings_distance_gain(controls.distance_m, settings) * controls.gain
-    source = shaped_source(dry, controls, settings) * per_sample(level, controls.interval, n)
-    block = binaural.hrir_block
-    taps = hrirs.hrirs.shape[2]
-    frames_count = -(-n // block) + 1  # frame b is centred on sample b * block
-    padded = np.zeros((frames_count + 1) * block, dtype=np.float32)
-    padded[block : block + n] = source
-    triangle = 1.0 - np.abs(np.arange(2 * block, dtype=np.float32) - block) / block
-    frames = sliding_window_view(padded, 2 * block)[::block][:frames_count] * triangle
-    pieces = -(-(2 * block + taps - 1) // block)
-    nfft = pieces * block
-    spectra = np.fft.rfft(hrirs.hrirs, nfft, axis=2)  # (directions, 2, bins)
-    azimuth = np.interp(np.arange(frames_count) * block / controls.interval, np.arange(len(controls.azimuth_deg)), controls.azimuth_deg)
+    source = ShapedSource(dry, controls, settings)
+    hop = binaural.hrir_block
+    frames_count = -(-n // hop) + 1  # frame b is centred on sample b * hop
+    pieces = -(-(2 * hop + hrirs.hrirs.shape[2] - 1) // hop)
+    nfft = pieces * hop
+    spectra = np.fft.rfft(hrirs.hrirs, nfft, axis=2)  # (directions, 2, bins), complex64
+    azimuth = np.interp(np.arange(frames_count) * hop / controls.interval, np.arange(len(controls.azimuth_deg)), controls.azimuth_deg)
     lower, upper, weight = hrirs.interpolation(azimuth)
-    weight = weight[:, None, None]
-    filters = (1 - weight) * spectra[lower] + weight * spectra[upper]  # (frames, 2, bins)
-    convolved = np.fft.irfft(np.fft.rfft(frames, nfft, axis=1)[:, None, :] * filters, nfft, axis=2)
-    out = np.zeros((2, (frames_count + pieces) * block), dtype=np.float64)
-    for piece in range(pieces):
-        chunk = convolved[:, :, piece * block : (piece + 1) * block]  # (frames, 2, block)
-        out[:, piece * block : piece * block + frames_count * block] += chunk.transpose(1, 0, 2).reshape(2, -1)
-    # frame b starts at sample (b - 1) * block of the source, so the output starts one block in
-    return out[:, block : block + n].astype(np.float32)
+    weight = weight.astype(np.float32)[:, None, None]
+    triangle = 1.0 - np.abs(np.arange(2 * hop, dtype=np.float32) - hop) / hop
+    group = max(1, block // hop)
+    # In "padded" positions (the source delayed by one hop, so frame 0 is centred on its start):
+    # frame b covers [b hop, (b + 2) hop) and its convolution lands on [b hop, b hop + nfft).
+    head = np.zeros(hop, dtype=np.float32)  # padded [f0 hop, (f0 + 1) hop): the first half of frame f0
+    carry = np.zeros((2, (pieces - 1) * hop), dtype=np.float32)  # overlap not yet complete
+    for f0 in range(0, frames_count, group):
+        f1 = min(f0 + group, frames_count)
+        count = f1 - f0
+        fresh = np.zeros(count * hop, dtype=np.float32)  # padded [(f0 + 1) hop, (f1 + 1) hop) = source [f0 hop, f1 hop)
+        stop = min(f1 * hop, n)
+        if stop > f0 * hop:
+            fresh[: stop - f0 * hop] = source.block(f0 * hop, stop) * per_sample_span(level, controls.interval, f0 * hop, stop)
+        buffer = np.concatenate([head, fresh])
+        head = buffer[-hop:]
+        frames = sliding_window_view(buffer, 2 * hop)[::hop][:count] * triangle
+        w = weight[f0:f1]
+        filters = (1 - w) * spectra[lower[f0:f1]] + w * spectra[upper[f0:f1]]  # (frames, 2, bins)
+        convolved = np.fft.irfft(np.fft.rfft(frames, nfft, axis=1)[:, None, :] * filters, nfft, axis=2)
+        summed = np.zeros((2, (count + pieces - 1) * hop), dtype=np.float32)
+        summed[:, : carry.shape[1]] += carry
+        for piece in range(pieces):
+            chunk = convolved[:, :, piece * hop : (piece + 1) * hop]  # (frames, 2, hop)
+            summed[:, piece * hop : piece * hop + count * hop] += chunk.transpose(1, 0, 2).reshape(2, -1)
+        carry = summed[:, count * hop :]
+        # padded [f0 hop, f1 hop) is complete: output samples [(f0 - 1) hop, (f1 - 1) hop)
+        first, last = (f0 - 1) * hop, min((f1 - 1) * hop, n)
+        if last > max(first, 0):
+            out[:, max(first, 0) : last] = summed[:, max(first, 0) - first : last - first]
+    return out

@@ -16,6 +16,18 @@ def test_linear_interpolation_and_held_ends():
     np.testing.assert_allclose(values, [0.0, 0.0, 5.0, 7.5, 10.0, 10.0])
 
 
+def test_linear_curves_sample_as_the_general_path_does():
+    """All-linear curves take a fast path (np.interp); it agrees with the segment-by-segment one,
+    which a first smooth segment forces, wherever the two curves are the same."""
+    rng = np.random.default_rng(0)
+    times = np.cumsum(rng.uniform(0.01, 0.1, 200))
+    values = rng.normal(0.0, 30.0, 200)
+    linear = Curve(tuple(Keyframe(Fraction(t).limit_denominator(10**6), v) for t, v in zip(times, values)))
+    eased_start = Curve((Keyframe(linear.keyframes[0].time, values[0], Interpolation.SMOOTH),) + linear.keyframes[1:])
+    t = np.r_[-1.0, rng.uniform(float(linear.keyframes[1].time), float(linear.end) + 1.0, 5000), [float(k.time) for k in linear.keyframes[1:]]]
+    np.testing.assert_allclose(linear.sample(t), eased_start.sample(t), rtol=0, atol=1e-12)
+
+
 def test_hold_and_smooth_modes():
     held = curve((0, 1.0), (2, 3.0), mode=Interpolation.HOLD)
     assert held.value_at(1.99) == 1.0 and held.value_at(2) == 3.0
