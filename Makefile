@@ -68,7 +68,7 @@ package: $(STAMP)
 	packaging/build.sh all
 
 bench-packaging: $(STAMP)
-	$(BIN)/python benchmarks/packaging.py
+	$(BIN)/python benchmarks/app_packaging.py
 
 clean:
 	rm -rf $(VENV) $(BPY_VENV) demo-output .pytest_cache build dist

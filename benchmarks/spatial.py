@@ -21,9 +21,6 @@ from pathlib import Path
 
 for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"  # before numpy and scipy start their thread pools: the targets are per core
-# Run as a file, this folder comes first on sys.path, and its packaging.py would hide the
-# `packaging` distribution that sofar imports.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
 import json  # noqa: E402

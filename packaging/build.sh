@@ -6,7 +6,7 @@
 # Variants: full (with torch: the neural engine too) and light (no torch: procedural and library
 # engines). Each lands in dist/<variant>/foley-assistant/ with the .desktop entry and icon under
 # share/, and dist/<variant>/build-info.json records the build time and size for
-# benchmarks/packaging.py. Needs the packaging extra (pip install -e '.[packaging]').
+# benchmarks/app_packaging.py. Needs the packaging extra (pip install -e '.[packaging]').
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

@@ -111,8 +111,3 @@ def per_sample_span(control: np.ndarray, interval: int, start: int, stop: int) -
     ramp = per_sample(control[first : -(-stop // interval) + 1], interval, stop - start + skip)
     return ramp[skip:] if skip else ramp
 
-
-def curve_per_sample(curve: Curve, n_samples: int, settings: StereoSettings) -> np.ndarray:
-    """One curve at every sample: evaluated at control rate, smoothed, ramped."""
-    positions = control_positions(n_samples, settings.control_interval)
-    return per_sample(smoothed_control(curve, positions, settings), settings.control_interval, n_samples)

@@ -3,7 +3,7 @@ start-up benchmark, so both are measured through the same code).
 
 With FOLEY_ASSISTANT_STARTUP_PROBE=1 it quits as soon as the main window has been shown and has
 had one turn of the event loop, after printing `main-window-shown <unix time>` on stdout: a
-benchmark subtracts the time it started the process (benchmarks/packaging.py).
+benchmark subtracts the time it started the process (benchmarks/app_packaging.py).
 """
 
 import os
