@@ -106,6 +106,12 @@ class GeneratorConfig(_JsonConfig):
     `features.object_features` (`object_features` values each). `measured_weight` is the weight
     of the codec's measured channels (balance and level: where and when) in the flow-matching loss,
     against 1 for each learned channel.
+
+    `image_encoder` names an optional second visual stream, a frozen pretrained image encoder
+    ("resnet18", see `image_encoder`; None: the from-scratch video encoder alone). Its weights are
+    the user's own file, not part of the checkpoint: `image_weights` is where it was found and
+    `image_weights_sha256` its hash, checked at every load. It sees each frame resized to a short
+    side of `image_size` pixels.
     """
 
     latent_dim: int = 32
@@ -126,6 +132,14 @@ class GeneratorConfig(_JsonConfig):
     cfg_scale: float = 2.5
     steps: int = 16
     measured_weight: float = 4.0
+    image_encoder: str | None = None
+    image_weights: str | None = None
+    image_weights_sha256: str | None = None
+    image_size: int = 112
+
+    def __post_init__(self) -> None:
+        if self.image_encoder is not None and (self.image_weights is None or self.image_weights_sha256 is None):
+            raise ValueError("a generator with an image encoder needs its weights file and that file's sha256")
 
     @property
     def window_seconds(self) -> float:
@@ -138,7 +152,8 @@ def tiny_codec() -> CodecConfig:
 
 
 def tiny_generator(codec: CodecConfig) -> GeneratorConfig:
-    """A generator small enough for CPU tests: 2 blocks of width 48, 32 x 56 frames, 1.28 s windows."""
+    """A generator small enough for CPU tests: 2 blocks of width 48, 32 x 56 frames (also the image
+    encoder's size, when it has one), 1.28 s windows."""
     return GeneratorConfig(
         latent_dim=codec.latent_dim,
         latent_rate=codec.latent_rate,
@@ -151,6 +166,7 @@ def tiny_generator(codec: CodecConfig) -> GeneratorConfig:
         window_frames=64,
         overlap_frames=16,
         steps=4,
+        image_size=32,
     )
 
 

@@ -3,7 +3,9 @@ picture and on the objects' tracks.
 
 Conditioning (all aligned to latent frames through `features.latent_to_video_frames`):
 - visual: a small video encoder trained from scratch sees each frame with its difference from the
-  previous one (motion) and gives one vector per video frame;
+  previous one (motion) and gives one vector per video frame; optionally (`image_encoder` in the
+  config) a frozen pretrained ResNet-18 from the user's local weights adds, per frame, a learned
+  projection of its 512 pooled features (`image_encoder`); dropping the picture drops both;
 - objects: per slot (up to `max_objects`) and frame, the track features of `features` (box,
   distance, visibility, velocities, in-box motion energy), the label, and the target mask saying
   whether this object's sound is wanted (one object: its stem; every object: the mix).
@@ -24,6 +26,7 @@ from torch.nn import functional as F
 
 from foley_assistant.model.config import GeneratorConfig
 from foley_assistant.model.features import OBJECT_FEATURES
+from foley_assistant.model.image_encoder import IMAGE_FEATURES, RESNET18, FrozenImageEncoder, ImageWeightsError, find_recorded_weights, load_trunk
 
 
 @dataclass
@@ -173,6 +176,14 @@ class FlowGenerator(nn.Module):
         self.config = config
         width = config.width
         self.video = VideoEncoder(config.video_channels, width)
+        self.image: FrozenImageEncoder | None = None
+        if config.image_encoder is not None:
+            if config.image_encoder != RESNET18:
+                raise ImageWeightsError(f"unknown image encoder {config.image_encoder!r}; this version knows {RESNET18!r}.")
+            assert config.image_weights is not None and config.image_weights_sha256 is not None  # GeneratorConfig checks
+            weights = find_recorded_weights(config.image_weights, config.image_weights_sha256)
+            self.image = FrozenImageEncoder(load_trunk(weights), config.image_size)
+            self.image_proj = nn.Linear(IMAGE_FEATURES, width)
         self.null_visual = nn.Parameter(torch.zeros(width))
         if config.object_features != OBJECT_FEATURES:
             raise ValueError(f"the generator config has {config.object_features} object features; the features module makes {OBJECT_FEATURES}")
@@ -196,6 +207,14 @@ class FlowGenerator(nn.Module):
         self.register_buffer("latent_mean", torch.zeros(config.latent_dim))
         self.register_buffer("latent_std", torch.ones(config.latent_dim))
 
+    def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
+        """Moves and casts (`to`, `cuda`, ...) reach the frozen image encoder too, which is kept out
+        of the module tree so that its weights stay out of the state dict and the optimizer."""
+        super()._apply(fn, recurse)
+        if self.image is not None:
+            self.image.apply_to_tensors(fn)
+        return self
+
     def normalise(self, latent: torch.Tensor) -> torch.Tensor:
         """Codec latents (B, latent_dim, T) -> normalised tokens (B, T, latent_dim)."""
         return ((latent.transpose(1, 2) - self.latent_mean) / self.latent_std).contiguous()
@@ -212,6 +231,8 @@ class FlowGenerator(nn.Module):
         if cond.frames is None:
             return None
         per_frame = self.video(cond.frames)
+        if self.image is not None:
+            per_frame = per_frame + self.image_proj(self.image(cond.frames).to(per_frame.dtype))
         if per_frame.shape[0] != cond.frame_index.shape[0]:
             per_frame = per_frame.expand(cond.frame_index.shape[0], -1, -1)
         return torch.gather(per_frame, 1, cond.frame_index[..., None].expand(-1, -1, per_frame.shape[-1]))

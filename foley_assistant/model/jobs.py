@@ -5,6 +5,7 @@ user's videos), and evaluate a model folder on held-out synthetic scenes."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -30,6 +31,16 @@ def configs_for(size: str) -> tuple[CodecConfig, GeneratorConfig]:
         codec = CodecConfig()
         return codec, matched_generator(codec, GeneratorConfig())
     raise FoleyError(f"unknown model size {size!r}; choose one of {', '.join(SIZES)}")
+
+
+def with_image_encoder(config: GeneratorConfig, spec: str) -> GeneratorConfig:
+    """The config with the frozen ResNet-18 image stream, its weights file (a path, or "auto": the
+    torch hub cache's) located and its sha256 recorded. Never downloads."""
+    from foley_assistant.model.checkpoint import sha256_of
+    from foley_assistant.model.image_encoder import RESNET18, resolve_weights
+
+    path = resolve_weights(spec)
+    return replace(config, image_encoder=RESNET18, image_weights=str(path), image_weights_sha256=sha256_of(path))
 
 
 def batches(dataset: Any, batch_size: int, workers: int) -> Iterator[dict[str, Any]]:
@@ -79,11 +90,14 @@ def train_part(
     device: str = "auto",
     videos: Path | None = None,
     log: LogCallback | None = None,
+    image_encoder: str | None = None,
 ) -> Path:
     """Train `kind` ("codec" or "generator") of the model folder; returns the checkpoint folder.
 
     The config comes from the checkpoint being resumed or fine-tuned, else from `size`. The
-    generator needs the folder's trained codec.
+    generator needs the folder's trained codec. `image_encoder` (a new generator only): a local
+    torchvision resnet18 weights file, or "auto" for the torch hub cache's, for the frozen
+    pretrained second visual stream (`with_image_encoder`).
     """
     if kind not in ("codec", "generator"):
         raise FoleyError(f"train what? 'codec' or 'generator', not {kind!r}")
@@ -92,6 +106,11 @@ def train_part(
         raise FoleyError("--resume continues this model's own training; --from starts from another model. Use one of them.")
     if folder.exists() and not resume:
         raise FoleyError(f"{folder} already exists: pass --resume to continue its training, or choose a new --model folder.")
+    if image_encoder is not None and (kind != "generator" or resume or start_from is not None):
+        raise FoleyError(
+            "--image-encoder adds the pretrained image stream to a new generator; a resumed or fine-tuned generator keeps its "
+            "own config, and the codec has no visual input."
+        )
     start = load_checkpoint(Path(start_from) / kind, kind) if start_from is not None else None
     codec_config, generator_config = configs_for(size)
     target = pick_device(device)
@@ -117,6 +136,8 @@ def train_part(
         generator_config = GeneratorConfig.from_dict(start.config)
         if (generator_config.latent_dim, generator_config.latent_rate) != (codec.config.latent_dim, codec.config.latent_rate):
             raise FoleyError(f"{start_from} was trained on another codec's latents; fine-tune with that model's codec (copy its codec/ into {model_dir}).")
+    elif image_encoder is not None:
+        generator_config = with_image_encoder(generator_config, image_encoder)
     data = batches(_dataset(codec.config, generator_config, False, videos, settings.seed), batch_size, workers)
     train_generator(folder, generator_config, codec, data, settings, target, start, resume, log)
     return folder
