@@ -188,10 +188,10 @@ def _as_timeline(result: object, path: Path) -> otio.schema.Timeline:
 def timeline_rate(timeline: otio.schema.Timeline) -> FrameRate:
     """The timeline's frame rate: its start time's rate, else its first video clip's, else 24."""
     if timeline.global_start_time is not None:
-        return FrameRate.parse(timeline.global_start_time.rate)
+        return _frame_rate(timeline.global_start_time.rate)
     for track in timeline.video_tracks():
         for clip in track.find_clips():
-            return FrameRate.parse(clip.trimmed_range().duration.rate)
+            return _frame_rate(clip.trimmed_range().duration.rate)
     return FrameRate(24)
 
 
@@ -603,9 +603,9 @@ def _source_range(
 ) -> FrameRange:
     """The media frames the shot shows: from the file's first frame (when its range is known),
     through the transition handles, `record_frames` long at `speed`."""
-    if not placed.head.value and (speed is _ONE or speed == 1) and source_rate == rate:  # the common case, in integers
-        origin = 0 if available is None else _to_frames(available.start_time, source_rate)
-        return FrameRange(_to_frames(own.start_time, source_rate) - origin, record_frames)
+    if not placed.head.value and (speed is _ONE or speed == 1) and (source_rate is rate or source_rate == rate):  # the common case, in integers
+        start = _to_frames(own.start_time, source_rate)
+        return FrameRange(start if available is None else start - _to_frames(available.start_time, source_rate), record_frames)
     start = _seconds(own.start_time) - _seconds(placed.head) * speed
     origin_s = Fraction(0) if available is None else _seconds(available.start_time)
     return FrameRange(
