@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path, PureWindowsPath
+from typing import NamedTuple
 from urllib.parse import unquote, urlparse
 
 import opentimelineio as otio
@@ -39,6 +40,9 @@ _WINDOWS_PATH = re.compile(r"^(?:[A-Za-z]:[\\/]|\\\\)")
 #: Schema tags of OTIO's value types, which are not versioned like the objects.
 _VALUE_SCHEMAS = frozenset({"RationalTime", "TimeRange", "TimeTransform"})
 _SCHEMA_TAG = re.compile(r'"OTIO_SCHEMA"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)\.(\d+)"')
+#: Media paths are POSIX paths here (an absolute one that Path keeps as written needs no parsing).
+_PLAIN_POSIX = os.sep == "/"
+_ONE = Fraction(1)
 
 
 @dataclass(frozen=True)
@@ -184,21 +188,32 @@ def _as_timeline(result: object, path: Path) -> otio.schema.Timeline:
 def timeline_rate(timeline: otio.schema.Timeline) -> FrameRate:
     """The timeline's frame rate: its start time's rate, else its first video clip's, else 24."""
     if timeline.global_start_time is not None:
-        return FrameRate.parse(timeline.global_start_time.rate)
+        return _frame_rate(timeline.global_start_time.rate)
     for track in timeline.video_tracks():
         for clip in track.find_clips():
-            return FrameRate.parse(clip.trimmed_range().duration.rate)
+            return _frame_rate(clip.trimmed_range().duration.rate)
     return FrameRate(24)
 
 
-def _to_frames(time: otio.opentime.RationalTime, rate: FrameRate, rounding: Rounding) -> int:
+def _to_frames(time: otio.opentime.RationalTime, rate: FrameRate) -> int:
+    """The nearest whole frame of `rate` to an OTIO time (halves round up), exact."""
     value = time.value
-    if rounding is Rounding.NEAREST and value.is_integer():  # the common case, in integers
-        source = _rate(time.rate)
-        numerator = int(value) * rate.numerator * source.denominator
-        denominator = rate.denominator * source.numerator
-        return (2 * numerator + denominator) // (2 * denominator)  # nearest, halves up
-    return rate.frames(_seconds(time), rounding)
+    if value.is_integer():  # the common case, in integers
+        key = (time.rate, rate.numerator, rate.denominator)
+        ratio = _FRAME_RATIOS.get(key)
+        if ratio is None:
+            source = _rate(time.rate)
+            ratio = _FRAME_RATIOS[key] = (rate.numerator * source.denominator, rate.denominator * source.numerator)
+        numerator, denominator = ratio
+        if numerator == denominator:
+            return int(value)
+        numerator *= int(value)
+        return (2 * numerator + denominator) // (2 * denominator)
+    return rate.frames(_seconds(time), Rounding.NEAREST)
+
+
+#: (OTIO rate, frame rate numerator, denominator) -> frames per unit of that OTIO time, as a ratio of integers.
+_FRAME_RATIOS: dict[tuple[float, int, int], tuple[int, int]] = {}
 
 
 def media_path_of(clip: otio.schema.Clip, media_root: Path) -> str | None:
@@ -210,7 +225,13 @@ def media_path_of(clip: otio.schema.Clip, media_root: Path) -> str | None:
     reference = clip.media_reference
     if not isinstance(reference, otio.schema.ExternalReference) or not reference.target_url:
         return None
-    url = reference.target_url
+    return _url_path(reference.target_url, media_root)
+
+
+def _url_path(url: str, media_root: Path) -> str | None:
+    """The file path a media reference's URL names, or None for a URL of another scheme."""
+    if _PLAIN_POSIX and url[:1] == "/" and "%" not in url and "//" not in url and "/./" not in url and not url.endswith(("/", "/.")):
+        return url  # an absolute path that Path would give back unchanged (the common case, without parsing)
     if _WINDOWS_PATH.match(url):
         return url
     parsed = urlparse(url)
@@ -223,6 +244,31 @@ def media_path_of(clip: otio.schema.Clip, media_root: Path) -> str | None:
         return None
     candidate = Path(unquote(url))
     return str(candidate if candidate.is_absolute() else (media_root / candidate))
+
+
+class _MediaFiles:
+    """Each media reference's file path and status (found / missing / not a file), every URL
+    looked up once (a cut uses the same media file many times)."""
+
+    def __init__(self, media_root: Path) -> None:
+        self.media_root = media_root
+        self._by_url: dict[str, tuple[str | None, str]] = {}
+
+    def lookup(self, reference: otio.core.MediaReference | None) -> tuple[str | None, str]:
+        """(path, status) of a clip's media reference; see `media_path_of`."""
+        if isinstance(reference, otio.schema.ExternalReference):
+            url = reference.target_url
+            if not url:
+                return None, "missing"
+            known = self._by_url.get(url)
+            if known is None:
+                path = _url_path(url, self.media_root)
+                status = "not a file" if path is None else ("found" if os.path.isfile(path) else "missing")
+                known = self._by_url[url] = (path, status)
+            return known
+        if isinstance(reference, otio.schema.GeneratorReference):
+            return None, "not a file"
+        return None, "missing"
 
 
 def media_file_name(path: str) -> str:
@@ -258,8 +304,9 @@ def _has_key(metadata: Mapping[str, object], key: str) -> bool:
 
 def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tuple[Fraction, str | None]:
     """The clip's constant speed, or the reason its timing cannot be applied."""
-    speed = Fraction(1)
-    for effect in clip.effects:
+    speed = _ONE
+    effects = clip.effects
+    for effect in effects if effects else ():  # iterating an OTIO list costs ~10 us even when empty
         if isinstance(effect, otio.schema.FreezeFrame) or (isinstance(effect, otio.schema.LinearTimeWarp) and effect.time_scalar == 0):
             return speed, "is a freeze frame: one still picture has no motion to make sound from; the shot is skipped"
         if isinstance(effect, otio.schema.LinearTimeWarp):
@@ -269,7 +316,8 @@ def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tupl
         elif isinstance(effect, otio.schema.TimeEffect):
             return speed, f"has a time effect ({effect.effect_name or type(effect).__name__}) whose timing is not known; the shot is skipped"
     for container in ancestry[1:]:
-        for effect in getattr(container, "effects", []):
+        effects = getattr(container, "effects", None)
+        for effect in effects if effects else ():
             if isinstance(effect, otio.schema.TimeEffect):
                 scale = getattr(effect, "time_scalar", None)
                 detail = f" x{scale:g}" if isinstance(effect, otio.schema.LinearTimeWarp) and not isinstance(effect, otio.schema.FreezeFrame) else ""
@@ -280,22 +328,23 @@ def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tupl
     return speed, None
 
 
-def _reference_refusal(clip: otio.schema.Clip) -> str | None:
-    reference = clip.media_reference
+def _reference_refusal(reference: otio.core.MediaReference | None) -> str | None:
     if isinstance(reference, otio.schema.GeneratorReference):
         kind = reference.generator_kind or reference.name or "generator"
         return f"is a generated picture ({kind}), not footage: there is nothing to make sound for; the shot is skipped"
     return None
 
 
-@dataclass(frozen=True)
-class _Placed:
-    """A clip with its visible record range in the top-level stack (timeline units)."""
+class _Placed(NamedTuple):
+    """A clip with its visible record range in the top-level stack, in frames of the timeline."""
 
     clip: otio.schema.Clip
     track_index: int
     track_name: str
-    record: otio.opentime.TimeRange
+    own: otio.opentime.TimeRange  # the clip's trimmed range (source time)
+    record_start: int
+    record_end: int
+    start_seconds: float  # where the picture starts, as OTIO's to_seconds() gives it (orders the shots)
     head: otio.opentime.RationalTime  # how far the picture starts before the clip's own start (transition)
     speed: Fraction
     refusal: str | None
@@ -370,21 +419,92 @@ def list_shots(loaded: LoadedTimeline) -> list[Shot]:
     stack = timeline.tracks
     global_start = 0
     if timeline.global_start_time is not None:
-        global_start = _to_frames(timeline.global_start_time, rate, Rounding.NEAREST)
+        global_start = _to_frames(timeline.global_start_time, rate)
     found: list[_Placed] = []
     for track_index, track in enumerate(timeline.video_tracks()):
         if _is_enabled(track):
-            found.extend(_placed_clips(track, track_index, stack))
-    found.sort(key=lambda p: (p.track_index, p.record.start_time.to_seconds()))
-    return [_shot(f"S{number:03d}", placed, loaded, rate, global_start) for number, placed in enumerate(found, start=1)]
+            placed = _placed_in_frames(track, track_index, rate)
+            found.extend(placed if placed is not None else _placed_clips(track, track_index, stack, rate))
+    found.sort(key=lambda p: (p.track_index, p.start_seconds))
+    media = _MediaFiles(loaded.media_root)
+    return [_shot(f"S{number:03d}", placed, media, rate, global_start) for number, placed in enumerate(found, start=1)]
 
 
-def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema.Stack) -> list[_Placed]:
-    """The visible clips of a top-level track. Its direct clips are placed in one pass over the
-    track (OTIO's per-child lookups are linear in the track's length); clips in nested
-    compositions go through OTIO's general transform."""
+def _placed_in_frames(track: otio.schema.Track, track_index: int, rate: FrameRate) -> list[_Placed] | None:
+    """The visible clips of a top-level track in one pass in whole frames, or None when the track
+    holds anything that does not count whole frames of the timeline's rate (another rate, a
+    fraction of a frame, a nested composition): `_placed_clips` places those with OTIO's times.
+
+    Gives exactly what `_placed_clips` gives: OTIO adds times of one rate as doubles, exact for
+    whole numbers, and a whole number of frames at the timeline's rate is that many frames.
+    """
+    children = track[:]
+    source = track.source_range
+    track_rate: float | None = None  # the one rate every time on the track counts in
+    offset = 0  # track time -> stack time: the track's own range start (adapters use it for the record timecode)
+    zero: otio.opentime.RationalTime | None = None
+    cursor = 0
+    track_has_effects = bool(track.effects)
     placed: list[_Placed] = []
-    children = list(track)
+    for index, child in enumerate(children):
+        if isinstance(child, otio.schema.Transition):
+            continue
+        if isinstance(child, otio.core.Composition):
+            return None
+        own = child.trimmed_range()
+        duration = own.duration
+        if track_rate is None:
+            track_rate = duration.rate
+            if _rate(track_rate) != rate.fps:
+                return None
+            zero = otio.opentime.RationalTime(0, track_rate)
+            if source is not None:
+                start_time = source.start_time
+                if start_time.rate != track_rate or not start_time.value.is_integer():
+                    return None
+                offset = -int(start_time.value)
+        length = duration.value
+        if duration.rate != track_rate or not length.is_integer():
+            return None
+        start = cursor
+        cursor += int(length)
+        if not isinstance(child, otio.schema.Clip) or not _is_enabled(child):
+            continue
+        if track_has_effects or child.effects:
+            speed, refusal = _speed(child, [child, track] if track_has_effects else [child])
+        else:
+            speed, refusal = _ONE, None
+        before = children[index - 1] if index else None
+        after = children[index + 1] if index + 1 < len(children) else None
+        head_time = zero
+        head = tail = 0
+        if isinstance(before, otio.schema.Transition) or isinstance(after, otio.schema.Transition):
+            head_time, tail_time = _handles(child, speed, (before, after))
+            if not (_whole(head_time, track_rate) and _whole(tail_time, track_rate)):
+                return None
+            head, tail = int(head_time.value), int(tail_time.value)
+        record_start = start - head + offset
+        record_end = cursor + tail + offset
+        if record_end <= 0:
+            continue
+        if record_start < 0:  # cut to the timeline's start
+            head_time = otio.opentime.RationalTime(head + record_start, track_rate)
+            record_start = 0
+        placed.append(_Placed(child, track_index, track.name, own, record_start, record_end, record_start / track_rate, head_time, speed, refusal))
+    return placed
+
+
+def _whole(time: otio.opentime.RationalTime, rate: float) -> bool:
+    """True when `time` counts a whole number at `rate`."""
+    return time.rate == rate and time.value.is_integer()
+
+
+def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema.Stack, rate: FrameRate) -> list[_Placed]:
+    """The visible clips of a top-level track, with OTIO's times. Its direct clips are placed in
+    one pass over the track (OTIO's per-child lookups are linear in the track's length); clips in
+    nested compositions go through OTIO's general transform."""
+    placed: list[_Placed] = []
+    children = track[:]
     # Track time -> stack time: the track's own range start (adapters use it for the record timecode).
     offset = -track.source_range.start_time if track.source_range is not None else None
     cursor = None
@@ -409,7 +529,7 @@ def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema
             if record_start < zero:
                 head = head + record_start
                 record = otio.opentime.range_from_start_end_time(zero, record.end_time_exclusive())
-            placed.append(_Placed(child, track_index, track.name, record, head, speed, refusal))
+            placed.append(_in_frames(child, track_index, track.name, record, head, speed, refusal, rate))
         elif isinstance(child, otio.core.Composition):
             for clip in child.find_clips():
                 ancestry = _ancestry(clip, stack)
@@ -418,25 +538,38 @@ def _placed_clips(track: otio.schema.Track, track_index: int, stack: otio.schema
                 speed, refusal = _speed(clip, ancestry)
                 visible = _visible_record_range(clip, stack, ancestry, speed)
                 if visible is not None:
-                    placed.append(_Placed(clip, track_index, track.name, *visible, speed, refusal))
+                    placed.append(_in_frames(clip, track_index, track.name, *visible, speed, refusal, rate))
     return placed
 
 
-def _shot(shot_id: str, placed: _Placed, loaded: LoadedTimeline, rate: FrameRate, global_start: int) -> Shot:
+def _in_frames(
+    clip: otio.schema.Clip,
+    track_index: int,
+    track_name: str,
+    record: otio.opentime.TimeRange,
+    head: otio.opentime.RationalTime,
+    speed: Fraction,
+    refusal: str | None,
+    rate: FrameRate,
+) -> _Placed:
+    """A clip placed at an OTIO record range, counted in frames of `rate`."""
+    start = _to_frames(record.start_time, rate)
+    end = _to_frames(record.end_time_exclusive(), rate)
+    return _Placed(clip, track_index, track_name, clip.trimmed_range(), start, end, record.start_time.to_seconds(), head, speed, refusal)
+
+
+def _shot(shot_id: str, placed: _Placed, media: _MediaFiles, rate: FrameRate, global_start: int) -> Shot:
     clip = placed.clip
-    record_start = _to_frames(placed.record.start_time, rate, Rounding.NEAREST)
-    record_end = _to_frames(placed.record.end_time_exclusive(), rate, Rounding.NEAREST)
+    record_start = placed.record_start
+    record_frames = placed.record_end - record_start
     speed = placed.speed
-    refusal = _reference_refusal(clip) or placed.refusal
-    own = clip.trimmed_range()
+    reference = clip.media_reference
+    refusal = _reference_refusal(reference) or placed.refusal
+    own = placed.own
     source_rate = _frame_rate(own.start_time.rate)
-    available = clip.media_reference.available_range if clip.media_reference else None
-    source_range = _source_range(own, available, placed, speed, source_rate, rate, record_end - record_start)
-    path = media_path_of(clip, loaded.media_root)
-    if isinstance(clip.media_reference, otio.schema.GeneratorReference) or (path is None and _names_no_file(clip)):
-        status = "not a file"
-    else:
-        status = "found" if path is not None and Path(path).is_file() else "missing"
+    available = reference.available_range if reference is not None else None
+    source_range = _source_range(own, available, placed, speed, source_rate, rate, record_frames)
+    path, status = media.lookup(reference)
     metadata = clip.metadata
     cmx = metadata["cmx_3600"] if _has_key(metadata, "cmx_3600") else None
     reel = str(cmx["reel"]) if isinstance(cmx, Mapping) and "reel" in cmx else ""
@@ -448,7 +581,7 @@ def _shot(shot_id: str, placed: _Placed, loaded: LoadedTimeline, rate: FrameRate
         media_path=path,
         media_status=status,
         timeline_rate=rate,
-        record_range=FrameRange(record_start, record_end - record_start),
+        record_range=FrameRange(record_start, record_frames),
         global_start_frame=global_start,
         source_rate=source_rate,
         source_range=source_range,
@@ -470,9 +603,9 @@ def _source_range(
 ) -> FrameRange:
     """The media frames the shot shows: from the file's first frame (when its range is known),
     through the transition handles, `record_frames` long at `speed`."""
-    if not placed.head.value and speed == 1 and source_rate == rate:  # the common case, in integers
-        origin = 0 if available is None else _to_frames(available.start_time, source_rate, Rounding.NEAREST)
-        return FrameRange(_to_frames(own.start_time, source_rate, Rounding.NEAREST) - origin, record_frames)
+    if not placed.head.value and (speed is _ONE or speed == 1) and (source_rate is rate or source_rate == rate):  # the common case, in integers
+        start = _to_frames(own.start_time, source_rate)
+        return FrameRange(start if available is None else start - _to_frames(available.start_time, source_rate), record_frames)
     start = _seconds(own.start_time) - _seconds(placed.head) * speed
     origin_s = Fraction(0) if available is None else _seconds(available.start_time)
     return FrameRange(
@@ -490,12 +623,6 @@ def _frame_rate(rate: float) -> FrameRate:
     if parsed is None:
         parsed = _FRAME_RATES[rate] = FrameRate.parse(rate)
     return parsed
-
-
-def _names_no_file(clip: otio.schema.Clip) -> bool:
-    """True for a reference that points somewhere other than a file (a URL of another scheme)."""
-    reference = clip.media_reference
-    return isinstance(reference, otio.schema.ExternalReference) and bool(reference.target_url)
 
 
 _RATES: dict[float, Fraction] = {}

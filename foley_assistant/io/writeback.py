@@ -27,6 +27,7 @@ from fractions import Fraction
 from pathlib import Path
 from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping
+from urllib.parse import quote_from_bytes
 
 import opentimelineio as otio
 
@@ -126,6 +127,7 @@ def stem_track(
     """One lane as an audio track: gaps and stem clips in record order."""
     track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
     track.metadata[METADATA_KEY] = {"lane": lane_name}
+    files = _StemFiles(stems_root)
     cursor = 0
     for stem in stems:
         placement = place(stem, frame_rate)
@@ -134,8 +136,12 @@ def stem_track(
         units = stem.sample_rate if frame_rate is None else float(frame_rate)
         if placement.start > cursor:
             track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(placement.start - cursor, units)))
-        path = media_path(stem) if media_path else (stems_root / stem.path)
-        clip = _stem_clip(stem, path, placement, units, curves.get((stem.shot_id, stem.object_id)))
+        if media_path is None:
+            uri, name = files.uri_and_name(stem.path)
+        else:
+            path = media_path(stem)
+            uri, name = _file_uri(path), path.stem
+        clip = _stem_clip(stem, uri, name, placement, units, curves.get((stem.shot_id, stem.object_id)))
         if decorate is not None:
             for key, value in decorate(stem, placement.length).items():
                 clip.metadata[key] = value
@@ -144,10 +150,38 @@ def stem_track(
     return track
 
 
-def _stem_clip(stem: Stem, path: Path, placement: StemPlacement, units: float, curves: SpatialCurves | None) -> otio.schema.Clip:
+def _file_uri(path: Path) -> str:
+    """The absolute file URL of a path (media references are absolute, so copies still find it)."""
+    return Path(os.path.abspath(path)).as_uri()
+
+
+class _StemFiles:
+    """File URLs and clip names (file name without suffix) of stem paths relative to a folder.
+
+    Gives what `_file_uri` and `Path.stem` give for `folder / relative`; the folder's part of the
+    URL is made once, as a lane has thousands of stems.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        base = os.path.abspath(folder)
+        self._prefix = _file_uri(Path(base)) + ("" if base.endswith("/") else "/") if os.sep == "/" else None
+
+    def uri_and_name(self, relative: str) -> tuple[str, str]:
+        """(file URL, clip name) of a stem path relative to the folder."""
+        parts = relative.split("/")
+        if self._prefix is None or not relative or relative[0] == "/" or "" in parts or "." in parts or ".." in parts:
+            path = self.folder / relative  # not a plain relative POSIX path: let pathlib normalise it
+            return _file_uri(path), path.stem
+        name = parts[-1]
+        dot = name.rfind(".")
+        return self._prefix + quote_from_bytes(os.fsencode(relative)), (name[:dot] if 0 < dot < len(name) - 1 else name)
+
+
+def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units: float, curves: SpatialCurves | None) -> otio.schema.Clip:
     full = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(placement.length, units))
-    reference = otio.schema.ExternalReference(target_url=Path(os.path.abspath(path)).as_uri(), available_range=full)
-    clip = otio.schema.Clip(name=path.stem, media_reference=reference, source_range=full)
+    reference = otio.schema.ExternalReference(target_url=uri, available_range=full)
+    clip = otio.schema.Clip(name=name, media_reference=reference, source_range=full)
     info: dict[str, object] = {
         "shot": stem.shot_id,
         "object": stem.object_id,

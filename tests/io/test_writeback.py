@@ -1,6 +1,7 @@
 """Write-back: the input survives unchanged, the stems land on the exact sample."""
 
 import json
+import os
 
 import opentimelineio as otio
 import pytest
@@ -11,7 +12,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.timeline import list_shots, read_timeline
-from foley_assistant.io.writeback import with_stem_tracks, write_timeline, write_with_stem_tracks
+from foley_assistant.io.writeback import stem_track, with_stem_tracks, write_timeline, write_with_stem_tracks
 
 SR = 48000
 
@@ -92,3 +93,19 @@ def test_writing_without_a_copy_gives_the_same_file_and_leaves_the_input(corpus_
     write_with_stem_tracks(loaded.timeline, lanes, tmp_path, tmp_path / "direct.otio")
     assert as_json(loaded.timeline) == before
     assert (tmp_path / "copy.otio").read_text() == (tmp_path / "direct.otio").read_text()
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["stems/S001_O1_person.wav", "stems/a b#%?.wav", "stems/été/x.wav", "x.", ".hidden", "a/./b.wav", "a//b.wav", "../up.wav", "stems/"],
+)
+@pytest.mark.parametrize("folder", ["out", "/", "."])
+def test_stem_clips_reference_the_absolute_file_url_pathlib_gives(relative, folder, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    from pathlib import Path
+
+    stem = Stem("S001", "O1", "person", relative, "procedural", SR, 4800, 4800)
+    clip = next(iter(stem_track("lane", [stem], Path(folder), {}).find_clips()))
+    path = Path(folder) / relative
+    assert clip.media_reference.target_url == Path(os.path.abspath(path)).as_uri()
+    assert clip.name == path.stem
