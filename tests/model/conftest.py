@@ -37,3 +37,25 @@ def tiny_model_dir(tmp_path_factory):
     save_checkpoint(root / "codec", Checkpoint("codec", codec_config.to_dict(), codec.state_dict()))
     save_checkpoint(root / "generator", Checkpoint("generator", generator_config.to_dict(), generator.state_dict()))
     return root
+
+
+@pytest.fixture
+def probe_loss():
+    """The flow-matching loss of a generator on a batch at fixed noise and flow times, so that two
+    models (say untrained and trained from the same initial weights) compare exactly."""
+    torch = pytest.importorskip("torch")
+    from foley_assistant.model.data import batch_conditioning
+    from foley_assistant.model.losses import flow_matching_loss
+
+    @torch.no_grad()
+    def loss(model, codec, batch) -> float:
+        data = model.normalise(codec.encode(batch["audio"]))
+        rng = torch.Generator().manual_seed(5)
+        total = 0.0
+        for t_value in (0.2, 0.5, 0.8):
+            noise = torch.randn(data.shape, generator=rng)
+            t = torch.full((data.shape[0],), t_value)
+            total += float(flow_matching_loss(model((1 - t_value) * noise + t_value * data, t, batch_conditioning(batch)), noise, data))
+        return total / 3
+
+    return loss

@@ -177,10 +177,8 @@ def test_the_stream_is_frozen_and_kept_out_of_the_checkpoint(weights_file):
     assert (with_picture - model.encode_visual(cond)).abs().max() > 1e-3  # the stream reaches the visual vector
 
 
-def test_a_generator_with_the_image_stream_learns(tmp_path, weights_file, tiny_model_dir):
-    from foley_assistant.model.data import batch_conditioning
+def test_a_generator_with_the_image_stream_learns(tmp_path, weights_file, tiny_model_dir, probe_loss):
     from foley_assistant.model.inference import load_codec
-    from foley_assistant.model.losses import flow_matching_loss
     from foley_assistant.model.train import TrainSettings, train_generator
 
     from foley_assistant.model.data import SyntheticItems, collate
@@ -190,24 +188,13 @@ def test_a_generator_with_the_image_stream_learns(tmp_path, weights_file, tiny_m
     batch = collate(list(itertools.islice(iter(SyntheticItems(codec.config, config, first_seed=40)), 4)))
     settings = TrainSettings(steps=20, learning_rate=5e-3, warmup_steps=2, log_every=1, save_every=100)
 
-    @torch.no_grad()
-    def probe(model) -> float:
-        data = model.normalise(codec.encode(batch["audio"]))
-        rng = torch.Generator().manual_seed(5)
-        total = 0.0
-        for t_value in (0.2, 0.5, 0.8):
-            noise = torch.randn(data.shape, generator=rng)
-            t = torch.full((data.shape[0],), t_value)
-            total += float(flow_matching_loss(model((1 - t_value) * noise + t_value * data, t, batch_conditioning(batch)), noise, data))
-        return total / 3
-
     trained = train_generator(tmp_path / "generator", config, codec, itertools.repeat(batch), settings, torch.device("cpu"))
     torch.manual_seed(settings.seed)  # as train_generator starts: the same initial weights
     untrained = FlowGenerator(config).eval()
     untrained.latent_mean.copy_(trained.latent_mean)
     untrained.latent_std.copy_(trained.latent_std)
     assert len((tmp_path / "generator.log.jsonl").read_text().splitlines()) == 20
-    before, after = probe(untrained), probe(trained)
+    before, after = probe_loss(untrained, codec, batch), probe_loss(trained, codec, batch)
     assert after < 0.85 * before, (before, after)
     moved = (trained.image_proj.weight - untrained.image_proj.weight).norm() / untrained.image_proj.weight.norm()
     assert moved > 0.02, float(moved)  # learned from the picture (weight decay alone moves it by 0.1 %)

@@ -51,23 +51,7 @@ def test_the_codec_loss_falls(tmp_path, scene_batch):
     assert load_checkpoint(tmp_path / "codec", "codec").training["step"] == 16
 
 
-@torch.no_grad()
-def _probe_loss(model, codec, batch):
-    """The flow-matching loss at fixed noise and flow times (so two models compare exactly)."""
-    from foley_assistant.model.data import batch_conditioning
-    from foley_assistant.model.losses import flow_matching_loss
-
-    data = model.normalise(codec.encode(batch["audio"]))
-    rng = torch.Generator().manual_seed(5)
-    total = 0.0
-    for t_value in (0.2, 0.5, 0.8):
-        noise = torch.randn(data.shape, generator=rng)
-        t = torch.full((data.shape[0],), t_value)
-        total += float(flow_matching_loss(model((1 - t_value) * noise + t_value * data, t, batch_conditioning(batch)), noise, data))
-    return total / 3
-
-
-def test_the_generator_loss_falls_and_training_resumes(tmp_path, scene_batch, tiny_model_dir):
+def test_the_generator_loss_falls_and_training_resumes(tmp_path, scene_batch, tiny_model_dir, probe_loss):
     from foley_assistant.model.generator import FlowGenerator
     from foley_assistant.model.inference import load_codec
     from foley_assistant.model.train import latent_statistics
@@ -82,7 +66,7 @@ def test_the_generator_loss_falls_and_training_resumes(tmp_path, scene_batch, ti
     settings = TrainSettings(steps=30, learning_rate=5e-3, warmup_steps=2, log_every=1, save_every=100)
     trained = train_generator(tmp_path / "generator", config, codec, _repeat(scene_batch), settings, CPU)
     assert len(_losses(tmp_path / "generator")) == 30
-    before, after = _probe_loss(untrained, codec, scene_batch), _probe_loss(trained, codec, scene_batch)
+    before, after = probe_loss(untrained, codec, scene_batch), probe_loss(trained, codec, scene_batch)
     assert after < 0.85 * before, (before, after)  # exact comparison: same noise, same flow times
     first = load_checkpoint(tmp_path / "generator", "generator", with_optimizer=True)
     assert first.training["step"] == 30 and first.optimizer is not None
