@@ -397,7 +397,11 @@ class MultiObjectTracker:
             centre = track.kalman.box[:2]
             outside = centre[0] < 0 or centre[1] < 0 or centre[0] > self.size[0] or centre[1] > self.size[1]
             unseen = track not in seen and track not in hidden
-            dead = (not track.confirmed and track not in seen) or track.misses > self.max_coast or gone or (outside and unseen)
+            # A prediction that left the picture is retired at once, unless the object was seen
+            # moments ago: a ball bouncing at the frame's bottom dips out of it for a frame or two
+            # and is found again where it went out.
+            left = outside and unseen and frame - track.last_seen > self.recover_frames
+            dead = (not track.confirmed and track not in seen) or track.misses > self.max_coast or gone or left
             (self._ended if dead else still).append(track)
         self._live = still
 
