@@ -101,9 +101,11 @@ def test_a_ball_bouncing_below_the_frame_bottom_is_one_track_with_its_bounces():
     assert len(shot.objects) == 1, [(o.id, o.first_frame, o.last_frame) for o in shot.objects]
     ball = shot.objects[0]
     true = [e.time_s for e in truth.objects[0].events if e.time_s * float(spec.rate) < ball.last_frame]
-    assert len(true) == 2
+    assert len(true) >= 2  # the first two bounces, at the frame's bottom, at least
     found = [e.time_s for e in impact_events(ball, shot)]
-    assert matched_within_a_frame(found, true, float(spec.rate)) == 2 and len(found) == 2, (found, true)
+    fps = float(spec.rate)
+    assert matched_within_a_frame(found, true, fps) >= 2, (found, true)
+    assert matched_within_a_frame(true, found, fps) == len(found), (found, true)
 
 
 def test_a_track_dipping_out_of_the_picture_for_a_frame_is_found_again_cut_by_the_border():
