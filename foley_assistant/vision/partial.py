@@ -26,11 +26,16 @@ Per axis, two trusted edges measure the box as detected (a whole view); one trus
 a box of the established size at it (centre measured, size not); none leaves the prediction
 standing. Without an established size yet (an object still entering the picture), the detection
 is taken as it is, except for edges that another object claims.
+
+A sliver of an object away from the picture's borders (narrower than the object on one axis
+because something in front hides the rest) flags its reading of the other axis (`sliver`): good
+enough to tell which object it is, not where it is (the ends of a slice of a walker's side are a
+raised foot or a shoulder, not its feet and head), so the tracker does not learn that axis from it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -61,13 +66,15 @@ class Measurement:
     `at_least` per axis whether the detected extent is all the object's (no other object's edge
     in it), so that the object is at least that big, and `hidden_part` whether part of the object
     was hidden (a detection narrower or shorter than its size), which makes the other axis suspect
-    too."""
+    too, and `sliver` per axis whether that axis was read from a sliver of the object (hidden in
+    part on the other axis, away from the picture's borders): it tells which object, not where."""
 
     box: np.ndarray
     measured: np.ndarray
     whole: np.ndarray
     at_least: np.ndarray
     hidden_part: bool = False
+    sliver: np.ndarray = field(default_factory=lambda: np.zeros(2, dtype=bool))
 
 
 def measure(
@@ -93,6 +100,13 @@ def measure(
     extents = detected[2:4] - detected[0:2]
     known = np.isfinite(size)
     narrow = known & (extents < (1.0 - settings.size_tolerance) * np.where(known, size, 0.0))
+    # Narrow because something in front hides part of it, or because the picture ends there: the
+    # detection or the prediction reaches a border (a pan's bands keep blobs some pixels short of
+    # it), on either axis (the part of a car still in the picture may be lower than its cabin).
+    margins = np.array([settings.border(length) for length in picture])
+    ends = np.asarray(picture) - margins
+    at_border = (np.minimum(detected[0:2], predicted[0:2]) <= margins) | (np.maximum(detected[2:4], predicted[2:4]) >= ends)
+    hidden = narrow & ~at_border.any()
     for axis in (0, 1):
         lo, hi = axis, axis + 2
         strict = bool(narrow[1 - axis])  # a sliver of the object: its extent on this axis is suspect too
@@ -114,7 +128,7 @@ def measure(
             low, high = predicted[lo], predicted[hi]
         box[axis] = (low + high) / 2
         box[axis + 2] = high - low
-    return Measurement(box, measured, whole, at_least, bool(narrow.any()))
+    return Measurement(box, measured, whole, at_least, bool(narrow.any()), hidden[::-1].copy())
 
 
 def _claimed(detected: np.ndarray, predicted: np.ndarray, rivals: np.ndarray, lo: int, hi: int) -> np.ndarray:

@@ -117,11 +117,12 @@ class _Track:
     def learn(self, frame: int, measurement: Measurement, detected: np.ndarray, detection: Detection, settings: TrackerSettings, clean: bool) -> None:
         """Take in a measurement: the filter, the completed box, the size of whole views, and (for
         a clean, whole view) the colours."""
-        self.kalman.update(measurement.box, measurement.measured)
-        if not measurement.measured[2:].all():
+        trusted = measurement.measured & ~np.tile(measurement.sliver, 2)  # a sliver's other axis is not kept
+        self.kalman.update(measurement.box, trusted)
+        if not trusted[2:].all():
             self.kalman.hold_size()
         self.observations[frame] = measurement.box
-        self.known[frame] = np.tile(measurement.measured[:2], 2)  # an axis with an edge of its own
+        self.known[frame] = np.tile(trusted[:2], 2)  # an axis with an edge of its own
         extent = detected[2:4] - detected[0:2]
         for axis in (0, 1) if not measurement.hidden_part else ():
             settled = self.views[axis] >= settings.partial.settled_views
@@ -272,13 +273,14 @@ class MultiObjectTracker:
 
     def _observe(self, frame: int, track: _Track, measurement: Measurement, detected: np.ndarray, detection: Detection, clean: bool) -> None:
         gap = frame - track.last_seen
-        if gap >= 2 and track.last_seen in track.observations and measurement.measured[:2].any():
+        trusted = measurement.measured[:2] & ~measurement.sliver
+        if gap >= 2 and track.last_seen in track.observations and trusted.any():
             # Found again after frames unseen: the velocity is the way it actually went meanwhile.
             last = track.observations[track.last_seen][:2]
             to_here = np.linalg.inv(self._to_reference[frame]) @ self._to_reference.get(track.last_seen, np.eye(3))
             where = to_here @ np.array([last[0], last[1], 1.0])
             velocity = (measurement.box[:2] - where[:2] / where[2]) / gap
-            track.kalman.set_velocity(velocity, measurement.measured[:2])
+            track.kalman.set_velocity(velocity, trusted)
         track.learn(frame, measurement, detected, detection, self.settings, clean)
 
     def _merges(self, frame: int, detections: list[Detection], corners: np.ndarray, used: set[int], seen: set) -> set:
@@ -395,7 +397,11 @@ class MultiObjectTracker:
             centre = track.kalman.box[:2]
             outside = centre[0] < 0 or centre[1] < 0 or centre[0] > self.size[0] or centre[1] > self.size[1]
             unseen = track not in seen and track not in hidden
-            dead = (not track.confirmed and track not in seen) or track.misses > self.max_coast or gone or (outside and unseen)
+            # A prediction that left the picture is retired at once, unless the object was seen
+            # moments ago: a ball bouncing at the frame's bottom dips out of it for a frame or two
+            # and is found again where it went out.
+            left = outside and unseen and frame - track.last_seen > self.recover_frames
+            dead = (not track.confirmed and track not in seen) or track.misses > self.max_coast or gone or left
             (self._ended if dead else still).append(track)
         self._live = still
 

@@ -60,3 +60,20 @@ def test_a_much_bigger_blob_is_not_taken_as_a_settled_object_growing():
     assert reading.box[0] == pytest.approx(115) and reading.box[2] == pytest.approx(30)
     unsettled = measure(corners([100, 50, 180, 150]), corners([100, 50, 130, 150]), np.array([30.0, 100.0]), np.array([False, True]), PICTURE, NO_RIVALS, np.ones(2), SETTINGS)
     assert unsettled.box[2] == pytest.approx(80) and unsettled.whole[0]
+
+
+
+def test_a_sliver_flags_the_other_axis_as_read_from_a_sliver():
+    # A walker 22 x 100 px behind a post: only a 6 px wide slice of its side shows. Its bottom (a
+    # raised foot, 2 px off) agrees with the prediction well enough to tell it is this walker,
+    # but the slice's ends are not the walker's feet and head: its vertical reading is flagged.
+    predicted = corners([107, 40, 129, 140])
+    size = np.array([22.0, 100.0])
+    slice_ = measure(corners([115, 52, 121, 138]), predicted, size, SETTLED, PICTURE, NO_RIVALS, np.ones(2), SETTINGS)
+    assert slice_.hidden_part and slice_.measured[1]
+    assert slice_.sliver.tolist() == [False, True]
+    # Cut as narrow by the picture's border instead, the walker shows its whole height: not flagged.
+    leaving = measure(corners([0, 40, 12, 140]), corners([-16, 40, 6, 140]), size, SETTLED, PICTURE, NO_RIVALS, np.ones(2), SETTINGS)
+    assert leaving.measured[1] and leaving.sliver.tolist() == [False, False]
+    whole = measure(corners([108, 41, 130, 141]), predicted, size, SETTLED, PICTURE, NO_RIVALS, np.ones(2), SETTINGS)
+    assert not whole.sliver.any()
