@@ -123,7 +123,7 @@ def _wind(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
 
 def _rain(n: int, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     seconds = n / sample_rate
-    bed = np.zeros((2, n))
+    bed = np.zeros((2, n), np.float32)
     for channel in range(2):
         drops = rng.uniform(0, seconds, rng.poisson(2500 * seconds))
         envelope = decaying_bursts(drops, np.minimum(rng.pareto(3.0, len(drops)) + 0.2, 2.5), n, sample_rate, 0.0006)

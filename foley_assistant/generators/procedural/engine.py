@@ -179,7 +179,7 @@ def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
 def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1. Float64 out."""
     out = np.asarray(x, dtype=np.float64).copy()
-    if len(out) == 0 or max(float(np.max(x)), -float(np.min(x))) <= knee:
+    if len(out) == 0 or float(np.max(np.abs(x))) <= knee:
         return out
     over = np.abs(out) > knee
     out[over] = np.sign(out[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(out[over]) - knee) / (1.0 - knee)))
