@@ -211,7 +211,7 @@ class StereoCodec(nn.Module):
         mid, residual = self.decoder_out(F.elu(x)).float().chunk(2, dim=1)
         balance = per_sample(latent[:, BALANCE_CHANNEL].float().clamp(-1.0, 1.0), self.hop)
         unit = tamed(torch.cat([mid, balance * mid + residual], dim=1), self.hop)
-        made = frame_level_db(unit, self.hop, -UNIT_RANGE_DB).clamp_max(UNIT_RANGE_DB)
+        made = frame_level_db(unit, self.hop, -UNIT_RANGE_DB)  # within +-UNIT_RANGE_DB: tamed above
         wanted = channel_to_level(latent[:, LEVEL_CHANNEL])
         shaped = unit * db_gain(wanted - made, self.hop)
         # the per-sample interpolation moves energy between frames (an isolated click loses about

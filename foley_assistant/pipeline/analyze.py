@@ -145,13 +145,18 @@ def analyze_media(
     info = probe_video(path)
     frame_range = frame_range or FrameRange(0, info.frame_count)
     if frame_range.duration <= 0:
-        raise MediaError(f"{Path(path).name} has no frames to analyze.")
+        raise nothing_to_analyze(path)
     checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
     with context.clock.measure(STAGE):
         objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
     if checked.count == 0:
         raise undecodable(path)
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+
+
+def nothing_to_analyze(path: str | Path) -> MediaError:
+    """The error for a media file, or a range of it, that holds no frame."""
+    return MediaError(f"{Path(path).name} has no frames to analyze.")
 
 
 def undecodable(path: str | Path) -> MediaError:
@@ -173,7 +178,7 @@ def analyze_media_shots(
     report = report or AnalysisReport()
     info = probe_video(path)
     if info.frame_count <= 0:
-        raise MediaError(f"{Path(path).name} has no frames to analyze.")
+        raise nothing_to_analyze(path)
     whole = FrameRange(0, info.frame_count)
     checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
     with context.clock.measure(STAGE):

@@ -140,6 +140,11 @@ def test_features_are_imagenet_normalised_pooled_and_deterministic(weights_file)
     with torch.no_grad():
         expected = trunk((frames[1].float() / 255.0 - mean) / std)
     assert torch.allclose(features[1], expected, atol=1e-5)
+    with torch.no_grad():  # the trunk ends as torchvision's resnet18 does: global average pooling of layer4
+        x = (frames[1].float() / 255.0 - mean) / std
+        x = trunk.maxpool(trunk.relu(trunk.bn1(trunk.conv1(x))))
+        x = trunk.layer4(trunk.layer3(trunk.layer2(trunk.layer1(x))))
+    assert torch.allclose(expected, torch.flatten(torch.nn.functional.adaptive_avg_pool2d(x, 1), 1), atol=1e-5)
     assert (features[0, 0] - features[0, 1]).abs().max() > 1e-3  # other pictures, other features
     assert FrozenImageEncoder(trunk, size=48)(frames[:, :2]).shape == (2, 2, 512)  # resized to a 48 px short side
 
