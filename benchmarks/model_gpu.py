@@ -39,7 +39,6 @@ import tarfile
 import tempfile
 import threading
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 

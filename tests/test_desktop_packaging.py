@@ -82,5 +82,5 @@ def test_the_gui_launcher_reports_when_the_main_window_is_shown():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", FOLEY_ASSISTANT_STARTUP_PROBE="1")
     done = subprocess.run([sys.executable, str(PACKAGING / "launchers" / "gui.py")], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr
-    (line,) = [l for l in done.stdout.splitlines() if l.startswith("main-window-shown ")]
+    (line,) = [text for text in done.stdout.splitlines() if text.startswith("main-window-shown ")]
     assert float(line.split()[1]) > 1e9

@@ -18,8 +18,8 @@ from typing import Callable, Protocol
 from foley_assistant.core.curves import Curve, Keyframe
 from foley_assistant.core.edit_state import ManualCurves, StemMix, check_parameter
 from foley_assistant.core.project import Project
-from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TracksDocument
 from foley_assistant.core.track_edits import merge_objects, next_object_id, replace_object, set_box, split_object
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TracksDocument
 
 Derive = Callable[[Project, Project], Project]
 

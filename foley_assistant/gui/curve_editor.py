@@ -121,7 +121,7 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             plot.addItem(self.key_items[parameter])
             plot.addItem(self.drag_items[parameter])
             line = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen(style.ACCENT, width=1.5))
-            line.sigDragged.connect(lambda l: self.playheadDragged.emit(float(max(0.0, l.value()))))
+            line.sigDragged.connect(lambda dragged: self.playheadDragged.emit(float(max(0.0, dragged.value()))))
             plot.addItem(line)
             self.playheads[parameter] = line
             self.plots[parameter] = plot

@@ -22,10 +22,10 @@ curves (azimuth and distance keyframes) when given. Pan automation for the AAF w
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from contextlib import contextmanager
 from typing import Callable, Iterator, Mapping
 from urllib.parse import quote_from_bytes
 

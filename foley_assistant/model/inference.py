@@ -25,11 +25,11 @@ from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.model.checkpoint import CheckpointError, load_checkpoint
 from foley_assistant.model.codec import StereoCodec
 from foley_assistant.model.config import CodecConfig, GeneratorConfig
+from foley_assistant.model.device import autocast, pick_device
 from foley_assistant.model.features import OBJECT_FEATURES, ShotConditioning, latent_to_video_frames, shot_conditioning, slots_for
 from foley_assistant.model.generator import Conditioning, FlowGenerator
 from foley_assistant.model.graphs import StepGraphs
 from foley_assistant.model.sampler import sample_long
-from foley_assistant.model.device import autocast, pick_device
 
 log = logging.getLogger(__name__)
 

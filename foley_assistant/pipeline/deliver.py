@@ -17,6 +17,7 @@ import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
@@ -27,7 +28,6 @@ from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
 from foley_assistant.pipeline.sound import ObjectSound
-from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 

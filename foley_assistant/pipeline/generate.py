@@ -24,11 +24,11 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import stem_levels
+from foley_assistant.generators.procedural.voice_map import VoiceMap
 from foley_assistant.io.atomic import write_json_atomic
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
-from foley_assistant.generators.procedural.voice_map import VoiceMap
 from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.analyze import AnalysisReport, analyze_shot
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files

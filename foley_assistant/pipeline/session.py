@@ -28,6 +28,7 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
 from foley_assistant.core.errors import FoleyError, InputFileError
 from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
@@ -41,7 +42,6 @@ from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.spatial.curves import CurveSettings, OffscreenMode, curves_from_track, with_manual_keyframes
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem

@@ -26,17 +26,17 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
-from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.generators.procedural.voice_map import VoiceMap
+from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.analyze import analyze_shot
 from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.sound import ObjectSound, choose_engine, normalize_loudness, object_seed, sound_shot
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, with_manual_keyframes
+from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.render import mix, render_stem
 from foley_assistant.spatial.settings import StereoSettings
-from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.vision.analyze import AnalysisSettings
 from foley_assistant.vision.seeded import seeded_track
 

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.core.errors import FoleyError
 from foley_assistant.generators.base import DryAudio, DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator

@@ -10,8 +10,8 @@ import soundfile
 
 from foley_assistant.cli.main import main
 from foley_assistant.core.progress import CancelToken, ProgressEvent
-from foley_assistant.io.json_files import read_tracks
 from foley_assistant.io.audio import write_bwf
+from foley_assistant.io.json_files import read_tracks
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 
 

@@ -25,8 +25,8 @@ from foley_assistant.core.edit_state import ManualCurves, ShotState, StemMix, au
 from foley_assistant.core.project import PROJECT_VERSION, Project
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument, quantized
 from foley_assistant.core.track_edits import next_object_id, set_box
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument, quantized
 
 
 def _track(object_id: str, label: str, frames: range, x: float = 0.1) -> ObjectTrack:

@@ -15,7 +15,7 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from foley_assistant.core.timebase import FrameRange, FrameRate
+from foley_assistant.core.timebase import FrameRange
 from foley_assistant.io.timeline import _placed_clips, _placed_in_frames, list_shots, read_timeline
 
 TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"

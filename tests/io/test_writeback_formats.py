@@ -15,7 +15,6 @@ import aaf2
 import opentimelineio as otio
 import pytest
 
-from foley_assistant.core.curves import Curve, Keyframe, SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate

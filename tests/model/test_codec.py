@@ -10,7 +10,7 @@ import torch
 
 from foley_assistant.eval.sync import audio_onsets, event_scores
 from foley_assistant.model.codec import LEVEL_CHANNEL, StereoCodec, channel_to_level, frame_level_db, level_to_channel, to_mid_side
-from foley_assistant.model.config import CodecVersionError, CodecConfig, tiny_codec
+from foley_assistant.model.config import CodecConfig, CodecVersionError, tiny_codec
 
 SR = 48000
 CLICKS_S = (0.113, 0.357, 0.52, 0.771, 1.049, 1.31, 1.64, 1.83)

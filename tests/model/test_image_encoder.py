@@ -183,10 +183,9 @@ def test_the_stream_is_frozen_and_kept_out_of_the_checkpoint(weights_file):
 
 
 def test_a_generator_with_the_image_stream_learns(tmp_path, weights_file, tiny_model_dir, probe_loss):
+    from foley_assistant.model.data import SyntheticItems, collate
     from foley_assistant.model.inference import load_codec
     from foley_assistant.model.train import TrainSettings, train_generator
-
-    from foley_assistant.model.data import SyntheticItems, collate
 
     codec = load_codec(tiny_model_dir / "codec")
     config = _image_config(weights_file)

@@ -23,7 +23,6 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np

@@ -13,7 +13,6 @@ import shutil
 import subprocess
 from fractions import Fraction
 from pathlib import Path
-from urllib.parse import quote
 
 CLI_ENV = "FOLEY_ASSISTANT_CLI"
 
