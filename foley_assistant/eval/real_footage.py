@@ -8,8 +8,9 @@ included) and contact events. Frames are 0-based in decode order, as the product
 Definitions (docs/metrics.md says the same):
 
 - **Overlap on a frame**: a track's box overlaps an object's box when their IoU is at least
-  `IOU_MATCH` (0.3) or the centre of the track's box lies inside the object's box (a track on a
-  walker's legs or on a car's front half still names that object).
+  `IOU_MATCH` (0.3), or when the centre of the track's box lies inside the object's box and
+  their IoU is at least `IOU_PART` (0.1): a track on a walker's legs or a car's front still names
+  that object, a track on a hand, a mirror or a patch of window inside a large box does not.
 - **Match**: a track matches an object when, on the frames where both have a box (*shared*
   frames), they overlap on at least half, and they share at least `MIN_SHARED_FRAMES` (5) frames
   or at least `MIN_SHARED_SHARE` (30 %) of the object's visible frames (a car visible for 3
@@ -53,6 +54,7 @@ from foley_assistant.core.tracks import TracksDocument
 
 SCHEMA = "real-footage-annotations/1"
 IOU_MATCH = 0.3
+IOU_PART = 0.1
 MIN_SHARED_FRAMES = 5
 MIN_SHARED_SHARE = 0.3
 LONG_TRACK_FRAMES = 10
@@ -91,7 +93,8 @@ def overlaps(track_box: BoxT, object_box: BoxT) -> bool:
     """Whether a track's box overlaps an object's box on one frame (see the module docstring)."""
     cx, cy = (track_box[0] + track_box[2]) / 2, (track_box[1] + track_box[3]) / 2
     inside = object_box[0] <= cx <= object_box[2] and object_box[1] <= cy <= object_box[3]
-    return inside or iou(track_box, object_box) >= IOU_MATCH
+    share = iou(track_box, object_box)
+    return share >= IOU_MATCH or (inside and share >= IOU_PART)
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,10 @@ from foley_assistant.eval.real_footage import (
     ProductOutput,
     ProductTrack,
     canonical_label,
+    iou,
     load_annotations,
     match_cuts,
+    overlaps,
     read_product_output,
     score_clip,
 )
@@ -96,6 +98,16 @@ def test_interpolation_and_occlusion(tmp_path):
     assert len(walker.boxes()) == 18
 
 
+def test_overlap_of_parts():
+    person = (0.2, 0.1, 0.6, 0.9)
+    assert overlaps((0.2, 0.5, 0.6, 0.9), person)  # the legs: IoU 0.5
+    assert overlaps((0.3, 0.6, 0.5, 0.9), person)  # the feet: IoU 0.19, centre inside
+    assert not overlaps((0.3, 0.3, 0.35, 0.35), person)  # a hand: IoU 0.008, centre inside
+    assert not overlaps((0.5, 0.1, 1.0, 0.9), person)  # half on it, centre outside: IoU 0.125
+    assert overlaps((0.3, 0.1, 0.95, 0.9), person)  # IoU 0.4, centre outside
+    assert iou(person, person) == 1.0 and iou(person, (0.7, 0.1, 0.9, 0.9)) == 0.0
+
+
 def test_labels_groups_and_verdicts(tmp_path):
     taxi = next(o for o in _annotations(tmp_path).objects if o.id == "taxi")
     assert canonical_label("Pedestrian") == "person" and canonical_label("dog") == "animal" and canonical_label("motorcycle") == "motorbike"
@@ -118,7 +130,7 @@ def test_clip_scores_exactly(tmp_path):
         ProductTrack("S001", "O3", "car", {**{f: a.objects[0].box(f) for f in range(0, 4)}, **{f: (0.8, 0.0, 0.9, 0.1) for f in range(4, 12)}}),
         _on(a, "taxi", range(20, 45), "S002", "O1", "vehicle"),  # the taxi split in two: the longer half names it (alt label)
         _on(a, "taxi", range(45, 60), "S002", "O2", "truck"),
-        _fixed(range(30, 40), (0.44, 0.14, 0.46, 0.16), "S002", "O3", "object"),  # IoU 0.04, centre inside: the dog, unknown
+        _fixed(range(30, 40), (0.42, 0.12, 0.46, 0.16), "S002", "O3", "object"),  # IoU 0.16, centre inside: the dog, unknown
         _fixed(range(20, 32), (0.0, 0.0, 0.05, 0.05), "S002", "O4", "car"),  # on nothing: false
         _fixed(range(40, 45), (0.0, 0.0, 0.05, 0.05), "S002", "O5", "car"),  # short: not counted
         _on(a, "cyclist", range(40, 60), "S002", "O6", "car"),  # wrong label
