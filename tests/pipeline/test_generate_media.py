@@ -12,6 +12,7 @@ import soundfile
 from foley_assistant.cli.main import main
 from foley_assistant.io.timeline import list_shots, read_timeline
 from foley_assistant.pipeline.media_reel import REEL_FILE, is_media_file
+from foley_assistant.pipeline.session import EditSession
 from foley_assistant.synth import walker_scene, write_reel
 
 SAMPLES_PER_FRAME = 48000 // 25
@@ -63,6 +64,8 @@ def test_the_reel_timeline_is_written_in_the_output_folder(reel_output):
         assert {Path(s.media_path) for s in shots} == {media.resolve()} and all(s.media_status == "found" for s in shots)
     written = read_timeline(out / "timeline.otio").timeline
     assert len(written.audio_tracks()) >= 1  # the foley stems laid under the reel
+    session = EditSession.open(out)  # the app reopens the folder: its project names reel.otio
+    assert [s.id for s in session.shots] == ["S001", "S002"] and len(session.project.stems) >= 2
 
 
 def test_media_suffixes_and_refusals(tmp_path, capsys):
