@@ -1,0 +1,165 @@
+"""NanoDet-g, the shipped COCO object detector: frames in, labelled boxes out.
+
+The model (`resources/perception/nanodet_g.onnx`, Apache-2.0) sees a 416x416 letterbox of the
+frame (aspect kept, padded with the mean colour), in BGR normalised by NanoDet's mean and std. For
+each of its three grids (strides 8, 16, 32) it gives per cell 80 class scores (already sigmoid)
+and, per box side (left, top, right, bottom), a distribution over 11 distance bins: the softmax's
+expected bin times the stride is the side's distance from the cell centre. Candidates over a
+minimum score go through per-class non-maximum suppression and are mapped back to the frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from foley_assistant.core.tracks import Box
+from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.perception import shipped
+
+MODEL = "nanodet_g"
+INPUT_SIZE = 416
+STRIDES = (8, 16, 32)
+BINS = 11  # reg_max 10: distances 0..10 strides
+MEAN_BGR = np.array([103.53, 116.28, 123.675], dtype=np.float32)
+STD_BGR = np.array([57.375, 57.12, 58.395], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class RawDetections:
+    """Decoded candidates in model-input pixels: boxes (N, 4) as x0, y0, x1, y1; scores (N,);
+    class indices (N,)."""
+
+    boxes: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+
+
+@dataclass(frozen=True)
+class Letterbox:
+    """How a frame was placed in the model's square: scaled by `scale`, at the top-left corner."""
+
+    scale: float
+    width: int
+    height: int
+
+
+def letterbox(frame: np.ndarray, size: int = INPUT_SIZE) -> tuple[np.ndarray, Letterbox]:
+    """The RGB `frame` scaled to fit a `size` square (aspect kept), placed top-left, padded with
+    NanoDet's mean colour; and the placement, to map boxes back."""
+    height, width = frame.shape[:2]
+    scale = size / max(height, width)
+    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    resized = cv2.resize(np.ascontiguousarray(frame), (new_w, new_h), interpolation=interpolation)
+    square = np.empty((size, size, 3), dtype=np.uint8)
+    square[:] = np.round(MEAN_BGR[::-1]).astype(np.uint8)
+    square[:new_h, :new_w] = resized
+    return square, Letterbox(scale=scale, width=width, height=height)
+
+
+def model_input(square_rgb: np.ndarray) -> np.ndarray:
+    """NanoDet's input tensor (1, 3, H, W) of an RGB square: BGR, (pixel - mean) / std."""
+    bgr = square_rgb[..., ::-1].astype(np.float32)
+    return ((bgr - MEAN_BGR) / STD_BGR).transpose(2, 0, 1)[None].copy()
+
+
+def cell_centres(stride: int, size: int = INPUT_SIZE) -> np.ndarray:
+    """(cells, 2) x, y centres of a grid of `stride`, row-major, in input pixels."""
+    cells = size // stride
+    rows, cols = np.divmod(np.arange(cells * cells), cells)
+    return np.stack([(cols + 0.5) * stride, (rows + 0.5) * stride], axis=1).astype(np.float32)
+
+
+def side_distances(raw: np.ndarray, stride: int) -> np.ndarray:
+    """(N, 4) distances (left, top, right, bottom) in input pixels of raw (N, 44) bin logits."""
+    logits = raw.reshape(-1, 4, BINS).astype(np.float64)
+    logits -= logits.max(axis=2, keepdims=True)
+    weights = np.exp(logits)
+    weights /= weights.sum(axis=2, keepdims=True)
+    return (weights @ np.arange(BINS, dtype=np.float64) * stride).astype(np.float32)
+
+
+def decode(
+    scores: Sequence[np.ndarray],
+    boxes: Sequence[np.ndarray],
+    min_score: float,
+    nms_iou: float = 0.6,
+    max_detections: int = 100,
+    size: int = INPUT_SIZE,
+) -> RawDetections:
+    """Candidates of NanoDet's raw outputs (per stride of STRIDES: scores (cells, 80), boxes
+    (cells, 44)) with a class score >= `min_score`, after per-class NMS, best first."""
+    all_boxes, all_scores, all_classes = [], [], []
+    for stride, level_scores, level_boxes in zip(STRIDES, scores, boxes, strict=True):
+        level_scores = level_scores.reshape(-1, level_scores.shape[-1])
+        cells, classes = np.nonzero(level_scores >= min_score)
+        if cells.size == 0:
+            continue
+        keep = np.unique(cells)
+        distances = side_distances(level_boxes.reshape(-1, 4 * BINS)[keep], stride)
+        centres = cell_centres(stride, size)[keep]
+        decoded = np.concatenate([centres - distances[:, :2], centres + distances[:, 2:]], axis=1)
+        decoded = np.clip(decoded, 0.0, float(size))
+        row_of = np.searchsorted(keep, cells)
+        all_boxes.append(decoded[row_of])
+        all_scores.append(level_scores[cells, classes])
+        all_classes.append(classes)
+    if not all_boxes:
+        return RawDetections(np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64))
+    cand_boxes = np.concatenate(all_boxes).astype(np.float32)
+    cand_scores = np.concatenate(all_scores).astype(np.float32)
+    cand_classes = np.concatenate(all_classes).astype(np.int64)
+    xywh = np.concatenate([cand_boxes[:, :2], cand_boxes[:, 2:] - cand_boxes[:, :2]], axis=1)
+    kept = cv2.dnn.NMSBoxesBatched(xywh.tolist(), cand_scores.tolist(), cand_classes.tolist(), 0.0, float(nms_iou))
+    kept = np.asarray(kept, dtype=np.int64).reshape(-1)
+    kept = kept[np.argsort(-cand_scores[kept], kind="stable")][:max_detections]
+    return RawDetections(cand_boxes[kept], cand_scores[kept], cand_classes[kept])
+
+
+class NanoDet:
+    """The shipped NanoDet-g detector on onnxruntime's CPU, `threads` threads at most.
+
+    `min_score`: the lowest class score kept (0.3 keeps most real objects and some false
+    classes, which the caller filters by motion and class groups)."""
+
+    def __init__(self, min_score: float = 0.3, nms_iou: float = 0.6, threads: int = 1) -> None:
+        if not 0.0 < min_score <= 1.0:
+            raise ValueError(f"min_score must be in (0, 1], got {min_score}")
+        self.min_score = min_score
+        self.nms_iou = nms_iou
+        self.session = shipped.session(MODEL, threads)
+        self.classes: list[str] = list(shipped.manifest(MODEL).details["classes"])
+        self.output_names = [f"scores_s{s}" for s in STRIDES] + [f"boxes_s{s}" for s in STRIDES]
+
+    def raw(self, frame: np.ndarray) -> tuple[RawDetections, Letterbox]:
+        """The decoded candidates of one RGB frame in model-input pixels, and its letterbox."""
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise ValueError(f"expected an RGB uint8 frame (H, W, 3), got {frame.dtype} {frame.shape}")
+        square, placement = letterbox(frame)
+        outputs = self.session.run(self.output_names, {"image": model_input(square)})
+        found = decode([o[0] for o in outputs[:3]], [o[0] for o in outputs[3:]], self.min_score, self.nms_iou)
+        return found, placement
+
+    def detect_one(self, frame: np.ndarray) -> list[Detection]:
+        """The objects found in one RGB uint8 frame, best first; boxes normalised to the frame."""
+        found, placement = self.raw(frame)
+        detections = []
+        for (x0, y0, x1, y1), score, cls in zip(found.boxes, found.scores, found.classes, strict=True):
+            box = Box(
+                float(x0 / placement.scale / placement.width),
+                float(y0 / placement.scale / placement.height),
+                float(x1 / placement.scale / placement.width),
+                float(y1 / placement.scale / placement.height),
+            ).clipped()
+            if box.width * placement.width < 1 or box.height * placement.height < 1:
+                continue  # a box squeezed to nothing against the frame's edge
+            detections.append(Detection(box=box, fill=float(score), label=self.classes[int(cls)], score=float(score)))
+        return detections
+
+    def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
+        """`detect_one` of each frame."""
+        return [self.detect_one(frame) for frame in frames]
