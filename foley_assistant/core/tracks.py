@@ -96,12 +96,20 @@ def quantized(frame: TrackedFrame) -> TrackedFrame:
 
 @dataclass(frozen=True)
 class ObjectTrack:
-    """One sound-making object through a shot: a label and its boxes, sorted by frame."""
+    """One object through a shot: a label and its boxes, sorted by frame.
+
+    `mover` says whether it gets a stem: analysis marks the objects that really move (or make
+    their own sound) as movers and keeps the others (a parked car, a motion it cannot name with
+    confidence) as candidates the editor can accept. `confidence` (0..1, None when not measured)
+    is how sure analysis is of the object as a sound source; `evidence` says why, in words."""
 
     id: str
     label: str
     source: str
     frames: tuple[TrackedFrame, ...]
+    mover: bool = True
+    confidence: float | None = None
+    evidence: str = ""
 
     def __post_init__(self) -> None:
         if self.source not in TRACK_SOURCES:
@@ -196,6 +204,9 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
                 "id": obj.id,
                 "label": obj.label,
                 "source": obj.source,
+                "mover": obj.mover,
+                "confidence": obj.confidence,
+                "evidence": obj.evidence,
                 "frames": [
                     {"frame": q.frame, "box": q.box.as_list(), "confidence": q.confidence, "distance_m": q.distance_m}
                     for q in map(quantized, obj.frames)
@@ -225,6 +236,9 @@ def _object_from_dict(data: dict[str, Any]) -> ObjectTrack:
         label=str(data["label"]),
         source=str(data.get("source", "tracker")),
         frames=tuple(_frame_from_dict(f) for f in data["frames"]),
+        mover=bool(data.get("mover", True)),
+        confidence=None if data.get("confidence") is None else float(data["confidence"]),
+        evidence=str(data.get("evidence", "")),
     )
 
 

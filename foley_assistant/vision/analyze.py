@@ -9,9 +9,8 @@ when one is given, then the Kalman tracker (`tracker`) with the camera's frame-t
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 import cv2
 import numpy as np
@@ -20,10 +19,11 @@ from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
 from foley_assistant.vision.camera_motion import step_homography
 from foley_assistant.vision.cuts import CutSettings, SubShot, Transition, find_transitions, sub_shots, thumbnail
+from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
-from foley_assistant.vision.labels import label_from_shape
+from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
-from foley_assistant.vision.tracker import MultiObjectTracker, TrackedBoxes, TrackerSettings
+from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
 
 
 class FrameDetector(Protocol):
@@ -42,6 +42,8 @@ class AnalysisSettings:
     motion: MotionSettings = field(default_factory=MotionSettings)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     cuts: CutSettings = field(default_factory=CutSettings)
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    detections_per_s: float = 8.0
 
 
 @dataclass(frozen=True)
@@ -176,18 +178,27 @@ class ShotSplitter:
 
 
 class _SegmentAnalysis:
-    """Detection and tracking of one sub-shot, chunk by chunk."""
+    """Detection and tracking of one sub-shot, chunk by chunk: the motion detector and tracker on
+    every frame, the object detector (when there is one) on every `detector_stride`-th frame,
+    then both fused (`fusion.fuse`) when the sub-shot ends."""
 
     def __init__(self, fps: float, width: int, height: int, settings: AnalysisSettings, detector: FrameDetector | None) -> None:
         self.settings = settings
         self.detector = detector
+        self.fps = fps
+        self.size = (width, height)
         self.tracker = MultiObjectTracker(fps, width, height, settings.tracker)
         self.chunk_length = max(8, int(round(settings.chunk_s * fps)))
+        self.stride = max(1, int(round(fps / settings.detections_per_s)))
         self.indices: list[int] = []
         self.images: list[np.ndarray] = []
         self.previous_gray: np.ndarray | None = None
+        self.samples: list[tuple[int, list[Detection]]] = []
+        self.blobs: dict[int, np.ndarray] = {}
+        self.first: int | None = None
 
     def add(self, index: int, image: np.ndarray) -> None:
+        self.first = index if self.first is None else self.first
         self.indices.append(index)
         self.images.append(image)
         if len(self.images) == self.chunk_length:
@@ -197,43 +208,45 @@ class _SegmentAnalysis:
         if not self.images:
             return
         found = detect_chunk(self.images, self.settings.motion)
-        detections = self.detector.detect(self.images) if self.detector is not None else found.detections
         first_gray = cv2.cvtColor(self.images[0], cv2.COLOR_RGB2GRAY) if self.images[0].ndim == 3 else self.images[0]
         entry = np.eye(3)
         if self.previous_gray is not None:
             back = step_homography(self.previous_gray, first_gray)
             entry = np.eye(3) if back is None else np.linalg.inv(back)
-        for offset, (index, frame_detections) in enumerate(zip(self.indices, detections)):
+        for offset, (index, frame_detections) in enumerate(zip(self.indices, found.detections)):
             step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
             self.tracker.step(index, frame_detections, step)
+            self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
+        if self.detector is not None:
+            picked = [o for o, index in enumerate(self.indices) if (index - (self.first or 0)) % self.stride == 0]
+            found_objects = self.detector.detect([self.images[o] for o in picked])
+            self.samples.extend((self.indices[o], detections) for o, detections in zip(picked, found_objects))
         last = self.images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
         self.indices, self.images = [], []
 
     def finish(self, source_width: int, source_height: int, settings: AnalysisSettings) -> list[ObjectTrack]:
         self._process()
-        return [_to_object(t, source_width, source_height, settings) for t in self.tracker.finish()]
+        motion_tracks = self.tracker.finish()
+        linked = link_detections(self.samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
+        objects = fuse(linked, motion_tracks, self.blobs, self.fps, settings.fusion)
+        return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
 
-def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:
-    if tracked.labels:
-        label, source = Counter(tracked.labels).most_common(1)[0][0], "detector"
-    else:
-        label, source = label_from_shape(tracked.boxes[tracked.observed], width, height), "tracker"
-    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg, zoom=tracked.zoom)
-    confidence = float(np.clip(tracked.mean_fill, 0.05, 1.0))
+def _to_object(fused: FusedObject, zoom_at: Callable[[int], float], width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:
+    zoom = np.array([zoom_at(int(f)) for f in fused.frames])
+    distances = distances_from_boxes(fused.boxes, fused.label, width, height, settings.hfov_deg, zoom=zoom)
     frames = []
-    for frame, box, observed, distance in zip(tracked.frames, tracked.boxes, tracked.observed, distances):
-        x0, y0, x1, y1 = (float(v) for v in box)
+    for frame, box, observed, distance in zip(fused.frames, fused.boxes, fused.observed, distances):
+        x0, y0, x1, y1 = (float(v) for v in np.clip(box, 0.0, 1.0))
         frames.append(
             quantized(
                 TrackedFrame(
                     frame=int(frame),
                     box=Box(x0, y0, max(x0, x1), max(y0, y1)),
-                    confidence=confidence if observed else confidence * 0.5,
+                    confidence=fused.confidence if observed else fused.confidence * 0.5,
                     distance_m=float(distance),
                 )
             )
         )
-    return ObjectTrack(id="O0", label=label, source=source, frames=tuple(frames))
-
+    return ObjectTrack(id="O0", label=fused.label, source=fused.source, frames=tuple(frames), mover=fused.mover, confidence=fused.confidence, evidence=fused.evidence)

@@ -1,0 +1,157 @@
+"""Link a detector's boxes, sampled every few frames, into tracks that follow whole objects.
+
+The detector runs on a stride (every `stride` frames: a neural detector costs tens of
+milliseconds a frame). Its boxes are linked in the sub-shot's stabilized coordinates (each
+frame's pixels carried to the first frame's by the camera-motion homographies), so a pan moves
+nothing there and a constant-velocity prediction follows a real mover, even one that crosses the
+frame in a few frames. Association is one Hungarian assignment per sampled frame on 1 - IoU
+with the prediction, gated by overlap or, for a fast mover, by centre distance relative to its
+size; classes of different groups cost more (a car does not become a person). Between samples,
+boxes are interpolated per frame in image coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from foley_assistant.vision.labels import CocoLabels, coco_labels
+from foley_assistant.vision.motion import Detection
+
+_FORBIDDEN = 1e6
+
+#: Homography from a frame's analysis pixels to the sub-shot's stabilized pixels.
+ToReference = Callable[[int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Tuning of the linking; times in seconds, sizes relative to the object's own box."""
+
+    max_gap_s: float = 0.8
+    gate_iou: float = 0.1
+    gate_centre: float = 0.9
+    group_change_cost: float = 0.35
+    velocity_memory: float = 0.5
+
+
+@dataclass
+class DetectorTrack:
+    """One object through the sampled frames: its boxes (normalized, image coordinates), its
+    stabilized boxes (pixels of the first frame), and the detector's classes and scores."""
+
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    stabilized: list[np.ndarray] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+    def predicted(self, frame: int) -> np.ndarray:
+        """The stabilized box expected at `frame` (constant velocity of its centre)."""
+        shift = self.velocity * (frame - self.frames[-1])
+        return self.stabilized[-1] + np.concatenate([shift, shift])
+
+    def add(self, frame: int, box: np.ndarray, stabilized: np.ndarray, detection: Detection, memory: float) -> None:
+        """Take in one detection."""
+        if self.frames:
+            elapsed = max(1, frame - self.frames[-1])
+            step = (_centre(stabilized) - _centre(self.stabilized[-1])) / elapsed
+            self.velocity = step if len(self.frames) == 1 else memory * self.velocity + (1 - memory) * step
+        self.frames.append(frame)
+        self.boxes.append(box)
+        self.stabilized.append(stabilized)
+        self.classes.append(detection.label or "")
+        self.scores.append(float(detection.score))
+
+    def per_frame(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every frame from the first sample to the last, with boxes interpolated linearly."""
+        frames = np.arange(self.frames[0], self.frames[-1] + 1)
+        known = np.array(self.frames)
+        boxes = np.array(self.boxes)
+        return frames, np.stack([np.interp(frames, known, boxes[:, k]) for k in range(4)], axis=1)
+
+    def stabilized_centres(self) -> np.ndarray:
+        """The centre of each sampled stabilized box, (n, 2) in pixels of the first frame."""
+        return np.array([_centre(b) for b in self.stabilized])
+
+
+def link_detections(
+    samples: list[tuple[int, list[Detection]]],
+    to_reference: ToReference,
+    width: int,
+    height: int,
+    fps: float,
+    settings: LinkSettings | None = None,
+    labels: CocoLabels | None = None,
+) -> list[DetectorTrack]:
+    """Tracks from detections on sampled frames, given in increasing frame order.
+
+    `to_reference(frame)` maps a frame's analysis pixels (`width` x `height`) to the stabilized
+    pixels; detections are normalized boxes with a class name in `label`."""
+    settings = settings or LinkSettings()
+    labels = labels or coco_labels()
+    scale = np.array([width, height, width, height], dtype=np.float64)
+    max_gap = max(1, int(round(settings.max_gap_s * fps)))
+    live: list[DetectorTrack] = []
+    ended: list[DetectorTrack] = []
+    for frame, detections in samples:
+        still = []
+        for track in live:
+            (ended if frame - track.frames[-1] > max_gap else still).append(track)
+        live = still
+        if not detections:
+            continue
+        image = np.array([d.box.as_list() for d in detections], dtype=np.float64)
+        stable = np.array([_carry(box * scale, to_reference(frame)) for box in image])
+        groups = [labels.group_of(d.label or "") for d in detections]
+        cost = np.full((len(live), len(detections)), _FORBIDDEN)
+        for row, track in enumerate(live):
+            predicted = track.predicted(frame)
+            group = labels.group_of(track.classes[-1])
+            for col, box in enumerate(stable):
+                overlap = _iou(predicted, box)
+                near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * max(_size(predicted).max(), _size(box).max())
+                if overlap < settings.gate_iou and not near:
+                    continue
+                cost[row, col] = 1.0 - overlap + (settings.group_change_cost if groups[col] != group else 0.0)
+        used: set[int] = set()
+        if live:
+            rows, cols = linear_sum_assignment(cost)
+            for row, col in zip(rows, cols):
+                if cost[row, col] < _FORBIDDEN:
+                    live[row].add(frame, image[col], stable[col], detections[col], settings.velocity_memory)
+                    used.add(int(col))
+        for col, detection in enumerate(detections):
+            if col not in used:
+                track = DetectorTrack()
+                track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
+                live.append(track)
+    return ended + live
+
+
+def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """A pixel box carried through a homography (its four corners, then their bounding box)."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ np.asarray(homography, dtype=np.float64).T
+    points = corners[:, :2] / corners[:, 2:3]
+    return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+
+def _size(box: np.ndarray) -> np.ndarray:
+    return np.array([box[2] - box[0], box[3] - box[1]])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return float(inter / union) if union > 0 else 0.0

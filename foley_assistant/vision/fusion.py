@@ -1,0 +1,196 @@
+"""What sounds in a sub-shot: detector tracks and motion evidence fused into objects, each with a
+label, a mover decision and a confidence.
+
+Two kinds of evidence meet here. The detector (every few frames) says *what* is in the picture
+and where its whole body is; the camera-compensated motion detector (every frame) says *what moves
+against the background*. An object is:
+
+- a detector track whose moving parts show against the background on enough of its frames (an
+  arm that scratches a neck, legs that walk), or that travels in the stabilized picture: a mover,
+  labelled by the detector's vote (`labels.vote_label`); a detector track that does neither (a
+  parked car, a bollard that only moves with the pan) is kept as a candidate the editor can
+  accept, with no stem by default;
+- a motion track that no detector track explains (a cartoon character, a robot): labelled
+  `unknown`, a mover by default only when its evidence is strong (long, solid, not a sliver),
+  else a candidate. Motion tracks inside a detector track are that object's parts, never objects
+  of their own, so one person never becomes three tracks.
+
+A very fast mover (a car crossing the frame in four frames) may be sampled by the detector once:
+its motion track gives the per-frame boxes and the detection its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from foley_assistant.vision.detector_tracks import DetectorTrack
+from foley_assistant.vision.labels import UNKNOWN, LabelVote, vote_label
+from foley_assistant.vision.tracker import TrackedBoxes
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """Thresholds of the mover decision; shares are of an object's frames."""
+
+    attach_share: float = 0.5
+    mover_motion_share: float = 0.25
+    mover_travel_heights: float = 0.75
+    blob_inside: float = 0.6
+    blob_min_share: float = 0.01
+    min_samples: int = 2
+    motion_only_min_s: float = 0.8
+    motion_only_confidence: float = 0.45
+
+
+@dataclass(frozen=True)
+class FusedObject:
+    """One object of a sub-shot, ready to become an `ObjectTrack`."""
+
+    frames: np.ndarray
+    boxes: np.ndarray
+    observed: np.ndarray
+    label: str
+    source: str
+    mover: bool
+    confidence: float
+    evidence: str
+    vote: LabelVote | None = None
+
+
+def fuse(
+    detector_tracks: list[DetectorTrack],
+    motion_tracks: list[TrackedBoxes],
+    blobs: dict[int, np.ndarray],
+    fps: float,
+    settings: FusionSettings | None = None,
+    vote: Callable[..., LabelVote] = vote_label,
+) -> list[FusedObject]:
+    """The sub-shot's objects from its detector tracks, its motion tracks and its per-frame motion
+    blobs (`blobs[frame]`: (n, 4) normalized boxes of foreground found against the background)."""
+    settings = settings or FusionSettings()
+    owners = _attach(motion_tracks, detector_tracks, settings)
+    fused: list[FusedObject] = []
+    for index, track in enumerate(detector_tracks):
+        parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
+        made = _from_detector(track, parts, blobs, settings, vote)
+        if made is not None:
+            fused.append(made)
+    for motion, owner in zip(motion_tracks, owners):
+        if owner is None:
+            fused.append(_from_motion(motion, fps, settings))
+    return fused
+
+
+def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], settings: FusionSettings) -> list[int | None]:
+    """For each motion track, the detector track it is a part of (None when none explains it)."""
+    spans = [track.per_frame() for track in detector_tracks]
+    owners: list[int | None] = []
+    for motion in motion_tracks:
+        best, best_share = None, settings.attach_share
+        for index, (frames, boxes) in enumerate(spans):
+            share = _inside_share(motion.frames, motion.boxes, frames, boxes, len(detector_tracks[index].frames))
+            if share >= best_share:
+                best, best_share = index, share
+        owners.append(best)
+    return owners
+
+
+def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, samples: int) -> float:
+    """The share of a motion track's frames on which it lies mostly inside the other track's box
+    (or overlaps it well). A detector track sampled once or twice counts over the motion track's
+    whole span if it holds the motion box on its frames (a fast pass-by)."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    shared = [(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    if not shared:
+        return 0.0
+    inside = [_inter(a, b) >= 0.5 * max(_area(a), 1e-9) or _iou(a, b) >= 0.3 for a, b in shared]
+    if samples < 3:
+        return float(np.mean(inside))
+    return float(np.sum(inside)) / len(frames)
+
+
+def _from_detector(
+    track: DetectorTrack,
+    parts: list[TrackedBoxes],
+    blobs: dict[int, np.ndarray],
+    settings: FusionSettings,
+    vote: Callable[..., LabelVote],
+) -> FusedObject | None:
+    decision = vote(zip(track.classes, track.scores))
+    frames, boxes = track.per_frame()
+    observed = np.isin(frames, track.frames)
+    if len(track.frames) < settings.min_samples:
+        if not parts:
+            return None  # one box, nothing moving there: a detector's passing mistake
+        longest = max(parts, key=lambda p: len(p.frames))
+        frames, boxes, observed = longest.frames, longest.boxes, longest.observed
+    share = _moving_share(frames, boxes, blobs, parts, settings)
+    travel = _travel_heights(track)
+    moves = share >= settings.mover_motion_share or travel >= settings.mover_travel_heights or (len(track.frames) < settings.min_samples and bool(parts))
+    strength = min(1.0, max(share / (2 * settings.mover_motion_share), travel / (2 * settings.mover_travel_heights)))
+    score = float(np.mean(track.scores))
+    mover = moves and decision.sounding
+    confidence = round(float(np.clip(score * (0.5 + 0.5 * strength) if mover else score * 0.5 * strength, 0.0, 1.0)), 4)
+    why = f"detector track of {len(track.frames)} samples; {decision.describe()}; moving parts on {share:.0%} of its frames; travels {travel:.2f} of its height"
+    if not decision.sounding:
+        why += "; not a sound source by its class" if decision.group is None else ""
+    return FusedObject(frames, boxes, observed, decision.label, "detector", mover, confidence, why, decision)
+
+
+def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> FusedObject:
+    seconds = len(motion.frames) / fps
+    solid = float(np.clip(motion.mean_fill, 0.0, 1.0))
+    confidence = round(solid * min(1.0, seconds / (2 * settings.motion_only_min_s)), 4)
+    mover = seconds >= settings.motion_only_min_s and confidence >= settings.motion_only_confidence
+    why = f"moves against the background for {seconds:.1f} s (fill {solid:.2f}); no detector class names it"
+    return FusedObject(motion.frames, motion.boxes, motion.observed, UNKNOWN, "tracker", mover, confidence, why)
+
+
+def _moving_share(frames: np.ndarray, boxes: np.ndarray, blobs: dict[int, np.ndarray], parts: list[TrackedBoxes], settings: FusionSettings) -> float:
+    """The share of an object's frames on which foreground that belongs to it shows against the
+    background: a motion blob mostly inside its box (and not a speck of it), or one of its parts."""
+    part_frames = {int(f) for part in parts for f in part.frames}
+    moving = 0
+    for frame, box in zip(frames, boxes):
+        if int(frame) in part_frames:
+            moving += 1
+            continue
+        found = blobs.get(int(frame))
+        if found is None or len(found) == 0:
+            continue
+        area = max(_area(box), 1e-9)
+        for blob in found:
+            inter = _inter(blob, box)
+            if inter >= settings.blob_inside * max(_area(blob), 1e-9) and inter >= settings.blob_min_share * area:
+                moving += 1
+                break
+    return moving / max(1, len(frames))
+
+
+def _travel_heights(track: DetectorTrack) -> float:
+    """How far the object's centre ranges in the stabilized picture, in its own heights."""
+    if len(track.frames) < 2:
+        return 0.0
+    centres = track.stabilized_centres()
+    heights = np.array([b[3] - b[1] for b in track.stabilized])
+    reach = float(np.max(centres.max(axis=0) - centres.min(axis=0)))
+    return reach / max(float(np.median(heights)), 1e-6)
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def _inter(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(ix * iy)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter = _inter(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0
