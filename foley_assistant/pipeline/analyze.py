@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -26,6 +27,8 @@ from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
 
 STAGE = "analyze"
+#: Threads the shipped models may use: analysis decodes on one core and detects on the others.
+ANALYSIS_THREADS = 2
 log = logging.getLogger(__name__)
 
 
@@ -147,6 +150,7 @@ def analyze_media(
     if frame_range.duration <= 0:
         raise nothing_to_analyze(path)
     checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
+    detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
         objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
     if checked.count == 0:
@@ -181,6 +185,7 @@ def analyze_media_shots(
         raise nothing_to_analyze(path)
     whole = FrameRange(0, info.frame_count)
     checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
+    detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
@@ -240,16 +245,41 @@ def analyze_shots(
     return TracksDocument(tuple(done))
 
 
-def choose_detector(weights: str | None, architecture: str) -> tuple[FrameDetector | None, str]:
-    """The neural detector when its weights can be found and loaded, else None; with a line
-    saying which detector runs and why. `weights` is a file, "auto" (the torch hub cache) or
-    "none" (the classical motion detector). torch is imported only when weights are found."""
-    if weights in (None, "none"):
-        return None, "detector: classical motion detector"
+SHIPPED_DETECTOR = "nanodet"
+
+
+def choose_detector(weights: str | None, architecture: str = "ssdlite320_mobilenet_v3_large") -> tuple[FrameDetector | None, str]:
+    """The object detector analysis runs beside the motion detector, with a line saying which
+    runs and why. `weights` is "nanodet" (the shipped NanoDet-g, the default), a torchvision
+    weights file or "auto" (the torch hub cache; never downloads), or "none" (motion alone:
+    every object is then `unknown`). torch is imported only for torchvision weights."""
+    if weights in ("none",):
+        return None, "detector: none (motion only; objects are not named)"
+    if weights in (None, SHIPPED_DETECTOR):
+        from foley_assistant.vision.perception.nanodet import NanoDet
+        from foley_assistant.vision.perception.shipped import ModelUnavailable
+
+        try:
+            return _shipped_detector(NanoDet), "detector: NanoDet-g (shipped)"
+        except ModelUnavailable as exc:
+            return None, f"detector: none (motion only), because {exc}"
     from foley_assistant.vision.neural.detector import DetectorUnavailable, load_detector
 
     try:
         detector = load_detector(architecture, None if weights == "auto" else weights)
     except DetectorUnavailable as exc:
-        return None, f"detector: classical motion detector, because {exc}"
-    return detector, f"detector: {architecture} (neural)"
+        return None, f"detector: none (motion only), because {exc}"
+    return detector, f"detector: {architecture} (torchvision)"
+
+
+@lru_cache(maxsize=1)
+def _shipped_detector(kind: type) -> FrameDetector:
+    """The shipped detector, loaded once per process (its model is checked against its sha256)."""
+    detector = kind(threads=ANALYSIS_THREADS)
+    detector.detect_one(np.zeros((64, 64, 3), dtype=np.uint8))  # load and verify now, not mid-shot
+    return detector
+
+
+def settings_detector(settings: AnalysisSettings, detector: FrameDetector | None) -> FrameDetector | None:
+    """The detector to use: the one given, else the one `settings.detector` names."""
+    return detector if detector is not None else choose_detector(settings.detector, settings.detector_model)[0]

@@ -70,6 +70,8 @@ class GenerateRequest:
     model_dir: Path | None = None  # the neural model folder (--engine neural)
     ambience: str = "none"  # none | auto | room | street | wind | rain: a bed under each shot
     media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
+    detector: str = "nanodet"  # what names the objects: nanodet | none | auto | torchvision weights
+    detector_model: str = "ssdlite320_mobilenet_v3_large"
 
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
@@ -179,7 +181,7 @@ def run_generate(
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
-    analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
+    analysis = AnalysisSettings(hfov_deg=request.hfov_deg, detector=request.detector, detector_model=request.detector_model)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
     result.notes.extend(notes)
     result.notes.extend(loaded.notes)

@@ -44,6 +44,8 @@ class AnalysisSettings:
     cuts: CutSettings = field(default_factory=CutSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     detections_per_s: float = 8.0
+    detector: str = "nanodet"
+    detector_model: str = "ssdlite320_mobilenet_v3_large"
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ class _SegmentAnalysis:
         self._process()
         motion_tracks = self.tracker.finish()
         linked = link_detections(self.samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
-        objects = fuse(linked, motion_tracks, self.blobs, self.fps, settings.fusion)
+        objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion)
         return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
 

@@ -32,6 +32,8 @@ class LinkSettings:
     """Tuning of the linking; times in seconds, sizes relative to the object's own box."""
 
     max_gap_s: float = 0.8
+    duplicate_iou: float = 0.45
+    group_box_holds: float = 0.8
     gate_iou: float = 0.1
     gate_centre: float = 0.9
     group_change_cost: float = 0.35
@@ -49,6 +51,11 @@ class DetectorTrack:
     classes: list[str] = field(default_factory=list)
     scores: list[float] = field(default_factory=list)
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    extra_votes: list[tuple[str, float]] = field(default_factory=list)
+
+    def votes(self) -> list[tuple[str, float]]:
+        """Every (class, score) the detector gave this object, merged duplicates included."""
+        return list(zip(self.classes, self.scores)) + self.extra_votes
 
     def predicted(self, frame: int) -> np.ndarray:
         """The stabilized box expected at `frame` (constant velocity of its centre)."""
@@ -103,6 +110,7 @@ def link_detections(
         for track in live:
             (ended if frame - track.frames[-1] > max_gap else still).append(track)
         live = still
+        detections = without_group_boxes(detections, labels, settings.group_box_holds)
         if not detections:
             continue
         image = np.array([d.box.as_list() for d in detections], dtype=np.float64)
@@ -130,7 +138,68 @@ def link_detections(
                 track = DetectorTrack()
                 track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
                 live.append(track)
-    return ended + live
+    return merge_duplicates(ended + live, settings.duplicate_iou)
+
+
+def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
+    """One frame's detections less the boxes around others of their group: a box that holds two
+    or more smaller ones (two people side by side), or one at least half its size smaller and
+    more confident than itself (a loose box around a person), is neither of them."""
+    boxes = [np.array(d.box.as_list()) for d in detections]
+    groups = [labels.group_of(d.label or "") for d in detections]
+    kept = []
+    for i, detection in enumerate(detections):
+        area = _area(boxes[i])
+        inside = [j for j in range(len(detections)) if j != i and groups[j] == groups[i] and _area(boxes[j]) < 0.7 * area and _inter(boxes[i], boxes[j]) >= holds * _area(boxes[j])]
+        loose = any(_area(boxes[j]) <= 0.5 * area and detections[j].score > detection.score for j in inside)
+        if len(inside) < 2 and not loose:
+            kept.append(detection)
+    return kept
+
+
+def merge_duplicates(tracks: list[DetectorTrack], min_iou: float) -> list[DetectorTrack]:
+    """Tracks that cover the same object on most of their shared samples (two boxes a detector
+    gave one thing, linked apart) merged into the one with more evidence."""
+    tracks = sorted(tracks, key=lambda t: -sum(t.scores))
+    kept: list[DetectorTrack] = []
+    for track in tracks:
+        host = next((k for k in kept if _same_object(k, track, min_iou)), None)
+        if host is None:
+            kept.append(track)
+        else:
+            _absorb(host, track)
+    return sorted(kept, key=lambda t: t.frames[0])
+
+
+def _same_object(a: DetectorTrack, b: DetectorTrack, min_iou: float) -> bool:
+    boxes_a = dict(zip(a.frames, a.stabilized))
+    shared = [(boxes_a[f], box) for f, box in zip(b.frames, b.stabilized) if f in boxes_a]
+    if len(shared) < max(1, 0.5 * min(len(a.frames), len(b.frames))):
+        return False
+    return float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou
+
+
+def _absorb(host: DetectorTrack, other: DetectorTrack) -> None:
+    """Add the other track's samples on frames the host lacks; its classes always count in the vote."""
+    have = set(host.frames)
+    rows = list(zip(host.frames, host.boxes, host.stabilized, host.classes, host.scores))
+    for frame, box, stable, name, score in zip(other.frames, other.boxes, other.stabilized, other.classes, other.scores):
+        if frame not in have:
+            rows.append((frame, box, stable, name, score))
+        else:
+            host.extra_votes.append((name, score))
+    rows.sort(key=lambda row: row[0])
+    host.frames, host.boxes, host.stabilized, host.classes, host.scores = (list(column) for column in zip(*rows))
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def _inter(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(ix * iy)
 
 
 def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
@@ -150,8 +219,6 @@ def _size(box: np.ndarray) -> np.ndarray:
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return float(inter / union) if union > 0 else 0.0
+    inter = _inter(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0

@@ -38,6 +38,7 @@ class FusionSettings:
     attach_share: float = 0.5
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
+    travel_needs_share: float = 0.1
     blob_inside: float = 0.6
     blob_min_share: float = 0.01
     min_samples: int = 2
@@ -65,6 +66,7 @@ def fuse(
     motion_tracks: list[TrackedBoxes],
     blobs: dict[int, np.ndarray],
     fps: float,
+    stride: int = 1,
     settings: FusionSettings | None = None,
     vote: Callable[..., LabelVote] = vote_label,
 ) -> list[FusedObject]:
@@ -75,7 +77,7 @@ def fuse(
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
         parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
-        made = _from_detector(track, parts, blobs, settings, vote)
+        made = _from_detector(track, parts, blobs, stride, settings, vote)
         if made is not None:
             fused.append(made)
     for motion, owner in zip(motion_tracks, owners):
@@ -116,10 +118,12 @@ def _from_detector(
     track: DetectorTrack,
     parts: list[TrackedBoxes],
     blobs: dict[int, np.ndarray],
+    stride: int,
     settings: FusionSettings,
     vote: Callable[..., LabelVote],
 ) -> FusedObject | None:
-    decision = vote(zip(track.classes, track.scores))
+    looks = (track.frames[-1] - track.frames[0]) // max(1, stride) + 1
+    decision = vote(track.votes(), looks=looks)
     frames, boxes = track.per_frame()
     observed = np.isin(frames, track.frames)
     if len(track.frames) < settings.min_samples:
@@ -129,7 +133,10 @@ def _from_detector(
         frames, boxes, observed = longest.frames, longest.boxes, longest.observed
     share = _moving_share(frames, boxes, blobs, parts, settings)
     travel = _travel_heights(track)
-    moves = share >= settings.mover_motion_share or travel >= settings.mover_travel_heights or (len(track.frames) < settings.min_samples and bool(parts))
+    # Travel alone is weak evidence under a moving camera (parallax, a box cut by the border), so
+    # it counts only with some motion of the object's own against the background.
+    travels = travel >= settings.mover_travel_heights and share >= settings.travel_needs_share
+    moves = share >= settings.mover_motion_share or travels or (len(track.frames) < settings.min_samples and bool(parts))
     strength = min(1.0, max(share / (2 * settings.mover_motion_share), travel / (2 * settings.mover_travel_heights)))
     score = float(np.mean(track.scores))
     mover = moves and decision.sounding

@@ -26,6 +26,9 @@ UNKNOWN = "unknown"
 MAJORITY = 0.6
 #: The least summed detector score that can name a track (one confident box of a fast pass-by).
 MIN_EVIDENCE = 0.5
+#: The least mean score per detector look at the track (its samples, seen or not): a thing the
+#: detector names on a few of many looks, weakly, is not named by it (a robot's head called a car).
+MIN_DENSITY = 0.25
 _SILENT = "_silent"
 
 
@@ -63,6 +66,7 @@ class LabelVote:
     share: float
     evidence: float
     classes: tuple[tuple[str, float], ...]
+    sparse: bool = False
 
     @property
     def sounding(self) -> bool:
@@ -74,18 +78,21 @@ class LabelVote:
         if not self.classes:
             return "no detection named it"
         seen = ", ".join(f"{name} {weight:.1f}" for name, weight in self.classes[:3])
+        if self.sparse:
+            return f"named too seldom and too weakly to trust ({seen})"
         if self.label == UNKNOWN:
             return f"no clear class (detector scores: {seen})"
         return f"{self.label}: {self.share:.0%} of the detector's evidence ({seen})"
 
 
-def vote_label(detections: Iterable[tuple[str, float]], labels: CocoLabels | None = None) -> LabelVote:
+def vote_label(detections: Iterable[tuple[str, float]], labels: CocoLabels | None = None, looks: int | None = None) -> LabelVote:
     """The label of a track from its detections' (class name, score) pairs.
 
     The winning group must hold `MAJORITY` of the summed score and the sum must reach
-    `MIN_EVIDENCE`; inside the group a class needs the same majority, else the group's label is
-    used. A track whose evidence is mostly classes that make no sound (a chair, a bench) is
-    `unknown`: detection alone does not make a sound source.
+    `MIN_EVIDENCE` (and, when `looks` says how many times the detector looked at the track,
+    `MIN_DENSITY` per look); inside the group a class needs the same majority, else the group's
+    label is used. A track whose evidence is mostly classes that make no sound (a chair, a bench)
+    is `unknown`: detection alone does not make a sound source.
     """
     labels = labels or coco_labels()
     per_class: dict[str, float] = defaultdict(float)
@@ -102,6 +109,8 @@ def vote_label(detections: Iterable[tuple[str, float]], labels: CocoLabels | Non
     share = group_weight / total
     if share < MAJORITY or group == _SILENT:
         return LabelVote(UNKNOWN, None if group == _SILENT else group, share, total, ranked)
+    if looks is not None and group_weight / max(1, looks) < MIN_DENSITY:
+        return LabelVote(UNKNOWN, group, share, total, ranked, sparse=True)
     name, weight = max(((n, w) for n, w in per_class.items() if labels.group_of(n) == group), key=lambda item: item[1])
     if weight / group_weight >= MAJORITY:
         return LabelVote(labels.sound_labels[name], group, share, total, ranked)

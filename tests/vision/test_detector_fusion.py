@@ -83,7 +83,7 @@ def test_moving_parts_inside_a_detected_person_make_one_mover():
     tracks = link_detections(person, _pan(0.0), W, H, FPS)
     arm = _motion_track(range(0, 60), [0.35, 0.25, 0.45, 0.45])
     blobs = {f: np.array([[0.35, 0.25, 0.45, 0.45]]) for f in range(0, 60, 2)}
-    objects = fuse(tracks, [arm], blobs, FPS)
+    objects = fuse(tracks, [arm], blobs, FPS, stride=3)
     assert len(objects) == 1
     (man,) = objects
     assert man.label == "person" and man.mover and man.source == "detector"
@@ -93,7 +93,7 @@ def test_moving_parts_inside_a_detected_person_make_one_mover():
 
 def test_a_parked_car_is_a_candidate_without_a_stem():
     parked = [(f, [_det(0.6, 0.5, 0.8, 0.7, "car", 0.9)]) for f in range(0, 60, 3)]
-    objects = fuse(link_detections(parked, _pan(0.0), W, H, FPS), [], {}, FPS)
+    objects = fuse(link_detections(parked, _pan(0.0), W, H, FPS), [], {}, FPS, stride=3)
     assert len(objects) == 1 and objects[0].label == "car"
     assert not objects[0].mover and objects[0].confidence < 0.3
     assert "moving parts on 0%" in objects[0].evidence
@@ -103,7 +103,7 @@ def test_a_fast_pass_by_sampled_once_takes_its_motion_boxes_and_the_detector_nam
     # A car crosses the frame in 4 frames; the detector (every 3rd frame) sees it once.
     motion = TrackedBoxes(np.arange(102, 106), np.array([[x, 0.4, x + 0.3, 0.7] for x in (0.0, 0.25, 0.5, 0.7)]), np.ones(4, bool), 0.8)
     samples = [(102, []), (105, [_det(0.7, 0.4, 1.0, 0.7, "car", 0.75)])]
-    objects = fuse(link_detections(samples, _pan(0.0), W, H, FPS), [motion], {}, FPS)
+    objects = fuse(link_detections(samples, _pan(0.0), W, H, FPS), [motion], {}, FPS, stride=3)
     assert len(objects) == 1
     car = objects[0]
     assert car.label == "car" and car.mover
@@ -127,3 +127,21 @@ def test_motion_on_a_thing_that_makes_no_sound_is_not_a_mover():
     objects = fuse(link_detections(hydrant, _pan(0.0), W, H, FPS), [_motion_track(range(45), [0.45, 0.5, 0.5, 0.7])], blobs, FPS)
     assert len(objects) == 1
     assert objects[0].label == UNKNOWN and not objects[0].mover
+
+
+def test_a_loose_box_around_two_people_is_neither():
+    def objects(frame):
+        return [_det(0.1, 0.2, 0.3, 0.9, "person", 0.7), _det(0.5, 0.2, 0.7, 0.9, "person", 0.7), _det(0.05, 0.1, 0.75, 0.95, "person", 0.5)]
+
+    tracks = link_detections(_samples(3, 10, objects), _pan(0.0), W, H, FPS)
+    assert sorted(round(t.boxes[0][0], 2) for t in tracks) == [0.1, 0.5]
+
+
+def test_two_boxes_a_detector_gave_one_thing_become_one_track():
+    def objects(frame):
+        jitter = 0.01 * (frame % 2)
+        return [_det(0.2, 0.2, 0.4, 0.9, "person", 0.6), _det(0.21 + jitter, 0.22, 0.41, 0.88, "person", 0.4)]
+
+    tracks = link_detections(_samples(3, 10, objects), _pan(0.0), W, H, FPS)
+    assert len(tracks) == 1
+    assert len(tracks[0].votes()) == 20  # both boxes still count in the vote

@@ -50,3 +50,11 @@ def test_every_sound_label_has_a_voice_and_a_size_prior():
     used = set(labels.sound_labels.values()) | set(labels.group_labels.values()) | {UNKNOWN}
     assert not {label for label in used if label not in voices}
     assert not {label for label in used if label not in priors and voices[label].get("same_as", label) not in priors and "height_m" not in voices[label]}
+
+
+def test_a_class_named_on_few_of_many_looks_is_not_trusted():
+    # A robot's head called a car twice, weakly, in seven looks of the detector.
+    vote = vote_label([("car", 0.35), ("bus", 0.35), ("car", 0.35), ("car", 0.35)], looks=7)
+    assert vote.label == UNKNOWN and vote.sparse
+    assert "too seldom" in vote.describe()
+    assert vote_label([("car", 0.7)] * 6, looks=7).label == "car"
