@@ -82,6 +82,7 @@ class TrackedFrame:
     box: Box
     confidence: float = 1.0
     distance_m: float | None = None
+    feet: tuple[float, float, float, float] | None = None  # (x, y) of two ankles, normalized, from a pose model
 
 
 def quantized(frame: TrackedFrame) -> TrackedFrame:
@@ -91,6 +92,7 @@ def quantized(frame: TrackedFrame) -> TrackedFrame:
         box=Box(*(round(v, BOX_DECIMALS) for v in frame.box.as_list())),
         confidence=round(frame.confidence, CONFIDENCE_DECIMALS),
         distance_m=None if frame.distance_m is None else round(frame.distance_m, DISTANCE_DECIMALS),
+        feet=None if frame.feet is None else tuple(round(v, BOX_DECIMALS) for v in frame.feet),
     )
 
 
@@ -207,14 +209,18 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
                 "mover": obj.mover,
                 "confidence": obj.confidence,
                 "evidence": obj.evidence,
-                "frames": [
-                    {"frame": q.frame, "box": q.box.as_list(), "confidence": q.confidence, "distance_m": q.distance_m}
-                    for q in map(quantized, obj.frames)
-                ],
+                "frames": [_frame_to_dict(q) for q in map(quantized, obj.frames)],
             }
             for obj in shot.objects
         ],
     }
+
+
+def _frame_to_dict(frame: TrackedFrame) -> dict[str, Any]:
+    data: dict[str, Any] = {"frame": frame.frame, "box": frame.box.as_list(), "confidence": frame.confidence, "distance_m": frame.distance_m}
+    if frame.feet is not None:
+        data["feet"] = list(frame.feet)
+    return data
 
 
 def _shot_from_dict(data: dict[str, Any]) -> ShotTracks:
@@ -244,11 +250,13 @@ def _object_from_dict(data: dict[str, Any]) -> ObjectTrack:
 
 def _frame_from_dict(data: dict[str, Any]) -> TrackedFrame:
     distance = data.get("distance_m")
+    feet = data.get("feet")
     return TrackedFrame(
         frame=int(data["frame"]),
         box=Box(*(float(v) for v in data["box"])),
         confidence=float(data.get("confidence", 1.0)),
         distance_m=None if distance is None else float(distance),
+        feet=None if feet is None else (float(feet[0]), float(feet[1]), float(feet[2]), float(feet[3])),
     )
 
 

@@ -21,10 +21,11 @@ import numpy as np
 from foley_assistant.core.errors import FoleyError, MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
-from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
+from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 
 STAGE = "analyze"
 #: Threads the shipped models may use: analysis decodes on one core and detects on the others.
@@ -155,6 +156,7 @@ def analyze_media(
         objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
     if checked.count == 0:
         raise undecodable(path)
+    (objects,) = read_feet(path, [objects], context, settings, analysis_width)
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
 
 
@@ -190,6 +192,8 @@ def analyze_media_shots(
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
         raise undecodable(path)
+    with_feet = read_feet(path, [part.objects for part in parts], context, settings, analysis_width)
+    parts = [replace(part, objects=objects) for part, objects in zip(parts, with_feet)]
     shots = tuple(
         ShotTracks(
             shot_id=f"{prefix}{number:03d}",
@@ -243,6 +247,36 @@ def analyze_shots(
         except FoleyError as exc:
             report.fail(shot.id, str(exc))
     return TracksDocument(tuple(done))
+
+
+def read_feet(
+    path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int
+) -> list[tuple[ObjectTrack, ...]]:
+    """Each group of objects with the feet of its moving people (`vision.pose`), read in one more
+    decode of the frames they span; unchanged when no one walks or the pose model is off."""
+    if not settings.pose:
+        return groups
+    spans = [span for span in (pose_span(group) for group in groups) if span is not None]
+    if not spans:
+        return groups
+    from foley_assistant.vision.perception.movenet import PoseModel
+
+    readers = [FeetReader(group, _shipped_pose(PoseModel)) for group in groups]
+    first, end = min(s[0] for s in spans), max(s[1] for s in spans)
+    with context.clock.measure(STAGE):
+        try:
+            for index, image in read_frames(path, FrameRange(first, end - first), analysis_width=analysis_width, gray=False, cancel=context.cancel):
+                for reader in readers:
+                    reader.see(index, image)
+        except MediaError as exc:  # the first pass already noted a damaged stretch
+            log.warning("pose: decoding stopped early (%s); feet read on the frames before", exc)
+    return [reader.result() for reader in readers]
+
+
+@lru_cache(maxsize=1)
+def _shipped_pose(kind: type) -> PoseEstimator:
+    """The shipped pose model, loaded once per process."""
+    return kind(threads=ANALYSIS_THREADS)
 
 
 SHIPPED_DETECTOR = "nanodet"

@@ -45,6 +45,7 @@ class AnalysisSettings:
     fusion: FusionSettings = field(default_factory=FusionSettings)
     detections_per_s: float = 8.0
     detector: str = "nanodet"
+    pose: bool = True  # read moving people's feet with the shipped pose model (for footfalls)
     detector_model: str = "ssdlite320_mobilenet_v3_large"
 
 

@@ -36,6 +36,7 @@ class FusionSettings:
     """Thresholds of the mover decision; shares are of an object's frames."""
 
     attach_share: float = 0.5
+    whole_part_iou: float = 0.5
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
     travel_needs_share: float = 0.1
@@ -131,6 +132,10 @@ def _from_detector(
             return None  # one box, nothing moving there: a detector's passing mistake
         longest = max(parts, key=lambda p: len(p.frames))
         frames, boxes, observed = longest.frames, longest.boxes, longest.observed
+    else:
+        whole = [p for p in parts if _mean_iou(p.frames, p.boxes, frames, boxes) >= settings.whole_part_iou]
+        if whole:
+            frames, boxes, observed = _prefer_motion_boxes(frames, boxes, observed, whole)
     share = _moving_share(frames, boxes, blobs, parts, settings)
     travel = _travel_heights(track)
     # Travel alone is weak evidence under a moving camera (parallax, a box cut by the border), so
@@ -154,6 +159,30 @@ def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> 
     mover = seconds >= settings.motion_only_min_s and confidence >= settings.motion_only_confidence
     why = f"moves against the background for {seconds:.1f} s (fill {solid:.2f}); no detector class names it"
     return FusedObject(motion.frames, motion.boxes, motion.observed, UNKNOWN, "tracker", mover, confidence, why)
+
+
+def _mean_iou(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray) -> float:
+    """Mean IoU of two tracks over the frames they share (0 when none)."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    shared = [_iou(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    return float(np.mean(shared)) if shared else 0.0
+
+
+def _prefer_motion_boxes(frames: np.ndarray, boxes: np.ndarray, observed: np.ndarray, whole: list[TrackedBoxes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The detector track's frames, widened to its whole-body motion tracks' frames, with the
+    motion tracker's boxes wherever it has them: it measures every frame, and reads partial views
+    (a walker behind a post) that a detector sampled every few frames cannot."""
+    rows = {int(f): (b, bool(o)) for f, b, o in zip(frames, boxes, observed)}
+    for part in whole:
+        for f, b, o in zip(part.frames, part.boxes, part.observed):
+            rows[int(f)] = (b, bool(o) or rows.get(int(f), (None, False))[1])
+    ordered = sorted(rows)
+    span = np.arange(ordered[0], ordered[-1] + 1)
+    known = np.array(ordered)
+    table = np.array([rows[f][0] for f in ordered])
+    filled = np.stack([np.interp(span, known, table[:, k]) for k in range(4)], axis=1)
+    seen = np.array([rows.get(int(f), (None, False))[1] for f in span])
+    return span, filled, seen
 
 
 def _moving_share(frames: np.ndarray, boxes: np.ndarray, blobs: dict[int, np.ndarray], parts: list[TrackedBoxes], settings: FusionSettings) -> float:

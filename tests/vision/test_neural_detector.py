@@ -43,7 +43,7 @@ def test_without_weights_the_classical_detector_runs_and_says_so(tmp_path, monke
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     detector, note = choose_detector("auto", "ssdlite320_mobilenet_v3_large")
     assert detector is None and "classical" in note and str(tmp_path) in note
-    assert choose_detector("none", "ssdlite320_mobilenet_v3_large") == (None, "detector: classical motion detector")
+    assert choose_detector("none", "ssdlite320_mobilenet_v3_large") == (None, "detector: none (motion only; objects are not named)")
 
 
 def test_randomly_initialised_model_from_a_temporary_file(tmp_path):
