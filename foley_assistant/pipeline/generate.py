@@ -73,6 +73,10 @@ class GenerateRequest:
     detector: str = "nanodet"  # what names the objects: nanodet | none | auto | torchvision weights
     detector_model: str = "ssdlite320_mobilenet_v3_large"
 
+    def analysis_settings(self) -> AnalysisSettings:
+        """The analysis settings of this request (field of view, detector)."""
+        return AnalysisSettings(hfov_deg=self.hfov_deg, detector=self.detector, detector_model=self.detector_model)
+
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
         return placement_settings(self.placement, self.sample_rate, self.hfov_deg, self.binaural, self.sofa_path)
@@ -181,7 +185,7 @@ def run_generate(
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
-    analysis = AnalysisSettings(hfov_deg=request.hfov_deg, detector=request.detector, detector_model=request.detector_model)
+    analysis = request.analysis_settings()
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
     result.notes.extend(notes)
     result.notes.extend(loaded.notes)
