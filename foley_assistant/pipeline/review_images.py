@@ -1,0 +1,222 @@
+"""The pictures of the review sheet, drawn from data: a shot's contact sheet and a stem's waveform.
+
+Pure functions: pictures and tracks in, an RGB uint8 array out (nothing is read or written here).
+A contact sheet is a grid of tiles, one per chosen frame, each with every tracked object's box in
+its own colour and a tag "O3 car 0.82" (id, label, the box's confidence), and under the picture
+the tile number, the media frame and the record timecode. A waveform shows the peak level of each
+channel on a dB scale, with a line at each sound event, coloured by its kind, and ticks where the
+contact sheet's frames fall.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from foley_assistant.core.tracks import ShotTracks
+
+# Distinct, saturated colours (RGB) that read on dark and light pictures, one per object of a shot.
+PALETTE: tuple[tuple[int, int, int], ...] = (
+    (255, 59, 48),
+    (52, 199, 255),
+    (255, 204, 0),
+    (76, 217, 100),
+    (255, 64, 255),
+    (0, 255, 204),
+    (255, 149, 0),
+    (175, 130, 255),
+    (200, 255, 60),
+    (255, 140, 170),
+)
+EVENT_COLOURS: dict[str, tuple[int, int, int]] = {
+    "footfall": (255, 204, 0),
+    "impact": (255, 59, 48),
+    "swish": (52, 199, 255),
+    "entrance": (76, 217, 100),
+    "exit": (175, 130, 255),
+}
+OTHER_EVENT_COLOUR = (220, 220, 220)
+BACKGROUND = (28, 28, 30)
+TEXT = (235, 235, 235)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+GAP = 4  # pixels between tiles
+CAPTION = 16  # pixels under each picture for its number, frame and timecode
+FLOOR_DB = -60.0  # the bottom of the waveform's dB scale
+
+
+def object_colours(tracks: ShotTracks) -> dict[str, tuple[int, int, int]]:
+    """The colour (RGB) of each object of a shot, in the order the shot lists them."""
+    return {obj.id: PALETTE[i % len(PALETTE)] for i, obj in enumerate(tracks.objects)}
+
+
+def css_colour(rgb: tuple[int, int, int]) -> str:
+    """An RGB triple as a CSS hex colour."""
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def spread_frames(first: int, count: int, wanted: int) -> list[int]:
+    """`wanted` frame numbers evenly spread over `count` frames from `first` (first and last
+    included), fewer when the shot is shorter."""
+    if count <= 0:
+        return []
+    n = max(1, min(wanted, count))
+    if n == 1:
+        return [first + (count - 1) // 2]
+    return sorted({first + round(i * (count - 1) / (n - 1)) for i in range(n)})
+
+
+@dataclass(frozen=True)
+class Tile:
+    """Where one frame's picture lies in a contact sheet (pixels, top-left origin)."""
+
+    number: int
+    frame: int
+    x: int
+    y: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class ContactSheet:
+    """A contact sheet's image (RGB uint8) and where each frame's picture is in it."""
+
+    image: np.ndarray
+    tiles: tuple[Tile, ...]
+
+
+def _ascii(text: str) -> str:
+    """What the Hershey font can draw: printable ASCII, anything else as '?'."""
+    return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
+
+
+def _put_text(image: np.ndarray, text: str, x: int, y: int, colour: tuple[int, int, int], scale: float = 0.38) -> None:
+    cv2.putText(image, _ascii(text), (x, y), FONT, scale, colour, 1, cv2.LINE_AA)
+
+
+def _tag(picture: np.ndarray, text: str, x: int, y: int, colour: tuple[int, int, int], taken: list[tuple[int, int, int, int]]) -> None:
+    """A filled tag in the object's colour with dark text, kept inside the picture; (x, y) is
+    the box's top-left corner: the tag sits above it, or inside when there is no room, and moves
+    down past the tags already drawn (`taken`, updated) rather than cover them."""
+    (w, h), base = cv2.getTextSize(_ascii(text), FONT, 0.38, 1)
+    height, width = picture.shape[:2]
+    tall = h + base + 3
+    top = y - tall if y - tall >= 0 else y
+    left = min(max(0, x), max(0, width - w - 4))
+    right = left + w + 4
+    while top + tall < height and any(left < x1 and x0 < right and top < y1 and y0 < top + tall for x0, y0, x1, y1 in taken):
+        top += tall
+    taken.append((left, top, right, top + tall))
+    cv2.rectangle(picture, (left, top), (right, top + tall), colour, cv2.FILLED)
+    _put_text(picture, text, left + 2, top + h + 1, (0, 0, 0))
+
+
+def annotate_picture(picture: np.ndarray, tracks: ShotTracks, frame: int, colours: dict[str, tuple[int, int, int]]) -> np.ndarray:
+    """A copy of one frame's picture with the box and tag of each object tracked in that frame."""
+    drawn = np.ascontiguousarray(picture.copy())
+    height, width = drawn.shape[:2]
+    taken: list[tuple[int, int, int, int]] = []
+    for obj in tracks.objects:
+        hit = next((f for f in obj.frames if f.frame == frame), None)
+        if hit is None:
+            continue
+        box = hit.box.clipped()
+        x0, y0 = int(round(box.x0 * (width - 1))), int(round(box.y0 * (height - 1)))
+        x1, y1 = int(round(box.x1 * (width - 1))), int(round(box.y1 * (height - 1)))
+        colour = colours[obj.id]
+        cv2.rectangle(drawn, (x0, y0), (x1, y1), colour, 2)
+        _tag(drawn, f"{obj.id} {obj.label} {hit.confidence:.2f}", x0, y0, colour, taken)
+    return drawn
+
+
+def contact_sheet(
+    pictures: list[tuple[int, np.ndarray]],
+    tracks: ShotTracks,
+    captions: dict[int, str],
+    columns: int = 5,
+) -> ContactSheet:
+    """A grid of the given (frame, RGB picture) pairs, each annotated with the shot's tracks and
+    captioned "#n f<frame> <captions[frame]>". All pictures must have the same size."""
+    if not pictures:
+        raise ValueError("a contact sheet needs at least one picture")
+    height, width = pictures[0][1].shape[:2]
+    columns = max(1, min(columns, len(pictures)))
+    rows = math.ceil(len(pictures) / columns)
+    sheet = np.empty((GAP + rows * (height + CAPTION + GAP), GAP + columns * (width + GAP), 3), dtype=np.uint8)
+    sheet[:] = BACKGROUND
+    colours = object_colours(tracks)
+    tiles = []
+    for number, (frame, picture) in enumerate(pictures, start=1):
+        row, column = divmod(number - 1, columns)
+        x, y = GAP + column * (width + GAP), GAP + row * (height + CAPTION + GAP)
+        sheet[y : y + height, x : x + width] = annotate_picture(picture[:height, :width], tracks, frame, colours)
+        _put_text(sheet, f"#{number}  f{frame}  {captions.get(frame, '')}".rstrip(), x + 2, y + height + CAPTION - 4, TEXT)
+        tiles.append(Tile(number, frame, x, y, width, height))
+    return ContactSheet(sheet, tuple(tiles))
+
+
+def waveform_image(
+    peaks: np.ndarray,
+    length_samples: int,
+    sample_rate: int,
+    events: list[dict[str, object]],
+    frame_marks: list[tuple[int, int]] | None = None,
+    lane_height: int = 56,
+) -> np.ndarray:
+    """A stem's waveform: per channel (rows of `peaks`, linear peak per column) a lane mirrored
+    about its centre on a dB scale from FLOOR_DB to 0 dBFS; a line per event (records with
+    "sample" and "kind", as in report.json's event_log) in its kind's colour; under the lanes a
+    time axis in seconds, ticks numbered like the contact sheet's tiles (`frame_marks`: tile
+    number, sample from the stem's start), and a legend of the event kinds shown."""
+    channels, width = peaks.shape
+    axis, legend = 16, 16
+    image = np.empty((channels * lane_height + axis + legend, width, 3), dtype=np.uint8)
+    image[:] = BACKGROUND
+    level = np.clip((20 * np.log10(np.maximum(peaks, 1e-9)) - FLOOR_DB) / -FLOOR_DB, 0.0, 1.0)
+    names = ["L", "R"] if channels == 2 else [str(c + 1) for c in range(channels)]
+    for channel in range(channels):
+        top = channel * lane_height
+        centre = top + lane_height // 2
+        image[centre, :] = (70, 70, 76)
+        half = (level[channel] * (lane_height // 2 - 2)).round().astype(int)
+        for x in np.flatnonzero(half):
+            image[centre - half[x] : centre + half[x] + 1, x] = (120, 190, 255)
+        _put_text(image, names[channel], 3, top + 13, TEXT)
+    lanes = channels * lane_height
+    image[lanes, :] = (90, 90, 96)
+    kinds: list[str] = []
+    for event in events:
+        sample = int(event.get("sample", -1))  # type: ignore[call-overload]
+        if not 0 <= sample < max(1, length_samples):
+            continue
+        kind = str(event.get("kind", ""))
+        x = min(width - 1, sample * width // max(1, length_samples))
+        image[:lanes, x] = EVENT_COLOURS.get(kind, OTHER_EVENT_COLOUR)
+        if kind not in kinds:
+            kinds.append(kind)
+    seconds = length_samples / sample_rate if sample_rate else 0.0
+    step = next((s for s in (0.5, 1, 2, 5, 10, 30, 60, 300) if seconds / s <= 12), 600)
+    tick = 0.0
+    while tick <= seconds:
+        x = min(width - 1, int(tick * sample_rate * width / max(1, length_samples)))
+        image[lanes : lanes + 4, x] = TEXT
+        _put_text(image, f"{tick:g}s", min(x + 2, width - 24), lanes + 13, TEXT, 0.33)
+        tick += step
+    for number, sample in frame_marks or []:
+        if 0 <= sample < length_samples:
+            x = sample * width // length_samples
+            image[:lanes:3, x] = (160, 160, 160)
+            _put_text(image, f"#{number}", min(x + 1, width - 24), lanes - 3, (190, 190, 190), 0.3)
+    x = 4
+    for kind in kinds:
+        colour = EVENT_COLOURS.get(kind, OTHER_EVENT_COLOUR)
+        top = lanes + axis
+        cv2.rectangle(image, (x, top + 4), (x + 10, top + 12), colour, cv2.FILLED)
+        _put_text(image, kind, x + 14, top + 12, TEXT, 0.33)
+        x += 24 + cv2.getTextSize(_ascii(kind), FONT, 0.33, 1)[0][0]
+    if not kinds:
+        _put_text(image, "no events", 4, lanes + axis + 12, (150, 150, 150), 0.33)
+    return image
