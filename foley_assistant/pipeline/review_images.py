@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.core.tracks import Box, ShotTracks
 
 # Distinct, saturated colours (RGB) that read on dark and light pictures, one per object of a shot.
 PALETTE: tuple[tuple[int, int, int], ...] = (
@@ -114,21 +114,28 @@ def _tag(picture: np.ndarray, text: str, x: int, y: int, colour: tuple[int, int,
     _put_text(picture, text, left + 2, top + h + 1, (0, 0, 0))
 
 
+def box_pixels(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
+    """A normalized box's corners (x0, y0, x1, y1) in the pixels of a width x height picture."""
+    clipped = box.clipped()
+
+    def px(value: float, size: int) -> int:
+        return min(size - 1, int(round(value * size)))
+
+    return px(clipped.x0, width), px(clipped.y0, height), px(clipped.x1, width), px(clipped.y1, height)
+
+
 def annotate_picture(picture: np.ndarray, tracks: ShotTracks, frame: int, colours: dict[str, tuple[int, int, int]]) -> np.ndarray:
-    """A copy of one frame's picture with the box and tag of each object tracked in that frame."""
+    """A copy of one frame's picture with the box and tag of each object tracked in that frame
+    (all boxes first, then the tags, so that no box line crosses a tag's text)."""
     drawn = np.ascontiguousarray(picture.copy())
     height, width = drawn.shape[:2]
+    hits = [(obj, hit) for obj in tracks.objects for hit in obj.frames if hit.frame == frame]
+    corners = [box_pixels(hit.box, width, height) for _, hit in hits]
+    for (obj, _), (x0, y0, x1, y1) in zip(hits, corners):
+        cv2.rectangle(drawn, (x0, y0), (x1, y1), colours[obj.id], 2)
     taken: list[tuple[int, int, int, int]] = []
-    for obj in tracks.objects:
-        hit = next((f for f in obj.frames if f.frame == frame), None)
-        if hit is None:
-            continue
-        box = hit.box.clipped()
-        x0, y0 = int(round(box.x0 * (width - 1))), int(round(box.y0 * (height - 1)))
-        x1, y1 = int(round(box.x1 * (width - 1))), int(round(box.y1 * (height - 1)))
-        colour = colours[obj.id]
-        cv2.rectangle(drawn, (x0, y0), (x1, y1), colour, 2)
-        _tag(drawn, f"{obj.id} {obj.label} {hit.confidence:.2f}", x0, y0, colour, taken)
+    for (obj, hit), (x0, y0, _, _) in zip(hits, corners):
+        _tag(drawn, f"{obj.id} {obj.label} {hit.confidence:.2f}", x0, y0, colours[obj.id], taken)
     return drawn
 
 
