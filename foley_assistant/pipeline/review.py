@@ -26,13 +26,14 @@ from foley_assistant.core.timebase import Rounding, frames_to_timecode
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.atomic import write_text_atomic
 from foley_assistant.io.review_sheets import read_peak_envelope, read_picture_frames, safe_slug, write_png
-from foley_assistant.pipeline.review_images import contact_sheet, css_colour, object_colours, spread_frames, waveform_image
+from foley_assistant.pipeline.review_images import contact_sheet, css_colour, object_colours, sheet_frames, waveform_image
 
 log = logging.getLogger(__name__)
 
 REVIEW_PAGE = "review.html"
 REVIEW_DIR = "review"
-FRAMES_PER_SHOT = 10
+FRAMES_PER_SHOT = 10  # spread evenly over the shot
+MOST_FRAMES_PER_SHOT = 15  # with a frame of each object that none of those shows
 SHEET_WIDTH = 320  # pixels per contact-sheet picture (never scaled up)
 WAVEFORM_WIDTH = 800
 
@@ -244,7 +245,7 @@ def _unique(name: str, used: set[str]) -> str:
 
 def _shot_pictures(root: Path, section: ShotSection, shot: Shot | None, tracks: ShotTracks, used: set[str]) -> list[tuple[int, int]]:
     """Write a shot's contact sheet; returns (tile number, frame) of its tiles (none on failure)."""
-    frames = spread_frames(tracks.frame_range.start, tracks.frame_range.duration, FRAMES_PER_SHOT)
+    frames = sheet_frames(tracks, FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT)
     try:
         pictures = read_picture_frames(tracks.media, frames, SHEET_WIDTH)
     except FoleyError as exc:

@@ -68,6 +68,19 @@ def spread_frames(first: int, count: int, wanted: int) -> list[int]:
     return sorted({first + round(i * (count - 1) / (n - 1)) for i in range(n)})
 
 
+def sheet_frames(tracks: ShotTracks, wanted: int, most: int) -> list[int]:
+    """The frames of a shot's contact sheet: `wanted` spread evenly over the shot, plus the middle
+    frame of each object seen in none of them (a short track between two tiles), up to `most`."""
+    frames = spread_frames(tracks.frame_range.start, tracks.frame_range.duration, wanted)
+    for obj in sorted(tracks.objects, key=lambda o: -len(o.frames)):
+        numbers = [f.frame for f in obj.frames if f.frame in tracks.frame_range]
+        if len(frames) >= most:
+            break
+        if numbers and not set(numbers) & set(frames):
+            frames.append(numbers[len(numbers) // 2])
+    return sorted(frames)
+
+
 @dataclass(frozen=True)
 class Tile:
     """Where one frame's picture lies in a contact sheet (pixels, top-left origin)."""

@@ -13,13 +13,14 @@ import numpy as np
 import pytest
 
 from foley_assistant.core.errors import OutputError
-from foley_assistant.core.tracks import TracksDocument
+from foley_assistant.core.timebase import FrameRange, FrameRate
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument
 from foley_assistant.io.audio import write_wav
 from foley_assistant.io.review_sheets import read_peak_envelope, safe_slug, write_png
 from foley_assistant.io.video import analysis_size, probe_video
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
-from foley_assistant.pipeline.review import FRAMES_PER_SHOT, SHEET_WIDTH, review_html
-from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, box_pixels, object_colours, spread_frames, waveform_image
+from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, review_html
+from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, box_pixels, object_colours, sheet_frames, spread_frames, waveform_image
 
 
 class _Links(HTMLParser):
@@ -80,7 +81,7 @@ def test_contact_sheet_draws_each_box_where_the_track_says(generated_small):
         sheet = cv2.cvtColor(cv2.imread(str(generated_small / "review" / f"{shot.shot_id}_frames.png")), cv2.COLOR_BGR2RGB)
         info = probe_video(shot.media)
         picture = analysis_size(info.width, info.height, SHEET_WIDTH)
-        frames = spread_frames(shot.frame_range.start, shot.frame_range.duration, FRAMES_PER_SHOT)
+        frames = sheet_frames(shot, FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT)
         assert sheet.shape[1] == GAP + min(5, len(frames)) * (picture[0] + GAP)
         colours = object_colours(shot)
         for obj in shot.objects:
@@ -131,6 +132,21 @@ def test_a_shot_without_picture_gets_a_note_not_a_failure(small_cut, generated_s
     assert "picture unavailable" in " ".join(parsed.text)
     sheets = sorted(p.name for p in (out / "review").glob("*_frames.png"))
     assert sheets == [f"{data['shots'][1]['id']}_frames.png"]
+
+
+def test_sheet_frames_spread_over_the_shot_and_show_every_object():
+    assert spread_frames(100, 91, 10) == [100 + 10 * i for i in range(10)]
+    assert spread_frames(5, 3, 10) == [5, 6, 7]
+
+    def track(object_id: str, frames: range) -> ObjectTrack:
+        return ObjectTrack(object_id, "car", "tracker", tuple(TrackedFrame(f, Box(0.1, 0.1, 0.2, 0.2)) for f in frames))
+
+    short = [track(f"O{i}", range(100 + 10 * i + 2, 100 + 10 * i + 6)) for i in range(1, 9)]  # each between two tiles
+    shot = ShotTracks("S1", "m.mp4", FrameRate(25), FrameRange(100, 91), 320, 180, (track("O0", range(100, 191)), *short))
+    frames = sheet_frames(shot, 10, 15)
+    assert len(frames) == 15 and frames == sorted(frames)
+    assert sum(1 for obj in short if {f.frame for f in obj.frames} & set(frames)) == 5  # up to the limit
+    assert set(spread_frames(100, 91, 10)) <= set(frames)
 
 
 def test_peak_envelope_reads_the_peak_of_each_slice(tmp_path):
