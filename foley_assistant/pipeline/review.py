@@ -24,6 +24,7 @@ from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import Rounding, frames_to_timecode
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.eval.levels import SILENCE_DB
 from foley_assistant.io.atomic import write_text_atomic
 from foley_assistant.io.review_sheets import read_peak_envelope, read_picture_frames, safe_slug, write_png
 from foley_assistant.pipeline.review_images import contact_sheet, css_colour, object_colours, sheet_frames, waveform_image
@@ -36,6 +37,7 @@ FRAMES_PER_SHOT = 10  # spread evenly over the shot
 MOST_FRAMES_PER_SHOT = 15  # with a frame of each object that none of those shows
 SHEET_WIDTH = 320  # pixels per contact-sheet picture (never scaled up)
 WAVEFORM_WIDTH = 800
+SILENT_PEAK_DBFS = -60.0  # a stem whose peak stays below this is flagged: nothing a mix would let you hear
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,21 @@ def _swatch(colour: str | None) -> str:
     return f"<span class='swatch' style='background:{_e(colour)}'></span>" if colour else ""
 
 
-def _db(value: object) -> str:
-    return f"{value:.1f}" if isinstance(value, (int, float)) else "–"
+def _db(value: object, unit: str) -> str:
+    """A level with its unit; "silence" for the floor of eval.levels, "–" when not measured."""
+    if not isinstance(value, (int, float)):
+        return "–"
+    return f"{value:.1f} {unit}" if value > SILENCE_DB else "silence"
+
+
+def _silent_flag(stem: dict[str, Any]) -> str:
+    return f"<span class='warn'>silent (peak under {SILENT_PEAK_DBFS:g} dBFS)</span> " if is_silent(stem) else ""
+
+
+def is_silent(stem: dict[str, Any]) -> bool:
+    """Whether a report stem's peak is below SILENT_PEAK_DBFS (or it has no levels)."""
+    peak = (stem.get("levels") or {}).get("peak_dbfs")
+    return not isinstance(peak, (int, float)) or peak < SILENT_PEAK_DBFS
 
 
 CSS = """
@@ -136,8 +151,8 @@ def _loudness_line(loudness: dict[str, Any] | None) -> str:
         return "<p class='muted'>no loudness measured (no stems)</p>"
     limited = " (held by the true-peak ceiling)" if loudness.get("limited_by_true_peak") else ""
     return (
-        f"<p>Loudness {_db(loudness.get('loudness_lufs'))} LUFS (was {_db(loudness.get('input_lufs'))}, "
-        f"gain {_db(loudness.get('gain_db'))} dB{_e(limited)}), true peak {_db(loudness.get('true_peak_dbtp'))} dBTP</p>"
+        f"<p>Loudness {_db(loudness.get('loudness_lufs'), 'LUFS')} (was {_db(loudness.get('input_lufs'), 'LUFS')}, "
+        f"gain {_db(loudness.get('gain_db'), 'dB')}{_e(limited)}), true peak {_db(loudness.get('true_peak_dbtp'), 'dBTP')}</p>"
     )
 
 
@@ -151,7 +166,7 @@ def _stem_html(stem: dict[str, Any], waveform: str | None, colour: str | None) -
         "<table>",
         f"<tr><th>voice</th><td>{_e(stem.get('voice', '–'))}</td></tr>",
         f"<tr><th>engine</th><td>{_e(stem.get('engine', '–'))} (asked: {_e(stem.get('engine_requested', '–'))})</td></tr>",
-        f"<tr><th>levels</th><td>peak {_db(levels.get('peak_dbfs'))} dBFS, RMS {_db(levels.get('rms_dbfs'))} dBFS, L/R difference {_db(levels.get('level_difference_db'))} dB</td></tr>",
+        f"<tr><th>levels</th><td>{_silent_flag(stem)}peak {_db(levels.get('peak_dbfs'), 'dBFS')}, RMS {_db(levels.get('rms_dbfs'), 'dBFS')}, L/R difference {_db(levels.get('level_difference_db'), 'dB')}</td></tr>",
         f"<tr><th>events</th><td>{_e(', '.join(f'{n} {k}' for k, n in kinds.items()) or 'none')}</td></tr>",
     ]
     if sources:
@@ -213,6 +228,12 @@ def review_html(report: dict[str, Any], sections: list[ShotSection]) -> str:
         f"engine asked: {_e(report.get('engine_requested', ''))}</p>",
         "<p>" + " · ".join(f"<a href='#shot-{_e(safe_slug(str(s.entry.get('id', ''))))}'>{_e(s.entry.get('id', ''))}</a>" for s in sections) + "</p>",
     ]
+    silent = [stem for section in sections for stem, _ in section.stems if is_silent(stem)]
+    if silent:
+        listing = ", ".join(f"<a href='#shot-{_e(safe_slug(str(stem.get('shot', ''))))}'>{_e(stem.get('shot', ''))} {_e(stem.get('object', ''))}</a>" for stem in silent)
+        parts.append(f"<p class='warn'>{len(silent)} silent {'stem' if len(silent) == 1 else 'stems'}: {listing}</p>")
+    if skipped or unfinished:
+        parts.append(f"<p class='warn'>{len(skipped) + len(unfinished)} shots without sound: see <a href='#notes'>notes and failed shots</a></p>")
     parts.extend(_shot_html(section) for section in sections)
     parts.append("<h2 id='notes'>Notes and failed shots</h2>")
     if not (notes or skipped or unfinished):

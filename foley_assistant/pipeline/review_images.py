@@ -30,6 +30,10 @@ PALETTE: tuple[tuple[int, int, int], ...] = (
     (175, 130, 255),
     (200, 255, 60),
     (255, 140, 170),
+    (0, 122, 255),
+    (255, 255, 255),
+    (190, 120, 60),
+    (120, 255, 255),
 )
 EVENT_COLOURS: dict[str, tuple[int, int, int]] = {
     "footfall": (255, 204, 0),
@@ -44,6 +48,7 @@ TEXT = (235, 235, 235)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 GAP = 4  # pixels between tiles
 CAPTION = 16  # pixels under each picture for its number, frame and timecode
+MIN_TILE_WIDTH = 256  # smaller pictures (176x144 test sequences...) are scaled up to this, so tags stay legible
 FLOOR_DB = -60.0  # the bottom of the waveform's dB scale
 
 
@@ -55,6 +60,14 @@ def object_colours(tracks: ShotTracks) -> dict[str, tuple[int, int, int]]:
 def css_colour(rgb: tuple[int, int, int]) -> str:
     """An RGB triple as a CSS hex colour."""
     return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def tile_size(width: int, height: int) -> tuple[int, int]:
+    """The size of a width x height picture on the contact sheet: as decoded, or scaled up to
+    MIN_TILE_WIDTH when narrower (aspect kept)."""
+    if width >= MIN_TILE_WIDTH:
+        return width, height
+    return MIN_TILE_WIDTH, max(1, round(height * MIN_TILE_WIDTH / width))
 
 
 def spread_frames(first: int, count: int, wanted: int) -> list[int]:
@@ -159,10 +172,10 @@ def contact_sheet(
     columns: int = 5,
 ) -> ContactSheet:
     """A grid of the given (frame, RGB picture) pairs, each annotated with the shot's tracks and
-    captioned "#n f<frame> <captions[frame]>". All pictures must have the same size."""
+    captioned "#n f<frame> <captions[frame]>". Every picture is shown at the first one's `tile_size`."""
     if not pictures:
         raise ValueError("a contact sheet needs at least one picture")
-    height, width = pictures[0][1].shape[:2]
+    width, height = tile_size(pictures[0][1].shape[1], pictures[0][1].shape[0])
     columns = max(1, min(columns, len(pictures)))
     rows = math.ceil(len(pictures) / columns)
     sheet = np.empty((GAP + rows * (height + CAPTION + GAP), GAP + columns * (width + GAP), 3), dtype=np.uint8)
@@ -172,7 +185,9 @@ def contact_sheet(
     for number, (frame, picture) in enumerate(pictures, start=1):
         row, column = divmod(number - 1, columns)
         x, y = GAP + column * (width + GAP), GAP + row * (height + CAPTION + GAP)
-        sheet[y : y + height, x : x + width] = annotate_picture(picture[:height, :width], tracks, frame, colours)
+        if picture.shape[:2] != (height, width):
+            picture = cv2.resize(picture, (width, height), interpolation=cv2.INTER_LINEAR)
+        sheet[y : y + height, x : x + width] = annotate_picture(picture, tracks, frame, colours)
         _put_text(sheet, f"#{number}  f{frame}  {captions.get(frame, '')}".rstrip(), x + 2, y + height + CAPTION - 4, TEXT)
         tiles.append(Tile(number, frame, x, y, width, height))
     return ContactSheet(sheet, tuple(tiles))
@@ -214,7 +229,7 @@ def waveform_image(
             continue
         kind = str(event.get("kind", ""))
         x = min(width - 1, sample * width // max(1, length_samples))
-        image[:lanes, x] = EVENT_COLOURS.get(kind, OTHER_EVENT_COLOUR)
+        image[:lanes, x : x + 2] = EVENT_COLOURS.get(kind, OTHER_EVENT_COLOUR)  # 2 px: visible at the edges too
         if kind not in kinds:
             kinds.append(kind)
     seconds = length_samples / sample_rate if sample_rate else 0.0

@@ -19,8 +19,8 @@ from foley_assistant.io.audio import write_wav
 from foley_assistant.io.review_sheets import read_peak_envelope, safe_slug, write_png
 from foley_assistant.io.video import analysis_size, probe_video
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
-from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, review_html
-from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, box_pixels, object_colours, sheet_frames, spread_frames, waveform_image
+from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, ShotSection, review_html
+from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, box_pixels, object_colours, sheet_frames, spread_frames, tile_size, waveform_image
 
 
 class _Links(HTMLParser):
@@ -80,7 +80,7 @@ def test_contact_sheet_draws_each_box_where_the_track_says(generated_small):
     for shot in tracks.shots:
         sheet = cv2.cvtColor(cv2.imread(str(generated_small / "review" / f"{shot.shot_id}_frames.png")), cv2.COLOR_BGR2RGB)
         info = probe_video(shot.media)
-        picture = analysis_size(info.width, info.height, SHEET_WIDTH)
+        picture = tile_size(*analysis_size(info.width, info.height, SHEET_WIDTH))
         frames = sheet_frames(shot, FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT)
         assert sheet.shape[1] == GAP + min(5, len(frames)) * (picture[0] + GAP)
         colours = object_colours(shot)
@@ -121,6 +121,16 @@ def test_labels_and_notes_are_escaped_everywhere(small_cut, generated_small, tmp
     assert "&lt;img src=x onerror=alert(1)&gt;" in html_text
 
 
+def test_silent_stems_are_flagged():
+    def stem(object_id: str, peak: float) -> dict:
+        return {"path": f"stems/S1_{object_id}_car.wav", "shot": "S1", "object": object_id, "label": "car", "levels": {"peak_dbfs": peak}}
+
+    section = ShotSection({"id": "S1", "clip": "c"}, stems=[(stem("O1", -200.0), None), (stem("O2", -70.0), None), (stem("O3", -12.0), None)])
+    page = review_html({"shots": [section.entry], "stems": [s for s, _ in section.stems]}, [section])
+    assert "2 silent stems" in page and "S1 O1</a>, <a href='#shot-S1'>S1 O2</a>" in page
+    assert page.count("silent (peak under -60 dBFS)") == 2 and "peak silence, RMS –" in page and "peak -12.0 dBFS" in page
+
+
 def test_a_shot_without_picture_gets_a_note_not_a_failure(small_cut, generated_small, tmp_path):
     data = json.loads((generated_small / "tracks.json").read_text())
     data["shots"][0]["media"] = str(tmp_path / "gone.mp4")
@@ -147,6 +157,11 @@ def test_sheet_frames_spread_over_the_shot_and_show_every_object():
     assert len(frames) == 15 and frames == sorted(frames)
     assert sum(1 for obj in short if {f.frame for f in obj.frames} & set(frames)) == 5  # up to the limit
     assert set(spread_frames(100, 91, 10)) <= set(frames)
+
+
+def test_small_pictures_are_shown_larger():
+    assert tile_size(320, 180) == (320, 180)
+    assert tile_size(176, 144) == (256, 209)
 
 
 def test_peak_envelope_reads_the_peak_of_each_slice(tmp_path):
