@@ -169,8 +169,9 @@ def _placement(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def generate(args: argparse.Namespace) -> int:
-    """Run the whole pipeline on a timeline."""
+    """Run the whole pipeline on a timeline, or on a media file taken as a reel (one shot per cut)."""
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+    from foley_assistant.pipeline.media_reel import generate_media, is_media_file
     from foley_assistant.spatial.loudness import LoudnessSettings
 
     request = GenerateRequest(
@@ -192,7 +193,7 @@ def generate(args: argparse.Namespace) -> int:
     )
     progress = _progress(args)
     try:
-        result = run_generate(request, progress)
+        result = (generate_media if is_media_file(args.timeline) else run_generate)(request, progress)
     finally:
         progress.close()
     print_summary(result)

@@ -120,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
-    generate.add_argument("timeline", type=Path, help="timeline file")
+    generate.add_argument("timeline", type=Path, help="timeline file, or a media file (.mp4, .mov, .mxf...) taken as a reel: one shot per detected cut")
     generate.add_argument("--out", type=Path, required=True, help="output folder")
     generate.add_argument("--shot", action="append", default=[], metavar="ID", help="only this shot (repeatable)")
     generate.add_argument("--tracks", type=Path, help="use this tracks file instead of analyzing")

@@ -70,6 +70,7 @@ class GenerateRequest:
     sofa_path: Path | None = None  # measured HRIRs for binaural; the spherical-head model when None
     model_dir: Path | None = None  # the neural model folder (--engine neural)
     ambience: str = "none"  # none | auto | room | street | wind | rain: a bed under each shot
+    media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
 
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
@@ -88,6 +89,7 @@ class GenerateResult:
     picture_seconds: float
     timings_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
+    cpu_s: dict[str, float] = field(default_factory=dict)
     status: str = "complete"
     done_shots: list[str] = field(default_factory=list)
 
@@ -129,7 +131,7 @@ def _earlier_relinks(request: GenerateRequest) -> dict[str, str]:
     return dict(project.media_relinks) if same else {}
 
 
-def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult]:
+def _prepare(request: GenerateRequest, given: TracksDocument | None = None) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult]:
     check_ambience(request.ambience)
     loaded = read_timeline(request.timeline_path, request.timeline_rate)
     relinked = relink_shots(list_shots(loaded), request.search_folders, _earlier_relinks(request))
@@ -141,7 +143,7 @@ def _prepare(request: GenerateRequest) -> tuple[LoadedTimeline, list[Shot], list
     usable = [s for s in selected if not s.refusal]
     if not usable:
         raise FoleyError("none of the chosen shots can be processed: " + "; ".join(reason for _, reason in skipped))
-    tracks = read_tracks(request.tracks_path) if request.tracks_path else None
+    tracks = given if given is not None else (read_tracks(request.tracks_path) if request.tracks_path else None)
     if tracks is None:
         missing = [s for s in usable if s.media_status not in ("found", "relinked")]
         if missing:
@@ -163,16 +165,24 @@ def run_generate(
     request: GenerateRequest,
     progress: ProgressCallback = ignore_progress,
     cancel: CancelToken | None = None,
+    *,
+    tracks: TracksDocument | None = None,
+    context: JobContext | None = None,
+    notes: tuple[str, ...] = (),
 ) -> GenerateResult:
-    """Run the whole pipeline for a timeline; see the module docstring for the guarantees."""
-    started = time.perf_counter()
-    context = JobContext(progress, cancel or CancelToken())
-    loaded, shots, skipped, given_tracks, relinked = _prepare(request)
+    """Run the whole pipeline for a timeline; see the module docstring for the guarantees.
+
+    `tracks` are tracks already analysed (as a tracks file would give them); `context` is the job
+    context of work done before (its clock's stages go into the report); `notes` come first in
+    the result's notes."""
+    context = context or JobContext(progress, cancel or CancelToken())
+    loaded, shots, skipped, given_tracks, relinked = _prepare(request, tracks)
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
     analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
+    result.notes.extend(notes)
     result.notes.extend(loaded.notes)
     if relinked.count("relinked"):
         result.notes.append(relinked.summary())
@@ -250,7 +260,8 @@ def run_generate(
     with context.clock.measure("export"):
         project = write_session_files(layout, loaded, project, stereo)
     result.stems = list(project.stems)
-    result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - started)
+    result.timings_s = dict(context.clock.seconds, total=time.perf_counter() - context.started)
+    result.cpu_s = dict(context.clock.cpu_seconds)
     report = build_report(request, result, engine.requested, stem_metrics, shot_loudness, engine.library_stats, shot_beds)
     write_json_atomic(layout.root / "report.json", report)
     result.timings_s["review"] = write_review(layout.root, result.shots, project.tracks, report).seconds
@@ -277,6 +288,7 @@ def build_report(
         "version": __version__,
         "status": result.status,
         "timeline": str(request.timeline_path.resolve()),
+        "media": str(request.media_path.resolve()) if request.media_path else None,
         "sample_rate": request.sample_rate,
         "engine_requested": engine_requested,
         "placement": placement_report(request),
@@ -318,6 +330,7 @@ def build_report(
         ],
         "picture_seconds": round(result.picture_seconds, 6),
         "timings_s": {k: round(v, 4) for k, v in result.timings_s.items()},
+        "cpu_timings_s": {k: round(v, 4) for k, v in result.cpu_s.items()},
     }
 
 

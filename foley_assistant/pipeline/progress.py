@@ -12,17 +12,20 @@ from foley_assistant.core.progress import CancelToken, ProgressCallback, Progres
 
 @dataclass
 class StageClock:
-    """Wall time spent per stage (seconds), accumulated over several entries."""
+    """Wall time spent per stage (seconds), accumulated over several entries, and the CPU time
+    of the whole process (all its threads) while the stage ran."""
 
     seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
     def measure(self, stage: str) -> Iterator[None]:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - start
+            self.cpu_seconds[stage] = self.cpu_seconds.get(stage, 0.0) + time.process_time() - cpu
 
 
 @dataclass
@@ -32,6 +35,7 @@ class JobContext:
     progress: ProgressCallback
     cancel: CancelToken
     clock: StageClock = field(default_factory=StageClock)
+    started: float = field(default_factory=time.perf_counter)  # when the job began (perf_counter)
 
     def report(self, stage: str, done: float, total: float, message: str = "") -> None:
         """Report progress and stop here if the job was cancelled."""
