@@ -220,6 +220,7 @@ def print_summary(result: Any) -> None:
     out = result.out_dir
     print(f"Stems: {out / 'stems'}   mixes: {out / 'mix'}")
     print(f"Timeline with foley tracks: {out / 'timeline.otio'}   REAPER: {out / 'project.rpp'}   report: {out / 'report.json'}")
+    print(f"Review sheet (open in a browser): {out / 'review.html'}")
 
 
 def render(args: argparse.Namespace) -> int:

@@ -34,6 +34,7 @@ from foley_assistant.pipeline.analyze import AnalysisReport, analyze_shot
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
 from foley_assistant.pipeline.placement import placement_settings
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.review import write_review
 from foley_assistant.pipeline.sound import choose_engine, normalize_loudness, sound_shot
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
@@ -269,6 +270,7 @@ def run_generate(
     result.cpu_s = dict(context.clock.cpu_seconds)
     report = build_report(request, result, engine.requested, stem_metrics, shot_loudness, engine.library_stats, shot_beds)
     write_json_atomic(layout.root / "report.json", report)
+    result.timings_s["review"] = write_review(layout.root, result.shots, project.tracks, report).seconds
     return result
 
 
