@@ -235,6 +235,9 @@ def run_generate(
                     curves.append(sound.curves)
                     stem_metrics[stem.path] = {
                         "voice": sound.dry.voice,
+                        "voice_reason": sound.dry.reason,
+                        "object_evidence": sound.track.evidence,
+                        "object_confidence": sound.track.confidence,
                         "events": len(sound.dry.events),
                         "event_log": sound.dry.event_log(),
                         "levels": stem_levels(sound.stereo),

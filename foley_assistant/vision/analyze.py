@@ -22,8 +22,14 @@ from foley_assistant.vision.cuts import CutSettings, SubShot, Transition, find_t
 from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
 from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
+from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
 from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
+
+#: A detection this confident, over motion covering this share of it, that was not there at the
+#: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._detect`).
+NEW_MOVER_SCORE = 0.4
+NEW_MOVER_COVER = 0.3
 
 
 class FrameDetector(Protocol):
@@ -221,12 +227,26 @@ class _SegmentAnalysis:
             self.tracker.step(index, frame_detections, step)
             self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
         if self.detector is not None:
-            picked = [o for o, index in enumerate(self.indices) if (index - (self.first or 0)) % self.stride == 0]
-            found_objects = self.detector.detect([self.images[o] for o in picked])
-            self.samples.extend((self.indices[o], detections) for o, detections in zip(picked, found_objects))
+            self._detect(found.detections)
         last = self.images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
         self.indices, self.images = [], []
+
+    def _detect(self, blobs: list[list[Detection]]) -> None:
+        """The detector on every `stride`-th frame of the chunk, and on the frames around a sample
+        where something new and moving appears (a car that crosses the frame in four frames
+        would otherwise be seen once): those frames are detected too, so it is tracked whole."""
+        picked = [o for o, index in enumerate(self.indices) if (index - (self.first or 0)) % self.stride == 0]
+        found = dict(zip(picked, self.detector.detect([self.images[o] for o in picked])))
+        previous = self.samples[-1][1] if self.samples else []
+        extra: set[int] = set()
+        for offset in picked:
+            if any(_new_mover(d, previous, blobs[offset]) for d in found[offset]):
+                extra.update(o for o in range(offset - self.stride + 1, offset + self.stride) if 0 <= o < len(self.indices) and o not in found)
+            previous = found[offset]
+        if extra:
+            found.update(zip(sorted(extra), self.detector.detect([self.images[o] for o in sorted(extra)])))
+        self.samples.extend((self.indices[o], found[o]) for o in sorted(found))
 
     def finish(self, source_width: int, source_height: int, settings: AnalysisSettings) -> list[ObjectTrack]:
         self._process()
@@ -234,6 +254,24 @@ class _SegmentAnalysis:
         linked = link_detections(self.samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
         objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion)
         return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
+
+
+def _new_mover(detection: Detection, previous: list[Detection], blobs: list[Detection]) -> bool:
+    """Whether a detection is of something that was not at the last sample and is moving now:
+    a sounding class (by its group), over a motion blob covering much of it, and no box of its
+    group overlapping it at the last sample."""
+    labels = coco_labels()
+    group = labels.group_of(detection.label or "")
+    if group not in labels.groups or detection.score < NEW_MOVER_SCORE:
+        return False
+    box = detection.box
+    if not any(box.iou(b.box) > 0 and _overlap(b.box, box) >= NEW_MOVER_COVER * box.area for b in blobs):
+        return False
+    return not any(labels.group_of(p.label or "") == group and p.box.iou(box) >= 0.3 for p in previous)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
 
 
 def _to_object(fused: FusedObject, zoom_at: Callable[[int], float], width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:

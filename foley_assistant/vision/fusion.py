@@ -40,6 +40,7 @@ class FusionSettings:
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
     travel_needs_share: float = 0.1
+    unnamed_motion_share: float = 0.6
     blob_inside: float = 0.6
     blob_min_share: float = 0.01
     min_samples: int = 2
@@ -144,7 +145,10 @@ def _from_detector(
     moves = share >= settings.mover_motion_share or travels or (len(track.frames) < settings.min_samples and bool(parts))
     strength = min(1.0, max(share / (2 * settings.mover_motion_share), travel / (2 * settings.mover_travel_heights)))
     score = float(np.mean(track.scores))
-    mover = moves and decision.sounding
+    # A thing the detector cannot name (a robot, a cartoon character) but that moves against the
+    # background on most of its frames is a mover of unknown kind; a class that makes no sound is not.
+    unnamed_mover = decision.label == UNKNOWN and decision.group is not None and share >= settings.unnamed_motion_share
+    mover = (moves and decision.sounding) or unnamed_mover
     confidence = round(float(np.clip(score * (0.5 + 0.5 * strength) if mover else score * 0.5 * strength, 0.0, 1.0)), 4)
     why = f"detector track of {len(track.frames)} samples; {decision.describe()}; moving parts on {share:.0%} of its frames; travels {travel:.2f} of its height"
     if not decision.sounding:

@@ -145,3 +145,24 @@ def test_two_boxes_a_detector_gave_one_thing_become_one_track():
     tracks = link_detections(_samples(3, 10, objects), _pan(0.0), W, H, FPS)
     assert len(tracks) == 1
     assert len(tracks[0].votes()) == 20  # both boxes still count in the vote
+
+
+def test_a_thing_no_class_names_that_moves_on_most_frames_is_an_unknown_mover():
+    # A robot's head, called a car or a bus, weakly, on 3 of 7 looks, moving against the background.
+    samples = [(f, [_det(0.2, 0.1, 0.9, 0.95, "bus" if f == 18 else "car", 0.35)] if f in (0, 9, 18) else []) for f in range(0, 21, 3)]
+    blobs = {f: np.array([[0.4, 0.3, 0.6, 0.6]]) for f in range(21)}
+    (robot,) = fuse(link_detections(samples, _pan(0.0), W, H, FPS), [], blobs, FPS, stride=3)
+    assert robot.label == UNKNOWN and robot.mover
+    assert "too seldom" in robot.evidence
+
+
+def test_a_new_moving_thing_makes_the_detector_look_around_it():
+    from foley_assistant.vision.analyze import _new_mover
+
+    car = _det(0.1, 0.4, 0.4, 0.7, "car", 0.6)
+    blob = [_det(0.12, 0.42, 0.38, 0.68, "", 1.0)]
+    assert _new_mover(car, [], blob)
+    assert not _new_mover(car, [_det(0.12, 0.4, 0.42, 0.7, "truck", 0.5)], blob)  # seen at the last sample
+    assert not _new_mover(car, [], [])  # not moving
+    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "car", 0.3), [], blob)  # too unsure
+    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "bottle", 0.9), [], blob)  # no sounding group

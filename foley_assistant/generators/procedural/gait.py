@@ -44,6 +44,7 @@ _EDGE = 0.004  # an edge this close to the frame border is cut by it
 FEET_COVERAGE = 0.6  # share of a segment's frames that must have both ankles to read steps from them
 FEET_PROMINENCE = 0.06  # of the body height: the least rise of the feet's spread that is a step
 FEET_SIGMA_S = 0.03  # light smoothing of the spread (a frame's jitter), far below a step
+FEET_GAIT_RANGE = 0.12  # of the body height: the least range of the feet's spread of legs that really swing
 
 
 def cadence_steps_per_s(speed_m_s: np.ndarray | float) -> np.ndarray:
@@ -232,7 +233,8 @@ def pose_footfalls(segment: Segment, feet: np.ndarray, aspect: float, fps: float
 
     `feet` is (n, 4) per segment frame: (x, y) of two ankles, normalized, NaN where unseen;
     `aspect` is the picture's width over its height (x and y are normalized separately). None
-    when too few frames show both ankles (the caller then reads the bob)."""
+    when too few frames show both ankles, or their spread does not swing like a walk's (the
+    caller then reads the bob)."""
     seen = np.isfinite(feet).all(axis=1)
     if len(segment) < 3 or seen.mean() < FEET_COVERAGE:
         return None
@@ -241,6 +243,8 @@ def pose_footfalls(segment: Segment, feet: np.ndarray, aspect: float, fps: float
     spread = np.interp(index, index[seen], spread[seen])
     height = np.maximum(np.median(segment.height), 1e-4)
     spread = ndimage.gaussian_filter1d(spread / height, FEET_SIGMA_S * fps, mode="nearest") if FEET_SIGMA_S * fps >= 0.3 else spread / height
+    if float(np.percentile(spread, 95) - np.percentile(spread, 5)) < FEET_GAIT_RANGE:
+        return None  # the legs do not swing (standing, or feet the model cannot separate)
     peaks, _ = signal.find_peaks(spread, prominence=FEET_PROMINENCE, distance=max(1, int(MIN_STEP_INTERVAL_S * fps)))
     times = []
     for k in peaks:
