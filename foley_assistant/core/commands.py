@@ -273,6 +273,26 @@ class RelabelObject:
 
 
 @dataclass(frozen=True)
+class SetMover:
+    """Accept a candidate as a sound source (it gets a stem when the shot is generated again), or
+    make a mover a silent candidate (its stem is dropped)."""
+
+    shot_id: str
+    object_id: str
+    mover: bool
+
+    @property
+    def description(self) -> str:
+        return f"{'Accept' if self.mover else 'Silence'} {self.object_id}"
+
+    def apply(self, project: Project) -> Project:
+        shot = shot_tracks(project, self.shot_id)
+        changed = replace_object(shot, replace(shot.object(self.object_id), mover=self.mover))
+        stems = project.stems if self.mover else tuple(s for s in project.stems if (s.shot_id, s.object_id) != (self.shot_id, self.object_id))
+        return mark_edited(replace(with_shot_tracks(project, changed), stems=stems), self.shot_id)
+
+
+@dataclass(frozen=True)
 class SetShotTracks:
     """Use these tracks for a shot (an analysis finished); manual curves of objects that no
     longer exist are dropped."""

@@ -12,8 +12,8 @@ from foley_assistant.core.tracks import Box, ShotTracks
 from foley_assistant.generators.procedural.events import footfall_events, impact_events
 from foley_assistant.synth import ObjectSpec, SceneSpec, bouncing_ball_scene, crossing_scene, render_scene, walker_scene
 from foley_assistant.vision.analyze import track_objects
-from foley_assistant.vision.perception.nanodet import NanoDet
 from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.perception.nanodet import NanoDet
 from foley_assistant.vision.tracker import MultiObjectTracker
 
 SIZE = {"width": 320, "height": 180}

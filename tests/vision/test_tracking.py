@@ -8,9 +8,9 @@ import pytest
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.synth import crossing_scene, render_scene, street_scene, walker_scene
 from foley_assistant.vision.analyze import track_objects
-from foley_assistant.vision.perception.nanodet import NanoDet
 from foley_assistant.vision.camera_motion import estimate_homographies
 from foley_assistant.vision.distance import distances_from_boxes, focal_length_px
+from foley_assistant.vision.perception.nanodet import NanoDet
 
 
 def shipped_detector() -> NanoDet:
