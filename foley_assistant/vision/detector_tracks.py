@@ -33,6 +33,7 @@ class LinkSettings:
 
     max_gap_s: float = 0.8
     duplicate_iou: float = 0.45
+    fold_iou: float = 0.55
     group_box_holds: float = 0.8
     gate_iou: float = 0.1
     gate_centre: float = 0.9
@@ -110,7 +111,7 @@ def link_detections(
         for track in live:
             (ended if frame - track.frames[-1] > max_gap else still).append(track)
         live = still
-        detections = without_group_boxes(detections, labels, settings.group_box_holds)
+        detections, others = fold_overlaps(without_group_boxes(detections, labels, settings.group_box_holds), settings.fold_iou)
         if not detections:
             continue
         image = np.array([d.box.as_list() for d in detections], dtype=np.float64)
@@ -132,11 +133,13 @@ def link_detections(
             for row, col in zip(rows, cols):
                 if cost[row, col] < _FORBIDDEN:
                     live[row].add(frame, image[col], stable[col], detections[col], settings.velocity_memory)
+                    live[row].extra_votes.extend(others[col])
                     used.add(int(col))
         for col, detection in enumerate(detections):
             if col not in used:
                 track = DetectorTrack()
                 track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
+                track.extra_votes.extend(others[col])
                 live.append(track)
     return merge_duplicates(ended + live, settings.duplicate_iou)
 
@@ -157,6 +160,22 @@ def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: 
     return kept
 
 
+def fold_overlaps(detections: list[Detection], min_iou: float) -> tuple[list[Detection], list[list[tuple[str, float]]]]:
+    """One frame's detections with boxes of other classes on the same thing folded into the most
+    confident one (a ball called a sports ball and a sheep at once is one thing); returns the kept
+    detections and, for each, the (class, score) of those folded into it, which still vote."""
+    kept: list[Detection] = []
+    folded: list[list[tuple[str, float]]] = []
+    for detection in sorted(detections, key=lambda d: -d.score):
+        host = next((i for i, k in enumerate(kept) if k.box.iou(detection.box) >= min_iou), None)
+        if host is None:
+            kept.append(detection)
+            folded.append([])
+        else:
+            folded[host].append((detection.label or "", float(detection.score)))
+    return kept, folded
+
+
 def merge_duplicates(tracks: list[DetectorTrack], min_iou: float) -> list[DetectorTrack]:
     """Tracks that cover the same object on most of their shared samples (two boxes a detector
     gave one thing, linked apart) merged into the one with more evidence."""
@@ -167,7 +186,7 @@ def merge_duplicates(tracks: list[DetectorTrack], min_iou: float) -> list[Detect
         if host is None:
             kept.append(track)
         else:
-            _absorb(host, track)
+            absorb(host, track)
     return sorted(kept, key=lambda t: t.frames[0])
 
 
@@ -179,7 +198,7 @@ def _same_object(a: DetectorTrack, b: DetectorTrack, min_iou: float) -> bool:
     return float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou
 
 
-def _absorb(host: DetectorTrack, other: DetectorTrack) -> None:
+def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
     """Add the other track's samples on frames the host lacks; its classes always count in the vote."""
     have = set(host.frames)
     rows = list(zip(host.frames, host.boxes, host.stabilized, host.classes, host.scores))

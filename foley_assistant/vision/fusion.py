@@ -26,7 +26,7 @@ from typing import Callable
 
 import numpy as np
 
-from foley_assistant.vision.detector_tracks import DetectorTrack
+from foley_assistant.vision.detector_tracks import DetectorTrack, absorb
 from foley_assistant.vision.labels import UNKNOWN, LabelVote, vote_label
 from foley_assistant.vision.tracker import TrackedBoxes
 
@@ -75,6 +75,7 @@ def fuse(
     """The sub-shot's objects from its detector tracks, its motion tracks and its per-frame motion
     blobs (`blobs[frame]`: (n, 4) normalized boxes of foreground found against the background)."""
     settings = settings or FusionSettings()
+    detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
     owners = _attach(motion_tracks, detector_tracks, settings)
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
@@ -86,6 +87,31 @@ def fuse(
         if owner is None:
             fused.append(_from_motion(motion, fps, settings))
     return fused
+
+
+def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: list[TrackedBoxes], settings: FusionSettings) -> list[DetectorTrack]:
+    """Detector tracks that follow one another along the same motion track (the detector lost a
+    ball entering the frame and found it again) joined into one: each lies on the motion track
+    on most of its samples, and they share at most one sampled frame."""
+    tracks = list(detector_tracks)
+    for motion in motion_tracks:
+        boxes = {int(f): b for f, b in zip(motion.frames, motion.boxes)}
+        riding = [t for t in tracks if _rides(t, boxes, settings)]
+        riding.sort(key=lambda t: t.frames[0])
+        host = None
+        for track in riding:
+            if host is not None and len(set(host.frames) & set(track.frames)) <= 1:
+                absorb(host, track)
+                tracks.remove(track)
+            else:
+                host = track if host is None or sum(track.scores) > sum(host.scores) else host
+    return tracks
+
+
+def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: FusionSettings) -> bool:
+    """Whether a detector track lies on a motion track (IoU >= 0.3) on most of its samples."""
+    on = [_iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
+    return len(on) >= max(1, settings.attach_share * len(track.frames)) and float(np.mean(on)) >= settings.attach_share
 
 
 def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], settings: FusionSettings) -> list[int | None]:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from foley_assistant.core.tracks import Box
-from foley_assistant.vision.detector_tracks import link_detections
+from foley_assistant.vision.detector_tracks import LinkSettings, link_detections
 from foley_assistant.vision.fusion import fuse
 from foley_assistant.vision.labels import UNKNOWN
 from foley_assistant.vision.motion import Detection
@@ -166,3 +166,14 @@ def test_a_new_moving_thing_makes_the_detector_look_around_it():
     assert not _new_mover(car, [], [])  # not moving
     assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "car", 0.3), [], blob)  # too unsure
     assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "bottle", 0.9), [], blob)  # no sounding group
+
+
+def test_detector_tracks_along_one_motion_track_are_one_object():
+    # The detector loses a ball for a few samples while it bounces; the motion tracker does not.
+    motion = TrackedBoxes(np.arange(0, 60), np.array([[0.1 + 0.01 * f, 0.5, 0.16 + 0.01 * f, 0.6] for f in range(60)]), np.ones(60, bool), 0.8)
+    samples = [(f, [_det(0.1 + 0.01 * f, 0.5, 0.16 + 0.01 * f, 0.6, "sports ball", 0.6)] if f < 15 or f > 40 else []) for f in range(0, 60, 3)]
+    tracks = link_detections(samples, _pan(0.0), W, H, FPS, settings=LinkSettings(max_gap_s=0.4))
+    assert len(tracks) == 2  # the detector alone: two pieces
+    objects = fuse(tracks, [motion], {}, FPS, stride=3)
+    assert len(objects) == 1 and objects[0].label == "ball"
+    assert (objects[0].frames[0], objects[0].frames[-1]) == (0, 59)

@@ -52,10 +52,11 @@ VOICE_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 HEIGHT_DEFAULTS = {"footsteps": 1.7, "impacts": 0.3, "engine": 1.5, "whoosh": 0.3, "cloth": 1.7}  # when neither map nor priors say
 FALLBACK = {"voice": "impacts", "material": "wood"}
-#: The generic movement voice (a soft movement that follows the motion, a whoosh when fast): the
+#: The generic movement voice (a soft movement that follows the motion, a hit where it lands or
+#: bounces, a whoosh when fast): the
 #: `unknown` label's voice when a map does not set one, and the stand-in for a silent voice.
 GENERIC_LABEL = "unknown"
-GENERIC = {"voice": "cloth", "floor": 0.25, "layers": [{"voice": "whoosh", "level_db": -6}]}
+GENERIC = {"voice": "cloth", "floor": 0.25, "layers": [{"voice": "impacts", "material": "plastic", "level_db": -2}, {"voice": "whoosh", "level_db": -6}]}
 DEFAULT_AMBIENCE = "room"  # the bed of a shot whose labels call for no other
 BUNDLED_FILE = "voices.json"
 SIZE_PRIORS_FILE = "size_priors.json"  # label -> real height (m), shared with vision's distance
