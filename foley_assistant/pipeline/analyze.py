@@ -28,8 +28,9 @@ from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, anal
 from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 
 STAGE = "analyze"
-#: Threads the shipped models may use: analysis decodes on one core and detects on the others.
-ANALYSIS_THREADS = 2
+#: Threads each shipped model may use: the detector runs on a worker thread beside the motion
+#: analysis (and decoding), so one thread each keeps two cores busy without oversubscribing them.
+ANALYSIS_THREADS = 1
 log = logging.getLogger(__name__)
 
 

@@ -9,6 +9,7 @@ when one is given, then the Kalman tracker (`tracker`) with the camera's frame-t
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Protocol
 
@@ -202,7 +203,8 @@ class _SegmentAnalysis:
         self.indices: list[int] = []
         self.images: list[np.ndarray] = []
         self.previous_gray: np.ndarray | None = None
-        self.samples: list[tuple[int, list[Detection]]] = []
+        self.jobs: list[Future] = []
+        self.pool: ThreadPoolExecutor | None = None
         self.blobs: dict[int, np.ndarray] = {}
         self.first: int | None = None
 
@@ -216,42 +218,58 @@ class _SegmentAnalysis:
     def _process(self) -> None:
         if not self.images:
             return
-        found = detect_chunk(self.images, self.settings.motion)
-        first_gray = cv2.cvtColor(self.images[0], cv2.COLOR_RGB2GRAY) if self.images[0].ndim == 3 else self.images[0]
+        images, indices = self.images, self.indices
+        picked = [o for o, index in enumerate(indices) if (index - (self.first or 0)) % self.stride == 0]
+        sampled = None if self.detector is None else self._pool().submit(self.detector.detect, [images[o] for o in picked])
+        found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
+        first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
         entry = np.eye(3)
         if self.previous_gray is not None:
             back = step_homography(self.previous_gray, first_gray)
             entry = np.eye(3) if back is None else np.linalg.inv(back)
-        for offset, (index, frame_detections) in enumerate(zip(self.indices, found.detections)):
+        for offset, (index, frame_detections) in enumerate(zip(indices, found.detections)):
             step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
             self.tracker.step(index, frame_detections, step)
             self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
-        if self.detector is not None:
-            self._detect(found.detections)
-        last = self.images[-1]
+        if sampled is not None:
+            before = self.jobs[-1] if self.jobs else None
+            self.jobs.append(self._pool().submit(self._look_around, sampled, before, picked, indices, images, found.detections))
+        last = images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
         self.indices, self.images = [], []
 
-    def _detect(self, blobs: list[list[Detection]]) -> None:
-        """The detector on every `stride`-th frame of the chunk, and on the frames around a sample
-        where something new and moving appears (a car that crosses the frame in four frames
-        would otherwise be seen once): those frames are detected too, so it is tracked whole."""
-        picked = [o for o, index in enumerate(self.indices) if (index - (self.first or 0)) % self.stride == 0]
-        found = dict(zip(picked, self.detector.detect([self.images[o] for o in picked])))
-        previous = self.samples[-1][1] if self.samples else []
+    def _pool(self) -> ThreadPoolExecutor:
+        """The one worker thread the detector runs on (onnxruntime releases the GIL), beside the
+        motion analysis on this thread; its jobs run in the order they were given."""
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
+        return self.pool
+
+    def _look_around(
+        self, sampled: Future, before: Future | None, picked: list[int], indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]
+    ) -> list[tuple[int, list[Detection]]]:
+        """A chunk's samples: the detector's boxes on every `stride`-th frame, and on the frames
+        around a sample where something new and moving appears (a car that crosses the frame in
+        four frames would otherwise be seen once), so that it is tracked whole. Runs on the worker."""
+        found = dict(zip(picked, sampled.result()))
+        earlier = before.result() if before is not None else []
+        previous = earlier[-1][1] if earlier else []
         extra: set[int] = set()
         for offset in picked:
             if any(_new_mover(d, previous, blobs[offset]) for d in found[offset]):
-                extra.update(o for o in range(offset - self.stride + 1, offset + self.stride) if 0 <= o < len(self.indices) and o not in found)
+                extra.update(o for o in range(offset - self.stride + 1, offset + self.stride) if 0 <= o < len(indices) and o not in found)
             previous = found[offset]
         if extra:
-            found.update(zip(sorted(extra), self.detector.detect([self.images[o] for o in sorted(extra)])))
-        self.samples.extend((self.indices[o], found[o]) for o in sorted(found))
+            found.update(zip(sorted(extra), self.detector.detect([images[o] for o in sorted(extra)])))
+        return [(indices[o], found[o]) for o in sorted(found)]
 
     def finish(self, source_width: int, source_height: int, settings: AnalysisSettings) -> list[ObjectTrack]:
         self._process()
         motion_tracks = self.tracker.finish()
-        linked = link_detections(self.samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
+        samples = [sample for job in self.jobs for sample in job.result()]
+        if self.pool is not None:
+            self.pool.shutdown()
+        linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
         objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion)
         return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
