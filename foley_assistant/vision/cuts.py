@@ -13,10 +13,14 @@ Hard cut between frames i-1 and i. Two kinds of evidence are weighed:
     close to the lens, which change every frame a lot, does not count;
     the network: TransNetV2's probability `p` that the shot ends on frame i-1 (the largest of its
     values on frames i-2..i; see `perception.transnet`), when the caller has it.
-A cut is accepted where the network is sure (p >= `network_sure`; the cut is put on the frame of
-i-1..i+1 into which the picture changes most), or where the picture test
-passes and the network agrees at least weakly (p >= `network_floor`; without the network the
-picture test alone decides). Either way the change must persist: no frame within `return_s`
+The surer the network, the less the picture must show:
+    p >= `network_sure`: the step into frame i is the largest of frames i-1..i+1 (the cut goes
+        where the picture changes most, beside the network's peak);
+    p >= `network_likely`: the picture test with `likely_ratio` for `cut_ratio` (a cut amid fast
+        action, whose typical change is large too);
+    p >= `network_floor`: the picture test above, whole;
+    below: no cut (without the network the picture test alone decides).
+Either way the change must persist: no frame within `return_s`
 before the boundary may resemble any frame within `return_s` after it (their difference at least
 `persist` x d(i-1, i)). A flash, a flicker, or a car crossing the frame in a few frames brings
 the old picture back within a fraction of a second; a cut does not.
@@ -62,11 +66,13 @@ class CutSettings:
 
     cut_min_level: float = 12.0
     cut_ratio: float = 3.0
-    persist: float = 0.6
+    likely_ratio: float = 2.0
+    persist: float = 0.75
     return_s: float = 0.3
     context_s: float = 0.5
     network: bool = True
     network_sure: float = 0.5
+    network_likely: float = 0.2
     network_floor: float = 0.05
     dissolve_lengths_s: tuple[float, ...] = (0.4, 0.8, 1.2, 1.6, 2.4)
     dissolve_min_level: float = 14.0
@@ -176,13 +182,8 @@ def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutS
     ends = np.zeros(n) if shot_end is None else np.nan_to_num(np.asarray(shot_end, dtype=np.float64), nan=0.0)
     found: list[Transition] = []
     for i in range(1, n):
-        network = float(np.max(ends[max(0, i - 2) : i + 1])) if shot_end is not None else None
-        # Sure: the network's peak is on frame i-2..i and the picture changes most into frame i.
-        sure = network is not None and network >= settings.network_sure and steps[i] >= float(np.max(steps[i - 1 : i + 2]))
-        if not sure and not _picture_cut(steps, i, context, settings):
+        if not _accepted(steps, ends if shot_end is not None else None, i, context, settings):
             continue
-        if network is not None and not sure and network < settings.network_floor:
-            continue  # the picture changed a lot, but the network sees no boundary at all
         if steps[i] <= 0 or _returns(thumbs, i, reach, settings.persist * steps[i]):
             continue  # the old picture came back: a flash, a flicker or something passing the lens
         if found and i - found[-1].start <= 1:
@@ -193,14 +194,30 @@ def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutS
     return found
 
 
-def _picture_cut(steps: np.ndarray, i: int, context: int, settings: CutSettings) -> bool:
-    """Whether the step into frame i is large on its own and against the steps around it."""
+def _accepted(steps: np.ndarray, ends: np.ndarray | None, i: int, context: int, settings: CutSettings) -> bool:
+    """Whether the evidence for a cut into frame i suffices, before the persistence test: the
+    surer the network, the less the picture must show (see the module docstring)."""
+    if ends is None:
+        return _picture_cut(steps, i, context, settings, settings.cut_ratio)
+    network = float(np.max(ends[max(0, i - 2) : i + 1]))  # its peak on the old shot's last frame, +-1
+    local_peak = steps[i] >= float(np.max(steps[i - 1 : i + 2]))
+    if network >= settings.network_sure:
+        return bool(local_peak)
+    if network >= settings.network_likely:
+        return _picture_cut(steps, i, context, settings, settings.likely_ratio)
+    if network >= settings.network_floor:
+        return _picture_cut(steps, i, context, settings, settings.cut_ratio)
+    return False  # the picture may have changed a lot, but the network sees no boundary at all
+
+
+def _picture_cut(steps: np.ndarray, i: int, context: int, settings: CutSettings, ratio: float) -> bool:
+    """Whether the step into frame i is large on its own and `ratio` times the steps around it."""
     step = steps[i]
     if step < settings.cut_min_level:
         return False
     around = np.concatenate([steps[max(1, i - context) : i], steps[i + 1 : i + 1 + context]])
     typical = float(np.median(around)) if len(around) else 0.0
-    return step >= settings.cut_ratio * typical
+    return step >= ratio * typical
 
 
 def _returns(thumbs: np.ndarray, i: int, reach: int, level: float) -> bool:
