@@ -19,15 +19,16 @@ import numpy as np
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
 from foley_assistant.vision.camera_motion import step_homography
-from foley_assistant.vision.cuts import CutSettings, SubShot, Transition, find_transitions, sub_shots, thumbnail
+from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.distance import distances_from_boxes
 from foley_assistant.vision.labels import label_from_shape
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
 from foley_assistant.vision.perception.transnet import NETWORK_DELAY, TransNetStream, network_thumbnail
 from foley_assistant.vision.tracker import MultiObjectTracker, TrackedBoxes, TrackerSettings
 
-#: onnxruntime threads of the cut network (analysis shares the machine with decoding).
-NETWORK_THREADS = 2
+#: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
+#: the machine with decoding and the motion search).
+NETWORK_THREADS = 1
 
 
 class FrameDetector(Protocol):
@@ -126,7 +127,8 @@ class ShotSplitter:
 
     With `settings.network` the shipped TransNetV2 model (`perception.transnet`) gives every frame
     its probability of ending a shot; its results for a frame arrive up to 75 frames later, so the
-    look-ahead covers that. Memory stays bounded: the held-back frames, one network window of
+    look-ahead covers that. The network is asked only about frames whose picture changed by at
+    least `network_min_level` (no cut is taken with less), so a calm shot costs it little. Memory stays bounded: the held-back frames, one network window of
     48x27 thumbnails and the probabilities of the frames held."""
 
     def __init__(self, fps: float, settings: CutSettings, enabled: bool = True) -> None:
@@ -155,11 +157,16 @@ class ShotSplitter:
         pending: list[tuple[int, np.ndarray, np.ndarray, int]] = []
         skip_until = -1
         position = 0
+        previous: np.ndarray | None = None  # the last frame's 48x27 thumbnail, for its step
         for index, image in frames:
             self.last_index = index
-            pending.append((index, image, thumbnail(image), position))
+            detail = thumbnail(image)
+            pending.append((index, image, detail, position))
             if network is not None:
-                _note(shot_end, network.done, network.push(network_thumbnail(image))[0])
+                small = cv2.resize(detail, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+                wanted = previous is None or difference(previous, small) >= self.settings.network_min_level
+                _note(shot_end, network.done, network.push(network_thumbnail(image), wanted)[0])
+                previous = small
             position += 1
             if len(pending) >= self.block + self.lookahead:
                 commit = len(pending) - self.lookahead

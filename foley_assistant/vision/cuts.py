@@ -14,8 +14,8 @@ Hard cut between frames i-1 and i. Two kinds of evidence are weighed:
     the network: TransNetV2's probability `p` that the shot ends on frame i-1 (the largest of its
     values on frames i-2..i; see `perception.transnet`), when the caller has it.
 The surer the network, the less the picture must show:
-    p >= `network_sure`: the step into frame i is the largest of frames i-1..i+1 (the cut goes
-        where the picture changes most, beside the network's peak);
+    p >= `network_sure`: the step into frame i is at least `network_min_level` and the largest of
+        frames i-1..i+1 (the cut goes where the picture changes most, beside the network's peak);
     p >= `network_likely`: the picture test with `likely_ratio` for `cut_ratio` (a cut amid fast
         action, whose typical change is large too);
     p >= `network_floor`: the picture test above, whole;
@@ -74,6 +74,7 @@ class CutSettings:
     network_sure: float = 0.5
     network_likely: float = 0.2
     network_floor: float = 0.05
+    network_min_level: float = 4.0
     dissolve_lengths_s: tuple[float, ...] = (0.4, 0.8, 1.2, 1.6, 2.4)
     dissolve_min_level: float = 14.0
     dissolve_fit: float = 0.22
@@ -200,7 +201,7 @@ def _accepted(steps: np.ndarray, ends: np.ndarray | None, i: int, context: int, 
     if ends is None:
         return _picture_cut(steps, i, context, settings, settings.cut_ratio)
     network = float(np.max(ends[max(0, i - 2) : i + 1]))  # its peak on the old shot's last frame, +-1
-    local_peak = steps[i] >= float(np.max(steps[i - 1 : i + 2]))
+    local_peak = steps[i] >= settings.network_min_level and steps[i] >= float(np.max(steps[i - 1 : i + 2]))
     if network >= settings.network_sure:
         return bool(local_peak)
     if network >= settings.network_likely:

@@ -77,6 +77,13 @@ def test_streamed_windows_equal_the_authors_windowing():
     stream = TransNetStream()
     returned = sum(len(stream.push(f)[0]) for f in frames[:74])
     assert returned == 0 and len(stream.push(frames[74])[0]) == 50  # frame 74 completes the first window
+    # Only frame 60 wanted: the window keeping frames 50..99 runs, the other two do not.
+    sparse = TransNetStream()
+    parts = [sparse.push(f, wanted=k == 60)[0] for k, f in enumerate(frames)] + [sparse.finish()[0]]
+    got = np.concatenate(parts)
+    assert (sparse.windows_run, sparse.windows_skipped) == (1, 2)
+    np.testing.assert_allclose(got[50:100], single[50:100], atol=1e-6)
+    assert not got[:50].any() and not got[100:].any()
 
 
 def test_tears_of_steel_cuts_within_a_frame_and_none_on_the_flicker(footage):

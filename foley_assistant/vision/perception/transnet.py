@@ -44,7 +44,12 @@ class TransNetStream:
 
     `push` a 48x27 RGB uint8 thumbnail per frame, in order; each call returns the (single, many)
     probabilities that became known (for the frames after those already returned), and `finish`
-    returns the rest. Frames are numbered from 0 in push order."""
+    returns the rest. Frames are numbered from 0 in push order.
+
+    A frame pushed with `wanted=False` needs no answer (the caller will not consult the network
+    there: nothing changed enough to be a cut). A window none of whose kept frames, nor the two
+    after them, was wanted is not run and gives 0 for its frames; in a calm shot that saves most of
+    the network's time."""
 
     def __init__(self, threads: int = 2) -> None:
         self.session = shipped.session(MODEL, threads)
@@ -52,11 +57,16 @@ class TransNetStream:
         self.pushed = 0
         self.end = 0  # frames appended after the leading padding: pushed ones and trailing copies
         self.done = 0  # frames whose probabilities were returned
+        self.wanted: deque[int] = deque()  # wanted frames at or after `done`
+        self.windows_run = 0
+        self.windows_skipped = 0
 
-    def push(self, thumb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def push(self, thumb: np.ndarray, wanted: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Add the next frame's thumbnail; the probabilities now known (possibly none)."""
         if self.pushed == 0:
             self.window.extend([thumb] * CONTEXT)
+        if wanted:
+            self.wanted.append(self.pushed)
         self.window.append(thumb)
         self.pushed += 1
         self.end += 1
@@ -80,10 +90,17 @@ class TransNetStream:
         return np.concatenate(singles), np.concatenate(manys)
 
     def _run(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Run the window and return the probabilities of its next `count` kept frames."""
-        frames = np.stack(self.window)[None]
-        single, many = self.session.run(None, {"frames": frames})
+        """Run the window (when any of its kept frames or the two after them is wanted) and return
+        the probabilities of its next `count` kept frames."""
+        while self.wanted and self.wanted[0] < self.done:
+            self.wanted.popleft()
+        start = self.done
         self.done += count
+        if not self.wanted or self.wanted[0] >= start + count + 2:
+            self.windows_skipped += 1
+            return np.zeros(count), np.zeros(count)
+        self.windows_run += 1
+        single, many = self.session.run(None, {"frames": np.stack(self.window)[None]})
         return single[0, CONTEXT : CONTEXT + count].astype(np.float64), many[0, CONTEXT : CONTEXT + count].astype(np.float64)
 
 
