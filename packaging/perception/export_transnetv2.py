@@ -80,13 +80,14 @@ def main() -> int:
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     target = args.out / "transnetv2.onnx"
+    exported = args.out / "transnetv2.onnx.partial"  # becomes `target` only once it is checked
 
     model = Probabilities(load_model()).eval()
     example = torch.zeros((1, WINDOW, HEIGHT, WIDTH, 3), dtype=torch.uint8)
     torch.onnx.export(
         model,
         (example,),
-        str(target),
+        str(exported),
         input_names=["frames"],
         output_names=["single_frame", "many_hot"],
         dynamic_axes={"frames": {0: "batch"}, "single_frame": {0: "batch"}, "many_hot": {0: "batch"}},
@@ -95,11 +96,11 @@ def main() -> int:
     )
     import onnx
 
-    onnx.checker.check_model(onnx.load(str(target)))
+    onnx.checker.check_model(onnx.load(str(exported)))
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = 2
-    session = onnxruntime.InferenceSession(str(target), sess_options=options, providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(str(exported), sess_options=options, providers=["CPUExecutionProvider"])
 
     def run_onnx(window: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return tuple(session.run(None, {"frames": window}))
@@ -123,9 +124,10 @@ def main() -> int:
         checked.append(video.name)
     print(f"max abs diff: one window {worst_window:.2e}, whole clips (sliding windows) {worst_video:.2e}")
     if worst_video > 1e-3 or worst_window > 1e-3:
-        print("the ONNX export does not match the torch model", file=sys.stderr)
+        print(f"the ONNX export does not match the torch model; left as {exported}", file=sys.stderr)
         return 1
 
+    exported.replace(target)
     digest = hashlib.sha256(target.read_bytes()).hexdigest()
     manifest = {
         "name": "transnetv2",
