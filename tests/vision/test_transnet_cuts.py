@@ -16,7 +16,7 @@ from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.vision.analyze import ShotSplitter
 from foley_assistant.vision.cuts import CutSettings, Transition
 from foley_assistant.vision.perception import shipped
-from foley_assistant.vision.perception.transnet import MODEL, TransNetStream, boundary_probabilities, network_thumbnail
+from foley_assistant.vision.perception.transnet import MODEL, TransNetStream, network_thumbnail
 
 FOOTAGE = Path(__file__).resolve().parents[2].parent / "shared" / "footage"
 
@@ -27,6 +27,13 @@ def footage() -> Path:
     if not (FOOTAGE / "annotations").is_dir():
         pytest.skip(f"real footage not found at {FOOTAGE} (the shared development clips are beside the repository only on project machines)")
     return FOOTAGE
+
+
+def boundary_probabilities(thumbs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(single, many) probabilities of every frame of a run of network thumbnails, streamed."""
+    stream = TransNetStream()
+    parts = [stream.push(thumb) for thumb in thumbs] + [stream.finish()]
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def split(frames: list[np.ndarray], fps: float, settings: CutSettings | None = None) -> list[Transition]:

@@ -106,15 +106,3 @@ class TransNetStream:
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
     return np.zeros(0), np.zeros(0)
-
-
-def boundary_probabilities(thumbs: np.ndarray, threads: int = 2) -> tuple[np.ndarray, np.ndarray]:
-    """(single, many) probabilities of every frame of a run of network thumbnails [n, 27, 48, 3]."""
-    stream = TransNetStream(threads)
-    singles, manys = [], []
-    for thumb in thumbs:
-        single, many = stream.push(thumb)
-        singles.append(single)
-        manys.append(many)
-    single, many = stream.finish()
-    return np.concatenate(singles + [single]), np.concatenate(manys + [many])
