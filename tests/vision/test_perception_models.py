@@ -83,6 +83,41 @@ def test_nanodet_maps_boxes_back_through_a_portrait_letterbox(detector):
     assert max(d.box.iou(expected) for d in people) >= 0.8
 
 
+def test_nanodet_takes_any_multiple_of_32_and_letterboxes_to_the_tightest():
+    session = shipped.session("nanodet_g")
+    assert session.get_inputs()[0].shape == [1, 3, "height", "width"]
+    for frame_shape, canvas_shape in (
+        ((360, 640, 3), (256, 416, 3)),  # 16:9 -> 416x234, padded to 256 rows
+        ((640, 360, 3), (416, 256, 3)),  # portrait
+        ((144, 176, 3), (352, 416, 3)),  # QCIF, 416x340
+        ((100, 100, 3), (416, 416, 3)),
+    ):
+        canvas, placement = nanodet.letterbox(np.zeros(frame_shape, np.uint8))
+        assert canvas.shape == canvas_shape
+        assert placement.scale == pytest.approx(416 / max(frame_shape[:2]))
+        counts = [len(o[0]) for o in session.run(None, {"image": nanodet.model_input(canvas)})]
+        cells = [(canvas_shape[0] // s) * (canvas_shape[1] // s) for s in nanodet.STRIDES]
+        assert counts == cells * 2
+    assert nanodet.letterbox(np.zeros((360, 640, 3), np.uint8), multiple=416)[0].shape == (416, 416, 3)
+
+
+@pytest.mark.parametrize("name", ["tears_of_steel_f030.png", "tears_of_steel_f090.png"])
+def test_nanodet_16_9_rectangle_finds_what_the_square_finds(detector, name):
+    """A 640x360 frame runs at 416x256, and its objects are those of the 416x416 square: same
+    labels in the same order, confident boxes within 0.01 of the frame, weak ones IoU >= 0.95 (a
+    weak whole-frame box's bottom edge, at the padding, moves by 0.015)."""
+    frame = rgb(name)
+    tight_raw, placement = detector.raw(frame)
+    assert tight_raw.boxes[:, 3].max() <= 256 and placement.scale == pytest.approx(0.65)
+    tight = detector.in_frame(tight_raw, placement)
+    square = detector.in_frame(*detector.raw(frame, multiple=416))
+    assert square and [d.label for d in tight] == [d.label for d in square]
+    for a, b in zip(tight, square, strict=True):
+        assert a.box.iou(b.box) >= 0.95 and abs(a.score - b.score) < 0.03
+        if b.score >= 0.5:
+            assert max(abs(a.box.x0 - b.box.x0), abs(a.box.y0 - b.box.y0), abs(a.box.x1 - b.box.x1), abs(a.box.y1 - b.box.y1)) < 0.01
+
+
 def test_nanodet_min_score_is_honoured(detector):
     strict = NanoDet(min_score=0.6)
     found = strict.detect_one(rgb("tears_of_steel_f090.png")) + strict.detect_one(rgb("tears_of_steel_f030.png"))
@@ -96,10 +131,10 @@ def test_nanodet_refuses_a_grey_frame(detector):
         detector.detect_one(np.zeros((100, 100), dtype=np.uint8))
 
 
-def _raw_outputs() -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """All-background raw outputs: scores 0, box logits flat."""
-    scores = [np.zeros(((416 // s) ** 2, 80), np.float32) for s in nanodet.STRIDES]
-    boxes = [np.zeros(((416 // s) ** 2, 44), np.float32) for s in nanodet.STRIDES]
+def _raw_outputs(height: int = 416, width: int = 416) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """All-background raw outputs of a height x width input: scores 0, box logits flat."""
+    scores = [np.zeros(((height // s) * (width // s), 80), np.float32) for s in nanodet.STRIDES]
+    boxes = [np.zeros(((height // s) * (width // s), 44), np.float32) for s in nanodet.STRIDES]
     return scores, boxes
 
 
@@ -180,3 +215,23 @@ def test_movenet_crop_outside_the_frame_is_black():
     assert pixels.shape == (192, 192, 3)
     assert pixels[96, 5].max() == 0 and pixels[96, 96].min() == 200  # left of the frame / inside it
     assert crop.side == pytest.approx(140.0) and crop.x0 == pytest.approx(-20.0)
+
+
+def test_decode_of_a_non_square_grid():
+    """416 wide, 256 high: the stride-16 grid has 16 rows of 26 cells, row-major; boxes clip to
+    the input's width and height, not to a square."""
+    np.testing.assert_array_equal(nanodet.cell_centres(16, 256, 416)[[0, 25, 26, 415]], [[8, 8], [408, 8], [8, 24], [408, 248]])
+    scores, boxes = _raw_outputs(256, 416)
+    cell = 10 * 26 + 20  # row 10, column 20: centre (328, 168)
+    scores[1][cell, 2] = 0.9
+    boxes[1][cell] = _one_hot_bins((2, 3, 4, 1))  # left 32, top 48, right 64, bottom 16
+    corner = 7 * 13 + 12  # stride 32, the last cell (row 7 of 8, column 12 of 13): centre (400, 240)
+    scores[2][corner, 0] = 0.8
+    found = nanodet.decode(scores, boxes, min_score=0.3, height=256, width=416)
+    assert found.classes.tolist() == [2, 0]
+    np.testing.assert_allclose(found.boxes[0], [296, 120, 392, 184], atol=1e-3)
+    np.testing.assert_allclose(found.boxes[1], [400 - 160, 240 - 160, 416, 256], atol=1e-3)  # flat bins: 5 strides
+    portrait = nanodet.decode(*_raw_outputs(416, 256), min_score=0.3, height=416, width=256)
+    assert portrait.boxes.shape == (0, 4)
+    with pytest.raises(ValueError, match="do not fit a 416x416 input"):
+        nanodet.decode(scores, boxes, min_score=0.3)

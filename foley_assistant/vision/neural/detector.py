@@ -112,9 +112,7 @@ class NeuralDetector:
                 tensors = [torch.from_numpy(np.ascontiguousarray(f)).permute(2, 0, 1).float().div(255.0) for f in chunk]
                 for frame, output in zip(chunk, self.model(tensors)):
                     height, width = frame.shape[:2]
-                    results.append(
-                        to_detections(output["boxes"].numpy(), output["labels"].numpy(), output["scores"].numpy(), width, height, self.labels, self.min_score)
-                    )
+                    results.append(to_detections(output["boxes"].numpy(), output["labels"].numpy(), output["scores"].numpy(), width, height, self.labels, self.min_score))
         return results
 
 
@@ -129,8 +127,7 @@ def load_detector(architecture: str = "ssdlite320_mobilenet_v3_large", weights: 
         from torchvision.models import detection
     except (ImportError, OSError, RuntimeError) as exc:
         raise DetectorUnavailable(
-            f"the neural detector needs torch and a torchvision built for it ({type(exc).__name__}: {exc}); "
-            "install them with `pip install torch==2.13.0 torchvision` or use the classical detector"
+            f"the neural detector needs torch and a torchvision built for it ({type(exc).__name__}: {exc}); install them with `pip install torch==2.13.0 torchvision` or use the classical detector"
         ) from exc
     model = getattr(detection, architecture)(weights=None, weights_backbone=None, num_classes=91)
     try:

@@ -1,11 +1,14 @@
 """NanoDet-g, the shipped COCO object detector: frames in, labelled boxes out.
 
-The model (`resources/perception/nanodet_g.onnx`, Apache-2.0) sees a 416x416 letterbox of the
-frame (aspect kept, padded with the mean colour), in BGR normalised by NanoDet's mean and std. For
-each of its three grids (strides 8, 16, 32) it gives per cell 80 class scores (already sigmoid)
-and, per box side (left, top, right, bottom), a distribution over 11 distance bins: the softmax's
-expected bin times the stride is the side's distance from the cell centre. Candidates over a
-minimum score go through per-class non-maximum suppression and are mapped back to the frame.
+The model (`resources/perception/nanodet_g.onnx`, Apache-2.0) takes any input height and width
+that are multiples of 32. The frame is scaled so that its longer side is 416 (aspect kept) and
+placed top-left in the smallest multiple-of-32 rectangle that holds it, padded with the mean
+colour (a 16:9 frame: 416x256, not the 416x416 square, which is 40 % padding), in BGR normalised
+by NanoDet's mean and std. For each of its three grids (strides 8, 16, 32; H/stride rows of
+W/stride cells, row-major) it gives per cell 80 class scores (already sigmoid) and, per box side
+(left, top, right, bottom), a distribution over 11 distance bins: the softmax's expected bin
+times the stride is the side's distance from the cell centre. Candidates over a minimum score go
+through per-class non-maximum suppression and are mapped back to the frame.
 """
 
 from __future__ import annotations
@@ -21,8 +24,9 @@ from foley_assistant.vision.motion import Detection
 from foley_assistant.vision.perception import shipped
 
 MODEL = "nanodet_g"
-INPUT_SIZE = 416
+INPUT_SIZE = 416  # the frame's longer side in the model's input
 STRIDES = (8, 16, 32)
+GRID_MULTIPLE = 32  # input sides must be multiples of the largest stride
 BINS = 11  # reg_max 10: distances 0..10 strides
 MEAN_BGR = np.array([103.53, 116.28, 123.675], dtype=np.float32)
 STD_BGR = np.array([57.375, 57.12, 58.395], dtype=np.float32)
@@ -40,37 +44,39 @@ class RawDetections:
 
 @dataclass(frozen=True)
 class Letterbox:
-    """How a frame was placed in the model's square: scaled by `scale`, at the top-left corner."""
+    """How a frame (`width` x `height` pixels) was placed in the model's input: scaled by `scale`,
+    at the top-left corner."""
 
     scale: float
     width: int
     height: int
 
 
-def letterbox(frame: np.ndarray, size: int = INPUT_SIZE) -> tuple[np.ndarray, Letterbox]:
-    """The RGB `frame` scaled to fit a `size` square (aspect kept), placed top-left, padded with
-    NanoDet's mean colour; and the placement, to map boxes back."""
+def letterbox(frame: np.ndarray, size: int = INPUT_SIZE, multiple: int = GRID_MULTIPLE) -> tuple[np.ndarray, Letterbox]:
+    """The RGB `frame` scaled so that its longer side is `size` (aspect kept), placed top-left in
+    a canvas whose sides are the scaled sides rounded up to `multiple` (`multiple=size`: the
+    `size` square), padded with NanoDet's mean colour; and the placement, to map boxes back."""
     height, width = frame.shape[:2]
     scale = size / max(height, width)
     new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
     interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     resized = cv2.resize(np.ascontiguousarray(frame), (new_w, new_h), interpolation=interpolation)
-    square = np.empty((size, size, 3), dtype=np.uint8)
-    square[:] = np.round(MEAN_BGR[::-1]).astype(np.uint8)
-    square[:new_h, :new_w] = resized
-    return square, Letterbox(scale=scale, width=width, height=height)
+    canvas = np.empty((-(-new_h // multiple) * multiple, -(-new_w // multiple) * multiple, 3), dtype=np.uint8)
+    canvas[:] = np.round(MEAN_BGR[::-1]).astype(np.uint8)
+    canvas[:new_h, :new_w] = resized
+    return canvas, Letterbox(scale=scale, width=width, height=height)
 
 
-def model_input(square_rgb: np.ndarray) -> np.ndarray:
-    """NanoDet's input tensor (1, 3, H, W) of an RGB square: BGR, (pixel - mean) / std."""
-    bgr = square_rgb[..., ::-1].astype(np.float32)
+def model_input(canvas_rgb: np.ndarray) -> np.ndarray:
+    """NanoDet's input tensor (1, 3, H, W) of an RGB letterbox canvas: BGR, (pixel - mean) / std."""
+    bgr = canvas_rgb[..., ::-1].astype(np.float32)
     return ((bgr - MEAN_BGR) / STD_BGR).transpose(2, 0, 1)[None].copy()
 
 
-def cell_centres(stride: int, size: int = INPUT_SIZE) -> np.ndarray:
-    """(cells, 2) x, y centres of a grid of `stride`, row-major, in input pixels."""
-    cells = size // stride
-    rows, cols = np.divmod(np.arange(cells * cells), cells)
+def cell_centres(stride: int, height: int = INPUT_SIZE, width: int = INPUT_SIZE) -> np.ndarray:
+    """(cells, 2) x, y centres of the grid of `stride` on a `height` x `width` input: height /
+    stride rows of width / stride cells, row-major, in input pixels."""
+    rows, cols = np.divmod(np.arange((height // stride) * (width // stride)), width // stride)
     return np.stack([(cols + 0.5) * stride, (rows + 0.5) * stride], axis=1).astype(np.float32)
 
 
@@ -89,21 +95,26 @@ def decode(
     min_score: float,
     nms_iou: float = 0.6,
     max_detections: int = 100,
-    size: int = INPUT_SIZE,
+    height: int = INPUT_SIZE,
+    width: int = INPUT_SIZE,
 ) -> RawDetections:
-    """Candidates of NanoDet's raw outputs (per stride of STRIDES: scores (cells, 80), boxes
-    (cells, 44)) with a class score >= `min_score`, after per-class NMS, best first."""
+    """Candidates of NanoDet's raw outputs on a `height` x `width` input (per stride of STRIDES:
+    scores (cells, 80), boxes (cells, 44), cells = (height / stride) x (width / stride)
+    row-major) with a class score >= `min_score`, after per-class NMS, best first; boxes clipped
+    to the input."""
     all_boxes, all_scores, all_classes = [], [], []
     for stride, level_scores, level_boxes in zip(STRIDES, scores, boxes, strict=True):
         level_scores = level_scores.reshape(-1, level_scores.shape[-1])
+        if len(level_scores) != (height // stride) * (width // stride):
+            raise ValueError(f"{len(level_scores)} cells at stride {stride} do not fit a {height}x{width} input")
         cells, classes = np.nonzero(level_scores >= min_score)
         if cells.size == 0:
             continue
         keep = np.unique(cells)
         distances = side_distances(level_boxes.reshape(-1, 4 * BINS)[keep], stride)
-        centres = cell_centres(stride, size)[keep]
+        centres = cell_centres(stride, height, width)[keep]
         decoded = np.concatenate([centres - distances[:, :2], centres + distances[:, 2:]], axis=1)
-        decoded = np.clip(decoded, 0.0, float(size))
+        decoded = np.clip(decoded, 0.0, [float(width), float(height)] * 2)
         row_of = np.searchsorted(keep, cells)
         all_boxes.append(decoded[row_of])
         all_scores.append(level_scores[cells, classes])
@@ -135,18 +146,23 @@ class NanoDet:
         self.classes: list[str] = list(shipped.manifest(MODEL).details["classes"])
         self.output_names = [f"scores_s{s}" for s in STRIDES] + [f"boxes_s{s}" for s in STRIDES]
 
-    def raw(self, frame: np.ndarray) -> tuple[RawDetections, Letterbox]:
-        """The decoded candidates of one RGB frame in model-input pixels, and its letterbox."""
+    def raw(self, frame: np.ndarray, multiple: int = GRID_MULTIPLE) -> tuple[RawDetections, Letterbox]:
+        """The decoded candidates of one RGB frame in model-input pixels, and its letterbox (sides
+        rounded up to `multiple`, a multiple of 32; INPUT_SIZE gives the old 416 square)."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise ValueError(f"expected an RGB uint8 frame (H, W, 3), got {frame.dtype} {frame.shape}")
-        square, placement = letterbox(frame)
-        outputs = self.session.run(self.output_names, {"image": model_input(square)})
-        found = decode([o[0] for o in outputs[:3]], [o[0] for o in outputs[3:]], self.min_score, self.nms_iou)
+        canvas, placement = letterbox(frame, multiple=multiple)
+        outputs = self.session.run(self.output_names, {"image": model_input(canvas)})
+        height, width = canvas.shape[:2]
+        found = decode([o[0] for o in outputs[:3]], [o[0] for o in outputs[3:]], self.min_score, self.nms_iou, height=height, width=width)
         return found, placement
 
     def detect_one(self, frame: np.ndarray) -> list[Detection]:
         """The objects found in one RGB uint8 frame, best first; boxes normalised to the frame."""
-        found, placement = self.raw(frame)
+        return self.in_frame(*self.raw(frame))
+
+    def in_frame(self, found: RawDetections, placement: Letterbox) -> list[Detection]:
+        """Raw candidates as labelled detections, boxes mapped back and normalised to the frame."""
         detections = []
         for (x0, y0, x1, y1), score, cls in zip(found.boxes, found.scores, found.classes, strict=True):
             box = Box(
