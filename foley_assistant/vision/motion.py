@@ -33,7 +33,8 @@ class MotionSettings:
 
     The background's bounds, in frame areas: a run of frames is split where its frames' canvas
     would pass `run_canvas_area`; frames around it are sampled too while the canvas stays within
-    `max_canvas_area` (which bounds its memory whatever the camera does); and a run gets at most
+    `max_canvas_area` (which bounds its memory whatever the camera does) and their scale differs
+    from the run's first frame's by less than `max_zoom` (the run's own frames too); and a run gets at most
     `background_budget` frame areas of warped samples per frame of its own (which bounds the time
     of short runs: a fast camera move makes many), or no background at all when that leaves fewer
     than `min_background_samples`."""
@@ -50,6 +51,7 @@ class MotionSettings:
     registration_px: float = 0.75
     max_canvas_area: float = 3.0
     run_canvas_area: float = 2.0
+    max_zoom: float = 1.12
     background_budget: float = 2.0
     min_background_samples: int = 3
 
@@ -109,7 +111,7 @@ class ChunkBackground:
         self.static = all(np.array_equal(h, IDENTITY) for h in homographies)
         self.homographies = homographies
         start, end = core if core is not None else (0, len(frames))
-        placed, low, high = _place(homographies, width, height, start, end, settings.max_canvas_area, self.static)
+        placed, low, high = _place(homographies, width, height, start, end, settings.max_canvas_area, settings.max_zoom, self.static)
         self.placed = placed
         self.to_canvas = np.array([[1, 0, -low[0]], [0, 1, -low[1]], [0, 0, 1]], dtype=np.float64)
         canvas_size = (int(high[0] - low[0]), int(high[1] - low[1]))
@@ -181,10 +183,10 @@ class ChunkBackground:
         return view, reliable.astype(bool), both[..., channels]
 
 
-def _place(homographies: list[np.ndarray], width: int, height: int, start: int, end: int, max_area: float, static: bool) -> tuple[set[int], np.ndarray, np.ndarray]:
+def _place(homographies: list[np.ndarray], width: int, height: int, start: int, end: int, max_area: float, max_zoom: float, static: bool) -> tuple[set[int], np.ndarray, np.ndarray]:
     """The frames a canvas of at most `max_area` frame areas can hold (core [start, end) first,
-    then the others nearest it first), and the canvas's corners (low, high) in the first frame's
-    view (see `ChunkBackground`)."""
+    then the others nearest it first), each scaled by less than `max_zoom` either way, and the
+    canvas's corners (low, high) in the first frame's view (see `ChunkBackground`)."""
     corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
     low, high = np.zeros(2), np.array([width, height], dtype=np.float64)
     if static:
@@ -199,6 +201,8 @@ def _place(homographies: list[np.ndarray], width: int, height: int, start: int, 
         if not np.all(np.isfinite(homography)) or not (weights.min() > 0 or weights.max() < 0):
             continue  # a corner at or beyond the first view's horizon: no finite canvas holds it
         points = cv2.perspectiveTransform(corners, homography).reshape(-1, 2)
+        if not 1 / max_zoom**2 <= cv2.contourArea(points.astype(np.float32)) / float(width * height) <= max_zoom**2:
+            continue  # resampled to a very different scale, its detail would not match the others'
         new_low, new_high = np.minimum(low, np.floor(points.min(axis=0))), np.maximum(high, np.ceil(points.max(axis=0)))
         if float(np.prod(new_high - new_low)) > limit:
             continue
@@ -475,7 +479,7 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
     backgrounds: list[RunBackground] = []
     lag = settings.motion_lag_frames
     for low, high in _segments(len(frames), camera.breaks):
-        for run_start, run_end in split_by_travel(homographies[low:high], width, height, settings.run_canvas_area):
+        for run_start, run_end in split_by_travel(homographies[low:high], width, height, settings.run_canvas_area, settings.max_zoom):
             start, end = low + run_start, low + run_end
             # The median also samples frames a little before and after the run, so the edges of its
             # first and last frames (a pan's trailing and leading edge) are seen often enough.
