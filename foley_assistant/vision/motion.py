@@ -99,8 +99,9 @@ class ChunkBackground:
     `homographies[i]` maps frame i's pixels to the first frame's. The canvas is that view grown to
     hold the frames it samples, and never past `max_canvas_area` frame areas: frames are placed in
     order of priority (the `core` frames [start, end) first, in order, then the others nearest the
-    core first), and a frame whose placement would grow the canvas further, or that does not lie
-    in front of the first frame's view, is left out. At most `background_budget` frame areas of
+    core first), and a frame whose placement would grow the canvas further, whose scale differs
+    from the first frame's by `max_zoom` or more, or that does not lie in front of the first
+    frame's view, is left out (`canvas.place_frames`). At most `background_budget` frame areas of
     samples per core frame are taken, spread evenly over the frames placed; with fewer than
     `min_background_samples` there is no background (`available` is False and every view is
     unreliable). A static run (all identities) needs no warping at all.
