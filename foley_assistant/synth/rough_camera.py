@@ -11,7 +11,8 @@ Moves (`ROUGH_MOVES`), over `seconds` at `fps`:
     whip_pan   held still, then whipped about 2.5 frame widths sideways in 0.3 s and back, twice.
     roll       a steady roll of 120 degrees a second while panning slowly.
     fast_zoom  zoomed 1 -> 3 in 0.5 s, held, out to 0.6 in 0.7 s, held, back to 1.
-    shake      handheld shake: jitter of about 3 % of the width and 1.5 degrees, at 4-8 Hz.
+    shake      handheld shake: jitter of about 3 % of the width and 1.5 degrees (standard
+               deviations), changing direction a few times a second.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def rough_camera_shot(move: str, width: int = 320, height: int = 180, seconds: f
     world = _texture(rng, world_h, world_w, width / 320)
     object_w, object_h = int(0.14 * width), int(0.3 * height)
     sprite = np.clip(_texture(rng, object_h, object_w, width / 640) * 0.6 + np.float32([150, 40, 30]) * 0.6, 0, 255)
-    # Handheld shake: smooth random walks at a few Hz (1000 s of samples, 6 per second).
+    # Handheld shake: smoothed random values, 6 a second (for up to 1000 s), interpolated.
     shake_steps = 6000
     shake = tuple(cv2.GaussianBlur(rng.standard_normal((shake_steps, 1)), (1, 0), 0.8).ravel() * 1.6 for _ in range(3))
     origin = np.array([world_w / 2, world_h / 2])
