@@ -8,7 +8,8 @@ averages four renders over half a frame interval (a 180-degree shutter), so fast
 they would. Everything follows from the seed.
 
 Moves (`ROUGH_MOVES`), over `seconds` at `fps`:
-    whip_pan   held still, then whipped about 2.5 frame widths sideways in 0.3 s and back, twice.
+    whip_pan   held still, then whipped 2.5 frame widths sideways in 0.3 s, back, and away again
+               (at 1.2, 2.8 and 4.2 s; up to half the width a frame), held between whips.
     roll       a steady roll of 120 degrees a second while panning slowly.
     fast_zoom  zoomed 1 -> 3 in 0.5 s, held, out to 0.6 in 0.7 s, held, back to 1.
     shake      handheld shake: jitter of about 3 % of the width and 1.5 degrees (standard
