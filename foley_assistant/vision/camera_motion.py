@@ -6,14 +6,78 @@ homography is exact for a camera that pans, tilts, rolls or zooms about its cent
 homographies are chained to the chunk's first frame. A chunk whose frame corners move less than a
 pixel or two overall is a static camera: every homography is the identity, and no small
 estimation error can misalign the background.
+
+A fit is used only if the step it implies from the previous frame is one a camera can make in a
+frame interval (`plausible_step`): a whip pan, a blur or a flash can leave a handful of wrongly
+followed points that RANSAC happily fits with a huge scale, shear or perspective, which would
+throw the frame to the far side of the background canvas. Such a frame is measured again frame
+to frame; if that fails too, the motion is unknown there (a break: the frame counts as unmoved,
+and nothing compares pictures across it).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 IDENTITY = np.eye(3)
+
+
+@dataclass(frozen=True)
+class StepLimits:
+    """What a camera can do between two consecutive frames. `max_travel`: how far any picture
+    corner moves, as a share of the frame's diagonal (Lucas-Kanade's pyramid cannot follow more
+    than about a quarter of it, so more is a mismatch); `max_zoom`: the scale change at the
+    centre, either way; `max_anisotropy`: the ratio of the largest to the smallest stretch at
+    the centre (a pan or roll keeps it near 1; shear does not come from a camera); and
+    `max_perspective`: how much the projective weight may differ between a corner and the
+    centre, either way (a 10-degree turn in one frame of a 120-degree lens reaches about 1.3)."""
+
+    max_travel: float = 0.5
+    max_zoom: float = 1.25
+    max_anisotropy: float = 1.25
+    max_perspective: float = 1.5
+
+
+STEP_LIMITS = StepLimits()
+
+
+@dataclass(frozen=True)
+class CameraMotion:
+    """Per frame the homography from its pixels to the first frame's, and the frames (`breaks`)
+    whose motion from the previous frame is unknown (assumed none): nothing should compare or
+    register pictures across a break."""
+
+    homographies: list[np.ndarray]
+    breaks: tuple[int, ...] = ()
+
+
+def plausible_step(homography: np.ndarray, width: int, height: int, limits: StepLimits = STEP_LIMITS) -> bool:
+    """Whether a homography between two consecutive frames of a `width` x `height` picture is a
+    move a camera makes (see `StepLimits`): finite, invertible without a flip, every corner in
+    front of the camera, and within the limits of travel, zoom, anisotropy and perspective."""
+    if not np.all(np.isfinite(homography)):
+        return False
+    corners = np.array([[0, 0, 1], [width, 0, 1], [width, height, 1], [0, height, 1]], dtype=np.float64)
+    weights = corners @ homography[2]
+    centre_weight = float(homography[2] @ np.array([width / 2, height / 2, 1.0]))
+    if centre_weight == 0.0:
+        return False
+    ratios = weights / centre_weight
+    if ratios.min() < 1 / limits.max_perspective or ratios.max() > limits.max_perspective:
+        return False
+    _, stretch = jacobian(homography, width / 2, height / 2)
+    if np.linalg.det(stretch) <= 0:
+        return False
+    largest, smallest = np.linalg.svd(stretch, compute_uv=False)
+    scale = float(np.sqrt(largest * smallest))
+    if not 1 / limits.max_zoom <= scale <= limits.max_zoom or largest > limits.max_anisotropy * smallest:
+        return False
+    moved = (corners @ homography.T)[:, :2] / weights[:, None]
+    travel = float(np.max(np.linalg.norm(moved - corners[:, :2], axis=1)))
+    return travel <= limits.max_travel * float(np.hypot(width, height))
 
 
 def _gray(frame: np.ndarray) -> np.ndarray:
@@ -28,23 +92,31 @@ def step_homography(previous: np.ndarray, current: np.ndarray, min_inliers: int 
     """Homography mapping pixels of `current` onto `previous` (grayscale uint8).
 
     The identity when the background features did not move (median inlier flow under
-    `still_px`), so a locked-off camera gathers no drift; None when there is too little to go on.
+    `still_px`), so a locked-off camera gathers no drift; None when there is too little to go on
+    or when the fit is not a move a camera makes between two frames (see `plausible_step`).
     """
+    return _measured_step(previous, current, min_inliers, still_px)[0]
+
+
+def _measured_step(previous: np.ndarray, current: np.ndarray, min_inliers: int = 12, still_px: float = 0.15) -> tuple[np.ndarray | None, bool]:
+    """(`step_homography`, lost): lost says the previous frame had features to follow but no
+    plausible homography came out of them (a whip pan, a blur, a flash), as opposed to a picture
+    too flat to say anything."""
     corners = _features(previous)
     if corners is None or len(corners) < min_inliers:
-        return None
+        return None, False
     moved, status, _ = cv2.calcOpticalFlowPyrLK(previous, current, corners, None, winSize=(21, 21), maxLevel=3)
     found = status.ravel() == 1
     if found.sum() < min_inliers:
-        return None
+        return None, True
     height, width = previous.shape[:2]
     homography, kept = _robust_homography(moved[found], corners[found], width, height)
-    if homography is None or int(kept.sum()) < min_inliers:
-        return None
+    if homography is None or int(kept.sum()) < min_inliers or not plausible_step(homography, width, height):
+        return None, True
     flow = np.linalg.norm((moved[found] - corners[found])[kept].reshape(-1, 2), axis=1)
     if float(np.median(flow)) < still_px:
-        return IDENTITY.copy()
-    return homography
+        return IDENTITY.copy(), False
+    return homography, False
 
 
 def corner_travel(homographies: list[np.ndarray], width: int, height: int) -> float:
@@ -148,8 +220,14 @@ def _rescaled(homography: np.ndarray, width: int, height: int, max_rescale: floa
     return not 1 / max_rescale <= scale <= max_rescale
 
 
-def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08) -> list[np.ndarray]:
-    """For each frame, the homography from its pixels to the first frame's pixels.
+def estimate_homographies(frames: list[np.ndarray], **options: float) -> list[np.ndarray]:
+    """For each frame, the homography from its pixels to the first frame's pixels (the
+    `homographies` of `estimate_camera_motion`, which takes the same options)."""
+    return estimate_camera_motion(frames, **options).homographies
+
+
+def estimate_camera_motion(frames: list[np.ndarray], static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08) -> CameraMotion:
+    """For each frame, the homography from its pixels to the first frame's pixels, and the breaks.
 
     Features of a keyframe are matched in every frame against the keyframe itself (Lucas-Kanade,
     starting from where they were in the previous frame), and each frame's homography is fitted
@@ -162,19 +240,22 @@ def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5
     current frame becomes the new keyframe; also when the picture has been scaled by more than
     `max_rescale` since the keyframe (a zoom), so that the matched patches still look alike. A
     new keyframe takes no features next to the points just rejected: those lie on moving
-    objects, and a cluster of them could bend the next fits.
+    objects, and a cluster of them could bend the next fits. A fit whose step from the previous
+    frame is not `plausible_step` is dropped for a frame-to-frame measurement; where that fails
+    too although there were features to follow, the frame is a break.
     """
     if not frames:
-        return []
+        return CameraMotion([])
     height, width = frames[0].shape[:2]
     result = [IDENTITY.copy()]
+    breaks: list[int] = []
     previous = _gray(frames[0])
     key_to_first = IDENTITY.copy()
     key_gray = previous
     key_points = _features(previous)
     points = key_points
     key_count = 0 if key_points is None else len(key_points)
-    for frame in frames[1:]:
+    for number, frame in enumerate(frames[1:], start=1):
         current = _gray(frame)
         homography = None
         rejected = np.zeros((0, 1, 2), np.float32)
@@ -193,8 +274,12 @@ def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5
                     # alone must not make a locked-off camera wander).
                     still = float(np.median(np.linalg.norm((points - key_points).reshape(-1, 2), axis=1))) < still_px
                     homography = IDENTITY.copy() if still else fitted
+        if homography is not None and not plausible_step(np.linalg.solve(result[-1], key_to_first @ homography), width, height):
+            homography = None  # the keyframe's points were followed wrongly: a new keyframe below
         if homography is None:
-            step = step_homography(previous, current)
+            step, lost = _measured_step(previous, current)
+            if lost:
+                breaks.append(number)
             to_first = result[-1] @ (IDENTITY if step is None else step)
         else:
             to_first = key_to_first @ homography
@@ -207,5 +292,5 @@ def estimate_homographies(frames: list[np.ndarray], static_below_px: float = 1.5
             key_count = 0 if key_points is None else len(key_points)
         previous = current
     if corner_travel(result, width, height) < static_below_px:
-        return [IDENTITY.copy() for _ in frames]
-    return result
+        return CameraMotion([IDENTITY.copy() for _ in frames])
+    return CameraMotion(result, tuple(breaks))

@@ -23,13 +23,22 @@ import numpy as np
 
 from foley_assistant.core.tracks import Box
 from foley_assistant.vision.busy_pixels import sample_median, settle_busy_pixels
-from foley_assistant.vision.camera_motion import IDENTITY, estimate_homographies
+from foley_assistant.vision.camera_motion import IDENTITY, estimate_camera_motion
+from foley_assistant.vision.canvas import place_frames, segments, split_by_travel
 from foley_assistant.vision.tones import common_exposure, match_tones
 
 
 @dataclass(frozen=True)
 class MotionSettings:
-    """Tuning of the foreground detector; sizes are fractions of the frame."""
+    """Tuning of the foreground detector; sizes are fractions of the frame.
+
+    The background's bounds, in frame areas: a run of frames is split where its frames' canvas
+    would pass `run_canvas_area`; frames around it are sampled too while the canvas stays within
+    `max_canvas_area` (which bounds its memory whatever the camera does) and their scale differs
+    from the run's first frame's by less than `max_zoom` (the run's own frames too); and a run gets at most
+    `background_budget` frame areas of warped samples per frame of its own (which bounds the time
+    of short runs: a fast camera move makes many), or no background at all when that leaves fewer
+    than `min_background_samples`."""
 
     background_samples: int = 31
     min_threshold: float = 16.0
@@ -41,6 +50,11 @@ class MotionSettings:
     motion_lag_frames: int = 6
     background_margin_frames: int = 25
     registration_px: float = 0.75
+    max_canvas_area: float = 3.0
+    run_canvas_area: float = 2.0
+    max_zoom: float = 1.12
+    background_budget: float = 2.0
+    min_background_samples: int = 3
 
 
 @dataclass(frozen=True)
@@ -57,32 +71,65 @@ class Detection:
 
 
 @dataclass(frozen=True)
+class RunBackground:
+    """What the background of one run of frames [start, end) of a chunk was made of: its canvas
+    (rows, columns; (0, 0) where the run had none) and how many frames were sampled."""
+
+    start: int
+    end: int
+    canvas_shape: tuple[int, int]
+    samples: int
+
+
+@dataclass(frozen=True)
 class ChunkDetections:
-    """A chunk's detections per frame, and per frame the homography from its pixels to the
-    chunk's first frame's pixels (the camera's motion)."""
+    """A chunk's detections per frame, per frame the homography from its pixels to the chunk's
+    first frame's pixels (the camera's motion), the frames whose motion from the previous one is
+    unknown (`breaks`) and the background of each run."""
 
     detections: list[list[Detection]]
     to_first: list[np.ndarray]
+    breaks: tuple[int, ...] = ()
+    backgrounds: tuple[RunBackground, ...] = ()
 
 
 class ChunkBackground:
     """The (blurred) median background of a run of frames, on a canvas in the first frame's view.
 
-    `homographies[i]` maps frame i's pixels to the first frame's; the canvas is that view grown to
-    hold every frame. A static run (all identities) needs no warping at all.
+    `homographies[i]` maps frame i's pixels to the first frame's. The canvas is that view grown to
+    hold the frames it samples, and never past `max_canvas_area` frame areas: frames are placed in
+    order of priority (the `core` frames [start, end) first, in order, then the others nearest the
+    core first), and a frame whose placement would grow the canvas further, whose scale differs
+    from the first frame's by `max_zoom` or more, or that does not lie in front of the first
+    frame's view, is left out (`canvas.place_frames`). At most `background_budget` frame areas of
+    samples per core frame are taken, spread evenly over the frames placed; with fewer than
+    `min_background_samples` there is no background (`available` is False and every view is
+    unreliable). A static run (all identities) needs no warping at all.
     """
 
-    def __init__(self, frames: list[np.ndarray], homographies: list[np.ndarray], settings: MotionSettings) -> None:
+    def __init__(self, frames: list[np.ndarray], homographies: list[np.ndarray], settings: MotionSettings, core: tuple[int, int] | None = None) -> None:
         height, width = frames[0].shape[:2]
         self.size = (width, height)
         self.static = all(np.array_equal(h, IDENTITY) for h in homographies)
         self.homographies = homographies
-        corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
-        placed = np.concatenate([cv2.perspectiveTransform(corners, h) for h in homographies]) if not self.static else corners
-        low, high = np.floor(placed.min(axis=(0, 1))), np.ceil(placed.max(axis=(0, 1)))
+        start, end = core if core is not None else (0, len(frames))
+        placed, low, high = place_frames(homographies, width, height, start, end, settings.max_canvas_area, settings.max_zoom, self.static)
+        self.placed = placed
         self.to_canvas = np.array([[1, 0, -low[0]], [0, 1, -low[1]], [0, 0, 1]], dtype=np.float64)
         canvas_size = (int(high[0] - low[0]), int(high[1] - low[1]))
-        picks = np.unique(np.linspace(0, len(frames) - 1, min(settings.background_samples, len(frames))).round().astype(int))
+        area_share = canvas_size[0] * canvas_size[1] / float(width * height)
+        budget = int(settings.background_budget * (end - start) / area_share)
+        count = min(settings.background_samples, len(placed), budget)
+        self.available = count >= settings.min_background_samples
+        if not self.available:
+            self.samples = 0
+            self.canvas = np.zeros((height, width) + frames[0].shape[2:], np.float32)
+            self.canvas_edges = None
+            self.reliable = np.zeros((height, width), np.uint8)
+            return
+        order = sorted(placed)
+        picks = [order[i] for i in np.unique(np.linspace(0, len(order) - 1, count).round().astype(int))]
+        self.samples = len(picks)
         stack = np.stack([self._warp_in(frames[i].astype(np.float32), homographies[i], canvas_size) for i in picks])
         if stack.ndim == 4:
             common_exposure(stack)  # a pan across a lighting change would leave steps in the median
@@ -98,6 +145,11 @@ class ChunkBackground:
         enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
         # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
         self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
+
+    @property
+    def canvas_shape(self) -> tuple[int, int]:
+        """(rows, columns) of the canvas; (0, 0) without a background."""
+        return (int(self.canvas.shape[0]), int(self.canvas.shape[1])) if self.available else (0, 0)
 
     @staticmethod
     def _noise_threshold(stack: np.ndarray, median: np.ndarray, settings: MotionSettings) -> float:
@@ -119,7 +171,10 @@ class ChunkBackground:
         return view, reliable
 
     def view_with_edges(self, index: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """`view`, and the background's `edge_strength` there (None for a static run)."""
+        """`view`, and the background's `edge_strength` there (None for a static run). Where the
+        background is not available or frame `index` was left off the canvas, nothing is reliable."""
+        if not self.available or index not in self.placed:
+            return self.canvas, np.zeros(self.size[::-1], dtype=bool), None
         if self.static:
             return self.canvas, self.reliable.astype(bool), None
         back = np.linalg.inv(self.to_canvas @ self.homographies[index])
@@ -345,60 +400,52 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
-def split_by_travel(homographies: list[np.ndarray], width: int, height: int, max_extent: float = 2.0, max_zoom: float = 1.12) -> list[tuple[int, int]]:
-    """Runs [start, end) short enough that their canvas stays within `max_extent` frame sizes and
-    that the camera zooms by less than `max_zoom` within them (frames resampled to a very different
-    scale would not match the median's detail)."""
-    corners = np.float32([[0, 0], [width, 0], [width, height], [0, height]]).reshape(-1, 1, 2)
-    runs, start = [], 0
-    low, high = corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
-    for i in range(1, len(homographies)):
-        relative = np.linalg.inv(homographies[start]) @ homographies[i]
-        placed = cv2.perspectiveTransform(corners, relative)
-        new_low, new_high = np.minimum(low, placed.min(axis=(0, 1))), np.maximum(high, placed.max(axis=(0, 1)))
-        area = cv2.contourArea(placed.reshape(-1, 2)) / float(width * height)
-        zoomed = not 1 / max_zoom**2 <= area <= max_zoom**2
-        if zoomed or (new_high[0] - new_low[0]) > max_extent * width or (new_high[1] - new_low[1]) > max_extent * height:
-            runs.append((start, i))
-            start, low, high = i, corners.min(axis=(0, 1)), corners.max(axis=(0, 1))
-        else:
-            low, high = new_low, new_high
-    runs.append((start, len(homographies)))
-    return runs
-
-
 def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDetections:
-    """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion."""
+    """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion.
+
+    The chunk is cut at breaks in the camera motion (see `camera_motion.CameraMotion`); no
+    background, difference or run crosses one. Each stretch is split into runs (`split_by_travel`),
+    each with its own bounded background (`ChunkBackground`); where a run has none, or where the
+    background did not see a pixel, the double difference finds the moving things."""
     if not frames:
         return ChunkDetections([], [])
-    homographies = estimate_homographies(frames)
+    camera = estimate_camera_motion(frames)
+    homographies = camera.homographies
     height, width = frames[0].shape[:2]
     smooth = [blurred(frame) for frame in frames]
     # Gradients for the registration allowance, once per frame (each serves several differences).
     moving = not all(np.array_equal(h, IDENTITY) for h in homographies)
     edges = [edge_strength(image) for image in smooth] if moving else None
     detections: list[list[Detection]] = []
-    for start, end in split_by_travel(homographies, width, height):
-        # The median also samples frames a little before and after the run, so the edges of its
-        # first and last frames (a pan's trailing and leading edge) are seen often enough.
-        first = max(0, start - settings.background_margin_frames)
-        last = min(len(frames), end + settings.background_margin_frames)
-        anchor = np.linalg.inv(homographies[start])
-        run = [anchor @ h for h in homographies[first:last]]
-        background = ChunkBackground(frames[first:last], run, settings)
-        for index in range(start, end):
-            view, reliable, view_edges = background.view_with_edges(index - first)
-            warped = not background.static
-            mask = foreground_mask(smooth[index], view, reliable, settings, warped, edges[index] if edges else None, view_edges)
-            lag = settings.motion_lag_frames
-            if lag <= index < len(frames) - lag:
-                motion = double_difference(smooth, homographies, index, lag, settings, edges)
-            elif index >= lag:  # the chunk's last frames: only the past to compare with
-                motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
-            else:
-                motion = None
-            if motion is not None:
-                mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
-                mask = add_unexplained(mask, motion)
-            detections.append(blobs(mask, settings, frames[index]))
-    return ChunkDetections(detections, homographies)
+    backgrounds: list[RunBackground] = []
+    lag = settings.motion_lag_frames
+    for low, high in segments(len(frames), camera.breaks):
+        for run_start, run_end in split_by_travel(homographies[low:high], width, height, settings.run_canvas_area, settings.max_zoom):
+            start, end = low + run_start, low + run_end
+            # The median also samples frames a little before and after the run, so the edges of its
+            # first and last frames (a pan's trailing and leading edge) are seen often enough.
+            first = max(low, start - settings.background_margin_frames)
+            last = min(high, end + settings.background_margin_frames)
+            anchor = np.linalg.inv(homographies[start])
+            run = [anchor @ h for h in homographies[first:last]]
+            background = ChunkBackground(frames[first:last], run, settings, core=(start - first, end - first))
+            backgrounds.append(RunBackground(start, end, background.canvas_shape, background.samples))
+            for index in range(start, end):
+                if background.available:
+                    view, reliable, view_edges = background.view_with_edges(index - first)
+                    warped = not background.static
+                    mask = foreground_mask(smooth[index], view, reliable, settings, warped, edges[index] if edges else None, view_edges)
+                else:
+                    reliable = np.zeros(smooth[index].shape[:2], dtype=bool)
+                    mask = reliable.copy()
+                if low <= index - lag and index + lag < high:
+                    motion = double_difference(smooth, homographies, index, lag, settings, edges)
+                elif index - lag >= low:  # a stretch's last frames: only the past to compare with
+                    motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
+                else:
+                    motion = None
+                if motion is not None:
+                    mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
+                    mask = add_unexplained(mask, motion)
+                detections.append(blobs(mask, settings, frames[index]))
+    return ChunkDetections(detections, homographies, camera.breaks, tuple(backgrounds))
