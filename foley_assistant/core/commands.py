@@ -166,8 +166,7 @@ class SetBox:
     def apply(self, project: Project) -> Project:
         shot = shot_tracks(project, self.shot_id)
         moved = set_box(shot.object(self.object_id), self.frame, self.box, self.spread)
-        if moved.source == "tracker":
-            moved = replace(moved, source="manual")
+        moved = replace(moved, source="manual")  # the editor's boxes now, whatever found it
         return mark_edited(with_shot_tracks(project, replace_object(shot, moved)), self.shot_id)
 
 

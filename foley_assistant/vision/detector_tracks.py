@@ -23,6 +23,9 @@ from foley_assistant.vision.motion import Detection
 
 _FORBIDDEN = 1e6
 
+#: A track of this many samples or fewer is brief: a box or two the detector gave in passing.
+BRIEF_SAMPLES = 2
+
 #: Homography from a frame's analysis pixels to the sub-shot's stabilized pixels.
 ToReference = Callable[[int], np.ndarray]
 
@@ -53,6 +56,13 @@ class DetectorTrack:
     scores: list[float] = field(default_factory=list)
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     extra_votes: list[tuple[str, float]] = field(default_factory=list)
+
+    def main_class(self) -> str:
+        """The class with the most detector score on this track."""
+        weights: dict[str, float] = {}
+        for name, score in zip(self.classes, self.scores):
+            weights[name] = weights.get(name, 0.0) + score
+        return max(weights, key=weights.__getitem__) if weights else ""
 
     def votes(self) -> list[tuple[str, float]]:
         """Every (class, score) the detector gave this object, merged duplicates included."""
@@ -111,7 +121,7 @@ def link_detections(
         for track in live:
             (ended if frame - track.frames[-1] > max_gap else still).append(track)
         live = still
-        detections, others = fold_overlaps(without_group_boxes(detections, labels, settings.group_box_holds), settings.fold_iou)
+        detections, others = fold_overlaps(without_group_boxes(detections, labels, settings.group_box_holds), settings.fold_iou, labels)
         if not detections:
             continue
         image = np.array([d.box.as_list() for d in detections], dtype=np.float64)
@@ -121,7 +131,10 @@ def link_detections(
         for row, track in enumerate(live):
             predicted = track.predicted(frame)
             group = labels.group_of(track.classes[-1])
+            sounds = labels.sounds(track.classes[-1])
             for col, box in enumerate(stable):
+                if labels.sounds(detections[col].label or "") != sounds:
+                    continue  # a person does not become a fire hydrant behind which it walks
                 overlap = _iou(predicted, box)
                 near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * max(_size(predicted).max(), _size(box).max())
                 if overlap < settings.gate_iou and not near:
@@ -141,7 +154,7 @@ def link_detections(
                 track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
                 track.extra_votes.extend(others[col])
                 live.append(track)
-    return merge_duplicates(ended + live, settings.duplicate_iou)
+    return merge_duplicates(ended + live, settings.duplicate_iou, labels)
 
 
 def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
@@ -160,14 +173,17 @@ def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: 
     return kept
 
 
-def fold_overlaps(detections: list[Detection], min_iou: float) -> tuple[list[Detection], list[list[tuple[str, float]]]]:
+def fold_overlaps(detections: list[Detection], min_iou: float, labels: CocoLabels) -> tuple[list[Detection], list[list[tuple[str, float]]]]:
     """One frame's detections with boxes of other classes on the same thing folded into the most
     confident one (a ball called a sports ball and a sheep at once is one thing); returns the kept
-    detections and, for each, the (class, score) of those folded into it, which still vote."""
+    detections and, for each, the (class, score) of those folded into it, which still vote. A
+    class that makes no sound never folds into one that does, nor the other way (a walker passing
+    in front of a post is not partly a fire hydrant)."""
     kept: list[Detection] = []
     folded: list[list[tuple[str, float]]] = []
     for detection in sorted(detections, key=lambda d: -d.score):
-        host = next((i for i, k in enumerate(kept) if k.box.iou(detection.box) >= min_iou), None)
+        sounds = labels.sounds(detection.label or "")
+        host = next((i for i, k in enumerate(kept) if k.box.iou(detection.box) >= min_iou and labels.sounds(k.label or "") == sounds), None)
         if host is None:
             kept.append(detection)
             folded.append([])
@@ -176,13 +192,15 @@ def fold_overlaps(detections: list[Detection], min_iou: float) -> tuple[list[Det
     return kept, folded
 
 
-def merge_duplicates(tracks: list[DetectorTrack], min_iou: float) -> list[DetectorTrack]:
+def merge_duplicates(tracks: list[DetectorTrack], min_iou: float, labels: CocoLabels) -> list[DetectorTrack]:
     """Tracks that cover the same object on most of their shared samples (two boxes a detector
-    gave one thing, linked apart) merged into the one with more evidence."""
+    gave one thing, linked apart) merged into the one with more evidence; a track of a class that
+    makes no sound never merges with one that does."""
     tracks = sorted(tracks, key=lambda t: -sum(t.scores))
     kept: list[DetectorTrack] = []
     for track in tracks:
-        host = next((k for k in kept if _same_object(k, track, min_iou)), None)
+        sounds = labels.sounds(track.main_class())
+        host = next((k for k in kept if labels.sounds(k.main_class()) == sounds and _same_object(k, track, min_iou)), None)
         if host is None:
             kept.append(track)
         else:
@@ -191,11 +209,17 @@ def merge_duplicates(tracks: list[DetectorTrack], min_iou: float) -> list[Detect
 
 
 def _same_object(a: DetectorTrack, b: DetectorTrack, min_iou: float) -> bool:
+    """Whether `b` is a second track of `a`'s object: on most of their shared samples their boxes
+    overlap well; a brief track (a box or two where two people cross) also when it lies mostly
+    inside `a`'s box on every shared sample."""
     boxes_a = dict(zip(a.frames, a.stabilized))
     shared = [(boxes_a[f], box) for f, box in zip(b.frames, b.stabilized) if f in boxes_a]
     if len(shared) < max(1, 0.5 * min(len(a.frames), len(b.frames))):
         return False
-    return float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou
+    if float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou:
+        return True
+    brief = len(b.frames) <= BRIEF_SAMPLES < len(a.frames)
+    return brief and all(_inter(x, y) >= 0.5 * _area(y) for x, y in shared)
 
 
 def absorb(host: DetectorTrack, other: DetectorTrack) -> None:

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from foley_assistant.vision.detector_tracks import DetectorTrack, absorb
-from foley_assistant.vision.labels import UNKNOWN, LabelVote, vote_label
+from foley_assistant.vision.labels import UNKNOWN, LabelVote, coco_labels, vote_label
 from foley_assistant.vision.tracker import TrackedBoxes
 
 
@@ -94,9 +94,10 @@ def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: li
     ball entering the frame and found it again) joined into one: each lies on the motion track
     on most of its samples, and they share at most one sampled frame."""
     tracks = list(detector_tracks)
+    labels = coco_labels()
     for motion in motion_tracks:
         boxes = {int(f): b for f, b in zip(motion.frames, motion.boxes)}
-        riding = [t for t in tracks if _rides(t, boxes, settings)]
+        riding = [t for t in tracks if labels.sounds(t.main_class()) and _rides(t, boxes, settings)]
         riding.sort(key=lambda t: t.frames[0])
         host = None
         for track in riding:
@@ -115,16 +116,18 @@ def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: 
 
 
 def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], settings: FusionSettings) -> list[int | None]:
-    """For each motion track, the detector track it is a part of (None when none explains it)."""
+    """For each motion track, the detector track it is a part of (None when none explains it): of
+    the detector tracks that hold it on enough of its frames, the one sampled most often (a box
+    the detector gave once does not take a walker's motion from the walker's own track)."""
     spans = [track.per_frame() for track in detector_tracks]
     owners: list[int | None] = []
     for motion in motion_tracks:
-        best, best_share = None, settings.attach_share
+        holding = []
         for index, (frames, boxes) in enumerate(spans):
             share = _inside_share(motion.frames, motion.boxes, frames, boxes, len(detector_tracks[index].frames))
-            if share >= best_share:
-                best, best_share = index, share
-        owners.append(best)
+            if share >= settings.attach_share:
+                holding.append((len(detector_tracks[index].frames), share, index))
+        owners.append(max(holding)[2] if holding else None)
     return owners
 
 
@@ -155,8 +158,8 @@ def _from_detector(
     frames, boxes = track.per_frame()
     observed = np.isin(frames, track.frames)
     if len(track.frames) < settings.min_samples:
-        if not parts:
-            return None  # one box, nothing moving there: a detector's passing mistake
+        if not parts or not decision.sounding:
+            return None  # one box, nothing moving there (or nothing that sounds): a detector's passing mistake
         longest = max(parts, key=lambda p: len(p.frames))
         frames, boxes, observed = longest.frames, longest.boxes, longest.observed
     else:

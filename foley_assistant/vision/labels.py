@@ -48,6 +48,10 @@ class CocoLabels:
             return None
         return self.sound_labels.get(self.categories[class_id])
 
+    def sounds(self, class_name: str) -> bool:
+        """Whether a class makes a sound at all (a person, a car; not a chair or a fire hydrant)."""
+        return class_name in self.sound_labels
+
     def group_of(self, class_name: str) -> str:
         """The group of a class name: a named group, the class itself for a sounding class
         outside every group, or a shared 'silent' group for classes that make no sound."""

@@ -19,8 +19,11 @@ def shipped_detector() -> NanoDet:
 
 
 def analyze(spec):
+    """The objects that get a stem (movers) in a rendered scene, and its truth; candidates (a
+    still thing the detector named, kept for the editor without a stem) are left out."""
     frames, truth = render_scene(spec)
-    return track_objects(enumerate(frames), spec.rate, spec.width, spec.height, detector=shipped_detector()), truth
+    objects = track_objects(enumerate(frames), spec.rate, spec.width, spec.height, detector=shipped_detector())
+    return tuple(o for o in objects if o.mover), truth
 
 
 def match_error(obj, truth_obj) -> tuple[float, int]:
