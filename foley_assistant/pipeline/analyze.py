@@ -21,10 +21,10 @@ import numpy as np
 from foley_assistant.core.errors import FoleyError, MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
-from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
+from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames
 from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 
 STAGE = "analyze"
@@ -154,11 +154,21 @@ def analyze_media(
     checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
     detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
-        objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
+        parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
+    note_flashes(report, shot_id, [f for part in parts for f in part.flashes], info.rate)
+    objects = renumber_objects(obj for part in parts for obj in part.objects)
     if checked.count == 0:
         raise undecodable(path)
     (objects,) = read_feet(path, [objects], context, settings, analysis_width)
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+
+
+def note_flashes(report: AnalysisReport, shot_id: str, frames: list[int] | tuple[int, ...], rate: FrameRate) -> None:
+    """Say in the report where flashes were seen: light, not things (no object, no cut), and
+    perhaps worth a sound of their own (a camera flash, lightning), which the editor decides."""
+    if frames:
+        where = ", ".join(f"{frames_to_timecode(f, rate)} (frame {f})" for f in frames[:8]) + (" ..." if len(frames) > 8 else "")
+        report.note(shot_id, f"flash seen at {where}: taken as light, not as an object or a cut; add a sound for it if it needs one")
 
 
 def nothing_to_analyze(path: str | Path) -> MediaError:
@@ -193,6 +203,8 @@ def analyze_media_shots(
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
         raise undecodable(path)
+    for number, part in enumerate(parts, start=1):
+        note_flashes(report, f"{prefix}{number:03d}", part.flashes, info.rate)
     with_feet = read_feet(path, [part.objects for part in parts], context, settings, analysis_width)
     parts = [replace(part, objects=objects) for part, objects in zip(parts, with_feet)]
     shots = tuple(

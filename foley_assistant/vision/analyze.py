@@ -22,6 +22,7 @@ from foley_assistant.vision.camera_motion import step_homography
 from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
+from foley_assistant.vision.flashes import flash_frames, frame_brightness
 from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
 from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
@@ -67,6 +68,7 @@ class SubShotTracks:
 
     sub_shot: SubShot
     objects: tuple[ObjectTrack, ...]
+    flashes: tuple[int, ...] = ()  # media frames of flashes seen (light, not things: see `flashes`)
 
 
 def track_objects(
@@ -113,7 +115,7 @@ def analyze_frames(
         last = index
         if segment is None:
             segment = _SegmentAnalysis(fps, image.shape[1], image.shape[0], settings, detector)
-        segment.add(index, image)
+        segment.add(index, image, index in splitter.flashes)
     if first is None or last is None:
         return []
     if segment is not None:
@@ -121,7 +123,7 @@ def analyze_frames(
     shots = sub_shots(splitter.transitions, first, max(last, splitter.last_index) + 1)
     # A sub-shot made only of blend frames (or of nothing) has no segment: give it no objects.
     by_shot = _pair(shots, results, splitter.transitions)
-    return [SubShotTracks(shot, renumber_objects(objects)) for shot, objects in by_shot]
+    return [SubShotTracks(shot, renumber_objects(objects), tuple(sorted(f for f in splitter.flashes if shot.start <= f < shot.end))) for shot, objects in by_shot]
 
 
 def _pair(shots: list[SubShot], results: list[list[ObjectTrack]], transitions: list[Transition]) -> list[tuple[SubShot, list[ObjectTrack]]]:
@@ -154,6 +156,7 @@ class ShotSplitter:
         self.context = max(int(np.ceil(settings.context_s * fps)), reach) + 2
         self.block = max(self.lookahead, int(round(4 * fps)))
         self.transitions: list[Transition] = []
+        self.flashes: set[int] = set()
         self.last_index = -1
 
     def run(self, frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray] | Transition]:
@@ -163,6 +166,7 @@ class ShotSplitter:
                 self.last_index = index
                 yield index, image
             return
+        # Flashes are found on the held-back frames (the look-ahead covers their return).
         network = TransNetStream(threads=NETWORK_THREADS) if self.settings.network else None
         shot_end: dict[int, float] = {}  # stream position -> probability that a shot ends there
         history: list[tuple[int, np.ndarray]] = []  # (stream position, thumbnail) before pending
@@ -206,6 +210,8 @@ class ShotSplitter:
             found.append(mapped)
             skip_until = max(skip_until, mapped.end)
         self.transitions.extend(found)
+        levels = [frame_brightness(t) for t in thumbs]
+        self.flashes.update(indices[k - offset] for k in flash_frames(levels) if 0 <= k - offset < commit)
         boundaries = {t.split: t for t in found}
         blends = [(t.start, t.end) for t in found if t.kind == "dissolve"]
         for index, image, _, _ in pending[:commit]:
@@ -240,15 +246,19 @@ class _SegmentAnalysis:
         self.indices: list[int] = []
         self.images: list[np.ndarray] = []
         self.previous_gray: np.ndarray | None = None
+        self.flash_frames: set[int] = set()
         self.jobs: list[Future] = []
         self.pool: ThreadPoolExecutor | None = None
         self.blobs: dict[int, np.ndarray] = {}
         self.first: int | None = None
 
-    def add(self, index: int, image: np.ndarray) -> None:
+    def add(self, index: int, image: np.ndarray, flash: bool = False) -> None:
+        """Take in one frame; a flash frame gives no motion and no detection (tracks coast across)."""
         self.first = index if self.first is None else self.first
         self.indices.append(index)
         self.images.append(image)
+        if flash:
+            self.flash_frames.add(index)
         if len(self.images) == self.chunk_length:
             self._process()
 
@@ -256,7 +266,7 @@ class _SegmentAnalysis:
         if not self.images:
             return
         images, indices = self.images, self.indices
-        picked = [o for o, index in enumerate(indices) if (index - (self.first or 0)) % self.stride == 0]
+        picked = [o for o, index in enumerate(indices) if (index - (self.first or 0)) % self.stride == 0 and index not in self.flash_frames]
         sampled = None if self.detector is None else self._pool().submit(self.detector.detect, [images[o] for o in picked])
         found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
         first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
@@ -266,6 +276,8 @@ class _SegmentAnalysis:
             entry = np.eye(3) if back is None else np.linalg.inv(back)
         for offset, (index, frame_detections) in enumerate(zip(indices, found.detections)):
             step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
+            if index in self.flash_frames:
+                frame_detections = []  # the light moved, not the things
             self.tracker.step(index, frame_detections, step)
             self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
         if sampled is not None:
