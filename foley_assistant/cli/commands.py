@@ -121,7 +121,7 @@ def analyze(args: argparse.Namespace) -> int:
 
     progress = _progress(args)
     context = JobContext(progress, CancelToken())
-    settings = AnalysisSettings(hfov_deg=args.hfov)
+    settings = AnalysisSettings(hfov_deg=args.hfov, detector=args.detector, detector_model=args.detector_model)
     report = AnalysisReport()
     detector, detector_note = choose_detector(args.detector, args.detector_model)
     print(detector_note, file=sys.stderr)
@@ -190,6 +190,8 @@ def generate(args: argparse.Namespace) -> int:
         library_db=args.library_db,
         model_dir=args.model,
         ambience=args.ambience,
+        detector=args.detector,
+        detector_model=args.detector_model,
     )
     progress = _progress(args)
     try:

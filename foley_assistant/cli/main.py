@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
 
+def _add_detector(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--detector", default="nanodet", metavar="nanodet|none|auto|WEIGHTS",
+                        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); a torchvision "
+                        "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
+                        "objects unnamed. An unusable choice falls back to motion alone and says so.")
+    parser.add_argument("--detector-model", default="ssdlite320_mobilenet_v3_large",
+                        choices=("ssdlite320_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn",
+                                 "fasterrcnn_resnet50_fpn", "retinanet_resnet50_fpn"),
+                        help="torchvision architecture of --detector weights")
+
+
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
@@ -110,13 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--out", type=Path, required=True, help="tracks file to write (JSON)")
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     _add_timeline_reading(analyze)
-    analyze.add_argument("--detector", default="auto", metavar="WEIGHTS|auto|none",
-                         help="neural detector weights (a torchvision state dict); auto: look in the torch hub cache (never downloads); "
-                         "none: the classical motion detector. Without usable weights the classical detector runs and says so.")
-    analyze.add_argument("--detector-model", default="ssdlite320_mobilenet_v3_large",
-                         choices=("ssdlite320_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn",
-                                  "fasterrcnn_resnet50_fpn", "retinanet_resnet50_fpn"),
-                         help="torchvision architecture of the detector weights")
+    _add_detector(analyze)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -131,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
                           help="an ambience bed under each shot, as its own stereo stem <shot>_AMB_<bed>.wav: auto picks it "
                           "from the objects' labels (a car: street; none of note: room); default none")
     _add_placement(generate)
+    _add_detector(generate)
     generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
                           help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
     generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")

@@ -166,8 +166,7 @@ class SetBox:
     def apply(self, project: Project) -> Project:
         shot = shot_tracks(project, self.shot_id)
         moved = set_box(shot.object(self.object_id), self.frame, self.box, self.spread)
-        if moved.source == "tracker":
-            moved = replace(moved, source="manual")
+        moved = replace(moved, source="manual")  # the editor's boxes now, whatever found it
         return mark_edited(with_shot_tracks(project, replace_object(shot, moved)), self.shot_id)
 
 
@@ -270,6 +269,26 @@ class RelabelObject:
         renamed = replace_object(shot, shot.object(self.object_id).with_label(label))
         stems = tuple(replace(s, label=label) if (s.shot_id, s.object_id) == (self.shot_id, self.object_id) else s for s in project.stems)
         return mark_edited(replace(with_shot_tracks(project, renamed), stems=stems), self.shot_id)
+
+
+@dataclass(frozen=True)
+class SetMover:
+    """Accept a candidate as a sound source (it gets a stem when the shot is generated again), or
+    make a mover a silent candidate (its stem is dropped)."""
+
+    shot_id: str
+    object_id: str
+    mover: bool
+
+    @property
+    def description(self) -> str:
+        return f"{'Accept' if self.mover else 'Silence'} {self.object_id}"
+
+    def apply(self, project: Project) -> Project:
+        shot = shot_tracks(project, self.shot_id)
+        changed = replace_object(shot, replace(shot.object(self.object_id), mover=self.mover))
+        stems = project.stems if self.mover else tuple(s for s in project.stems if (s.shot_id, s.object_id) != (self.shot_id, self.object_id))
+        return mark_edited(replace(with_shot_tracks(project, changed), stems=stems), self.shot_id)
 
 
 @dataclass(frozen=True)

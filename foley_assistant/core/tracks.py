@@ -82,6 +82,7 @@ class TrackedFrame:
     box: Box
     confidence: float = 1.0
     distance_m: float | None = None
+    feet: tuple[float, float, float, float] | None = None  # (x, y) of two ankles, normalized, from a pose model
 
 
 def quantized(frame: TrackedFrame) -> TrackedFrame:
@@ -91,17 +92,26 @@ def quantized(frame: TrackedFrame) -> TrackedFrame:
         box=Box(*(round(v, BOX_DECIMALS) for v in frame.box.as_list())),
         confidence=round(frame.confidence, CONFIDENCE_DECIMALS),
         distance_m=None if frame.distance_m is None else round(frame.distance_m, DISTANCE_DECIMALS),
+        feet=None if frame.feet is None else tuple(round(v, BOX_DECIMALS) for v in frame.feet),
     )
 
 
 @dataclass(frozen=True)
 class ObjectTrack:
-    """One sound-making object through a shot: a label and its boxes, sorted by frame."""
+    """One object through a shot: a label and its boxes, sorted by frame.
+
+    `mover` says whether it gets a stem: analysis marks the objects that really move (or make
+    their own sound) as movers and keeps the others (a parked car, a motion it cannot name with
+    confidence) as candidates the editor can accept. `confidence` (0..1, None when not measured)
+    is how sure analysis is of the object as a sound source; `evidence` says why, in words."""
 
     id: str
     label: str
     source: str
     frames: tuple[TrackedFrame, ...]
+    mover: bool = True
+    confidence: float | None = None
+    evidence: str = ""
 
     def __post_init__(self) -> None:
         if self.source not in TRACK_SOURCES:
@@ -196,14 +206,21 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
                 "id": obj.id,
                 "label": obj.label,
                 "source": obj.source,
-                "frames": [
-                    {"frame": q.frame, "box": q.box.as_list(), "confidence": q.confidence, "distance_m": q.distance_m}
-                    for q in map(quantized, obj.frames)
-                ],
+                "mover": obj.mover,
+                "confidence": obj.confidence,
+                "evidence": obj.evidence,
+                "frames": [_frame_to_dict(q) for q in map(quantized, obj.frames)],
             }
             for obj in shot.objects
         ],
     }
+
+
+def _frame_to_dict(frame: TrackedFrame) -> dict[str, Any]:
+    data: dict[str, Any] = {"frame": frame.frame, "box": frame.box.as_list(), "confidence": frame.confidence, "distance_m": frame.distance_m}
+    if frame.feet is not None:
+        data["feet"] = list(frame.feet)
+    return data
 
 
 def _shot_from_dict(data: dict[str, Any]) -> ShotTracks:
@@ -225,16 +242,21 @@ def _object_from_dict(data: dict[str, Any]) -> ObjectTrack:
         label=str(data["label"]),
         source=str(data.get("source", "tracker")),
         frames=tuple(_frame_from_dict(f) for f in data["frames"]),
+        mover=bool(data.get("mover", True)),
+        confidence=None if data.get("confidence") is None else float(data["confidence"]),
+        evidence=str(data.get("evidence", "")),
     )
 
 
 def _frame_from_dict(data: dict[str, Any]) -> TrackedFrame:
     distance = data.get("distance_m")
+    feet = data.get("feet")
     return TrackedFrame(
         frame=int(data["frame"]),
         box=Box(*(float(v) for v in data["box"])),
         confidence=float(data.get("confidence", 1.0)),
         distance_m=None if distance is None else float(distance),
+        feet=None if feet is None else (float(feet[0]), float(feet[1]), float(feet[2]), float(feet[3])),
     )
 
 

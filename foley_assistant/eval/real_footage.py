@@ -22,6 +22,8 @@ Definitions (docs/metrics.md says the same):
   lies within `CUT_TOLERANCE` (1) frame of it, each product cut serving one annotated cut (the
   nearest first); product cuts left over are false cuts.
 - **Movers found**: annotated objects with motion "moving" that have at least one track assigned.
+- **Tracks** are the objects the product gives a stem (`mover` in tracks.json); candidates it
+  keeps without a stem for the editor to accept are not scored.
 - **False tracks**: among tracks of at least `LONG_TRACK_FRAMES` (10) frames, those that overlap no
   annotated object (moving or near-static) on most of their frames (overlapping frames x 2 <
   frames); reported as a count and a share of those tracks.
@@ -243,7 +245,9 @@ def read_product_output(out_dir: str | Path) -> ProductOutput:
     except (OSError, ValueError) as exc:
         raise InputFileError(f"{out} is not a complete generate output ({exc}).") from exc
     shots = {s.shot_id: s for s in document.shots}
-    tracks = [ProductTrack(s.shot_id, o.id, o.label, {f.frame: (f.box.x0, f.box.y0, f.box.x1, f.box.y1) for f in o.frames}) for s in document.shots for o in s.objects]
+    # What the editor hears: the objects that get a stem. Candidates (`mover` false: kept in the
+    # project for the editor to accept, no stem) are not scored as tracks.
+    tracks = [ProductTrack(s.shot_id, o.id, o.label, {f.frame: (f.box.x0, f.box.y0, f.box.x1, f.box.y1) for f in o.frames}) for s in document.shots for o in s.objects if o.mover]
     events, peaks = [], {}
     for stem in report.get("stems", []):
         if stem.get("kind", "object") != "object":

@@ -38,7 +38,8 @@ class DryAudio:
     made it. `sources` says, per event, which voice or which file (and cut) sounded it (empty
     when the engine does not say). `engine` is the engine that really made it when it is not the
     generator's own (a library generator that found nothing and fell back to "procedural").
-    `layers` says what the voice's layers sounded (see `LayerEvent`).
+    `layers` says what the voice's layers sounded (see `LayerEvent`). `reason` says why this
+    voice was chosen, in words (for report.json and the editor).
     """
 
     samples: np.ndarray
@@ -48,6 +49,7 @@ class DryAudio:
     sources: tuple[str, ...] = ()
     engine: str = ""
     layers: tuple[LayerEvent, ...] = ()
+    reason: str = ""
 
     def __post_init__(self) -> None:
         if self.sources and len(self.sources) != len(self.events):

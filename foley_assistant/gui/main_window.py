@@ -44,6 +44,7 @@ from foley_assistant.core.commands import (
     RelabelObject,
     SetBox,
     SetKeyframe,
+    SetMover,
     SetShotTracks,
     SetStemMix,
     SplitObject,
@@ -53,7 +54,7 @@ from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.recent import push_recent
 from foley_assistant.core.timebase import FrameRate, frames_to_timecode
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.tracks import Box, ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.curve_editor import CurveEditor
@@ -257,6 +258,7 @@ class MainWindow(QMainWindow):
         self.object_list = QListWidget()
         self.object_list.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.object_list.itemSelectionChanged.connect(self._on_object_selection)
+        self.object_list.itemChanged.connect(self._on_object_checked)
         self.stems_panel = StemsPanel()
         self.stems_panel.mixChanged.connect(self.on_mix_changed)
         self.stems_panel.regenerate.connect(self.regenerate_stem)
@@ -482,9 +484,12 @@ class MainWindow(QMainWindow):
         self.object_list.clear()
         self.object_ids = [] if tracks is None else [o.id for o in tracks.objects]
         for index, obj in enumerate([] if tracks is None else tracks.objects):
-            item = QListWidgetItem(f"●  {obj.id}   {obj.label}    frames {obj.first_frame}–{obj.last_frame}   ({obj.source})")
+            item = QListWidgetItem(object_row_text(obj))
             item.setData(Qt.ItemDataRole.UserRole, obj.id)
-            item.setForeground(QColor(style.object_colour(index)))
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if obj.mover else Qt.CheckState.Unchecked)
+            item.setToolTip(obj.evidence or "drawn or edited by hand")
+            item.setForeground(QColor(style.object_colour(index) if obj.mover else style.MUTED))
             self.object_list.addItem(item)
             item.setSelected(obj.id in selected)
         if not self.object_list.selectedItems() and self.object_list.count():
@@ -495,6 +500,16 @@ class MainWindow(QMainWindow):
         self.show_frame()
         self._refresh_states()
         self._update_actions()
+
+    def _on_object_checked(self, item: QListWidgetItem) -> None:
+        """A tick accepts a candidate as a sound source (one click); clearing it silences a mover."""
+        tracks = None if self.session is None or self.shot_id is None else self.session.tracks_of(self.shot_id)
+        if tracks is None:
+            return
+        object_id = item.data(Qt.ItemDataRole.UserRole)
+        wanted = item.checkState() == Qt.CheckState.Checked
+        if tracks.object(object_id).mover != wanted:
+            self.run_command(SetMover(self.shot_id, object_id, wanted))
 
     def _colour_of(self, object_id: str) -> str:
         return style.object_colour(self.object_ids.index(object_id)) if object_id in self.object_ids else style.OBJECT_COLOURS[0]
@@ -964,3 +979,10 @@ class MainWindow(QMainWindow):
         if self.reader is not None:
             self.reader.close()
         super().closeEvent(event)
+
+
+def object_row_text(obj: ObjectTrack) -> str:
+    """One object's row in the objects list: id, label, frames, confidence, and whether it sounds."""
+    confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
+    state = "" if obj.mover else "   candidate: tick to give it a stem"
+    return f"●  {obj.id}   {obj.label}    frames {obj.first_frame}–{obj.last_frame}   ({obj.source}){confidence}{state}"

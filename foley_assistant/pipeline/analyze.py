@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
@@ -20,12 +21,16 @@ import numpy as np
 from foley_assistant.core.errors import FoleyError, MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
-from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames, track_objects
+from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames
+from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 
 STAGE = "analyze"
+#: Threads each shipped model may use: the detector runs on a worker thread beside the motion
+#: analysis (and decoding), so one thread each keeps two cores busy without oversubscribing them.
+ANALYSIS_THREADS = 1
 log = logging.getLogger(__name__)
 
 
@@ -147,11 +152,23 @@ def analyze_media(
     if frame_range.duration <= 0:
         raise nothing_to_analyze(path)
     checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
+    detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
-        objects = track_objects(checked, info.rate, info.width, info.height, settings, detector)
+        parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
+    note_flashes(report, shot_id, [f for part in parts for f in part.flashes], info.rate)
+    objects = renumber_objects(obj for part in parts for obj in part.objects)
     if checked.count == 0:
         raise undecodable(path)
+    (objects,) = read_feet(path, [objects], context, settings, analysis_width)
     return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+
+
+def note_flashes(report: AnalysisReport, shot_id: str, frames: list[int] | tuple[int, ...], rate: FrameRate) -> None:
+    """Say in the report where flashes were seen: light, not things (no object, no cut), and
+    perhaps worth a sound of their own (a camera flash, lightning), which the editor decides."""
+    if frames:
+        where = ", ".join(f"{frames_to_timecode(f, rate)} (frame {f})" for f in frames[:8]) + (" ..." if len(frames) > 8 else "")
+        report.note(shot_id, f"flash seen at {where}: taken as light, not as an object or a cut; add a sound for it if it needs one")
 
 
 def nothing_to_analyze(path: str | Path) -> MediaError:
@@ -181,10 +198,15 @@ def analyze_media_shots(
         raise nothing_to_analyze(path)
     whole = FrameRange(0, info.frame_count)
     checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
+    detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
     if not parts:
         raise undecodable(path)
+    for number, part in enumerate(parts, start=1):
+        note_flashes(report, f"{prefix}{number:03d}", part.flashes, info.rate)
+    with_feet = read_feet(path, [part.objects for part in parts], context, settings, analysis_width)
+    parts = [replace(part, objects=objects) for part, objects in zip(parts, with_feet)]
     shots = tuple(
         ShotTracks(
             shot_id=f"{prefix}{number:03d}",
@@ -240,16 +262,71 @@ def analyze_shots(
     return TracksDocument(tuple(done))
 
 
-def choose_detector(weights: str | None, architecture: str) -> tuple[FrameDetector | None, str]:
-    """The neural detector when its weights can be found and loaded, else None; with a line
-    saying which detector runs and why. `weights` is a file, "auto" (the torch hub cache) or
-    "none" (the classical motion detector). torch is imported only when weights are found."""
-    if weights in (None, "none"):
-        return None, "detector: classical motion detector"
+def read_feet(
+    path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int
+) -> list[tuple[ObjectTrack, ...]]:
+    """Each group of objects with the feet of its moving people (`vision.pose`), read in one more
+    decode of the frames they span; unchanged when no one walks or the pose model is off."""
+    if not settings.pose:
+        return groups
+    spans = [span for span in (pose_span(group) for group in groups) if span is not None]
+    if not spans:
+        return groups
+    from foley_assistant.vision.perception.movenet import PoseModel
+
+    readers = [FeetReader(group, _shipped_pose(PoseModel)) for group in groups]
+    first, end = min(s[0] for s in spans), max(s[1] for s in spans)
+    with context.clock.measure(STAGE):
+        try:
+            for index, image in read_frames(path, FrameRange(first, end - first), analysis_width=analysis_width, gray=False, cancel=context.cancel):
+                for reader in readers:
+                    reader.see(index, image)
+        except MediaError as exc:  # the first pass already noted a damaged stretch
+            log.warning("pose: decoding stopped early (%s); feet read on the frames before", exc)
+    return [reader.result() for reader in readers]
+
+
+@lru_cache(maxsize=1)
+def _shipped_pose(kind: type) -> PoseEstimator:
+    """The shipped pose model, loaded once per process."""
+    return kind(threads=ANALYSIS_THREADS)
+
+
+SHIPPED_DETECTOR = "nanodet"
+
+
+def choose_detector(weights: str | None, architecture: str = "ssdlite320_mobilenet_v3_large") -> tuple[FrameDetector | None, str]:
+    """The object detector analysis runs beside the motion detector, with a line saying which
+    runs and why. `weights` is "nanodet" (the shipped NanoDet-g, the default), a torchvision
+    weights file or "auto" (the torch hub cache; never downloads), or "none" (motion alone:
+    every object is then `unknown`). torch is imported only for torchvision weights."""
+    if weights in ("none",):
+        return None, "detector: none (motion only; objects are not named)"
+    if weights in (None, SHIPPED_DETECTOR):
+        from foley_assistant.vision.perception.nanodet import NanoDet
+        from foley_assistant.vision.perception.shipped import ModelUnavailable
+
+        try:
+            return _shipped_detector(NanoDet), "detector: NanoDet-g (shipped)"
+        except ModelUnavailable as exc:
+            return None, f"detector: none (motion only), because {exc}"
     from foley_assistant.vision.neural.detector import DetectorUnavailable, load_detector
 
     try:
         detector = load_detector(architecture, None if weights == "auto" else weights)
     except DetectorUnavailable as exc:
-        return None, f"detector: classical motion detector, because {exc}"
-    return detector, f"detector: {architecture} (neural)"
+        return None, f"detector: none (motion only), because {exc}"
+    return detector, f"detector: {architecture} (torchvision)"
+
+
+@lru_cache(maxsize=1)
+def _shipped_detector(kind: type) -> FrameDetector:
+    """The shipped detector, loaded once per process (its model is checked against its sha256)."""
+    detector = kind(threads=ANALYSIS_THREADS)
+    detector.detect_one(np.zeros((64, 64, 3), dtype=np.uint8))  # load and verify now, not mid-shot
+    return detector
+
+
+def settings_detector(settings: AnalysisSettings, detector: FrameDetector | None) -> FrameDetector | None:
+    """The detector to use: the one given, else the one `settings.detector` names."""
+    return detector if detector is not None else choose_detector(settings.detector, settings.detector_model)[0]

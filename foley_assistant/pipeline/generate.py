@@ -71,6 +71,12 @@ class GenerateRequest:
     model_dir: Path | None = None  # the neural model folder (--engine neural)
     ambience: str = "none"  # none | auto | room | street | wind | rain: a bed under each shot
     media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
+    detector: str = "nanodet"  # what names the objects: nanodet | none | auto | torchvision weights
+    detector_model: str = "ssdlite320_mobilenet_v3_large"
+
+    def analysis_settings(self) -> AnalysisSettings:
+        """The analysis settings of this request (field of view, detector)."""
+        return AnalysisSettings(hfov_deg=self.hfov_deg, detector=self.detector, detector_model=self.detector_model)
 
     def stereo_settings(self) -> StereoSettings:
         """The render settings of this request (loads the SOFA file when one is given)."""
@@ -180,7 +186,7 @@ def run_generate(
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
-    analysis = AnalysisSettings(hfov_deg=request.hfov_deg)
+    analysis = request.analysis_settings()
     result = GenerateResult(request.out_dir, loaded.name, shots, skipped, [], 0.0, {})
     result.notes.extend(notes)
     result.notes.extend(loaded.notes)
@@ -229,6 +235,9 @@ def run_generate(
                     curves.append(sound.curves)
                     stem_metrics[stem.path] = {
                         "voice": sound.dry.voice,
+                        "voice_reason": sound.dry.reason,
+                        "object_evidence": sound.track.evidence,
+                        "object_confidence": sound.track.confidence,
                         "events": len(sound.dry.events),
                         "event_log": sound.dry.event_log(),
                         "levels": stem_levels(sound.stereo),

@@ -22,7 +22,6 @@ from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots
 from foley_assistant.pipeline.generate import GenerateRequest, GenerateResult, run_generate
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.vision.analyze import AnalysisSettings
 
 REEL_FILE = "reel.otio"
 
@@ -48,7 +47,7 @@ def generate_media(request: GenerateRequest, progress: ProgressCallback = ignore
     context = JobContext(progress, cancel or CancelToken())
     report = AnalysisReport()
     info = probe_video(media)
-    document = analyze_media_shots(str(media), context, AnalysisSettings(hfov_deg=request.hfov_deg), request.analysis_width, report, prefix="S")
+    document = analyze_media_shots(str(media), context, request.analysis_settings(), request.analysis_width, report, prefix="S")
     out.mkdir(parents=True, exist_ok=True)
     clips = [CutClip(f"{media.stem} {shot.shot_id}", media, info.frame_count, shot.frame_range) for shot in document.shots]
     write_cut(reel, media.stem, info.rate, clips, start_frame=0)

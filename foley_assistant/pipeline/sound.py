@@ -107,6 +107,11 @@ def object_seed(seed: int, shot_id: str, object_id: str) -> int:
     return zlib.crc32(f"{seed}/{shot_id}/{object_id}".encode()) & 0x7FFFFFFF
 
 
+def sounding_objects(shot_tracks: ShotTracks) -> ShotTracks:
+    """The shot with only the objects that get a stem (`mover`)."""
+    return replace(shot_tracks, objects=tuple(o for o in shot_tracks.objects if o.mover))
+
+
 def sound_shot(
     shot: Shot,
     shot_tracks: ShotTracks,
@@ -117,7 +122,9 @@ def sound_shot(
     context: JobContext,
     curve_settings: CurveSettings | None = None,
 ) -> list[ObjectSound]:
-    """Generate and place every object of a shot; sample 0 is the shot's first frame."""
+    """Generate and place every mover of a shot (candidates the editor has not accepted get no
+    stem); sample 0 is the shot's first frame."""
+    shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
         made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)

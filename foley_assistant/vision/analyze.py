@@ -9,9 +9,9 @@ when one is given, then the Kalman tracker (`tracker`) with the camera's frame-t
 
 from __future__ import annotations
 
-from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Protocol
+from typing import Callable, Iterable, Iterator, Protocol
 
 import cv2
 import numpy as np
@@ -20,11 +20,19 @@ from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
 from foley_assistant.vision.camera_motion import step_homography
 from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
+from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
-from foley_assistant.vision.labels import label_from_shape
+from foley_assistant.vision.flashes import flash_frames, frame_brightness
+from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
+from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
 from foley_assistant.vision.perception.transnet import NETWORK_DELAY, TransNetStream, network_thumbnail
-from foley_assistant.vision.tracker import MultiObjectTracker, TrackedBoxes, TrackerSettings
+from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
+
+#: A detection this confident, over motion covering this share of it, that was not there at the
+#: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._look_around`).
+NEW_MOVER_SCORE = 0.4
+NEW_MOVER_COVER = 0.3
 
 #: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
 #: the machine with decoding and the motion search).
@@ -47,6 +55,11 @@ class AnalysisSettings:
     motion: MotionSettings = field(default_factory=MotionSettings)
     tracker: TrackerSettings = field(default_factory=TrackerSettings)
     cuts: CutSettings = field(default_factory=CutSettings)
+    fusion: FusionSettings = field(default_factory=FusionSettings)
+    detections_per_s: float = 8.0
+    detector: str = "nanodet"
+    pose: bool = True  # read moving people's feet with the shipped pose model (for footfalls)
+    detector_model: str = "ssdlite320_mobilenet_v3_large"
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,7 @@ class SubShotTracks:
 
     sub_shot: SubShot
     objects: tuple[ObjectTrack, ...]
+    flashes: tuple[int, ...] = ()  # media frames of flashes seen (light, not things: see `flashes`)
 
 
 def track_objects(
@@ -101,7 +115,7 @@ def analyze_frames(
         last = index
         if segment is None:
             segment = _SegmentAnalysis(fps, image.shape[1], image.shape[0], settings, detector)
-        segment.add(index, image)
+        segment.add(index, image, index in splitter.flashes)
     if first is None or last is None:
         return []
     if segment is not None:
@@ -109,7 +123,7 @@ def analyze_frames(
     shots = sub_shots(splitter.transitions, first, max(last, splitter.last_index) + 1)
     # A sub-shot made only of blend frames (or of nothing) has no segment: give it no objects.
     by_shot = _pair(shots, results, splitter.transitions)
-    return [SubShotTracks(shot, renumber_objects(objects)) for shot, objects in by_shot]
+    return [SubShotTracks(shot, renumber_objects(objects), tuple(sorted(f for f in splitter.flashes if shot.start <= f < shot.end))) for shot, objects in by_shot]
 
 
 def _pair(shots: list[SubShot], results: list[list[ObjectTrack]], transitions: list[Transition]) -> list[tuple[SubShot, list[ObjectTrack]]]:
@@ -142,6 +156,7 @@ class ShotSplitter:
         self.context = max(int(np.ceil(settings.context_s * fps)), reach) + 2
         self.block = max(self.lookahead, int(round(4 * fps)))
         self.transitions: list[Transition] = []
+        self.flashes: set[int] = set()
         self.last_index = -1
 
     def run(self, frames: Iterable[tuple[int, np.ndarray]]) -> Iterator[tuple[int, np.ndarray] | Transition]:
@@ -151,6 +166,7 @@ class ShotSplitter:
                 self.last_index = index
                 yield index, image
             return
+        # Flashes are found on the held-back frames (the look-ahead covers their return).
         network = TransNetStream(threads=NETWORK_THREADS) if self.settings.network else None
         shot_end: dict[int, float] = {}  # stream position -> probability that a shot ends there
         history: list[tuple[int, np.ndarray]] = []  # (stream position, thumbnail) before pending
@@ -194,6 +210,8 @@ class ShotSplitter:
             found.append(mapped)
             skip_until = max(skip_until, mapped.end)
         self.transitions.extend(found)
+        levels = [frame_brightness(t) for t in thumbs]
+        self.flashes.update(indices[k - offset] for k in flash_frames(levels) if 0 <= k - offset < commit)
         boundaries = {t.split: t for t in found}
         blends = [(t.start, t.end) for t in found if t.kind == "dissolve"]
         for index, image, _, _ in pending[:commit]:
@@ -213,63 +231,130 @@ def _note(shot_end: dict[int, float], first: int, values: np.ndarray) -> None:
 
 
 class _SegmentAnalysis:
-    """Detection and tracking of one sub-shot, chunk by chunk."""
+    """Detection and tracking of one sub-shot, chunk by chunk: the motion detector and tracker on
+    every frame, the object detector (when there is one) on every `detector_stride`-th frame,
+    then both fused (`fusion.fuse`) when the sub-shot ends."""
 
     def __init__(self, fps: float, width: int, height: int, settings: AnalysisSettings, detector: FrameDetector | None) -> None:
         self.settings = settings
         self.detector = detector
+        self.fps = fps
+        self.size = (width, height)
         self.tracker = MultiObjectTracker(fps, width, height, settings.tracker)
         self.chunk_length = max(8, int(round(settings.chunk_s * fps)))
+        self.stride = max(1, int(round(fps / settings.detections_per_s)))
         self.indices: list[int] = []
         self.images: list[np.ndarray] = []
         self.previous_gray: np.ndarray | None = None
+        self.flash_frames: set[int] = set()
+        self.jobs: list[Future] = []
+        self.pool: ThreadPoolExecutor | None = None
+        self.blobs: dict[int, np.ndarray] = {}
+        self.first: int | None = None
 
-    def add(self, index: int, image: np.ndarray) -> None:
+    def add(self, index: int, image: np.ndarray, flash: bool = False) -> None:
+        """Take in one frame; a flash frame gives no motion and no detection (tracks coast across)."""
+        self.first = index if self.first is None else self.first
         self.indices.append(index)
         self.images.append(image)
+        if flash:
+            self.flash_frames.add(index)
         if len(self.images) == self.chunk_length:
             self._process()
 
     def _process(self) -> None:
         if not self.images:
             return
-        found = detect_chunk(self.images, self.settings.motion)
-        detections = self.detector.detect(self.images) if self.detector is not None else found.detections
-        first_gray = cv2.cvtColor(self.images[0], cv2.COLOR_RGB2GRAY) if self.images[0].ndim == 3 else self.images[0]
+        images, indices = self.images, self.indices
+        picked = [o for o, index in enumerate(indices) if (index - (self.first or 0)) % self.stride == 0 and index not in self.flash_frames]
+        sampled = None if self.detector is None else self._pool().submit(self.detector.detect, [images[o] for o in picked])
+        found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
+        first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
         entry = np.eye(3)
         if self.previous_gray is not None:
             back = step_homography(self.previous_gray, first_gray)
             entry = np.eye(3) if back is None else np.linalg.inv(back)
-        for offset, (index, frame_detections) in enumerate(zip(self.indices, detections)):
+        for offset, (index, frame_detections) in enumerate(zip(indices, found.detections)):
             step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
+            if index in self.flash_frames:
+                frame_detections = []  # the light moved, not the things
             self.tracker.step(index, frame_detections, step)
-        last = self.images[-1]
+            self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
+        if sampled is not None:
+            before = self.jobs[-1] if self.jobs else None
+            self.jobs.append(self._pool().submit(self._look_around, sampled, before, picked, indices, images, found.detections))
+        last = images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
         self.indices, self.images = [], []
 
+    def _pool(self) -> ThreadPoolExecutor:
+        """The one worker thread the detector runs on (onnxruntime releases the GIL), beside the
+        motion analysis on this thread; its jobs run in the order they were given."""
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
+        return self.pool
+
+    def _look_around(
+        self, sampled: Future, before: Future | None, picked: list[int], indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]
+    ) -> list[tuple[int, list[Detection]]]:
+        """A chunk's samples: the detector's boxes on every `stride`-th frame, and on the frames
+        around a sample where something new and moving appears (a car that crosses the frame in
+        four frames would otherwise be seen once), so that it is tracked whole. Runs on the worker."""
+        found = dict(zip(picked, sampled.result()))
+        earlier = before.result() if before is not None else []
+        previous = earlier[-1][1] if earlier else []
+        extra: set[int] = set()
+        for offset in picked:
+            if any(_new_mover(d, previous, blobs[offset]) for d in found[offset]):
+                extra.update(o for o in range(offset - self.stride + 1, offset + self.stride) if 0 <= o < len(indices) and o not in found)
+            previous = found[offset]
+        if extra:
+            found.update(zip(sorted(extra), self.detector.detect([images[o] for o in sorted(extra)])))
+        return [(indices[o], found[o]) for o in sorted(found)]
+
     def finish(self, source_width: int, source_height: int, settings: AnalysisSettings) -> list[ObjectTrack]:
         self._process()
-        return [_to_object(t, source_width, source_height, settings) for t in self.tracker.finish()]
+        motion_tracks = self.tracker.finish()
+        samples = [sample for job in self.jobs for sample in job.result()]
+        if self.pool is not None:
+            self.pool.shutdown()
+        linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
+        objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion)
+        return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
 
-def _to_object(tracked: TrackedBoxes, width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:
-    if tracked.labels:
-        label, source = Counter(tracked.labels).most_common(1)[0][0], "detector"
-    else:
-        label, source = label_from_shape(tracked.boxes[tracked.observed], width, height), "tracker"
-    distances = distances_from_boxes(tracked.boxes, label, width, height, settings.hfov_deg, zoom=tracked.zoom)
-    confidence = float(np.clip(tracked.mean_fill, 0.05, 1.0))
+def _new_mover(detection: Detection, previous: list[Detection], blobs: list[Detection]) -> bool:
+    """Whether a detection is of something that was not at the last sample and is moving now:
+    a sounding class (by its group), over a motion blob covering much of it, and no box of its
+    group overlapping it at the last sample."""
+    labels = coco_labels()
+    group = labels.group_of(detection.label or "")
+    if group not in labels.groups or detection.score < NEW_MOVER_SCORE:
+        return False
+    box = detection.box
+    if not any(box.iou(b.box) > 0 and _overlap(b.box, box) >= NEW_MOVER_COVER * box.area for b in blobs):
+        return False
+    return not any(labels.group_of(p.label or "") == group and p.box.iou(box) >= 0.3 for p in previous)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0)) * max(0.0, min(a.y1, b.y1) - max(a.y0, b.y0))
+
+
+def _to_object(fused: FusedObject, zoom_at: Callable[[int], float], width: int, height: int, settings: AnalysisSettings) -> ObjectTrack:
+    zoom = np.array([zoom_at(int(f)) for f in fused.frames])
+    distances = distances_from_boxes(fused.boxes, fused.label, width, height, settings.hfov_deg, zoom=zoom)
     frames = []
-    for frame, box, observed, distance in zip(tracked.frames, tracked.boxes, tracked.observed, distances):
-        x0, y0, x1, y1 = (float(v) for v in box)
+    for frame, box, observed, distance in zip(fused.frames, fused.boxes, fused.observed, distances):
+        x0, y0, x1, y1 = (float(v) for v in np.clip(box, 0.0, 1.0))
         frames.append(
             quantized(
                 TrackedFrame(
                     frame=int(frame),
                     box=Box(x0, y0, max(x0, x1), max(y0, y1)),
-                    confidence=confidence if observed else confidence * 0.5,
+                    confidence=fused.confidence if observed else fused.confidence * 0.5,
                     distance_m=float(distance),
                 )
             )
         )
-    return ObjectTrack(id="O0", label=label, source=source, frames=tuple(frames))
+    return ObjectTrack(id="O0", label=fused.label, source=fused.source, frames=tuple(frames), mover=fused.mover, confidence=fused.confidence, evidence=fused.evidence)

@@ -414,9 +414,13 @@ class MultiObjectTracker:
         results = [r for r in (self._finalise(t) for t in tracks if t.confirmed) if r is not None]
         return sorted(results, key=lambda r: (int(r.frames[0]), float(r.boxes[0, 0])))
 
+    def to_reference(self, frame: int) -> np.ndarray:
+        """The homography from a stepped frame's pixels to the first frame's (stabilized) pixels."""
+        return self._to_reference.get(frame, np.eye(3))
+
     def _stabilize(self, frame: int, boxes: np.ndarray, inverse: bool = False) -> np.ndarray:
         """[cx, cy, w, h] rows of one frame to stabilized coordinates (or back)."""
-        homography = self._to_reference.get(frame, np.eye(3))
+        homography = self.to_reference(frame)
         if inverse:
             homography = np.linalg.inv(homography)
         out = boxes.copy()

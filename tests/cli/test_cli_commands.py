@@ -39,7 +39,9 @@ def test_analyze_writes_a_tracks_file_of_the_chosen_shot(capsys, small_cut, tmp_
     doc = read_tracks(out)
     assert [s.shot_id for s in doc.shots] == ["S002"]
     (ball,) = doc.shots[0].objects
-    assert ball.source == "tracker" and doc.shots[0].frame_range.start == 6
+    # NanoDet sees the ball (as a sports ball, a frisbee and a sheep: no clear class, so unknown)
+    assert ball.source == "detector" and ball.label in ("ball", "unknown") and ball.mover
+    assert doc.shots[0].frame_range.start == 6
     assert json.loads(out.read_text())["schema"] == "foley_assistant.tracks/1"
 
 

@@ -15,6 +15,7 @@ from foley_assistant.core.commands import (
     RelabelObject,
     SetBox,
     SetKeyframe,
+    SetMover,
     SetShotTracks,
     SetStemMix,
     SplitObject,
@@ -115,6 +116,20 @@ def test_add_delete_merge_split_relabel():
     assert [s.label for s in relabelled.stems if s.object_id == "O2"] == ["truck"]
     with pytest.raises(ValueError):
         RelabelObject("S001", "O2", "  ").apply(project)
+
+
+def test_a_candidate_is_accepted_and_a_mover_silenced_with_one_undoable_edit():
+    project = _project()
+    silenced = SetMover("S001", "O2", False).apply(project)
+    assert not silenced.tracks.shot("S001").object("O2").mover
+    assert [s.object_id for s in silenced.stems] == [s.object_id for s in project.stems if s.object_id != "O2"]
+    accepted = SetMover("S001", "O2", True).apply(silenced)
+    assert accepted.tracks.shot("S001").object("O2").mover
+    assert "S001" in accepted.edited_shots  # marked to generate again
+    stack = CommandStack(project)
+    stack.execute(SetMover("S001", "O2", False))
+    assert stack.undo_text == "Silence O2"
+    assert stack.undo() == project
 
 
 def test_new_tracks_drop_manual_curves_of_objects_that_are_gone():

@@ -180,7 +180,15 @@ def test_reading_a_generate_folder(tmp_path):
     document = TracksDocument(
         (
             ShotTracks("S001", "clip.mp4", rate, FrameRange(0, 20), 640, 360, ()),
-            ShotTracks("S002", "clip.mp4", rate, FrameRange(20, 40), 640, 360, (ObjectTrack("O1", "car", "tracker", frames),)),
+            ShotTracks(
+                "S002",
+                "clip.mp4",
+                rate,
+                FrameRange(20, 40),
+                640,
+                360,
+                (ObjectTrack("O1", "car", "tracker", frames), ObjectTrack("O3", "car", "detector", frames, mover=False)),
+            ),
         )
     )
     (tmp_path / "tracks.json").write_text(json.dumps(document.to_dict()))
@@ -200,6 +208,7 @@ def test_reading_a_generate_folder(tmp_path):
     (tmp_path / "report.json").write_text(json.dumps(report))
     output = read_product_output(tmp_path)
     assert output.cuts == [20]
+    # O3 is a candidate without a stem (a parked car): not a track the editor hears.
     assert [(t.shot_id, t.id, t.label, min(t.boxes), max(t.boxes)) for t in output.tracks] == [("S002", "O1", "car", 20, 29)]
     assert output.events == [ProductEvent("S002", "O1", 50, "impact"), ProductEvent("S002", "O1", 20, "entrance")]
     assert output.stem_peaks_dbfs["stems/S002_O1_car.wav"] == pytest.approx(20 * math.log10(0.5), abs=1e-3)

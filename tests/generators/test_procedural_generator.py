@@ -232,8 +232,13 @@ def test_heights_come_from_the_map_then_the_size_priors_then_the_voice(generator
 def test_a_custom_voice_map_changes_the_voice(scenes: SimpleNamespace) -> None:
     scene = scenes.walker()
     custom = ProceduralGenerator(voices={"person": {"voice": "impacts", "material": "metal"}, "_doc": "mine"})
-    audio = custom.generate(scene.obj, scene.shot, _n_samples(scene), SR, seed=0)
+    chosen = custom.voice_for(scene.obj.label)
+    audio = custom.render(scene.obj, scene.shot, _n_samples(scene), SR, 0, chosen)
     assert audio.voice == "impacts/metal" and _kind(audio, "impact") == []  # a walker never lands like a dropped thing
+    # That voice makes no sound here, so the stem gets the generic movement voice, and says why.
+    heard = custom.generate(scene.obj, scene.shot, _n_samples(scene), SR, seed=0)
+    assert heard.voice == "cloth+impacts/plastic+whoosh" and "made no sound" in heard.reason
+    assert np.max(np.abs(heard.samples)) > 10 ** (-40 / 20)
     quiet = ProceduralGenerator(voices={"person": {"voice": "footsteps", "level_db": -6}})
     loud = ProceduralGenerator(voices={"person": {"voice": "footsteps"}})
     a = quiet.generate(scene.obj, scene.shot, _n_samples(scene), SR, seed=0).samples

@@ -321,3 +321,24 @@ def test_regenerate_a_stem_from_its_row(open_window, project_copy, qtbot):
     assert np.sqrt(np.mean(after.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(before.astype(np.float64) ** 2)), rel=1e-3)
     assert "New take 2" in window.message.text() and not window.session.is_modified
     assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
+
+
+def test_untick_an_object_to_silence_it_and_tick_it_back_with_one_click(open_window, project_copy, qtbot):
+    window = open_window(project_copy)
+    _click_clip(qtbot, window, "S001")
+    object_id = window.session.tracks_of("S001").objects[0].id
+    row = next(i for i in range(window.object_list.count()) if window.object_list.item(i).data(Qt.ItemDataRole.UserRole) == object_id)
+
+    def click_box() -> None:
+        item = window.object_list.item(row)
+        rect = window.object_list.visualItemRect(item)
+        QTest.mouseClick(window.object_list.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(rect.left() + 10, rect.center().y()))
+        QApplication.processEvents()
+
+    assert window.object_list.item(row).checkState() == Qt.CheckState.Checked
+    click_box()
+    assert not window.session.tracks_of("S001").object(object_id).mover
+    assert object_id not in [s.object_id for s in window.session.stems_of("S001")]
+    assert "candidate" in window.object_list.item(row).text()
+    click_box()
+    assert window.session.tracks_of("S001").object(object_id).mover

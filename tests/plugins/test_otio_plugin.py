@@ -71,15 +71,14 @@ def test_the_hook_adds_a_generate_folder_on_write(generated, tmp_path):
     cut, out, stems = generated
     result = convert("-i", str(cut), "-o", str(tmp_path / "with.otio"), "-H", f"foley={out}")
     assert result.returncode == 0, result.stderr
-    (track,) = foley_tracks(tmp_path / "with.otio")
-    starts = [c.range_in_parent().start_time for c in track.find_clips()]
-    assert [(t.value, t.rate) for t in starts] == [(s.record_start_sample, 48000) for s in stems]
+    # one foley track per sound label (the detector may name the two shots' cars differently)
+    starts = sorted(c.range_in_parent().start_time for t in foley_tracks(tmp_path / "with.otio") for c in t.find_clips())
+    assert [(t.value, t.rate) for t in starts] == sorted((s.record_start_sample, 48000) for s in stems)
 
     as_xml = convert("-i", str(cut), "-o", str(tmp_path / "with.xml"), "-H", f"foley={out}")
     assert as_xml.returncode == 0, as_xml.stderr
-    (track,) = foley_tracks(tmp_path / "with.xml")
-    frames = [c.range_in_parent().start_time.value for c in track.find_clips()]
-    assert frames == [s.record_start_sample * 25 / 48000 for s in stems]  # FCP XML counts frames
+    frames = sorted(c.range_in_parent().start_time.value for t in foley_tracks(tmp_path / "with.xml") for c in t.find_clips())
+    assert frames == sorted(s.record_start_sample * 25 / 48000 for s in stems)  # FCP XML counts frames
 
 
 def test_the_hook_runs_generate_and_replaces_earlier_foley_tracks(generated, tmp_path):

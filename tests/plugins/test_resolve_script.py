@@ -40,6 +40,16 @@ def appended(fake: FakeResolve) -> list[dict]:
     return [info for (infos,) in fake.calls_to("MediaPool.AppendToTimeline") for info in infos]
 
 
+def foley_items(timeline) -> list:
+    """Every item on the timeline's audio tracks (one lane per sound label), by start."""
+    return sorted((item for track in timeline.tracks["audio"] for item in track), key=lambda item: item.start)
+
+
+def lane_labels(infos: list[dict]) -> list[str]:
+    """The sound labels of the appended stems (stems/<shot>_<object>_<label>.wav), each once."""
+    return sorted({Path(info["mediaPoolItem"].path).stem.split("_", 2)[2] for info in infos})
+
+
 @pytest.mark.parametrize(
     ("rate", "start_tc", "start_frame"),
     [("24", "01:00:00:00", 86400), ("25", "01:00:00:00", 90000),
@@ -53,9 +63,10 @@ def test_stems_land_on_their_record_sample(plugin, tiny_cut_factory, tmp_path, r
     fps = FrameRate.parse(rate).fps
     (export_path, export_type, export_subtype), = fake.calls_to("Timeline.Export")
     assert (export_type, export_subtype) == (FakeResolve.EXPORT_OTIO, FakeResolve.EXPORT_NONE)
-    assert fake.calls_to("Timeline.AddTrack") == [("audio", "stereo")]  # one lane: one car per shot
     infos = appended(fake)
-    assert len(infos) == 2
+    assert len(infos) == 2  # one vehicle per shot
+    labels = lane_labels(infos)  # one lane per label (the detector may call one a car, one a truck)
+    assert fake.calls_to("Timeline.AddTrack") == [("audio", "stereo")] * len(labels)
     for info in infos:
         stem = info["mediaPoolItem"].path
         bext = wavinfo.WavInfoReader(stem).bext
@@ -68,18 +79,19 @@ def test_stems_land_on_their_record_sample(plugin, tiny_cut_factory, tmp_path, r
         frames = wavinfo.WavInfoReader(stem).data.frame_count
         length = Fraction(info["endFrame"] - info["startFrame"]) / fps * 48000
         assert abs(length - frames) <= Fraction(48000) / fps / 2  # endFrame exclusive (Resolve 19+)
-        assert (info["mediaType"], info["trackIndex"], info["startFrame"]) == (2, 1, 0)
-    placed = fake.project.current_timeline.tracks["audio"][0]
+        assert (info["mediaType"], info["startFrame"]) == (2, 0) and 1 <= info["trackIndex"] <= len(labels)
+    placed = foley_items(fake.project.current_timeline)
     shots = fake.project.current_timeline.tracks["video"][0]
     assert [(item.start, item.duration) for item in placed] == [(shot.start, shot.duration) for shot in shots]
     assert placed[0].start == start_frame  # the first shot starts the cut
-    assert fake.project.current_timeline.track_names[("audio", 1)] == "Foley car"
+    names = {fake.project.current_timeline.track_names[("audio", index)] for index in range(1, len(labels) + 1)}
+    assert names == {f"Foley {label}" for label in labels}
 
 
 def test_resolve_18_gets_an_inclusive_end_frame(plugin, tiny_cut_factory, tmp_path):
     fake = fake_for(tiny_cut_factory("25", "01:00:00:00"), version=(18, 6, 6, 7, ""))
     assert plugin.main(fake, settings(plugin, tmp_path)) == 0
-    placed = fake.project.current_timeline.tracks["audio"][0]
+    placed = foley_items(fake.project.current_timeline)
     shots = fake.project.current_timeline.tracks["video"][0]
     assert [(item.start, item.duration) for item in placed] == [(shot.start, shot.duration) for shot in shots]
     assert [info["endFrame"] - info["startFrame"] + 1 for info in appended(fake)] == [shot.duration for shot in shots]
@@ -106,7 +118,7 @@ def test_bringing_back_a_whole_timeline(plugin, tiny_cut_factory, tmp_path):
     assert unreadable_schemas(path, "resolve") == []
     imported = fake.project.current_timeline
     assert imported is not original
-    video, foley = imported.tracks["video"][0], imported.tracks["audio"][0]
+    video, foley = imported.tracks["video"][0], foley_items(imported)
     assert [(item.start, item.duration) for item in foley] == [(item.start, item.duration) for item in video]
     for item in foley:
         assert round(Fraction(item.start) / 25 * 48000) == wavinfo.WavInfoReader(item.media_pool_item.path).bext.time_reference

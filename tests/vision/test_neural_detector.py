@@ -18,11 +18,11 @@ def test_coco_classes_map_to_sound_labels():
     assert labels.sound_label(500) is None
 
 
-def test_model_output_becomes_normalized_sounding_detections():
-    boxes = np.array([[32, 18, 64, 90], [0, 0, 10, 10], [100, 50, 160, 80]], float)
-    found = to_detections(boxes, np.array([1, 64, 3]), np.array([0.9, 0.99, 0.3]), 320, 180, coco_labels(), min_score=0.4)
-    assert len(found) == 1
-    assert found[0].label == "person" and found[0].score == pytest.approx(0.9)
+def test_model_output_becomes_normalized_detections_named_by_class():
+    boxes = np.array([[32, 18, 64, 90], [0, 0, 10, 10], [100, 50, 160, 80], [5, 5, 20, 20]], float)
+    found = to_detections(boxes, np.array([1, 64, 3, 12]), np.array([0.9, 0.99, 0.3, 0.95]), 320, 180, coco_labels(), min_score=0.4)
+    assert [d.label for d in found] == ["person", "potted plant"]  # the car is under the score; id 12 is unused
+    assert found[0].score == pytest.approx(0.9)
     assert found[0].box.as_list() == pytest.approx([0.1, 0.1, 0.2, 0.5])
 
 
@@ -43,7 +43,7 @@ def test_without_weights_the_classical_detector_runs_and_says_so(tmp_path, monke
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     detector, note = choose_detector("auto", "ssdlite320_mobilenet_v3_large")
     assert detector is None and "classical" in note and str(tmp_path) in note
-    assert choose_detector("none", "ssdlite320_mobilenet_v3_large") == (None, "detector: classical motion detector")
+    assert choose_detector("none", "ssdlite320_mobilenet_v3_large") == (None, "detector: none (motion only; objects are not named)")
 
 
 def test_randomly_initialised_model_from_a_temporary_file(tmp_path):

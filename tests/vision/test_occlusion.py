@@ -13,14 +13,23 @@ from foley_assistant.generators.procedural.events import footfall_events, impact
 from foley_assistant.synth import ObjectSpec, SceneSpec, bouncing_ball_scene, crossing_scene, render_scene, walker_scene
 from foley_assistant.vision.analyze import track_objects
 from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.perception.nanodet import NanoDet
 from foley_assistant.vision.tracker import MultiObjectTracker
 
 SIZE = {"width": 320, "height": 180}
 
 
+def shipped_detector() -> NanoDet:
+    """The shipped detector, as analysis runs it by default."""
+    return NanoDet(threads=2)
+
+
 def analyze(spec):
+    """The objects that get a stem (movers) in a rendered scene, and its truth; candidates (a
+    still thing the detector named, kept for the editor without a stem) are left out."""
     frames, truth = render_scene(spec)
-    return track_objects(enumerate(frames), spec.rate, spec.width, spec.height), truth
+    objects = track_objects(enumerate(frames), spec.rate, spec.width, spec.height, detector=shipped_detector())
+    return tuple(o for o in objects if o.mover), truth
 
 
 def followed(obj, truth_obj, min_visible: float = 0.5, tolerance: float = 0.03) -> tuple[int, int]:

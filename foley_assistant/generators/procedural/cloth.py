@@ -27,8 +27,12 @@ def render_cloth(
     footfalls_s: list[float],
     rng: np.random.Generator,
     sample_rate: int,
+    floor: float = 0.0,
 ) -> np.ndarray:
-    """Cloth rustle and body movement for per-sample speed and acceleration and the step times (s)."""
+    """Cloth rustle and body movement for per-sample speed and acceleration and the step times (s).
+
+    `floor` is the least activity while the object is there (0..1): the generic voice of a
+    thing that moves in place (an arm, a head) keeps a soft movement sound even at no speed."""
     n = len(speed_m_s)
     if n == 0:
         return np.zeros(0)
@@ -47,7 +51,7 @@ def render_cloth(
         half = 0.25 * period
         inside = np.abs(t - centre) < half
         activity[inside] += rng.uniform(0.45, 0.85) * 0.5 * (1 + np.cos(np.pi * (t[inside] - centre) / half))
-    activity = np.clip(activity, 0.0, 1.5)
+    activity = np.clip(np.maximum(activity, floor), 0.0, 1.5)
 
     rate = 150.0 + 250.0 * float(np.clip(np.mean(activity), 0.0, 1.0))
     bursts = rng.uniform(0, n / sample_rate, rng.poisson(rate * n / sample_rate))

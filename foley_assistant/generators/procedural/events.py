@@ -29,7 +29,7 @@ from scipy import signal
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.procedural.contacts import abrupt_changes, segment_impacts
-from foley_assistant.generators.procedural.gait import bob_footfalls, bridge_gap, cadence_footfalls, cadence_steps_per_s
+from foley_assistant.generators.procedural.gait import bob_footfalls, bridge_gap, cadence_footfalls, cadence_steps_per_s, pose_footfalls
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG, frame_time, segment_speed, track_motion
 
 IMPACT_FULL_DV_M_S = 8.0  # a speed change this large (or larger) is strength 1
@@ -82,10 +82,16 @@ def footfall_events(
     motion = track_motion(obj, shot, hfov_deg, height_m)
     events: list[SoundEvent] = []
     previous: list[float] = []
+    feet = {f.frame: f.feet for f in obj.frames if f.feet is not None}
+    aspect = shot.width / max(1, shot.height)
     for segment in motion.segments:
         speed = segment_speed(segment, motion)
-        times = bob_footfalls(segment, speed, motion.fps)
-        cause = "bob"
+        times, cause = None, "pose"
+        if feet:
+            nan = (np.nan,) * 4
+            times = pose_footfalls(segment, np.array([feet.get(int(f), nan) for f in segment.frames], dtype=np.float64), aspect, motion.fps)
+        if times is None:
+            times, cause = bob_footfalls(segment, speed, motion.fps), "bob"
         if times is None:
             times, cause = cadence_footfalls(segment, speed), "cadence"
         bridged = bridge_gap(previous, times)

@@ -15,7 +15,12 @@ buried in a few tenths of a percent of jitter, so it is read as a phase, not as 
    are where the total phase w t + phi(t) crosses a whole turn (the lowest point of the body),
    interpolated between frames: sub-frame times.
 
-Steps are kept only while the walker moves and the local bob is at least 30 % of its overall
+With a pose model's ankles on the track (`feet`), steps come from the feet instead
+(`pose_footfalls`): a heel strikes when the two ankles are furthest apart, so each clear peak
+of their distance (over the body's height) is a footfall, timed between frames by a parabola
+through the peak. That reads real walkers, whose bob is lost in a box's jitter, to the frame.
+
+Steps from the bob are kept only while the walker moves and the local bob is at least 30 % of its overall
 amplitude. Where no bob can be read, steps follow clip(1.6 + 0.25 * speed, 1.4, 2.6) steps/s
 while moving (the phase is then unknown: the walk starts half a step in).
 """
@@ -23,7 +28,7 @@ while moving (the phase is then unknown: the walk starts half a step in).
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, signal
 
 from foley_assistant.generators.procedural.kinematics import Segment, smooth
 
@@ -36,6 +41,10 @@ WINDOW_S = 8.0  # the cadence is read over windows this long
 MOVING_M_S = 0.35  # slower than this is standing still
 BRIDGE_MAX_S = 3.0  # steps are filled in across gaps up to this long
 _EDGE = 0.004  # an edge this close to the frame border is cut by it
+FEET_COVERAGE = 0.6  # share of a segment's frames that must have both ankles to read steps from them
+FEET_PROMINENCE = 0.06  # of the body height: the least rise of the feet's spread that is a step
+FEET_SIGMA_S = 0.03  # light smoothing of the spread (a frame's jitter), far below a step
+FEET_GAIT_RANGE = 0.12  # of the body height: the least range of the feet's spread of legs that really swing
 
 
 def cadence_steps_per_s(speed_m_s: np.ndarray | float) -> np.ndarray:
@@ -216,4 +225,34 @@ def cadence_footfalls(segment: Segment, speed: np.ndarray) -> list[float]:
             times.append(float(t[k - 1] + (step - phase) / r))
             step += 1.0
         phase = end
+    return times
+
+
+def pose_footfalls(segment: Segment, feet: np.ndarray, aspect: float, fps: float) -> list[float] | None:
+    """Footfall times (s) from the ankles: the peaks of their distance apart.
+
+    `feet` is (n, 4) per segment frame: (x, y) of two ankles, normalized, NaN where unseen;
+    `aspect` is the picture's width over its height (x and y are normalized separately). None
+    when too few frames show both ankles, or their spread does not swing like a walk's (the
+    caller then reads the bob)."""
+    seen = np.isfinite(feet).all(axis=1)
+    if len(segment) < 3 or seen.mean() < FEET_COVERAGE:
+        return None
+    index = np.arange(len(segment))
+    spread = np.hypot((feet[:, 0] - feet[:, 2]) * aspect, feet[:, 1] - feet[:, 3])
+    spread = np.interp(index, index[seen], spread[seen])
+    height = np.maximum(np.median(segment.height), 1e-4)
+    spread = ndimage.gaussian_filter1d(spread / height, FEET_SIGMA_S * fps, mode="nearest") if FEET_SIGMA_S * fps >= 0.3 else spread / height
+    if float(np.percentile(spread, 95) - np.percentile(spread, 5)) < FEET_GAIT_RANGE:
+        return None  # the legs do not swing (standing, or feet the model cannot separate)
+    peaks, _ = signal.find_peaks(spread, prominence=FEET_PROMINENCE, distance=max(1, int(MIN_STEP_INTERVAL_S * fps)))
+    times = []
+    for k in peaks:
+        offset = 0.0
+        if 0 < k < len(spread) - 1:
+            a, b, c = spread[k - 1 : k + 2]
+            curve = a - 2 * b + c
+            if curve < 0:
+                offset = float(np.clip(0.5 * (a - c) / curve, -0.5, 0.5))
+        times.append(float(segment.times_s[k]) + offset / fps)
     return times

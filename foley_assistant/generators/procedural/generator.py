@@ -13,7 +13,7 @@ swish read from the motion, plus the entrance and the exit, each with the voice 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 import numpy as np
@@ -36,12 +36,13 @@ from foley_assistant.generators.procedural.footsteps import SURFACES, render_foo
 from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, render_impacts
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
 from foley_assistant.generators.procedural.presence import Life, life_gate, object_life
-from foley_assistant.generators.procedural.voice_map import VoiceMap, VoiceSpec, engine_spec, whoosh_spec
+from foley_assistant.generators.procedural.voice_map import GENERIC_LABEL, VoiceMap, VoiceSpec, engine_spec, whoosh_spec
 from foley_assistant.generators.procedural.whoosh import render_whoosh
 
 ENGINE_FADE_IN_S = 0.25
 CEILING = 0.98  # a stem whose peak would pass this is scaled down as a whole (no clipping)
 CONTINUOUS = ("engine", "whoosh", "cloth")
+AUDIBLE = 10 ** (-60 / 20)  # a dry voice whose peak stays below -60 dBFS made no sound
 
 
 @dataclass
@@ -97,8 +98,18 @@ class ProceduralGenerator:
         return self.voices.lookup(label)
 
     def generate(self, obj: ObjectTrack, shot: ShotTracks, n_samples: int, sample_rate: int, seed: int) -> DryAudio:
-        """Dry audio of `n_samples` for `obj` over `shot`; the same seed gives the same samples."""
-        return self.render(obj, shot, n_samples, sample_rate, seed, self.voice_for(obj.label))
+        """Dry audio of `n_samples` for `obj` over `shot`; the same seed gives the same samples.
+
+        A mover is never silent: when its label's voice makes no sound over the shot (footsteps
+        with no footfall read, a whoosh below its speed), the generic movement voice of the
+        `unknown` label, which follows the motion, sounds it instead, and `reason` says so."""
+        spec = self.voice_for(obj.label)
+        dry = self.render(obj, shot, n_samples, sample_rate, seed, spec)
+        known = f"the label {obj.label!r} sounds as {dry.voice}"
+        if not obj.frames or n_samples == 0 or float(np.max(np.abs(dry.samples), initial=0.0)) >= AUDIBLE:
+            return replace(dry, reason=known if obj.label != GENERIC_LABEL else "no detector class names it: a generic movement that follows its motion")
+        generic = self.render(obj, shot, n_samples, sample_rate, seed, self.voices.generic())
+        return replace(generic, reason=f"{known}, which made no sound here (nothing in its motion calls for it): a generic movement that follows its motion instead")
 
     def render(self, obj: ObjectTrack, shot: ShotTracks, n_samples: int, sample_rate: int, seed: int, spec: VoiceSpec) -> DryAudio:
         """Dry audio for `obj` with an explicit voice (and its layers), whatever its label."""
@@ -162,7 +173,7 @@ class ProceduralGenerator:
             out[lo:hi] = render_whoosh(speed, whoosh_spec(spec.params), rng, sample_rate)
             return list(reading.swishes())
         steps = [e.time_s - lo / sample_rate for e in reading.footfalls()]
-        out[lo:hi] = render_cloth(speed, accel, steps, rng, sample_rate)
+        out[lo:hi] = render_cloth(speed, accel, steps, rng, sample_rate, float(spec.get("floor")))
         return []
 
     def _events(self, reading: TrackReading, spec: VoiceSpec, life: Life, n_samples: int, sample_rate: int) -> tuple[SoundEvent, ...]:

@@ -41,17 +41,22 @@ VOICE_KEYS: dict[str, set[str]] = {
     "impacts": {"material"},
     "engine": {f.name for f in fields(EngineSpec)} | {"preset"},
     "whoosh": {f.name for f in fields(WhooshSpec)},
-    "cloth": set(),
+    "cloth": {"floor"},
 }
 VOICE_DEFAULTS: dict[str, dict[str, Any]] = {
     "footsteps": {"surface": "concrete", "level_db": 0.0, "release_s": 0.3},
     "impacts": {"material": "wood", "level_db": 0.0, "release_s": 1.0},
     "engine": {"level_db": 0.0, "release_s": 0.6},
     "whoosh": {"level_db": 0.0, "release_s": 0.3},
-    "cloth": {"level_db": 0.0, "release_s": 0.3},
+    "cloth": {"level_db": 0.0, "release_s": 0.3, "floor": 0.0},
 }
 HEIGHT_DEFAULTS = {"footsteps": 1.7, "impacts": 0.3, "engine": 1.5, "whoosh": 0.3, "cloth": 1.7}  # when neither map nor priors say
 FALLBACK = {"voice": "impacts", "material": "wood"}
+#: The generic movement voice (a soft movement that follows the motion, a hit where it lands or
+#: bounces, a whoosh when fast): the
+#: `unknown` label's voice when a map does not set one, and the stand-in for a silent voice.
+GENERIC_LABEL = "unknown"
+GENERIC = {"voice": "cloth", "floor": 0.25, "layers": [{"voice": "impacts", "material": "plastic", "level_db": -2}, {"voice": "whoosh", "level_db": -6}]}
 DEFAULT_AMBIENCE = "room"  # the bed of a shot whose labels call for no other
 BUNDLED_FILE = "voices.json"
 SIZE_PRIORS_FILE = "size_priors.json"  # label -> real height (m), shared with vision's distance
@@ -131,6 +136,13 @@ class VoiceMap:
         height = self.size_priors.get(key, HEIGHT_DEFAULTS[spec.voice])
         return VoiceSpec(spec.voice, MappingProxyType({**spec.params, "height_m": height}), spec.layers)
 
+
+    def generic(self) -> VoiceSpec:
+        """The generic movement voice: the map's `unknown` entry, else the built-in one."""
+        if GENERIC_LABEL in self.entries:
+            return self.lookup(GENERIC_LABEL)
+        spec = _spec(GENERIC, GENERIC_LABEL, "the built-in generic voice")
+        return VoiceSpec(spec.voice, MappingProxyType({**spec.params, "height_m": self.size_priors.get(GENERIC_LABEL, HEIGHT_DEFAULTS[spec.voice])}), spec.layers)
 
     def ambience_for(self, labels: list[str]) -> tuple[str, list[str]]:
         """(bed, the labels that chose it) for a shot's object labels; ([]: the default bed)."""

@@ -6,8 +6,8 @@ Weights are never downloaded. They come from a file the user names (a torchvisio
 or from the standard torch hub cache (`$TORCH_HOME/hub/checkpoints`, default
 `~/.cache/torch/hub/checkpoints`) under torchvision's own file name for the architecture. The
 model is built with `weights=None, weights_backbone=None` and the state dict loaded into it.
-Class ids become sound labels through resources/coco_labels.json; classes that make no sound
-are dropped.
+Detections carry the COCO class name; analysis votes a track's sound label from them
+(`vision.labels.vote_label`, through resources/coco_labels.json).
 """
 
 from __future__ import annotations
@@ -69,11 +69,11 @@ def find_weights(architecture: str, weights: str | os.PathLike[str] | None = Non
 
 def to_detections(boxes: np.ndarray, classes: np.ndarray, scores: np.ndarray, width: int, height: int, labels: CocoLabels, min_score: float) -> list[Detection]:
     """A model's output for one frame (pixel boxes [x0, y0, x1, y1], class ids, scores) as
-    detections of sounding objects, normalized, at least `min_score`."""
+    detections named by their COCO class, normalized, at least `min_score`."""
     found = []
     for box, class_id, score in zip(np.asarray(boxes, dtype=np.float64).reshape(-1, 4), np.asarray(classes).ravel(), np.asarray(scores).ravel()):
-        label = labels.sound_label(int(class_id))
-        if label is None or float(score) < min_score:
+        label = labels.categories[int(class_id)] if 0 < int(class_id) < len(labels.categories) else "N/A"
+        if label == "N/A" or float(score) < min_score:
             continue
         x0, y0, x1, y1 = np.clip(box / [width, height, width, height], 0.0, 1.0)
         if x1 <= x0 or y1 <= y0:

@@ -1,0 +1,267 @@
+"""Link a detector's boxes, sampled every few frames, into tracks that follow whole objects.
+
+The detector runs on a stride (every `stride` frames: a neural detector costs tens of
+milliseconds a frame). Its boxes are linked in the sub-shot's stabilized coordinates (each
+frame's pixels carried to the first frame's by the camera-motion homographies), so a pan moves
+nothing there and a constant-velocity prediction follows a real mover, even one that crosses the
+frame in a few frames. Association is one Hungarian assignment per sampled frame on 1 - IoU
+with the prediction, gated by overlap or, for a fast mover, by centre distance relative to its
+size; classes of different groups cost more (a car does not become a person). Between samples,
+boxes are interpolated per frame in image coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from foley_assistant.vision.labels import CocoLabels, coco_labels
+from foley_assistant.vision.motion import Detection
+
+_FORBIDDEN = 1e6
+
+#: A track of this many samples or fewer is brief: a box or two the detector gave in passing.
+BRIEF_SAMPLES = 2
+
+#: Homography from a frame's analysis pixels to the sub-shot's stabilized pixels.
+ToReference = Callable[[int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """Tuning of the linking; times in seconds, sizes relative to the object's own box."""
+
+    max_gap_s: float = 0.8
+    duplicate_iou: float = 0.45
+    fold_iou: float = 0.55
+    group_box_holds: float = 0.8
+    gate_iou: float = 0.1
+    gate_centre: float = 0.9
+    group_change_cost: float = 0.35
+    velocity_memory: float = 0.5
+
+
+@dataclass
+class DetectorTrack:
+    """One object through the sampled frames: its boxes (normalized, image coordinates), its
+    stabilized boxes (pixels of the first frame), and the detector's classes and scores."""
+
+    frames: list[int] = field(default_factory=list)
+    boxes: list[np.ndarray] = field(default_factory=list)
+    stabilized: list[np.ndarray] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
+    extra_votes: list[tuple[str, float]] = field(default_factory=list)
+
+    def main_class(self) -> str:
+        """The class with the most detector score on this track."""
+        weights: dict[str, float] = {}
+        for name, score in zip(self.classes, self.scores):
+            weights[name] = weights.get(name, 0.0) + score
+        return max(weights, key=weights.__getitem__) if weights else ""
+
+    def votes(self) -> list[tuple[str, float]]:
+        """Every (class, score) the detector gave this object, merged duplicates included."""
+        return list(zip(self.classes, self.scores)) + self.extra_votes
+
+    def predicted(self, frame: int) -> np.ndarray:
+        """The stabilized box expected at `frame` (constant velocity of its centre)."""
+        shift = self.velocity * (frame - self.frames[-1])
+        return self.stabilized[-1] + np.concatenate([shift, shift])
+
+    def add(self, frame: int, box: np.ndarray, stabilized: np.ndarray, detection: Detection, memory: float) -> None:
+        """Take in one detection."""
+        if self.frames:
+            elapsed = max(1, frame - self.frames[-1])
+            step = (_centre(stabilized) - _centre(self.stabilized[-1])) / elapsed
+            self.velocity = step if len(self.frames) == 1 else memory * self.velocity + (1 - memory) * step
+        self.frames.append(frame)
+        self.boxes.append(box)
+        self.stabilized.append(stabilized)
+        self.classes.append(detection.label or "")
+        self.scores.append(float(detection.score))
+
+    def per_frame(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every frame from the first sample to the last, with boxes interpolated linearly."""
+        frames = np.arange(self.frames[0], self.frames[-1] + 1)
+        known = np.array(self.frames)
+        boxes = np.array(self.boxes)
+        return frames, np.stack([np.interp(frames, known, boxes[:, k]) for k in range(4)], axis=1)
+
+    def stabilized_centres(self) -> np.ndarray:
+        """The centre of each sampled stabilized box, (n, 2) in pixels of the first frame."""
+        return np.array([_centre(b) for b in self.stabilized])
+
+
+def link_detections(
+    samples: list[tuple[int, list[Detection]]],
+    to_reference: ToReference,
+    width: int,
+    height: int,
+    fps: float,
+    settings: LinkSettings | None = None,
+    labels: CocoLabels | None = None,
+) -> list[DetectorTrack]:
+    """Tracks from detections on sampled frames, given in increasing frame order.
+
+    `to_reference(frame)` maps a frame's analysis pixels (`width` x `height`) to the stabilized
+    pixels; detections are normalized boxes with a class name in `label`."""
+    settings = settings or LinkSettings()
+    labels = labels or coco_labels()
+    scale = np.array([width, height, width, height], dtype=np.float64)
+    max_gap = max(1, int(round(settings.max_gap_s * fps)))
+    live: list[DetectorTrack] = []
+    ended: list[DetectorTrack] = []
+    for frame, detections in samples:
+        still = []
+        for track in live:
+            (ended if frame - track.frames[-1] > max_gap else still).append(track)
+        live = still
+        detections, others = fold_overlaps(without_group_boxes(detections, labels, settings.group_box_holds), settings.fold_iou, labels)
+        if not detections:
+            continue
+        image = np.array([d.box.as_list() for d in detections], dtype=np.float64)
+        stable = np.array([_carry(box * scale, to_reference(frame)) for box in image])
+        groups = [labels.group_of(d.label or "") for d in detections]
+        cost = np.full((len(live), len(detections)), _FORBIDDEN)
+        for row, track in enumerate(live):
+            predicted = track.predicted(frame)
+            group = labels.group_of(track.classes[-1])
+            sounds = labels.sounds(track.classes[-1])
+            for col, box in enumerate(stable):
+                if labels.sounds(detections[col].label or "") != sounds:
+                    continue  # a person does not become a fire hydrant behind which it walks
+                overlap = _iou(predicted, box)
+                near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * max(_size(predicted).max(), _size(box).max())
+                if overlap < settings.gate_iou and not near:
+                    continue
+                cost[row, col] = 1.0 - overlap + (settings.group_change_cost if groups[col] != group else 0.0)
+        used: set[int] = set()
+        if live:
+            rows, cols = linear_sum_assignment(cost)
+            for row, col in zip(rows, cols):
+                if cost[row, col] < _FORBIDDEN:
+                    live[row].add(frame, image[col], stable[col], detections[col], settings.velocity_memory)
+                    live[row].extra_votes.extend(others[col])
+                    used.add(int(col))
+        for col, detection in enumerate(detections):
+            if col not in used:
+                track = DetectorTrack()
+                track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
+                track.extra_votes.extend(others[col])
+                live.append(track)
+    return merge_duplicates(ended + live, settings.duplicate_iou, labels)
+
+
+def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
+    """One frame's detections less the boxes around others of their group: a box that holds two
+    or more smaller ones (two people side by side), or one at least half its size smaller and
+    more confident than itself (a loose box around a person), is neither of them."""
+    boxes = [np.array(d.box.as_list()) for d in detections]
+    groups = [labels.group_of(d.label or "") for d in detections]
+    kept = []
+    for i, detection in enumerate(detections):
+        area = _area(boxes[i])
+        inside = [j for j in range(len(detections)) if j != i and groups[j] == groups[i] and _area(boxes[j]) < 0.7 * area and _inter(boxes[i], boxes[j]) >= holds * _area(boxes[j])]
+        loose = any(_area(boxes[j]) <= 0.5 * area and detections[j].score > detection.score for j in inside)
+        if len(inside) < 2 and not loose:
+            kept.append(detection)
+    return kept
+
+
+def fold_overlaps(detections: list[Detection], min_iou: float, labels: CocoLabels) -> tuple[list[Detection], list[list[tuple[str, float]]]]:
+    """One frame's detections with boxes of other classes on the same thing folded into the most
+    confident one (a ball called a sports ball and a sheep at once is one thing); returns the kept
+    detections and, for each, the (class, score) of those folded into it, which still vote. A
+    class that makes no sound never folds into one that does, nor the other way (a walker passing
+    in front of a post is not partly a fire hydrant)."""
+    kept: list[Detection] = []
+    folded: list[list[tuple[str, float]]] = []
+    for detection in sorted(detections, key=lambda d: -d.score):
+        sounds = labels.sounds(detection.label or "")
+        host = next((i for i, k in enumerate(kept) if k.box.iou(detection.box) >= min_iou and labels.sounds(k.label or "") == sounds), None)
+        if host is None:
+            kept.append(detection)
+            folded.append([])
+        else:
+            folded[host].append((detection.label or "", float(detection.score)))
+    return kept, folded
+
+
+def merge_duplicates(tracks: list[DetectorTrack], min_iou: float, labels: CocoLabels) -> list[DetectorTrack]:
+    """Tracks that cover the same object on most of their shared samples (two boxes a detector
+    gave one thing, linked apart) merged into the one with more evidence; a track of a class that
+    makes no sound never merges with one that does."""
+    tracks = sorted(tracks, key=lambda t: -sum(t.scores))
+    kept: list[DetectorTrack] = []
+    for track in tracks:
+        sounds = labels.sounds(track.main_class())
+        host = next((k for k in kept if labels.sounds(k.main_class()) == sounds and _same_object(k, track, min_iou)), None)
+        if host is None:
+            kept.append(track)
+        else:
+            absorb(host, track)
+    return sorted(kept, key=lambda t: t.frames[0])
+
+
+def _same_object(a: DetectorTrack, b: DetectorTrack, min_iou: float) -> bool:
+    """Whether `b` is a second track of `a`'s object: on most of their shared samples their boxes
+    overlap well; a brief track (a box or two where two people cross) also when it lies mostly
+    inside `a`'s box on every shared sample."""
+    boxes_a = dict(zip(a.frames, a.stabilized))
+    shared = [(boxes_a[f], box) for f, box in zip(b.frames, b.stabilized) if f in boxes_a]
+    if len(shared) < max(1, 0.5 * min(len(a.frames), len(b.frames))):
+        return False
+    if float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou:
+        return True
+    brief = len(b.frames) <= BRIEF_SAMPLES < len(a.frames)
+    return brief and all(_inter(x, y) >= 0.5 * _area(y) for x, y in shared)
+
+
+def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
+    """Add the other track's samples on frames the host lacks; its classes always count in the vote."""
+    have = set(host.frames)
+    rows = list(zip(host.frames, host.boxes, host.stabilized, host.classes, host.scores))
+    for frame, box, stable, name, score in zip(other.frames, other.boxes, other.stabilized, other.classes, other.scores):
+        if frame not in have:
+            rows.append((frame, box, stable, name, score))
+        else:
+            host.extra_votes.append((name, score))
+    rows.sort(key=lambda row: row[0])
+    host.frames, host.boxes, host.stabilized, host.classes, host.scores = (list(column) for column in zip(*rows))
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def _inter(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(ix * iy)
+
+
+def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
+    """A pixel box carried through a homography (its four corners, then their bounding box)."""
+    x0, y0, x1, y1 = box
+    corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ np.asarray(homography, dtype=np.float64).T
+    points = corners[:, :2] / corners[:, 2:3]
+    return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def _centre(box: np.ndarray) -> np.ndarray:
+    return np.array([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2])
+
+
+def _size(box: np.ndarray) -> np.ndarray:
+    return np.array([box[2] - box[0], box[3] - box[1]])
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter = _inter(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0

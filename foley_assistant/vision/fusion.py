@@ -1,0 +1,265 @@
+"""What sounds in a sub-shot: detector tracks and motion evidence fused into objects, each with a
+label, a mover decision and a confidence.
+
+Two kinds of evidence meet here. The detector (every few frames) says *what* is in the picture
+and where its whole body is; the camera-compensated motion detector (every frame) says *what moves
+against the background*. An object is:
+
+- a detector track whose moving parts show against the background on enough of its frames (an
+  arm that scratches a neck, legs that walk), or that travels in the stabilized picture: a mover,
+  labelled by the detector's vote (`labels.vote_label`); a detector track that does neither (a
+  parked car, a bollard that only moves with the pan) is kept as a candidate the editor can
+  accept, with no stem by default;
+- a motion track that no detector track explains (a cartoon character, a robot): labelled
+  `unknown`, a mover by default only when its evidence is strong (long, solid, not a sliver),
+  else a candidate. Motion tracks inside a detector track are that object's parts, never objects
+  of their own, so one person never becomes three tracks.
+
+A very fast mover (a car crossing the frame in four frames) may be sampled by the detector once:
+its motion track gives the per-frame boxes and the detection its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from foley_assistant.vision.detector_tracks import DetectorTrack, absorb
+from foley_assistant.vision.labels import UNKNOWN, LabelVote, coco_labels, vote_label
+from foley_assistant.vision.tracker import TrackedBoxes
+
+
+@dataclass(frozen=True)
+class FusionSettings:
+    """Thresholds of the mover decision; shares are of an object's frames."""
+
+    attach_share: float = 0.5
+    whole_part_iou: float = 0.5
+    mover_motion_share: float = 0.25
+    mover_travel_heights: float = 0.75
+    travel_needs_share: float = 0.1
+    unnamed_motion_share: float = 0.6
+    blob_inside: float = 0.6
+    blob_min_share: float = 0.01
+    min_samples: int = 2
+    motion_only_min_s: float = 0.8
+    motion_only_confidence: float = 0.45
+
+
+@dataclass(frozen=True)
+class FusedObject:
+    """One object of a sub-shot, ready to become an `ObjectTrack`."""
+
+    frames: np.ndarray
+    boxes: np.ndarray
+    observed: np.ndarray
+    label: str
+    source: str
+    mover: bool
+    confidence: float
+    evidence: str
+    vote: LabelVote | None = None
+
+
+def fuse(
+    detector_tracks: list[DetectorTrack],
+    motion_tracks: list[TrackedBoxes],
+    blobs: dict[int, np.ndarray],
+    fps: float,
+    stride: int = 1,
+    settings: FusionSettings | None = None,
+    vote: Callable[..., LabelVote] = vote_label,
+) -> list[FusedObject]:
+    """The sub-shot's objects from its detector tracks, its motion tracks and its per-frame motion
+    blobs (`blobs[frame]`: (n, 4) normalized boxes of foreground found against the background)."""
+    settings = settings or FusionSettings()
+    detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
+    owners = _attach(motion_tracks, detector_tracks, settings)
+    fused: list[FusedObject] = []
+    for index, track in enumerate(detector_tracks):
+        parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
+        made = _from_detector(track, parts, blobs, stride, settings, vote)
+        if made is not None:
+            fused.append(made)
+    for motion, owner in zip(motion_tracks, owners):
+        if owner is None:
+            fused.append(_from_motion(motion, fps, settings))
+    return fused
+
+
+def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: list[TrackedBoxes], settings: FusionSettings) -> list[DetectorTrack]:
+    """Detector tracks that follow one another along the same motion track (the detector lost a
+    ball entering the frame and found it again) joined into one: each lies on the motion track
+    on most of its samples, and they share at most one sampled frame."""
+    tracks = list(detector_tracks)
+    labels = coco_labels()
+    for motion in motion_tracks:
+        boxes = {int(f): b for f, b in zip(motion.frames, motion.boxes)}
+        riding = [t for t in tracks if labels.sounds(t.main_class()) and _rides(t, boxes, settings)]
+        riding.sort(key=lambda t: t.frames[0])
+        host = None
+        for track in riding:
+            if host is not None and len(set(host.frames) & set(track.frames)) <= 1:
+                absorb(host, track)
+                tracks.remove(track)
+            else:
+                host = track if host is None or sum(track.scores) > sum(host.scores) else host
+    return tracks
+
+
+def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: FusionSettings) -> bool:
+    """Whether a detector track lies on a motion track (IoU >= 0.3) on most of its samples."""
+    on = [_iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
+    return len(on) >= max(1, settings.attach_share * len(track.frames)) and float(np.mean(on)) >= settings.attach_share
+
+
+def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], settings: FusionSettings) -> list[int | None]:
+    """For each motion track, the detector track it is a part of (None when none explains it): of
+    the detector tracks that hold it on enough of its frames, the one sampled most often (a box
+    the detector gave once does not take a walker's motion from the walker's own track)."""
+    spans = [track.per_frame() for track in detector_tracks]
+    owners: list[int | None] = []
+    for motion in motion_tracks:
+        holding = []
+        for index, (frames, boxes) in enumerate(spans):
+            share = _inside_share(motion.frames, motion.boxes, frames, boxes, len(detector_tracks[index].frames))
+            if share >= settings.attach_share:
+                holding.append((len(detector_tracks[index].frames), share, index))
+        owners.append(max(holding)[2] if holding else None)
+    return owners
+
+
+def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, samples: int) -> float:
+    """The share of a motion track's frames on which it lies mostly inside the other track's box
+    (or overlaps it well). A detector track sampled once or twice counts over the motion track's
+    whole span if it holds the motion box on its frames (a fast pass-by)."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    shared = [(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    if not shared:
+        return 0.0
+    inside = [_inter(a, b) >= 0.5 * max(_area(a), 1e-9) or _iou(a, b) >= 0.3 for a, b in shared]
+    if samples < 3:
+        return float(np.mean(inside))
+    return float(np.sum(inside)) / len(frames)
+
+
+def _from_detector(
+    track: DetectorTrack,
+    parts: list[TrackedBoxes],
+    blobs: dict[int, np.ndarray],
+    stride: int,
+    settings: FusionSettings,
+    vote: Callable[..., LabelVote],
+) -> FusedObject | None:
+    looks = (track.frames[-1] - track.frames[0]) // max(1, stride) + 1
+    decision = vote(track.votes(), looks=looks)
+    frames, boxes = track.per_frame()
+    observed = np.isin(frames, track.frames)
+    if len(track.frames) < settings.min_samples:
+        if not parts or not decision.sounding:
+            return None  # one box, nothing moving there (or nothing that sounds): a detector's passing mistake
+        longest = max(parts, key=lambda p: len(p.frames))
+        frames, boxes, observed = longest.frames, longest.boxes, longest.observed
+    else:
+        whole = [p for p in parts if _mean_iou(p.frames, p.boxes, frames, boxes) >= settings.whole_part_iou]
+        if whole:
+            frames, boxes, observed = _prefer_motion_boxes(frames, boxes, observed, whole)
+    share = _moving_share(frames, boxes, blobs, parts, settings)
+    travel = _travel_heights(track)
+    # Travel alone is weak evidence under a moving camera (parallax, a box cut by the border), so
+    # it counts only with some motion of the object's own against the background.
+    travels = travel >= settings.mover_travel_heights and share >= settings.travel_needs_share
+    moves = share >= settings.mover_motion_share or travels or (len(track.frames) < settings.min_samples and bool(parts))
+    strength = min(1.0, max(share / (2 * settings.mover_motion_share), travel / (2 * settings.mover_travel_heights)))
+    score = float(np.mean(track.scores))
+    # A thing the detector cannot name (a robot, a cartoon character) but that moves against the
+    # background on most of its frames is a mover of unknown kind; a class that makes no sound is not.
+    unnamed_mover = decision.label == UNKNOWN and decision.group is not None and share >= settings.unnamed_motion_share
+    mover = (moves and decision.sounding) or unnamed_mover
+    confidence = round(float(np.clip(score * (0.5 + 0.5 * strength) if mover else score * 0.5 * strength, 0.0, 1.0)), 4)
+    why = f"detector track of {len(track.frames)} samples; {decision.describe()}; moving parts on {share:.0%} of its frames; travels {travel:.2f} of its height"
+    if not decision.sounding:
+        why += "; not a sound source by its class" if decision.group is None else ""
+    return FusedObject(frames, boxes, observed, decision.label, "detector", mover, confidence, why, decision)
+
+
+def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> FusedObject:
+    seconds = len(motion.frames) / fps
+    solid = float(np.clip(motion.mean_fill, 0.0, 1.0))
+    confidence = round(solid * min(1.0, seconds / (2 * settings.motion_only_min_s)), 4)
+    mover = seconds >= settings.motion_only_min_s and confidence >= settings.motion_only_confidence
+    why = f"moves against the background for {seconds:.1f} s (fill {solid:.2f}); no detector class names it"
+    return FusedObject(motion.frames, motion.boxes, motion.observed, UNKNOWN, "tracker", mover, confidence, why)
+
+
+def _mean_iou(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray) -> float:
+    """Mean IoU of two tracks over the frames they share (0 when none)."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    shared = [_iou(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    return float(np.mean(shared)) if shared else 0.0
+
+
+def _prefer_motion_boxes(frames: np.ndarray, boxes: np.ndarray, observed: np.ndarray, whole: list[TrackedBoxes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The detector track's frames, widened to its whole-body motion tracks' frames, with the
+    motion tracker's boxes wherever it has them: it measures every frame, and reads partial views
+    (a walker behind a post) that a detector sampled every few frames cannot."""
+    rows = {int(f): (b, bool(o)) for f, b, o in zip(frames, boxes, observed)}
+    for part in whole:
+        for f, b, o in zip(part.frames, part.boxes, part.observed):
+            rows[int(f)] = (b, bool(o) or rows.get(int(f), (None, False))[1])
+    ordered = sorted(rows)
+    span = np.arange(ordered[0], ordered[-1] + 1)
+    known = np.array(ordered)
+    table = np.array([rows[f][0] for f in ordered])
+    filled = np.stack([np.interp(span, known, table[:, k]) for k in range(4)], axis=1)
+    seen = np.array([rows.get(int(f), (None, False))[1] for f in span])
+    return span, filled, seen
+
+
+def _moving_share(frames: np.ndarray, boxes: np.ndarray, blobs: dict[int, np.ndarray], parts: list[TrackedBoxes], settings: FusionSettings) -> float:
+    """The share of an object's frames on which foreground that belongs to it shows against the
+    background: a motion blob mostly inside its box (and not a speck of it), or one of its parts."""
+    part_frames = {int(f) for part in parts for f in part.frames}
+    moving = 0
+    for frame, box in zip(frames, boxes):
+        if int(frame) in part_frames:
+            moving += 1
+            continue
+        found = blobs.get(int(frame))
+        if found is None or len(found) == 0:
+            continue
+        area = max(_area(box), 1e-9)
+        for blob in found:
+            inter = _inter(blob, box)
+            if inter >= settings.blob_inside * max(_area(blob), 1e-9) and inter >= settings.blob_min_share * area:
+                moving += 1
+                break
+    return moving / max(1, len(frames))
+
+
+def _travel_heights(track: DetectorTrack) -> float:
+    """How far the object's centre ranges in the stabilized picture, in its own heights."""
+    if len(track.frames) < 2:
+        return 0.0
+    centres = track.stabilized_centres()
+    heights = np.array([b[3] - b[1] for b in track.stabilized])
+    reach = float(np.max(centres.max(axis=0) - centres.min(axis=0)))
+    return reach / max(float(np.median(heights)), 1e-6)
+
+
+def _area(box: np.ndarray) -> float:
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def _inter(a: np.ndarray, b: np.ndarray) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(ix * iy)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    inter = _inter(a, b)
+    union = _area(a) + _area(b) - inter
+    return inter / union if union > 0 else 0.0

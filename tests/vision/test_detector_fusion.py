@@ -1,0 +1,179 @@
+"""Detector boxes linked into tracks through camera motion, and fused with motion evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from foley_assistant.core.tracks import Box
+from foley_assistant.vision.detector_tracks import LinkSettings, link_detections
+from foley_assistant.vision.fusion import fuse
+from foley_assistant.vision.labels import UNKNOWN
+from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.tracker import TrackedBoxes
+
+W, H, FPS = 320, 180, 25.0
+
+
+def _det(x0: float, y0: float, x1: float, y1: float, label: str, score: float = 0.8) -> Detection:
+    return Detection(Box(x0, y0, x1, y1), fill=score, label=label, score=score)
+
+
+def _pan(px_per_frame: float):
+    """to_reference of a camera panning right: a frame's pixel x is x + px_per_frame * frame in the first frame."""
+
+    def to_reference(frame: int) -> np.ndarray:
+        return np.array([[1.0, 0.0, px_per_frame * frame], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+    return to_reference
+
+
+def _samples(stride: int, count: int, objects):
+    """Detections every `stride` frames; `objects(frame)` gives the frame's detections."""
+    return [(f, objects(f)) for f in range(0, stride * count, stride)]
+
+
+def test_a_pan_moves_nothing_and_a_walker_travels():
+    # The camera pans 2 px a frame: a parked car slides left in the picture, a walker keeps pace
+    # with the camera (still in the picture) but travels in the world.
+    def objects(frame):
+        shift = 2.0 * frame / W
+        return [_det(0.6 - shift, 0.5, 0.8 - shift, 0.7, "car"), _det(0.3, 0.3, 0.36, 0.7, "person")]
+
+    tracks = link_detections(_samples(3, 20, objects), _pan(2.0), W, H, FPS)
+    assert len(tracks) == 2
+    car = next(t for t in tracks if t.classes[0] == "car")
+    walker = next(t for t in tracks if t.classes[0] == "person")
+    assert len(car.frames) == 20 and len(walker.frames) == 20
+    car_reach = np.ptp(car.stabilized_centres(), axis=0).max()
+    walker_reach = np.ptp(walker.stabilized_centres(), axis=0).max()
+    assert car_reach < 1.0  # pixels: the pan is taken out
+    assert walker_reach == pytest.approx(2.0 * 57, abs=1.0)
+
+
+def test_two_people_crossing_keep_their_identities():
+    def objects(frame):
+        a = 0.1 + 0.012 * frame
+        b = 0.8 - 0.012 * frame
+        return [_det(a, 0.3, a + 0.08, 0.8, "person"), _det(b, 0.32, b + 0.08, 0.82, "person")]
+
+    tracks = link_detections(_samples(3, 22, objects), _pan(0.0), W, H, FPS)
+    assert len(tracks) == 2
+    for track in tracks:
+        xs = [b[0] for b in track.boxes]
+        assert np.all(np.diff(xs) > 0) or np.all(np.diff(xs) < 0)  # never swapped at the crossing
+
+
+def test_boxes_between_samples_are_interpolated_per_frame():
+    tracks = link_detections([(0, [_det(0.1, 0.1, 0.2, 0.3, "car")]), (4, [_det(0.14, 0.1, 0.24, 0.3, "car")])], _pan(0.0), W, H, FPS)
+    frames, boxes = tracks[0].per_frame()
+    assert list(frames) == [0, 1, 2, 3, 4]
+    assert boxes[2] == pytest.approx([0.12, 0.1, 0.22, 0.3])
+
+
+def _motion_track(frames, box, fill=0.7) -> TrackedBoxes:
+    frames = np.asarray(frames)
+    return TrackedBoxes(frames, np.tile(np.asarray(box, float), (len(frames), 1)), np.ones(len(frames), bool), fill)
+
+
+def test_moving_parts_inside_a_detected_person_make_one_mover():
+    # A man at a desk scratches his neck: the detector sees the whole man, the motion detector his
+    # arm, on most frames. One object, the person, a mover; the arm is not an object of its own.
+    person = [(f, [_det(0.2, 0.2, 0.5, 0.9, "person", 0.7)]) for f in range(0, 60, 3)]
+    tracks = link_detections(person, _pan(0.0), W, H, FPS)
+    arm = _motion_track(range(0, 60), [0.35, 0.25, 0.45, 0.45])
+    blobs = {f: np.array([[0.35, 0.25, 0.45, 0.45]]) for f in range(0, 60, 2)}
+    objects = fuse(tracks, [arm], blobs, FPS, stride=3)
+    assert len(objects) == 1
+    (man,) = objects
+    assert man.label == "person" and man.mover and man.source == "detector"
+    assert man.boxes[0] == pytest.approx([0.2, 0.2, 0.5, 0.9])
+    assert man.confidence > 0.5
+
+
+def test_a_parked_car_is_a_candidate_without_a_stem():
+    parked = [(f, [_det(0.6, 0.5, 0.8, 0.7, "car", 0.9)]) for f in range(0, 60, 3)]
+    objects = fuse(link_detections(parked, _pan(0.0), W, H, FPS), [], {}, FPS, stride=3)
+    assert len(objects) == 1 and objects[0].label == "car"
+    assert not objects[0].mover and objects[0].confidence < 0.3
+    assert "moving parts on 0%" in objects[0].evidence
+
+
+def test_a_fast_pass_by_sampled_once_takes_its_motion_boxes_and_the_detector_name():
+    # A car crosses the frame in 4 frames; the detector (every 3rd frame) sees it once.
+    motion = TrackedBoxes(np.arange(102, 106), np.array([[x, 0.4, x + 0.3, 0.7] for x in (0.0, 0.25, 0.5, 0.7)]), np.ones(4, bool), 0.8)
+    samples = [(102, []), (105, [_det(0.7, 0.4, 1.0, 0.7, "car", 0.75)])]
+    objects = fuse(link_detections(samples, _pan(0.0), W, H, FPS), [motion], {}, FPS, stride=3)
+    assert len(objects) == 1
+    car = objects[0]
+    assert car.label == "car" and car.mover
+    assert list(car.frames) == [102, 103, 104, 105]
+
+
+def test_unexplained_motion_is_unknown_and_a_mover_only_when_strong():
+    long_solid = _motion_track(range(0, 50), [0.1, 0.1, 0.4, 0.6], fill=0.8)
+    brief_faint = _motion_track(range(0, 12), [0.7, 0.1, 0.75, 0.2], fill=0.3)
+    objects = fuse([], [long_solid, brief_faint], {}, FPS)
+    assert [o.label for o in objects] == [UNKNOWN, UNKNOWN]
+    assert [o.mover for o in objects] == [True, False]
+    assert "no detector class names it" in objects[0].evidence
+
+
+def test_motion_on_a_thing_that_makes_no_sound_is_not_a_mover():
+    # A bollard that "moves" with a pan the homography does not model: the detector calls it a
+    # fire hydrant, and that class makes no sound.
+    hydrant = [(f, [_det(0.45, 0.5, 0.5, 0.7, "fire hydrant", 0.6)]) for f in range(0, 45, 3)]
+    blobs = {f: np.array([[0.45, 0.5, 0.5, 0.7]]) for f in range(45)}
+    objects = fuse(link_detections(hydrant, _pan(0.0), W, H, FPS), [_motion_track(range(45), [0.45, 0.5, 0.5, 0.7])], blobs, FPS)
+    assert len(objects) == 1
+    assert objects[0].label == UNKNOWN and not objects[0].mover
+
+
+def test_a_loose_box_around_two_people_is_neither():
+    def objects(frame):
+        return [_det(0.1, 0.2, 0.3, 0.9, "person", 0.7), _det(0.5, 0.2, 0.7, 0.9, "person", 0.7), _det(0.05, 0.1, 0.75, 0.95, "person", 0.5)]
+
+    tracks = link_detections(_samples(3, 10, objects), _pan(0.0), W, H, FPS)
+    assert sorted(round(t.boxes[0][0], 2) for t in tracks) == [0.1, 0.5]
+
+
+def test_two_boxes_a_detector_gave_one_thing_become_one_track():
+    def objects(frame):
+        jitter = 0.01 * (frame % 2)
+        return [_det(0.2, 0.2, 0.4, 0.9, "person", 0.6), _det(0.21 + jitter, 0.22, 0.41, 0.88, "person", 0.4)]
+
+    tracks = link_detections(_samples(3, 10, objects), _pan(0.0), W, H, FPS)
+    assert len(tracks) == 1
+    assert len(tracks[0].votes()) == 20  # both boxes still count in the vote
+
+
+def test_a_thing_no_class_names_that_moves_on_most_frames_is_an_unknown_mover():
+    # A robot's head, called a car or a bus, weakly, on 3 of 7 looks, moving against the background.
+    samples = [(f, [_det(0.2, 0.1, 0.9, 0.95, "bus" if f == 18 else "car", 0.35)] if f in (0, 9, 18) else []) for f in range(0, 21, 3)]
+    blobs = {f: np.array([[0.4, 0.3, 0.6, 0.6]]) for f in range(21)}
+    (robot,) = fuse(link_detections(samples, _pan(0.0), W, H, FPS), [], blobs, FPS, stride=3)
+    assert robot.label == UNKNOWN and robot.mover
+    assert "too seldom" in robot.evidence
+
+
+def test_a_new_moving_thing_makes_the_detector_look_around_it():
+    from foley_assistant.vision.analyze import _new_mover
+
+    car = _det(0.1, 0.4, 0.4, 0.7, "car", 0.6)
+    blob = [_det(0.12, 0.42, 0.38, 0.68, "", 1.0)]
+    assert _new_mover(car, [], blob)
+    assert not _new_mover(car, [_det(0.12, 0.4, 0.42, 0.7, "truck", 0.5)], blob)  # seen at the last sample
+    assert not _new_mover(car, [], [])  # not moving
+    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "car", 0.3), [], blob)  # too unsure
+    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "bottle", 0.9), [], blob)  # no sounding group
+
+
+def test_detector_tracks_along_one_motion_track_are_one_object():
+    # The detector loses a ball for a few samples while it bounces; the motion tracker does not.
+    motion = TrackedBoxes(np.arange(0, 60), np.array([[0.1 + 0.01 * f, 0.5, 0.16 + 0.01 * f, 0.6] for f in range(60)]), np.ones(60, bool), 0.8)
+    samples = [(f, [_det(0.1 + 0.01 * f, 0.5, 0.16 + 0.01 * f, 0.6, "sports ball", 0.6)] if f < 15 or f > 40 else []) for f in range(0, 60, 3)]
+    tracks = link_detections(samples, _pan(0.0), W, H, FPS, settings=LinkSettings(max_gap_s=0.4))
+    assert len(tracks) == 2  # the detector alone: two pieces
+    objects = fuse(tracks, [motion], {}, FPS, stride=3)
+    assert len(objects) == 1 and objects[0].label == "ball"
+    assert (objects[0].frames[0], objects[0].frames[-1]) == (0, 59)
