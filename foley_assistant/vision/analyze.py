@@ -31,7 +31,7 @@ from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
 
 #: A detection this confident, over motion covering this share of it, that was not there at the
 #: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._look_around`).
-NEW_MOVER_SCORE = 0.4
+NEW_MOVER_SCORE = 0.3
 NEW_MOVER_COVER = 0.3
 
 #: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
