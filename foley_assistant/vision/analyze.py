@@ -22,7 +22,7 @@ from foley_assistant.vision.camera_motion import step_homography
 from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
-from foley_assistant.vision.flashes import flash_frames, frame_brightness
+from foley_assistant.vision.flashes import flash_frames, frame_brightness, same_picture
 from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
 from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
@@ -31,7 +31,7 @@ from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
 
 #: A detection this confident, over motion covering this share of it, that was not there at the
 #: last sample, makes the detector look at the frames around it too (`_SegmentAnalysis._look_around`).
-NEW_MOVER_SCORE = 0.4
+NEW_MOVER_SCORE = 0.3
 NEW_MOVER_COVER = 0.3
 
 #: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
@@ -211,7 +211,8 @@ class ShotSplitter:
             skip_until = max(skip_until, mapped.end)
         self.transitions.extend(found)
         levels = [frame_brightness(t) for t in thumbs]
-        self.flashes.update(indices[k - offset] for k in flash_frames(levels) if 0 <= k - offset < commit)
+        seen = flash_frames(levels, lambda k, j: same_picture(thumbs[k], thumbs[j]))
+        self.flashes.update(indices[k - offset] for k in seen if 0 <= k - offset < commit)
         boundaries = {t.split: t for t in found}
         blends = [(t.start, t.end) for t in found if t.kind == "dissolve"]
         for index, image, _, _ in pending[:commit]:

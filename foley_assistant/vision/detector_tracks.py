@@ -23,6 +23,12 @@ from foley_assistant.vision.motion import Detection
 
 _FORBIDDEN = 1e6
 
+#: The group whose members never link with another group's (people and animals are confused by
+#: detectors and may; a vehicle is not).
+VEHICLE = "vehicle"
+#: Pieces may overlap by this many frames and still be joined (a new track begun a sample before
+#: the old one gave up).
+JOIN_OVERLAP = 3
 #: A track of this many samples or fewer is brief: a box or two the detector gave in passing.
 BRIEF_SAMPLES = 2
 
@@ -37,6 +43,7 @@ class LinkSettings:
     max_gap_s: float = 0.8
     duplicate_iou: float = 0.45
     fold_iou: float = 0.55
+    join_gap_s: float = 2.0
     group_box_holds: float = 0.8
     gate_iou: float = 0.1
     gate_centre: float = 0.9
@@ -135,8 +142,10 @@ def link_detections(
             for col, box in enumerate(stable):
                 if labels.sounds(detections[col].label or "") != sounds:
                     continue  # a person does not become a fire hydrant behind which it walks
+                if (groups[col] == VEHICLE) != (group == VEHICLE):
+                    continue  # a car does not become a person or a dog, nor the other way
                 overlap = _iou(predicted, box)
-                near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * max(_size(predicted).max(), _size(box).max())
+                near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * _size(predicted).max()
                 if overlap < settings.gate_iou and not near:
                     continue
                 cost[row, col] = 1.0 - overlap + (settings.group_change_cost if groups[col] != group else 0.0)
@@ -154,7 +163,8 @@ def link_detections(
                 track.add(frame, image[col], stable[col], detection, settings.velocity_memory)
                 track.extra_votes.extend(others[col])
                 live.append(track)
-    return merge_duplicates(ended + live, settings.duplicate_iou, labels)
+    merged = merge_duplicates(ended + live, settings.duplicate_iou, labels)
+    return join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels)
 
 
 def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
@@ -190,6 +200,43 @@ def fold_overlaps(detections: list[Detection], min_iou: float, labels: CocoLabel
         else:
             folded[host].append((detection.label or "", float(detection.score)))
     return kept, folded
+
+
+def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels) -> list[DetectorTrack]:
+    """Pieces of one object's track joined: a track that starts within `max_gap` frames after
+    another ended, of a class that sounds alike (both sound or both do not; the same group, or
+    one of them unnamed by a group), where the earlier one is expected (constant velocity), is
+    the same thing seen again after the detector lost it (a llama hidden by a passing car)."""
+    ordered = sorted(tracks, key=lambda t: t.frames[0])
+    kept: list[DetectorTrack] = []
+    for track in ordered:
+        first = track.frames[0]
+        best, best_score = None, 0.0
+        for earlier in kept:
+            gap = first - earlier.frames[-1]
+            if not -JOIN_OVERLAP <= gap <= max_gap or not _compatible(earlier, track, labels):
+                continue
+            predicted = earlier.stabilized[-1] if gap > max_gap // 2 else earlier.predicted(first)
+            box = track.stabilized[0]
+            overlap = _iou(predicted, box)
+            near = np.linalg.norm(_centre(predicted) - _centre(box)) <= 0.5 * max(_size(predicted).max(), _size(box).max())
+            score = overlap + (0.3 if near else 0.0)
+            if (overlap >= 0.3 or near) and score > best_score:
+                best, best_score = earlier, score
+        if best is None:
+            kept.append(track)
+        else:
+            absorb(best, track)
+    return kept
+
+
+def _compatible(a: DetectorTrack, b: DetectorTrack, labels: CocoLabels) -> bool:
+    """Whether two tracks may be one object: both sound or both do not, and their groups agree."""
+    first, second = a.main_class(), b.main_class()
+    if labels.sounds(first) != labels.sounds(second):
+        return False
+    groups = labels.group_of(first), labels.group_of(second)
+    return groups[0] == groups[1] or (VEHICLE not in groups and not all(g in labels.groups for g in groups)) or set(groups) == {"person", "animal"}
 
 
 def merge_duplicates(tracks: list[DetectorTrack], min_iou: float, labels: CocoLabels) -> list[DetectorTrack]:

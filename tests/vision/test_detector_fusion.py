@@ -164,7 +164,7 @@ def test_a_new_moving_thing_makes_the_detector_look_around_it():
     assert _new_mover(car, [], blob)
     assert not _new_mover(car, [_det(0.12, 0.4, 0.42, 0.7, "truck", 0.5)], blob)  # seen at the last sample
     assert not _new_mover(car, [], [])  # not moving
-    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "car", 0.3), [], blob)  # too unsure
+    assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "car", 0.2), [], blob)  # too unsure
     assert not _new_mover(_det(0.1, 0.4, 0.4, 0.7, "bottle", 0.9), [], blob)  # no sounding group
 
 

@@ -40,3 +40,18 @@ def test_a_flash_in_a_shot_is_neither_a_cut_nor_an_object_and_the_walker_stays_o
     assert len(movers) == 1 and movers[0].label == "person"
     assert movers[0].first_frame < 30 and movers[0].last_frame > 50  # through the flash, unbroken
     assert all(f.box.area < 0.3 for o in part.objects for f in o.frames)  # no whole-picture "object"
+
+
+def test_a_car_filling_the_frame_for_a_frame_is_not_a_flash():
+    import numpy as np
+
+    from foley_assistant.vision.flashes import same_picture
+
+    rng = np.random.default_rng(1)
+    scene = rng.uniform(40, 160, (54, 96, 3))
+    flashed = np.clip(scene * 1.6 + 40, 0, 255)
+    car = rng.uniform(60, 255, (54, 96, 3))  # another picture, brighter
+    frames = [scene, scene, flashed, scene, scene, car, scene]
+    levels = [float(f.mean()) for f in frames]
+    assert flash_frames(levels) == {2, 5}  # brightness alone cannot tell them apart
+    assert flash_frames(levels, lambda k, j: same_picture(frames[k], frames[j])) == {2}
