@@ -60,7 +60,7 @@ def display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
 
 
 def field_order_of(codec_field_order: int, frame: av.VideoFrame) -> str:
-    """"progressive", "top field first" or "bottom field first" from the stream and a frame."""
+    """ "progressive", "top field first" or "bottom field first" from the stream and a frame."""
     if codec_field_order in _BOTTOM_FIRST:
         return "bottom field first"
     if codec_field_order in _TOP_FIRST or frame.interlaced_frame:

@@ -11,13 +11,12 @@ import av
 import numpy as np
 
 from foley_assistant.core.errors import MediaError
+from foley_assistant.core.picture import PictureGeometry
 from foley_assistant.core.progress import CancelToken
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding
-from foley_assistant.core.picture import PictureGeometry
 from foley_assistant.io.atomic import atomic_path
 from foley_assistant.io.display import orient, picture_geometry
 from foley_assistant.io.pictures import PictureSource, ReadStats, open_container, rebuilds_times, video_stream
-
 
 # Rates a variable-rate file is placed on: the nearest to its fastest run of pictures.
 _GRID_RATES = (24000 / 1001, 24, 25, 30000 / 1001, 30, 48, 50, 60000 / 1001, 60, 90, 100, 120000 / 1001, 120, 240)
