@@ -112,10 +112,15 @@ class PictureSource:
         slots: deque[Fraction] = deque()
         count = 0
         previous: Fraction | None = None
+        last_dts: int | None = None
         for packet in self.container.demux(self.stream):
             if packet.size == 0 and packet.dts is not None:
                 self.stats.empty_chunks += 1  # an AVI drop chunk: the picture before is held
                 continue
+            if self.rebuilt and packet.size and packet.dts is not None:
+                if last_dts is not None and packet.dts > last_dts + 1:
+                    self.stats.empty_chunks += packet.dts - last_dts - 1  # AVI counts chunks; FFmpeg skips empty ones
+                last_dts = packet.dts
             if self.rebuilt and packet.size:
                 slots.append(Fraction(packet.dts) * self.time_base if packet.dts is not None else self.rate.seconds(count + len(slots)))
             for frame in packet.decode():

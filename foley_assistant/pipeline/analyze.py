@@ -136,7 +136,7 @@ class _CheckedFrames:
             held = expected / max(self.count, 1)
             note(
                 self.shot_id,
-                f"{self.count} pictures fill {expected} frames: the file has {self.stats.empty_chunks} empty (zero-size) chunks that hold the picture before, "
+                f"{self.count} pictures fill {expected} frames: {empty} frames are empty (zero-size) chunks that hold the picture before, "
                 f"so each picture is shown for about {held:.3g} frames ({float(rate.fps) / held:.4g} pictures a second); every picture was analyzed at its time",
             )
         elif self.info.variable_rate:
