@@ -94,6 +94,13 @@ def phone_portrait(path: Path, width: int = 180, height: int = 320, rate: int = 
     return _encode(path, coded, times, rate, setup=lambda s: s.set_display_rotation(-clockwise))
 
 
+def mirrored(path: Path, width: int = 320, height: int = 180, rate: int = 25) -> Written:
+    """A selfie-style file: coded mirrored, put right by a display matrix with a horizontal flip."""
+    times = constant_times(rate)
+    coded = [scene_picture(t, width, height)[:, ::-1] for t in times]
+    return _encode(path, coded, times, rate, setup=lambda s: s.set_display_rotation(0, hflip=True))
+
+
 def anamorphic(path: Path, coded_width: int = 360, height: int = 288, rate: int = 25) -> Written:
     """SD 720x576 at half size with SAR 64:45: coded pixels squeezed horizontally."""
     display_width = int(round(coded_width * 64 / 45 / 2)) * 2

@@ -31,6 +31,8 @@ from foley_assistant.vision.analyze import AnalysisSettings  # noqa: E402
 KINDS = {
     "portrait_90": (kinds.phone_portrait, (180, 320), 30),
     "portrait_270": (lambda p: kinds.phone_portrait(p, clockwise=270), (180, 320), 30),
+    "upside_down_180": (lambda p: kinds.phone_portrait(p, clockwise=180), (180, 320), 30),
+    "mirrored": (kinds.mirrored, (320, 180), 25),
     "anamorphic_sd": (kinds.anamorphic, (512, 288), 25),
     "avi_b_frames": (kinds.avi_b_frames, (320, 180), 25),
     "phone_vfr": (kinds.phone_vfr, (320, 180), 25),
@@ -79,9 +81,11 @@ def test_display_size_and_geometry_recorded(analyzed, name, tmp_path):
     assert (document.shots[0].width, document.shots[0].height) == KINDS[name][1]
     again = TracksDocument.from_dict(json.loads(json.dumps(document.to_dict())))
     assert again.shots[0].picture == document.shots[0].picture is not None
-    if name.startswith("portrait"):
-        assert document.shots[0].picture.rotation == int(name.split("_")[1])
+    if name.startswith(("portrait", "upside_down")):
+        assert document.shots[0].picture.rotation == int(name.split("_")[-1])
         assert any("rotated" in message for _, message in report.notes)
+    if name == "mirrored":
+        assert document.shots[0].picture.mirrored and document.shots[0].picture.rotation == 0
     if name == "anamorphic_sd":
         assert document.shots[0].picture.sample_aspect == Fraction(64, 45)
     if name == "interlaced_tff":
