@@ -80,9 +80,10 @@ def _grid_rate(stream: av.video.stream.VideoStream, rate: FrameRate) -> FrameRat
     return FrameRate.parse(nearest if abs(nearest - fastest) < 0.04 * fastest else fastest)
 
 
-def _count_pictures(container: av.container.InputContainer, stream: av.video.stream.VideoStream) -> int:
-    container.seek(0)
-    return sum(1 for packet in container.demux(stream) if packet.size)
+def _count_pictures(path: str | os.PathLike[str]) -> int:
+    """Picture chunks in a file without an index (raw streams cannot seek back: a fresh open)."""
+    with open_container(path) as container:
+        return sum(1 for packet in container.demux(video_stream(container, path)) if packet.size)
 
 
 def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
@@ -106,23 +107,22 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
         codec = stream.codec_context.name
         timecode = stream.metadata.get("timecode") or container.metadata.get("timecode")
         rebuilt = rebuilds_times(container)
-        if not frame_count and rebuilt:
-            frame_count = _count_pictures(container, stream)
-            container.seek(0)
         geometry = picture_geometry(stream, _first_picture(container, stream))
-        width, height = geometry.display_size
-        return VideoInfo(
-            path=str(path),
-            width=width,
-            height=height,
-            rate=rate,
-            frame_count=int(frame_count),
-            codec=codec,
-            start_timecode=timecode,
-            picture=geometry,
-            variable_rate=grid is not None,
-            rebuilt_times=rebuilt,
-        )
+    if not frame_count and rebuilt:
+        frame_count = _count_pictures(path)
+    width, height = geometry.display_size
+    return VideoInfo(
+        path=str(path),
+        width=width,
+        height=height,
+        rate=rate,
+        frame_count=int(frame_count),
+        codec=codec,
+        start_timecode=timecode,
+        picture=geometry,
+        variable_rate=grid is not None,
+        rebuilt_times=rebuilt,
+    )
 
 
 def analysis_size(width: int, height: int, analysis_width: int | None) -> tuple[int, int]:

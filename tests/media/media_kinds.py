@@ -114,7 +114,7 @@ def anamorphic(path: Path, coded_width: int = 360, height: int = 288, rate: int 
 
 
 def avi_b_frames(path: Path, width: int = 320, height: int = 180, rate: int = 25) -> Written:
-    """H.264 with B-frames in AVI (no presentation times stored)."""
+    """H.264 with B-frames in AVI, or raw Annex B for a .h264 path (no presentation times stored)."""
     times = constant_times(rate)
     return _encode(path, [scene_picture(t, width, height) for t in times], times, rate, options={"bf": "3", "b-adapt": "0", "g": "24"})
 

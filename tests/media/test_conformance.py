@@ -35,10 +35,11 @@ KINDS = {
     "mirrored": (kinds.mirrored, (320, 180), 25),
     "anamorphic_sd": (kinds.anamorphic, (512, 288), 25),
     "avi_b_frames": (kinds.avi_b_frames, (320, 180), 25),
+    "raw_h264_b_frames": (kinds.avi_b_frames, (320, 180), 25),
     "phone_vfr": (kinds.phone_vfr, (320, 180), 25),
     "interlaced_tff": (kinds.interlaced, (320, 180), 25),
 }
-SUFFIX = {"avi_b_frames": ".avi", "interlaced_tff": ".ts"}
+SUFFIX = {"avi_b_frames": ".avi", "raw_h264_b_frames": ".h264", "interlaced_tff": ".ts"}
 
 
 def _analyze(path: Path) -> tuple[TracksDocument, AnalysisReport]:
