@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.picture import PictureGeometry
 from foley_assistant.core.timebase import FrameRange, FrameRate
 
 TRACKS_SCHEMA = "foley_assistant.tracks/1"
@@ -140,7 +141,10 @@ class ObjectTrack:
 
 @dataclass(frozen=True)
 class ShotTracks:
-    """All tracked objects of one shot, with the geometry needed to read their boxes."""
+    """All tracked objects of one shot, with the geometry needed to read their boxes.
+
+    `width` and `height` are the picture as displayed (square pixels, display rotation applied);
+    `picture` records how the media's coded pictures were turned into it (None: not recorded)."""
 
     shot_id: str
     media: str
@@ -149,6 +153,7 @@ class ShotTracks:
     width: int
     height: int
     objects: tuple[ObjectTrack, ...] = ()
+    picture: PictureGeometry | None = None
 
     def object(self, object_id: str) -> ObjectTrack:
         """The object with this id; a clear error names the ones that exist."""
@@ -194,7 +199,7 @@ class TracksDocument:
 
 
 def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
-    return {
+    data = {
         "id": shot.shot_id,
         "media": shot.media,
         "fps": list(shot.fps.as_tuple()),
@@ -214,6 +219,9 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
             for obj in shot.objects
         ],
     }
+    if shot.picture is not None:
+        data["picture"] = shot.picture.to_dict()
+    return data
 
 
 def _frame_to_dict(frame: TrackedFrame) -> dict[str, Any]:
@@ -233,6 +241,7 @@ def _shot_from_dict(data: dict[str, Any]) -> ShotTracks:
         width=int(data["width"]),
         height=int(data["height"]),
         objects=tuple(_object_from_dict(o) for o in data.get("objects", [])),
+        picture=PictureGeometry.from_dict(data["picture"]) if isinstance(data.get("picture"), dict) else None,
     )
 
 

@@ -4,8 +4,10 @@ Bad input never stops the other shots: each shot's problem becomes one line in `
 (and in the log). A shot that cannot be read at all (missing, corrupt, zero length, starting past
 the end of its media) is left out; a shot that can be partly read (a truncated file, a clip that
 runs past the end of its media, a damaged stretch) is analyzed on the frames that decode, with a
-note saying so. Variable-frame-rate files are placed on the file's average frame rate by each
-frame's timestamp; frames that land on an already used frame slot are dropped, with a note.
+note saying so. Pictures are placed by presentation time on the file's frame grid (for variable
+frame rate footage, the grid of its fastest run, so every picture keeps a slot of its own); notes
+say what a file with fewer pictures than frames is (held, duplicated or dropped frames) and call
+it possibly truncated only when its pictures stop short of its end.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from foley_assistant.core.errors import FoleyError, MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
+from foley_assistant.io.pictures import ReadStats
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames
@@ -73,51 +76,83 @@ def media_frame_range(shot: Shot, info: VideoInfo, report: AnalysisReport | None
                 f"and the file's start timecode is {info.start_timecode or 'not tagged'}."
             )
         raise MediaError(
-            f"shot {shot.id} ({shot.clip_name}) starts at media frame {start}, but {Path(info.path).name} has "
-            f"{info.frame_count} frames.{timecode} The clip may point to other media: relink it."
+            f"shot {shot.id} ({shot.clip_name}) starts at media frame {start}, but {Path(info.path).name} has {info.frame_count} frames.{timecode} The clip may point to other media: relink it."
         )
     available = info.frame_count - start
     if duration > available and report is not None:
         report.note(
             shot.id,
-            f"the clip runs {duration - available} frames past the end of {Path(info.path).name}; "
-            f"analyzed the {available} frames that exist (check the clip's source range or relink it)",
+            f"the clip runs {duration - available} frames past the end of {Path(info.path).name}; analyzed the {available} frames that exist (check the clip's source range or relink it)",
         )
     return FrameRange(start, min(duration, available))
 
 
 class _CheckedFrames:
-    """Decoded frames with their indices made safe: strictly increasing (variable frame rate),
-    decoding errors turned into an early end with a note (damaged or truncated files)."""
+    """Decoded pictures with their frame slots kept strictly increasing, and notes that say what
+    the file is: held (empty-chunk) or duplicated frames, variable frame rate, dropped frames, and
+    only when the pictures stop short of the file's end or decoding fails, a possible truncation."""
 
-    def __init__(self, frames: Iterator[tuple[int, np.ndarray]], shot_id: str, expected: int, report: AnalysisReport) -> None:
+    def __init__(self, frames: Iterator[tuple[int, np.ndarray]], shot_id: str, frame_range: FrameRange, info: VideoInfo, stats: ReadStats, report: AnalysisReport) -> None:
         self.frames = frames
         self.shot_id = shot_id
-        self.expected = expected
+        self.frame_range = frame_range
+        self.info = info
+        self.stats = stats
         self.report = report
         self.count = 0
 
     def __iter__(self) -> Iterator[tuple[int, np.ndarray]]:
         last = None
-        dropped = 0
+        collided = repeated = widest_gap = 0
+        previous = None
         try:
             for index, image in self.frames:
                 if last is not None and index <= last:
-                    dropped += 1
+                    collided += 1
                     continue
-                last = index
+                if last is not None:
+                    widest_gap = max(widest_gap, index - last)
+                if previous is not None and previous.shape == image.shape and np.array_equal(previous, image):
+                    repeated += 1
+                last, previous = index, image
                 self.count += 1
                 yield index, image
         except MediaError as exc:
-            self.report.note(self.shot_id, f"decoding stopped after {self.count} of {self.expected} frames ({exc}); analyzed those")
+            self.report.note(self.shot_id, f"decoding stopped after {self.count} of {self.frame_range.duration} frames ({exc}); analyzed those")
             return
-        if dropped:
-            self.report.note(
+        self._describe(last, collided, repeated, widest_gap)
+
+    def _describe(self, last: int | None, collided: int, repeated: int, widest_gap: int) -> None:
+        expected, rate = self.frame_range.duration, self.info.rate
+        note = self.report.note
+        if collided:
+            note(self.shot_id, f"{collided} pictures fell on frame slots already used on the {rate} fps grid (their times are less than a frame apart) and were skipped")
+        if repeated:
+            note(self.shot_id, f"{repeated} pictures repeat the picture before exactly (duplicated frames in the file)")
+        if last is None:
+            return
+        if last < self.frame_range.end - max(2, widest_gap + 1):
+            note(self.shot_id, f"the pictures stop at frame {last} of frames {self.frame_range.start}-{self.frame_range.end - 1} (the file may be truncated); analyzed the {self.count} that decoded")
+            return
+        empty = expected - self.count - collided
+        if empty <= 0:
+            return
+        if self.stats.empty_chunks:
+            held = expected / max(self.count, 1)
+            note(
                 self.shot_id,
-                f"variable frame rate: {dropped} frames fell on frame slots already used at the file's average rate and were skipped",
+                f"{self.count} pictures fill {expected} frames: {empty} frames are empty (zero-size) chunks that hold the picture before, "
+                f"so each picture is shown for about {held:.3g} frames ({float(rate.fps) / held:.4g} pictures a second); every picture was analyzed at its time",
             )
-        if self.count < self.expected:
-            self.report.note(self.shot_id, f"only {self.count} of {self.expected} frames could be decoded (the file may be truncated); analyzed those")
+        elif self.info.variable_rate:
+            note(
+                self.shot_id, f"variable frame rate: the {self.count} pictures were placed by their times on a {rate} fps grid (its fastest run); {empty} slots between slower pictures have no picture"
+            )
+        else:
+            note(
+                self.shot_id,
+                f"{empty} of {expected} frame slots have no picture of their own (frames dropped by the camera, or fewer pictures than the header says); every picture was analyzed at its time",
+            )
 
 
 def _counted(frames: Iterator[tuple[int, np.ndarray]], total: int, shot_label: str, context: JobContext) -> Iterator[tuple[int, np.ndarray]]:
@@ -128,9 +163,12 @@ def _counted(frames: Iterator[tuple[int, np.ndarray]], total: int, shot_label: s
         yield item
 
 
-def _open_frames(path: str, shot_id: str, frame_range: FrameRange, context: JobContext, report: AnalysisReport, analysis_width: int) -> _CheckedFrames:
-    frames = read_frames(path, frame_range, analysis_width=analysis_width, gray=False, cancel=context.cancel)
-    return _CheckedFrames(_counted(frames, frame_range.duration, shot_id, context), shot_id, frame_range.duration, report)
+def _open_frames(info: VideoInfo, shot_id: str, frame_range: FrameRange, context: JobContext, report: AnalysisReport, analysis_width: int) -> _CheckedFrames:
+    if info.picture is not None and not info.picture.is_plain():
+        report.note(shot_id, info.picture.describe())
+    stats = ReadStats()
+    frames = read_frames(info.path, frame_range, analysis_width=analysis_width, gray=False, cancel=context.cancel, info=info, stats=stats)
+    return _CheckedFrames(_counted(frames, frame_range.duration, shot_id, context), shot_id, frame_range, info, stats, report)
 
 
 def analyze_media(
@@ -151,7 +189,7 @@ def analyze_media(
     frame_range = frame_range or FrameRange(0, info.frame_count)
     if frame_range.duration <= 0:
         raise nothing_to_analyze(path)
-    checked = _open_frames(path, shot_id, frame_range, context, report, analysis_width)
+    checked = _open_frames(info, shot_id, frame_range, context, report, analysis_width)
     detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
@@ -160,7 +198,7 @@ def analyze_media(
     if checked.count == 0:
         raise undecodable(path)
     (objects,) = read_feet(path, [objects], context, settings, analysis_width)
-    return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects)
+    return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects, picture=info.picture)
 
 
 def note_flashes(report: AnalysisReport, shot_id: str, frames: list[int] | tuple[int, ...], rate: FrameRate) -> None:
@@ -197,7 +235,7 @@ def analyze_media_shots(
     if info.frame_count <= 0:
         raise nothing_to_analyze(path)
     whole = FrameRange(0, info.frame_count)
-    checked = _open_frames(path, Path(path).name, whole, context, report, analysis_width)
+    checked = _open_frames(info, Path(path).name, whole, context, report, analysis_width)
     detector = settings_detector(settings, detector)
     with context.clock.measure(STAGE):
         parts = analyze_frames(checked, info.rate, info.width, info.height, settings, detector)
@@ -216,6 +254,7 @@ def analyze_media_shots(
             width=info.width,
             height=info.height,
             objects=part.objects,
+            picture=info.picture,
         )
         for number, part in enumerate(parts, start=1)
     )
