@@ -320,7 +320,7 @@ class _SegmentAnalysis:
         if self.pool is not None:
             self.pool.shutdown()
         linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
-        objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion)
+        objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion, frame_height=self.size[1])
         return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
 

@@ -164,7 +164,8 @@ def link_detections(
                 track.extra_votes.extend(others[col])
                 live.append(track)
     merged = merge_duplicates(ended + live, settings.duplicate_iou, labels)
-    return join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels)
+    joined = join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels)
+    return merge_duplicates(joined, settings.duplicate_iou, labels)  # pieces joined may now cover one another
 
 
 def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:

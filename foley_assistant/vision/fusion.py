@@ -40,12 +40,15 @@ class FusionSettings:
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
     travel_needs_share: float = 0.1
+    least_height: float = 0.1  # of the frame height: the least height travel is measured in
     unnamed_motion_share: float = 0.6
     blob_inside: float = 0.6
     blob_min_share: float = 0.01
     min_samples: int = 2
+    brief_samples: int = 4
+    brief_min_score: float = 0.45
+    brief_travel_heights: float = 0.5
     motion_only_min_s: float = 0.8
-    motion_only_confidence: float = 0.45
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def fuse(
     fps: float,
     stride: int = 1,
     settings: FusionSettings | None = None,
+    frame_height: float = 0.0,
     vote: Callable[..., LabelVote] = vote_label,
 ) -> list[FusedObject]:
     """The sub-shot's objects from its detector tracks, its motion tracks and its per-frame motion
@@ -80,7 +84,7 @@ def fuse(
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
         parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
-        made = _from_detector(track, parts, blobs, stride, settings, vote)
+        made = _from_detector(track, parts, blobs, stride, settings, vote, frame_height)
         if made is not None:
             fused.append(made)
     for motion, owner in zip(motion_tracks, owners):
@@ -152,6 +156,7 @@ def _from_detector(
     stride: int,
     settings: FusionSettings,
     vote: Callable[..., LabelVote],
+    frame_height: float,
 ) -> FusedObject | None:
     looks = (track.frames[-1] - track.frames[0]) // max(1, stride) + 1
     decision = vote(track.votes(), looks=looks)
@@ -167,11 +172,17 @@ def _from_detector(
         if whole:
             frames, boxes, observed = _prefer_motion_boxes(frames, boxes, observed, whole)
     share = _moving_share(frames, boxes, blobs, parts, settings)
-    travel = _travel_heights(track)
+    travel = _travel_heights(track, frame_height * settings.least_height)
+    if len(track.frames) < settings.min_samples and parts:
+        travel = max(travel, _box_travel(boxes, settings.least_height if frame_height else 0.0))  # seen once: its motion shows the travel
     # Travel alone is weak evidence under a moving camera (parallax, a box cut by the border), so
     # it counts only with some motion of the object's own against the background.
     travels = travel >= settings.mover_travel_heights and share >= settings.travel_needs_share
     moves = share >= settings.mover_motion_share or travels or (len(track.frames) < settings.min_samples and bool(parts))
+    if len(track.frames) < settings.brief_samples:
+        # A few looks (a pass-by seen on 2-3 frames) need one confident look and real travel:
+        # a handheld close-up makes weak, jumping boxes of things that are not there.
+        moves = moves and max(track.scores) >= settings.brief_min_score and travel >= settings.brief_travel_heights
     strength = min(1.0, max(share / (2 * settings.mover_motion_share), travel / (2 * settings.mover_travel_heights)))
     score = float(np.mean(track.scores))
     # A thing the detector cannot name (a robot, a cartoon character) but that moves against the
@@ -189,8 +200,10 @@ def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> 
     seconds = len(motion.frames) / fps
     solid = float(np.clip(motion.mean_fill, 0.0, 1.0))
     confidence = round(solid * min(1.0, seconds / (2 * settings.motion_only_min_s)), 4)
-    mover = seconds >= settings.motion_only_min_s and confidence >= settings.motion_only_confidence
-    why = f"moves against the background for {seconds:.1f} s (fill {solid:.2f}); no detector class names it"
+    # Motion that no detector ever looked at as a thing is, on real pictures, mostly scenery in a
+    # window, an effect or a reflection: a candidate for the editor, never a stem by default.
+    mover = False
+    why = f"moves against the background for {seconds:.1f} s (fill {solid:.2f}); no detector saw a thing there: a candidate"
     return FusedObject(motion.frames, motion.boxes, motion.observed, UNKNOWN, "tracker", mover, confidence, why)
 
 
@@ -239,14 +252,26 @@ def _moving_share(frames: np.ndarray, boxes: np.ndarray, blobs: dict[int, np.nda
     return moving / max(1, len(frames))
 
 
-def _travel_heights(track: DetectorTrack) -> float:
-    """How far the object's centre ranges in the stabilized picture, in its own heights."""
+def _travel_heights(track: DetectorTrack, least_height: float = 0.0) -> float:
+    """How far the object's centre ranges in the stabilized picture, in its own heights (at least
+    `least_height` pixels: a few pixels of jitter are not many heights of a tiny far object)."""
     if len(track.frames) < 2:
         return 0.0
     centres = track.stabilized_centres()
     heights = np.array([b[3] - b[1] for b in track.stabilized])
     reach = float(np.max(centres.max(axis=0) - centres.min(axis=0)))
-    return reach / max(float(np.median(heights)), 1e-6)
+    return reach / max(float(np.median(heights)), least_height, 1e-6)
+
+
+def _box_travel(boxes: np.ndarray, least_height: float) -> float:
+    """How far a run of normalized boxes' centre ranges, in their median height (at least
+    `least_height` of the frame's)."""
+    if len(boxes) < 2:
+        return 0.0
+    centres = np.column_stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2])
+    reach = float(np.max(centres.max(axis=0) - centres.min(axis=0)))
+    height = float(np.median(boxes[:, 3] - boxes[:, 1]))
+    return reach / max(height, least_height, 1e-6)
 
 
 def _area(box: np.ndarray) -> float:
