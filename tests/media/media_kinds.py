@@ -188,4 +188,7 @@ KINDS = {
     "interlaced_tff": (interlaced, (320, 180), 25),
 }
 SUFFIX = {  # a kind's file suffix, when not .mp4
-"avi_b_frames": ".avi", "raw_h264_b_frames": ".h264", "interlaced_tff": ".ts"}
+    "avi_b_frames": ".avi",
+    "raw_h264_b_frames": ".h264",
+    "interlaced_tff": ".ts",
+}
