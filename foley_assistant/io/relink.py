@@ -26,9 +26,12 @@ from foley_assistant.io.timeline import media_file_name
 
 log = logging.getLogger(__name__)
 
-#: Suffixes of picture files, preferred when a name without extension matches several files.
+#: Suffixes of picture files, preferred when a name without extension matches several files
+#: (and taken by `generate` as a media file): containers, MPEG transport streams and raw
+#: elementary video streams.
 PICTURE_SUFFIXES = frozenset(
-    {".mov", ".mp4", ".m4v", ".mxf", ".avi", ".mkv", ".webm", ".mts", ".m2ts", ".mpg", ".mpeg", ".dv", ".r3d", ".braw", ".ari"}
+    {".mov", ".mp4", ".m4v", ".mxf", ".avi", ".mkv", ".webm", ".ts", ".m2t", ".mts", ".m2ts", ".mpg", ".mpeg", ".dv", ".r3d", ".braw", ".ari"}
+    | {".h264", ".264", ".avc", ".h265", ".265", ".hevc", ".m2v", ".vc1"}
 )
 
 

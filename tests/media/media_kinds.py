@@ -173,3 +173,22 @@ def avi_held_frames(path: Path, width: int = 320, height: int = 180) -> Written:
                 container.mux(empty)
         container.mux(stream.encode(None))
     return Written(path, tuple(times))
+
+
+# name: (maker, display size (width, height), nominal rate)
+KINDS = {
+    "portrait_90": (phone_portrait, (180, 320), 30),
+    "portrait_270": (lambda p: phone_portrait(p, clockwise=270), (180, 320), 30),
+    "upside_down_180": (lambda p: phone_portrait(p, clockwise=180), (180, 320), 30),
+    "mirrored": (mirrored, (320, 180), 25),
+    "anamorphic_sd": (anamorphic, (512, 288), 25),
+    "avi_b_frames": (avi_b_frames, (320, 180), 25),
+    "raw_h264_b_frames": (avi_b_frames, (320, 180), 25),
+    "phone_vfr": (phone_vfr, (320, 180), 25),
+    "interlaced_tff": (interlaced, (320, 180), 25),
+}
+SUFFIX = {  # a kind's file suffix, when not .mp4
+    "avi_b_frames": ".avi",
+    "raw_h264_b_frames": ".h264",
+    "interlaced_tff": ".ts",
+}

@@ -28,18 +28,7 @@ from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots
 from foley_assistant.pipeline.progress import JobContext  # noqa: E402
 from foley_assistant.vision.analyze import AnalysisSettings  # noqa: E402
 
-KINDS = {
-    "portrait_90": (kinds.phone_portrait, (180, 320), 30),
-    "portrait_270": (lambda p: kinds.phone_portrait(p, clockwise=270), (180, 320), 30),
-    "upside_down_180": (lambda p: kinds.phone_portrait(p, clockwise=180), (180, 320), 30),
-    "mirrored": (kinds.mirrored, (320, 180), 25),
-    "anamorphic_sd": (kinds.anamorphic, (512, 288), 25),
-    "avi_b_frames": (kinds.avi_b_frames, (320, 180), 25),
-    "raw_h264_b_frames": (kinds.avi_b_frames, (320, 180), 25),
-    "phone_vfr": (kinds.phone_vfr, (320, 180), 25),
-    "interlaced_tff": (kinds.interlaced, (320, 180), 25),
-}
-SUFFIX = {"avi_b_frames": ".avi", "raw_h264_b_frames": ".h264", "interlaced_tff": ".ts"}
+KINDS, SUFFIX = kinds.KINDS, kinds.SUFFIX
 
 
 def _analyze(path: Path) -> tuple[TracksDocument, AnalysisReport]:
