@@ -187,3 +187,14 @@ def test_detector_tracks_along_one_motion_track_are_one_object():
     objects = fuse(tracks, [motion], {}, FPS, stride=3)
     assert len(objects) == 1 and objects[0].label == "ball"
     assert (objects[0].frames[0], objects[0].frames[-1]) == (0, 59)
+
+
+def test_a_short_box_around_a_walker_and_the_car_passing_him_is_neither():
+    def objects(frame):
+        walker = _det(0.15, 0.47, 0.21, 0.77, "person", 0.8)
+        car = _det(0.40 - 0.01 * frame, 0.52, 0.65 - 0.01 * frame, 0.67, "car", 0.8)
+        both = [_det(0.13, 0.47, 0.46 - 0.01 * frame, 0.76, "person", 0.5)] if 20 <= frame <= 24 else []
+        return [walker, car, *both]
+
+    tracks = link_detections([(f, objects(f)) for f in range(0, 40)], _pan(0.0), W, H, FPS)
+    assert sorted(t.main_class() for t in tracks) == ["car", "person"]
