@@ -45,6 +45,8 @@ QPushButton#primary, QToolButton#primary {{ background: {BLUE}; border-color: {B
 QPushButton#mute:checked {{ background: #b0503a; border-color: #d0603a; }}
 QPushButton#solo:checked {{ background: #b8962a; border-color: #e0b030; color: #111; }}
 QListWidget, QTableWidget, QLineEdit, QComboBox, QDoubleSpinBox, QSpinBox {{ background: {BACKGROUND}; border: 1px solid {BORDER}; border-radius: 3px; selection-background-color: #2f4f80; }}
+QListWidget::indicator {{ width: 11px; height: 11px; border: 1px solid {MUTED}; border-radius: 2px; background: {BACKGROUND}; }}
+QListWidget::indicator:checked {{ background: {ACCENT}; border-color: {ACCENT}; }}
 QComboBox {{ padding: 2px 6px; }}
 QHeaderView::section {{ background: {RAISED}; color: {MUTED}; border: none; border-right: 1px solid {BORDER}; padding: 3px 6px; }}
 QLabel#panelTitle {{ background: {RAISED}; color: {MUTED}; font-size: 11px; font-weight: 600; letter-spacing: 1px; padding: 4px 8px; border-bottom: 1px solid {BORDER}; }}

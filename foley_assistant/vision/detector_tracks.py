@@ -44,6 +44,8 @@ class LinkSettings:
     duplicate_iou: float = 0.45
     fold_iou: float = 0.55
     join_gap_s: float = 2.0
+    covered_samples: int = 8
+    covered_share: float = 0.7
     group_box_holds: float = 0.8
     gate_iou: float = 0.1
     gate_centre: float = 0.9
@@ -165,7 +167,8 @@ def link_detections(
                 live.append(track)
     merged = merge_duplicates(ended + live, settings.duplicate_iou, labels)
     joined = join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels)
-    return merge_duplicates(joined, settings.duplicate_iou, labels)  # pieces joined may now cover one another
+    merged = merge_duplicates(joined, settings.duplicate_iou, labels)  # pieces joined may now cover one another
+    return without_covered(merged, settings.covered_samples, settings.covered_share)
 
 
 def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
@@ -238,6 +241,32 @@ def _compatible(a: DetectorTrack, b: DetectorTrack, labels: CocoLabels) -> bool:
         return False
     groups = labels.group_of(first), labels.group_of(second)
     return groups[0] == groups[1] or (VEHICLE not in groups and not all(g in labels.groups for g in groups)) or set(groups) == {"person", "animal"}
+
+
+def without_covered(tracks: list[DetectorTrack], max_samples: int, share: float) -> list[DetectorTrack]:
+    """Tracks less the short ones that only ever cover longer tracks' boxes: a track of at most
+    `max_samples` samples whose box is, on every one of them, at least `share` covered by the boxes
+    of longer tracks there (a box around a walker and the car passing him, which is neither) adds
+    nothing; its classes go to the longer track it overlaps most."""
+    longer_first = sorted(tracks, key=lambda t: -len(t.frames))
+    kept: list[DetectorTrack] = []
+    for track in longer_first:
+        if len(track.frames) <= max_samples and kept and _covered(track, kept, share):
+            host = max(kept, key=lambda k: sum(_inter(b, dict(zip(k.frames, k.boxes)).get(f, np.zeros(4))) for f, b in zip(track.frames, track.boxes)))
+            host.extra_votes.extend(track.votes())
+            continue
+        kept.append(track)
+    return sorted(kept, key=lambda t: t.frames[0])
+
+
+def _covered(track: DetectorTrack, others: list[DetectorTrack], share: float) -> bool:
+    spans = [o.per_frame() for o in others]
+    lookups = [dict(zip(frames.tolist(), boxes)) for frames, boxes in spans]
+    for frame, box in zip(track.frames, track.boxes):
+        cover = sum(_inter(box, lookup[frame]) for lookup in lookups if frame in lookup)
+        if cover < share * _area(box):
+            return False
+    return True
 
 
 def merge_duplicates(tracks: list[DetectorTrack], min_iou: float, labels: CocoLabels) -> list[DetectorTrack]:

@@ -187,3 +187,22 @@ def test_detector_tracks_along_one_motion_track_are_one_object():
     objects = fuse(tracks, [motion], {}, FPS, stride=3)
     assert len(objects) == 1 and objects[0].label == "ball"
     assert (objects[0].frames[0], objects[0].frames[-1]) == (0, 59)
+
+
+def test_a_short_box_around_a_walker_and_the_car_passing_him_is_neither():
+    from foley_assistant.vision.detector_tracks import DetectorTrack, without_covered
+
+    def track(boxes: dict[int, tuple[float, float, float, float]], label: str) -> DetectorTrack:
+        made = DetectorTrack()
+        for frame, box in boxes.items():
+            made.add(frame, np.array(box), np.array(box) * [W, H, W, H], _det(*box, label, 0.6), 0.5)
+        return made
+
+    walker = track({f: (0.15, 0.47, 0.21, 0.77) for f in range(0, 40, 2)}, "person")
+    car = track({f: (0.40 - 0.01 * f, 0.52, 0.65 - 0.01 * f, 0.67) for f in range(0, 40, 2)}, "car")
+    both = track({f: (0.13, 0.47, 0.46 - 0.01 * f, 0.76) for f in (20, 21, 22, 23)}, "person")
+    kept = without_covered([walker, car, both], max_samples=8, share=0.7)
+    assert len(kept) == 2 and both not in kept
+    assert len(walker.votes()) + len(car.votes()) == 44  # its four looks still vote
+    alone = track({f: (0.7, 0.1, 0.8, 0.3) for f in (20, 21, 22, 23)}, "person")
+    assert alone in without_covered([walker, car, alone], max_samples=8, share=0.7)
