@@ -1,5 +1,5 @@
-"""Box geometry shared by the tracker: [cx, cy, w, h] and [x0, y0, x1, y1] rows, overlaps, and
-the distance between two colour histograms."""
+"""Box geometry shared by the tracker, the detector's tracks and the fusion: [cx, cy, w, h] and
+[x0, y0, x1, y1] rows, overlaps, and the distance between two colour histograms."""
 
 from __future__ import annotations
 
@@ -17,6 +17,25 @@ def to_centre(corners: np.ndarray) -> np.ndarray:
     """[x0, y0, x1, y1] rows to [cx, cy, w, h] rows."""
     corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
     return np.concatenate([(corners[:, 0:2] + corners[:, 2:4]) / 2, corners[:, 2:4] - corners[:, 0:2]], axis=1)
+
+
+def area(box: np.ndarray) -> float:
+    """The area of one [x0, y0, x1, y1] box (0 when its corners are crossed)."""
+    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
+
+
+def intersection(a: np.ndarray, b: np.ndarray) -> float:
+    """The area two [x0, y0, x1, y1] boxes share."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return float(ix * iy)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two [x0, y0, x1, y1] boxes (0 when they do not touch)."""
+    inter = intersection(a, b)
+    union = area(a) + area(b) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:

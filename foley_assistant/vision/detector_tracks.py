@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from foley_assistant.vision.boxes import area, intersection, iou
 from foley_assistant.vision.labels import CocoLabels, coco_labels
 from foley_assistant.vision.motion import Detection
 
@@ -146,7 +147,7 @@ def link_detections(
                     continue  # a person does not become a fire hydrant behind which it walks
                 if (groups[col] == VEHICLE) != (group == VEHICLE):
                     continue  # a car does not become a person or a dog, nor the other way
-                overlap = _iou(predicted, box)
+                overlap = iou(predicted, box)
                 near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * _size(predicted).max()
                 if overlap < settings.gate_iou and not near:
                     continue
@@ -179,9 +180,9 @@ def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: 
     groups = [labels.group_of(d.label or "") for d in detections]
     kept = []
     for i, detection in enumerate(detections):
-        area = _area(boxes[i])
-        inside = [j for j in range(len(detections)) if j != i and groups[j] == groups[i] and _area(boxes[j]) < 0.7 * area and _inter(boxes[i], boxes[j]) >= holds * _area(boxes[j])]
-        loose = any(_area(boxes[j]) <= 0.5 * area and detections[j].score > detection.score for j in inside)
+        size = area(boxes[i])
+        inside = [j for j in range(len(detections)) if j != i and groups[j] == groups[i] and area(boxes[j]) < 0.7 * size and intersection(boxes[i], boxes[j]) >= holds * area(boxes[j])]
+        loose = any(area(boxes[j]) <= 0.5 * size and detections[j].score > detection.score for j in inside)
         if len(inside) < 2 and not loose:
             kept.append(detection)
     return kept
@@ -222,7 +223,7 @@ def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels
                 continue
             predicted = earlier.stabilized[-1] if gap > max_gap // 2 else earlier.predicted(first)
             box = track.stabilized[0]
-            overlap = _iou(predicted, box)
+            overlap = iou(predicted, box)
             near = np.linalg.norm(_centre(predicted) - _centre(box)) <= 0.5 * max(_size(predicted).max(), _size(box).max())
             score = overlap + (0.3 if near else 0.0)
             if (overlap >= 0.3 or near) and score > best_score:
@@ -252,7 +253,7 @@ def without_covered(tracks: list[DetectorTrack], max_samples: int, share: float)
     kept: list[DetectorTrack] = []
     for track in longer_first:
         if len(track.frames) <= max_samples and kept and _covered(track, kept, share):
-            host = max(kept, key=lambda k: sum(_inter(b, dict(zip(k.frames, k.boxes)).get(f, np.zeros(4))) for f, b in zip(track.frames, track.boxes)))
+            host = max(kept, key=lambda k: sum(intersection(b, dict(zip(k.frames, k.boxes)).get(f, np.zeros(4))) for f, b in zip(track.frames, track.boxes)))
             host.extra_votes.extend(track.votes())
             continue
         kept.append(track)
@@ -263,8 +264,8 @@ def _covered(track: DetectorTrack, others: list[DetectorTrack], share: float) ->
     spans = [o.per_frame() for o in others]
     lookups = [dict(zip(frames.tolist(), boxes)) for frames, boxes in spans]
     for frame, box in zip(track.frames, track.boxes):
-        cover = sum(_inter(box, lookup[frame]) for lookup in lookups if frame in lookup)
-        if cover < share * _area(box):
+        cover = sum(intersection(box, lookup[frame]) for lookup in lookups if frame in lookup)
+        if cover < share * area(box):
             return False
     return True
 
@@ -293,10 +294,10 @@ def _same_object(a: DetectorTrack, b: DetectorTrack, min_iou: float) -> bool:
     shared = [(boxes_a[f], box) for f, box in zip(b.frames, b.stabilized) if f in boxes_a]
     if len(shared) < max(1, 0.5 * min(len(a.frames), len(b.frames))):
         return False
-    if float(np.mean([_iou(x, y) for x, y in shared])) >= min_iou:
+    if float(np.mean([iou(x, y) for x, y in shared])) >= min_iou:
         return True
     brief = len(b.frames) <= BRIEF_SAMPLES < len(a.frames)
-    return brief and all(_inter(x, y) >= 0.5 * _area(y) for x, y in shared)
+    return brief and all(intersection(x, y) >= 0.5 * area(y) for x, y in shared)
 
 
 def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
@@ -312,14 +313,8 @@ def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
     host.frames, host.boxes, host.stabilized, host.classes, host.scores = (list(column) for column in zip(*rows))
 
 
-def _area(box: np.ndarray) -> float:
-    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
 
 
-def _inter(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return float(ix * iy)
 
 
 def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
@@ -336,9 +331,3 @@ def _centre(box: np.ndarray) -> np.ndarray:
 
 def _size(box: np.ndarray) -> np.ndarray:
     return np.array([box[2] - box[0], box[3] - box[1]])
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    inter = _inter(a, b)
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0

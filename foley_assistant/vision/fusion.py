@@ -26,6 +26,7 @@ from typing import Callable
 
 import numpy as np
 
+from foley_assistant.vision.boxes import area, intersection, iou
 from foley_assistant.vision.detector_tracks import DetectorTrack, absorb
 from foley_assistant.vision.labels import UNKNOWN, LabelVote, coco_labels, vote_label
 from foley_assistant.vision.tracker import TrackedBoxes
@@ -115,7 +116,7 @@ def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: li
 
 def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: FusionSettings) -> bool:
     """Whether a detector track lies on a motion track (IoU >= 0.3) on most of its samples."""
-    on = [_iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
+    on = [iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
     return len(on) >= max(1, settings.attach_share * len(track.frames)) and float(np.mean(on)) >= settings.attach_share
 
 
@@ -143,7 +144,7 @@ def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarra
     shared = [(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
     if not shared:
         return 0.0
-    inside = [_inter(a, b) >= 0.5 * max(_area(a), 1e-9) or _iou(a, b) >= 0.3 for a, b in shared]
+    inside = [intersection(a, b) >= 0.5 * max(area(a), 1e-9) or iou(a, b) >= 0.3 for a, b in shared]
     if samples < 3:
         return float(np.mean(inside))
     return float(np.sum(inside)) / len(frames)
@@ -210,7 +211,7 @@ def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> 
 def _mean_iou(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray) -> float:
     """Mean IoU of two tracks over the frames they share (0 when none)."""
     lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
-    shared = [_iou(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    shared = [iou(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
     return float(np.mean(shared)) if shared else 0.0
 
 
@@ -243,10 +244,10 @@ def _moving_share(frames: np.ndarray, boxes: np.ndarray, blobs: dict[int, np.nda
         found = blobs.get(int(frame))
         if found is None or len(found) == 0:
             continue
-        area = max(_area(box), 1e-9)
+        size = max(area(box), 1e-9)
         for blob in found:
-            inter = _inter(blob, box)
-            if inter >= settings.blob_inside * max(_area(blob), 1e-9) and inter >= settings.blob_min_share * area:
+            inter = intersection(blob, box)
+            if inter >= settings.blob_inside * max(area(blob), 1e-9) and inter >= settings.blob_min_share * size:
                 moving += 1
                 break
     return moving / max(1, len(frames))
@@ -272,19 +273,3 @@ def _box_travel(boxes: np.ndarray, least_height: float) -> float:
     reach = float(np.max(centres.max(axis=0) - centres.min(axis=0)))
     height = float(np.median(boxes[:, 3] - boxes[:, 1]))
     return reach / max(height, least_height, 1e-6)
-
-
-def _area(box: np.ndarray) -> float:
-    return float(max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1]))
-
-
-def _inter(a: np.ndarray, b: np.ndarray) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    return float(ix * iy)
-
-
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    inter = _inter(a, b)
-    union = _area(a) + _area(b) - inter
-    return inter / union if union > 0 else 0.0
