@@ -276,8 +276,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    heads = ("source", "kind", "truth_events", "event_recall", "event_precision", "event_median_error_ms",
-             "onset_recall", "onset_precision", "onset_median_error_ms", "av_align_boxes", "av_align_flow", "av_align_frame_flow")
+    heads = (
+        "source",
+        "kind",
+        "truth_events",
+        "event_recall",
+        "event_precision",
+        "event_median_error_ms",
+        "onset_recall",
+        "onset_precision",
+        "onset_median_error_ms",
+        "av_align_boxes",
+        "av_align_flow",
+        "av_align_frame_flow",
+    )
     print(" | ".join(heads))
     for row in figures["pooled"]:  # type: ignore[union-attr]
         print(" | ".join(str(row[h]) for h in heads))

@@ -313,10 +313,6 @@ def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
     host.frames, host.boxes, host.stabilized, host.classes, host.scores = (list(column) for column in zip(*rows))
 
 
-
-
-
-
 def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
     """A pixel box carried through a homography (its four corners, then their bounding box)."""
     x0, y0, x1, y1 = box
