@@ -38,6 +38,7 @@ class FusionSettings:
 
     attach_share: float = 0.5
     whole_part_iou: float = 0.5
+    ride_iou: float = 0.5
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
     travel_needs_share: float = 0.1
@@ -115,8 +116,9 @@ def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: li
 
 
 def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: FusionSettings) -> bool:
-    """Whether a detector track lies on a motion track (IoU >= 0.3) on most of its samples."""
-    on = [iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
+    """Whether a detector track lies on a motion track (IoU >= 0.5: the same thing, not a bigger
+    one in front of it) on most of its samples."""
+    on = [iou(box, motion_boxes[f]) >= settings.ride_iou for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
     return len(on) >= max(1, settings.attach_share * len(track.frames)) and float(np.mean(on)) >= settings.attach_share
 
 
