@@ -83,6 +83,7 @@ def fuse(
     settings = settings or FusionSettings()
     detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
     owners = _attach(motion_tracks, detector_tracks, settings)
+    _claim_whole(motion_tracks, detector_tracks, owners, settings)
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
         parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
@@ -136,6 +137,21 @@ def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTra
                 holding.append((len(detector_tracks[index].frames), share, index))
         owners.append(max(holding)[2] if holding else None)
     return owners
+
+
+def _claim_whole(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], owners: list[int | None], settings: FusionSettings) -> None:
+    """Give each unowned motion track to a detector track that is the same thing where they meet
+    (mean IoU >= `whole_part_iou`), however briefly the detector saw it: a ball the detector names
+    on a few frames of its six seconds is one object, followed by the motion tracker the rest of
+    the time, not a brief detection beside an unnamed motion candidate."""
+    spans = [track.per_frame() for track in detector_tracks]
+    for k, motion in enumerate(motion_tracks):
+        if owners[k] is not None:
+            continue
+        fits = [(_mean_iou(motion.frames, motion.boxes, frames, boxes), index) for index, (frames, boxes) in enumerate(spans)]
+        best = max(fits, default=(0.0, None))
+        if best[0] >= settings.whole_part_iou:
+            owners[k] = best[1]
 
 
 def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, samples: int) -> float:
