@@ -76,6 +76,13 @@ class DetectorTrack:
         odd box, part of two people crossing, does not move it)."""
         return float(np.median([b[3] - b[1] for b in self.stabilized[-5:]]))
 
+    def settled(self) -> bool:
+        """Whether the track's size has been steady over its last five looks (within 15 %): a
+        walker seen whole at one distance, not a close-up whose box comes and goes with the
+        framing."""
+        heights = [b[3] - b[1] for b in self.stabilized[-5:]]
+        return len(heights) == 5 and (max(heights) - min(heights)) <= 0.15 * float(np.median(heights))
+
     def main_class(self) -> str:
         """The class with the most detector score on this track."""
         weights: dict[str, float] = {}
@@ -163,8 +170,8 @@ def link_detections(
                 # A change of size costs too: where two people cross, the near one's box is the
                 # bigger, and neither suddenly becomes the other's size.
                 resize = abs(float(np.log(max(_size(box)[1], 1e-6) / max(track.height(), 1e-6))))
-                if resize > settings.max_resize:
-                    continue
+                if resize > settings.max_resize and track.settled():
+                    continue  # a steady-sized object does not jump to another's size (two people crossing)
                 cost[row, col] = 1.0 - overlap + settings.resize_cost * resize + (settings.group_change_cost if groups[col] != group else 0.0)
         used: set[int] = set()
         if live:
@@ -237,7 +244,7 @@ def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels
                 continue
             predicted = earlier.stabilized[-1] if gap > max_gap // 2 else earlier.predicted(first)
             box = track.stabilized[0]
-            if abs(float(np.log(max(_size(box)[1], 1e-6) / max(_size(earlier.stabilized[-1])[1], 1e-6)))) > JOIN_RESIZE:
+            if earlier.settled() and abs(float(np.log(max(_size(box)[1], 1e-6) / max(earlier.height(), 1e-6)))) > JOIN_RESIZE:
                 continue  # not the same size: another object where the first was lost (two people crossing)
             overlap = iou(predicted, box)
             near = np.linalg.norm(_centre(predicted) - _centre(box)) <= 0.5 * max(_size(predicted).max(), _size(box).max())

@@ -83,7 +83,7 @@ def fuse(
     settings = settings or FusionSettings()
     detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
     owners = _attach(motion_tracks, detector_tracks, settings)
-    _claim_whole(motion_tracks, detector_tracks, owners, settings)
+    _claim_whole(motion_tracks, detector_tracks, owners, settings, stride)
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
         parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
@@ -139,16 +139,21 @@ def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTra
     return owners
 
 
-def _claim_whole(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], owners: list[int | None], settings: FusionSettings) -> None:
+def _claim_whole(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], owners: list[int | None], settings: FusionSettings, stride: int) -> None:
     """Give each unowned motion track to a detector track that is the same thing where they meet
-    (mean IoU >= `whole_part_iou`), however briefly the detector saw it: a ball the detector names
-    on a few frames of its six seconds is one object, followed by the motion tracker the rest of
-    the time, not a brief detection beside an unnamed motion candidate."""
+    (mean IoU >= `whole_part_iou`) when the detector saw it on under half of its looks over the
+    motion track's frames: a ball the detector names on a few frames of its six seconds is one
+    object, followed by the motion tracker the rest of the time, not a brief detection beside an
+    unnamed motion candidate. (A thing the detector sees steadily, a chair, does not take in
+    motion that only overlaps it.)"""
     spans = [track.per_frame() for track in detector_tracks]
     for k, motion in enumerate(motion_tracks):
         if owners[k] is not None:
             continue
-        fits = [(_mean_iou(motion.frames, motion.boxes, frames, boxes), index) for index, (frames, boxes) in enumerate(spans)]
+        looks = max(1, len(motion.frames) // max(1, stride))
+        first, last = int(motion.frames[0]), int(motion.frames[-1])
+        seldom = [sum(first <= f <= last for f in t.frames) < 0.5 * looks for t in detector_tracks]
+        fits = [(_mean_iou(motion.frames, motion.boxes, frames, boxes) if seldom[index] else 0.0, index) for index, (frames, boxes) in enumerate(spans)]
         best = max(fits, default=(0.0, None))
         if best[0] >= settings.whole_part_iou:
             owners[k] = best[1]
