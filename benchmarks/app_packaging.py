@@ -48,8 +48,7 @@ def median_of(measure, command: list[str]) -> float:
 
 
 def main() -> int:
-    apps = {"venv": ([str(VENV_PYTHON), str(ROOT / "packaging" / "launchers" / "gui.py")],
-                     [str(VENV_PYTHON), str(ROOT / "packaging" / "launchers" / "cli.py")])}
+    apps = {"venv": ([str(VENV_PYTHON), str(ROOT / "packaging" / "launchers" / "gui.py")], [str(VENV_PYTHON), str(ROOT / "packaging" / "launchers" / "cli.py")])}
     builds = {}
     for variant in ("full", "light"):
         folder = ROOT / "dist" / variant

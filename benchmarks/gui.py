@@ -61,8 +61,14 @@ def make_cut(path: Path, media: Path, media_frames: int, clips: int) -> Path:
         track = otio.schema.Track(name=f"V{track_number + 1}", kind=otio.schema.TrackKind.Video)
         for number in range(track_number, clips, 3):
             start = (number * 7) % (media_frames - 30)
-            reference = otio.schema.ExternalReference(target_url=media.resolve().as_uri(), available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(media_frames, 25)))
-            track.append(otio.schema.Clip(name=f"clip {number}", media_reference=reference, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, 25), otio.opentime.RationalTime(24 + number % 5, 25))))
+            reference = otio.schema.ExternalReference(
+                target_url=media.resolve().as_uri(), available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 25), otio.opentime.RationalTime(media_frames, 25))
+            )
+            track.append(
+                otio.schema.Clip(
+                    name=f"clip {number}", media_reference=reference, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, 25), otio.opentime.RationalTime(24 + number % 5, 25))
+                )
+            )
         timeline.tracks.append(track)
     otio.adapters.write_to_file(timeline, str(path))
     return path
@@ -126,8 +132,7 @@ def bench_curve_edit(folder: Path, edits: int) -> dict[str, float]:
     from foley_assistant.synth import ObjectSpec, SceneSpec
 
     handle = 0.24
-    spec = SceneSpec(duration_s=10.0 + 2 * handle, rate=RATE, width=320, height=180, seed=4,
-                     objects=(ObjectSpec("car", ((0.0, 14.0, 15.0), (10.5, -14.0, 15.0))),))
+    spec = SceneSpec(duration_s=10.0 + 2 * handle, rate=RATE, width=320, height=180, seed=4, objects=(ObjectSpec("car", ((0.0, 14.0, 15.0), (10.5, -14.0, 15.0))),))
     cut = build_synthetic_cut(folder / "ten", [SyntheticShot("ten seconds", spec, 6)], name="ten")
     out = folder / "ten_out"
     run_generate(GenerateRequest(timeline_path=cut.timeline_path, out_dir=out))
@@ -192,13 +197,16 @@ def main(argv: list[str] | None = None) -> int:
     o, s, c, w = figures["open"], figures["step"], figures["curve_edit"], figures["window"]
     print("GUI speed (offscreen Qt; CPU shared with other work: figures are noisy)")
     print(f"  main window: constructed and shown in {w['construct_and_show_s'] * 1000:.0f} ms")
-    print(f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, "
-          f"{o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)")
-    print(f"  step 720p frames: {s['steps_per_s']:.0f}/s = {25 / s['steps_per_s']:.2f} x the time the 25/s target allows, "
-          f"{s['bare_decode_per_s'] / s['steps_per_s']:.1f} x a bare PyAV decode ({s['bare_decode_per_s']:.0f}/s)")
-    print(f"  curve edit to re-rendered stem ({c['stem_seconds']:.1f} s shot): {c['edit_to_stem_s'] * 1000:.0f} ms = "
-          f"{c['edit_to_stem_s'] / 0.2:.2f} x the 200 ms target, {c['edit_to_stem_s'] / c['render_stem_s']:.1f} x render_stem alone "
-          f"({c['render_stem_s'] * 1000:.0f} ms)")
+    print(f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, {o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)")
+    print(
+        f"  step 720p frames: {s['steps_per_s']:.0f}/s = {25 / s['steps_per_s']:.2f} x the time the 25/s target allows, "
+        f"{s['bare_decode_per_s'] / s['steps_per_s']:.1f} x a bare PyAV decode ({s['bare_decode_per_s']:.0f}/s)"
+    )
+    print(
+        f"  curve edit to re-rendered stem ({c['stem_seconds']:.1f} s shot): {c['edit_to_stem_s'] * 1000:.0f} ms = "
+        f"{c['edit_to_stem_s'] / 0.2:.2f} x the 200 ms target, {c['edit_to_stem_s'] / c['render_stem_s']:.1f} x render_stem alone "
+        f"({c['render_stem_s'] * 1000:.0f} ms)"
+    )
     return 0
 
 

@@ -49,8 +49,7 @@ def main() -> None:
     config = GeneratorConfig()
     n = round(args.seconds * args.fps)
     frames = torch.randint(0, 256, (1, n, 3, *config.frame_size), dtype=torch.uint8, device=device)
-    print(f"{n} frames ({args.seconds:g} s at {args.fps:g} fps) of {config.frame_size[1]}x{config.frame_size[0]}, "
-          f"device {device}, {torch.get_num_threads()} CPU threads")
+    print(f"{n} frames ({args.seconds:g} s at {args.fps:g} fps) of {config.frame_size[1]}x{config.frame_size[0]}, device {device}, {torch.get_num_threads()} CPU threads")
     video = VideoEncoder(config.video_channels, config.width).to(device).eval()
     with torch.no_grad():
         reference = _seconds(lambda: video(frames), device, args.repeats)
@@ -60,8 +59,7 @@ def main() -> None:
         encoder = FrozenImageEncoder(trunk, size)
         encoder.apply_to_tensors(lambda t: t.to(device))
         spent = _seconds(lambda: encoder(frames), device, args.repeats)
-        print(f"  ResNet-18 image stream, {size:3d} px:   {1000 * spent / n:7.2f} ms/frame  {args.seconds / spent:8.1f}x real time  "
-              f"{spent / reference:6.1f}x the video encoder")
+        print(f"  ResNet-18 image stream, {size:3d} px:   {1000 * spent / n:7.2f} ms/frame  {args.seconds / spent:8.1f}x real time  {spent / reference:6.1f}x the video encoder")
 
 
 if __name__ == "__main__":

@@ -192,10 +192,17 @@ def measure_speed(model: NeuralModel, example: Any, steps_list: list[int], repea
             median = statistics.median(times)
             stems = len(example.tracks.objects) if targets is None else 1
             mode = "graphs" if model.graphs is not None and model.graphs.failed is None else "eager"
-            rows.append({
-                "steps": steps, "stems": stems, "label": label, "sampler": mode, "seconds": median,
-                "x_realtime": seconds / median, "x_realtime_per_stem": stems * seconds / median,
-            })
+            rows.append(
+                {
+                    "steps": steps,
+                    "stems": stems,
+                    "label": label,
+                    "sampler": mode,
+                    "seconds": median,
+                    "x_realtime": seconds / median,
+                    "x_realtime_per_stem": stems * seconds / median,
+                }
+            )
             say(f"speed: {seconds:.0f} s clip, {label}, {steps} steps ({mode}): {median * 1000:.1f} ms -> {seconds / median:.1f}x real time")
     model.graphs = saved
     return rows
@@ -260,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, help="folder for the full training checkpoints (default: a temporary folder)")
     parser.add_argument("--folders", action="store_true", help="also write OUT/model/ and OUT/logs/ unpacked")
     parser.add_argument(
-        "--from", dest="start_from", type=Path,
+        "--from",
+        dest="start_from",
+        type=Path,
         help="a trained model folder: keep its codec as it is (no codec training) and train its generator further",
     )
     args = parser.parse_args(argv)
@@ -332,7 +341,14 @@ def run(args: argparse.Namespace) -> int:
         codec = train_codec(model_dir / "codec", codec_config, pool.batches(batch, audio_only=True), codec_settings, device, log=log)
         say("codec trained")
     generator = train_generator(
-        model_dir / "generator", generator_config, codec, pool.batches(batch, audio_only=False), generator_settings, device, start=start, log=log,
+        model_dir / "generator",
+        generator_config,
+        codec,
+        pool.batches(batch, audio_only=False),
+        generator_settings,
+        device,
+        start=start,
+        log=log,
     )
     say(f"generator trained; {pool.added} scenes made in all")
     pool.stop.set()
@@ -382,12 +398,13 @@ def run(args: argparse.Namespace) -> int:
         "smoke": args.smoke,
         "codec_config": codec_config.to_dict(),
         "generator_config": generator_config.to_dict(),
-        "training": {
-            part: {"steps": rows[-1]["step"], "seconds": rows[-1]["seconds"], "first_loss": rows[0]["loss"], "last_loss": rows[-1]["loss"]}
-            for part, rows in losses.items()
-        },
+        "training": {part: {"steps": rows[-1]["step"], "seconds": rows[-1]["seconds"], "first_loss": rows[0]["loss"], "last_loss": rows[-1]["loss"]} for part, rows in losses.items()},
         "scenes_made": pool.added,
-        "eval": {"scenes": len(examples), "seconds_each": eval_seconds, "results": {k: {m: (None if isinstance(v, float) and math.isnan(v) else v) for m, v in row.items()} for k, row in results.items()}},
+        "eval": {
+            "scenes": len(examples),
+            "seconds_each": eval_seconds,
+            "results": {k: {m: (None if isinstance(v, float) and math.isnan(v) else v) for m, v in row.items()} for k, row in results.items()},
+        },
         "speed": speed,
         "cuda_graphs": graphs_note,
         "breakdown_ms": breakdown,
@@ -403,28 +420,30 @@ def run(args: argparse.Namespace) -> int:
     if args.start_from is not None:
         train_lines.insert(0, f"- codec: {args.start_from}'s, not trained in this run; the generator continued from its generator")
     stage_line = ", ".join(f"{stage} {ms:.1f}" for stage, ms in breakdown.items())
-    markdown = "\n".join([
-        f"# Model run ({'smoke' if args.smoke else 'GPU'})",
-        "",
-        f"Hardware: {hardware}; torch {torch.__version__}; {workers} data workers; total {summary['total_seconds']:.0f} s; {pool.added} training scenes rendered.",
-        f"Command: `{summary['command']}`",
-        "",
-        "Training:",
-        *train_lines,
-        "",
-        f"Held-out synthetic scenes: {len(examples)} x {eval_seconds:g} s, per-object stems.",
-        "",
-        table,
-        "",
-        f"Inference speed ({speed_seconds:g} s clip, seconds of 48 kHz stereo per second of compute; CUDA graphs {graphs_note}):",
-        "",
-        *speed_lines,
-        "",
-        f"One generation ({generator_config.steps} steps, 1 stem, device synchronised between stages), ms: {stage_line}.",
-        "",
-        f"Shipped model (float16 safetensors): {size_mb:.1f} MB, in {archive.name} ({summary['archive_mb']:.1f} MB) with the loss logs.",
-        "",
-    ])
+    markdown = "\n".join(
+        [
+            f"# Model run ({'smoke' if args.smoke else 'GPU'})",
+            "",
+            f"Hardware: {hardware}; torch {torch.__version__}; {workers} data workers; total {summary['total_seconds']:.0f} s; {pool.added} training scenes rendered.",
+            f"Command: `{summary['command']}`",
+            "",
+            "Training:",
+            *train_lines,
+            "",
+            f"Held-out synthetic scenes: {len(examples)} x {eval_seconds:g} s, per-object stems.",
+            "",
+            table,
+            "",
+            f"Inference speed ({speed_seconds:g} s clip, seconds of 48 kHz stereo per second of compute; CUDA graphs {graphs_note}):",
+            "",
+            *speed_lines,
+            "",
+            f"One generation ({generator_config.steps} steps, 1 stem, device synchronised between stages), ms: {stage_line}.",
+            "",
+            f"Shipped model (float16 safetensors): {size_mb:.1f} MB, in {archive.name} ({summary['archive_mb']:.1f} MB) with the loss logs.",
+            "",
+        ]
+    )
     (args.out / "results.md").write_text(markdown)
     say(f"wrote {args.out / 'results.md'}, results.json, run.log and {archive.name} ({summary['archive_mb']:.1f} MB) in {args.out}")
     return 0

@@ -51,11 +51,13 @@ def make_timeline(clips: int) -> otio.schema.Timeline:
             track.append(otio.schema.Gap(duration=otio.opentime.RationalTime(12, RATE)))
         elif number % 50 == 0 and len(track):
             track.append(otio.schema.Transition(in_offset=otio.opentime.RationalTime(6, RATE), out_offset=otio.opentime.RationalTime(6, RATE)))
-        track.append(otio.schema.Clip(
-            name=f"clip_{number:05d}",
-            media_reference=reference,
-            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(24, RATE), otio.opentime.RationalTime(length, RATE)),
-        ))
+        track.append(
+            otio.schema.Clip(
+                name=f"clip_{number:05d}",
+                media_reference=reference,
+                source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(24, RATE), otio.opentime.RationalTime(length, RATE)),
+            )
+        )
     for track in tracks:
         timeline.tracks.append(track)
     return timeline
@@ -86,10 +88,7 @@ def measure(folder: Path, clips: int, stems: int, repeat: int) -> dict[str, obje
     otio.adapters.write_to_file(make_timeline(clips), str(path))
     runs: list[dict[str, float]] = []
     shots = list_shots(read_timeline(path))
-    stem_list = [
-        Stem(s.id, "O1", ("person", "car", "ball")[n % 3], f"stems/{s.id}_O1.wav", "procedural", SR, s.record_start_sample(SR), s.duration_samples(SR))
-        for n, s in enumerate(shots[:stems])
-    ]
+    stem_list = [Stem(s.id, "O1", ("person", "car", "ball")[n % 3], f"stems/{s.id}_O1.wav", "procedural", SR, s.record_start_sample(SR), s.duration_samples(SR)) for n, s in enumerate(shots[:stems])]
     lanes = assign_lanes(stem_list)
     loaded = read_timeline(path)
     result = with_stem_tracks(loaded.timeline, lanes, folder)

@@ -75,7 +75,7 @@ def score_scene(scene: Scene, seed: int, workdir: Path, hfov_deg: float = 60.0) 
     write_video(path, frames, truth.rate, crf=20)
     tracks = analyze_media(str(path), "B1", None, JobContext(lambda *_: None, CancelToken()), AnalysisSettings(hfov_deg=hfov_deg))
     truth_tracks = [o.as_track() for o in truth.objects if o.frames]
-    hyps = list(tracks.objects)
+    hyps = [o for o in tracks.objects if o.mover]  # what gets a stem; candidates (no stem) are not scored
     labelled = _labelled_distance(truth_tracks, hyps, truth)
     return labelled, _label_share(truth_tracks, hyps)
 

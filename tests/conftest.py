@@ -44,8 +44,7 @@ def small_cut(tmp_path_factory):
     shots = [
         SyntheticShot(
             "street",
-            scene(2.8, (ObjectSpec("car", shifted(((-0.3, 13.0, 15.0), (3.1, -13.0, 15.0)))),
-                        ObjectSpec("walker", shifted(((-0.3, -5.0, 11.0), (3.1, -2.7, 8.5))))), 21),
+            scene(2.8, (ObjectSpec("car", shifted(((-0.3, 13.0, 15.0), (3.1, -13.0, 15.0)))), ObjectSpec("walker", shifted(((-0.3, -5.0, 11.0), (3.1, -2.7, 8.5))))), 21),
             handle,
         ),
         SyntheticShot(

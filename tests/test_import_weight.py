@@ -17,10 +17,7 @@ def test_importing_the_package_is_light():
 
 
 def test_cli_help_is_light():
-    code = (
-        "import contextlib, io\nfrom foley_assistant.cli.main import main\n"
-        "with contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main(['--help'])\n    except SystemExit:\n        pass"
-    )
+    code = "import contextlib, io\nfrom foley_assistant.cli.main import main\nwith contextlib.redirect_stdout(io.StringIO()):\n    try:\n        main(['--help'])\n    except SystemExit:\n        pass"
     assert loaded_after(code) == set()
 
 

@@ -12,10 +12,9 @@ def test_every_package_is_listed():
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
     mapped = config["tool"]["setuptools"]["package-dir"]  # packages kept in other folders (resources/, plugins/otio/)
-    on_disk = {
-        ".".join(init.parent.relative_to(ROOT).parts)
-        for init in (ROOT / "foley_assistant").rglob("__init__.py")
-    } | {name for name, folder in mapped.items() if (ROOT / folder / "__init__.py").is_file()}
+    on_disk = {".".join(init.parent.relative_to(ROOT).parts) for init in (ROOT / "foley_assistant").rglob("__init__.py")} | {
+        name for name, folder in mapped.items() if (ROOT / folder / "__init__.py").is_file()
+    }
     assert on_disk == listed
     assert set(mapped) == {"foley_assistant.resources", "foley_assistant.otio_plugin"}
 

@@ -95,10 +95,7 @@ def shots(args: argparse.Namespace) -> int:
     print(f"{'id':<5} {'track':<8} {'record in':<12} {'record out':<12} {'secs':>7}  {'media':<9} clip")
     for shot in found:
         status = shot.media_status if not shot.refusal else "skipped"
-        print(
-            f"{shot.id:<5} {shot.track_name[:8]:<8} {shot.record_tc_in:<12} {shot.record_tc_out:<12} "
-            f"{float(shot.duration_seconds):>7.2f}  {status:<9} {shot.clip_name}"
-        )
+        print(f"{shot.id:<5} {shot.track_name[:8]:<8} {shot.record_tc_in:<12} {shot.record_tc_out:<12} {float(shot.duration_seconds):>7.2f}  {status:<9} {shot.clip_name}")
         if shot.media_status != "found" and shot.media_path:
             print(f"      media: {shot.media_path}")
         if shot.refusal:
@@ -206,10 +203,7 @@ def print_summary(result: Any) -> None:
     """What was made and where to look."""
     objects = len([s for s in result.stems if not s.is_ambience])
     beds = len(result.stems) - objects
-    print(
-        f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {len(result.stems)} stems"
-        f"{f' ({beds} ambience)' if beds else ''} ({result.status})"
-    )
+    print(f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {len(result.stems)} stems{f' ({beds} ambience)' if beds else ''} ({result.status})")
     for shot in result.shots:
         labels = [f"{s.object_id} {s.label}" for s in result.stems if s.shot_id == shot.id]
         print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")

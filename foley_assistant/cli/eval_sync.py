@@ -24,8 +24,7 @@ def add_sync_parser(eval_commands: Any) -> None:
     sync.add_argument(
         "--video",
         type=Path,
-        help="also judge against the optical flow of the shot's pictures in this media file: the motion of the "
-        "pixels inside each object's box, and SAVGBench's whole-picture flow peaks",
+        help="also judge against the optical flow of the shot's pictures in this media file: the motion of the pixels inside each object's box, and SAVGBench's whole-picture flow peaks",
     )
     sync.add_argument("--json", action="store_true", help="print JSON")
     sync.add_argument("-q", "--quiet", action="store_true", help="no progress bars")

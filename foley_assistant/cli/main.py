@@ -27,14 +27,20 @@ EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
 
 def _add_detector(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--detector", default="nanodet", metavar="nanodet|none|auto|WEIGHTS",
-                        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); a torchvision "
-                        "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
-                        "objects unnamed. An unusable choice falls back to motion alone and says so.")
-    parser.add_argument("--detector-model", default="ssdlite320_mobilenet_v3_large",
-                        choices=("ssdlite320_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn",
-                                 "fasterrcnn_resnet50_fpn", "retinanet_resnet50_fpn"),
-                        help="torchvision architecture of --detector weights")
+    parser.add_argument(
+        "--detector",
+        default="nanodet",
+        metavar="nanodet|none|auto|WEIGHTS",
+        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); a torchvision "
+        "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
+        "objects unnamed. An unusable choice falls back to motion alone and says so.",
+    )
+    parser.add_argument(
+        "--detector-model",
+        default="ssdlite320_mobilenet_v3_large",
+        choices=("ssdlite320_mobilenet_v3_large", "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_resnet50_fpn", "retinanet_resnet50_fpn"),
+        help="torchvision architecture of --detector weights",
+    )
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -44,13 +50,15 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
 def _add_placement(parser: argparse.ArgumentParser) -> None:
     """Options of how stems are placed (generate and render)."""
     placement = parser.add_argument_group("placement")
-    placement.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
-                           help="pan law: constant power (-3 dB centre, default), -4.5 dB, linear (-6 dB), tangent (speakers at +-30 deg)")
-    placement.add_argument("--distance-model", choices=("inverse", "linear", "exponential"), default="inverse",
-                           help="level against distance, clamped to [2 m, 100 m] (default inverse)")
+    placement.add_argument(
+        "--pan-law",
+        choices=("constant-power", "-4.5db", "linear", "tangent"),
+        default="constant-power",
+        help="pan law: constant power (-3 dB centre, default), -4.5 dB, linear (-6 dB), tangent (speakers at +-30 deg)",
+    )
+    placement.add_argument("--distance-model", choices=("inverse", "linear", "exponential"), default="inverse", help="level against distance, clamped to [2 m, 100 m] (default inverse)")
     placement.add_argument("--smoothing-ms", type=float, default=20.0, help="time constant of the automation smoothing, 10-50 ms (default 20)")
-    placement.add_argument("--offscreen", choices=("hold", "fade", "keep-panning"), default="hold",
-                           help="what a sound does when its object is out of frame (default hold)")
+    placement.add_argument("--offscreen", choices=("hold", "fade", "keep-panning"), default="hold", help="what a sound does when its object is out of frame (default hold)")
     placement.add_argument("--doppler", action="store_true", help="pitch follows the change of distance (a delay line)")
     placement.add_argument("--binaural", action="store_true", help="binaural stems for headphones (spherical-head model unless --sofa)")
     placement.add_argument("--sofa", type=Path, metavar="FILE", help="binaural through the HRIRs of this SOFA file (implies --binaural)")
@@ -66,8 +74,7 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
     spatial.add_argument("--object", required=True, metavar="ID", help="object id, e.g. O1")
     spatial.add_argument("--shot", metavar="ID", help="shot id (needed when the tracks file has several shots)")
     spatial.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
-    spatial.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power",
-                         help="pan law the stem was rendered with (default constant-power)")
+    spatial.add_argument("--pan-law", choices=("constant-power", "-4.5db", "linear", "tangent"), default="constant-power", help="pan law the stem was rendered with (default constant-power)")
     spatial.add_argument("--binaural", action="store_true", help="the stem is binaural: angles from the ITD, plus ITD and ILD errors")
     spatial.add_argument("--json", action="store_true", help="print JSON")
     add_sync_parser(metrics)
@@ -83,20 +90,22 @@ def _frame_rate(text: str) -> "FrameRate":
 
 
 def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rate", type=_frame_rate, metavar="FPS",
-                        help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); "
-                        "without it the rate is inferred from the timecodes or 24 is assumed, and said")
-    parser.add_argument("--search", action="append", default=[], type=Path, metavar="DIR",
-                        help="folder to search (recursively) for missing media, by file name, name without "
-                        "extension, reel or clip name (repeatable)")
+    parser.add_argument(
+        "--rate",
+        type=_frame_rate,
+        metavar="FPS",
+        help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); without it the rate is inferred from the timecodes or 24 is assumed, and said",
+    )
+    parser.add_argument(
+        "--search", action="append", default=[], type=Path, metavar="DIR", help="folder to search (recursively) for missing media, by file name, name without extension, reel or clip name (repeatable)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line grammar."""
     parser = argparse.ArgumentParser(
         prog="foley-assistant",
-        description="Object-aware foley: one 48 kHz stereo stem per sound-making object of each shot, "
-        "placed where the object is, written back into the timeline and into a REAPER session.",
+        description="Object-aware foley: one 48 kHz stereo stem per sound-making object of each shot, placed where the object is, written back into the timeline and into a REAPER session.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more log messages on stderr (-vv for debug)")
@@ -132,13 +141,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--engine", choices=("procedural", "library", "neural"), default="procedural")
     generate.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     generate.add_argument("--seed", type=int, default=0, help="seed of the sound variations")
-    generate.add_argument("--ambience", choices=("none", "auto", "room", "street", "wind", "rain"), default="none",
-                          help="an ambience bed under each shot, as its own stereo stem <shot>_AMB_<bed>.wav: auto picks it "
-                          "from the objects' labels (a car: street; none of note: room); default none")
+    generate.add_argument(
+        "--ambience",
+        choices=("none", "auto", "room", "street", "wind", "rain"),
+        default="none",
+        help="an ambience bed under each shot, as its own stereo stem <shot>_AMB_<bed>.wav: auto picks it from the objects' labels (a car: street; none of note: room); default none",
+    )
     _add_placement(generate)
     _add_detector(generate)
-    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS",
-                          help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
+    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS", help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
     generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
     _add_timeline_reading(generate)
     generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
@@ -165,16 +176,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="write one interchange format from a generate folder or project file")
     export.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
-    export.add_argument("--format", required=True, choices=("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm"),
-                        help="otio/otioz: timeline (+ stems); rpp: REAPER; aaf: Avid/Pro Tools; fcp7: FCP 7 XML (.xml); "
-                        "edl: one CMX 3600 EDL per lane; adm: ADM BWF for Dolby Atmos (.wav)")
+    export.add_argument(
+        "--format",
+        required=True,
+        choices=("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm"),
+        help="otio/otioz: timeline (+ stems); rpp: REAPER; aaf: Avid/Pro Tools; fcp7: FCP 7 XML (.xml); edl: one CMX 3600 EDL per lane; adm: ADM BWF for Dolby Atmos (.wav)",
+    )
     export.add_argument("--out", type=Path, required=True, help="file to write (for edl: the base name of the per-lane EDLs)")
-    export.add_argument("--aaf-stereo", choices=("split", "automation"), default="split",
-                        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry "
-                        "source on one track with pan automation")
-    export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"),
-                        help="with --format otio: for this editor's own OTIO import (stems in frames, "
-                        "schemas of the OTIO it reads)")
+    export.add_argument(
+        "--aaf-stereo",
+        choices=("split", "automation"),
+        default="split",
+        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry source on one track with pan automation",
+    )
+    export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)
     add_plugin_commands(commands)

@@ -27,7 +27,8 @@ def add_model_commands(commands: Any) -> None:
     train.add_argument("--from", dest="start_from", type=Path, help="fine-tune: start from this other model folder's weights")
     train.add_argument("--videos", type=Path, help="train on this folder of your own videos with sound instead of synthetic scenes")
     train.add_argument(
-        "--image-encoder", metavar="PATH|auto",
+        "--image-encoder",
+        metavar="PATH|auto",
         help="generator: add a frozen pretrained ResNet-18 visual stream from this local torchvision weights file "
         "(.pth or .safetensors; auto: resnet18-f37072fd.pth in the torch hub cache). Never downloads",
     )
@@ -73,9 +74,7 @@ def train(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(json.dumps(record), file=sys.stderr, flush=True)
 
-    folder = train_part(
-        args.part, args.model, settings, args.batch, args.workers, args.size, args.resume, args.start_from, args.device, args.videos, show, args.image_encoder
-    )
+    folder = train_part(args.part, args.model, settings, args.batch, args.workers, args.size, args.resume, args.start_from, args.device, args.videos, show, args.image_encoder)
     print(f"{args.part} checkpoint: {folder}   losses: {folder.with_name(folder.name + '.log.jsonl')}")
     return 0
 

@@ -88,6 +88,4 @@ def expected_ild_db(
 ) -> np.ndarray:
     """ILD (right minus left, dB) of the head-shadow model at these frequencies and azimuths."""
     left, right = ear_angles_deg(azimuth_deg)
-    return head_shadow_gain_db(frequency_hz, right, head_radius_m, speed_of_sound) - head_shadow_gain_db(
-        frequency_hz, left, head_radius_m, speed_of_sound
-    )
+    return head_shadow_gain_db(frequency_hz, right, head_radius_m, speed_of_sound) - head_shadow_gain_db(frequency_hz, left, head_radius_m, speed_of_sound)

@@ -139,17 +139,12 @@ def migrate_project_dict(data: Any, migrations: dict[int, Migration] | None = No
     """Bring a project document of any known version up to `PROJECT_VERSION`."""
     steps = MIGRATIONS if migrations is None else migrations
     if not isinstance(data, dict) or data.get("schema") != PROJECT_SCHEMA:
-        raise ProjectFileError(
-            f"this is not a Foley Assistant project (expected \"schema\": \"{PROJECT_SCHEMA}\")"
-        )
+        raise ProjectFileError(f'this is not a Foley Assistant project (expected "schema": "{PROJECT_SCHEMA}")')
     version = data.get("version")
     if not isinstance(version, int) or version < 1:
         raise ProjectFileError(f"the project file has no valid version number (found {version!r})")
     if version > PROJECT_VERSION:
-        raise ProjectFileError(
-            f"the project was saved by a newer Foley Assistant (project version {version}; this one reads "
-            f"up to {PROJECT_VERSION}). Upgrade Foley Assistant to open it."
-        )
+        raise ProjectFileError(f"the project was saved by a newer Foley Assistant (project version {version}; this one reads up to {PROJECT_VERSION}). Upgrade Foley Assistant to open it.")
     while version < PROJECT_VERSION:
         if version not in steps:
             raise ProjectFileError(f"no migration from project version {version}; the file cannot be upgraded")

@@ -185,13 +185,10 @@ class TracksDocument:
     def from_dict(cls, data: Any) -> "TracksDocument":
         """Read the JSON form; unknown fields are ignored, a wrong schema is refused clearly."""
         if not isinstance(data, dict):
-            raise ProjectFileError("the tracks file is not a JSON object; expected {\"schema\": ..., \"shots\": [...]}")
+            raise ProjectFileError('the tracks file is not a JSON object; expected {"schema": ..., "shots": [...]}')
         schema = data.get("schema")
         if schema != TRACKS_SCHEMA:
-            raise ProjectFileError(
-                f"the tracks file has schema {schema!r}; this version reads {TRACKS_SCHEMA!r}. "
-                "Re-run `foley-assistant analyze` to write a current one."
-            )
+            raise ProjectFileError(f"the tracks file has schema {schema!r}; this version reads {TRACKS_SCHEMA!r}. Re-run `foley-assistant analyze` to write a current one.")
         try:
             return cls(tuple(_shot_from_dict(s) for s in data.get("shots", [])))
         except (KeyError, TypeError, ValueError) as exc:

@@ -90,9 +90,7 @@ def measure_flow(
             present = {oid: b[k - 1] for oid, b in boxes.items() if k - 1 in b}
             measured = {oid: present[oid] for oid in wanted if oid in present and k in boxes[oid]}
             if measured:
-                flow = cv2.calcOpticalFlowFarneback(
-                    previous[1], grey, None, 0.5, 5, WINDOW_PX, 5, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN
-                )
+                flow = cv2.calcOpticalFlowFarneback(previous[1], grey, None, 0.5, 5, WINDOW_PX, 5, 7, 1.5, cv2.OPTFLOW_FARNEBACK_GAUSSIAN)
                 background = _background_motion(flow, present.values())
                 for oid, box in measured.items():
                     velocities[oid][k] = _region_motion(flow, box, background)

@@ -87,9 +87,7 @@ def angle_metrics(
     return r, mae, sign, (None if lag is None else lag * hop * 1000.0), int(used.sum())
 
 
-def spatial_av_align(
-    audio: np.ndarray, sample_rate: int, obj: ObjectTrack, shot: ShotTracks, settings: SpatialEvalSettings
-) -> tuple[float | None, int]:
+def spatial_av_align(audio: np.ndarray, sample_rate: int, obj: ObjectTrack, shot: ShotTracks, settings: SpatialEvalSettings) -> tuple[float | None, int]:
     """SAVGBench-style Spatial AV-Align: TP / (TP + FN) over audio events (active windows at
     `event_rate_hz`), each localised to a screen x from its level difference; TP when a box of the
     object within +-1 video frame overlaps [x - 40 px, x + 40 px]. Returns (score, events)."""
@@ -114,9 +112,7 @@ def spatial_av_align(
     return hits / events, events
 
 
-def stereo_spatial_metrics(
-    audio: np.ndarray, sample_rate: int, obj: ObjectTrack, shot: ShotTracks, settings: SpatialEvalSettings | None = None
-) -> SpatialMetrics:
+def stereo_spatial_metrics(audio: np.ndarray, sample_rate: int, obj: ObjectTrack, shot: ShotTracks, settings: SpatialEvalSettings | None = None) -> SpatialMetrics:
     """All object-awareness metrics of a panned stereo stem (2, n) whose sample 0 is the shot's
     first frame."""
     settings = settings or SpatialEvalSettings()

@@ -69,6 +69,7 @@ class EventScores:
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready figures (None where undefined)."""
+
         def rounded(value: float | None) -> float | None:
             return None if value is None else round(value, 4)
 
@@ -205,9 +206,7 @@ def curve_peaks(times: np.ndarray, curve: np.ndarray, fps: float, floor: np.ndar
     if len(curve) < 3:
         return []
     height = MOTION_MIN_PEAK if floor is None else np.maximum(floor, MOTION_MIN_PEAK)
-    peaks, _ = signal.find_peaks(
-        curve, height=height, prominence=MOTION_MIN_PEAK, distance=max(1, int(round(MOTION_MIN_GAP_S * fps)))
-    )
+    peaks, _ = signal.find_peaks(curve, height=height, prominence=MOTION_MIN_PEAK, distance=max(1, int(round(MOTION_MIN_GAP_S * fps))))
     found = []
     for k in peaks:
         offset = 0.0

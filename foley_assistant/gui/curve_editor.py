@@ -133,7 +133,17 @@ class CurveEditor(pg.GraphicsLayoutWidget):
 
     # --- data -----------------------------------------------------------------------------------
 
-    def set_object(self, object_id: str | None, colour: str, fps: Fraction, duration_s: float, tracked: SpatialCurves | None = None, effective: SpatialCurves | None = None, manual: ManualCurves | None = None, hfov_deg: float = 60.0) -> None:
+    def set_object(
+        self,
+        object_id: str | None,
+        colour: str,
+        fps: Fraction,
+        duration_s: float,
+        tracked: SpatialCurves | None = None,
+        effective: SpatialCurves | None = None,
+        manual: ManualCurves | None = None,
+        hfov_deg: float = 60.0,
+    ) -> None:
         """Show one object's curves (None clears the editor)."""
         self.object_id, self.fps, self.duration = object_id, Fraction(fps), max(duration_s, 1e-3)
         times = np.arange(int(round(self.duration * float(self.fps))) + 1) / float(self.fps)

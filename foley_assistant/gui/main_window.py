@@ -355,15 +355,16 @@ class MainWindow(QMainWindow):
         self.session = session
         self.shot_id = None
         loaded = session.loaded
-        clips = [
-            TimelineClip(s.id, s.track_index, s.track_name, s.clip_name, s.record_range.start, s.record_range.end)
-            for s in session.shots
-        ]
+        clips = [TimelineClip(s.id, s.track_index, s.track_name, s.clip_name, s.record_range.start, s.record_range.end) for s in session.shots]
         self.timeline.canvas.set_clips(clips, loaded.rate, session.shots[0].global_start_frame if session.shots else 0)
         self._refresh_states()
         notes = "  ".join(loaded.notes)
         missing = [s.id for s in session.shots if s.media_status == "missing"]
-        self.show_message(f"{loaded.name}: {len(session.shots)} shots at {loaded.rate} fps" + (f"; media missing for {', '.join(missing[:6])} (File ▸ Relink media…)" if missing else "") + (f"  {notes}" if notes else ""))
+        self.show_message(
+            f"{loaded.name}: {len(session.shots)} shots at {loaded.rate} fps"
+            + (f"; media missing for {', '.join(missing[:6])} (File ▸ Relink media…)" if missing else "")
+            + (f"  {notes}" if notes else "")
+        )
         self.ambience_combo.setCurrentText(ambience_from_report(session.out_dir))
         self.engine_combo.setCurrentText(session.project.settings.engine)
         first = next((s.id for s in session.shots if not s.refusal), session.shots[0].id)
@@ -885,7 +886,9 @@ class MainWindow(QMainWindow):
         if not entries:
             return False
         entry = entries[0]
-        ask = ask or (lambda e: QMessageBox.question(self, "Restore unsaved work?", f"Foley Assistant did not close normally. Restore the unsaved work of\n{e.describe()}?") == QMessageBox.StandardButton.Yes)
+        ask = ask or (
+            lambda e: QMessageBox.question(self, "Restore unsaved work?", f"Foley Assistant did not close normally. Restore the unsaved work of\n{e.describe()}?") == QMessageBox.StandardButton.Yes
+        )
         if not ask(entry):
             for old in entries:
                 self.recovery.discard(old.project_file)
@@ -966,7 +969,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if self.session is not None and self.session.is_modified and self.confirm_close:
-            answer = QMessageBox.question(self, "Save changes?", "Save the project before closing?", QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel)
+            answer = QMessageBox.question(
+                self, "Save changes?", "Save the project before closing?", QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel
+            )
             if answer == QMessageBox.StandardButton.Cancel or (answer == QMessageBox.StandardButton.Save and not self.save()):
                 event.ignore()
                 return

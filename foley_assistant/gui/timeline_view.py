@@ -238,7 +238,7 @@ class TimelineCanvas(QWidget):
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         steps = event.angleDelta().y() / 120 or event.angleDelta().x() / 120
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.zoom(1.25 ** steps, event.position().x())
+            self.zoom(1.25**steps, event.position().x())
         else:
             self.scroll_by(-steps * 80 / self.pixels_per_frame)
         event.accept()

@@ -114,10 +114,7 @@ def write_bwf(
     sample_rate = _checked_sample_rate(sample_rate)
     _check_bit_depth(bit_depth)
     if not isinstance(time_reference, (int, np.integer)) or not 0 <= int(time_reference) < 2**64:
-        raise OutputError(
-            f"the BWF time reference must be a whole number of samples since midnight within 0..2^64-1, "
-            f"got {time_reference!r}"
-        )
+        raise OutputError(f"the BWF time reference must be a whole number of samples since midnight within 0..2^64-1, got {time_reference!r}")
     when = origination if origination is not None else datetime.now()
     chunks = [
         _fmt_chunk(audio.shape[0], sample_rate, bit_depth),
@@ -146,22 +143,15 @@ def write_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int,
 def _checked_audio(audio: Any) -> np.ndarray:
     array = np.asarray(audio)
     if array.ndim != 2:
-        raise OutputError(
-            f"audio to write must be a 2-D array shaped (channels, samples); got {array.ndim} dimension(s) "
-            f"with shape {array.shape}. Reshape mono audio with audio[np.newaxis, :]."
-        )
+        raise OutputError(f"audio to write must be a 2-D array shaped (channels, samples); got {array.ndim} dimension(s) with shape {array.shape}. Reshape mono audio with audio[np.newaxis, :].")
     if not np.issubdtype(array.dtype, np.floating):
-        raise OutputError(
-            f"audio to write must be floating point (nominally -1..1); got {array.dtype}. "
-            "Convert integer samples to float first."
-        )
+        raise OutputError(f"audio to write must be floating point (nominally -1..1); got {array.dtype}. Convert integer samples to float first.")
     channels = array.shape[0]
     if channels == 0:
         raise OutputError("audio to write has no channels (shape (0, n)); give at least one channel.")
     if channels > MAX_CHANNELS:
         raise OutputError(
-            f"audio to write has {channels} channels (shape {array.shape}); the limit is {MAX_CHANNELS}. "
-            "Arrays are (channels, samples): was a (samples, channels) array passed? Transpose it."
+            f"audio to write has {channels} channels (shape {array.shape}); the limit is {MAX_CHANNELS}. Arrays are (channels, samples): was a (samples, channels) array passed? Transpose it."
         )
     return array
 
@@ -272,9 +262,7 @@ def _bext_chunk(
     )
 
 
-def _ixml_chunk(
-    ixml: Mapping[str, Any], channels: int, sample_rate: int, bit_depth: int, time_reference: int
-) -> bytes:
+def _ixml_chunk(ixml: Mapping[str, Any], channels: int, sample_rate: int, bit_depth: int, time_reference: int) -> bytes:
     unknown = sorted(set(ixml) - set(_IXML_KEYS))
     if unknown:
         raise OutputError(f"unknown iXML field(s) {unknown}; the known ones are {list(_IXML_KEYS)}")
@@ -351,8 +339,7 @@ def _pcm_bytes(block: np.ndarray, bit_depth: int, first_frame: int) -> bytes:
     if not finite.all():
         channel, frame = (int(i[0]) for i in np.nonzero(~finite))
         raise OutputError(
-            f"the audio holds a non-finite sample ({block[channel, frame]}) at channel {channel}, sample "
-            f"{first_frame + frame}; NaN or infinity cannot be written. Check the processing that made it."
+            f"the audio holds a non-finite sample ({block[channel, frame]}) at channel {channel}, sample {first_frame + frame}; NaN or infinity cannot be written. Check the processing that made it."
         )
     if bit_depth == 32:  # IEEE float: written as it is, levels above full scale kept
         return np.ascontiguousarray(block.T, dtype="<f4").tobytes()
@@ -415,9 +402,7 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     try:
         data, sample_rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (soundfile.SoundFileError, RuntimeError, OSError) as exc:
-        raise InputFileError(
-            f"cannot read {path} as audio ({exc}). Use a WAV, AIFF or FLAC file that is not damaged."
-        ) from exc
+        raise InputFileError(f"cannot read {path} as audio ({exc}). Use a WAV, AIFF or FLAC file that is not damaged.") from exc
     return np.ascontiguousarray(data.T), int(sample_rate)
 
 
@@ -436,10 +421,7 @@ def _read_chunk(path: str | os.PathLike[str], wanted: bytes) -> bytes | None:
                 if fourcc == wanted:
                     payload = handle.read(size)
                     if len(payload) < size:
-                        raise InputFileError(
-                            f"the {wanted.decode('ascii').strip()} chunk of {path} is cut short; "
-                            "the file is damaged."
-                        )
+                        raise InputFileError(f"the {wanted.decode('ascii').strip()} chunk of {path} is cut short; the file is damaged.")
                     return payload
                 handle.seek(size + (size % 2), os.SEEK_CUR)
     except OSError as exc:

@@ -60,8 +60,7 @@ def edl_rate(text: str, name: str, given: FrameRate | None) -> EdlRate:
         if highest is not None and highest[0] >= given.timecode_base:
             frame, timecode, event = highest
             raise TimelineError(
-                f"'{name}' cannot be at {given} fps: event {event:03d} has timecode {timecode}, frame {frame}, "
-                f"which {given} fps does not have. Pass the cut's real rate with --rate (e.g. 25 or 30)."
+                f"'{name}' cannot be at {given} fps: event {event:03d} has timecode {timecode}, frame {frame}, which {given} fps does not have. Pass the cut's real rate with --rate (e.g. 25 or 30)."
             )
         return EdlRate(given, f"read '{name}' at {given} fps, as given with --rate")
     if _uses_drop_frame(text):
@@ -69,8 +68,7 @@ def edl_rate(text: str, name: str, given: FrameRate | None) -> EdlRate:
     if highest is None or highest[0] < DEFAULT_EDL_RATE.timecode_base:
         return EdlRate(
             DEFAULT_EDL_RATE,
-            f"an EDL does not store its frame rate: '{name}' was read at {DEFAULT_EDL_RATE} fps; "
-            "pass --rate if the cut runs at another rate",
+            f"an EDL does not store its frame rate: '{name}' was read at {DEFAULT_EDL_RATE} fps; pass --rate if the cut runs at another rate",
         )
     frame, timecode, event = highest
     for rate in INFERABLE_RATES:
@@ -81,7 +79,4 @@ def edl_rate(text: str, name: str, given: FrameRate | None) -> EdlRate:
                 f"'{name}' was read at {rate} fps, inferred because event {event:03d} has timecode {timecode} "
                 f"(frame {frame}, more than {DEFAULT_EDL_RATE} fps has){ntsc}; pass --rate if that is wrong",
             )
-    raise TimelineError(
-        f"'{name}' has timecode {timecode} in event {event:03d}, with frame {frame}: more frames than any common rate. "
-        "Check the EDL, or pass its rate with --rate."
-    )
+    raise TimelineError(f"'{name}' has timecode {timecode} in event {event:03d}, with frame {frame}: more frames than any common rate. Check the EDL, or pass its rate with --rate.")

@@ -32,11 +32,9 @@ class AudioOutput(Protocol):
         ...
 
     @property
-    def latency_s(self) -> float:
-        ...
+    def latency_s(self) -> float: ...
 
-    def close(self) -> None:
-        ...
+    def close(self) -> None: ...
 
 
 class SoundDeviceOutput:
@@ -47,9 +45,7 @@ class SoundDeviceOutput:
         sd = _sounddevice()
         try:
             sd.check_output_settings(device=device, channels=2, samplerate=sample_rate, dtype="float32")
-            self._stream = sd.OutputStream(
-                samplerate=sample_rate, channels=2, dtype="float32", blocksize=block_size, device=device, callback=self._callback, latency="low"
-            )
+            self._stream = sd.OutputStream(samplerate=sample_rate, channels=2, dtype="float32", blocksize=block_size, device=device, callback=self._callback, latency="low")
             self._stream.start()
         except Exception as exc:  # noqa: BLE001 - PortAudio reports no device in several ways
             raise AudioDeviceError(f"no audio output device could be opened ({exc}); playing picture only. Connect or enable a sound output and reopen the project to hear the stems.") from exc
@@ -75,9 +71,7 @@ def _sounddevice() -> Any:
     try:
         import sounddevice
     except (ImportError, OSError) as exc:
-        raise AudioDeviceError(
-            f"audio playback needs the PortAudio library ({exc}); playing picture only. Install it (Debian/Ubuntu: apt-get install libportaudio2)."
-        ) from exc
+        raise AudioDeviceError(f"audio playback needs the PortAudio library ({exc}); playing picture only. Install it (Debian/Ubuntu: apt-get install libportaudio2).") from exc
     return sounddevice
 
 

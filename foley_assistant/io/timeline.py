@@ -164,8 +164,7 @@ def _read_failure_message(path: Path, exc: Exception, rate: FrameRate | None) ->
         )
     if suffix == ".edl" and "duration don't match" in text:
         return (
-            f"'{path.name}' is inconsistent at {rate} fps: {text}. Each event's source and record durations must "
-            "agree; fix that event in the EDL or export it again (a wrong --rate also causes this)."
+            f"'{path.name}' is inconsistent at {rate} fps: {text}. Each event's source and record durations must agree; fix that event in the EDL or export it again (a wrong --rate also causes this)."
         )
     if suffix == ".edl" and "Overlapping record" in text:
         return f"'{path.name}' has events that overlap in record time ({text}); an EDL track cannot overlap. Export it again."
@@ -350,9 +349,7 @@ class _Placed(NamedTuple):
     refusal: str | None
 
 
-def _handles(
-    clip: otio.schema.Clip, speed: Fraction, neighbours: tuple[object, object] | None = None
-) -> tuple[otio.opentime.RationalTime, otio.opentime.RationalTime]:
+def _handles(clip: otio.schema.Clip, speed: Fraction, neighbours: tuple[object, object] | None = None) -> tuple[otio.opentime.RationalTime, otio.opentime.RationalTime]:
     """How far the clip's picture runs before and after its own range, through the transitions on
     either side; never further than its media reaches (when the media's range is known).
     `neighbours` (the items before and after the clip in its track) saves looking them up."""
@@ -384,9 +381,7 @@ def _at_most(time: otio.opentime.RationalTime, seconds: Fraction) -> otio.openti
     return otio.opentime.RationalTime(float(max(seconds, Fraction(0)) * Fraction(time.rate).limit_denominator(10**6)), time.rate)
 
 
-def _visible_record_range(
-    clip: otio.schema.Clip, stack: otio.schema.Stack, ancestry: list[otio.core.Composable], speed: Fraction
-) -> tuple[otio.opentime.TimeRange, otio.opentime.RationalTime] | None:
+def _visible_record_range(clip: otio.schema.Clip, stack: otio.schema.Stack, ancestry: list[otio.core.Composable], speed: Fraction) -> tuple[otio.opentime.TimeRange, otio.opentime.RationalTime] | None:
     """Record range of the clip's picture in the top-level stack, through its transitions, cut to
     the windows of the nested compositions it sits in and to the timeline's start; None when none
     of it is visible. Also returns how far the picture starts before the clip's own start."""

@@ -137,10 +137,7 @@ def verify_checkpoint(folder: str | os.PathLike[str]) -> dict[str, str]:
         raise CheckpointError(f"no checkpoint folder at {folder}. Train one with `foley-assistant train`, or point to an existing one.")
     pickles = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in PICKLE_SUFFIXES)
     if pickles:
-        raise CheckpointError(
-            f"{folder} holds {', '.join(pickles)}: pickled weights are never loaded (they can run code). "
-            "Convert them to safetensors with the tool that made them."
-        )
+        raise CheckpointError(f"{folder} holds {', '.join(pickles)}: pickled weights are never loaded (they can run code). Convert them to safetensors with the tool that made them.")
     manifest_path = folder / MANIFEST_FILE
     if not manifest_path.is_file():
         raise CheckpointError(f"{folder} has no {MANIFEST_FILE}; it is not a Foley Assistant checkpoint (or it was not fully written).")

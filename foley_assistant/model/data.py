@@ -22,9 +22,7 @@ MIX_PROBABILITY = 0.25
 SILENT_PEAK = 1e-4
 
 
-def example_item(
-    example: Example, generator: GeneratorConfig, hop: int, rng: np.random.Generator, target: int | None = -1
-) -> dict[str, Any]:
+def example_item(example: Example, generator: GeneratorConfig, hop: int, rng: np.random.Generator, target: int | None = -1) -> dict[str, Any]:
     """One training item from a scene: `target` an object index, None for the mix, or -1 to draw
     (the mix with probability MIX_PROBABILITY, otherwise a random object)."""
     cond = shot_conditioning(example.tracks, example.frames, generator.frame_size, generator.labels)

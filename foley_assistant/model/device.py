@@ -9,7 +9,7 @@ import torch
 
 
 def pick_device(name: str = "auto") -> torch.device:
-    """"auto" -> CUDA, else MPS, else CPU; or the device named."""
+    """ "auto" -> CUDA, else MPS, else CPU; or the device named."""
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -63,6 +63,7 @@ class Conditioning:
 
     def repeat(self, times: int) -> "Conditioning":
         """The batch repeated `times` (for guidance: conditional and unconditional in one pass)."""
+
         def rep(t: torch.Tensor) -> torch.Tensor:
             return t.repeat(times, *([1] * (t.dim() - 1)))
 
@@ -271,9 +272,7 @@ class FlowGenerator(nn.Module):
         mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=device), present.repeat_interleave(n, dim=1)], dim=1)
         return Prepared(frames, [block.cross_keys(context) for block in self.blocks], mask[:, None, None, :])
 
-    def forward(
-        self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning | None = None, drop: torch.Tensor | None = None, prepared: "Prepared | None" = None
-    ) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning | None = None, drop: torch.Tensor | None = None, prepared: "Prepared | None" = None) -> torch.Tensor:
         """Velocity for tokens x (B, T, latent_dim) at flow times t (B,), given the conditioning
         (`cond` and `drop`, see `prepare`) or its `prepared` form."""
         if prepared is None:

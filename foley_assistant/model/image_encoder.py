@@ -166,10 +166,14 @@ def load_trunk(path: str | os.PathLike[str]) -> ResNet18Trunk:
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
     if missing or unexpected:
-        detail = "; ".join(part for part in (
-            f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}" if missing else "",
-            f"unexpected {', '.join(unexpected[:4])}{' ...' if len(unexpected) > 4 else ''}" if unexpected else "",
-        ) if part)
+        detail = "; ".join(
+            part
+            for part in (
+                f"missing {', '.join(missing[:4])}{' ...' if len(missing) > 4 else ''}" if missing else "",
+                f"unexpected {', '.join(unexpected[:4])}{' ...' if len(unexpected) > 4 else ''}" if unexpected else "",
+            )
+            if part
+        )
         raise ImageWeightsError(f"{path} does not hold torchvision resnet18 weights ({detail}).")
     wrong = [name for name, tensor in expected.items() if state[name].shape != tensor.shape]
     if wrong:

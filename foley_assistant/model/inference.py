@@ -59,10 +59,7 @@ def load_generator(folder: str | os.PathLike[str], device: torch.device | str = 
     checkpoint = load_checkpoint(folder, "generator")
     config = GeneratorConfig.from_dict(checkpoint.config)
     if config.object_features != OBJECT_FEATURES:
-        raise CheckpointError(
-            f"{folder} was trained on {config.object_features} features per object; this version makes {OBJECT_FEATURES}. "
-            "Train a new generator (`foley-assistant train generator`)."
-        )
+        raise CheckpointError(f"{folder} was trained on {config.object_features} features per object; this version makes {OBJECT_FEATURES}. Train a new generator (`foley-assistant train generator`).")
     model = FlowGenerator(config)
     model.load_state_dict(checkpoint.weights)
     return model.to(device).eval()
@@ -74,10 +71,7 @@ def find_model_parts(model_dir: str | os.PathLike[str]) -> tuple[Path, Path]:
     codec, generator = root / "codec", root / "generator"
     for part in (codec, generator):
         if not part.is_dir():
-            raise CheckpointError(
-                f"{root} has no {part.name}/ checkpoint. A model folder holds codec/ and generator/ "
-                "(train them with `foley-assistant train codec|generator --model DIR`)."
-            )
+            raise CheckpointError(f"{root} has no {part.name}/ checkpoint. A model folder holds codec/ and generator/ (train them with `foley-assistant train codec|generator --model DIR`).")
     return codec, generator
 
 
@@ -235,8 +229,15 @@ class NeuralModel:
                     batch.visual = self.generator.encode_visual(batch)
                     stages.mark("video")
                     tokens = sample_long(
-                        self.generator, batch, n_latent, steps or config.steps,
-                        config.cfg_scale if cfg_scale is None else cfg_scale, noise, step, per_batch, graphs=self.graphs,
+                        self.generator,
+                        batch,
+                        n_latent,
+                        steps or config.steps,
+                        config.cfg_scale if cfg_scale is None else cfg_scale,
+                        noise,
+                        step,
+                        per_batch,
+                        graphs=self.graphs,
                     )
                     stages.mark("sampler")
                     audio = decode_latents(self.codec, self.generator.denormalise(tokens.float()))
@@ -245,8 +246,7 @@ class NeuralModel:
                 torch.cuda.empty_cache()
                 if per_batch == 1:
                     raise ModelMemoryError(
-                        f"the model ran out of GPU memory on shot {shot.shot_id} even one window at a time ({exc}). "
-                        "Close other GPU programs, or run the worker on the CPU (--device cpu)."
+                        f"the model ran out of GPU memory on shot {shot.shot_id} even one window at a time ({exc}). Close other GPU programs, or run the worker on the CPU (--device cpu)."
                     ) from exc
                 per_batch = max(1, per_batch // 4)
                 log.warning("out of GPU memory; retrying with %d windows per batch", per_batch)

@@ -107,10 +107,7 @@ def train_part(
     if folder.exists() and not resume:
         raise FoleyError(f"{folder} already exists: pass --resume to continue its training, or choose a new --model folder.")
     if image_encoder is not None and (kind != "generator" or resume or start_from is not None):
-        raise FoleyError(
-            "--image-encoder adds the pretrained image stream to a new generator; a resumed or fine-tuned generator keeps its "
-            "own config, and the codec has no visual input."
-        )
+        raise FoleyError("--image-encoder adds the pretrained image stream to a new generator; a resumed or fine-tuned generator keeps its own config, and the codec has no visual input.")
     start = load_checkpoint(Path(start_from) / kind, kind) if start_from is not None else None
     codec_config, generator_config = configs_for(size)
     target = pick_device(device)

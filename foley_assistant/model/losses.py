@@ -28,9 +28,7 @@ def stft_magnitude(signal: torch.Tensor, size: int) -> torch.Tensor:
     return spec.abs().clamp_min(EPS)
 
 
-def spectral_loss(
-    estimate: torch.Tensor, target: torch.Tensor, sizes: tuple[int, ...], rms: torch.Tensor | None = None
-) -> torch.Tensor:
+def spectral_loss(estimate: torch.Tensor, target: torch.Tensor, sizes: tuple[int, ...], rms: torch.Tensor | None = None) -> torch.Tensor:
     """Mean over resolutions of spectral convergence + L1 of log magnitudes (floored at -80 dB), for
     (N, n) signals. The convergence is relative to the target's own spectrum, or when `rms` is given
     to a signal of that RMS level (the side of a centred source is silent, so mid and side are
@@ -52,6 +50,7 @@ def spectral_loss(
 def balance_loss(estimate: torch.Tensor, target: torch.Tensor, frame: int) -> torch.Tensor:
     """Mean absolute error of the left/right balance (E_L - E_R) / (E_L + E_R) per frame of `frame`
     samples, weighted by the target's energy in that frame (silence has no position)."""
+
     def energies(audio: torch.Tensor) -> torch.Tensor:
         n = audio.shape[-1] // frame * frame
         return audio[..., :n].float().pow(2).unflatten(-1, (-1, frame)).mean(-1)
@@ -95,10 +94,7 @@ def codec_loss(estimate: torch.Tensor, target: torch.Tensor, latent: torch.Tenso
     wave = F.l1_loss(est, ref) + F.l1_loss(ms_est[:, 1], ms_ref[:, 1])
     balance = balance_loss(est, ref, config.hop)
     penalty = latent[:, MEASURED_CHANNELS:].float().pow(2).mean()
-    total = (
-        lr + mid + config.side_weight * side + config.envelope_weight * envelope + config.waveform_weight * wave
-        + config.balance_weight * balance + config.latent_penalty * penalty
-    )
+    total = lr + mid + config.side_weight * side + config.envelope_weight * envelope + config.waveform_weight * wave + config.balance_weight * balance + config.latent_penalty * penalty
     parts = {"stft": lr, "mid": mid, "side": side, "envelope": envelope, "wave": wave, "balance": balance}
     return {"total": total, **{name: value.detach() for name, value in parts.items()}}
 

@@ -87,9 +87,7 @@ def sample(
     return x
 
 
-def euler_step(
-    model: FlowGenerator, x: torch.Tensor, prepared: Prepared, t: float | torch.Tensor, dt: float | torch.Tensor, cfg_scale: float | torch.Tensor | None
-) -> torch.Tensor:
+def euler_step(model: FlowGenerator, x: torch.Tensor, prepared: Prepared, t: float | torch.Tensor, dt: float | torch.Tensor, cfg_scale: float | torch.Tensor | None) -> torch.Tensor:
     """x + dt v(x, t): `prepared` holds both branches (conditional, then unconditional) when
     `cfg_scale` is given, else one."""
     b = x.shape[0]

@@ -130,6 +130,4 @@ class VideoFolderItems(IterableDataset):
                     produced += 1
                     yield {"audio": item["audio"]} if self.audio_only else item
             if produced == 0:
-                raise InputFileError(
-                    f"no video in the folder has sound at least {self.generator.window_seconds:.2f} s long; fine-tuning needs videos with a sound track"
-                )
+                raise InputFileError(f"no video in the folder has sound at least {self.generator.window_seconds:.2f} s long; fine-tuning needs videos with a sound track")

@@ -153,8 +153,15 @@ class Worker:
             self.send({"id": ident, "type": "progress", "done": done, "total": total})
 
         stems = self.model.generate(
-            shot, frames, n_samples, message.get("targets"), int(message.get("seed", 0)),
-            message.get("steps"), message.get("cfg_scale"), progress, cancel,
+            shot,
+            frames,
+            n_samples,
+            message.get("targets"),
+            int(message.get("seed", 0)),
+            message.get("steps"),
+            message.get("cfg_scale"),
+            progress,
+            cancel,
         )
         paths = {}
         for target, audio in stems.items():
@@ -162,8 +169,13 @@ class Worker:
             save_stem(path, audio)
             paths[target] = str(path)
         return {
-            "id": ident, "type": "result", "ok": True, "stems": paths, "sample_rate": self.model.sample_rate,
-            "seconds": round(time.perf_counter() - started, 4), "device": str(self.model.device),
+            "id": ident,
+            "type": "result",
+            "ok": True,
+            "stems": paths,
+            "sample_rate": self.model.sample_rate,
+            "seconds": round(time.perf_counter() - started, 4),
+            "device": str(self.model.device),
         }
 
 

@@ -63,9 +63,7 @@ def choose_bed(choice: str, labels: list[str], voices: VoiceMap) -> tuple[str, s
     return bed, f"auto: {', '.join(matched)}" if matched else "auto: no label calls for another bed"
 
 
-def make_bed(
-    choice: str, shot_tracks: ShotTracks, n_samples: int, sample_rate: int, seed: int, voices: VoiceMap
-) -> AmbienceBed | None:
+def make_bed(choice: str, shot_tracks: ShotTracks, n_samples: int, sample_rate: int, seed: int, voices: VoiceMap) -> AmbienceBed | None:
     """The shot's bed (n_samples, from its first frame), deterministic in the seed and the shot; None for "none"."""
     chosen = choose_bed(choice, [o.label for o in shot_tracks.objects], voices)
     if chosen is None:

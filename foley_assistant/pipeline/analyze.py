@@ -301,9 +301,7 @@ def analyze_shots(
     return TracksDocument(tuple(done))
 
 
-def read_feet(
-    path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int
-) -> list[tuple[ObjectTrack, ...]]:
+def read_feet(path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int) -> list[tuple[ObjectTrack, ...]]:
     """Each group of objects with the feet of its moving people (`vision.pose`), read in one more
     decode of the frames they span; unchanged when no one walks or the pose model is off."""
     if not settings.pose:

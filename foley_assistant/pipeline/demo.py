@@ -124,11 +124,7 @@ def truth_document(shots: list[tuple[SyntheticShot, FrameRange, SceneTruth]]) ->
                         for f in obj.frames
                         if f.frame in used
                     ],
-                    "events": [
-                        {"time_s": round(e.time_s - offset, 6), "kind": e.kind, "strength": round(e.strength, 4)}
-                        for e in obj.events
-                        if offset <= e.time_s < end
-                    ],
+                    "events": [{"time_s": round(e.time_s - offset, 6), "kind": e.kind, "strength": round(e.strength, 4)} for e in obj.events if offset <= e.time_s < end],
                 }
             )
         result.append({"shot": f"S{number:03d}", "name": shot.name, "fps": list(shot.spec.rate.as_tuple()), "frame_range": [used.start, used.end], "objects": objects})

@@ -135,10 +135,14 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
             bext = read_bext(source)
             pair = (_split_path(out, stem, "L"), _split_path(out, stem, "R"))
             for side, (path, channel) in zip("LR", zip(pair, audio[:2])):
-                write_bwf(path, channel[None, :].astype(np.float32), sample_rate,
-                          time_reference=bext.time_reference if bext else 0,
-                          description=f"{Path(stem.path).stem} {side} (split of the stereo stem)",
-                          ixml={"note": stem.label, "track_names": [f"{stem.lane or stem.label} {side}"]})
+                write_bwf(
+                    path,
+                    channel[None, :].astype(np.float32),
+                    sample_rate,
+                    time_reference=bext.time_reference if bext else 0,
+                    description=f"{Path(stem.path).stem} {side} (split of the stereo stem)",
+                    ixml={"note": stem.label, "track_names": [f"{stem.lane or stem.label} {side}"]},
+                )
                 extra.append(path)
             split[stem.path] = pair
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split)
@@ -146,10 +150,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
         dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
-        pans = {
-            stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)]
-            for stem in project.stems
-        }
+        pans = {stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)] for stem in project.stems}
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans)
     write_aaf(timeline, out)
     return extra
@@ -171,10 +172,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
         audio, sample_rate = read_audio(root / dry_path_of(stem))
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
-        points = tuple(
-            AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain)
-            for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)
-        )
+        points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
         objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
     write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)

@@ -154,10 +154,7 @@ def _prepare(request: GenerateRequest, given: TracksDocument | None = None) -> t
         missing = [s for s in usable if s.media_status not in ("found", "relinked")]
         if missing:
             listing = "; ".join(f"{s.id} ({s.clip_name}): {s.media_path or 'no file reference'}" for s in missing)
-            raise MediaError(
-                f"media not found for {listing}. Put the media at that path, give the folders it is in with --search, "
-                "or pass --tracks from an earlier analysis."
-            )
+            raise MediaError(f"media not found for {listing}. Put the media at that path, give the folders it is in with --search, or pass --tracks from an earlier analysis.")
     else:
         known = {s.shot_id for s in tracks.shots}
         absent = [s.id for s in usable if s.id not in known]
@@ -226,10 +223,7 @@ def run_generate(
                 for number, sound in enumerate(sounds, start=1):
                     context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
                     if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
-                        result.notes.append(
-                            f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; "
-                            f"made by the {sound.dry.engine} engine ({sound.dry.voice})"
-                        )
+                        result.notes.append(f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; made by the {sound.dry.engine} engine ({sound.dry.voice})")
                     stem = write_object(layout, shot, sound, sound.dry.engine or engine.used)
                     result.stems.append(stem)
                     curves.append(sound.curves)

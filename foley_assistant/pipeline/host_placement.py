@@ -103,10 +103,7 @@ def _clip_json(clip: HostClip) -> dict[str, Any]:
         "record_start_sample": clip.record_start_sample,
         "length_samples": clip.length_samples,
         "sample_rate": clip.sample_rate,
-        "automation": [
-            {"frame": float(p.frame), "time_s": float(p.time_s), "pan": round(p.pan, 6), "gain": round(p.gain, 6)}
-            for p in clip.automation
-        ],
+        "automation": [{"frame": float(p.frame), "time_s": float(p.time_s), "pan": round(p.pan, 6), "gain": round(p.gain, 6)} for p in clip.automation],
     }
 
 
@@ -128,10 +125,7 @@ def host_clip(stem: Stem, lane: str, rate: FrameRate, root: Path, automation: li
         record_start_sample=stem.record_start_sample,
         length_samples=stem.length_samples,
         sample_rate=stem.sample_rate,
-        automation=tuple(
-            AutomationPoint(Fraction(stem.record_start_sample, stem.sample_rate) * rate.fps + time_s * rate.fps, time_s, pan, gain)
-            for time_s, pan, gain in automation
-        ),
+        automation=tuple(AutomationPoint(Fraction(stem.record_start_sample, stem.sample_rate) * rate.fps + time_s * rate.fps, time_s, pan, gain) for time_s, pan, gain in automation),
     )
 
 

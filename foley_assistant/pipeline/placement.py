@@ -11,9 +11,7 @@ from foley_assistant.spatial.hrir import load_hrirs
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
 
 
-def placement_settings(
-    placement: StereoSettings, sample_rate: int, hfov_deg: float, binaural: bool = False, sofa_path: Path | None = None
-) -> StereoSettings:
+def placement_settings(placement: StereoSettings, sample_rate: int, hfov_deg: float, binaural: bool = False, sofa_path: Path | None = None) -> StereoSettings:
     """`placement` at `sample_rate`, panned screen-locked (hard left/right at the frame edges),
     binaural when asked for or when a SOFA file is given."""
     spherical_or_measured = None

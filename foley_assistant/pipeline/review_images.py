@@ -152,16 +152,20 @@ def box_pixels(box: Box, width: int, height: int) -> tuple[int, int, int, int]:
 
 def annotate_picture(picture: np.ndarray, tracks: ShotTracks, frame: int, colours: dict[str, tuple[int, int, int]]) -> np.ndarray:
     """A copy of one frame's picture with the box and tag of each object tracked in that frame
-    (all boxes first, then the tags, so that no box line crosses a tag's text)."""
+    (all boxes first, then the tags, so that no box line crosses a tag's text). Candidates (no
+    stem unless the editor accepts them) are drawn first, thin, and tagged "candidate"; the
+    movers are drawn over them."""
     drawn = np.ascontiguousarray(picture.copy())
     height, width = drawn.shape[:2]
-    hits = [(obj, hit) for obj in tracks.objects for hit in obj.frames if hit.frame == frame]
+    objects = sorted(tracks.objects, key=lambda o: o.mover)  # candidates under the movers
+    hits = [(obj, hit) for obj in objects for hit in obj.frames if hit.frame == frame]
     corners = [box_pixels(hit.box, width, height) for _, hit in hits]
     for (obj, _), (x0, y0, x1, y1) in zip(hits, corners):
-        cv2.rectangle(drawn, (x0, y0), (x1, y1), colours[obj.id], 2)
+        cv2.rectangle(drawn, (x0, y0), (x1, y1), colours[obj.id], 2 if obj.mover else 1)
     taken: list[tuple[int, int, int, int]] = []
     for (obj, hit), (x0, y0, _, _) in zip(hits, corners):
-        _tag(drawn, f"{obj.id} {obj.label} {hit.confidence:.2f}", x0, y0, colours[obj.id], taken)
+        kind = "" if obj.mover else " candidate"
+        _tag(drawn, f"{obj.id} {obj.label} {hit.confidence:.2f}{kind}", x0, y0, colours[obj.id], taken)
     return drawn
 
 

@@ -110,4 +110,3 @@ def per_sample_span(control: np.ndarray, interval: int, start: int, stop: int) -
     skip = start - first * interval
     ramp = per_sample(control[first : -(-stop // interval) + 1], interval, stop - start + skip)
     return ramp[skip:] if skip else ramp
-

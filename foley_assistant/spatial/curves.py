@@ -109,9 +109,7 @@ def _exit_speed(frames: tuple[TrackedFrame, ...], times: list[Fraction], margin:
     return speed if outward else 0.0
 
 
-def _keep_panning(
-    obj: ObjectTrack, shot: ShotTracks, times: list[Fraction], centres: np.ndarray, margin: float
-) -> tuple[list[Fraction], np.ndarray]:
+def _keep_panning(obj: ObjectTrack, shot: ShotTracks, times: list[Fraction], centres: np.ndarray, margin: float) -> tuple[list[Fraction], np.ndarray]:
     """Keyframes extended past the edges at the exit (entry) speed, one per frame of the shot."""
     start, end = shot.frame_range.start, shot.frame_range.end
     out_speed = _exit_speed(obj.frames, times, margin, at_end=True)

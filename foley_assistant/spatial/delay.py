@@ -39,4 +39,3 @@ class DelayLine:
         older *= frac
         older += newer
         return older
-

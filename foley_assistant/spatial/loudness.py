@@ -107,6 +107,4 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, settings: LoudnessSettings)
         gain = settings.true_peak_ceiling_dbtp - peak
     # Measured again rather than lufs + gain: the absolute gate (-70 LUFS) is not scale-invariant.
     output_lufs = integrated_loudness(mix * 10 ** (gain / 20), sample_rate) if gain else lufs
-    return LoudnessResult(
-        gain, lufs, output_lufs, peak, peak + gain, settings.target_lufs, settings.true_peak_ceiling_dbtp, limited, note
-    )
+    return LoudnessResult(gain, lufs, output_lufs, peak, peak + gain, settings.target_lufs, settings.true_peak_ceiling_dbtp, limited, note)

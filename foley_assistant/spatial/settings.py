@@ -64,9 +64,7 @@ class StereoSettings:
         if not low <= self.smoothing_ms <= high:
             raise FoleyError(f"the smoothing time constant must be {low:g} to {high:g} ms (got {self.smoothing_ms:g}).")
         if not 0 < self.reference_distance_m < self.max_distance_m:
-            raise FoleyError(
-                f"distances need 0 < reference ({self.reference_distance_m:g} m) < maximum ({self.max_distance_m:g} m)."
-            )
+            raise FoleyError(f"distances need 0 < reference ({self.reference_distance_m:g} m) < maximum ({self.max_distance_m:g} m).")
         if self.rolloff < 0 or self.air_absorption < 0:
             raise FoleyError("rolloff and air absorption cannot be negative.")
         if not 0 <= self.interchannel_delay_ms <= 2.0:

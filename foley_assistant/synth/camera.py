@@ -108,9 +108,7 @@ class Camera:
         x_c, z_c = self.to_camera(x_m, z_m, t)
         return np.arctan2(x_c, z_c)
 
-    def project(
-        self, x_m: np.ndarray, y_m: np.ndarray, z_m: np.ndarray, t: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def project(self, x_m: np.ndarray, y_m: np.ndarray, z_m: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(u, v, in_front): screen position (continuous pixels) of world points (X, Y up, Z) at
         times t; u and v are meaningless where `in_front` is False."""
         x_c, z_c = self.to_camera(x_m, z_m, t)

@@ -87,10 +87,7 @@ def moved_scene(spec: SceneSpec, move: CameraMove) -> tuple[Iterator[np.ndarray]
             yield cv2.warpPerspective(renderer.frame(n), warp, (spec.width, spec.height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
     truth = renderer.truth
-    objects = tuple(
-        replace(obj, frames=tuple(f for f in (_moved_frame(f, move.homography(camera, times[f.frame]), spec) for f in obj.frames) if f is not None))
-        for obj in truth.objects
-    )
+    objects = tuple(replace(obj, frames=tuple(f for f in (_moved_frame(f, move.homography(camera, times[f.frame]), spec) for f in obj.frames) if f is not None)) for obj in truth.objects)
     return frames(), replace(truth, objects=objects)
 
 

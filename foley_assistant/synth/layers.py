@@ -78,8 +78,6 @@ def object_motion(obj: ObjectSpec, object_id: str, times: np.ndarray, end_s: flo
     return Motion(x, z, elevation, speed, angle, mirror, tuple(events))
 
 
-
-
 def object_layers(spec: SceneSpec, camera: Camera, times: np.ndarray, motions: list[Motion]) -> list[Layer]:
     """One layer per object, with a sprite of its own colour (distinct within the scene) and texture."""
     palette_order = np.random.default_rng([spec.seed, 6]).permutation(len(OBJECT_PALETTE))
@@ -91,8 +89,16 @@ def object_layers(spec: SceneSpec, camera: Camera, times: np.ndarray, motions: l
         depth = camera.depth(motion.x, motion.z, times)
         layers.append(
             Layer(
-                sprite, boxes.x0, boxes.y0, boxes.x1, boxes.y1, depth, motion.angle, motion.mirror,
-                boxes.in_frame(spec.width, spec.height), index,
+                sprite,
+                boxes.x0,
+                boxes.y0,
+                boxes.x1,
+                boxes.y1,
+                depth,
+                motion.angle,
+                motion.mirror,
+                boxes.in_frame(spec.width, spec.height),
+                index,
             )
         )
     return layers
@@ -112,8 +118,16 @@ def occluder_layers(spec: SceneSpec, camera: Camera, times: np.ndarray) -> list[
     zero = np.zeros(times.shape)
     return [
         Layer(
-            post_sprite(rng, POST_SIZE_M), boxes.x0, boxes.y0, boxes.x1, boxes.y1, camera.depth(xs, zs, times), zero,
-            zero.astype(bool), boxes.in_frame(spec.width, spec.height), None,
+            post_sprite(rng, POST_SIZE_M),
+            boxes.x0,
+            boxes.y0,
+            boxes.x1,
+            boxes.y1,
+            camera.depth(xs, zs, times),
+            zero,
+            zero.astype(bool),
+            boxes.in_frame(spec.width, spec.height),
+            None,
         )
     ]
 

@@ -201,6 +201,4 @@ class Bounce:
 
     def impact_events(self, end_s: float) -> list[tuple[float, float]]:
         """(time_s, strength 0..1) of the ground contacts within [0, end_s)."""
-        return [
-            (t, min(1.0, speed / REFERENCE_IMPACT_SPEED_M_S)) for t, speed in self.impacts if 0.0 <= t < end_s
-        ]
+        return [(t, min(1.0, speed / REFERENCE_IMPACT_SPEED_M_S)) for t, speed in self.impacts if 0.0 <= t < end_s]

@@ -83,9 +83,7 @@ def walker_scene(
     (moving to `end_distance_m` by the end if given), passing the view axis at mid-shot."""
     path = _crossing(duration_s, speed_m_s, direction, distance_m, end_distance_m)
     walker = ObjectSpec("walker", path, step_phase=_phase(seed, 1))
-    return _scene(
-        seed, (walker,), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder
-    )
+    return _scene(seed, (walker,), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder)
 
 
 def crossing_scene(
@@ -107,9 +105,7 @@ def crossing_scene(
     front of O2 far (walking left)."""
     near = ObjectSpec("walker", _crossing(duration_s, speed_m_s, 1, near_distance_m), step_phase=_phase(seed, 1))
     far = ObjectSpec("walker", _crossing(duration_s, speed_m_s * 0.9, -1, far_distance_m), step_phase=_phase(seed, 2))
-    return _scene(
-        seed, (near, far), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder
-    )
+    return _scene(seed, (near, far), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder)
 
 
 def street_scene(
@@ -136,9 +132,7 @@ def street_scene(
         _crossing(duration_s, walker_speed_m_s, -1, walker_distance_m, centre_s=0.6 * duration_s),
         step_phase=_phase(seed, 1),
     )
-    return _scene(
-        seed, (car, walker), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder
-    )
+    return _scene(seed, (car, walker), duration_s, rate, width, height, pan_deg_per_s, noise_sigma, lighting_drift, occluder)
 
 
 def bouncing_ball_scene(

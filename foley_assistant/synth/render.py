@@ -42,9 +42,7 @@ class SceneRenderer:
         self.camera = Camera.from_spec(spec)
         self.times = frame_times(spec)
         self.end_s = spec.frame_count * spec.rate.denominator / spec.rate.numerator
-        self._motions = [
-            object_motion(obj, oid, self.times, self.end_s) for obj, oid in zip(spec.objects, spec.object_ids)
-        ]
+        self._motions = [object_motion(obj, oid, self.times, self.end_s) for obj, oid in zip(spec.objects, spec.object_ids)]
         self.layers = object_layers(spec, self.camera, self.times, self._motions)
         self.layers += occluder_layers(spec, self.camera, self.times)
         self._order = draw_orders(self.layers, spec.frame_count)

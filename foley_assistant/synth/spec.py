@@ -153,4 +153,3 @@ class SceneSpec:
     def focal_px(self) -> float:
         """Focal length in pixels: (width / 2) / tan(hfov / 2)."""
         return (self.width / 2) / math.tan(math.radians(self.hfov_deg) / 2)
-

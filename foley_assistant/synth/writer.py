@@ -31,10 +31,7 @@ def write_reel(specs: Sequence[SceneSpec], path: str | os.PathLike[str], crf: in
     first = specs[0]
     for index, spec in enumerate(specs):
         if spec.rate != first.rate or (spec.width, spec.height) != (first.width, first.height):
-            raise ValueError(
-                f"shot {index} is {spec.width}x{spec.height} at {spec.rate} fps but shot 0 is "
-                f"{first.width}x{first.height} at {first.rate} fps; all shots of a reel must match"
-            )
+            raise ValueError(f"shot {index} is {spec.width}x{spec.height} at {spec.rate} fps but shot 0 is {first.width}x{first.height} at {first.rate} fps; all shots of a reel must match")
     renderers = [SceneRenderer(spec) for spec in specs]
     starts = np.concatenate([[0], np.cumsum([r.spec.frame_count for r in renderers])[:-1]])
 

@@ -295,9 +295,7 @@ class _SegmentAnalysis:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
         return self.pool
 
-    def _look_around(
-        self, sampled: Future, before: Future | None, picked: list[int], indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]
-    ) -> list[tuple[int, list[Detection]]]:
+    def _look_around(self, sampled: Future, before: Future | None, picked: list[int], indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]) -> list[tuple[int, list[Detection]]]:
         """A chunk's samples: the detector's boxes on every `stride`-th frame, and on the frames
         around a sample where something new and moving appears (a car that crosses the frame in
         four frames would otherwise be seen once), so that it is tracked whole. Runs on the worker."""

@@ -30,6 +30,8 @@ VEHICLE = "vehicle"
 #: Pieces may overlap by this many frames and still be joined (a new track begun a sample before
 #: the old one gave up).
 JOIN_OVERLAP = 3
+#: Pieces whose heights differ by more than this (log ratio, about 1.35x) are not one object.
+JOIN_RESIZE = 0.3
 #: A track of this many samples or fewer is brief: a box or two the detector gave in passing.
 BRIEF_SAMPLES = 2
 
@@ -51,6 +53,8 @@ class LinkSettings:
     gate_iou: float = 0.1
     gate_centre: float = 0.9
     group_change_cost: float = 0.35
+    resize_cost: float = 0.5
+    max_resize: float = 0.4  # log of the largest change of height between two looks (1.5x)
     velocity_memory: float = 0.5
 
 
@@ -66,6 +70,18 @@ class DetectorTrack:
     scores: list[float] = field(default_factory=list)
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(2))
     extra_votes: list[tuple[str, float]] = field(default_factory=list)
+
+    def height(self) -> float:
+        """The track's settled height: the median of its last five stabilized boxes' heights (one
+        odd box, part of two people crossing, does not move it)."""
+        return float(np.median([b[3] - b[1] for b in self.stabilized[-5:]]))
+
+    def settled(self) -> bool:
+        """Whether the track's size has been steady over its last five looks (within 15 %): a
+        walker seen whole at one distance, not a close-up whose box comes and goes with the
+        framing."""
+        heights = [b[3] - b[1] for b in self.stabilized[-5:]]
+        return len(heights) == 5 and (max(heights) - min(heights)) <= 0.15 * float(np.median(heights))
 
     def main_class(self) -> str:
         """The class with the most detector score on this track."""
@@ -151,7 +167,12 @@ def link_detections(
                 near = np.linalg.norm(_centre(predicted) - _centre(box)) <= settings.gate_centre * _size(predicted).max()
                 if overlap < settings.gate_iou and not near:
                     continue
-                cost[row, col] = 1.0 - overlap + (settings.group_change_cost if groups[col] != group else 0.0)
+                # A change of size costs too: where two people cross, the near one's box is the
+                # bigger, and neither suddenly becomes the other's size.
+                resize = abs(float(np.log(max(_size(box)[1], 1e-6) / max(track.height(), 1e-6))))
+                if resize > settings.max_resize and track.settled():
+                    continue  # a steady-sized object does not jump to another's size (two people crossing)
+                cost[row, col] = 1.0 - overlap + settings.resize_cost * resize + (settings.group_change_cost if groups[col] != group else 0.0)
         used: set[int] = set()
         if live:
             rows, cols = linear_sum_assignment(cost)
@@ -223,6 +244,8 @@ def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels
                 continue
             predicted = earlier.stabilized[-1] if gap > max_gap // 2 else earlier.predicted(first)
             box = track.stabilized[0]
+            if earlier.settled() and abs(float(np.log(max(_size(box)[1], 1e-6) / max(earlier.height(), 1e-6)))) > JOIN_RESIZE:
+                continue  # not the same size: another object where the first was lost (two people crossing)
             overlap = iou(predicted, box)
             near = np.linalg.norm(_centre(predicted) - _centre(box)) <= 0.5 * max(_size(predicted).max(), _size(box).max())
             score = overlap + (0.3 if near else 0.0)
@@ -311,10 +334,6 @@ def absorb(host: DetectorTrack, other: DetectorTrack) -> None:
             host.extra_votes.append((name, score))
     rows.sort(key=lambda row: row[0])
     host.frames, host.boxes, host.stabilized, host.classes, host.scores = (list(column) for column in zip(*rows))
-
-
-
-
 
 
 def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:

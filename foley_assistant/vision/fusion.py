@@ -38,6 +38,7 @@ class FusionSettings:
 
     attach_share: float = 0.5
     whole_part_iou: float = 0.5
+    ride_iou: float = 0.5
     mover_motion_share: float = 0.25
     mover_travel_heights: float = 0.75
     travel_needs_share: float = 0.1
@@ -82,6 +83,7 @@ def fuse(
     settings = settings or FusionSettings()
     detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
     owners = _attach(motion_tracks, detector_tracks, settings)
+    _claim_whole(motion_tracks, detector_tracks, owners, settings, stride)
     fused: list[FusedObject] = []
     for index, track in enumerate(detector_tracks):
         parts = [m for m, owner in zip(motion_tracks, owners) if owner == index]
@@ -115,8 +117,9 @@ def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: li
 
 
 def _rides(track: DetectorTrack, motion_boxes: dict[int, np.ndarray], settings: FusionSettings) -> bool:
-    """Whether a detector track lies on a motion track (IoU >= 0.3) on most of its samples."""
-    on = [iou(box, motion_boxes[f]) >= 0.3 for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
+    """Whether a detector track lies on a motion track (IoU >= 0.5: the same thing, not a bigger
+    one in front of it) on most of its samples."""
+    on = [iou(box, motion_boxes[f]) >= settings.ride_iou for f, box in zip(track.frames, track.boxes) if f in motion_boxes]
     return len(on) >= max(1, settings.attach_share * len(track.frames)) and float(np.mean(on)) >= settings.attach_share
 
 
@@ -134,6 +137,26 @@ def _attach(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTra
                 holding.append((len(detector_tracks[index].frames), share, index))
         owners.append(max(holding)[2] if holding else None)
     return owners
+
+
+def _claim_whole(motion_tracks: list[TrackedBoxes], detector_tracks: list[DetectorTrack], owners: list[int | None], settings: FusionSettings, stride: int) -> None:
+    """Give each unowned motion track to a detector track that is the same thing where they meet
+    (mean IoU >= `whole_part_iou`) when the detector saw it on under half of its looks over the
+    motion track's frames: a ball the detector names on a few frames of its six seconds is one
+    object, followed by the motion tracker the rest of the time, not a brief detection beside an
+    unnamed motion candidate. (A thing the detector sees steadily, a chair, does not take in
+    motion that only overlaps it.)"""
+    spans = [track.per_frame() for track in detector_tracks]
+    for k, motion in enumerate(motion_tracks):
+        if owners[k] is not None:
+            continue
+        looks = max(1, len(motion.frames) // max(1, stride))
+        first, last = int(motion.frames[0]), int(motion.frames[-1])
+        seldom = [sum(first <= f <= last for f in t.frames) < 0.5 * looks for t in detector_tracks]
+        fits = [(_mean_iou(motion.frames, motion.boxes, frames, boxes) if seldom[index] else 0.0, index) for index, (frames, boxes) in enumerate(spans)]
+        best = max(fits, default=(0.0, None))
+        if best[0] >= settings.whole_part_iou:
+            owners[k] = best[1]
 
 
 def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, samples: int) -> float:

@@ -164,7 +164,7 @@ def find_result_folder(search_root, timeline_path):
     target = os.path.realpath(timeline_path)
     found = []
     for folder, subfolders, files in os.walk(search_root):
-        if folder[len(search_root):].count(os.sep) >= 2:
+        if folder[len(search_root) :].count(os.sep) >= 2:
             subfolders[:] = []
         if "foley_project.json" in files:
             path = os.path.join(folder, "foley_project.json")
@@ -233,14 +233,16 @@ def bring_back_tracks(resolve, project, timeline, plan, bin_name):
             if item is None:
                 problems.append("{} was not imported into the Media Pool".format(clip["stem"]))
                 continue
-            infos.append({
-                "mediaPoolItem": item,
-                "startFrame": 0,
-                "endFrame": end_frame_for(clip["length_frames"], version),
-                "mediaType": AUDIO_ONLY,
-                "trackIndex": track_index,
-                "recordFrame": start_frame + clip["record_frame"],
-            })
+            infos.append(
+                {
+                    "mediaPoolItem": item,
+                    "startFrame": 0,
+                    "endFrame": end_frame_for(clip["length_frames"], version),
+                    "mediaType": AUDIO_ONLY,
+                    "trackIndex": track_index,
+                    "recordFrame": start_frame + clip["record_frame"],
+                }
+            )
         appended = media_pool.AppendToTimeline(infos) if infos else []
         for info, item in zip(infos, appended or []):
             if item.GetStart() != info["recordFrame"]:

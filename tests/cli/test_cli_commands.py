@@ -78,13 +78,11 @@ def test_generate_with_given_tracks_then_render_and_export(capsys, small_cut, tm
     dry[0, ::4410] = 0.5
     write_bwf(tmp_path / "dry.wav", dry, 44100)
     stem_path = tmp_path / "placed.wav"
-    assert main(["render", "--tracks", str(first / "tracks.json"), "--shot", "S001", "--object", walker.id,
-                 "--source", str(tmp_path / "dry.wav"), "--out", str(stem_path)]) == 0
+    assert main(["render", "--tracks", str(first / "tracks.json"), "--shot", "S001", "--object", walker.id, "--source", str(tmp_path / "dry.wav"), "--out", str(stem_path)]) == 0
     placed, rate = soundfile.read(stem_path, always_2d=True)
     assert rate == 48000 and placed.shape[1] == 2
     assert np.sum(placed[:, 0] ** 2) > 4 * np.sum(placed[:, 1] ** 2)  # walker in the left third
-    assert main(["render", "--tracks", str(first / "tracks.json"), "--object", walker.id,
-                 "--source", str(tmp_path / "dry.wav"), "--out", str(stem_path)]) == 2  # two shots: --shot needed
+    assert main(["render", "--tracks", str(first / "tracks.json"), "--object", walker.id, "--source", str(tmp_path / "dry.wav"), "--out", str(stem_path)]) == 2  # two shots: --shot needed
 
     # export each format from the generate folder
     assert main(["export", str(first), "--format", "rpp", "--out", str(tmp_path / "again.rpp")]) == 0

@@ -37,9 +37,13 @@ def _track(object_id: str, label: str, frames: range, x: float = 0.1) -> ObjectT
 def _project(generated: bool = True) -> Project:
     shot = ShotTracks("S001", "a.mp4", FrameRate(25), FrameRange(0, 50), 640, 360, (_track("O1", "person", range(0, 50)), _track("O2", "car", range(10, 40), 0.3)))
     stems = (
-        Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 0, 96000),
-        Stem("S001", "O2", "car", "stems/S001_O2_car.wav", "procedural", 48000, 0, 96000),
-    ) if generated else ()
+        (
+            Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 0, 96000),
+            Stem("S001", "O2", "car", "stems/S001_O2_car.wav", "procedural", 48000, 0, 96000),
+        )
+        if generated
+        else ()
+    )
     curves = tuple(SpatialCurves("S001", o, Curve.constant(0.0), Curve.constant(5.0)) for o in ("O1", "O2"))
     return Project("cut.otio", tracks=TracksDocument((shot,)), curves=curves, stems=stems)
 
@@ -176,9 +180,7 @@ def test_monitor_gains_follow_mute_and_solo():
 
 
 def test_project_version_3_keeps_the_editors_work_and_reads_version_2():
-    project = SetStemMix(StemMix("stems/S001_O1_person.wav", -3.5, mute=True)).apply(
-        SetKeyframe("S001", "O1", "distance_m", Fraction(2, 25), 7.25).apply(_project())
-    )
+    project = SetStemMix(StemMix("stems/S001_O1_person.wav", -3.5, mute=True)).apply(SetKeyframe("S001", "O1", "distance_m", Fraction(2, 25), 7.25).apply(_project()))
     data = project.to_dict()
     assert data["version"] == PROJECT_VERSION == 3
     again = Project.from_dict(data)

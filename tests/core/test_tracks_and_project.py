@@ -68,8 +68,9 @@ def test_renumbering_follows_first_appearance():
 def test_project_round_trip_and_versions():
     curves = SpatialCurves("S001", "O1", Curve.constant(-10.0), Curve.constant(4.0))
     stem = Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 96000, 48000, "person")
-    project = Project("/cuts/a.edl", selected_shots=("S001",), tracks=make_tracks(), curves=(curves,), stems=(stem,),
-                      media_relinks={"a.mov": "/m/a.mov"}, timeline_rate=(25, 1), media_search_folders=("/m",))
+    project = Project(
+        "/cuts/a.edl", selected_shots=("S001",), tracks=make_tracks(), curves=(curves,), stems=(stem,), media_relinks={"a.mov": "/m/a.mov"}, timeline_rate=(25, 1), media_search_folders=("/m",)
+    )
     data = json.loads(json.dumps(project.to_dict()))
     assert data["version"] == PROJECT_VERSION
     assert Project.from_dict(data) == project

@@ -122,7 +122,9 @@ def test_a_gap_in_the_track_is_not_judged_and_a_cut_edge_is_replaced() -> None:
     assert spans[0][1] < 40 / FPS and spans[1][0] > 55 / FPS
     assert not any(1.6 <= p <= 2.2 for p in motion_peaks(_shot(hidden)))
     feet_out = ObjectTrack(  # lower in the picture, so the frame bottom cuts the box: its top still bobs
-        "O1", "person", "tracker",
+        "O1",
+        "person",
+        "tracker",
         tuple(TrackedFrame(f.frame, Box(f.box.x0, f.box.y0 + 0.35, f.box.x1, 1.0), 0.9, 6.0) for f in walker.frames),
     )
     inner = [t for t in truth if 0.2 < t < 3.8]
@@ -161,5 +163,3 @@ def test_the_report_judges_audio_against_the_picture() -> None:
     assert late["av_align"] == 0.0 and late["median_offset_ms"] is None  # 120 ms late: beyond the 100 ms pairing window
     slightly = sync_report(_clicks([t + 0.06 for t in truth]), SR, shot, ["O1"])
     assert slightly["av_align"] == 0.0 and slightly["median_offset_ms"] == pytest.approx(60.0, abs=10.0)
-
-

@@ -68,9 +68,7 @@ def walker(
         frames.append(TrackedFrame(shot_start + k, box, 0.9, distance_m))
     obj = ObjectTrack("O1", "person", "tracker", tuple(frames))
     period = 1 / steps_per_s
-    truth = tuple(
-        phase_s + n * period for n in range(-5, 200) if enter / FPS <= phase_s + n * period <= leave / FPS
-    )
+    truth = tuple(phase_s + n * period for n in range(-5, 200) if enter / FPS <= phase_s + n * period <= leave / FPS)
     return Scene(make_shot(obj, shot_start, leave + 40), obj, truth, enter / FPS, leave / FPS)
 
 
@@ -149,9 +147,7 @@ def static_box(label: str = "person", frames: int = 100) -> Scene:
     return Scene(make_shot(obj, 0, frames), obj, (), 0.0, (frames - 1) / FPS)
 
 
-def wall_hit(
-    speed_m_s: float = 3.0, hit_s: float = 1.5, distance_m: float = 6.0, jitter_px: float = 0.0, duration_s: float = 3.0
-) -> Scene:
+def wall_hit(speed_m_s: float = 3.0, hit_s: float = 1.5, distance_m: float = 6.0, jitter_px: float = 0.0, duration_s: float = 3.0) -> Scene:
     """A thrown object flying right at constant height, bouncing off a wall at `hit_s` with half its speed.
 
     `jitter_px` adds tracker-like noise (pixels of a 1920-wide frame) to every box edge. Truth = (hit_s,).

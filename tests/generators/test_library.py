@@ -122,7 +122,7 @@ def test_search_understands_synonyms_categories_and_descriptions(library: Simple
 
 def test_a_ucs_list_names_categories_in_full(library: SimpleNamespace, tmp_path: Path) -> None:
     csv = tmp_path / "ucs.csv"
-    csv.write_text("Category,SubCategory,CatID,CatShort,Explanations,Synonyms\nFOOTSTEPS,HUMAN,FEETHmn,FEET,Human feet,\"stomp, tread\"\n", encoding="utf-8")
+    csv.write_text('Category,SubCategory,CatID,CatShort,Explanations,Synonyms\nFOOTSTEPS,HUMAN,FEETHmn,FEET,Human feet,"stomp, tread"\n', encoding="utf-8")
     ucs = read_ucs_list(csv)
     assert ucs == {"FEETHmn": ("FOOTSTEPS", "HUMAN", "stomp, tread")}
     with LibraryIndex(library.db, ucs) as index:

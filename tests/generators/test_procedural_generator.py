@@ -55,9 +55,7 @@ def test_it_answers_the_dry_generator_call(generator: ProceduralGenerator) -> No
 
 @pytest.mark.parametrize("which", ["walker", "bouncing_ball", "car", "static_box"])
 @pytest.mark.parametrize("extra", [0, 1234])
-def test_output_is_exactly_n_samples_of_float32_and_never_clips(
-    generator: ProceduralGenerator, scenes: SimpleNamespace, which: str, extra: int
-) -> None:
+def test_output_is_exactly_n_samples_of_float32_and_never_clips(generator: ProceduralGenerator, scenes: SimpleNamespace, which: str, extra: int) -> None:
     scene = getattr(scenes, which)()
     n = _n_samples(scene) - 500 + extra  # shorter or longer than the shot: still exactly n
     audio = generator.generate(scene.obj, scene.shot, n, SR, seed=1)
@@ -96,7 +94,8 @@ def test_a_person_rustles_between_steps(generator: ProceduralGenerator, scenes: 
     assert np.all(rest[: round(0.4 * SR)] == 0.0)  # and silent before the walker appears
     layer_log = [r for r in dressed.event_log() if "layer" in r]  # the layer is in the event log: from entrance to exit
     assert [(r["kind"], r["layer"], r["voice"], r["engine"], r["source"]) for r in layer_log] == [
-        ("entrance", 1, "cloth", "procedural", "cloth"), ("exit", 1, "cloth", "procedural", "cloth"),
+        ("entrance", 1, "cloth", "procedural", "cloth"),
+        ("exit", 1, "cloth", "procedural", "cloth"),
     ]
     assert len(dressed.event_log()) == len(dressed.events) + 2 and not plain.layers
 
@@ -125,9 +124,7 @@ def test_silence_before_the_first_frame_and_after_the_release(walk_render: tuple
     assert np.any(x[first : first + SR] != 0.0)
 
 
-def test_the_engine_fades_in_at_the_first_frame_and_out_after_the_last(
-    generator: ProceduralGenerator, scenes: SimpleNamespace
-) -> None:
+def test_the_engine_fades_in_at_the_first_frame_and_out_after_the_last(generator: ProceduralGenerator, scenes: SimpleNamespace) -> None:
     scene = scenes.car()
     late = replace(scene.obj, frames=tuple(f for f in scene.obj.frames if 20 <= f.frame <= 80))
     n = _n_samples(scene)

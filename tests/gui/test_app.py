@@ -295,7 +295,9 @@ def test_recent_files_drop_and_timeline_zoom(open_window, project_copy, generate
     assert len(window.recent_menu.actions()) == 2
     canvas = window.timeline.canvas
     scale = canvas.pixels_per_frame
-    wheel = QWheelEvent(QPointF(300, 60), canvas.mapToGlobal(QPointF(300, 60)), QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    wheel = QWheelEvent(
+        QPointF(300, 60), canvas.mapToGlobal(QPointF(300, 60)), QPoint(0, 0), QPoint(0, 240), Qt.MouseButton.NoButton, Qt.KeyboardModifier.ControlModifier, Qt.ScrollPhase.NoScrollPhase, False
+    )
     QApplication.sendEvent(canvas, wheel)
     assert canvas.pixels_per_frame == pytest.approx(scale * 1.5625)
     assert window.timeline.scrollbar.maximum() > 0

@@ -61,8 +61,9 @@ def test_an_earlier_choice_wins_and_is_kept(tmp_path):
 
 def test_found_media_is_left_alone(tmp_path):
     media = touch(tmp_path / "m.mov")
-    clip = otio.schema.Clip(name="c", media_reference=otio.schema.ExternalReference(target_url=media.as_uri()),
-                            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24), otio.opentime.RationalTime(5, 24)))
+    clip = otio.schema.Clip(
+        name="c", media_reference=otio.schema.ExternalReference(target_url=media.as_uri()), source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, 24), otio.opentime.RationalTime(5, 24))
+    )
     timeline = otio.schema.Timeline(tracks=[otio.schema.Track(children=[clip])])
     otio.adapters.write_to_file(timeline, str(tmp_path / "t.otio"))
     result = relink_shots(list_shots(read_timeline(tmp_path / "t.otio")), [tmp_path])

@@ -162,7 +162,7 @@ def test_volume_thinning_is_in_decibels() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Door and window", 'The "big" door', "Bob's \"big\" door", "all `three' \"quotes\"", "", "line\nbreak"],
+    ["Door and window", 'The "big" door', 'Bob\'s "big" door', 'all `three\' "quotes"', "", "line\nbreak"],
 )
 def test_names_with_spaces_and_quotes_survive_a_parse(tmp_path: Path, name: str) -> None:
     project = RppProject(tracks=(RppTrack(name, (RppItem(name or "x", f"stems/{name or 'x'}.wav", 1.0, 2.0),)),))

@@ -142,11 +142,7 @@ def test_otioz_bundle_media_is_found(tmp_path):
 
 def test_drop_frame_edl_is_read_at_2997(tmp_path):
     edl = tmp_path / "df.edl"
-    edl.write_text(
-        "TITLE: df\nFCM: DROP FRAME\n"
-        "001  TAPE1    V     C        01:00:00;00 01:00:02;00 00:59:59;28 01:00:01;28\n"
-        "* FROM CLIP NAME:  walk\n"
-    )
+    edl.write_text("TITLE: df\nFCM: DROP FRAME\n001  TAPE1    V     C        01:00:00;00 01:00:02;00 00:59:59;28 01:00:01;28\n* FROM CLIP NAME:  walk\n")
     loaded = read_timeline(edl)
     (shot,) = list_shots(loaded)
     assert loaded.rate == FrameRate(30000, 1001) and "drop-frame" in loaded.notes[0]

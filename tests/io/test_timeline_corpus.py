@@ -18,55 +18,107 @@ TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 
 # file -> (rate, [(clip name, record start, record duration, record TC in)...]) for every shot.
 LISTED = {
-    "25fps.edl": (FrameRate(25), [
-        ("sq001_s001", 0, 161, "00:00:00:00"), ("sq001_s002", 161, 200, "00:00:06:11"),
-        ("sq001_s003", 361, 86, "00:00:14:11"), ("sq001_s004", 447, 49, "00:00:17:22"),
-    ]),
-    "2997fps.aaf": (FrameRate(30000, 1001), [
-        ("Frame Debugger 0h.mov", 0, 28, "00:00:00;00"), ("Frame Debugger 0h.mov", 28, 84, "00:00:00;28"),
-    ]),
-    "30fps.aaf": (FrameRate(30), [
-        ("Frame Debugger 0h.mov", 0, 26, "01:00:00:00"), ("Frame Debugger 0h.mov", 26, 132, "01:00:00:26"),
-    ]),
+    "25fps.edl": (
+        FrameRate(25),
+        [
+            ("sq001_s001", 0, 161, "00:00:00:00"),
+            ("sq001_s002", 161, 200, "00:00:06:11"),
+            ("sq001_s003", 361, 86, "00:00:14:11"),
+            ("sq001_s004", 447, 49, "00:00:17:22"),
+        ],
+    ),
+    "2997fps.aaf": (
+        FrameRate(30000, 1001),
+        [
+            ("Frame Debugger 0h.mov", 0, 28, "00:00:00;00"),
+            ("Frame Debugger 0h.mov", 28, 84, "00:00:00;28"),
+        ],
+    ),
+    "30fps.aaf": (
+        FrameRate(30),
+        [
+            ("Frame Debugger 0h.mov", 0, 26, "01:00:00:00"),
+            ("Frame Debugger 0h.mov", 26, 132, "01:00:00:26"),
+        ],
+    ),
     "avid_example.edl": (FrameRate(24), [("take_1", 86243, 31, "00:59:53:11"), ("take_2", 86274, 50, "00:59:54:18")]),
     "nucoda_example.edl": (FrameRate(24), [("take_1", 86243, 31, "00:59:53:11"), ("take_2", 86274, 50, "00:59:54:18")]),
-    "premiere_example.edl": (FrameRate(24), [
-        ("ZZ100_501.take_1.0001.exr", 86243, 31, "00:59:53:11"), ("ZZ100_502A.take_2.0101.exr", 86274, 50, "00:59:54:18"),
-    ]),
+    "premiere_example.edl": (
+        FrameRate(24),
+        [
+            ("ZZ100_501.take_1.0001.exr", 86243, 31, "00:59:53:11"),
+            ("ZZ100_502A.take_2.0101.exr", 86274, 50, "00:59:54:18"),
+        ],
+    ),
     "cdl.edl": (FrameRate(24), [("ZZ100_501 (LAY3)", 0, 31, "00:00:00:00"), ("ZZ100_501 (LAY3)", 31, 31, "00:00:01:07")]),
     # A dissolve of 10 frames from clip_A to clip_B at 01:00:00:09: A's picture runs through it.
-    "dissolve_test.edl": (FrameRate(24), [
-        ("clip_A", 86400, 19, "01:00:00:00"), ("clip_B", 86409, 10, "01:00:00:09"), ("clip_B", 86419, 1, "01:00:00:19"),
-    ]),
-    "wipe_test.edl": (FrameRate(24), [
-        ("clip_A", 86400, 19, "01:00:00:00"), ("clip_B", 86409, 10, "01:00:00:09"), ("clip_B", 86419, 1, "01:00:00:19"),
-    ]),
+    "dissolve_test.edl": (
+        FrameRate(24),
+        [
+            ("clip_A", 86400, 19, "01:00:00:00"),
+            ("clip_B", 86409, 10, "01:00:00:09"),
+            ("clip_B", 86419, 1, "01:00:00:19"),
+        ],
+    ),
+    "wipe_test.edl": (
+        FrameRate(24),
+        [
+            ("clip_A", 86400, 19, "01:00:00:00"),
+            ("clip_B", 86409, 10, "01:00:00:09"),
+            ("clip_B", 86419, 1, "01:00:00:19"),
+        ],
+    ),
     "gap_test.edl": (FrameRate(24), [("shot1", 0, 24, "00:00:00:00"), ("shot2", 40, 24, "00:00:01:16"), ("shot3", 102, 24, "00:00:04:06")]),
     # 002 dissolves into 003 over 26 frames from 003's record in: 002 runs 74 + 26 frames.
-    "transition_duration.edl": (FrameRate(24), [
-        ("001", 87572, 106, "01:00:48:20"), ("002", 87678, 100, "01:00:53:06"),
-        ("003", 87752, 73, "01:00:56:08"), ("004", 87825, 155, "01:00:59:09"),
-    ]),
+    "transition_duration.edl": (
+        FrameRate(24),
+        [
+            ("001", 87572, 106, "01:00:48:20"),
+            ("002", 87678, 100, "01:00:53:06"),
+            ("003", 87752, 73, "01:00:56:08"),
+            ("004", 87825, 155, "01:00:59:09"),
+        ],
+    ),
     "clip_example.otio": (FrameRate(24), [("Clip-001", 8, 4, "00:00:00:08")]),
-    "simple_cut.otio": (FrameRate(24), [
-        ("Clip-001", 0, 3, "00:00:00:00"), ("Clip-002", 3, 6, "00:00:00:03"),
-        ("Clip-003", 9, 4, "00:00:00:09"), ("Clip-004", 13, 6, "00:00:00:13"),
-    ]),
+    "simple_cut.otio": (
+        FrameRate(24),
+        [
+            ("Clip-001", 0, 3, "00:00:00:00"),
+            ("Clip-002", 3, 6, "00:00:00:03"),
+            ("Clip-003", 9, 4, "00:00:00:09"),
+            ("Clip-004", 13, 6, "00:00:00:13"),
+        ],
+    ),
     # Clip-002's out handle (3) is cut to the 1 frame its media has after its range.
-    "transition.otio": (FrameRate(24), [
-        ("Clip-001", 0, 3, "00:00:00:00"), ("Clip-002", 3, 7, "00:00:00:03"),
-        ("Clip-003", 7, 6, "00:00:00:07"), ("Clip-004", 13, 6, "00:00:00:13"),
-    ]),
-    "nesting_test.aaf": (FrameRate(24), [
-        ("Frame Debugger 0h.mov", 0, 16, "01:00:00:00"), ("Frame Debugger 0h.mov", 16, 8, "01:00:00:16"),
-        ("Frame Debugger 1h.mov", 24, 8, "01:00:01:00"), ("Frame Debugger 1h.mov", 32, 16, "01:00:01:08"),
-    ]),
+    "transition.otio": (
+        FrameRate(24),
+        [
+            ("Clip-001", 0, 3, "00:00:00:00"),
+            ("Clip-002", 3, 7, "00:00:00:03"),
+            ("Clip-003", 7, 6, "00:00:00:07"),
+            ("Clip-004", 13, 6, "00:00:00:13"),
+        ],
+    ),
+    "nesting_test.aaf": (
+        FrameRate(24),
+        [
+            ("Frame Debugger 0h.mov", 0, 16, "01:00:00:00"),
+            ("Frame Debugger 0h.mov", 16, 8, "01:00:00:16"),
+            ("Frame Debugger 1h.mov", 24, 8, "01:00:01:00"),
+            ("Frame Debugger 1h.mov", 32, 16, "01:00:01:08"),
+        ],
+    ),
     "one_clip.aaf": (FrameRate(24), [("ppjoshm_1 (SIM1)", 0, 10, "01:00:00:00")]),
     "utf8.aaf": (FrameRate(24), [("Clip_ABCXYZñçêœ•∑´®†¥¨ˆøπ“‘åß∂ƒ©˙∆˚¬…æΩ≈ç√∫˜µ≤≥÷", 0, 10, "01:00:00:00")]),
     # Two clips and a whole track are disabled in Premiere (<enabled>FALSE</enabled>).
-    "premiere_enable_property.xml": (FrameRate(25), [
-        ("source.mp4", 0, 81, "00:00:00:00"), ("source3.mp4", 177, 43, "00:00:07:02"), ("source.mp4", 81, 96, "00:00:03:06"),
-    ]),
+    "premiere_enable_property.xml": (
+        FrameRate(25),
+        [
+            ("source.mp4", 0, 81, "00:00:00:00"),
+            ("source3.mp4", 177, 43, "00:00:07:02"),
+            ("source.mp4", 81, 96, "00:00:03:06"),
+        ],
+    ),
     # Audio only, a muted (disabled) video clip, a sequence with no tracks: nothing to list.
     "marker-over-audio.aaf": (FrameRate(24), []),
     "one_audio_clip.aaf": (FrameRate(24), []),
@@ -130,9 +182,7 @@ def test_unusable_files_are_refused_with_a_reason(name):
 def test_the_same_cut_from_avid_and_from_otio_lists_the_same_shots():
     aaf = list_shots(read_timeline(TIMELINES / "multitrack.aaf"))
     otio_json = list_shots(read_timeline(TIMELINES / "multitrack.otio"))
-    assert [(s.clip_name, s.record_range, s.source_range) for s in aaf] == [
-        (s.clip_name, s.record_range, s.source_range) for s in otio_json
-    ]
+    assert [(s.clip_name, s.record_range, s.source_range) for s in aaf] == [(s.clip_name, s.record_range, s.source_range) for s in otio_json]
 
 
 def test_edl_rate_is_inferred_and_said():

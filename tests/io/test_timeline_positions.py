@@ -177,19 +177,25 @@ def test_media_status_is_looked_up_per_file(tmp_path):
     timeline = otio.schema.Timeline(name="two uses")
     track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
     for name in ("first", "second"):
-        track.append(otio.schema.Clip(
-            name=name,
-            media_reference=otio.schema.ExternalReference(target_url=str(media)),
+        track.append(
+            otio.schema.Clip(
+                name=name,
+                media_reference=otio.schema.ExternalReference(target_url=str(media)),
+                source_range=otio.opentime.TimeRange(_time(0, 24), _time(10, 24)),
+            )
+        )
+    track.append(
+        otio.schema.Clip(
+            name="elsewhere",
+            media_reference=otio.schema.ExternalReference(target_url=str(tmp_path / "b.mov")),
             source_range=otio.opentime.TimeRange(_time(0, 24), _time(10, 24)),
-        ))
-    track.append(otio.schema.Clip(
-        name="elsewhere",
-        media_reference=otio.schema.ExternalReference(target_url=str(tmp_path / "b.mov")),
-        source_range=otio.opentime.TimeRange(_time(0, 24), _time(10, 24)),
-    ))
+        )
+    )
     timeline.tracks.append(track)
     otio.adapters.write_to_file(timeline, str(tmp_path / "cut.otio"))
     shots = list_shots(read_timeline(tmp_path / "cut.otio"))
     assert [(s.media_path, s.media_status) for s in shots] == [
-        (str(media), "found"), (str(media), "found"), (str(tmp_path / "b.mov"), "missing"),
+        (str(media), "found"),
+        (str(media), "found"),
+        (str(tmp_path / "b.mov"), "missing"),
     ]

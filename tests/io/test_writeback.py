@@ -21,10 +21,7 @@ def stems_for(shots, labels=("person", "car")):
     stems = []
     for shot in shots:
         for number, label in enumerate(labels, start=1):
-            stems.append(
-                Stem(shot.id, f"O{number}", label, f"stems/{shot.id}_O{number}_{label}.wav", "procedural", SR,
-                     shot.record_start_sample(SR), shot.duration_samples(SR))
-            )
+            stems.append(Stem(shot.id, f"O{number}", label, f"stems/{shot.id}_O{number}_{label}.wav", "procedural", SR, shot.record_start_sample(SR), shot.duration_samples(SR)))
     return stems
 
 
@@ -39,7 +36,7 @@ def test_input_survives_and_only_tracks_are_added(corpus_timeline, tmp_path):
     written = with_stem_tracks(loaded.timeline, assign_lanes(stems_for(shots)), tmp_path)
     assert as_json(loaded.timeline) == before  # the loaded input was not touched
     after = as_json(written)
-    added = after["tracks"]["children"][len(before["tracks"]["children"]):]
+    added = after["tracks"]["children"][len(before["tracks"]["children"]) :]
     after["tracks"]["children"] = after["tracks"]["children"][: len(before["tracks"]["children"])]
     assert after == before
     assert [t["name"] for t in added] == ["car", "person"]

@@ -30,10 +30,7 @@ TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 
 
 def stems_for(shots, labels=("person",)):
-    return [
-        Stem(s.id, f"O{n}", label, f"stems/{s.id}_O{n}_{label}.wav", "procedural", SR, s.record_start_sample(SR), s.duration_samples(SR))
-        for s in shots for n, label in enumerate(labels, start=1)
-    ]
+    return [Stem(s.id, f"O{n}", label, f"stems/{s.id}_O{n}_{label}.wav", "procedural", SR, s.record_start_sample(SR), s.duration_samples(SR)) for s in shots for n, label in enumerate(labels, start=1)]
 
 
 def structure(timeline: otio.schema.Timeline) -> list[tuple]:
@@ -67,7 +64,7 @@ def test_otio_diff_shows_only_added_tracks(tmp_path):
     before, after = structure(loaded.timeline), structure(reread)
     assert after[: len(before)] == before
     # The shots overlap through their dissolves, so each label needs a second lane.
-    assert [(t.kind, t.name) for t in reread.tracks[len(before):]] == [("Audio", n) for n in ("car", "car 2", "person", "person 2")]
+    assert [(t.kind, t.name) for t in reread.tracks[len(before) :]] == [("Audio", n) for n in ("car", "car 2", "person", "person 2")]
 
 
 def _bare_and_ours(loaded, adapter, suffix, tmp_path, build):
@@ -90,14 +87,14 @@ def test_aaf_diff_shows_only_added_tracks_and_pan_points(name, tmp_path):
     bare, ours = _bare_and_ours(loaded, "AAF", ".aaf", tmp_path, build)
     before, after = structure(bare), structure(ours)
     assert after[: len(before)] == before
-    added = ours.tracks[len(before):]
+    added = ours.tracks[len(before) :]
     assert [t.kind for t in added] == ["Audio"] * (2 * len(lanes))  # per lane: L, R
     for number, (_, lane_stems) in enumerate(lanes):
         for track in added[2 * number : 2 * number + 2]:
             starts = [c.range_in_parent().start_time for c in track.find_clips()]
             assert [round(t.value) for t in starts] == [place(s, loaded.rate).start for s in lane_stems]
     # The pan, read with pyaaf2 itself: each lane's L track hard left, its R track hard right.
-    assert _pan_values(tmp_path / "ours.aaf")[-2 * len(lanes):] == [[Fraction(0)], [Fraction(1)]] * len(lanes)
+    assert _pan_values(tmp_path / "ours.aaf")[-2 * len(lanes) :] == [[Fraction(0)], [Fraction(1)]] * len(lanes)
 
 
 def _pan_values(path: Path) -> list[list[Fraction]]:
@@ -118,8 +115,7 @@ def test_aaf_pan_automation_control_points(tmp_path):
     (stem,) = stems_for(list_shots(loaded))
     length_s = stem.length_samples / SR
     pans = {stem.path: [PanPoint(0.0, -1.0), PanPoint(length_s / 2, 0.0), PanPoint(length_s, 0.5)]}
-    timeline = build_aaf_timeline(loaded.timeline, assign_lanes([stem]), tmp_path, loaded.rate, {}, mode="automation",
-                                  dry_files={stem.path: tmp_path / "dry.wav"}, pans=pans)
+    timeline = build_aaf_timeline(loaded.timeline, assign_lanes([stem]), tmp_path, loaded.rate, {}, mode="automation", dry_files={stem.path: tmp_path / "dry.wav"}, pans=pans)
     points = timeline.tracks[-1].find_clips()[0].metadata["AAF"]["Pan"]["ControlPoints"]
     assert [(p["Time"], p["Value"]) for p in points] == [("0/1", "0/1"), ("1/2", "1/2"), ("1/1", "3/4")]
     write_aaf(timeline, tmp_path / "pan.aaf")
@@ -141,7 +137,7 @@ def test_fcp7_diff_shows_only_added_tracks(tmp_path):
     bare, ours = _bare_and_ours(loaded, "fcp_xml", ".xml", tmp_path, build)
     before, after = structure(bare), structure(ours)
     assert after[: len(before)] == before
-    (added,) = ours.tracks[len(before):]
+    (added,) = ours.tracks[len(before) :]
     assert added.kind == "Audio"
     assert [(c.range_in_parent().start_time.value, c.duration().value) for c in added.find_clips()] == [
         (s.record_range.start, s.record_range.duration) for s in sorted(list_shots(loaded), key=lambda s: s.record_range.start)

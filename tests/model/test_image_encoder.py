@@ -34,6 +34,7 @@ from foley_assistant.model.jobs import with_image_encoder
 
 def _torchvision_resnet18_names() -> set[str]:
     """The tensor names of torchvision's `resnet18().state_dict()`, written out from its layout."""
+
     def bn(prefix: str) -> list[str]:
         return [f"{prefix}.{n}" for n in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")]
 

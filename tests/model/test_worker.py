@@ -21,9 +21,18 @@ def _shot_dict(seconds: float = 2.0, fps: int = 25) -> dict:
     n = int(seconds * fps)
     walker = tuple(TrackedFrame(i, Box(0.1 + 0.6 * i / n, 0.4, 0.2 + 0.6 * i / n, 0.8), 1.0, 6.0) for i in range(n))
     ball = tuple(TrackedFrame(i, Box(0.7, 0.5, 0.75, 0.55), 0.9, None) for i in range(5, n))
-    shot = ShotTracks("S1", "", FrameRate(fps), FrameRange(100, n), 640, 360,
-                      (ObjectTrack("O1", "person", "manual", tuple(f.__class__(f.frame + 100, f.box, f.confidence, f.distance_m) for f in walker)),
-                       ObjectTrack("O2", "ball", "tracker", tuple(f.__class__(f.frame + 100, f.box, f.confidence, f.distance_m) for f in ball))))
+    shot = ShotTracks(
+        "S1",
+        "",
+        FrameRate(fps),
+        FrameRange(100, n),
+        640,
+        360,
+        (
+            ObjectTrack("O1", "person", "manual", tuple(f.__class__(f.frame + 100, f.box, f.confidence, f.distance_m) for f in walker)),
+            ObjectTrack("O2", "ball", "tracker", tuple(f.__class__(f.frame + 100, f.box, f.confidence, f.distance_m) for f in ball)),
+        ),
+    )
     return TracksDocument((shot,)).to_dict()["shots"][0]
 
 
@@ -70,8 +79,7 @@ def test_cancel_stops_a_long_generation(worker, tmp_path):
 
 def test_the_cli_serve_speaks_the_protocol(tiny_model_dir):
     requests = "\n".join(json.dumps(m) for m in ({"id": "a", "op": "health"}, {"id": "b", "op": "dance"}, {"id": "c", "op": "shutdown"})) + "\n"
-    done = subprocess.run([sys.executable, "-m", "foley_assistant.cli.main", "serve", "--model", str(tiny_model_dir), "--device", "cpu"],
-                          input=requests, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "foley_assistant.cli.main", "serve", "--model", str(tiny_model_dir), "--device", "cpu"], input=requests, capture_output=True, text=True, timeout=120)
     replies = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0, done.stderr
     assert [r["type"] for r in replies] == ["ready", "health", "result", "bye"]

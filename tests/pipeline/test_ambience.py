@@ -158,12 +158,18 @@ def test_beds_share_one_lane_and_never_take_an_objects_lane() -> None:
     def stem(shot: str, oid: str, label: str, start: int, kind: str = "object") -> Stem:
         return Stem(shot, oid, label, f"stems/{shot}_{oid}_{label}.wav", "procedural", SR, start, 100, kind=kind)
 
-    lanes = assign_lanes([
-        stem("S1", "AMB", "street", 0, "ambience"), stem("S2", "AMB", "room", 100, "ambience"),
-        stem("S3", "AMB", "rain", 150, "ambience"), stem("S1", "O1", "street", 0),
-    ])
+    lanes = assign_lanes(
+        [
+            stem("S1", "AMB", "street", 0, "ambience"),
+            stem("S2", "AMB", "room", 100, "ambience"),
+            stem("S3", "AMB", "rain", 150, "ambience"),
+            stem("S1", "O1", "street", 0),
+        ]
+    )
     assert [(name, [s.shot_id for s in stems]) for name, stems in lanes] == [
-        ("ambience", ["S1", "S2"]), ("ambience 2", ["S3"]), ("street", ["S1"]),
+        ("ambience", ["S1", "S2"]),
+        ("ambience 2", ["S3"]),
+        ("street", ["S1"]),
     ]
     with pytest.raises(ValueError):
         Stem("S1", "AMB", "x", "p", "procedural", SR, 0, 1, kind="music")

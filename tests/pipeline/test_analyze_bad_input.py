@@ -35,8 +35,16 @@ def walker_file(tmp_path_factory):
 
 def shot(shot_id: str, media, start: int, duration: int) -> Shot:
     return Shot(
-        id=shot_id, track_name="V1", track_index=0, clip_name=f"clip {shot_id}", media_path=str(media), media_status="found",
-        timeline_rate=RATE, record_range=FrameRange(0, duration), global_start_frame=0, source_rate=RATE,
+        id=shot_id,
+        track_name="V1",
+        track_index=0,
+        clip_name=f"clip {shot_id}",
+        media_path=str(media),
+        media_status="found",
+        timeline_rate=RATE,
+        record_range=FrameRange(0, duration),
+        global_start_frame=0,
+        source_rate=RATE,
         source_range=FrameRange(start, duration),
     )
 

@@ -89,11 +89,7 @@ def test_aaf_split_and_automation(generated, tmp_path):
     with aaf2.open(str(tmp_path / "auto.aaf"), "r") as f:
         composition = next(f.content.compositionmobs())
         point_counts = [
-            len(p["PointList"])
-            for slot in composition.slots
-            if isinstance(slot.segment, aaf2.components.OperationGroup)
-            for p in slot.segment.parameters
-            if isinstance(p, aaf2.misc.VaryingValue)
+            len(p["PointList"]) for slot in composition.slots if isinstance(slot.segment, aaf2.components.OperationGroup) for p in slot.segment.parameters if isinstance(p, aaf2.misc.VaryingValue)
         ]
     assert max(point_counts) > 10  # the pan follows the object, frame by frame
 
@@ -132,11 +128,9 @@ def test_adm_bwf_reads_back_with_ear(generated, tmp_path):
             assert all(b.cartesian for b in blocks) and len(blocks) > 5
             xs = [b.position.X for b in blocks]
             assert all(-1 <= x <= 1 for x in xs)
-        walker = next(o for o, s in zip(objects, sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)))
-                      if s.shot_id == "S001" and s.label == "person")
+        walker = next(o for o, s in zip(objects, sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id))) if s.shot_id == "S001" and s.label == "person")
         xs = [b.position.X for b in walker.audioPackFormats[0].audioChannelFormats[0].audioBlockFormats]
         assert sum(xs) / len(xs) < -0.2  # in the left third of the frame
         assert len(adm_file.selected_items) == len(project.stems)  # ear's renderer can take every object
     info = wavinfo.WavInfoReader(str(tmp_path / "atmos.wav"))
     assert info.bext.time_reference == 10 * 3600 * SR + first
-

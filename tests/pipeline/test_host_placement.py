@@ -56,8 +56,7 @@ def test_cars_pan_the_way_they_cross(generated):
 
 def test_the_command_prints_the_plan_as_json(generated):
     out, _ = generated
-    printed = subprocess.run([sys.executable, "-m", "foley_assistant.cli.main", "placements", str(out), "--rate", "23.976", "--json"],
-                             capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run([sys.executable, "-m", "foley_assistant.cli.main", "placements", str(out), "--rate", "23.976", "--json"], capture_output=True, text=True, check=True).stdout
     plan = json.loads(printed)
     assert plan["schema"] == PLACEMENTS_SCHEMA and plan["rate"] == [24000, 1001]
     for lane in plan["lanes"]:

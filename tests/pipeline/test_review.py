@@ -20,7 +20,7 @@ from foley_assistant.io.review_sheets import read_peak_envelope, safe_slug, writ
 from foley_assistant.io.video import analysis_size, probe_video
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, ShotSection, review_html
-from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, box_pixels, object_colours, sheet_frames, spread_frames, tile_size, waveform_image
+from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, annotate_picture, box_pixels, object_colours, sheet_frames, spread_frames, tile_size, waveform_image
 
 
 class _Links(HTMLParser):
@@ -198,3 +198,19 @@ def test_png_is_never_written_outside_the_folder(tmp_path):
         with pytest.raises(OutputError):
             write_png(root, bad, image)
     assert not (tmp_path / "escape.png").exists() and not (tmp_path / "abs.png").exists()
+
+
+def test_movers_are_drawn_over_candidates_and_candidates_are_thin():
+    box = Box(0.2, 0.2, 0.6, 0.8)
+    mover = ObjectTrack("O1", "person", "detector", (TrackedFrame(5, box),), mover=True)
+    parked = ObjectTrack("O2", "car", "detector", (TrackedFrame(5, box),), mover=False)
+    shot = ShotTracks("S1", "m.mp4", FrameRate(25), FrameRange(0, 10), 200, 100, (parked, mover))
+    colours = {"O1": (255, 0, 0), "O2": (0, 255, 0)}
+    drawn = annotate_picture(np.zeros((100, 200, 3), np.uint8), shot, 5, colours)
+    x0, y0, x1, y1 = box_pixels(box, 200, 100)
+    column = drawn[y0 + 25 : y1 - 10, x1]
+    assert (column == colours["O1"]).all(axis=1).mean() > 0.9  # the mover's line is on top
+    alone = ShotTracks("S1", "m.mp4", FrameRate(25), FrameRange(0, 10), 200, 100, (parked,))
+    thin = annotate_picture(np.zeros((100, 200, 3), np.uint8), alone, 5, colours)
+    green = (thin[y0 + 25 : y1 - 10, x1 - 3 : x1 + 4] == colours["O2"]).all(axis=2).any(axis=0)
+    assert green.sum() == 1  # one pixel wide

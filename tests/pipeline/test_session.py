@@ -185,8 +185,16 @@ def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_
     from foley_assistant.spatial.settings import StereoSettings
 
     out = tmp_path / "binaural"
-    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, shot_ids=("S001",), binaural=True,
-                                 placement=StereoSettings(pan_law=PanLaw.LINEAR, rolloff=1.5), curves=CurveSettings(offscreen=OffscreenMode.FADE)))
+    run_generate(
+        GenerateRequest(
+            timeline_path=small_cut.timeline_path,
+            out_dir=out,
+            shot_ids=("S001",),
+            binaural=True,
+            placement=StereoSettings(pan_law=PanLaw.LINEAR, rolloff=1.5),
+            curves=CurveSettings(offscreen=OffscreenMode.FADE),
+        )
+    )
     session = EditSession.open(out)
     assert session.stereo.binaural is not None and session.stereo.pan_law is PanLaw.LINEAR and session.stereo.rolloff == 1.5
     assert session.curve_settings.offscreen is OffscreenMode.FADE

@@ -38,13 +38,19 @@ def main(scene_path, result_path):
         for curve in bag.fcurves:
             curves[curve.data_path] = [list(point.co) for point in curve.keyframe_points]
     sounds = [
-        {"name": s.name, "path": bpy.path.abspath(s.sound.filepath), "channel": s.channel, "frame_start": s.frame_start,
-         "duration": s.frame_final_duration, "pan": curves.get('sequence_editor.strips_all["{}"].pan'.format(s.name), []),
-         "volume": curves.get('sequence_editor.strips_all["{}"].volume'.format(s.name), [])}
-        for s in editor.strips if s.type == "SOUND"
+        {
+            "name": s.name,
+            "path": bpy.path.abspath(s.sound.filepath),
+            "channel": s.channel,
+            "frame_start": s.frame_start,
+            "duration": s.frame_final_duration,
+            "pan": curves.get('sequence_editor.strips_all["{}"].pan'.format(s.name), []),
+            "volume": curves.get('sequence_editor.strips_all["{}"].volume'.format(s.name), []),
+        }
+        for s in editor.strips
+        if s.type == "SOUND"
     ]
-    movies = [{"name": s.name, "frame_final_start": s.frame_final_start, "frame_final_duration": s.frame_final_duration}
-              for s in editor.strips if s.type == "MOVIE"]
+    movies = [{"name": s.name, "frame_final_start": s.frame_final_start, "frame_final_duration": s.frame_final_duration} for s in editor.strips if s.type == "MOVIE"]
     Path(result_path).write_text(json.dumps({"outcome": sorted(outcome), "sounds": sounds, "movies": movies}))
 
 

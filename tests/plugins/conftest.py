@@ -41,8 +41,7 @@ def tiny_cut_factory(tmp_path_factory):
             pad = float(fps.seconds(handle))
             shots = []
             for number, (x0, x1) in enumerate(((10.0, -10.0), (-9.0, 9.0)), start=1):
-                spec = SceneSpec(duration_s=1.2 + 2 * pad, rate=fps, width=160, height=90,
-                                 objects=(ObjectSpec("car", ((0.0, x0, 12.0), (1.2 + 2 * pad, x1, 12.0))),), seed=number)
+                spec = SceneSpec(duration_s=1.2 + 2 * pad, rate=fps, width=160, height=90, objects=(ObjectSpec("car", ((0.0, x0, 12.0), (1.2 + 2 * pad, x1, 12.0))),), seed=number)
                 shots.append(SyntheticShot(f"shot {number}", spec, handle))
             folder = tmp_path_factory.mktemp(f"cut_{rate.replace('/', '_')}")
             made[key] = build_synthetic_cut(folder, shots, name=f"cut at {rate}", start_timecode=start_timecode).timeline_path

@@ -42,8 +42,7 @@ from urllib.parse import unquote, urlparse
 import opentimelineio as otio
 
 TRACK_TYPES = ("video", "audio", "subtitle")
-AUDIO_SUBTYPES = {"mono", "stereo", "lrc", "lcr", "lrcs", "lcrs", "quad", "5.0", "5.0film", "5.1", "5.1film", "7.0",
-                  "7.0film", "7.1", "7.1film"} | {f"adaptive{n}" for n in range(1, 37)}
+AUDIO_SUBTYPES = {"mono", "stereo", "lrc", "lcr", "lrcs", "lcrs", "quad", "5.0", "5.0film", "5.1", "5.1film", "7.0", "7.0film", "7.1", "7.1film"} | {f"adaptive{n}" for n in range(1, 37)}
 CLIP_INFO_KEYS = {"mediaPoolItem", "startFrame", "endFrame", "mediaType", "trackIndex", "recordFrame"}
 
 
@@ -81,8 +80,7 @@ class FakeMediaPoolItem(_Recorded):
 
 
 class FakeTimelineItem(_Recorded):
-    def __init__(self, resolve: "FakeResolve", name: str, start: int, duration: int, item: FakeMediaPoolItem | None,
-                 source_start: int = 0, color: str = "") -> None:
+    def __init__(self, resolve: "FakeResolve", name: str, start: int, duration: int, item: FakeMediaPoolItem | None, source_start: int = 0, color: str = "") -> None:
         super().__init__(resolve)
         self.name, self.start, self.duration, self.media_pool_item = name, start, duration, item
         self.source_start, self.color = source_start, color
@@ -139,8 +137,7 @@ class FakeTimeline(_Recorded):
                 duration = round(record.duration.rescaled_to(rate).value)
                 path = _path_of(clip)
                 item = resolve.media_pool.item_for(path) if path else None
-                items.append(FakeTimelineItem(resolve, clip.name, fake.start_frame + frames, duration, item,
-                                              round(clip.trimmed_range().start_time.rescaled_to(rate).value)))
+                items.append(FakeTimelineItem(resolve, clip.name, fake.start_frame + frames, duration, item, round(clip.trimmed_range().start_time.rescaled_to(rate).value)))
             fake.tracks[kind].append(items)
             fake.track_names[(kind, len(fake.tracks[kind]))] = track.name
         return fake
@@ -269,8 +266,7 @@ class FakeMediaPool(_Recorded):
             _require(1 <= info["trackIndex"] <= len(timeline.tracks[kind]), f"no {kind} track {info['trackIndex']}")
             exclusive = self._resolve.version[0] >= 19
             duration = int(info["endFrame"] - info["startFrame"]) + (0 if exclusive else 1)
-            item = FakeTimelineItem(self._resolve, info["mediaPoolItem"].GetName(), int(info["recordFrame"]), duration,
-                                    info["mediaPoolItem"], int(info["startFrame"]))
+            item = FakeTimelineItem(self._resolve, info["mediaPoolItem"].GetName(), int(info["recordFrame"]), duration, info["mediaPoolItem"], int(info["startFrame"]))
             if timeline.place(info["trackIndex"], item):
                 appended.append(item)
         return appended

@@ -57,18 +57,32 @@ def test_overlapping_strips_and_nothing_selected_are_refused(core):
 
 
 def test_sound_strips_follow_the_plan(core):
-    plan = {"lanes": [
-        {"name": "car", "clips": [{"shot": "S001", "object": "O1", "label": "car", "stem": "/o/stems/a.wav", "dry": "/o/dry/a.wav",
-                                   "record_frame": 0, "automation": [{"frame": 0.0, "pan": 1.2, "gain": 0.5}, {"frame": 12.5, "pan": -0.25, "gain": 0.7}]}]},
-        {"name": "person", "clips": [{"shot": "S002", "object": "O1", "label": "person", "stem": "/o/stems/b.wav", "dry": "/o/dry/b.wav",
-                                      "record_frame": 40, "automation": []}]},
-        {"name": "ambience", "clips": [{"shot": "S002", "object": "AMB", "label": "street", "stem": "/o/stems/S002_AMB_street.wav",
-                                        "dry": None, "record_frame": 40, "automation": []}]},
-    ]}
+    plan = {
+        "lanes": [
+            {
+                "name": "car",
+                "clips": [
+                    {
+                        "shot": "S001",
+                        "object": "O1",
+                        "label": "car",
+                        "stem": "/o/stems/a.wav",
+                        "dry": "/o/dry/a.wav",
+                        "record_frame": 0,
+                        "automation": [{"frame": 0.0, "pan": 1.2, "gain": 0.5}, {"frame": 12.5, "pan": -0.25, "gain": 0.7}],
+                    }
+                ],
+            },
+            {"name": "person", "clips": [{"shot": "S002", "object": "O1", "label": "person", "stem": "/o/stems/b.wav", "dry": "/o/dry/b.wav", "record_frame": 40, "automation": []}]},
+            {"name": "ambience", "clips": [{"shot": "S002", "object": "AMB", "label": "street", "stem": "/o/stems/S002_AMB_street.wav", "dry": None, "record_frame": 40, "automation": []}]},
+        ]
+    }
     panned = core.sound_strips(plan, origin=101, first_channel=4)
     assert [(s.name, s.filepath, s.channel, s.frame_start) for s in panned] == [
-        ("S001_O1_car", "/o/dry/a.wav", 4, 101), ("S002_O1_person", "/o/dry/b.wav", 5, 141),
-        ("S002_AMB_street", "/o/stems/S002_AMB_street.wav", 6, 141)]  # a bed has no dry source: its stereo stem
+        ("S001_O1_car", "/o/dry/a.wav", 4, 101),
+        ("S002_O1_person", "/o/dry/b.wav", 5, 141),
+        ("S002_AMB_street", "/o/stems/S002_AMB_street.wav", 6, 141),
+    ]  # a bed has no dry source: its stereo stem
     assert panned[0].keyframes == [(101.0, 1.0, 0.5), (113.5, -0.25, 0.7)]  # pan clamped to Blender's -1..+1 stereo
     stems = core.sound_strips(plan, origin=101, first_channel=4, panned=False)
     assert [s.filepath for s in stems] == ["/o/stems/a.wav", "/o/stems/b.wav", "/o/stems/S002_AMB_street.wav"]
@@ -102,8 +116,9 @@ def test_the_addon_in_blender_adds_panned_sound_strips_in_sync(tiny_cut_factory,
     scene = tmp_path / "scene.json"
     scene.write_text(json.dumps({"fps": [24, 1.0], "cli": str(CLI), "panned": True, "strips": strips}))
     result_path = tmp_path / "result.json"
-    done = subprocess.run([str(BPY_PYTHON), str(Path(__file__).with_name("blender_session.py")), str(scene), str(result_path)],
-                          capture_output=True, text=True, timeout=600, env=dict(os.environ, TMPDIR=str(tmp_path)))
+    done = subprocess.run(
+        [str(BPY_PYTHON), str(Path(__file__).with_name("blender_session.py")), str(scene), str(result_path)], capture_output=True, text=True, timeout=600, env=dict(os.environ, TMPDIR=str(tmp_path))
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(result_path.read_text())
     assert result["outcome"] == ["FINISHED"]

@@ -50,8 +50,7 @@ def test_the_linker_finds_moved_stems(generated, tmp_path):
     shutil.copytree(out, first)
     moved = tmp_path / "moved"
     # written where it was, then moved: the stem URLs in its timeline point at a folder that is gone
-    subprocess.run([str(Path(sys.executable).with_name("foley-assistant")), "export", str(first), "--format", "otio",
-                    "--out", str(first / "copy.otio"), "-q"], check=True, capture_output=True)
+    subprocess.run([str(Path(sys.executable).with_name("foley-assistant")), "export", str(first), "--format", "otio", "--out", str(first / "copy.otio"), "-q"], check=True, capture_output=True)
     first.rename(moved)
 
     unlinked = convert("-i", str(moved / "copy.otio"), "-o", str(tmp_path / "unlinked.otio"), "-m", "")
@@ -83,8 +82,7 @@ def test_the_hook_adds_a_generate_folder_on_write(generated, tmp_path):
 
 def test_the_hook_runs_generate_and_replaces_earlier_foley_tracks(generated, tmp_path):
     _, out, _ = generated
-    result = convert("-i", str(out / "timeline.otio"), "-o", str(tmp_path / "again.otio"),
-                     "-H", "foley=generate", "-H", "foley_shots=S002", "-H", f"foley_out={tmp_path / 'made'}")
+    result = convert("-i", str(out / "timeline.otio"), "-o", str(tmp_path / "again.otio"), "-H", "foley=generate", "-H", "foley_shots=S002", "-H", f"foley_out={tmp_path / 'made'}")
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "made" / "report.json").read_text())
     assert [shot["id"] for shot in report["shots"]] == ["S002"]

@@ -52,8 +52,7 @@ def lane_labels(infos: list[dict]) -> list[str]:
 
 @pytest.mark.parametrize(
     ("rate", "start_tc", "start_frame"),
-    [("24", "01:00:00:00", 86400), ("25", "01:00:00:00", 90000),
-     ("24000/1001", "01:00:00:00", 86400), ("30000/1001", "01:00:00;00", 107892)],
+    [("24", "01:00:00:00", 86400), ("25", "01:00:00:00", 90000), ("24000/1001", "01:00:00:00", 86400), ("30000/1001", "01:00:00;00", 107892)],
     ids=["24", "25", "23.976", "29.97DF"],
 )
 def test_stems_land_on_their_record_sample(plugin, tiny_cut_factory, tmp_path, rate, start_tc, start_frame):
@@ -61,7 +60,7 @@ def test_stems_land_on_their_record_sample(plugin, tiny_cut_factory, tmp_path, r
     assert plugin.main(fake, settings(plugin, tmp_path)) == 0
 
     fps = FrameRate.parse(rate).fps
-    (export_path, export_type, export_subtype), = fake.calls_to("Timeline.Export")
+    ((export_path, export_type, export_subtype),) = fake.calls_to("Timeline.Export")
     assert (export_type, export_subtype) == (FakeResolve.EXPORT_OTIO, FakeResolve.EXPORT_NONE)
     infos = appended(fake)
     assert len(infos) == 2  # one vehicle per shot
@@ -101,7 +100,7 @@ def test_colored_clips_are_the_selection(plugin, tiny_cut_factory, tmp_path):
     fake = fake_for(tiny_cut_factory("24", "01:00:00:00"))
     fake.project.current_timeline.tracks["video"][0][1].color = "Orange"
     assert plugin.main(fake, settings(plugin, tmp_path)) == 0
-    (paths,), = fake.calls_to("MediaPool.ImportMedia")
+    ((paths,),) = fake.calls_to("MediaPool.ImportMedia")
     assert [Path(p).name for p in paths] == ["S002_O1_car.wav"]
     (info,) = appended(fake)
     assert info["recordFrame"] == fake.project.current_timeline.tracks["video"][0][1].start
@@ -113,7 +112,7 @@ def test_bringing_back_a_whole_timeline(plugin, tiny_cut_factory, tmp_path):
     fake = fake_for(tiny_cut_factory("25", "01:00:00:00"))
     original = fake.project.current_timeline
     assert plugin.main(fake, settings(plugin, tmp_path, bring_back="timeline")) == 0
-    (path, options), = fake.calls_to("MediaPool.ImportTimelineFromFile")
+    ((path, options),) = fake.calls_to("MediaPool.ImportTimelineFromFile")
     assert options["importSourceClips"] is True and options["timelineName"].startswith(original.name)
     assert unreadable_schemas(path, "resolve") == []
     imported = fake.project.current_timeline

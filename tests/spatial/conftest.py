@@ -43,5 +43,3 @@ TRAJECTORIES = {
     "hold": np.r_[np.linspace(0.1, 0.4, 25), np.full(25, 0.4), np.linspace(0.4, 0.9, 25)],
     "exit": np.r_[np.linspace(0.5, 1.2, 50), np.full(25, 2.0)],  # leaves on the right at ~1.3 s, gone after
 }
-
-

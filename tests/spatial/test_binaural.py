@@ -47,9 +47,7 @@ def _click_ratio(stem):
 
 def test_binaural_renderers_switch_direction_without_clicks(tmp_path):
     tone = np.sin(2 * np.pi * 500 * np.arange(2 * SR) / SR).astype(np.float32)
-    jump = SpatialCurves(
-        "S", "O", Curve((Keyframe(Fraction(0), -60.0, Interpolation.HOLD), Keyframe(Fraction(1), 60.0))), Curve.constant(2.0)
-    )
+    jump = SpatialCurves("S", "O", Curve((Keyframe(Fraction(0), -60.0, Interpolation.HOLD), Keyframe(Fraction(1), 60.0))), Curve.constant(2.0))
     spherical = render_stem(tone, jump, StereoSettings(binaural=BinauralSettings()))
     assert _click_ratio(spherical) < 2.0
     measured = load_hrirs(_write_sofa(tmp_path / "set.sofa"), SR)

@@ -56,9 +56,7 @@ def local_maxima(values: np.ndarray) -> list[int]:
 
 
 def test_same_spec_gives_identical_frames_and_truth_and_another_seed_differs():
-    spec = street_scene(
-        11, duration_s=1.0, pan_deg_per_s=6.0, noise_sigma=2.0, lighting_drift=0.1, occluder=True, **SMALL
-    )
+    spec = street_scene(11, duration_s=1.0, pan_deg_per_s=6.0, noise_sigma=2.0, lighting_drift=0.1, occluder=True, **SMALL)
 
     def digest(s: SceneSpec) -> tuple[list[str], object]:
         frames, truth = render_scene(s)

@@ -20,10 +20,7 @@ def frames_of(spec) -> list[np.ndarray]:
 
 def dissolve(a: list[np.ndarray], b: list[np.ndarray], length: int) -> list[np.ndarray]:
     """The end of `a` blended into the start of `b` over `length` frames (a linear cross-fade)."""
-    blend = [
-        np.clip((1 - (k + 1) / (length + 1)) * a[len(a) - length + k].astype(np.float32) + (k + 1) / (length + 1) * b[k].astype(np.float32) + 0.5, 0, 255).astype(np.uint8)
-        for k in range(length)
-    ]
+    blend = [np.clip((1 - (k + 1) / (length + 1)) * a[len(a) - length + k].astype(np.float32) + (k + 1) / (length + 1) * b[k].astype(np.float32) + 0.5, 0, 255).astype(np.uint8) for k in range(length)]
     return a[: len(a) - length] + blend + b[length:]
 
 

@@ -10,9 +10,7 @@ from foley_assistant.vision.mot_metrics import evaluate
 
 def track(object_id: str, boxes: dict[int, tuple[float, float]], visibility: float = 1.0, distance: float | None = None) -> ObjectTrack:
     """A track of 0.1 x 0.2 boxes whose top-left corners are given per frame."""
-    frames = tuple(
-        TrackedFrame(frame, Box(x, y, x + 0.1, y + 0.2), confidence=visibility, distance_m=distance) for frame, (x, y) in boxes.items()
-    )
+    frames = tuple(TrackedFrame(frame, Box(x, y, x + 0.1, y + 0.2), confidence=visibility, distance_m=distance) for frame, (x, y) in boxes.items())
     return ObjectTrack(object_id, "person", "manual", frames)
 
 

@@ -62,7 +62,6 @@ def test_a_much_bigger_blob_is_not_taken_as_a_settled_object_growing():
     assert unsettled.box[2] == pytest.approx(80) and unsettled.whole[0]
 
 
-
 def test_a_sliver_flags_the_other_axis_as_read_from_a_sliver():
     # A walker 22 x 100 px behind a post: only a 6 px wide slice of its side shows. Its bottom (a
     # raised foot, 2 px off) agrees with the prediction well enough to tell it is this walker,

@@ -208,9 +208,26 @@ class LibraryIndex:
         folders = os.path.relpath(os.path.dirname(path), root)
         text = " ".join([stem, category, subcategory, fx, extra, header.description, header.title, header.keywords, "" if folders == "." else folders])
         return (
-            path, str(root), size, mtime_ns, stem, cat_id, category, subcategory, fx, creator, source,
-            header.description, header.title, header.keywords, header.duration_s, header.sample_rate,
-            header.channels, header.format, header.error, " ".join(words(text)),
+            path,
+            str(root),
+            size,
+            mtime_ns,
+            stem,
+            cat_id,
+            category,
+            subcategory,
+            fx,
+            creator,
+            source,
+            header.description,
+            header.title,
+            header.keywords,
+            header.duration_s,
+            header.sample_rate,
+            header.channels,
+            header.format,
+            header.error,
+            " ".join(words(text)),
         )
 
     def _delete(self, ids: list[int]) -> None:
@@ -229,9 +246,7 @@ class LibraryIndex:
         )
         self.db.executemany(sql, rows)
         if self.fts and rows:
-            self.db.execute(
-                "INSERT INTO files_fts (rowid, words) SELECT id, words FROM files WHERE id NOT IN (SELECT rowid FROM files_fts)"
-            )
+            self.db.execute("INSERT INTO files_fts (rowid, words) SELECT id, words FROM files WHERE id NOT IN (SELECT rowid FROM files_fts)")
 
     def count(self) -> int:
         """How many files are indexed (readable or not)."""
@@ -252,8 +267,7 @@ class LibraryIndex:
         if self.fts:
             match = (" AND " if every else " OR ").join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in groups)
             sql = (
-                f"SELECT {columns}, bm25(files_fts) AS rank FROM files_fts JOIN files f ON f.id = files_fts.rowid"
-                " WHERE files_fts MATCH ? AND f.error = '' AND f.duration_s >= ? ORDER BY rank LIMIT ?"
+                f"SELECT {columns}, bm25(files_fts) AS rank FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? AND f.error = '' AND f.duration_s >= ? ORDER BY rank LIMIT ?"
             )
             rows = self.db.execute(sql, (match, min_duration_s, limit)).fetchall()
             return [LibraryFile(*row[:10], score=-float(row[10])) for row in rows]

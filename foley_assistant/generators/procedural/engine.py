@@ -102,9 +102,7 @@ def firing_hz(rpm: np.ndarray | float, spec: EngineSpec) -> np.ndarray:
     return np.asarray(rpm, dtype=np.float64) / 60.0 * spec.cylinders / (spec.strokes / 2.0)
 
 
-def render_engine(
-    speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int
-) -> np.ndarray:
+def render_engine(speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     """Engine sound for per-sample speed and acceleration; float64, RMS about RMS_DBFS at steady speed."""
     n = len(speed_m_s)
     if n == 0:
@@ -127,9 +125,7 @@ def render_engine(
     load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
     gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
     offset = rng.uniform(0, 2 * np.pi)
-    tone, pulses, tone_power, pulse_power = _tone(
-        phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate
-    )
+    tone, pulses, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
     steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
     level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
 

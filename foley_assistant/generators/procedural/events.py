@@ -75,9 +75,7 @@ def footfall_strength(speed_m_s: float) -> float:
     return float(np.clip(0.45 + 0.18 * speed_m_s, 0.3, 1.0))
 
 
-def footfall_events(
-    obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 1.7
-) -> tuple[SoundEvent, ...]:
+def footfall_events(obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 1.7) -> tuple[SoundEvent, ...]:
     """Footfalls of a walking object, sorted by time."""
     motion = track_motion(obj, shot, hfov_deg, height_m)
     events: list[SoundEvent] = []
@@ -103,9 +101,7 @@ def footfall_events(
     return tuple(sorted(events, key=lambda e: e.time_s))
 
 
-def impact_events(
-    obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 0.3
-) -> tuple[SoundEvent, ...]:
+def impact_events(obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 0.3) -> tuple[SoundEvent, ...]:
     """Impacts of an object: landings, bounces, frame-bottom contacts, stops and collisions, by time."""
     motion = track_motion(obj, shot, hfov_deg, height_m)
     events: list[SoundEvent] = []
@@ -121,9 +117,7 @@ def impact_events(
     return tuple(sorted(events, key=lambda e: e.time_s))
 
 
-def swish_events(
-    obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 0.3
-) -> tuple[SoundEvent, ...]:
+def swish_events(obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 0.3) -> tuple[SoundEvent, ...]:
     """Moments of peak speed of a fast movement (a throw, a swipe), by time."""
     motion = track_motion(obj, shot, hfov_deg, height_m)
     events = []
@@ -160,9 +154,7 @@ def presence_events(obj: ObjectTrack, shot: ShotTracks) -> tuple[SoundEvent, ...
     return tuple(events)
 
 
-def speed_curve(
-    obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 1.5
-) -> SpeedCurve:
+def speed_curve(obj: ObjectTrack, shot: ShotTracks, hfov_deg: float = DEFAULT_HFOV_DEG, height_m: float = 1.5) -> SpeedCurve:
     """Speed and acceleration per frame over the object's whole life; long gaps are bridged linearly."""
     motion = track_motion(obj, shot, hfov_deg, height_m)
     if not motion.segments:

@@ -142,9 +142,7 @@ class ProceduralGenerator:
         sources = tuple(sounded.get((e.time_s, e.kind), spec.name) for e in events)
         return DryAudio(out.astype(np.float32), sample_rate, events, name, sources, layers=tuple(layers))
 
-    def render_voice(
-        self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int
-    ) -> list[SoundEvent]:
+    def render_voice(self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int) -> list[SoundEvent]:
         """Render one voice (not its layers) into `out`, unscaled by its level; returns the events
         it sounded (footfalls, impacts or swishes; none for engine and cloth). `layer` is 0 for the
         main voice, 1.. for layers (each draws its own variations)."""

@@ -50,9 +50,7 @@ class Material:
 
 MATERIALS: dict[str, Material] = {
     "wood": Material(420.0, (1.0, 2.57, 4.18, 6.1), (1.0, 0.45, 0.3, 0.2), (0.045, 0.028, 0.018, 0.012), 0.0008, 0.25),
-    "metal": Material(
-        620.0, (1.0, 2.756, 5.404, 8.933, 13.34), (1.0, 0.6, 0.45, 0.3, 0.2), (0.6, 0.45, 0.3, 0.2, 0.12), 0.0003, 0.12
-    ),
+    "metal": Material(620.0, (1.0, 2.756, 5.404, 8.933, 13.34), (1.0, 0.6, 0.45, 0.3, 0.2), (0.6, 0.45, 0.3, 0.2, 0.12), 0.0003, 0.12),
     "plastic": Material(780.0, (1.0, 1.72, 2.93, 4.3), (1.0, 0.55, 0.35, 0.25), (0.035, 0.025, 0.018, 0.012), 0.0006, 0.3),
     "rubber": Material(160.0, (1.0, 2.3, 3.9), (1.0, 0.3, 0.12), (0.035, 0.02, 0.012), 0.004, 0.3),
     "glass": Material(1800.0, (1.0, 2.32, 4.25, 6.63), (1.0, 0.5, 0.35, 0.2), (0.45, 0.3, 0.18, 0.1), 0.0002, 0.15),
@@ -75,9 +73,7 @@ def impact_length_s(material: Material) -> float:
     return min(MAX_LENGTH_S, 6.91 * max(material.decays_s) + 0.02)
 
 
-def render_impact(
-    strength: float, material: Material, rng: np.random.Generator, sample_rate: int, vary_hit: bool = True
-) -> np.ndarray:
+def render_impact(strength: float, material: Material, rng: np.random.Generator, sample_rate: int, vary_hit: bool = True) -> np.ndarray:
     """One hit, starting at sample 0, float64; its peak is PEAK_DBFS (+-2.5 dB) at strength 1.
 
     With `vary_hit=False` the hit is exactly the preset's (used to check the presets).
@@ -87,9 +83,7 @@ def render_impact(
     return fade_tail(out, sample_rate, min(0.05, 0.2 * n / sample_rate))
 
 
-def render_impacts(
-    hits: list[Hit], material: Material, rng: np.random.Generator, n: int, sample_rate: int, vary_hit: bool = True
-) -> np.ndarray:
+def render_impacts(hits: list[Hit], material: Material, rng: np.random.Generator, n: int, sample_rate: int, vary_hit: bool = True) -> np.ndarray:
     """All the hits of one object over `n` samples, float64.
 
     Materials that ring for less than SHARED_BANK_S (wood, plastic, rubber, stone, flesh) get a
@@ -126,9 +120,7 @@ def render_impacts(
     return out
 
 
-def _bank(
-    material: Material, rng: np.random.Generator, sample_rate: int, spread: float, doublets: bool = False
-) -> list[tuple[list[float], list[float]]]:
+def _bank(material: Material, rng: np.random.Generator, sample_rate: int, spread: float, doublets: bool = False) -> list[tuple[list[float], list[float]]]:
     """The material's resonators below 0.45 of the sample rate, tuned +-2 % and damped +-10 % times `spread`.
 
     With `doublets`, every mode is a pair split by 0.2-0.6 % (as the near-degenerate mode pairs
@@ -196,9 +188,7 @@ def _strike_weights(material: Material, rng: np.random.Generator, spread: float)
     return weights
 
 
-def _excitation(
-    strength: float, material: Material, rng: np.random.Generator, sample_rate: int, spread: float
-) -> tuple[np.ndarray, np.ndarray]:
+def _excitation(strength: float, material: Material, rng: np.random.Generator, sample_rate: int, spread: float) -> tuple[np.ndarray, np.ndarray]:
     """(contact pulse with its micro-rebound, click noise) of one hit; both start at sample 0."""
     contact = material.contact_s * (1.6 - 0.6 * strength) * vary(rng, 0.12 * spread)
     width = max(2, int(round(contact * sample_rate)))

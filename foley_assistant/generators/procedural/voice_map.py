@@ -136,7 +136,6 @@ class VoiceMap:
         height = self.size_priors.get(key, HEIGHT_DEFAULTS[spec.voice])
         return VoiceSpec(spec.voice, MappingProxyType({**spec.params, "height_m": height}), spec.layers)
 
-
     def generic(self) -> VoiceSpec:
         """The generic movement voice: the map's `unknown` entry, else the built-in one."""
         if GENERIC_LABEL in self.entries:
@@ -184,11 +183,7 @@ def bundled_size_priors() -> dict[str, float]:
         return {}
     if not isinstance(data, dict):
         return {}
-    return {
-        normalize_label(k): float(v)
-        for k, v in data.items()
-        if not str(k).startswith("_") and k != "default" and isinstance(v, (int, float)) and v > 0
-    }
+    return {normalize_label(k): float(v) for k, v in data.items() if not str(k).startswith("_") and k != "default" and isinstance(v, (int, float)) and v > 0}
 
 
 def normalize_label(label: Any) -> str:
@@ -200,48 +195,41 @@ def _resolve(label: str, raw: Mapping[str, Any], source: str, seen: list[str]) -
     entry = raw[label]
     if isinstance(entry, Mapping) and "same_as" in entry:
         if len(entry) != 1:
-            raise InputFileError(f"{source}: label {label!r} has \"same_as\" and other keys; use one or the other")
+            raise InputFileError(f'{source}: label {label!r} has "same_as" and other keys; use one or the other')
         target = normalize_label(entry["same_as"])
         if target not in raw:
-            raise InputFileError(f"{source}: label {label!r} is \"same_as\" {entry['same_as']!r}, which is not in the map")
+            raise InputFileError(f'{source}: label {label!r} is "same_as" {entry["same_as"]!r}, which is not in the map')
         if target in seen + [label]:
-            raise InputFileError(f"{source}: \"same_as\" loops through {' -> '.join(seen + [label, target])}")
+            raise InputFileError(f'{source}: "same_as" loops through {" -> ".join(seen + [label, target])}')
         return _resolve(target, raw, source, seen + [label])
     return _spec(entry, label, source)
 
 
 def _spec(entry: Any, label: str, source: str, layer: bool = False) -> VoiceSpec:
     if not isinstance(entry, Mapping):
-        raise InputFileError(f"{source}: the entry for {label!r} must be an object like {{\"voice\": \"impacts\"}}")
+        raise InputFileError(f'{source}: the entry for {label!r} must be an object like {{"voice": "impacts"}}')
     voice = entry.get("voice")
     if voice not in VOICES:
         raise InputFileError(f"{source}: label {label!r} has voice {voice!r}; choose one of {', '.join(VOICES)}")
     allowed = (LAYER_KEYS if layer else COMMON_KEYS) | VOICE_KEYS[voice]
     unknown = sorted(set(entry) - allowed)
     if unknown:
-        raise InputFileError(
-            f"{source}: label {label!r} ({voice}{' layer' if layer else ''}) has unknown key(s) {', '.join(unknown)}; "
-            f"allowed: {', '.join(sorted(allowed))}"
-        )
+        raise InputFileError(f"{source}: label {label!r} ({voice}{' layer' if layer else ''}) has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
     params = dict(VOICE_DEFAULTS[voice])
     params.update({k: v for k, v in entry.items() if k not in ("voice", "layers")})
     _check_values(params, voice, label, source)
     raw_layers = entry.get("layers", [])
     if not isinstance(raw_layers, list):
-        raise InputFileError(f"{source}: label {label!r} has \"layers\" that is not a list of voice entries")
+        raise InputFileError(f'{source}: label {label!r} has "layers" that is not a list of voice entries')
     layers = tuple(_spec(item, f"{label} layer {i + 1}", source, layer=True) for i, item in enumerate(raw_layers))
     return VoiceSpec(voice, MappingProxyType(params), layers)
 
 
 def _check_values(params: dict[str, Any], voice: str, label: str, source: str) -> None:
     if voice == "footsteps" and params["surface"] not in SURFACES:
-        raise InputFileError(
-            f"{source}: label {label!r} has surface {params['surface']!r}; choose one of {', '.join(SURFACES)}"
-        )
+        raise InputFileError(f"{source}: label {label!r} has surface {params['surface']!r}; choose one of {', '.join(SURFACES)}")
     if voice == "impacts" and params["material"] not in MATERIALS:
-        raise InputFileError(
-            f"{source}: label {label!r} has material {params['material']!r}; choose one of {', '.join(MATERIALS)}"
-        )
+        raise InputFileError(f"{source}: label {label!r} has material {params['material']!r}; choose one of {', '.join(MATERIALS)}")
     for key in ("height_m", "level_db", "release_s"):
         value = params.get(key, 1.0)
         if key != "level_db" and key not in params:
@@ -253,9 +241,7 @@ def _check_values(params: dict[str, Any], voice: str, label: str, source: str) -
     if "library" in params and not isinstance(params["library"], str):
         raise InputFileError(f"{source}: label {label!r} has library = {params['library']!r}; it must be search text")
     if voice == "engine" and params.get("preset") is not None and params["preset"] not in ENGINE_PRESETS:
-        raise InputFileError(
-            f"{source}: label {label!r} has engine preset {params['preset']!r}; choose one of {', '.join(ENGINE_PRESETS)}"
-        )
+        raise InputFileError(f"{source}: label {label!r} has engine preset {params['preset']!r}; choose one of {', '.join(ENGINE_PRESETS)}")
     try:
         if voice == "engine":
             engine_spec(params)

@@ -135,7 +135,4 @@ def write_aaf(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> N
         with atomic_path(path) as temporary:
             otio.adapters.write_to_file(timeline, str(temporary), adapter_name="AAF", use_empty_mob_ids=True)
     except (otio.exceptions.OTIOError, ValueError, KeyError, AttributeError) as exc:
-        raise OutputError(
-            f"the AAF writer could not write {path.name}: {exc}. Every clip must be at the timeline's frame rate; "
-            "export the cut again from the NLE, or use --format otio."
-        ) from exc
+        raise OutputError(f"the AAF writer could not write {path.name}: {exc}. Every clip must be at the timeline's frame rate; export the cut again from the NLE, or use --format otio.") from exc

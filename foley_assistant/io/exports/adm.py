@@ -78,8 +78,7 @@ def _block_formats(obj: AdmObject, sample_rate: int) -> list[object]:
 
     def block(start: Fraction, end: Fraction, point: AdmPoint, jump: bool) -> object:
         position = ObjectCartesianPosition(X=_clip(point.x), Y=_clip(point.y), Z=_clip(point.z, 0.0))
-        return AudioBlockFormatObjects(rtime=start, duration=end - start, cartesian=True, position=position,
-                                       gain=max(0.0, float(point.gain)), jumpPosition=_jump(jump))
+        return AudioBlockFormatObjects(rtime=start, duration=end - start, cartesian=True, position=position, gain=max(0.0, float(point.gain)), jumpPosition=_jump(jump))
 
     first_end = min(_FIRST_BLOCK_S, length)
     blocks = [block(Fraction(0), first_end, points[0], True)]
@@ -118,17 +117,11 @@ def write_adm_bwf(
     start timecode), so that the file's TimeReference is its own first sample's.
     """
     if not ear_available():
-        raise OutputError(
-            "ADM export needs the EBU 'ear' package, which is not installed. Install it with "
-            "`pip install --no-deps ear==2.1.0 multipledispatch ruamel.yaml` (make does this)."
-        )
+        raise OutputError("ADM export needs the EBU 'ear' package, which is not installed. Install it with `pip install --no-deps ear==2.1.0 multipledispatch ruamel.yaml` (make does this).")
     if not objects:
         raise OutputError("there are no stems to write as ADM objects; run generate first.")
     if len(objects) > MAX_OBJECTS:
-        raise OutputError(
-            f"{len(objects)} stems is more than the {MAX_OBJECTS} objects a Dolby Atmos master holds; "
-            "export fewer shots at a time."
-        )
+        raise OutputError(f"{len(objects)} stems is more than the {MAX_OBJECTS} objects a Dolby Atmos master holds; export fewer shots at a time.")
     import lxml.etree
     from ear.fileio.adm.builder import ADMBuilder
     from ear.fileio.adm.chna import populate_chna_chunk

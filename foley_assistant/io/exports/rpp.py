@@ -92,14 +92,10 @@ class RppTrack:
         object.__setattr__(self, "volume", tuple(self.volume))
         for point in self.pan:
             if not -1.0 <= point.value <= 1.0:
-                raise ValueError(
-                    f"track {self.name!r}: pan must be within -1..1, got {point.value} at {point.time_s} s"
-                )
+                raise ValueError(f"track {self.name!r}: pan must be within -1..1, got {point.value} at {point.time_s} s")
         for point in self.volume:
             if point.value < 0.0:
-                raise ValueError(
-                    f"track {self.name!r}: volume gain cannot be negative, got {point.value} at {point.time_s} s"
-                )
+                raise ValueError(f"track {self.name!r}: volume gain cannot be negative, got {point.value} at {point.time_s} s")
 
 
 @dataclass(frozen=True)
@@ -169,9 +165,7 @@ def rpp_text(project: RppProject, *, timestamp: int | None = None) -> str:
             _write_envelope(out, "VOLENV2", _guid(track_key + "/volume"), [(p.time_s, p.value) for p in points])
         if track.pan:
             points = thin_envelope(track.pan, PAN_TOLERANCE)
-            _write_envelope(
-                out, "PANENV2", _guid(track_key + "/pan"), [(p.time_s, _pan_to_envelope_value(p.value)) for p in points]
-            )
+            _write_envelope(out, "PANENV2", _guid(track_key + "/pan"), [(p.time_s, _pan_to_envelope_value(p.value)) for p in points])
         for item_index, item in enumerate(track.items):
             item_id += 1
             _write_item(out, item, item_id, f"{track_key}/item/{item_index}/{item.name}/{item.position_s!r}")

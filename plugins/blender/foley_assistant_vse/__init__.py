@@ -45,8 +45,7 @@ def work_folder(context):
 class FoleyAssistantSettings(bpy.types.PropertyGroup):
     cli: bpy.props.StringProperty(name="Program", subtype="FILE_PATH", description="foley-assistant (empty: $FOLEY_ASSISTANT_CLI or PATH)")
     engine: bpy.props.EnumProperty(name="Engine", items=[("procedural", "Procedural", ""), ("library", "Library", ""), ("neural", "Neural", "")])
-    panned: bpy.props.BoolProperty(name="Pan in Blender", default=True,
-                                   description="Mono sources with pan/volume keyframes (on) or the stereo stems as rendered (off)")
+    panned: bpy.props.BoolProperty(name="Pan in Blender", default=True, description="Mono sources with pan/volume keyframes (on) or the stereo stems as rendered (off)")
 
 
 class SEQUENCER_OT_foley_assistant_generate(bpy.types.Operator):
@@ -72,11 +71,7 @@ class SEQUENCER_OT_foley_assistant_generate(bpy.types.Operator):
     def generate(self, context):
         scene = context.scene
         settings = scene.foley_assistant
-        chosen = [
-            core.MovieStrip(s.name, bpy.path.abspath(s.filepath), s.channel, s.frame_final_start, s.frame_final_duration,
-                            s.frame_final_start - s.frame_start)
-            for s in movie_strips(context)
-        ]
+        chosen = [core.MovieStrip(s.name, bpy.path.abspath(s.filepath), s.channel, s.frame_final_start, s.frame_final_duration, s.frame_final_start - s.frame_start) for s in movie_strips(context)]
         rate = core.scene_rate(scene.render.fps, scene.render.fps_base)
         document, origin = core.otio_timeline(scene.name, rate, chosen)
         folder = os.path.join(work_folder(context), time.strftime("%Y%m%d-%H%M%S"))

@@ -62,22 +62,38 @@ def otio_timeline(name, rate, strips):
             if strip.record_start < cursor:
                 raise AddonError("strips {!r} overlaps the one before it on channel {}".format(strip.name, channel))
             if strip.record_start > cursor:
-                children.append({"OTIO_SCHEMA": "Gap.1", "name": "", "metadata": {}, "effects": [], "markers": [], "enabled": True,
-                                 "source_range": _range(0, strip.record_start - cursor, fps)})
-            reference = {"OTIO_SCHEMA": "ExternalReference.1", "name": "", "metadata": {}, "available_range": None,
-                         "available_image_bounds": None, "target_url": Path(os.path.abspath(strip.filepath)).as_uri()}
-            children.append({
-                "OTIO_SCHEMA": "Clip.2", "name": strip.name, "metadata": {"blender": {"channel": channel}},
-                "source_range": _range(strip.source_start, strip.duration, fps), "effects": [], "markers": [], "enabled": True,
-                "media_references": {"DEFAULT_MEDIA": reference}, "active_media_reference_key": "DEFAULT_MEDIA",
-            })
+                children.append({"OTIO_SCHEMA": "Gap.1", "name": "", "metadata": {}, "effects": [], "markers": [], "enabled": True, "source_range": _range(0, strip.record_start - cursor, fps)})
+            reference = {
+                "OTIO_SCHEMA": "ExternalReference.1",
+                "name": "",
+                "metadata": {},
+                "available_range": None,
+                "available_image_bounds": None,
+                "target_url": Path(os.path.abspath(strip.filepath)).as_uri(),
+            }
+            children.append(
+                {
+                    "OTIO_SCHEMA": "Clip.2",
+                    "name": strip.name,
+                    "metadata": {"blender": {"channel": channel}},
+                    "source_range": _range(strip.source_start, strip.duration, fps),
+                    "effects": [],
+                    "markers": [],
+                    "enabled": True,
+                    "media_references": {"DEFAULT_MEDIA": reference},
+                    "active_media_reference_key": "DEFAULT_MEDIA",
+                }
+            )
             cursor = strip.record_start + strip.duration
-        tracks.append({"OTIO_SCHEMA": "Track.1", "name": "Channel {}".format(channel), "kind": "Video", "metadata": {},
-                       "source_range": None, "effects": [], "markers": [], "enabled": True, "children": children})
+        tracks.append(
+            {"OTIO_SCHEMA": "Track.1", "name": "Channel {}".format(channel), "kind": "Video", "metadata": {}, "source_range": None, "effects": [], "markers": [], "enabled": True, "children": children}
+        )
     document = {
-        "OTIO_SCHEMA": "Timeline.1", "name": name, "metadata": {}, "global_start_time": None,
-        "tracks": {"OTIO_SCHEMA": "Stack.1", "name": "tracks", "metadata": {}, "source_range": None, "effects": [],
-                   "markers": [], "enabled": True, "children": tracks},
+        "OTIO_SCHEMA": "Timeline.1",
+        "name": name,
+        "metadata": {},
+        "global_start_time": None,
+        "tracks": {"OTIO_SCHEMA": "Stack.1", "name": "tracks", "metadata": {}, "source_range": None, "effects": [], "markers": [], "enabled": True, "children": tracks},
     }
     return document, origin
 
@@ -129,13 +145,15 @@ def sound_strips(plan, origin, first_channel, panned=True):
         for clip in lane["clips"]:
             use_dry = panned and bool(clip.get("dry"))
             keyframes = [(origin + point["frame"], max(-1.0, min(1.0, point["pan"])), point["gain"]) for point in clip["automation"]]
-            strips.append(SoundStripPlan(
-                "{}_{}_{}".format(clip["shot"], clip["object"], clip["label"]),
-                clip["dry"] if use_dry else clip["stem"],
-                first_channel + offset,
-                origin + clip["record_frame"],
-                keyframes if use_dry else [],
-            ))
+            strips.append(
+                SoundStripPlan(
+                    "{}_{}_{}".format(clip["shot"], clip["object"], clip["label"]),
+                    clip["dry"] if use_dry else clip["stem"],
+                    first_channel + offset,
+                    origin + clip["record_frame"],
+                    keyframes if use_dry else [],
+                )
+            )
     return strips
 
 
