@@ -44,6 +44,7 @@ class FusionSettings:
     travel_needs_share: float = 0.1
     least_height: float = 0.1  # of the frame height: the least height travel is measured in
     unnamed_motion_share: float = 0.6
+    animate_groups: tuple[str, ...] = ("person", "animal", "vehicle")
     blob_inside: float = 0.6
     blob_min_share: float = 0.01
     min_samples: int = 2
@@ -202,7 +203,11 @@ def _from_detector(
     # Travel alone is weak evidence under a moving camera (parallax, a box cut by the border), so
     # it counts only with some motion of the object's own against the background.
     travels = travel >= settings.mover_travel_heights and share >= settings.travel_needs_share
-    moves = share >= settings.mover_motion_share or travels or (len(track.frames) < settings.min_samples and bool(parts))
+    # People, animals and vehicles move parts of themselves in place (an arm, legs, wheels); a
+    # thing (a chair, a bottle, a ball) sounds only when it moves as a whole: motion inside its
+    # box is something in front of it or behind it (the scenery in a car's window behind a seat).
+    animate = decision.group in settings.animate_groups
+    moves = (share >= settings.mover_motion_share and animate) or travels or (len(track.frames) < settings.min_samples and bool(parts))
     if len(track.frames) < settings.brief_samples:
         # A few looks (a pass-by seen on 2-3 frames) need one confident look and real travel:
         # a handheld close-up makes weak, jumping boxes of things that are not there.

@@ -206,3 +206,15 @@ def test_a_short_box_around_a_walker_and_the_car_passing_him_is_neither():
     assert len(walker.votes()) + len(car.votes()) == 44  # its four looks still vote
     alone = track({f: (0.7, 0.1, 0.8, 0.3) for f in (20, 21, 22, 23)}, "person")
     assert alone in without_covered([walker, car, alone], max_samples=8, share=0.7)
+
+
+def test_a_seat_with_scenery_moving_behind_it_is_not_a_mover_but_a_thrown_ball_is():
+    # Motion inside a chair's box is the window behind it; a ball sounds when it moves as a whole.
+    seat = [(f, [_det(0.6, 0.6, 0.95, 0.98, "chair", 0.5)]) for f in range(0, 60, 3)]
+    blobs = {f: np.array([[0.7, 0.62, 0.9, 0.8]]) for f in range(60)}
+    (chair,) = fuse(link_detections(seat, _pan(0.0), W, H, FPS), [], blobs, FPS, stride=3, frame_height=H)
+    assert chair.label == "chair" and not chair.mover
+    thrown = [(f, [_det(0.1 + 0.01 * f, 0.4, 0.16 + 0.01 * f, 0.5, "sports ball", 0.6)]) for f in range(0, 60, 3)]
+    ball_blobs = {f: np.array([[0.1 + 0.01 * f, 0.4, 0.16 + 0.01 * f, 0.5]]) for f in range(60)}
+    (ball,) = fuse(link_detections(thrown, _pan(0.0), W, H, FPS), [], ball_blobs, FPS, stride=3, frame_height=H)
+    assert ball.label == "ball" and ball.mover
