@@ -42,12 +42,6 @@ class CocoLabels:
     groups: dict[str, tuple[str, ...]]
     group_labels: dict[str, str]
 
-    def sound_label(self, class_id: int) -> str | None:
-        """The sound label of a detector class id, or None for a class that makes no sound."""
-        if not 0 <= class_id < len(self.categories):
-            return None
-        return self.sound_labels.get(self.categories[class_id])
-
     def sounds(self, class_name: str) -> bool:
         """Whether a class makes a sound at all (a person, a car; not a chair or a fire hydrant)."""
         return class_name in self.sound_labels

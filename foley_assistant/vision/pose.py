@@ -69,20 +69,8 @@ class FeetReader:
         return tuple(updated)
 
 
-def add_feet(objects: tuple[ObjectTrack, ...], frames: Iterable[tuple[int, np.ndarray]], pose: PoseEstimator) -> tuple[ObjectTrack, ...]:
-    """The objects with `feet` on every frame of a moving person where both ankles were seen.
-
-    `frames` are (media frame index, RGB image) pairs covering the people's frames (others are
-    skipped)."""
-    reader = FeetReader(objects, pose)
-    if reader.chosen:
-        for index, image in frames:
-            reader.see(index, image)
-    return reader.result()
-
-
 def pose_span(objects: tuple[ObjectTrack, ...]) -> tuple[int, int] | None:
-    """The media frames [first, end) that `add_feet` needs decoded, or None when no one is chosen."""
+    """The media frames [first, end) that `FeetReader` needs to see, or None when no one is chosen."""
     chosen = wants_pose(objects)
     if not chosen:
         return None

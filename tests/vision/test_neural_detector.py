@@ -13,9 +13,9 @@ from foley_assistant.vision.neural.detector import DetectorUnavailable, find_wei
 def test_coco_classes_map_to_sound_labels():
     labels = coco_labels()
     assert len(labels.categories) == 91
-    assert labels.sound_label(1) == "person" and labels.sound_label(3) == "car" and labels.sound_label(37) == "ball"
-    assert labels.sound_label(64) is None  # potted plant: no sound
-    assert labels.sound_label(500) is None
+    assert [labels.sound_labels[labels.categories[i]] for i in (1, 3, 37)] == ["person", "car", "ball"]
+    assert not labels.sounds(labels.categories[64])  # potted plant: no sound
+    assert labels.group_of("truck") == "vehicle" and labels.group_of("sheep") == "animal"
 
 
 def test_model_output_becomes_normalized_detections_named_by_class():

@@ -8,7 +8,15 @@ import pytest
 
 from foley_assistant.synth import render_scene, walker_scene
 from foley_assistant.vision.perception.movenet import PoseModel
-from foley_assistant.vision.pose import MAX_PEOPLE, add_feet, pose_span, wants_pose
+from foley_assistant.vision.pose import MAX_PEOPLE, FeetReader, pose_span, wants_pose
+
+
+def add_feet(objects, frames, pose):
+    """The objects with feet, read frame by frame as analysis reads them."""
+    reader = FeetReader(objects, pose)
+    for index, image in frames:
+        reader.see(index, image)
+    return reader.result()
 
 
 @pytest.fixture(scope="module")
