@@ -181,10 +181,12 @@ class ShotSplitter:
             if network is not None:
                 small = cv2.resize(detail, THUMB_SIZE, interpolation=cv2.INTER_AREA)
                 wanted = previous is None or difference(previous, small) >= self.settings.network_min_level
-                _note(shot_end, network.done, network.push(network_thumbnail(image), wanted)[0])
+                _note(shot_end, network.returned, network.push(network_thumbnail(image), wanted)[0])
                 previous = small
             position += 1
             if len(pending) >= self.block + self.lookahead:
+                if network is not None:  # the windows still running hold probabilities the commit needs
+                    _note(shot_end, network.returned, network.wait()[0])
                 commit = len(pending) - self.lookahead
                 skip_until = yield from self._commit(history, pending, commit, skip_until, shot_end)
                 history = (history + [(p[3], p[2]) for p in pending[:commit]])[-self.context :]
@@ -193,7 +195,7 @@ class ShotSplitter:
                     del shot_end[old]
         if pending:
             if network is not None:
-                _note(shot_end, network.done, network.finish()[0])
+                _note(shot_end, network.returned, network.finish()[0])
             yield from self._commit(history, pending, len(pending), skip_until, shot_end)
 
     def _commit(self, history, pending, commit, skip_until, shot_end):
@@ -248,6 +250,7 @@ class _SegmentAnalysis:
         self.images: list[np.ndarray] = []
         self.previous_gray: np.ndarray | None = None
         self.flash_frames: set[int] = set()
+        self.sampled: list[tuple[int, Future]] = []  # this chunk's detector runs: (offset, boxes)
         self.jobs: list[Future] = []
         self.pool: ThreadPoolExecutor | None = None
         self.blobs: dict[int, np.ndarray] = {}
@@ -260,15 +263,16 @@ class _SegmentAnalysis:
         self.images.append(image)
         if flash:
             self.flash_frames.add(index)
+        elif self.detector is not None and (index - self.first) % self.stride == 0:
+            # Started at once, on the worker: the detector runs while frames are still decoded.
+            self.sampled.append((len(self.images) - 1, self._pool().submit(self.detector.detect, [image])))
         if len(self.images) == self.chunk_length:
             self._process()
 
     def _process(self) -> None:
         if not self.images:
             return
-        images, indices = self.images, self.indices
-        picked = [o for o, index in enumerate(indices) if (index - (self.first or 0)) % self.stride == 0 and index not in self.flash_frames]
-        sampled = None if self.detector is None else self._pool().submit(self.detector.detect, [images[o] for o in picked])
+        images, indices, sampled = self.images, self.indices, self.sampled
         found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
         first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
         entry = np.eye(3)
@@ -281,12 +285,12 @@ class _SegmentAnalysis:
                 frame_detections = []  # the light moved, not the things
             self.tracker.step(index, frame_detections, step)
             self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
-        if sampled is not None:
+        if self.detector is not None:
             before = self.jobs[-1] if self.jobs else None
-            self.jobs.append(self._pool().submit(self._look_around, sampled, before, picked, indices, images, found.detections))
+            self.jobs.append(self._pool().submit(self._look_around, sampled, before, indices, images, found.detections))
         last = images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
-        self.indices, self.images = [], []
+        self.indices, self.images, self.sampled = [], [], []
 
     def _pool(self) -> ThreadPoolExecutor:
         """The one worker thread the detector runs on (onnxruntime releases the GIL), beside the
@@ -295,11 +299,13 @@ class _SegmentAnalysis:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
         return self.pool
 
-    def _look_around(self, sampled: Future, before: Future | None, picked: list[int], indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]) -> list[tuple[int, list[Detection]]]:
-        """A chunk's samples: the detector's boxes on every `stride`-th frame, and on the frames
-        around a sample where something new and moving appears (a car that crosses the frame in
-        four frames would otherwise be seen once), so that it is tracked whole. Runs on the worker."""
-        found = dict(zip(picked, sampled.result()))
+    def _look_around(self, sampled: list[tuple[int, Future]], before: Future | None, indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]) -> list[tuple[int, list[Detection]]]:
+        """A chunk's samples: the detector's boxes on every `stride`-th frame (`sampled`: offset in
+        the chunk, and the run started when the frame came in), and on the frames around a sample
+        where something new and moving appears (a car that crosses the frame in four frames would
+        otherwise be seen once), so that it is tracked whole. Runs on the worker."""
+        found = {offset: run.result()[0] for offset, run in sampled}
+        picked = sorted(found)
         earlier = before.result() if before is not None else []
         previous = earlier[-1][1] if earlier else []
         extra: set[int] = set()

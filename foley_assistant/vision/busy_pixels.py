@@ -31,7 +31,7 @@ def settle_busy_pixels(stack: np.ndarray, median: np.ndarray, threshold: float, 
     with np.errstate(invalid="ignore"):
         spread = np.abs(samples[..., 0] - flat[None, :, 0])
         for channel in range(1, samples.shape[-1]):
-            spread = np.maximum(spread, np.abs(samples[..., channel] - flat[None, :, channel]))
+            np.maximum(spread, np.abs(samples[..., channel] - flat[None, :, channel]), out=spread)
         differs = spread > threshold
     count = seen.sum(axis=0)
     busy = np.flatnonzero((differs.sum(axis=0) >= busy_share * np.maximum(count, 1)) & (count >= 3))
@@ -40,14 +40,17 @@ def settle_busy_pixels(stack: np.ndarray, median: np.ndarray, threshold: float, 
     result = flat.copy()
     for first in range(0, len(busy), _BLOCK):
         pixels = busy[first : first + _BLOCK]
-        values = samples[:, pixels]  # (N, P, C)
+        values = np.ascontiguousarray(np.moveaxis(samples[:, pixels], 2, 0))  # (C, N, P): one channel at a time
         with np.errstate(invalid="ignore"):
-            near = np.max(np.abs(values[:, None] - values[None, :]), axis=3) <= threshold  # (N, N, P); NaN -> False
+            apart = np.abs(values[0][:, None] - values[0][None, :])  # (N, N, P), the largest over channels
+            for channel in range(1, values.shape[0]):
+                np.maximum(apart, np.abs(values[channel][:, None] - values[channel][None, :]), out=apart)
+            near = apart <= threshold  # NaN -> False
         neighbours = near.sum(axis=1)  # (N, P)
         best = np.argmax(neighbours, axis=0)
-        members = near[best, :, np.arange(len(pixels))].T  # (N, P): the winner's neighbours
-        weights = members[..., None].astype(np.float32)
-        result[pixels] = np.nansum(np.nan_to_num(values) * weights, axis=0) / np.maximum(weights.sum(axis=0), 1.0)
+        members = near[best, :, np.arange(len(pixels))].T.astype(np.float32)  # (N, P): the winner's neighbours
+        total = np.einsum("cnp,np->pc", np.nan_to_num(values), members)
+        result[pixels] = total / np.maximum(members.sum(axis=0), 1.0)[:, None]
     return result.reshape(median.shape)
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from foley_assistant.synth import render_scene, walker_scene
 from foley_assistant.vision.perception.movenet import PoseModel
-from foley_assistant.vision.pose import MAX_PEOPLE, FeetReader, pose_span, wants_pose
+from foley_assistant.vision.pose import MAX_PEOPLE, SCOUT_STEP, FeetReader, pose_span, wants_pose
 
 
 def add_feet(objects, frames, pose):
@@ -54,3 +54,18 @@ def test_a_crowd_gets_feet_for_its_largest_movers_only(walker):
     chosen = wants_pose(crowd)
     assert len(chosen) == MAX_PEOPLE
     assert chosen == list(range(3, MAX_PEOPLE + 3))  # the tallest boxes
+
+
+def test_feet_that_do_not_move_are_looked_at_on_every_fourth_frame_only(walker):
+    frames, person = walker
+    still = [frames[0]] * len(frames)  # the walker frozen on its first frame, box and all
+    standing = replace(person, frames=tuple(replace(f, box=person.frames[0].box) for f in person.frames))
+    reader = FeetReader((standing,), PoseModel(threads=2))
+    for index, image in enumerate(still):
+        reader.see(index, image)
+    assert reader.calls == -(-len(frames) // SCOUT_STEP)
+    walking = FeetReader((person,), PoseModel(threads=2))
+    for index, image in enumerate(frames):
+        walking.see(index, image)
+    assert walking.calls == len(frames)  # moving feet: every frame, the held ones included
+    assert all(f.feet is not None for f in walking.result()[0].frames)

@@ -82,8 +82,9 @@ def test_streamed_windows_equal_the_authors_windowing():
     last = np.concatenate([frames[75:], np.repeat(frames[-1:], 100 - 55, 0)])[None]
     np.testing.assert_allclose(single[100:], session.run(None, {"frames": last})[0][0, 25:55], atol=1e-6)
     stream = TransNetStream()
-    returned = sum(len(stream.push(f)[0]) for f in frames[:74])
-    assert returned == 0 and len(stream.push(frames[74])[0]) == 50  # frame 74 completes the first window
+    returned = sum(len(stream.push(f)[0]) + len(stream.wait()[0]) for f in frames[:74])
+    assert returned == 0 and len(stream.push(frames[74])[0]) + len(stream.wait()[0]) == 50  # frame 74 completes the first window
+    assert stream.returned == 50 and len(stream.finish()[0]) == 25  # 75 frames pushed in all
     # Only frame 60 wanted: the window keeping frames 50..99 runs, the other two do not.
     sparse = TransNetStream()
     parts = [sparse.push(f, wanted=k == 60)[0] for k, f in enumerate(frames)] + [sparse.finish()[0]]

@@ -9,12 +9,15 @@ to a multiple of 50), windows of 100 frames are taken every 50, and of each wind
 
 `TransNetStream` does exactly that while frames stream in, holding at most one window of
 thumbnails: the probabilities of frames 50k..50k+49 are known once frame 50k+74 has arrived (or
-the stream has ended), so the results equal a run over the whole clip at once.
+the stream has ended), so the results equal a run over the whole clip at once. Windows run on a
+worker thread of their own (onnxruntime releases the GIL), so the caller goes on decoding and
+analysing meanwhile; results come back in order.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import cv2
 import numpy as np
@@ -43,8 +46,10 @@ class TransNetStream:
     """Per-frame TransNetV2 probabilities of a stream of thumbnails, with bounded memory.
 
     `push` a 48x27 RGB uint8 thumbnail per frame, in order; each call returns the (single, many)
-    probabilities that became known (for the frames after those already returned), and `finish`
-    returns the rest. Frames are numbered from 0 in push order.
+    probabilities that have become known since the last call (for the frames after those already
+    returned; often none, since windows run in the background), `wait` returns those of every
+    window started so far, and `finish` the rest. Frames are numbered from 0 in push order;
+    `returned` counts the frames whose probabilities were returned.
 
     A frame pushed with `wanted=False` needs no answer (the caller will not consult the network
     there: nothing changed enough to be a cut). A window none of whose kept frames, nor the two
@@ -56,10 +61,13 @@ class TransNetStream:
         self.window: deque[np.ndarray] = deque(maxlen=WINDOW)
         self.pushed = 0
         self.end = 0  # frames appended after the leading padding: pushed ones and trailing copies
-        self.done = 0  # frames whose probabilities were returned
+        self.done = 0  # frames whose window was run (or skipped)
+        self.returned = 0  # frames whose probabilities were returned
         self.wanted: deque[int] = deque()  # wanted frames at or after `done`
         self.windows_run = 0
         self.windows_skipped = 0
+        self._running: deque[tuple[int, Future | None]] = deque()  # (kept frames, the window's run) in order
+        self._worker: ThreadPoolExecutor | None = None
 
     def push(self, thumb: np.ndarray, wanted: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """Add the next frame's thumbnail; the probabilities now known (possibly none)."""
@@ -71,37 +79,61 @@ class TransNetStream:
         self.pushed += 1
         self.end += 1
         if self.pushed - self.done == KEEP + CONTEXT:
-            return self._run(KEEP)
-        return _empty()
+            self._start(KEEP)
+        return self._collect(block=False)
+
+    def wait(self) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities of every window started so far and not yet returned (blocks)."""
+        return self._collect(block=True)
 
     def finish(self) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities of the frames not yet returned (the end of the stream padded with its
-        last frame, as the network's authors do)."""
-        singles, manys = [], []
+        last frame, as the network's authors do); the worker thread ends."""
         while self.done < self.pushed:
             missing = max(0, self.done + CONTEXT + KEEP - self.end)
             self.window.extend([self.window[-1]] * missing)
             self.end += missing
-            single, many = self._run(min(KEEP, self.pushed - self.done))
-            singles.append(single)
-            manys.append(many)
-        if not singles:
-            return _empty()
-        return np.concatenate(singles), np.concatenate(manys)
+            self._start(min(KEEP, self.pushed - self.done))
+        result = self._collect(block=True)
+        if self._worker is not None:
+            self._worker.shutdown()
+            self._worker = None
+        return result
 
-    def _run(self, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Run the window (when any of its kept frames or the two after them is wanted) and return
-        the probabilities of its next `count` kept frames."""
+    def _start(self, count: int) -> None:
+        """Start the window (when any of its kept frames or the two after them is wanted) that
+        gives the probabilities of its next `count` kept frames."""
         while self.wanted and self.wanted[0] < self.done:
             self.wanted.popleft()
         start = self.done
         self.done += count
         if not self.wanted or self.wanted[0] >= start + count + 2:
             self.windows_skipped += 1
-            return np.zeros(count), np.zeros(count)
+            self._running.append((count, None))
+            return
         self.windows_run += 1
-        single, many = self.session.run(None, {"frames": np.stack(self.window)[None]})
-        return single[0, CONTEXT : CONTEXT + count].astype(np.float64), many[0, CONTEXT : CONTEXT + count].astype(np.float64)
+        if self._worker is None:
+            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transnet")
+        frames = np.stack(self.window)[None]  # a copy: the window moves on meanwhile
+        self._running.append((count, self._worker.submit(self.session.run, None, {"frames": frames})))
+
+    def _collect(self, block: bool) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities of the finished windows at the head of the queue, in order (of all
+        started ones when `block`)."""
+        singles, manys = [], []
+        while self._running and (block or self._running[0][1] is None or self._running[0][1].done()):
+            count, run = self._running.popleft()
+            if run is None:
+                singles.append(np.zeros(count))
+                manys.append(np.zeros(count))
+            else:
+                single, many = run.result()
+                singles.append(single[0, CONTEXT : CONTEXT + count].astype(np.float64))
+                manys.append(many[0, CONTEXT : CONTEXT + count].astype(np.float64))
+            self.returned += count
+        if not singles:
+            return _empty()
+        return np.concatenate(singles), np.concatenate(manys)
 
 
 def _empty() -> tuple[np.ndarray, np.ndarray]:
