@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.tracks import Box, DetectorRecord
 from foley_assistant.vision.labels import CocoLabels, coco_labels
 from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.perception.shipped import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +95,15 @@ def _load_state(torch: Any, path: Path) -> dict[str, Any]:
 
 @dataclass
 class NeuralDetector:
-    """A loaded detection model; `detect` runs it on RGB uint8 frames (batched, no gradients)."""
+    """A loaded detection model; `detect` runs it on RGB uint8 frames (batched, no gradients).
+    `record` names it (weights file and sha256) in the tracks."""
 
     model: Any
     torch: Any
     labels: CocoLabels
     min_score: float = 0.4
     batch: int = 4
+    record: DetectorRecord | None = None
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
         """Detections of sounding objects in each frame."""
@@ -136,4 +139,4 @@ def load_detector(architecture: str = "ssdlite320_mobilenet_v3_large", weights: 
         raise DetectorUnavailable(f"{path} does not hold {architecture} weights ({exc})") from exc
     model.eval()
     log.info("neural detector %s loaded from %s", architecture, path)
-    return NeuralDetector(model, torch, coco_labels(), min_score)
+    return NeuralDetector(model, torch, coco_labels(), min_score, record=DetectorRecord(str(path), f"torchvision:{architecture}", file_sha256(path)))
