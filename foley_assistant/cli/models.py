@@ -35,7 +35,7 @@ def add_models_parser(commands: Any) -> None:
         "(.pth/.safetensors). A download (http/https) needs --sha256; file:// URLs and paths may give one.",
     )
     install.add_argument("source", metavar="PATH_OR_URL", help="the model file, or an http(s):// or file:// URL")
-    install.add_argument("--name", required=True, help="the name to install it as (lower-case letters, digits, - and _), used with --detector NAME")
+    install.add_argument("--name", help="the name to install it as (lower-case letters, digits, - and _), used with --detector NAME (default: the file's name)")
     install.add_argument("--format", default="auto", choices=FORMAT_CHOICES, help="the export's layout (default auto: read from its shapes)")
     install.add_argument("--sha256", metavar="HEX", help="the file's expected sha256; required for http(s) downloads, checked before the file is kept")
     install.add_argument("--input-size", type=int, default=640, metavar="PIXELS", help="for a model without a fixed input size: its input's longer side (default 640)")

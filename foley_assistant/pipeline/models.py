@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,13 +138,24 @@ def _is_safetensors(path: Path) -> bool:
             return False
 
 
-def install(source: str, name: str, format: str = "auto", sha256: str | None = None, input_size: int = 640, architecture: str | None = None, licence: str | None = None) -> UserModel:
+def default_name(source: str) -> str:
+    """The name a model installed from `source` gets when none is given: its file name without
+    the extension, in lower case (`YOLOv8s.onnx` -> yolov8s), if that can name a model."""
+    stem = Path(urllib.parse.urlsplit(source).path if model_store.is_url(source) else source).stem.lower()
+    if not model_store.NAME_PATTERN.match(stem):
+        raise ModelStoreError(f"{stem!r} (from the file name) cannot name a model; give --name (lower-case letters, digits, - and _).")
+    return stem
+
+
+def install(source: str, name: str | None = None, format: str = "auto", sha256: str | None = None, input_size: int = 640, architecture: str | None = None, licence: str | None = None) -> UserModel:
     """Install a detector from a path or URL into the model store under `name` (see
     `io.model_store.install_model`). `format`: auto (ONNX: found from its shapes; `.pth` and
-    `.safetensors`: torchvision), an ONNX layout, or torchvision (with `architecture`)."""
+    `.safetensors`: torchvision), an ONNX layout, or torchvision (with `architecture`). `name`
+    defaults to the file's name (`default_name`)."""
     from foley_assistant.vision.neural.detector import ARCHITECTURES
     from foley_assistant.vision.perception.onnx_layouts import FORMATS
 
+    name = default_name(source) if name is None else name
     if name in RESERVED:
         raise ModelStoreError(f"{name!r} is a word --detector already takes ({', '.join(RESERVED)}); choose another --name.")
     if format not in ("auto", "torchvision", *FORMATS):

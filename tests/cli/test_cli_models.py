@@ -166,3 +166,13 @@ def test_generate_keeps_the_detector_in_the_tracks_and_the_project(generated_sma
         shots = data["shots"] if "shots" in data else data["tracks"]["shots"]
         assert [s["detector"] for s in shots] == [{"name": "nanodet", "format": "nanodet-g", "sha256": NANODET_SHA}] * 2
     assert read_project(generated_small / "foley_project.json").tracks.shots[0].detector.sha256 == NANODET_SHA
+
+
+def test_the_name_defaults_to_the_file_name(capsys, store, v8_model, tmp_path):
+    path, digest = v8_model
+    code, out, _ = run(capsys, "models", "install", path.as_uri())
+    assert code == 0 and out.startswith(f"installed car (yolov8, input 640x640, sha256 {digest})")
+    odd = tmp_path / "My Model.onnx"
+    odd.write_bytes(path.read_bytes())
+    code, _, err = run(capsys, "models", "install", str(odd))
+    assert code == 2 and "'my model' (from the file name) cannot name a model; give --name" in err
