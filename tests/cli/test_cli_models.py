@@ -10,6 +10,7 @@ import pytest
 
 from foley_assistant.cli.main import main
 from foley_assistant.io.json_files import read_project, read_tracks
+from foley_assistant.pipeline.detectors import choose_detector
 from foley_assistant.vision.perception import shipped
 from tests.vision.onnx_models import CAR, write_model, yolov8
 
@@ -129,6 +130,10 @@ def test_torchvision_weights_are_kept_with_their_architecture(capsys, store, tmp
     assert code == 0, err
     manifest = json.loads((store / "frcnn.json").read_text())
     assert manifest["format"] == "torchvision:fasterrcnn_resnet50_fpn" and manifest["file"] == "frcnn.pth" and manifest["input"] is None
+    # analysis loads it with torchvision, by name; these weights are no model, so it says why and runs on motion
+    detector, note = choose_detector("frcnn")
+    assert detector is None and note.startswith("detector: none (motion only), because")
+    assert "torchvision" in note or "does not hold fasterrcnn_resnet50_fpn weights" in note
 
 
 def _detectors(path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,7 +136,7 @@ def load_detector(architecture: str = "ssdlite320_mobilenet_v3_large", weights: 
     model = getattr(detection, architecture)(weights=None, weights_backbone=None, num_classes=91)
     try:
         model.load_state_dict(_load_state(torch, path))
-    except (RuntimeError, ValueError, KeyError) as exc:
+    except (RuntimeError, ValueError, KeyError, EOFError, OSError, pickle.UnpicklingError) as exc:  # torch.load of a file that is no state dict
         raise DetectorUnavailable(f"{path} does not hold {architecture} weights ({exc})") from exc
     model.eval()
     log.info("neural detector %s loaded from %s", architecture, path)
