@@ -31,8 +31,16 @@ def run(args: argparse.Namespace) -> int:
         "serve": model_commands.serve,
         "model-eval": model_commands.model_eval,
         "placements": plugin_commands.placements,
+        "models": models,
     }
     return handlers[args.command](args)
+
+
+def models(args: argparse.Namespace) -> int:
+    """List, verify, install or remove perception models."""
+    from foley_assistant.cli.models import run_models
+
+    return run_models(args)
 
 
 def library(args: argparse.Namespace) -> int:

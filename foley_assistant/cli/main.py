@@ -17,6 +17,7 @@ from foley_assistant import __version__
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
 from foley_assistant.cli.model_commands import add_model_commands
+from foley_assistant.cli.models import add_models_parser
 from foley_assistant.cli.plugin_commands import add_plugin_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
 
@@ -30,8 +31,9 @@ def _add_detector(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--detector",
         default="nanodet",
-        metavar="nanodet|none|auto|WEIGHTS",
-        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); a torchvision "
+        metavar="nanodet|none|auto|NAME|FILE",
+        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); NAME, a model installed with "
+        "`models install`; an ONNX detector export (.onnx: YOLO family, YOLOX, RT-DETR, NanoDet-Plus); a torchvision "
         "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
         "objects unnamed. An unusable choice falls back to motion alone and says so.",
     )
@@ -192,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)
+    add_models_parser(commands)
     add_plugin_commands(commands)
     return parser
 

@@ -71,7 +71,7 @@ class GenerateRequest:
     model_dir: Path | None = None  # the neural model folder (--engine neural)
     ambience: str = "none"  # none | auto | room | street | wind | rain: a bed under each shot
     media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
-    detector: str = "nanodet"  # what names the objects: nanodet | none | auto | torchvision weights
+    detector: str = "nanodet"  # what names the objects: nanodet | none | auto | installed model | ONNX or torchvision file
     detector_model: str = "ssdlite320_mobilenet_v3_large"
 
     def analysis_settings(self) -> AnalysisSettings:
