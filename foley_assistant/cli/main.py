@@ -11,18 +11,16 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from foley_assistant import __version__
+from foley_assistant.cli.arguments import frame_rate
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
 from foley_assistant.cli.model_commands import add_model_commands
 from foley_assistant.cli.models import add_models_parser
 from foley_assistant.cli.plugin_commands import add_plugin_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
-
-if TYPE_CHECKING:
-    from foley_assistant.core.timebase import FrameRate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -82,19 +80,10 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
     add_sync_parser(metrics)
 
 
-def _frame_rate(text: str) -> "FrameRate":
-    from foley_assistant.core.timebase import FrameRate
-
-    try:
-        return FrameRate.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
-
-
 def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rate",
-        type=_frame_rate,
+        type=frame_rate,
         metavar="FPS",
         help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); without it the rate is inferred from the timecodes or 24 is assumed, and said",
     )
