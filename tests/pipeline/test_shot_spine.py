@@ -134,3 +134,51 @@ def test_a_shot_rerun_with_other_placement_is_refused_before_writing(small_cut, 
     message = capsys.readouterr().err
     assert "S002" in message and "field of view" in message and "placement" in message and "leave out --shot" in message
     assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def _envelopes(path):
+    """Per track name, its pan and volume envelope points (time, value), as written."""
+    project = rpp.loads(path.read_text())
+    found = {}
+    for track in project.findall("TRACK"):
+        for name in ("PANENV2", "VOLENV2"):
+            envelope = track.find(name)
+            found[(track.find("NAME")[1], name)] = [(float(p[1]), float(p[2])) for p in envelope.findall("PT")] if envelope is not None else []
+    return found
+
+
+def test_export_rpp_pans_as_generate_did(cli_run, tmp_path):
+    exported = tmp_path / "again.rpp"
+    assert main(["export", str(cli_run), "--format", "rpp", "--out", str(exported), "-q"]) == 0
+    generated = _envelopes(cli_run / "project.rpp")
+    assert any(points for (_, name), points in generated.items() if name == "PANENV2")
+    assert _envelopes(exported) == generated
+    # the default placement (pan reference 30 degrees, inverse distance) would have given others
+    from foley_assistant.io.exports.rpp import write_rpp
+    from foley_assistant.pipeline.deliver import build_rpp
+    from foley_assistant.pipeline.export import open_project
+    from foley_assistant.spatial.settings import StereoSettings
+
+    project, root, loaded = open_project(cli_run)
+    write_rpp(tmp_path / "default.rpp", build_rpp(project, loaded, StereoSettings(), root, tmp_path))
+    assert _envelopes(tmp_path / "default.rpp") != generated
+
+
+def test_placements_pan_with_the_projects_reference(cli_run):
+    from foley_assistant.core.panning import pan_from_azimuth
+    from foley_assistant.pipeline.host_placement import host_plan
+
+    project = read_project(cli_run / "foley_project.json")
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    checked, widest = 0, 0.0
+    for _, clips in host_plan(cli_run).lanes:
+        for clip in clips:
+            if clip.kind != "object":
+                continue
+            curve = curves[(clip.shot_id, clip.object_id)]
+            for point in clip.automation:
+                azimuth = curve.azimuth_deg.value_at(point.time_s)
+                assert point.pan == pytest.approx(float(pan_from_azimuth(azimuth, 45.0)), abs=1e-9)  # hfov 90, screen-locked
+                widest = max(widest, abs(point.pan - float(pan_from_azimuth(azimuth, 30.0))))
+                checked += 1
+    assert checked > 10 and widest > 0.05
