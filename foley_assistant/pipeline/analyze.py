@@ -290,6 +290,38 @@ def analyze_shot(
     return tracks
 
 
+def try_analyze_shot(
+    shot: Shot,
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> ShotTracks | None:
+    """`analyze_shot`, or None when the shot cannot be analyzed (why is in `report.failed`)."""
+    try:
+        return analyze_shot(shot, context, settings, analysis_width, report, detector)
+    except FoleyError as exc:
+        (report if report is not None else AnalysisReport()).fail(shot.id, str(exc))
+        return None
+
+
+def analyzed_shots(
+    shots: list[Shot],
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> Iterator[ShotTracks]:
+    """Tracks of each shot, in order, as each is done; a shot that fails is reported and left
+    out, the others are still analyzed."""
+    for shot in shots:
+        tracks = try_analyze_shot(shot, context, settings, analysis_width, report, detector)
+        if tracks is not None:
+            yield tracks
+
+
 def analyze_shots(
     shots: list[Shot],
     context: JobContext,
@@ -298,16 +330,8 @@ def analyze_shots(
     report: AnalysisReport | None = None,
     detector: FrameDetector | None = None,
 ) -> TracksDocument:
-    """Tracks for several shots, in order; a shot that fails is reported and left out, the
-    others are still analyzed."""
-    report = report if report is not None else AnalysisReport()
-    done = []
-    for shot in shots:
-        try:
-            done.append(analyze_shot(shot, context, settings, analysis_width, report, detector))
-        except FoleyError as exc:
-            report.fail(shot.id, str(exc))
-    return TracksDocument(tuple(done))
+    """Tracks for several shots (see `analyzed_shots`)."""
+    return TracksDocument(tuple(analyzed_shots(shots, context, settings, analysis_width, report, detector)))
 
 
 def read_feet(path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int) -> list[tuple[ObjectTrack, ...]]:
