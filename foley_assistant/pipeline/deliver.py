@@ -27,7 +27,7 @@ from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
-from foley_assistant.pipeline.sound import ObjectSound
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 

@@ -30,9 +30,10 @@ from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
 from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.pipeline.analyze import AnalysisReport, analyzed_shots
 from foley_assistant.pipeline.deliver import OutputLayout, write_object
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.shot_spine import EngineOptions, ShotRun, ShotSettings, analysis_settings, check_shots, run_shots
-from foley_assistant.pipeline.sound import ObjectSound, choose_engine, object_seed
+from foley_assistant.pipeline.sound import choose_engine, object_seed
 from foley_assistant.spatial.curves import object_curves
 from foley_assistant.spatial.render import render_stem
 from foley_assistant.vision.seeded import seeded_track

@@ -10,14 +10,14 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.generators.base import DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, object_curves
 from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
@@ -90,17 +90,6 @@ def choose_engine(
         return EngineChoice(generator, requested, "procedural", note)
     note = f"the {requested} engine is not part of this version yet; the procedural engine was used instead"
     return EngineChoice(generator, requested, "procedural", note)
-
-
-@dataclass(frozen=True)
-class ObjectSound:
-    """Everything made for one object of one shot."""
-
-    shot_id: str
-    track: ObjectTrack
-    dry: DryAudio
-    curves: SpatialCurves
-    stereo: np.ndarray
 
 
 def object_seed(seed: int, shot_id: str, object_id: str) -> int:
