@@ -18,6 +18,7 @@ from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -60,6 +61,7 @@ from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.curve_editor import CurveEditor
 from foley_assistant.gui.export_dialog import ExportDialog
 from foley_assistant.gui.jobs import JobWorker
+from foley_assistant.gui.shortcuts import ShortcutRouter
 from foley_assistant.gui.stems_panel import StemsPanel
 from foley_assistant.gui.timeline_view import TimelineClip, TimelinePanel
 from foley_assistant.gui.viewer import Viewer
@@ -137,6 +139,8 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_panels()
         self._build_status()
+        self.shortcut_router = ShortcutRouter(self, self.viewer)  # the keys work wherever the focus is
+        QApplication.instance().installEventFilter(self.shortcut_router)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -148,7 +152,8 @@ class MainWindow(QMainWindow):
     def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setToolTip(tip or text)
         action.triggered.connect(lambda checked=False: slot())
@@ -162,8 +167,8 @@ class MainWindow(QMainWindow):
         self.save_action = a("Save", self.save, QKeySequence.StandardKey.Save)
         self.export_action = a("Export…", self.choose_export, "Ctrl+E")
         self.quit_action = a("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = a("Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = a("Redo", self.redo, QKeySequence.StandardKey.Redo)
+        self.undo_action = a("Undo", self.undo, "Ctrl+Z")
+        self.redo_action = a("Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         self.analyze_action = a("Analyze", self.analyze_selected, "Ctrl+Shift+A", "Find and track the objects of the selected shots")
         self.generate_action = a("Generate", self.generate_selected, "Ctrl+G", "Make the stems of the selected shots")
         self.cancel_action = a("Cancel", self.cancel_job, "Esc", "Stop the running job (finished shots are kept)")
@@ -230,6 +235,7 @@ class MainWindow(QMainWindow):
         self.label_combo.setEditable(True)
         self.label_combo.addItems(list(LABELS))
         self.label_combo.setToolTip("Label for new objects and for Relabel")
+        self.label_combo.activated.connect(lambda _index: self.viewer.setFocus(Qt.FocusReason.OtherFocusReason))  # picked: the keys are shortcuts again
         toolbar.addWidget(self.label_combo)
         toolbar.addSeparator()
         toolbar.addAction(self.export_action)
@@ -951,6 +957,8 @@ class MainWindow(QMainWindow):
         self.open_action.setEnabled(not busy)
         self.undo_action.setEnabled(bool(session and session.stack.can_undo))
         self.redo_action.setEnabled(bool(session and session.stack.can_redo))
+        self.undo_action.setText(f"Undo {session.stack.undo_text}" if session and session.stack.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {session.stack.redo_text}" if session and session.stack.can_redo else "Redo")
         self.undo_action.setToolTip(f"Undo {session.stack.undo_text}" if session and session.stack.can_undo else "Nothing to undo")
         self.redo_action.setToolTip(f"Redo {session.stack.redo_text}" if session and session.stack.can_redo else "Nothing to redo")
         analyzed = bool(session and self.shot_id and session.tracks_of(self.shot_id) is not None)
