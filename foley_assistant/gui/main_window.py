@@ -12,7 +12,7 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence
@@ -59,7 +59,6 @@ from foley_assistant.core.tracks import Box, ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.curve_editor import CurveEditor
-from foley_assistant.gui.export_dialog import ExportDialog
 from foley_assistant.gui.jobs import JobWorker
 from foley_assistant.gui.shortcuts import ShortcutRouter
 from foley_assistant.gui.stems_panel import StemsPanel
@@ -67,9 +66,10 @@ from foley_assistant.gui.timeline_view import TimelineClip, TimelinePanel
 from foley_assistant.gui.viewer import Viewer
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryEntry, RecoveryStore
-from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.session import EditResult, EditSession
-from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
+
+if TYPE_CHECKING:
+    from foley_assistant.pipeline.export_bundle import ExportChoices
 
 log = logging.getLogger(__name__)
 
@@ -751,6 +751,8 @@ class MainWindow(QMainWindow):
             return
         shot, frame, label = session.shot(self.shot_id), self.current_frame(), self.label_combo.currentText().strip() or "object"
         media, hfov, shot_id = session.media_range(self.shot_id), session.project.settings.hfov_deg, self.shot_id
+        from foley_assistant.pipeline.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
+
         self._start_job(f"Follow {label}", lambda context: follow_job(shot, media, frame, box, label, hfov, context), lambda track: self.run_command(AddObject(shot_id, track)))
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -811,6 +813,8 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         shots, project = self._chosen_shots(), session.project
+        from foley_assistant.pipeline.session_jobs import analyze_job
+
         self._start_job("Analyze", lambda context: analyze_job(shots, project, context), self._apply_analysis)
 
     def _apply_analysis(self, result) -> None:
@@ -826,6 +830,8 @@ class MainWindow(QMainWindow):
             return
         shots, project, out_dir = self._chosen_shots(), session.project, session.out_dir
         settings = replace(project.settings, engine=self.engine_combo.currentText(), ambience=self.ambience_combo.currentText())
+        from foley_assistant.pipeline.session_jobs import generate_job
+
         self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, context, settings), self._apply_generated)
 
     def _apply_generated(self, result) -> None:
@@ -859,6 +865,8 @@ class MainWindow(QMainWindow):
             session.save()
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
+
+        from foley_assistant.pipeline.session_jobs import regenerate_job
 
         self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, rendered, context, take, engine), apply)
 
@@ -912,11 +920,13 @@ class MainWindow(QMainWindow):
     def choose_export(self) -> None:
         if self.session is None:
             return
+        from foley_assistant.gui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.session.out_dir / "export", self)
         if dialog.exec():
             self.export(dialog.choices())
 
-    def export(self, choices: ExportChoices) -> bool:
+    def export(self, choices: "ExportChoices") -> bool:
         """Save, then write the chosen formats in the background."""
         session = self.session
         if session is None or not session.project.stems:
@@ -929,6 +939,8 @@ class MainWindow(QMainWindow):
         def done(result) -> None:
             self.last_export = result
             self.show_message(f"Exported {len(result.files)} file(s) to {choices.destination}. " + " ".join(result.notes[:2]))
+
+        from foley_assistant.pipeline.export_bundle import export_bundle
 
         return self._start_job("Export", lambda context: export_bundle(project_dir, choices, context.progress), done)
 
