@@ -7,7 +7,9 @@
   against the 25/s target and against a bare sequential PyAV decode of the same frames;
 - curve edit: a manual azimuth keyframe on a 10 s shot until its stem is rendered again and
   written (the session's `execute`), against the 200 ms target and against `render_stem` alone;
-- window: constructing the main window (what packaging measures as start-up to the main window).
+- window: constructing the main window (what packaging measures as start-up to the main window);
+- start-up: `foley-assistant gui --smoke-test` in a fresh process (launch to the main window
+  shown), against the 3 s target and against a bare PySide6 window shown by a fresh process.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui.py [--clips 2000] [--steps 120] [--edits 15] [--json]
 
@@ -167,6 +169,34 @@ def bench_window(app, repeat: int) -> dict[str, float]:
     return {"construct_and_show_s": statistics.median(times)}
 
 
+BARE_WINDOW = """
+import os, time
+from pathlib import Path
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication([])
+window = QMainWindow()
+window.show()
+app.processEvents()
+fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+print(float(Path("/proc/uptime").read_text().split()[0]) - int(fields[19]) / os.sysconf("SC_CLK_TCK"))
+"""
+
+
+def bench_startup(repeat: int) -> dict[str, float]:
+    """Launch to main window shown, in fresh processes: the app's smoke test and a bare window."""
+    import re
+    import subprocess
+
+    cli = Path(sys.executable).with_name("foley-assistant")
+    app, bare = [], []
+    for _ in range(repeat):
+        shown = subprocess.run([str(cli), "gui", "--smoke-test"], capture_output=True, text=True, check=True).stdout
+        app.append(float(re.search(r"main window shown in ([0-9.]+) s", shown).group(1)))
+        bare.append(float(subprocess.run([sys.executable, "-c", BARE_WINDOW], capture_output=True, text=True, check=True).stdout.split()[-1]))
+    return {"app_s": statistics.median(app), "bare_s": statistics.median(bare)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clips", type=int, default=2000)
@@ -186,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             figures = {
+                "startup": bench_startup(args.repeat),
                 "window": bench_window(app, args.repeat),
                 "open": bench_open(app, folder, args.clips, args.repeat),
                 "step": bench_steps(app, folder, args.steps),
@@ -196,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     o, s, c, w = figures["open"], figures["step"], figures["curve_edit"], figures["window"]
     print("GUI speed (offscreen Qt; CPU shared with other work: figures are noisy)")
+    up = figures["startup"]
+    print(f"  start-up (launch to main window shown): {up['app_s']:.2f} s = {up['app_s'] / 3.0:.2f} x the 3 s target, {up['app_s'] / up['bare_s']:.1f} x a bare PySide6 window ({up['bare_s']:.2f} s)")
     print(f"  main window: constructed and shown in {w['construct_and_show_s'] * 1000:.0f} ms")
     print(f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, {o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)")
     print(

@@ -276,7 +276,7 @@ def gui(args: argparse.Namespace) -> int:
     """Open the desktop app (Qt is imported only here)."""
     from foley_assistant.gui.app import main as gui_main
 
-    return gui_main([str(args.timeline)] if args.timeline else [])
+    return gui_main(([str(args.timeline)] if args.timeline else []) + (["--smoke-test"] if args.smoke_test else []))
 
 
 def evaluate(args: argparse.Namespace) -> int:

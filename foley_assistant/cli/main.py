@@ -162,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     gui = commands.add_parser("gui", help="open the desktop app (also installed as foley-assistant-gui)")
     gui.add_argument("timeline", type=Path, nargs="?", help="timeline, foley_project.json or generate folder to open")
+    gui.add_argument("--smoke-test", action="store_true", help="open the window offscreen, print how long it took to show, and exit")
 
     add_library_parser(commands)
 

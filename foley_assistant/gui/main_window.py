@@ -12,12 +12,13 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer
 from PySide6.QtGui import QAction, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -58,16 +59,17 @@ from foley_assistant.core.tracks import Box, ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.curve_editor import CurveEditor
-from foley_assistant.gui.export_dialog import ExportDialog
 from foley_assistant.gui.jobs import JobWorker
+from foley_assistant.gui.shortcuts import ShortcutRouter
 from foley_assistant.gui.stems_panel import StemsPanel
 from foley_assistant.gui.timeline_view import TimelineClip, TimelinePanel
 from foley_assistant.gui.viewer import Viewer
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryEntry, RecoveryStore
-from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.session import EditResult, EditSession
-from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
+
+if TYPE_CHECKING:
+    from foley_assistant.pipeline.export_bundle import ExportChoices
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,8 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_panels()
         self._build_status()
+        self.shortcut_router = ShortcutRouter(self, self.viewer)  # the keys work wherever the focus is
+        QApplication.instance().installEventFilter(self.shortcut_router)
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -148,7 +152,8 @@ class MainWindow(QMainWindow):
     def _action(self, text: str, slot: Callable[[], Any], shortcut: Any = None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            keys = shortcut if isinstance(shortcut, list) else [shortcut]
+            action.setShortcuts([QKeySequence(k) for k in keys])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setToolTip(tip or text)
         action.triggered.connect(lambda checked=False: slot())
@@ -162,8 +167,8 @@ class MainWindow(QMainWindow):
         self.save_action = a("Save", self.save, QKeySequence.StandardKey.Save)
         self.export_action = a("Export…", self.choose_export, "Ctrl+E")
         self.quit_action = a("Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = a("Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = a("Redo", self.redo, QKeySequence.StandardKey.Redo)
+        self.undo_action = a("Undo", self.undo, "Ctrl+Z")
+        self.redo_action = a("Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
         self.analyze_action = a("Analyze", self.analyze_selected, "Ctrl+Shift+A", "Find and track the objects of the selected shots")
         self.generate_action = a("Generate", self.generate_selected, "Ctrl+G", "Make the stems of the selected shots")
         self.cancel_action = a("Cancel", self.cancel_job, "Esc", "Stop the running job (finished shots are kept)")
@@ -230,6 +235,7 @@ class MainWindow(QMainWindow):
         self.label_combo.setEditable(True)
         self.label_combo.addItems(list(LABELS))
         self.label_combo.setToolTip("Label for new objects and for Relabel")
+        self.label_combo.activated.connect(lambda _index: self.viewer.setFocus(Qt.FocusReason.OtherFocusReason))  # picked: the keys are shortcuts again
         toolbar.addWidget(self.label_combo)
         toolbar.addSeparator()
         toolbar.addAction(self.export_action)
@@ -745,6 +751,8 @@ class MainWindow(QMainWindow):
             return
         shot, frame, label = session.shot(self.shot_id), self.current_frame(), self.label_combo.currentText().strip() or "object"
         media, hfov, shot_id = session.media_range(self.shot_id), session.project.settings.hfov_deg, self.shot_id
+        from foley_assistant.pipeline.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
+
         self._start_job(f"Follow {label}", lambda context: follow_job(shot, media, frame, box, label, hfov, context), lambda track: self.run_command(AddObject(shot_id, track)))
 
     # --- jobs ---------------------------------------------------------------------------------
@@ -805,6 +813,8 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         shots, project = self._chosen_shots(), session.project
+        from foley_assistant.pipeline.session_jobs import analyze_job
+
         self._start_job("Analyze", lambda context: analyze_job(shots, project, context), self._apply_analysis)
 
     def _apply_analysis(self, result) -> None:
@@ -820,6 +830,8 @@ class MainWindow(QMainWindow):
             return
         shots, project, out_dir = self._chosen_shots(), session.project, session.out_dir
         settings = replace(project.settings, engine=self.engine_combo.currentText(), ambience=self.ambience_combo.currentText())
+        from foley_assistant.pipeline.session_jobs import generate_job
+
         self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, context, settings), self._apply_generated)
 
     def _apply_generated(self, result) -> None:
@@ -853,6 +865,8 @@ class MainWindow(QMainWindow):
             session.save()
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
+
+        from foley_assistant.pipeline.session_jobs import regenerate_job
 
         self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, rendered, context, take, engine), apply)
 
@@ -906,11 +920,13 @@ class MainWindow(QMainWindow):
     def choose_export(self) -> None:
         if self.session is None:
             return
+        from foley_assistant.gui.export_dialog import ExportDialog
+
         dialog = ExportDialog(self.session.out_dir / "export", self)
         if dialog.exec():
             self.export(dialog.choices())
 
-    def export(self, choices: ExportChoices) -> bool:
+    def export(self, choices: "ExportChoices") -> bool:
         """Save, then write the chosen formats in the background."""
         session = self.session
         if session is None or not session.project.stems:
@@ -923,6 +939,8 @@ class MainWindow(QMainWindow):
         def done(result) -> None:
             self.last_export = result
             self.show_message(f"Exported {len(result.files)} file(s) to {choices.destination}. " + " ".join(result.notes[:2]))
+
+        from foley_assistant.pipeline.export_bundle import export_bundle
 
         return self._start_job("Export", lambda context: export_bundle(project_dir, choices, context.progress), done)
 
@@ -951,6 +969,8 @@ class MainWindow(QMainWindow):
         self.open_action.setEnabled(not busy)
         self.undo_action.setEnabled(bool(session and session.stack.can_undo))
         self.redo_action.setEnabled(bool(session and session.stack.can_redo))
+        self.undo_action.setText(f"Undo {session.stack.undo_text}" if session and session.stack.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {session.stack.redo_text}" if session and session.stack.can_redo else "Redo")
         self.undo_action.setToolTip(f"Undo {session.stack.undo_text}" if session and session.stack.can_undo else "Nothing to undo")
         self.redo_action.setToolTip(f"Redo {session.stack.redo_text}" if session and session.stack.can_redo else "Nothing to redo")
         analyzed = bool(session and self.shot_id and session.tracks_of(self.shot_id) is not None)

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import resample_poly
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.errors import InputFileError
@@ -56,6 +55,8 @@ def _ear_order(sofa: object) -> list[int]:
 def load_hrirs(path: str | Path, sample_rate: int = 48000) -> HrirSet:
     """Read a SOFA file of HRIRs (e.g. SimpleFreeFieldHRIR) and keep its horizontal ring, resampled
     to `sample_rate`. Problems with the file are a clear `InputFileError`."""
+    from scipy.signal import resample_poly  # scipy.signal takes a second to import; only SOFA reading needs it
+
     path = Path(path)
     if not path.is_file():
         raise InputFileError(f"no SOFA file at {path}. Point --sofa to an HRIR set in SOFA format (.sofa).")
