@@ -158,10 +158,11 @@ class SetBox:
     frame: int
     box: Box
     spread: int = 12
+    at: str = ""  # where, as the editor reads it (record timecode); the media frame when empty
 
     @property
     def description(self) -> str:
-        return f"Move box of {self.object_id} at frame {self.frame}"
+        return f"Move box of {self.object_id} at {self.at or f'frame {self.frame}'}"
 
     def apply(self, project: Project) -> Project:
         shot = shot_tracks(project, self.shot_id)
@@ -237,10 +238,11 @@ class SplitObject:
     shot_id: str
     object_id: str
     frame: int
+    at: str = ""  # where, as the editor reads it (record timecode); the media frame when empty
 
     @property
     def description(self) -> str:
-        return f"Split {self.object_id} at frame {self.frame}"
+        return f"Split {self.object_id} at {self.at or f'frame {self.frame}'}"
 
     def apply(self, project: Project) -> Project:
         shot = shot_tracks(project, self.shot_id)

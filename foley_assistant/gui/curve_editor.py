@@ -10,6 +10,7 @@ the viewer: dragging it moves the playhead.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -71,6 +72,17 @@ class _CurveBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
 
+class TimecodeAxis(pg.AxisItem):
+    """A bottom axis whose ticks (seconds into the shot) read as record timecode."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.label_of: Callable[[float], str] = lambda seconds: f"{seconds:.2f}"
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return [self.label_of(max(0.0, float(v) * scale)) for v in values]
+
+
 class CurveEditor(pg.GraphicsLayoutWidget):
     """See the module docstring."""
 
@@ -94,7 +106,7 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         self.curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for row, (parameter, title, unit) in enumerate(PARAMETERS):
             box = _CurveBox(self, parameter)
-            plot = self.addPlot(row=row, col=0, viewBox=box)
+            plot = self.addPlot(row=row, col=0, viewBox=box, axisItems={"bottom": TimecodeAxis()})
             plot.showGrid(x=True, y=True, alpha=0.12)
             plot.getAxis("left").setWidth(40)
             plot.getAxis("left").setTextPen(style.MUTED)
@@ -113,7 +125,7 @@ class CurveEditor(pg.GraphicsLayoutWidget):
                 plot.getAxis("bottom").setStyle(showValues=False)
             else:
                 plot.setXLink(self.plots["azimuth_deg"])
-                plot.setLabel("bottom", "seconds from the shot's first frame", color=style.MUTED)
+                plot.setLabel("bottom", "record timecode", color=style.MUTED)
             self.tracked_items[parameter] = plot.plot([], [], pen=pg.mkPen("#6b7380", width=1, style=Qt.PenStyle.DashLine))
             self.curve_items[parameter] = plot.plot([], [], pen=pg.mkPen(style.OBJECT_COLOURS[0], width=2))
             self.key_items[parameter] = pg.ScatterPlotItem(size=10, symbol="s", pen=pg.mkPen("#111"), brush=pg.mkBrush(style.ACCENT))
@@ -143,8 +155,16 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         effective: SpatialCurves | None = None,
         manual: ManualCurves | None = None,
         hfov_deg: float = 60.0,
+        time_label: Callable[[float], str] | None = None,
     ) -> None:
-        """Show one object's curves (None clears the editor)."""
+        """Show one object's curves (None clears the editor); `time_label` names a time (seconds
+        into the shot) on the time axis: the shot's record timecode."""
+        for plot in self.plots.values():
+            axis = plot.getAxis("bottom")
+            if isinstance(axis, TimecodeAxis) and time_label is not None:
+                axis.label_of = time_label
+                axis.picture = None  # redrawn with the new labels
+                axis.update()
         self.object_id, self.fps, self.duration = object_id, Fraction(fps), max(duration_s, 1e-3)
         times = np.arange(int(round(self.duration * float(self.fps))) + 1) / float(self.fps)
         for parameter, *_ in PARAMETERS:

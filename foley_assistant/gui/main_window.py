@@ -54,7 +54,8 @@ from foley_assistant.core.commands import (
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.recent import push_recent
-from foley_assistant.core.timebase import FrameRate, frames_to_timecode
+from foley_assistant.core.shot_clock import ShotClock
+from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
@@ -491,7 +492,7 @@ class MainWindow(QMainWindow):
         self.object_list.clear()
         self.object_ids = [] if tracks is None else [o.id for o in tracks.objects]
         for index, obj in enumerate([] if tracks is None else tracks.objects):
-            item = QListWidgetItem(object_row_text(obj))
+            item = QListWidgetItem(object_row_text(obj, self.shot_clock()))
             item.setData(Qt.ItemDataRole.UserRole, obj.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if obj.mover else Qt.CheckState.Unchecked)
@@ -563,7 +564,8 @@ class MainWindow(QMainWindow):
         tracked = session.tracked_curves(self.shot_id, object_id)
         effective = session.curves_of(self.shot_id, object_id)
         manual = manual_curves_of(session.project, self.shot_id, object_id)
-        self.curve_editor.set_object(object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg)
+        clock = self.shot_clock()
+        self.curve_editor.set_object(object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg, clock.timecode_at)
         self.curve_editor.set_playhead(self.playhead)
         self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes   ")
 
@@ -595,6 +597,12 @@ class MainWindow(QMainWindow):
         offset = min(int(self.playhead * fps + 1e-6), media.duration - 1)
         return media.start + max(offset, 0)
 
+    def shot_clock(self) -> ShotClock:
+        """Record time of the current shot's frames (see core.shot_clock)."""
+        session, shot_id = self.session, self.shot_id
+        assert session is not None and shot_id is not None
+        return ShotClock(session.shot(shot_id), session.media_range(shot_id).start, session.shot_fps(shot_id))
+
     def show_frame(self) -> None:
         """The picture and the boxes at the playhead."""
         session = self.session
@@ -611,11 +619,10 @@ class MainWindow(QMainWindow):
             self.viewer.show_offline(str(exc))
             return
         fps = session.shot_fps(self.shot_id)
-        local = frame - session.media_range(self.shot_id).start
-        record = shot.global_start_frame + shot.record_range.start + int(self.playhead * float(shot.timeline_rate) + 1e-6)
-        self.viewer.show_picture(picture, f"{shot.id}  {shot.clip_name}   frame {local}/{session.media_range(self.shot_id).duration}")
-        self.timecode.setText(frames_to_timecode(record, shot.timeline_rate))
-        self.frame_label.setText(f"  {self.playhead:6.2f} s   {fps} fps")
+        here = self.shot_clock().timecode_of(frame)  # the one time the viewer, status and lists say
+        self.viewer.show_picture(picture, f"{shot.id}  {shot.clip_name}   {here}")
+        self.timecode.setText(here)
+        self.frame_label.setText(f"  {fps} fps")
         boxes = []
         tracks = session.tracks_of(self.shot_id)
         for obj in [] if tracks is None else tracks.objects:
@@ -698,7 +705,8 @@ class MainWindow(QMainWindow):
 
     def on_box_edited(self, object_id: str, box: Box) -> None:
         if self.shot_id is not None:
-            self.run_command(SetBox(self.shot_id, object_id, self.current_frame(), box))
+            frame = self.current_frame()
+            self.run_command(SetBox(self.shot_id, object_id, frame, box, at=self.shot_clock().timecode_of(frame)))
 
     def on_key_dragged(self, parameter: str, replaces: Fraction | None, time: Fraction, value: float) -> None:
         object_id = self.current_object_id()
@@ -727,7 +735,8 @@ class MainWindow(QMainWindow):
     def split_selected_object(self) -> None:
         object_id = self.current_object_id()
         if object_id is not None:
-            self.run_command(SplitObject(self.shot_id, object_id, self.current_frame()))
+            frame = self.current_frame()
+            self.run_command(SplitObject(self.shot_id, object_id, frame, at=self.shot_clock().timecode_of(frame)))
 
     def relabel_selected_objects(self, label: str | None = None) -> None:
         label = (label or self.label_combo.currentText()).strip()
@@ -1006,8 +1015,9 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def object_row_text(obj: ObjectTrack) -> str:
-    """One object's row in the objects list: id, label, frames, confidence, and whether it sounds."""
+def object_row_text(obj: ObjectTrack, clock: ShotClock) -> str:
+    """One object's row in the objects list: id, label, when (record timecode), confidence, and
+    whether it sounds."""
     confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
     state = "" if obj.mover else "   candidate: tick to give it a stem"
-    return f"●  {obj.id}   {obj.label}    frames {obj.first_frame}–{obj.last_frame}   ({obj.source}){confidence}{state}"
+    return f"●  {obj.id}   {obj.label}    {clock.span_of(obj.first_frame, obj.last_frame)}   ({obj.source}){confidence}{state}"
