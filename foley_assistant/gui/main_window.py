@@ -74,7 +74,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-AUTOSAVE_MS = 60_000
+#: How often unsaved work is checked and, when it changed since the last autosave, written: at
+#: most this much work is lost when the app is killed.
+AUTOSAVE_MS = 3_000
 LABELS = ("person", "car", "ball", "object", "door", "dog", "bicycle", "footsteps")
 EDL_RATES = ("infer from the file", "23.976", "24", "25", "29.97", "30", "48", "50", "59.94", "60")
 OPEN_FILTER = "Timelines and projects (*.otio *.otioz *.otiod *.aaf *.xml *.fcpxml *.edl *.json);;All files (*)"
@@ -142,6 +144,7 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.shortcut_router = ShortcutRouter(self, self.viewer)  # the keys work wherever the focus is
         QApplication.instance().installEventFilter(self.shortcut_router)
+        self._autosaved: object | None = None  # the project last written by autosave
         self.autosave_timer = QTimer(self)
         self.autosave_timer.setInterval(AUTOSAVE_MS)
         self.autosave_timer.timeout.connect(self.autosave)
@@ -345,7 +348,10 @@ class MainWindow(QMainWindow):
     # --- opening ------------------------------------------------------------------------------
 
     def open_path(self, path: Path, rate: FrameRate | None = None, search_folders: tuple[Path, ...] = ()) -> bool:
-        """Open a timeline, a project file or an output folder; a problem is shown, not raised."""
+        """Open a timeline, a project file or an output folder; a problem is shown, not raised.
+        Unsaved work of the open project is not replaced without asking."""
+        if not self.may_replace_session():
+            return False
         try:
             session = EditSession.open(Path(path), rate, search_folders)
         except FoleyError as exc:
@@ -353,13 +359,38 @@ class MainWindow(QMainWindow):
             return False
         self.set_session(session)
         self._remember_recent(Path(path))
+        if self.recovery.entry_for(session.project_file) is not None:
+            QTimer.singleShot(0, lambda: self.offer_recovery(project_file=session.project_file))  # its unsaved work, once the window shows
         return True
 
+    def may_replace_session(self, ask: Callable[[], QMessageBox.StandardButton] | None = None) -> bool:
+        """Whether the open project may be replaced: it has no unsaved work, or the editor saved
+        it or chose to discard it (Cancel keeps it)."""
+        if self.session is None or not self.session.is_modified or not self.confirm_close:
+            return True
+        ask = ask or (
+            lambda: QMessageBox.question(
+                self,
+                "Save changes?",
+                f"Save the changes to {self.session.loaded.name} first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            )
+        )
+        answer = ask()
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            self.recovery.discard(self.session.project_file)
+            return True
+        return False
+
     def set_session(self, session: EditSession) -> None:
-        """Show a session (a newly opened one, or one restored from an autosave)."""
-        if self.session is not None:
+        """Show a session (a newly opened one, or one restored from an autosave). The one it
+        replaces was saved or discarded by then (`may_replace_session`), or had no changes."""
+        if self.session is not None and not self.session.is_modified:
             self.recovery.discard(self.session.project_file)
         self.session = session
+        self._autosaved = None
         self.shot_id = None
         loaded = session.loaded
         clips = [TimelineClip(s.id, s.track_index, s.track_name, s.clip_name, s.record_range.start, s.record_range.end) for s in session.shots]
@@ -896,16 +927,24 @@ class MainWindow(QMainWindow):
         return True
 
     def autosave(self) -> None:
-        """Keep unsaved work where a crash cannot lose it (every minute)."""
-        if self.session is not None and self.session.is_modified:
-            try:
-                self.recovery.write(self.session.project_file, self.session.project)
-            except FoleyError as exc:
-                log.warning("autosave failed: %s", exc)
+        """Keep unsaved work where a crash cannot lose it: written whenever the project changed
+        since the last autosave (checked every `AUTOSAVE_MS`)."""
+        session = self.session
+        if session is None or not session.is_modified or session.project is self._autosaved:
+            return
+        try:
+            self.recovery.write(session.project_file, session.project)
+            self._autosaved = session.project
+        except (FoleyError, OSError) as exc:
+            log.warning("autosave failed: %s", exc)
 
-    def offer_recovery(self, ask: Callable[[RecoveryEntry], bool] | None = None) -> bool:
-        """Offer the newest unsaved work left by a session that did not close; True if restored."""
+    def offer_recovery(self, ask: Callable[[RecoveryEntry], bool] | None = None, project_file: Path | None = None) -> bool:
+        """Offer unsaved work left by a session that did not close (the newest, or that of
+        `project_file`), once: declined, it is removed; unrestorable, it is set aside with a
+        message. True if restored; the restored work is autosaved again at once."""
         entries = self.recovery.pending()
+        if project_file is not None:
+            entries = [e for e in entries if e.project_file == Path(project_file).resolve()]
         if not entries:
             return False
         entry = entries[0]
@@ -913,16 +952,17 @@ class MainWindow(QMainWindow):
             lambda e: QMessageBox.question(self, "Restore unsaved work?", f"Foley Assistant did not close normally. Restore the unsaved work of\n{e.describe()}?") == QMessageBox.StandardButton.Yes
         )
         if not ask(entry):
-            for old in entries:
-                self.recovery.discard(old.project_file)
+            self.recovery.discard(entry.project_file)
             return False
         try:
             project = self.recovery.load(entry)
             session = EditSession.from_project(project, entry.project_file.parent)
-        except FoleyError as exc:
-            self.show_error(str(exc))
+        except (FoleyError, OSError, KeyError, ValueError, TypeError) as exc:
+            kept = self.recovery.set_aside(entry)
+            self.show_error(f"The unsaved work of {entry.project_file} cannot be restored ({exc}); the file is kept as {kept}.")
             return False
         self.set_session(session)
+        self.autosave()  # a second crash before the next edit must not lose it
         self.show_message(f"Restored unsaved work of {entry.project_file}; save to keep it")
         return True
 

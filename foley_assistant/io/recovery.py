@@ -3,7 +3,9 @@ next start if the app did not close cleanly.
 
 Each open project has one recovery file, `<folder>/<hash of the project file path>.json`,
 holding the project file path, when it was written and the whole project. Saving the project or
-closing it normally removes it; a recovery file still there at start-up is unsaved work.
+closing it normally removes it; a recovery file still there at start-up is unsaved work. It is
+offered once: declined, it is removed; a file that cannot be restored (damaged, or its project's
+folder gone) is renamed `*.unrestorable` (kept, for a person to look at, and never offered again).
 """
 
 from __future__ import annotations
@@ -52,6 +54,17 @@ class RecoveryStore:
         target = self._file(project_file)
         write_json_atomic(target, {"schema": RECOVERY_SCHEMA, "project_file": str(Path(project_file).resolve()), "saved_at": time.time(), "project": project.to_dict()})
         return target
+
+    def entry_for(self, project_file: Path) -> RecoveryEntry | None:
+        """The unsaved work of one project, if any is kept."""
+        path = self._file(project_file)
+        return next((e for e in self.pending() if e.path == path), None)
+
+    def set_aside(self, entry: RecoveryEntry) -> Path:
+        """Keep a recovery file that could not be restored under another name, out of the offers."""
+        kept = entry.path.with_suffix(".unrestorable")
+        entry.path.replace(kept)
+        return kept
 
     def discard(self, project_file: Path) -> None:
         """The project was saved or closed cleanly: forget its unsaved state."""
