@@ -11,7 +11,9 @@
 | edl | .edl | one CMX 3600 EDL per lane (`cut.01-person.edl` ...) |
 | adm | .wav | ADM BWF for Dolby Atmos: one object per stem, Cartesian positions and gains over time |
 
-Every export returns notes saying what the format left out.
+Every export returns notes saying what the format left out. Each session file references its
+media by paths relative to its own folder, copying what is not inside that folder into
+`<name>_media/` beside it (`pipeline.delivery_media`), so the folder can be moved.
 """
 
 from __future__ import annotations
@@ -31,13 +33,14 @@ from foley_assistant.io.exports.aaf import AAF_MODES, PanPoint, build_aaf_timeli
 from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import write_fcp7
+from foley_assistant.io.exports.fcp7 import clip_mix_metadata, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
-from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.delivery_media import media_beside
 from foley_assistant.pipeline.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
@@ -61,9 +64,23 @@ def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
 
-def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split", nle: str | None = None) -> ExportResult:
+def export_format(
+    project_or_dir: Path,
+    fmt: str,
+    out: Path,
+    *,
+    aaf_mode: str = "split",
+    nle: str | None = None,
+    media_root: Path | None = None,
+) -> ExportResult:
     """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`; with `nle` (otio only), for
-    that editor's OTIO import (see io.nle_otio)."""
+    that editor's OTIO import (see io.nle_otio).
+
+    Media is referenced relative to `out`'s folder: the project's files where they lie when they
+    are inside that folder, otherwise copies of them in `<out name>_media/` (see
+    `pipeline.delivery_media`); `media_root` is where the project's files are read from for
+    that (default: the project's own folder; the app's export passes its copy of them).
+    """
     if nle is not None and fmt != "otio":
         raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
@@ -77,29 +94,34 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
+    media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode))
+    result.files += copied
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    lanes = assign_lanes(list(project.stems))
+    mixes = mixes_of(project)
     if fmt == "rpp":
-        write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))
+        write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent))
     elif nle is not None:
-        curves = {(c.shot_id, c.object_id): c for c in project.curves}
-        lanes = assign_lanes(list(project.stems))
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out, nle)
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, mixes=mixes, relative_to=out.parent), out, nle)
         result.notes.append(f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads")
     elif fmt in ("otio", "otioz"):
-        write_timeline_with_stems(loaded, project, root, out)
+        write_timeline_with_stems(loaded, project, media, out)
     elif fmt == "aaf":
-        result.files += export_aaf(project, loaded, root, out, stereo, aaf_mode)
+        result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
             + ("; no volume automation in AAF: the distance level is left out" if aaf_mode == "automation" else "")
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-        curves = {(c.shot_id, c.object_id): c for c in project.curves}
-        lanes = assign_lanes(list(project.stems))
-        write_fcp7(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out)
-        result.notes.append("FCP 7 XML: positions in frames (sample offsets in clip metadata); no pan or level automation")
+
+        def levels(stem: Stem, _frames: int) -> dict[str, object]:
+            return clip_mix_metadata(mixes.get(stem.path))
+
+        write_fcp7(with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, decorate=levels, mixes=mixes, relative_to=out.parent), out)
+        result.notes.append("FCP 7 XML: positions in frames (sample offsets in clip metadata); the stems carry their pan and distance in the audio: no pan or level automation")
     elif fmt == "edl":
-        result.files = export_edl(project, loaded, root, out)
+        result.files = export_edl(project, loaded, media, out) + copied
         result.notes.append(EDL_LEFT_OUT)
     else:
         export_adm(project, loaded, root, out, stereo)
@@ -108,6 +130,19 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
             + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
         )
     return result
+
+
+def referenced_media(project: Project, fmt: str, aaf_mode: str) -> list[str]:
+    """The project's files (relative to its folder) a format's session file references: the
+    stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF automation), none
+    (otioz and ADM hold their audio; AAF split references the splits it writes)."""
+    if fmt in ("otio", "fcp7", "edl"):
+        return [stem.path for stem in project.stems]
+    if fmt == "rpp":
+        return [stem.path if stem.is_ambience else dry_path_of(stem) for stem in project.stems]
+    if fmt == "aaf" and aaf_mode == "automation":
+        return [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
+    return []
 
 
 def _beds(project: Project) -> bool:
@@ -123,10 +158,14 @@ def _split_path(out: Path, stem: Stem, side: str) -> Path:
     return out.with_name(f"{out.stem}_media") / f"{Path(stem.path).stem}_{side}.wav"
 
 
-def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings, mode: str) -> list[Path]:
-    """Write the AAF (and, in split mode, the mono files it links to); returns the extra files."""
+def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path, out: Path, stereo: StereoSettings, mode: str) -> list[Path]:
+    """Write the AAF (and, in split mode, the mono files it links to); returns the extra files.
+
+    The stems are read from `root`; the dry sources (automation mode) are referenced in `media`;
+    every media URL is relative to the AAF's folder."""
     lanes = assign_lanes(list(project.stems))
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    mixes = mixes_of(project)
     extra: list[Path] = []
     if mode == "split":
         split = {}
@@ -146,21 +185,21 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
                 )
                 extra.append(path)
             split[stem.path] = pair
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split)
+        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split, mixes=mixes, relative_to=out.parent)
     else:
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
-        dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
+        dry = {stem.path: media / dry_path_of(stem) for stem in project.stems}
         pans = {stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)] for stem in project.stems}
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans)
+        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, mixes=mixes, relative_to=out.parent)
     write_aaf(timeline, out)
     return extra
 
 
-def export_edl(project: Project, loaded: LoadedTimeline, root: Path, out: Path) -> list[Path]:
-    """One EDL per lane; returns the files."""
+def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
+    """One EDL per lane, its SOURCE FILE comments relative to the EDL's folder; returns the files."""
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    tracks = [stem_track(lane, stems, root, curves, loaded.rate) for lane, stems in assign_lanes(list(project.stems))]
+    tracks = [stem_track(lane, stems, media, curves, loaded.rate, relative_to=out.parent) for lane, stems in assign_lanes(list(project.stems))]
     return write_lane_edls(loaded.name, tracks, out, loaded.rate, loaded.timeline.global_start_time)
 
 

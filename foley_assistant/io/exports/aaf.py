@@ -15,6 +15,14 @@ Two ways to carry a stereo stem:
 - `automation`: one mono track per lane with the dry source, and the object's pan curve as AAF
   pan control points, to adjust in the DAW. AAF (through this writer) has no volume automation,
   so the distance level is left out in this mode.
+
+The editor's mix of a stem (`foley_assistant.mix` in the clip metadata, see `io.writeback`) is
+added after the adapter has written the file, with pyaaf2, in the form Avid writes and the
+adapter's reader reads: a gain other than 0 dB wraps the clip in an "Audio Gain" operation
+group (OperationDef_MonoAudioGain) with a constant Amplitude (linear, a rational); a muted clip
+becomes a Selector whose selected segment is a Filler and whose one alternate is the clip (the
+adapter reads it back as a disabled clip). Media locators are what the clips' target URLs say
+(relative to the AAF's folder when the export made them so).
 """
 
 from __future__ import annotations
@@ -30,13 +38,16 @@ import aaf2
 import opentimelineio as otio
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.atomic import atomic_path
-from foley_assistant.io.writeback import stem_track
+from foley_assistant.io.writeback import METADATA_KEY, stem_track
 
 AAF_MODES = ("split", "automation")
+_AUDIO_GAIN = "9d2ea894-0968-11d3-8a38-0050040ef7d2"  # OperationDef_MonoAudioGain
+_AMPLITUDE = "e4962321-2267-11d3-8a4c-0050040ef7d2"  # ParameterDef_Amplitude
 _MOB_NAMESPACE = uuid.UUID("6f6c6579-2d61-6166-2d6d-6f6269640001")
 _CONTROL_POINT_SOURCE = 2  # as the adapter writes its default points
 
@@ -83,11 +94,14 @@ def build_aaf_timeline(
     split_files: Mapping[str, tuple[Path, Path]] | None = None,
     dry_files: Mapping[str, Path] | None = None,
     pans: Mapping[str, Sequence[PanPoint]] | None = None,
+    mixes: Mapping[str, StemMix] | None = None,
+    relative_to: Path | None = None,
 ) -> otio.schema.Timeline:
     """A copy of `timeline` with the stem tracks the AAF writer takes (see the module docstring).
 
     `split_files` maps a stem path to its (left, right) mono files; `dry_files` and `pans` (per
-    stem path) are used in `automation` mode.
+    stem path) are used in `automation` mode; `mixes` (per stem path) are the editor's gain and
+    mute; with `relative_to`, media URLs are relative to that folder.
     """
     if mode not in AAF_MODES:
         raise OutputError(f"unknown AAF mode {mode!r}; choose one of {', '.join(AAF_MODES)}")
@@ -104,7 +118,7 @@ def build_aaf_timeline(
                 def decorate(stem: Stem, _frames: int, media=media, fixed=fixed) -> dict[str, object]:
                     return _aaf_metadata(media(stem), fixed)
 
-                result.tracks.append(stem_track(f"{lane} {side}", stems, stems_root, curves, rate, media, decorate))
+                result.tracks.append(stem_track(f"{lane} {side}", stems, stems_root, curves, rate, media, decorate, mixes, relative_to))
         else:
             dry = dry_files or {}
             pan_points = pans or {}
@@ -116,7 +130,7 @@ def build_aaf_timeline(
                 length_s = stem.length_samples / stem.sample_rate
                 return _aaf_metadata(media_dry(stem), control_points(pan_points.get(stem.path, ()), length_s))
 
-            result.tracks.append(stem_track(lane, stems, stems_root, curves, rate, media_dry, decorate_dry))
+            result.tracks.append(stem_track(lane, stems, stems_root, curves, rate, media_dry, decorate_dry, mixes, relative_to))
     _clips_at_rate(result, rate)
     return result
 
@@ -134,5 +148,84 @@ def write_aaf(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> N
     try:
         with atomic_path(path) as temporary:
             otio.adapters.write_to_file(timeline, str(temporary), adapter_name="AAF", use_empty_mob_ids=True)
+            apply_clip_mixes(temporary, clip_mixes(timeline))
     except (otio.exceptions.OTIOError, ValueError, KeyError, AttributeError) as exc:
         raise OutputError(f"the AAF writer could not write {path.name}: {exc}. Every clip must be at the timeline's frame rate; export the cut again from the NLE, or use --format otio.") from exc
+
+
+def clip_mixes(timeline: otio.schema.Timeline) -> dict[str, StemMix]:
+    """The editor's mix of each clip that has one, by the clip's AAF MobID."""
+    mixes = {}
+    for clip in timeline.find_clips():
+        mob_id = clip.metadata.get("AAF", {}).get("MobID")
+        mix = clip.metadata.get(METADATA_KEY, {}).get("mix")
+        if mob_id and mix:
+            mixes[str(mob_id)] = StemMix.from_dict(dict(mix))
+    return mixes
+
+
+def apply_clip_mixes(path: Path, mixes: Mapping[str, StemMix]) -> int:
+    """Give the source clips of the composition's sound tracks their mix (by MobID): a gain as an
+    "Audio Gain" operation group with a constant Amplitude, a mute as a Selector of a Filler with
+    the clip as its alternate. Returns how many clips were changed."""
+    if not mixes:
+        return 0
+    changed = 0
+    with aaf2.open(str(path), "rw") as aaf:
+        gain_def, amplitude_def = _gain_definitions(aaf)
+        for mob in aaf.content.compositionmobs():
+            for slot in mob.slots:
+                for sequence in _sound_sequences(slot.segment):
+                    components = list(sequence.components)
+                    if not any(_mix_of(c, mixes) for c in components):
+                        continue
+                    sequence.components.value = []  # detach, to re-attach each inside its wrapper
+                    for component in components:
+                        mix = _mix_of(component, mixes)
+                        if mix is not None:
+                            component = _with_mix(aaf, component, mix, gain_def, amplitude_def)
+                            changed += 1
+                        sequence.components.append(component)
+    return changed
+
+
+def _mix_of(component: object, mixes: Mapping[str, StemMix]) -> StemMix | None:
+    if not isinstance(component, aaf2.components.SourceClip):
+        return None
+    mix = mixes.get(str(component.mob_id))
+    return None if mix is None or (not mix.mute and mix.gain_db == 0.0) else mix
+
+
+def _sound_sequences(segment: object) -> list[object]:
+    if isinstance(segment, aaf2.components.Sequence):
+        return [segment] if str(segment.media_kind).lower() == "sound" else []
+    if isinstance(segment, aaf2.components.OperationGroup):
+        return [s for inner in segment.segments for s in _sound_sequences(inner)]
+    return []
+
+
+def _gain_definitions(aaf: aaf2.file.AAFFile) -> tuple[object, object]:
+    operation = aaf.create.OperationDef(_AUDIO_GAIN, "Audio Gain")
+    operation.media_kind = "sound"
+    operation["NumberInputs"].value = 1
+    aaf.dictionary.register_def(operation)
+    amplitude = aaf.create.ParameterDef(_AMPLITUDE, "Amplitude", "", aaf.dictionary.lookup_typedef("Rational"))
+    aaf.dictionary.register_def(amplitude)
+    return operation, amplitude
+
+
+def _with_mix(aaf: aaf2.file.AAFFile, clip: object, mix: StemMix, gain_def: object, amplitude_def: object) -> object:
+    component = clip
+    if mix.gain_db != 0.0:
+        gain = Fraction(10 ** (mix.gain_db / 20)).limit_denominator(1 << 16)
+        group = aaf.create.OperationGroup(gain_def, length=clip.length, media_kind="sound")
+        group.parameters.append(aaf.create.ConstantValue(amplitude_def, aaf2.rational.AAFRational(f"{gain.numerator}/{gain.denominator}")))
+        group.segments.append(clip)
+        component = group
+    if mix.mute:
+        selector = aaf.create.Selector(media_kind="sound")
+        selector.length = clip.length
+        selector["Selected"].value = aaf.create.Filler("sound", clip.length)
+        selector["Alternates"].append(component)
+        component = selector
+    return component
