@@ -1,0 +1,229 @@
+"""The hand-off: every export carries the editor's mix and still finds its media after a move.
+
+Each session is read back by an independent reader: REAPER projects with `rpp`, OTIO with OTIO,
+AAF with pyaaf2 (and otio-aaf-adapter's reader), FCP 7 XML with lxml (and otio-fcp-adapter),
+EDLs as text. The delivered folder is moved, and the project folder it came from is renamed away,
+before the references are resolved, so a path back into the project would be caught.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from fractions import Fraction
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import aaf2
+import opentimelineio as otio
+import pytest
+import rpp
+from lxml import etree
+
+from foley_assistant.cli.main import main
+from foley_assistant.core.edit_state import StemMix
+from foley_assistant.io.json_files import read_project, write_project
+from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
+
+MUTED_GAIN_DB, QUIET_DB = -3.0, -6.0
+
+
+@pytest.fixture
+def mixed(project_copy):
+    """The generated small project with a mix: one stem muted (and at -3 dB), one at -6 dB, one
+    left alone; plus a leftover of an interrupted write in stems/. Returns (folder, project, the
+    three stems)."""
+    project = read_project(project_copy / "foley_project.json")
+    muted, quiet, plain = sorted(project.stems, key=lambda s: s.path)[:3]
+    mixer = (StemMix(muted.path, MUTED_GAIN_DB, mute=True), StemMix(quiet.path, QUIET_DB))
+    project = replace(project, mixer=mixer)
+    write_project(project_copy / "foley_project.json", project)
+    (project_copy / "stems" / f".{Path(muted.path).stem}.partial-0a1b2c3d.wav").write_bytes(b"")
+    return project_copy, project, (muted, quiet, plain)
+
+
+def _export(folder: Path, fmt: str, out: Path, *extra: str) -> None:
+    assert main(["export", str(folder), "--format", fmt, "--out", str(out), "-q", *extra]) == 0
+
+
+def _gain(db: float) -> float:
+    return 10 ** (db / 20)
+
+
+def test_rpp_items_carry_gain_and_mute(mixed, tmp_path):
+    folder, project, (muted, quiet, plain) = mixed
+    _export(folder, "rpp", tmp_path / "s.rpp")
+    items = {item.find("NAME")[1]: item for track in rpp.loads((tmp_path / "s.rpp").read_text()).findall("TRACK") for item in track.findall("ITEM")}
+    assert len(items) == len(project.stems)
+    for stem, gain, mute in ((muted, _gain(MUTED_GAIN_DB), "1"), (quiet, _gain(QUIET_DB), "0"), (plain, 1.0, "0")):
+        item = items[Path(stem.path).stem]
+        assert item.find("MUTE")[1] == mute
+        assert float(item.find("VOLPAN")[1]) == pytest.approx(gain, rel=1e-6)
+
+
+def test_otio_clips_are_disabled_when_muted_and_keep_the_mix(mixed, tmp_path):
+    folder, project, (muted, quiet, plain) = mixed
+    _export(folder, "otio", tmp_path / "cut.otio")
+    clips = {c.metadata["foley_assistant"]["relative_path"]: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.otio")).audio_tracks() for c in t.find_clips()}
+    assert clips[muted.path].enabled is False
+    assert [c for path, c in clips.items() if not c.enabled] == [clips[muted.path]]
+    assert dict(clips[quiet.path].metadata["foley_assistant"]["mix"]) == {"path": quiet.path, "gain_db": QUIET_DB, "mute": False, "solo": False}
+    assert "mix" not in clips[plain.path].metadata["foley_assistant"]
+
+
+@pytest.mark.parametrize("mode", ["split", "automation"])
+def test_aaf_clip_gain_and_mute_read_by_pyaaf2_and_the_adapter(mixed, tmp_path, mode):
+    folder, project, (muted, quiet, _) = mixed
+    _export(folder, "aaf", tmp_path / "cut.aaf", "--aaf-stereo", mode)
+    names = {mob.mob_id: mob.name for mob in aaf2.open(str(tmp_path / "cut.aaf"), "r").content.mastermobs()}
+    gains: dict[str, float] = {}
+    muted_names: list[str] = []
+    with aaf2.open(str(tmp_path / "cut.aaf"), "r") as f:
+        composition = next(f.content.compositionmobs())
+        for slot in composition.slots:
+            for component in _walk(slot.segment):
+                if isinstance(component, aaf2.components.OperationGroup) and component.operation.name == "Audio Gain":
+                    (clip,) = component.segments
+                    (amplitude,) = [p for p in component.parameters if p.parameterdef.name == "Amplitude"]
+                    gains[names[clip.mob_id]] = float(amplitude.value)
+                if isinstance(component, aaf2.components.Selector) and isinstance(component["Selected"].value, aaf2.components.Filler):
+                    (alternate,) = component["Alternates"].value
+                    clip = alternate if isinstance(alternate, aaf2.components.SourceClip) else alternate.segments[0]
+                    muted_names.append(names[clip.mob_id])
+    sides = ("_L", "_R") if mode == "split" else ("",)
+    expected = {f"{Path(s.path).stem}{side}": _gain(db) for s, db in ((muted, MUTED_GAIN_DB), (quiet, QUIET_DB)) for side in sides}
+    assert gains == pytest.approx(expected, rel=1e-4)
+    assert sorted(muted_names) == sorted(f"{Path(muted.path).stem}{side}" for side in sides)
+    # otio-aaf-adapter's reader: the muted clip comes back disabled, the gain as its "Audio Gain" effect.
+    read = {c.name: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.aaf")).audio_tracks() for c in t.find_clips()}
+    assert all(not read[f"{Path(muted.path).stem}{side}"].enabled for side in sides)
+    quiet_clip = read[f"{Path(quiet.path).stem}{sides[0]}"]
+    (gain_effect,) = [e for e in quiet_clip.effects if e.name == "Audio Gain"]
+    assert quiet_clip.enabled and float(Fraction(gain_effect.metadata["AAF"]["Parameters"]["Amplitude"])) == pytest.approx(_gain(QUIET_DB), rel=1e-4)
+
+
+def _walk(segment: object):
+    yield segment
+    if isinstance(segment, aaf2.components.Sequence):
+        for component in segment.components:
+            yield from _walk(component)
+    elif isinstance(segment, aaf2.components.OperationGroup):
+        for inner in segment.segments:
+            yield from _walk(inner)
+    elif isinstance(segment, aaf2.components.Selector):
+        for alternate in segment["Alternates"].value:
+            yield from _walk(alternate)
+
+
+def test_fcp7_clipitems_carry_enabled_and_audio_levels(mixed, tmp_path):
+    folder, project, (muted, quiet, plain) = mixed
+    _export(folder, "fcp7", tmp_path / "cut.xml")
+    tree = etree.parse(str(tmp_path / "cut.xml"))
+    items = {item.findtext("name"): item for item in tree.iter("clipitem")}
+    assert items[Path(muted.path).stem].findtext("enabled") == "FALSE"
+    for stem, db in ((muted, MUTED_GAIN_DB), (quiet, QUIET_DB)):
+        item = items[Path(stem.path).stem]
+        (level,) = item.xpath("filter/effect[effectid='audiolevels']/parameter[parameterid='level']/value")
+        assert float(level.text) == pytest.approx(_gain(db), rel=1e-5)
+    assert items[Path(quiet.path).stem].findtext("enabled") == "TRUE"
+    untouched = items[Path(plain.path).stem]
+    assert untouched.find("filter") is None and untouched.findtext("enabled") is None
+    # otio-fcp-adapter's reader sees the filter as an effect of the clip.
+    read = {c.name: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.xml")).audio_tracks() for c in t.find_clips()}
+    assert [e.name for e in read[Path(quiet.path).stem].effects] == ["Audio Levels"]
+
+
+# --- portability ---------------------------------------------------------------------------
+
+
+def _local(url: str, session: Path) -> Path:
+    """The file a media URL names, resolved from the session file's folder (relative URLs) or
+    as a file URL; absolute references are refused (they would not follow a move)."""
+    parsed = urlparse(url)
+    assert parsed.scheme == "" and not url.startswith("/"), f"{session.name} references {url} absolutely"
+    return session.parent / unquote(parsed.path)
+
+
+def referenced_audio(session: Path) -> list[Path]:
+    """The audio files a session file references, read by an independent reader per format."""
+    suffix = session.suffix.lower()
+    if suffix == ".rpp":
+        project = rpp.loads(session.read_text())
+        return [session.parent / item.find("SOURCE").find("FILE")[1] for track in project.findall("TRACK") for item in track.findall("ITEM")]
+    if suffix == ".otio":
+        timeline = otio.adapters.read_from_file(str(session))
+        return [_local(c.media_reference.target_url, session) for t in timeline.audio_tracks() for c in t.find_clips()]
+    if suffix == ".aaf":
+        with aaf2.open(str(session), "r") as f:
+            urls = [loc["URLString"].value for mob in f.content.sourcemobs() if mob.descriptor is not None and "Locator" in mob.descriptor for loc in mob.descriptor["Locator"].value]
+        return [_local(url, session) for url in urls if url.lower().endswith(".wav")]
+    if suffix == ".xml":
+        urls = [p.text for p in etree.parse(str(session)).iter("pathurl")]
+        return [_local(url, session) for url in urls if url.lower().endswith(".wav")]
+    if suffix == ".edl":
+        urls = [line.split("* FROM CLIP:", 1)[1].strip() for line in session.read_text().splitlines() if line.startswith("* FROM CLIP:")]
+        return [_local(url, session) for url in urls]
+    raise AssertionError(f"no reader for {session}")
+
+
+def _moved(folder: Path, project: Path, tmp_path: Path) -> Path:
+    """Move the delivered folder elsewhere and rename the project folder away; returns the new place."""
+    project.rename(project.with_name("project-gone"))
+    target = tmp_path / "elsewhere" / "delivery moved"
+    target.parent.mkdir()
+    shutil.move(str(folder), str(target))
+    return target
+
+
+CLI_EXPORTS = [("rpp", "cut.rpp", ()), ("otio", "cut.otio", ()), ("aaf", "cut.aaf", ()), ("aaf", "cut.aaf", ("--aaf-stereo", "automation")), ("fcp7", "cut.xml", ()), ("edl", "cut.edl", ())]
+
+
+@pytest.mark.parametrize("fmt, name, extra", CLI_EXPORTS, ids=["rpp", "otio", "aaf-split", "aaf-automation", "fcp7", "edl"])
+def test_cli_export_outside_the_project_moves_with_nothing_offline(mixed, tmp_path, fmt, name, extra):
+    folder, project, _ = mixed
+    delivery = tmp_path / "delivery"
+    _export(folder, fmt, delivery / name, *extra)
+    sessions = sorted(p.name for p in delivery.iterdir() if p.is_file())
+    moved = _moved(delivery, folder, tmp_path)
+    referenced = [path for session in sessions for path in referenced_audio(moved / session)]
+    assert len(referenced) >= (2 if fmt == "aaf" and not extra else 1) * len([s for s in project.stems if fmt == "rpp" or not s.is_ambience])
+    missing = [str(p) for p in referenced if not p.is_file()]
+    assert not missing, f"offline after the move: {missing}"
+    assert all(moved in p.resolve().parents for p in referenced)  # inside the delivered folder
+    assert not list(moved.rglob("*.partial*"))
+
+
+def test_export_into_the_project_folder_references_its_files_in_place(mixed, tmp_path):
+    folder, project, _ = mixed
+    _export(folder, "rpp", folder / "again.rpp")
+    _export(folder, "otio", folder / "again.otio")
+    assert not (folder / "again_media").exists()  # nothing copied: the files are beside it
+    urls = [c.media_reference.target_url for t in otio.adapters.read_from_file(str(folder / "again.otio")).audio_tracks() for c in t.find_clips()]
+    assert sorted(urls) == sorted(s.path for s in project.stems)  # "stems/S001_O1_person.wav"
+    moved = folder.rename(tmp_path / "project moved")
+    for session in ("again.rpp", "again.otio", "timeline.otio", "project.rpp"):  # and what generate wrote
+        referenced = referenced_audio(moved / session)
+        assert len(referenced) == len(project.stems) and all(p.is_file() for p in referenced), session
+
+
+@pytest.mark.parametrize("copy_stems", [True, False], ids=["with the stems copy", "without"])
+def test_the_apps_export_moves_with_nothing_offline_and_delivers_only_project_files(mixed, tmp_path, copy_stems):
+    folder, project, _ = mixed
+    delivery = tmp_path / "delivery"
+    formats = ("otio", "rpp", "aaf", "fcp7", "edl")
+    result = export_bundle(folder, ExportChoices(delivery, formats, copy_stems=copy_stems))
+    assert not [p for p in result.files if ".partial" in p.name]
+    sessions = sorted(p.name for p in delivery.iterdir() if p.suffix in (".otio", ".rpp", ".aaf", ".xml", ".edl"))
+    assert len(sessions) == 4 + len({s.lane for s in project.stems})  # one EDL per lane
+    moved = _moved(delivery, folder, tmp_path)
+    for session in sessions:
+        referenced = referenced_audio(moved / session)
+        assert referenced and all(p.is_file() for p in referenced), session
+    delivered = sorted(p.relative_to(moved).as_posix() for p in moved.rglob("*.wav"))
+    assert not [p for p in delivered if ".partial" in p]
+    if copy_stems:
+        assert {s.path for s in project.stems} <= set(delivered) and "mix/S001_mix.wav" in delivered
+        assert not (moved / "small_cut_media" / "stems").exists()  # the sessions use the copy
+    else:
+        assert not (moved / "stems").exists()
+        assert {f"small_cut_media/{s.path}" for s in project.stems} <= set(delivered)
