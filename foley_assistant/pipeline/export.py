@@ -94,7 +94,7 @@ def export_format(
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
-    media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode))
+    media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode, nle))
     result.files += copied
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     lanes = assign_lanes(list(project.stems))
@@ -102,8 +102,14 @@ def export_format(
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent))
     elif nle is not None:
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, mixes=mixes, relative_to=out.parent), out, nle)
-        result.notes.append(f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads")
+        # An editor's own OTIO import is not known to resolve relative URLs: absolute file URLs
+        # of the project's own stems (this is for importing where the project is, as the Resolve
+        # script does; a delivery to move is plain otio or otioz).
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes), out, nle)
+        result.notes.append(
+            f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads; "
+            "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
+        )
     elif fmt in ("otio", "otioz"):
         write_timeline_with_stems(loaded, project, media, out)
     elif fmt == "aaf":
@@ -132,12 +138,13 @@ def export_format(
     return result
 
 
-def referenced_media(project: Project, fmt: str, aaf_mode: str) -> list[str]:
+def referenced_media(project: Project, fmt: str, aaf_mode: str, nle: str | None = None) -> list[str]:
     """The project's files (relative to its folder) a format's session file references: the
     stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF automation), none
-    (otioz and ADM hold their audio; AAF split references the splits it writes)."""
+    (otioz and ADM hold their audio; AAF split references the splits it writes; an editor's
+    OTIO, `nle`, references the project's own stems absolutely)."""
     if fmt in ("otio", "fcp7", "edl"):
-        return [stem.path for stem in project.stems]
+        return [stem.path for stem in project.stems] if nle is None else []
     if fmt == "rpp":
         return [stem.path if stem.is_ambience else dry_path_of(stem) for stem in project.stems]
     if fmt == "aaf" and aaf_mode == "automation":
