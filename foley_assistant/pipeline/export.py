@@ -7,7 +7,7 @@
 | otio, `nle=` | .otio | for an editor's own OTIO import (Resolve, Kdenlive): stems in frames, schemas downgraded (io.nle_otio) |
 | rpp | .rpp | REAPER: a track per lane, dry items, pan and volume envelopes |
 | aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`) |
-| fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames) |
+| fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames), or the dry sources with pan and level filters (`aaf_mode="automation"`) |
 | edl | .edl | one CMX 3600 EDL per lane (`cut.01-person.edl` ...) |
 | adm | .wav | ADM BWF for Dolby Atmos: one object per stem, Cartesian positions and gains over time |
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import opentimelineio as otio
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.lanes import assign_lanes
@@ -120,12 +121,15 @@ def export_format(
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-
-        def levels(stem: Stem, _frames: int) -> dict[str, object]:
-            return clip_mix_metadata(mixes.get(stem.path))
-
-        write_fcp7(with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, decorate=levels, mixes=mixes, relative_to=out.parent), out)
-        result.notes.append("FCP 7 XML: positions in frames (sample offsets in clip metadata); the stems carry their pan and distance in the audio: no pan or level automation")
+        write_fcp7(fcp7_timeline(project, loaded, media, out, stereo, aaf_mode), out)
+        result.notes.append(
+            "FCP 7 XML: positions in frames (sample offsets in clip metadata); "
+            + (
+                "the dry sources with pan and distance level keyframed in the Audio Pan and Audio Levels filters"
+                if aaf_mode == "automation"
+                else "the stems carry their pan and distance in the audio (--stereo automation: dry sources with pan and level keyframes)"
+            )
+        )
     elif fmt == "edl":
         result.files = export_edl(project, loaded, media, out) + copied
         result.notes.append(EDL_LEFT_OUT)
@@ -140,12 +144,12 @@ def export_format(
 
 def referenced_media(project: Project, fmt: str, aaf_mode: str, nle: str | None = None) -> list[str]:
     """The project's files (relative to its folder) a format's session file references: the
-    stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF automation), none
+    stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF and FCP 7 automation), none
     (otioz and ADM hold their audio; AAF split references the splits it writes; an editor's
     OTIO, `nle`, references the project's own stems absolutely)."""
-    if fmt in ("otio", "fcp7", "edl"):
+    if fmt in ("otio", "fcp7", "edl") and not (fmt == "fcp7" and aaf_mode == "automation"):
         return [stem.path for stem in project.stems] if nle is None else []
-    if fmt == "rpp":
+    if fmt == "rpp" or (fmt == "fcp7" and aaf_mode == "automation"):
         return [stem.path if stem.is_ambience else dry_path_of(stem) for stem in project.stems]
     if fmt == "aaf" and aaf_mode == "automation":
         return [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
@@ -201,6 +205,29 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, mixes=mixes, relative_to=out.parent)
     write_aaf(timeline, out)
     return extra
+
+
+def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> otio.schema.Timeline:
+    """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
+    (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
+    placed, stay the stereo stem); media relative to the XML's folder."""
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    mixes = mixes_of(project)
+    fps = float(loaded.rate)
+
+    def source(stem: Stem) -> Path:
+        return media / (stem.path if stem.is_ambience else dry_path_of(stem))
+
+    def filters(stem: Stem, _frames: int) -> dict[str, object]:
+        if mode != "automation" or stem.is_ambience:
+            return clip_mix_metadata(mixes.get(stem.path))
+        points = pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)
+        frames = [round(float(p.time_s) * fps) for p in points]
+        return clip_mix_metadata(mixes.get(stem.path), [(f, p.gain) for f, p in zip(frames, points)], [(f, p.pan) for f, p in zip(frames, points)])
+
+    lanes = assign_lanes(list(project.stems))
+    media_path = source if mode == "automation" else None
+    return with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent)
 
 
 def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:

@@ -133,6 +133,33 @@ def test_fcp7_clipitems_carry_enabled_and_audio_levels(mixed, tmp_path):
     assert [e.name for e in read[Path(quiet.path).stem].effects] == ["Audio Levels"]
 
 
+def test_fcp7_automation_keyframes_the_dry_sources_pan_and_level(mixed, tmp_path):
+    from foley_assistant.pipeline.deliver import pan_gain_points
+    from foley_assistant.pipeline.placement import project_stereo
+
+    folder, project, (muted, quiet, plain) = mixed
+    _export(folder, "fcp7", tmp_path / "cut.xml", "--stereo", "automation")
+    items = {item.findtext("name"): item for item in etree.parse(str(tmp_path / "cut.xml")).iter("clipitem")}
+    stereo = project_stereo(project.settings, hrirs=False)
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    for stem in project.stems:
+        item = items[Path(stem.path).stem]
+        assert item.findtext("file/pathurl") == f"project/dry/{Path(stem.path).name}"  # the project folder is inside the XML's
+        points = pan_gain_points(stem, curves[(stem.shot_id, stem.object_id)], stereo)
+        pans = [(int(k.findtext("when")), float(k.findtext("value"))) for k in item.xpath("filter/effect[effectid='audiopan']/parameter/keyframe")]
+        levels = [(int(k.findtext("when")), float(k.findtext("value"))) for k in item.xpath("filter/effect[effectid='audiolevels']/parameter/keyframe")]
+        assert len(pans) == len(levels) == len({round(float(p.time_s) * 25) for p in points}) > 10
+        editor = {muted.path: _gain(MUTED_GAIN_DB), quiet.path: _gain(QUIET_DB)}.get(stem.path, 1.0)
+        last = {round(float(p.time_s) * 25): p for p in points}  # the last point of each frame
+        assert [v for _, v in levels] == pytest.approx([last[f].gain * editor for f, _ in levels], rel=1e-4)
+        assert [v for _, v in pans] == pytest.approx([last[f].pan for f, _ in pans], abs=1e-5)
+    walker = next(s for s in project.stems if s.shot_id == "S001" and s.label == "person")
+    pans = [float(k.findtext("value")) for k in items[Path(walker.path).stem].xpath("filter/effect[effectid='audiopan']/parameter/keyframe")]
+    assert sum(pans) / len(pans) < -0.2  # the walker is in the left third of the frame
+    read = {c.name: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.xml")).audio_tracks() for c in t.find_clips()}
+    assert sorted(e.name for e in read[Path(walker.path).stem].effects) == ["Audio Levels", "Audio Pan"]
+
+
 # --- portability ---------------------------------------------------------------------------
 
 
@@ -175,10 +202,18 @@ def _moved(folder: Path, project: Path, tmp_path: Path) -> Path:
     return target
 
 
-CLI_EXPORTS = [("rpp", "cut.rpp", ()), ("otio", "cut.otio", ()), ("aaf", "cut.aaf", ()), ("aaf", "cut.aaf", ("--aaf-stereo", "automation")), ("fcp7", "cut.xml", ()), ("edl", "cut.edl", ())]
+CLI_EXPORTS = [
+    ("rpp", "cut.rpp", ()),
+    ("otio", "cut.otio", ()),
+    ("aaf", "cut.aaf", ()),
+    ("aaf", "cut.aaf", ("--aaf-stereo", "automation")),
+    ("fcp7", "cut.xml", ()),
+    ("fcp7", "cut.xml", ("--stereo", "automation")),
+    ("edl", "cut.edl", ()),
+]
 
 
-@pytest.mark.parametrize("fmt, name, extra", CLI_EXPORTS, ids=["rpp", "otio", "aaf-split", "aaf-automation", "fcp7", "edl"])
+@pytest.mark.parametrize("fmt, name, extra", CLI_EXPORTS, ids=["rpp", "otio", "aaf-split", "aaf-automation", "fcp7", "fcp7-automation", "edl"])
 def test_cli_export_outside_the_project_moves_with_nothing_offline(mixed, tmp_path, fmt, name, extra):
     folder, project, _ = mixed
     delivery = tmp_path / "delivery"
