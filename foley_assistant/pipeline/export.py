@@ -30,7 +30,7 @@ from foley_assistant.core.project import Project
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
-from foley_assistant.io.exports.aaf import AAF_MODES, PanPoint, build_aaf_timeline, write_aaf
+from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
 from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
@@ -117,7 +117,7 @@ def export_format(
         result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
-            + ("; no volume automation in AAF: the distance level is left out" if aaf_mode == "automation" else "")
+            + ("; the distance level is each clip's Audio Gain (varying Amplitude)" if aaf_mode == "automation" else "")
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
@@ -201,8 +201,10 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
         dry = {stem.path: media / dry_path_of(stem) for stem in project.stems}
-        pans = {stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)] for stem in project.stems}
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, mixes=mixes, relative_to=out.parent)
+        points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in project.stems}
+        pans = {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()}
+        levels = {path: [LevelPoint(float(p.time_s), p.gain) for p in stem_points] for path, stem_points in points.items()}
+        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, levels=levels, mixes=mixes, relative_to=out.parent)
     write_aaf(timeline, out)
     return extra
 

@@ -73,10 +73,14 @@ def test_otio_clips_are_disabled_when_muted_and_keep_the_mix(mixed, tmp_path):
 
 @pytest.mark.parametrize("mode", ["split", "automation"])
 def test_aaf_clip_gain_and_mute_read_by_pyaaf2_and_the_adapter(mixed, tmp_path, mode):
+    from foley_assistant.pipeline.deliver import pan_gain_points
+    from foley_assistant.pipeline.placement import project_stereo
+
     folder, project, (muted, quiet, _) = mixed
     _export(folder, "aaf", tmp_path / "cut.aaf", "--aaf-stereo", mode)
     names = {mob.mob_id: mob.name for mob in aaf2.open(str(tmp_path / "cut.aaf"), "r").content.mastermobs()}
-    gains: dict[str, float] = {}
+    constant: dict[str, float] = {}
+    varying: dict[str, list[tuple[float, float]]] = {}
     muted_names: list[str] = []
     with aaf2.open(str(tmp_path / "cut.aaf"), "r") as f:
         composition = next(f.content.compositionmobs())
@@ -85,21 +89,40 @@ def test_aaf_clip_gain_and_mute_read_by_pyaaf2_and_the_adapter(mixed, tmp_path, 
                 if isinstance(component, aaf2.components.OperationGroup) and component.operation.name == "Audio Gain":
                     (clip,) = component.segments
                     (amplitude,) = [p for p in component.parameters if p.parameterdef.name == "Amplitude"]
-                    gains[names[clip.mob_id]] = float(amplitude.value)
+                    if isinstance(amplitude, aaf2.misc.VaryingValue):
+                        varying[names[clip.mob_id]] = [(float(p["Time"].value), float(p["Value"].value)) for p in amplitude["PointList"]]
+                    else:
+                        constant[names[clip.mob_id]] = float(amplitude.value)
                 if isinstance(component, aaf2.components.Selector) and isinstance(component["Selected"].value, aaf2.components.Filler):
                     (alternate,) = component["Alternates"].value
                     clip = alternate if isinstance(alternate, aaf2.components.SourceClip) else alternate.segments[0]
                     muted_names.append(names[clip.mob_id])
+    editor = {muted.path: _gain(MUTED_GAIN_DB), quiet.path: _gain(QUIET_DB)}
     sides = ("_L", "_R") if mode == "split" else ("",)
-    expected = {f"{Path(s.path).stem}{side}": _gain(db) for s, db in ((muted, MUTED_GAIN_DB), (quiet, QUIET_DB)) for side in sides}
-    assert gains == pytest.approx(expected, rel=1e-4)
+    if mode == "split":  # the stems hold their distance level: the editor's gain alone
+        assert not varying
+        assert constant == pytest.approx({f"{Path(path).stem}{side}": gain for path, gain in editor.items() for side in sides}, rel=1e-4)
+    else:  # the dry sources: the distance level (times the editor's gain), point for point
+        assert not constant
+        stereo = project_stereo(project.settings, hrirs=False)
+        curves = {(c.shot_id, c.object_id): c for c in project.curves}
+        assert sorted(varying) == sorted(Path(s.path).stem for s in project.stems if not s.is_ambience)
+        for stem in project.stems:
+            points = pan_gain_points(stem, curves[(stem.shot_id, stem.object_id)], stereo)
+            length = stem.length_samples / stem.sample_rate
+            written = varying[Path(stem.path).stem]
+            assert len(written) == len(points) > 10
+            assert [t for t, _ in written] == pytest.approx([float(p.time_s) / length for p in points], abs=1e-5)
+            assert [v for _, v in written] == pytest.approx([p.gain * editor.get(stem.path, 1.0) for p in points], rel=1e-3)
     assert sorted(muted_names) == sorted(f"{Path(muted.path).stem}{side}" for side in sides)
     # otio-aaf-adapter's reader: the muted clip comes back disabled, the gain as its "Audio Gain" effect.
     read = {c.name: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.aaf")).audio_tracks() for c in t.find_clips()}
     assert all(not read[f"{Path(muted.path).stem}{side}"].enabled for side in sides)
     quiet_clip = read[f"{Path(quiet.path).stem}{sides[0]}"]
-    (gain_effect,) = [e for e in quiet_clip.effects if e.name == "Audio Gain"]
-    assert quiet_clip.enabled and float(Fraction(gain_effect.metadata["AAF"]["Parameters"]["Amplitude"])) == pytest.approx(_gain(QUIET_DB), rel=1e-4)
+    assert quiet_clip.enabled and "Audio Gain" in [e.name for e in quiet_clip.effects]
+    if mode == "split":
+        (gain_effect,) = [e for e in quiet_clip.effects if e.name == "Audio Gain"]
+        assert float(Fraction(gain_effect.metadata["AAF"]["Parameters"]["Amplitude"])) == pytest.approx(_gain(QUIET_DB), rel=1e-4)
 
 
 def _walk(segment: object):
