@@ -61,6 +61,21 @@ def test_rpp_items_carry_gain_and_mute(mixed, tmp_path):
         assert float(item.find("VOLPAN")[1]) == pytest.approx(gain, rel=1e-6)
 
 
+def test_a_mute_and_gain_made_in_the_app_reach_its_saved_reaper_session_and_timeline(project_copy):
+    from foley_assistant.core.commands import SetStemMix
+    from foley_assistant.pipeline.session import EditSession
+
+    session = EditSession.open(project_copy)
+    stem = session.project.stems[0]
+    session.execute(SetStemMix(StemMix(stem.path, -9.0, mute=True)))
+    session.save()
+    items = [i for t in rpp.loads((project_copy / "project.rpp").read_text()).findall("TRACK") for i in t.findall("ITEM")]
+    (item,) = [i for i in items if i.find("NAME")[1] == Path(stem.path).stem]
+    assert item.find("MUTE")[1] == "1" and float(item.find("VOLPAN")[1]) == pytest.approx(_gain(-9.0), rel=1e-6)
+    clips = [c for t in otio.adapters.read_from_file(str(project_copy / "timeline.otio")).audio_tracks() for c in t.find_clips()]
+    assert [c.metadata["foley_assistant"]["relative_path"] for c in clips if not c.enabled] == [stem.path]
+
+
 def test_otio_clips_are_disabled_when_muted_and_keep_the_mix(mixed, tmp_path):
     folder, project, (muted, quiet, plain) = mixed
     _export(folder, "otio", tmp_path / "cut.otio")
