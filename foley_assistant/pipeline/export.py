@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import opentimelineio as otio
 
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
@@ -136,8 +137,9 @@ def export_format(
     else:
         export_adm(project, loaded, root, out, stereo)
         result.notes.append(
-            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it"
+            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance times the editor's gain; the stereo stems are not in it"
             + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
+            + ("; nor the muted stems" if any(m.mute for m in project.mixer) else "")
         )
     return result
 
@@ -240,15 +242,21 @@ def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path)
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per placed stem (not the ambience beds), from its dry source and curves."""
+    """Write the ADM BWF: one object per placed stem (not the ambience beds, not the muted
+    stems), from its dry source and curves, its gain the distance level times the editor's gain."""
     project = _placed(project)
+    mixes = mixes_of(project)
+    playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
+    if project.stems and not playing:
+        raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     objects = []
-    for stem in sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+    for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+        editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
         audio, sample_rate = read_audio(root / dry_path_of(stem))
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
-        points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
+        points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
         objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
     write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)

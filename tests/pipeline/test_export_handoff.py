@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import aaf2
+import numpy as np
 import opentimelineio as otio
 import pytest
 import rpp
@@ -22,6 +23,7 @@ from lxml import etree
 
 from foley_assistant.cli.main import main
 from foley_assistant.core.edit_state import StemMix
+from foley_assistant.io.exports.adm import ear_available
 from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
 
@@ -196,6 +198,30 @@ def test_fcp7_automation_keyframes_the_dry_sources_pan_and_level(mixed, tmp_path
     assert sum(pans) / len(pans) < -0.2  # the walker is in the left third of the frame
     read = {c.name: c for t in otio.adapters.read_from_file(str(tmp_path / "cut.xml")).audio_tracks() for c in t.find_clips()}
     assert sorted(e.name for e in read[Path(walker.path).stem].effects) == ["Audio Levels", "Audio Pan"]
+
+
+@pytest.mark.skipif(not ear_available(), reason="the EBU ear package is not installed (make installs it with --no-deps)")
+def test_adm_leaves_out_muted_stems_and_scales_the_object_gain(mixed, tmp_path):
+    from ear.fileio import openBw64Adm
+
+    folder, project, (muted, quiet, plain) = mixed
+    _export(folder, "adm", tmp_path / "atmos.wav")
+    with openBw64Adm(str(tmp_path / "atmos.wav")) as adm_file:
+        objects = {o.audioObjectName: o for o in adm_file.adm.audioObjects}
+        assert adm_file.channels == len(objects) == len(project.stems) - 1
+
+        def gains(stem):
+            blocks = objects[f"{stem.shot_id} {stem.object_id} {stem.label}"].audioPackFormats[0].audioChannelFormats[0].audioBlockFormats
+            return np.array([b.gain for b in blocks])
+
+        assert f"{muted.shot_id} {muted.object_id} {muted.label}" not in objects
+        quiet_gains = gains(quiet)
+    write_project(folder / "foley_project.json", replace(project, mixer=()))  # the same project without the mix
+    _export(folder, "adm", tmp_path / "plain.wav")
+    with openBw64Adm(str(tmp_path / "plain.wav")) as adm_file:
+        (unscaled,) = [o for o in adm_file.adm.audioObjects if o.audioObjectName == f"{quiet.shot_id} {quiet.object_id} {quiet.label}"]
+        base = np.array([b.gain for b in unscaled.audioPackFormats[0].audioChannelFormats[0].audioBlockFormats])
+    assert len(base) == len(quiet_gains) > 5 and quiet_gains == pytest.approx(base * _gain(QUIET_DB), rel=2e-4)  # 5 digits in the XML
 
 
 # --- portability ---------------------------------------------------------------------------
