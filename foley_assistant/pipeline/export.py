@@ -149,12 +149,13 @@ def referenced_media(project: Project, fmt: str, aaf_mode: str, nle: str | None 
     stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF and FCP 7 automation), none
     (otioz and ADM hold their audio; AAF split references the splits it writes; an editor's
     OTIO, `nle`, references the project's own stems absolutely)."""
-    if fmt in ("otio", "fcp7", "edl") and not (fmt == "fcp7" and aaf_mode == "automation"):
-        return [stem.path for stem in project.stems] if nle is None else []
-    if fmt == "rpp" or (fmt == "fcp7" and aaf_mode == "automation"):
+    automation = aaf_mode == "automation"
+    if fmt == "rpp" or (fmt == "fcp7" and automation):
         return [stem.path if stem.is_ambience else dry_path_of(stem) for stem in project.stems]
-    if fmt == "aaf" and aaf_mode == "automation":
+    if fmt == "aaf" and automation:
         return [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
+    if fmt in ("otio", "fcp7", "edl") and nle is None:
+        return [stem.path for stem in project.stems]
     return []
 
 
