@@ -176,10 +176,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.add_argument("--out", type=Path, required=True, help="file to write (for edl: the base name of the per-lane EDLs)")
     export.add_argument(
+        "--stereo",
         "--aaf-stereo",
+        dest="aaf_stereo",
         choices=("split", "automation"),
         default="split",
-        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry source on one track with pan automation",
+        help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry source on one track with pan automation; "
+        "FCP 7 XML: the stereo stems (split), or the dry sources with pan and level keyframes (automation)",
     )
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)

@@ -14,9 +14,14 @@ Two ways of counting time:
   30 and 23.976 fps; at most 0.4 sample at 29.97).
 
 Every clip also keeps, under the `foley_assistant` metadata key: shot, object, label, engine, the
-stem's path relative to the output folder, sample rate, record start sample, and the object's
-curves (azimuth and distance keyframes) when given. Pan automation for the AAF writer goes in
-`metadata["AAF"]["Pan"]["ControlPoints"]` (see `io.exports.aaf`).
+stem's path relative to the output folder, sample rate, record start sample, the object's
+curves (azimuth and distance keyframes) when given, and the editor's mix of the stem (`mix`:
+gain_db, mute, solo) when given; a muted stem's clip is disabled (`enabled` false). Pan
+automation for the AAF writer goes in `metadata["AAF"]["Pan"]["ControlPoints"]` (see
+`io.exports.aaf`).
+
+Media references are absolute file URLs, or, with `relative_to` (the folder the written file
+will be in), URLs relative to it ("stems/S001_O1_person.wav"), so that the folder can be moved.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from urllib.parse import quote_from_bytes
 import opentimelineio as otio
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, Rounding, round_fraction
@@ -71,17 +77,20 @@ def with_stem_tracks(
     frame_rate: FrameRate | None = None,
     media_path: Callable[[Stem], Path] | None = None,
     decorate: ClipDecorator | None = None,
+    mixes: Mapping[str, StemMix] | None = None,
+    relative_to: Path | None = None,
 ) -> otio.schema.Timeline:
     """A copy of `timeline` with an audio track per lane holding its stems at their record position.
 
     `stems_root` is the folder stem paths are relative to; media references are absolute file
-    URLs (the relative path stays in the clip metadata for relinking after a move). With
-    `frame_rate`, the tracks count in frames (see the module docstring). `media_path` chooses
-    another file for a stem's clip (e.g. a mono split of it); `decorate` adds format metadata.
+    URLs, or relative to `relative_to` when given (the stem's path from `stems_root` stays in the
+    clip metadata for relinking). With `frame_rate`, the tracks count in frames (see the module
+    docstring). `media_path` chooses another file for a stem's clip (e.g. a mono split of it);
+    `decorate` adds format metadata; `mixes` (by stem path) are the editor's gain and mute.
     """
     result = timeline.deepcopy()
     for lane_name, stems in lanes:
-        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate))
+        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate, mixes, relative_to))
     return result
 
 
@@ -108,9 +117,11 @@ def write_with_stem_tracks(
     stems_root: Path,
     path: str | os.PathLike[str],
     curves: Mapping[tuple[str, str], SpatialCurves] | None = None,
+    mixes: Mapping[str, StemMix] | None = None,
+    relative_to: Path | None = None,
 ) -> None:
     """Write `timeline` plus one audio track per lane (as `with_stem_tracks`) without copying it."""
-    tracks = [stem_track(lane_name, stems, stems_root, curves or {}) for lane_name, stems in lanes]
+    tracks = [stem_track(lane_name, stems, stems_root, curves or {}, mixes=mixes, relative_to=relative_to) for lane_name, stems in lanes]
     with added_tracks(timeline, tracks):
         write_timeline(timeline, path)
 
@@ -123,11 +134,13 @@ def stem_track(
     frame_rate: FrameRate | None = None,
     media_path: Callable[[Stem], Path] | None = None,
     decorate: ClipDecorator | None = None,
+    mixes: Mapping[str, StemMix] | None = None,
+    relative_to: Path | None = None,
 ) -> otio.schema.Track:
-    """One lane as an audio track: gaps and stem clips in record order."""
+    """One lane as an audio track: gaps and stem clips in record order (see `with_stem_tracks`)."""
     track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
     track.metadata[METADATA_KEY] = {"lane": lane_name}
-    files = _StemFiles(stems_root)
+    files = _StemFiles(stems_root, relative_to)
     cursor = 0
     for stem in stems:
         placement = place(stem, frame_rate)
@@ -140,8 +153,8 @@ def stem_track(
             uri, name = files.uri_and_name(stem.path)
         else:
             path = media_path(stem)
-            uri, name = _file_uri(path), path.stem
-        clip = _stem_clip(stem, uri, name, placement, units, curves.get((stem.shot_id, stem.object_id)))
+            uri, name = files.uri_of(path), path.stem
+        clip = _stem_clip(stem, uri, name, placement, units, curves.get((stem.shot_id, stem.object_id)), (mixes or {}).get(stem.path))
         if decorate is not None:
             for key, value in decorate(stem, placement.length).items():
                 clip.metadata[key] = value
@@ -155,30 +168,48 @@ def _file_uri(path: Path) -> str:
     return Path(os.path.abspath(path)).as_uri()
 
 
+def relative_uri(path: Path, folder: Path) -> str:
+    """The URL of `path` relative to `folder` ("stems/a%20b.wav", "../dry/x.wav"), percent-encoded."""
+    relative = os.path.relpath(os.path.abspath(path), os.path.abspath(folder))
+    return quote_from_bytes(os.fsencode(Path(relative).as_posix()))
+
+
 class _StemFiles:
     """File URLs and clip names (file name without suffix) of stem paths relative to a folder.
 
-    Gives what `_file_uri` and `Path.stem` give for `folder / relative`; the folder's part of the
-    URL is made once, as a lane has thousands of stems.
+    Gives what `_file_uri` (or `relative_uri`, with `relative_to`) and `Path.stem` give for
+    `folder / relative`; the folder's part of the URL is made once, as a lane has thousands of
+    stems.
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, relative_to: Path | None = None) -> None:
         self.folder = folder
+        self.relative_to = relative_to
         base = os.path.abspath(folder)
-        self._prefix = _file_uri(Path(base)) + ("" if base.endswith("/") else "/") if os.sep == "/" else None
+        if os.sep != "/":
+            self._prefix: str | None = None
+        elif relative_to is None:
+            self._prefix = _file_uri(Path(base)) + ("" if base.endswith("/") else "/")
+        else:
+            up = relative_uri(Path(base), relative_to)
+            self._prefix = "" if up == "." else up + "/"
+
+    def uri_of(self, path: Path) -> str:
+        """The URL of a file (absolute, or relative to `relative_to`)."""
+        return _file_uri(path) if self.relative_to is None else relative_uri(path, self.relative_to)
 
     def uri_and_name(self, relative: str) -> tuple[str, str]:
         """(file URL, clip name) of a stem path relative to the folder."""
         parts = relative.split("/")
         if self._prefix is None or not relative or relative[0] == "/" or "" in parts or "." in parts or ".." in parts:
             path = self.folder / relative  # not a plain relative POSIX path: let pathlib normalise it
-            return _file_uri(path), path.stem
+            return self.uri_of(path), path.stem
         name = parts[-1]
         dot = name.rfind(".")
         return self._prefix + quote_from_bytes(os.fsencode(relative)), (name[:dot] if 0 < dot < len(name) - 1 else name)
 
 
-def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units: float, curves: SpatialCurves | None) -> otio.schema.Clip:
+def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units: float, curves: SpatialCurves | None, mix: StemMix | None) -> otio.schema.Clip:
     full = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(placement.length, units))
     reference = otio.schema.ExternalReference(target_url=uri, available_range=full)
     clip = otio.schema.Clip(name=name, media_reference=reference, source_range=full)
@@ -196,6 +227,9 @@ def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units:
         info["frame_offset_samples"] = str(placement.frame_offset_samples)
     if curves is not None:
         info["curves"] = curves.to_dict()
+    if mix is not None and not mix.is_default:
+        info["mix"] = mix.to_dict()
+        clip.enabled = not mix.mute
     clip.metadata[METADATA_KEY] = info
     return clip
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
@@ -143,9 +144,20 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
 
 def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path) -> None:
     """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
-    copying the input (it is left as it was)."""
+    copying the input (it is left as it was).
+
+    In a .otio the stems are referenced relative to its folder (move the folder, they follow);
+    a .otioz bundles them (the bundle rewrites the references to its own media/ folder). Each
+    stem's clip carries the editor's mix (muted: disabled).
+    """
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    write_with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, path, curves)
+    relative_to = None if path.suffix.lower() == ".otioz" else path.parent
+    write_with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, path, curves, mixes_of(project), relative_to)
+
+
+def mixes_of(project: Project) -> dict[str, StemMix]:
+    """The editor's mix of each stem that has one (gain, mute, solo), by stem path."""
+    return {mix.path: mix for mix in project.mixer}
 
 
 @dataclass(frozen=True)
@@ -177,11 +189,12 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
 
     The dry mono sources are panned by REAPER from the automation, so the editor can adjust the
     moves in the DAW; the envelopes follow the same curves the stems were rendered with. An
-    ambience bed is not placed: its item is the stereo stem itself, with no envelope. Item
-    paths are relative to the folder the .rpp is written to (`rpp_dir`); stem paths are relative
-    to `files_root`.
+    ambience bed is not placed: its item is the stereo stem itself, with no envelope. Each item
+    has the editor's gain (item volume) and mute. Item paths are relative to the folder the .rpp
+    is written to (`rpp_dir`); stem paths are relative to `files_root`.
     """
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    mixes = mixes_of(project)
     rate = loaded.rate
     global_start = loaded.timeline.global_start_time
     start_s = 0.0 if global_start is None else float(global_start.to_seconds())
@@ -193,7 +206,8 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
             length = stem.length_samples / stem.sample_rate
             source = stem.path if stem.is_ambience else dry_path_of(stem)
             file = Path(os.path.relpath(files_root.resolve() / source, rpp_dir.resolve())).as_posix()
-            items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length))
+            mix = mixes.get(stem.path, StemMix(stem.path))
+            items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length, gain=10 ** (mix.gain_db / 20), mute=mix.mute))
             if stem.is_ambience:
                 continue
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):

@@ -7,11 +7,13 @@
 | otio, `nle=` | .otio | for an editor's own OTIO import (Resolve, Kdenlive): stems in frames, schemas downgraded (io.nle_otio) |
 | rpp | .rpp | REAPER: a track per lane, dry items, pan and volume envelopes |
 | aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`) |
-| fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames) |
+| fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames), or the dry sources with pan and level filters (`aaf_mode="automation"`) |
 | edl | .edl | one CMX 3600 EDL per lane (`cut.01-person.edl` ...) |
 | adm | .wav | ADM BWF for Dolby Atmos: one object per stem, Cartesian positions and gains over time |
 
-Every export returns notes saying what the format left out.
+Every export returns notes saying what the format left out. Each session file references its
+media by paths relative to its own folder, copying what is not inside that folder into
+`<name>_media/` beside it (`pipeline.delivery_media`), so the folder can be moved.
 """
 
 from __future__ import annotations
@@ -20,24 +22,27 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
+import opentimelineio as otio
 
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
-from foley_assistant.io.exports.aaf import AAF_MODES, PanPoint, build_aaf_timeline, write_aaf
+from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
 from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import write_fcp7
+from foley_assistant.io.exports.fcp7 import clip_mix_metadata, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
-from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.delivery_media import media_beside
 from foley_assistant.pipeline.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
@@ -61,9 +66,23 @@ def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
 
-def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = "split", nle: str | None = None) -> ExportResult:
+def export_format(
+    project_or_dir: Path,
+    fmt: str,
+    out: Path,
+    *,
+    aaf_mode: str = "split",
+    nle: str | None = None,
+    media_root: Path | None = None,
+) -> ExportResult:
     """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`; with `nle` (otio only), for
-    that editor's OTIO import (see io.nle_otio)."""
+    that editor's OTIO import (see io.nle_otio).
+
+    Media is referenced relative to `out`'s folder: the project's files where they lie when they
+    are inside that folder, otherwise copies of them in `<out name>_media/` (see
+    `pipeline.delivery_media`); `media_root` is where the project's files are read from for
+    that (default: the project's own folder; the app's export passes its copy of them).
+    """
     if nle is not None and fmt != "otio":
         raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
@@ -77,37 +96,67 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
+    media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode, nle))
+    result.files += copied
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    lanes = assign_lanes(list(project.stems))
+    mixes = mixes_of(project)
     if fmt == "rpp":
-        write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))
+        write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent))
     elif nle is not None:
-        curves = {(c.shot_id, c.object_id): c for c in project.curves}
-        lanes = assign_lanes(list(project.stems))
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out, nle)
-        result.notes.append(f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads")
+        # An editor's own OTIO import is not known to resolve relative URLs: absolute file URLs
+        # of the project's own stems (this is for importing where the project is, as the Resolve
+        # script does; a delivery to move is plain otio or otioz).
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes), out, nle)
+        result.notes.append(
+            f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads; "
+            "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
+        )
     elif fmt in ("otio", "otioz"):
-        write_timeline_with_stems(loaded, project, root, out)
+        write_timeline_with_stems(loaded, project, media, out)
     elif fmt == "aaf":
-        result.files += export_aaf(project, loaded, root, out, stereo, aaf_mode)
+        result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
-            + ("; no volume automation in AAF: the distance level is left out" if aaf_mode == "automation" else "")
+            + ("; the distance level is each clip's Audio Gain (varying Amplitude)" if aaf_mode == "automation" else "")
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-        curves = {(c.shot_id, c.object_id): c for c in project.curves}
-        lanes = assign_lanes(list(project.stems))
-        write_fcp7(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate), out)
-        result.notes.append("FCP 7 XML: positions in frames (sample offsets in clip metadata); no pan or level automation")
+        write_fcp7(fcp7_timeline(project, loaded, media, out, stereo, aaf_mode), out)
+        result.notes.append(
+            "FCP 7 XML: positions in frames (sample offsets in clip metadata); "
+            + (
+                "the dry sources with pan and distance level keyframed in the Audio Pan and Audio Levels filters"
+                if aaf_mode == "automation"
+                else "the stems carry their pan and distance in the audio (--stereo automation: dry sources with pan and level keyframes)"
+            )
+        )
     elif fmt == "edl":
-        result.files = export_edl(project, loaded, root, out)
+        result.files = export_edl(project, loaded, media, out) + copied
         result.notes.append(EDL_LEFT_OUT)
     else:
         export_adm(project, loaded, root, out, stereo)
         result.notes.append(
-            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance; the stereo stems are not in it"
+            "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance times the editor's gain; the stereo stems are not in it"
             + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
+            + ("; nor the muted stems" if any(m.mute for m in project.mixer) else "")
         )
     return result
+
+
+def referenced_media(project: Project, fmt: str, aaf_mode: str, nle: str | None = None) -> list[str]:
+    """The project's files (relative to its folder) a format's session file references: the
+    stems (otio, fcp7, edl), the dry sources and ambience beds (rpp, AAF and FCP 7 automation), none
+    (otioz and ADM hold their audio; AAF split references the splits it writes; an editor's
+    OTIO, `nle`, references the project's own stems absolutely)."""
+    automation = aaf_mode == "automation"
+    if fmt == "rpp" or (fmt == "fcp7" and automation):
+        return [stem.path if stem.is_ambience else dry_path_of(stem) for stem in project.stems]
+    if fmt == "aaf" and automation:
+        return [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
+    if fmt in ("otio", "fcp7", "edl") and nle is None:
+        return [stem.path for stem in project.stems]
+    return []
 
 
 def _beds(project: Project) -> bool:
@@ -123,10 +172,14 @@ def _split_path(out: Path, stem: Stem, side: str) -> Path:
     return out.with_name(f"{out.stem}_media") / f"{Path(stem.path).stem}_{side}.wav"
 
 
-def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings, mode: str) -> list[Path]:
-    """Write the AAF (and, in split mode, the mono files it links to); returns the extra files."""
+def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path, out: Path, stereo: StereoSettings, mode: str) -> list[Path]:
+    """Write the AAF (and, in split mode, the mono files it links to); returns the extra files.
+
+    The stems are read from `root`; the dry sources (automation mode) are referenced in `media`;
+    every media URL is relative to the AAF's folder."""
     lanes = assign_lanes(list(project.stems))
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    mixes = mixes_of(project)
     extra: list[Path] = []
     if mode == "split":
         split = {}
@@ -146,34 +199,65 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
                 )
                 extra.append(path)
             split[stem.path] = pair
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split)
+        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split, mixes=mixes, relative_to=out.parent)
     else:
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
-        dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
-        pans = {stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)] for stem in project.stems}
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans)
+        dry = {stem.path: media / dry_path_of(stem) for stem in project.stems}
+        points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in project.stems}
+        pans = {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()}
+        levels = {path: [LevelPoint(float(p.time_s), p.gain) for p in stem_points] for path, stem_points in points.items()}
+        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, levels=levels, mixes=mixes, relative_to=out.parent)
     write_aaf(timeline, out)
     return extra
 
 
-def export_edl(project: Project, loaded: LoadedTimeline, root: Path, out: Path) -> list[Path]:
-    """One EDL per lane; returns the files."""
+def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> otio.schema.Timeline:
+    """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
+    (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
+    placed, stay the stereo stem); media relative to the XML's folder."""
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    tracks = [stem_track(lane, stems, root, curves, loaded.rate) for lane, stems in assign_lanes(list(project.stems))]
+    mixes = mixes_of(project)
+    fps = float(loaded.rate)
+
+    def source(stem: Stem) -> Path:
+        return media / (stem.path if stem.is_ambience else dry_path_of(stem))
+
+    def filters(stem: Stem, _frames: int) -> dict[str, object]:
+        if mode != "automation" or stem.is_ambience:
+            return clip_mix_metadata(mixes.get(stem.path))
+        points = pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)
+        frames = [round(float(p.time_s) * fps) for p in points]
+        return clip_mix_metadata(mixes.get(stem.path), [(f, p.gain) for f, p in zip(frames, points)], [(f, p.pan) for f, p in zip(frames, points)])
+
+    lanes = assign_lanes(list(project.stems))
+    media_path = source if mode == "automation" else None
+    return with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent)
+
+
+def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
+    """One EDL per lane, its SOURCE FILE comments relative to the EDL's folder; returns the files."""
+    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    tracks = [stem_track(lane, stems, media, curves, loaded.rate, relative_to=out.parent) for lane, stems in assign_lanes(list(project.stems))]
     return write_lane_edls(loaded.name, tracks, out, loaded.rate, loaded.timeline.global_start_time)
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per placed stem (not the ambience beds), from its dry source and curves."""
+    """Write the ADM BWF: one object per placed stem (not the ambience beds, not the muted
+    stems), from its dry source and curves, its gain the distance level times the editor's gain."""
     project = _placed(project)
+    mixes = mixes_of(project)
+    playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
+    if project.stems and not playing:
+        raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     objects = []
-    for stem in sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+    for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+        editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
         audio, sample_rate = read_audio(root / dry_path_of(stem))
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
-        points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
+        points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
         objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
     write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)

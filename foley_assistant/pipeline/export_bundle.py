@@ -3,22 +3,23 @@
 `export_bundle` writes each chosen format (`pipeline.export.export_format`: the written-back
 timeline as otio or otioz, REAPER, AAF, FCP 7 XML, EDL, ADM BWF) as `<timeline name>.<suffix>` in
 the destination, and, when asked, copies the stems, dry sources and mixes there (`stems/`,
-`dry/`, `mix/`). Nothing in the project folder is overwritten, and every file is written
+`dry/`, `mix/`): only the files the project names, never anything else lying in those folders
+(a leftover `.partial` of an interrupted write). The session files then reference those copies
+by relative paths; without the copy, each format copies what it references into
+`<timeline name>_media/`. Either way the destination folder can be moved or zipped and opened
+with nothing offline. Nothing in the project folder is overwritten, and every file is written
 atomically.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import ProgressCallback, ProgressEvent, ignore_progress
-from foley_assistant.io.atomic import atomic_path
+from foley_assistant.pipeline.delivery_media import copy_files, project_files
 from foley_assistant.pipeline.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
-
-COPIED_FOLDERS = ("stems", "dry", "mix")
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
         raise OutputError(f"cannot export {', '.join(unknown)}: this version writes {', '.join(EXPORT_FORMATS)}.")
     if not choices.formats and not choices.copy_stems:
         raise OutputError("nothing to export: choose at least one format or the stems folder.")
-    _, root, loaded = open_project(project_dir)
+    project, root, loaded = open_project(project_dir)
     destination = Path(choices.destination)
     if destination.exists() and not destination.is_dir():
         raise OutputError(f"{destination} is a file; choose a folder to export into.")
@@ -57,22 +58,19 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
     result = BundleResult()
     steps = len(choices.formats) + (1 if choices.copy_stems else 0)
     done = 0
+    media_root = root
     if choices.copy_stems:
         if destination.resolve() == root.resolve():
             result.notes.append("the stems are already in this folder; nothing was copied")
         else:
-            for folder in COPIED_FOLDERS:
-                for source in sorted((root / folder).glob("*.wav")):
-                    target = destination / folder / source.name
-                    with atomic_path(target) as temporary:
-                        shutil.copyfile(source, temporary)
-                    result.files.append(target)
+            result.files += copy_files(root, project_files(project, root), destination)
+            media_root = destination
         done += 1
         progress(ProgressEvent("export", done, steps, "stems copied"))
     base = safe_name(loaded.name)
     for fmt in choices.formats:
         out = destination / f"{base}{SUFFIXES[fmt]}"
-        written = export_format(project_dir, fmt, out)
+        written = export_format(project_dir, fmt, out, media_root=media_root)
         result.files.extend(written.files)
         result.notes.extend(f"{fmt}: {note}" for note in written.notes)
         done += 1

@@ -42,7 +42,7 @@ def _file_of(reference: object) -> Path | None:
     parsed = urlparse(reference.target_url)
     if parsed.scheme not in ("", "file"):
         return None
-    return Path(unquote(parsed.path) if parsed.scheme == "file" else reference.target_url)
+    return Path(unquote(parsed.path))
 
 
 def _candidates(relative: str, current: Path | None, root: Path) -> list[Path]:

@@ -106,3 +106,20 @@ def test_stem_clips_reference_the_absolute_file_url_pathlib_gives(relative, fold
     path = Path(folder) / relative
     assert clip.media_reference.target_url == Path(os.path.abspath(path)).as_uri()
     assert clip.name == path.stem
+
+
+@pytest.mark.parametrize(
+    "relative",
+    ["stems/S001_O1_person.wav", "stems/a b#%?.wav", "stems/été/x.wav", "x.", "a/./b.wav", "a//b.wav", "../up.wav"],
+)
+@pytest.mark.parametrize("folder, session", [("out", "out"), ("out", "."), ("out", "deliver/here"), ("/", "out")])
+def test_stem_clips_reference_their_file_relative_to_the_session_folder(relative, folder, session, tmp_path, monkeypatch):
+    from pathlib import Path
+    from urllib.parse import unquote
+
+    monkeypatch.chdir(tmp_path)
+    stem = Stem("S001", "O1", "person", relative, "procedural", SR, 4800, 4800)
+    clip = next(iter(stem_track("lane", [stem], Path(folder), {}, relative_to=Path(session)).find_clips()))
+    url = clip.media_reference.target_url
+    assert "://" not in url and not url.startswith("/")
+    assert os.path.normpath(Path(session).resolve() / unquote(url)) == os.path.normpath(Path(folder).resolve() / relative)

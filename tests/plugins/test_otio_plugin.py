@@ -49,16 +49,22 @@ def test_the_linker_finds_moved_stems(generated, tmp_path):
     first = tmp_path / "first"
     shutil.copytree(out, first)
     moved = tmp_path / "moved"
-    # written where it was, then moved: the stem URLs in its timeline point at a folder that is gone
+    # written in the folder, then the folder moved: its stem URLs are relative, so they follow
     subprocess.run([str(Path(sys.executable).with_name("foley-assistant")), "export", str(first), "--format", "otio", "--out", str(first / "copy.otio"), "-q"], check=True, capture_output=True)
     first.rename(moved)
+    urls = [c.media_reference.target_url for t in foley_tracks(moved / "copy.otio") for c in t.find_clips()]
+    assert sorted(urls) == sorted(s.path for s in stems) and all((moved / url).is_file() for url in urls)
+    # the timeline alone, taken away from its folder: its stems are offline until linked
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(moved / "copy.otio", alone / "copy.otio")
 
-    unlinked = convert("-i", str(moved / "copy.otio"), "-o", str(tmp_path / "unlinked.otio"), "-m", "")
+    unlinked = convert("-i", str(alone / "copy.otio"), "-o", str(tmp_path / "unlinked.otio"), "-m", "")
     assert unlinked.returncode == 0, unlinked.stderr
     urls = [c.media_reference.target_url for t in foley_tracks(tmp_path / "unlinked.otio") for c in t.find_clips()]
-    assert urls and all("/first/" in url for url in urls)
+    assert urls and not any((alone / url).exists() for url in urls)
 
-    linked = convert("-i", str(moved / "copy.otio"), "-o", str(tmp_path / "linked.otio"), "-m", "foley_assistant_stems", "-M", f"root={moved}")
+    linked = convert("-i", str(alone / "copy.otio"), "-o", str(tmp_path / "linked.otio"), "-m", "foley_assistant_stems", "-M", f"root={moved}")
     assert linked.returncode == 0, linked.stderr
     clips = [c for t in foley_tracks(tmp_path / "linked.otio") for c in t.find_clips()]
     assert sorted(Path(c.media_reference.target_url.removeprefix("file://")) for c in clips) == sorted(moved / s.path for s in stems)

@@ -3,7 +3,8 @@
 An EDL describes one track (otio-cmx3600-adapter writes the first track it is given and accepts
 at most one video and two audio tracks), counts in frames, and has no place for pan, level or
 the sample offset. So each lane gets its own EDL of audio events at the lane's record timecodes,
-referencing the stem files ("FROM CLIP NAME" and "SOURCE FILE" comments); what an EDL cannot
+referencing the stem files ("FROM CLIP NAME" and "FROM CLIP" comments; the file path as the
+export gives it, relative to the EDL's folder); what an EDL cannot
 hold is said in the notes returned.
 """
 

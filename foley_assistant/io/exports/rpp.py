@@ -2,7 +2,7 @@
 
 What a sound editor gets on opening the file: the project time offset (`PROJOFFS`) set to the
 timeline's start timecode, and per object a track named after it holding its audio items at their
-record positions, with a volume envelope (`VOLENV2`, linear amplitude, 1.0 = 0 dB) and a pan
+record positions (each with its own volume and mute), with a volume envelope (`VOLENV2`, linear amplitude, 1.0 = 0 dB) and a pan
 envelope (`PANENV2`). Times everywhere (item positions, envelope points) are seconds from the start
 of the project, i.e. from the first frame of the timeline, without the offset.
 
@@ -41,7 +41,9 @@ class RppItem:
     """One audio item: `file` as it should appear in the project (relative to the .rpp, or absolute).
 
     `position_s` is where the item starts on the timeline (seconds from project start), `length_s`
-    how long it plays, `source_offset_s` where in the file playback starts.
+    how long it plays, `source_offset_s` where in the file playback starts. `gain` is the item's
+    volume (linear, 1.0 = 0 dB; the first field of the item's `VOLPAN`), `mute` its mute
+    (`MUTE 1 0`).
     """
 
     name: str
@@ -49,6 +51,8 @@ class RppItem:
     position_s: float
     length_s: float
     source_offset_s: float = 0.0
+    gain: float = 1.0
+    mute: bool = False
 
     def __post_init__(self) -> None:
         if not self.file:
@@ -58,6 +62,9 @@ class RppItem:
         _require_finite(f"item {self.name!r} length", self.length_s)
         if self.length_s <= 0:
             raise ValueError(f"item {self.name!r} must have a positive length, got {self.length_s}")
+        _require_finite(f"item {self.name!r} gain", self.gain)
+        if self.gain < 0:
+            raise ValueError(f"item {self.name!r}: gain cannot be negative, got {self.gain}")
 
 
 @dataclass(frozen=True)
@@ -253,12 +260,12 @@ def _write_item(out: "_Writer", item: RppItem, item_id: int, key: str) -> None:
     out.line("ALLTAKES", "0")
     out.line("FADEIN", "1", "0", "0", "1", "0", "0", "0")
     out.line("FADEOUT", "1", "0", "0", "1", "0", "0", "0")
-    out.line("MUTE", "0", "0")
+    out.line("MUTE", "1" if item.mute else "0", "0")
     out.line("SEL", "0")
     out.line("IGUID", _guid(key))
     out.line("IID", str(item_id))
     out.line("NAME", _quote(item.name))
-    out.line("VOLPAN", "1", "0", "1", "-1")
+    out.line("VOLPAN", _number(item.gain), "0", "1", "-1")
     out.line("SOFFS", _number(item.source_offset_s))
     out.line("PLAYRATE", "1", "1", "0", "-1", "0", "0.0025")
     out.line("CHANMODE", "0")
