@@ -109,3 +109,9 @@ def screen_x_from_azimuth(azimuth_deg: np.ndarray | float, hfov_deg: float = 60.
     """Inverse of `azimuth_from_screen_x`: x = (tan(az) / tan(hfov / 2) + 1) / 2."""
     az = np.clip(np.asarray(azimuth_deg, dtype=np.float64), -89.999, 89.999)
     return (np.tan(np.radians(az)) / math.tan(math.radians(hfov_deg) / 2) + 1.0) / 2.0
+
+
+def pan_position_label(pan: float) -> str:
+    """A pan (-1 left .. +1 right) as a console reads it: "L100" .. "C" .. "R100"."""
+    percent = round(float(np.clip(pan, -1.0, 1.0)) * 100)
+    return "C" if percent == 0 else (f"L{-percent}" if percent < 0 else f"R{percent}")

@@ -2,9 +2,12 @@
 the curve the stem is rendered with (solid) and the manual keyframes (squares).
 
 Drag a keyframe to move it, or drag anywhere on the curve to add one there; times snap to
-frames. Double-click adds a keyframe, right-click deletes one. Each finished gesture is sent as
-one signal, which the window turns into one undoable command. The playhead line is shared with
-the viewer: dragging it moves the playhead.
+frames, and while dragging a read-out says the value in the editor's units (azimuth and pan
+position L100..C..R100; metres and the level the distance gives, in dB) and the record timecode.
+Double-click on the curve adds a keyframe on it; double-click on a key types its value;
+right-click deletes one. The right-hand axes read in pan position and dB. Each finished gesture
+is sent as one signal, which the window turns into one undoable command. The playhead line is
+shared with the viewer: dragging it moves the playhead.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QInputDialog
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
@@ -51,6 +54,7 @@ class _CurveBox(pg.ViewBox):
         if ev.isFinish():
             replaces, _ = self._grab
             self._grab = None
+            self.editor.end_preview(self.parameter)
             self.editor.keyDragged.emit(self.parameter, replaces, time, float(point.y()))
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
@@ -62,8 +66,7 @@ class _CurveBox(pg.ViewBox):
                 return
         if ev.double() and ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
-            point = self.mapSceneToView(ev.scenePos())
-            self.editor.keyDragged.emit(self.parameter, None, self.editor.snap(point.x()), float(point.y()))
+            self.editor.double_click(self.parameter, ev.scenePos())
             return
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
@@ -72,15 +75,22 @@ class _CurveBox(pg.ViewBox):
         super().mouseClickEvent(ev)
 
 
-class TimecodeAxis(pg.AxisItem):
-    """A bottom axis whose ticks (seconds into the shot) read as record timecode."""
+class LabelAxis(pg.AxisItem):
+    """An axis whose ticks read through a function: seconds into the shot as record timecode (the
+    time axis), azimuth as pan position, distance as level (the right-hand axes)."""
 
-    def __init__(self) -> None:
-        super().__init__("bottom")
-        self.label_of: Callable[[float], str] = lambda seconds: f"{seconds:.2f}"
+    def __init__(self, orientation: str) -> None:
+        super().__init__(orientation)
+        self.label_of: Callable[[float], str] = lambda value: f"{value:g}"
+
+    def set_labels(self, label_of: Callable[[float], str]) -> None:
+        """Read the ticks through `label_of` from now on."""
+        self.label_of = label_of
+        self.picture = None  # drawn again with the new labels
+        self.update()
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
-        return [self.label_of(max(0.0, float(v) * scale)) for v in values]
+        return [self.label_of(float(v) * scale) for v in values]
 
 
 class CurveEditor(pg.GraphicsLayoutWidget):
@@ -104,9 +114,19 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         self.playheads: dict[str, pg.InfiniteLine] = {}
         self.keys: dict[str, list[tuple[Fraction, float]]] = {p: [] for p, *_ in PARAMETERS}
         self.curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.readouts: dict[str, pg.TextItem] = {}
+        self.units = {parameter: unit for parameter, _, unit in PARAMETERS}
+        self.readings: dict[str, Callable[[float], str]] = {}  # a value in the editor's other unit
+        self.time_label: Callable[[float], str] = lambda seconds: f"{seconds:.2f} s"
+        #: Asks for a typed value (parameter, key time, current value); None when cancelled.
+        self.ask_value: Callable[[str, Fraction, float], float | None] = self._ask_value
         for row, (parameter, title, unit) in enumerate(PARAMETERS):
             box = _CurveBox(self, parameter)
-            plot = self.addPlot(row=row, col=0, viewBox=box, axisItems={"bottom": TimecodeAxis()})
+            plot = self.addPlot(row=row, col=0, viewBox=box, axisItems={"bottom": LabelAxis("bottom"), "right": LabelAxis("right")})
+            plot.showAxis("right")
+            plot.getAxis("right").setWidth(62)
+            plot.getAxis("right").setTextPen(style.MUTED)
+            plot.getAxis("right").setPen(style.BORDER)
             plot.showGrid(x=True, y=True, alpha=0.12)
             plot.getAxis("left").setWidth(40)
             plot.getAxis("left").setTextPen(style.MUTED)
@@ -118,7 +138,7 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             plot.getAxis("left").setPen(style.BORDER)
             plot.getAxis("bottom").setPen(style.BORDER)
             plot.setMenuEnabled(False)
-            for side in ("left", "bottom"):  # the axes are drawn once, not at every playhead move
+            for side in ("left", "bottom", "right"):  # the axes are drawn once, not at every playhead move
                 plot.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             plot.hideButtons()
             if row == 0:
@@ -130,8 +150,14 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             self.curve_items[parameter] = plot.plot([], [], pen=pg.mkPen(style.OBJECT_COLOURS[0], width=2))
             self.key_items[parameter] = pg.ScatterPlotItem(size=10, symbol="s", pen=pg.mkPen("#111"), brush=pg.mkBrush(style.ACCENT))
             self.drag_items[parameter] = pg.ScatterPlotItem(size=12, symbol="s", pen=pg.mkPen("#fff"), brush=pg.mkBrush(255, 255, 255, 60))
-            plot.addItem(self.key_items[parameter])
-            plot.addItem(self.drag_items[parameter])
+            for marks in (self.key_items[parameter], self.drag_items[parameter]):
+                marks.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # the view box picks keys (`key_near`): a double-click on one reaches it
+                plot.addItem(marks)
+            readout = pg.TextItem("", color=style.TEXT, anchor=(0, 1), fill=pg.mkBrush(22, 24, 28, 230))
+            readout.setZValue(50)
+            readout.hide()
+            plot.addItem(readout, ignoreBounds=True)
+            self.readouts[parameter] = readout
             line = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen(style.ACCENT, width=1.5))
             line.sigDragged.connect(lambda dragged: self.playheadDragged.emit(float(max(0.0, dragged.value()))))
             plot.addItem(line)
@@ -156,15 +182,18 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         manual: ManualCurves | None = None,
         hfov_deg: float = 60.0,
         time_label: Callable[[float], str] | None = None,
+        readings: dict[str, Callable[[float], str]] | None = None,
     ) -> None:
-        """Show one object's curves (None clears the editor); `time_label` names a time (seconds
-        into the shot) on the time axis: the shot's record timecode."""
-        for plot in self.plots.values():
-            axis = plot.getAxis("bottom")
-            if isinstance(axis, TimecodeAxis) and time_label is not None:
-                axis.label_of = time_label
-                axis.picture = None  # redrawn with the new labels
-                axis.update()
+        """Show one object's curves (None clears the editor). `time_label` names a time (seconds
+        into the shot) on the time axis: the shot's record timecode; `readings` gives, per
+        parameter, a value in the editor's other unit (pan position, level in dB)."""
+        if time_label is not None:
+            self.time_label = time_label
+        if readings is not None:
+            self.readings = dict(readings)
+        for parameter, plot in self.plots.items():
+            plot.getAxis("bottom").set_labels(lambda seconds: self.time_label(max(0.0, seconds)))
+            plot.getAxis("right").set_labels(self.readings.get(parameter, lambda value: ""))
         self.object_id, self.fps, self.duration = object_id, Fraction(fps), max(duration_s, 1e-3)
         times = np.arange(int(round(self.duration * float(self.fps))) + 1) / float(self.fps)
         for parameter, *_ in PARAMETERS:
@@ -236,7 +265,42 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         return None
 
     def preview(self, parameter: str, time: Fraction, value: float) -> None:
+        """Show where a dragged key goes, with its value read out in the editor's units."""
         self.drag_items[parameter].setData([float(time)], [value])
+        readout = self.readouts[parameter]
+        readout.setText(self.describe(parameter, time, value))
+        readout.setPos(float(time), value)
+        readout.show()
+
+    def end_preview(self, parameter: str) -> None:
+        """The drag is over: the read-out goes."""
+        self.readouts[parameter].hide()
+
+    def describe(self, parameter: str, time: Fraction, value: float) -> str:
+        """ "-12.3 ° · L34 · 10:00:03:12": a value in both units, and when."""
+        other = self.readings.get(parameter)
+        return " · ".join(p for p in (f"{value:.1f} {self.units[parameter]}", other(value) if other else "", self.time_label(float(time))) if p)
+
+    def double_click(self, parameter: str, scene_pos: QPointF) -> None:
+        """On a key: type its value. Elsewhere: a new key on the curve at that frame (its height
+        is the curve's, so the sound does not change until the key is moved)."""
+        if self.object_id is None or parameter not in self.curves:
+            return
+        key = self.key_near(parameter, scene_pos)
+        if key is not None:
+            current = next(v for t, v in self.keys[parameter] if t == key)
+            typed = self.ask_value(parameter, key, current)
+            if typed is not None:
+                self.keyDragged.emit(parameter, key, key, float(typed))
+            return
+        time = self.snap(self.plots[parameter].vb.mapSceneToView(scene_pos).x())
+        times, values = self.curves[parameter]
+        self.keyDragged.emit(parameter, None, time, float(np.interp(float(time), times, values)))
+
+    def _ask_value(self, parameter: str, time: Fraction, value: float) -> float | None:
+        title = dict((p, t) for p, t, _ in PARAMETERS)[parameter]
+        typed, ok = QInputDialog.getDouble(self, title, f"{title} at {self.time_label(float(time))}:", value, -1e6, 1e6, 2)
+        return typed if ok else None
 
     def scene_point(self, parameter: str, time: float, value: float) -> QPointF:
         """Where a curve point is in widget (viewport) coordinates."""

@@ -8,6 +8,7 @@ are pipeline jobs on worker threads (`gui.jobs.JobWorker`).
 from __future__ import annotations
 
 import logging
+import math
 import os
 from dataclasses import replace
 from fractions import Fraction
@@ -53,6 +54,7 @@ from foley_assistant.core.commands import (
 )
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.panning import pan_from_azimuth, pan_position_label
 from foley_assistant.core.recent import push_recent
 from foley_assistant.core.shot_clock import ShotClock
 from foley_assistant.core.timebase import FrameRate
@@ -68,6 +70,7 @@ from foley_assistant.gui.viewer import Viewer
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryEntry, RecoveryStore
 from foley_assistant.pipeline.session import EditResult, EditSession
+from foley_assistant.spatial.distance import settings_distance_gain
 
 if TYPE_CHECKING:
     from foley_assistant.pipeline.export_bundle import ExportChoices
@@ -596,7 +599,14 @@ class MainWindow(QMainWindow):
         effective = session.curves_of(self.shot_id, object_id)
         manual = manual_curves_of(session.project, self.shot_id, object_id)
         clock = self.shot_clock()
-        self.curve_editor.set_object(object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg, clock.timecode_at)
+        stereo = session.stereo
+        readings = {
+            "azimuth_deg": lambda azimuth: pan_position_label(float(pan_from_azimuth(azimuth, stereo.pan_reference_deg))),
+            "distance_m": lambda metres: f"{20 * math.log10(max(float(settings_distance_gain(max(metres, 0.0), stereo)), 1e-6)):+.1f} dB",
+        }
+        self.curve_editor.set_object(
+            object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg, clock.timecode_at, readings
+        )
         self.curve_editor.set_playhead(self.playhead)
         self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes   ")
 
