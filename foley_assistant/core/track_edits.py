@@ -31,11 +31,13 @@ def replace_object(shot: ShotTracks, obj: ObjectTrack) -> ShotTracks:
 def set_box(obj: ObjectTrack, frame: int, box: Box, spread: int = 12, manual_frames: frozenset[int] = frozenset()) -> ObjectTrack:
     """`obj` with `box` at `frame` (added if the object had no box there), the correction tapered
     over `spread` frames each side; frames in `manual_frames` (earlier keyframes) are not moved and
-    stop the taper."""
+    stop the taper. A resized box changes the distance with it: a thing whose picture is taller is
+    nearer, in proportion (a pinhole camera), on every frame the correction reaches."""
     box = box.clipped()
     by_frame = {f.frame: f for f in obj.frames}
     old = by_frame.get(frame)
-    by_frame[frame] = TrackedFrame(frame, box, MANUAL_CONFIDENCE, old.distance_m if old else _nearest_distance(obj, frame))
+    distance = _rescaled_distance(old.distance_m, old.box, box) if old else _nearest_distance(obj, frame)
+    by_frame[frame] = TrackedFrame(frame, box, MANUAL_CONFIDENCE, distance)
     if old is not None and spread > 0:
         delta = [n - o for n, o in zip(box.as_list(), old.box.as_list())]
         for direction in (-1, 1):
@@ -47,8 +49,17 @@ def set_box(obj: ObjectTrack, frame: int, box: Box, spread: int = 12, manual_fra
                 near = by_frame[other]
                 moved = [v + weight * d for v, d in zip(near.box.as_list(), delta)]
                 x0, y0, x1, y1 = moved
-                by_frame[other] = replace(near, box=Box(x0, y0, max(x0, x1), max(y0, y1)).clipped())
+                moved_box = Box(x0, y0, max(x0, x1), max(y0, y1)).clipped()
+                by_frame[other] = replace(near, box=moved_box, distance_m=_rescaled_distance(near.distance_m, near.box, moved_box))
     return replace(obj, frames=tuple(quantized(f) for f in by_frame.values()))
+
+
+def _rescaled_distance(distance_m: float | None, before: Box, after: Box) -> float | None:
+    """The distance of a thing whose box went from `before` to `after`: inversely proportional to
+    its height (unchanged for a box that only moved, or one without a height)."""
+    if distance_m is None or before.height <= 0 or after.height <= 0:
+        return distance_m
+    return distance_m * before.height / after.height
 
 
 def _nearest_distance(obj: ObjectTrack, frame: int) -> float | None:
@@ -77,3 +88,32 @@ def split_object(obj: ObjectTrack, frame: int, new_id: str) -> tuple[ObjectTrack
     if not before or not after:
         raise ValueError(f"object {obj.id} has boxes only on one side of frame {frame}: there is nothing to split")
     return replace(obj, frames=before), replace(obj, id=new_id, frames=after)
+
+
+#: A new object whose boxes overlap a corrected one's by this much (mean IoU over the frames they
+#: share) is the same thing found again.
+SAME_THING_IOU = 0.3
+
+
+def corrected_objects(shot: ShotTracks | None) -> tuple[ObjectTrack, ...]:
+    """The objects of a shot that the editor drew or corrected by hand."""
+    return () if shot is None else tuple(o for o in shot.objects if o.source == "manual")
+
+
+def merge_analysis(old: ShotTracks, new: ShotTracks) -> ShotTracks:
+    """A fresh analysis of a shot that keeps the editor's corrections: every corrected object of
+    `old` as it was, and the objects of `new` that are not one of them found again (their boxes
+    overlap by `SAME_THING_IOU` or more on the frames both have), renumbered after them."""
+    kept = list(corrected_objects(old))
+    merged = replace(new, objects=tuple(kept))
+    for obj in new.objects:
+        if any(_same_thing(obj, mine) for mine in kept):
+            continue
+        merged = replace(merged, objects=merged.objects + (replace(obj, id=next_object_id(merged)),))
+    return merged
+
+
+def _same_thing(a: ObjectTrack, b: ObjectTrack) -> bool:
+    boxes = {f.frame: f.box for f in b.frames}
+    shared = [f.box.iou(boxes[f.frame]) for f in a.frames if f.frame in boxes]
+    return bool(shared) and sum(shared) / len(shared) >= SAME_THING_IOU

@@ -58,7 +58,8 @@ from foley_assistant.core.panning import pan_from_azimuth, pan_position_label
 from foley_assistant.core.recent import push_recent
 from foley_assistant.core.shot_clock import ShotClock
 from foley_assistant.core.timebase import FrameRate
-from foley_assistant.core.tracks import Box, ObjectTrack
+from foley_assistant.core.track_edits import corrected_objects, merge_analysis
+from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.curve_editor import CurveEditor
@@ -869,10 +870,39 @@ class MainWindow(QMainWindow):
 
     def _apply_analysis(self, result) -> None:
         for tracks in result.tracks:
-            self.run_command(SetShotTracks(tracks))
+            tracks = self._keeping_corrections(tracks)
+            if tracks is not None:
+                self.run_command(SetShotTracks(tracks))
         if result.failed:
             self.show_error("; ".join(f"{shot_id}: {message}" for shot_id, message in result.failed))
         self._refresh_shot()
+
+    def _keeping_corrections(self, fresh: ShotTracks, ask: Callable[[str, int], str] | None = None) -> ShotTracks | None:
+        """What a fresh analysis of a shot becomes when the editor corrected objects of it by hand:
+        asked, "merge" keeps the corrections and adds the new objects that are not them, "replace"
+        takes the analysis, "keep" leaves the shot as it was (None)."""
+        assert self.session is not None
+        old = self.session.tracks_of(fresh.shot_id)
+        corrected = corrected_objects(old)
+        if old is None or not corrected:
+            return fresh
+        choice = (ask or self._ask_corrections)(fresh.shot_id, len(corrected))
+        if choice == "replace":
+            return fresh
+        if choice == "merge":
+            return merge_analysis(old, fresh)
+        return None
+
+    def _ask_corrections(self, shot_id: str, count: int) -> str:
+        box = QMessageBox(self)
+        box.setWindowTitle("Keep your corrections?")
+        box.setText(f"{shot_id} has {count} object(s) you drew or corrected by hand. The new analysis would replace them.")
+        merge = box.addButton("Keep them, add what is new", QMessageBox.ButtonRole.AcceptRole)
+        replace_all = box.addButton("Replace with the analysis", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Keep the shot as it is", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(merge)
+        box.exec()
+        return "merge" if box.clickedButton() is merge else "replace" if box.clickedButton() is replace_all else "keep"
 
     def generate_selected(self) -> None:
         session = self.session

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import pytest
@@ -26,7 +27,7 @@ from foley_assistant.core.edit_state import ManualCurves, ShotState, StemMix, au
 from foley_assistant.core.project import PROJECT_VERSION, Project
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.core.track_edits import next_object_id, set_box
+from foley_assistant.core.track_edits import corrected_objects, merge_analysis, next_object_id, set_box
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument, quantized
 
 
@@ -82,6 +83,19 @@ def test_a_moved_box_is_a_keyframe_whose_correction_tapers_over_its_neighbours()
         assert by_frame[frame].box == quantized(obj.frames[frame]).box
     stopped = set_box(obj, 20, target, spread=4, manual_frames=frozenset({22}))
     assert {f.frame: f for f in stopped.frames}[23].box == quantized(obj.frames[23]).box
+
+
+def test_a_resized_box_moves_the_thing_nearer_or_farther_in_proportion():
+    obj = _track("O1", "person", range(0, 50))  # boxes 0.2 high, 5 m away
+    taller = Box(0.2, 0.3, 0.3, 0.7)  # twice the height at frame 20: half the distance
+    by_frame = {f.frame: f for f in set_box(obj, 20, taller, spread=4).frames}
+    assert by_frame[20].distance_m == pytest.approx(2.5, abs=1e-3)
+    for frame in (18, 22):  # the taper grows their boxes too, and brings them nearer by as much
+        assert by_frame[frame].distance_m == pytest.approx(5.0 * 0.2 / by_frame[frame].box.height, abs=1e-3)
+        assert 2.5 < by_frame[frame].distance_m < 5.0
+    assert by_frame[25].distance_m == 5.0 and by_frame[10].distance_m == 5.0
+    only_moved = {f.frame: f for f in set_box(obj, 20, Box(0.6, 0.1, 0.7, 0.3), spread=4).frames}
+    assert all(f.distance_m == 5.0 for f in only_moved.values())  # a move alone keeps the distance
 
 
 def test_set_box_command_replaces_one_object_and_marks_it_manual():
@@ -192,3 +206,17 @@ def test_project_version_3_keeps_the_editors_work_and_reads_version_2():
     assert old.manual_curves == () and old.mixer == () and old.edited_shots == () and old.stems == project.stems
     assert ManualCurves.from_dict(ManualCurves("S", "O", Curve((Keyframe(Fraction(1, 3), 2.0),))).to_dict()).azimuth_deg.keyframes[0].time == Fraction(1, 3)
     assert ShotState.EDITED.value == "edited"
+
+
+def test_a_fresh_analysis_keeps_the_editors_corrections_when_merged():
+    old = _project().tracks.shot("S001")
+    corrected = replace(old.object("O2"), source="manual")
+    old = replace(old, objects=(old.object("O1"), corrected))
+    again = _track("O1", "car", range(10, 40), 0.3)  # the corrected car found again by the tracker
+    walker = _track("O2", "person", range(0, 50))
+    bird = _track("O3", "bird", range(0, 20), 0.7)
+    fresh = replace(old, objects=(again, walker, bird))
+    merged = merge_analysis(old, fresh)
+    assert [(o.id, o.label, o.source) for o in merged.objects] == [("O2", "car", "manual"), ("O3", "person", "tracker"), ("O4", "bird", "tracker")]
+    assert merged.object("O2") == corrected  # as the editor left it
+    assert corrected_objects(fresh) == ()
