@@ -255,7 +255,18 @@ class MainWindow(QMainWindow):
         self.banner = QLabel("")
         self.banner.setObjectName("banner")
         self.banner.setWordWrap(True)
-        self.banner.hide()
+        self.banner_close = QPushButton("×")
+        self.banner_close.setToolTip("Dismiss (the meters keep reading the rendered sound)")
+        self.banner_close.setFixedWidth(28)
+        self.banner_close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.banner_row = QWidget()
+        banner_layout = QHBoxLayout(self.banner_row)
+        banner_layout.setContentsMargins(0, 0, 0, 0)
+        banner_layout.addWidget(self.banner, 1)
+        banner_layout.addWidget(self.banner_close)
+        self._banner_dismissed = False
+        self.banner_close.clicked.connect(self._dismiss_banner)
+        self.banner_row.hide()
         self.viewer = Viewer()
         self.viewer.boxEdited.connect(self.on_box_edited)
         self.viewer.boxDrawn.connect(self.on_box_drawn)
@@ -265,7 +276,7 @@ class MainWindow(QMainWindow):
         viewer_layout = QVBoxLayout(viewer_column)
         viewer_layout.setContentsMargins(0, 0, 0, 0)
         viewer_layout.setSpacing(0)
-        viewer_layout.addWidget(self.banner)
+        viewer_layout.addWidget(self.banner_row)
         viewer_layout.addWidget(self.viewer, 1)
         viewer_layout.addWidget(self.transport_bar)
 
@@ -683,7 +694,7 @@ class MainWindow(QMainWindow):
             canvas = self.timeline.canvas
             canvas.playhead = float(shot.record_start_seconds) + seconds
             canvas.update()
-            self.stems_panel.set_playhead(seconds / max(float(shot.duration_seconds), 1e-6))
+            self.stems_panel.set_playhead(seconds / max(float(shot.duration_seconds), 1e-6), seconds)
         self.stems_panel.meter.set_block(self.audition.last_block if self.audition.transport.playing else None)
 
     def _on_playing(self, playing: bool) -> None:
@@ -708,9 +719,16 @@ class MainWindow(QMainWindow):
             return
         self.audition.step(frames / float(self.session.shot_fps(self.shot_id)))
 
+    def _dismiss_banner(self) -> None:
+        self._banner_dismissed = True
+        self.banner_row.hide()
+
     def _show_banner(self, text: str) -> None:
+        """A notice over the picture (no sound card...), until dismissed; shown once per text."""
+        if text == self.banner.text() and self._banner_dismissed:
+            return
         self.banner.setText(text)
-        self.banner.show()
+        self.banner_row.show()
 
     # --- edits --------------------------------------------------------------------------------
 
@@ -730,7 +748,7 @@ class MainWindow(QMainWindow):
         for path in result.rerendered:
             if path in self.stems_panel.rows and self.session is not None:
                 stem = self.stems_panel.rows[path].stem
-                self.stems_panel.rows[path].waveform.set_audio(self.session.stem_audio(stem))
+                self.stems_panel.rows[path].set_audio(self.session.stem_audio(stem), stem.sample_rate)
         rendered = f"; {len(result.rerendered)} stem(s) re-rendered in {result.render_s * 1000:.0f} ms" if result.rerendered else ""
         self.show_message(f"{description}{rendered}")
         self._refresh_shot()

@@ -1,6 +1,8 @@
-"""The stems panel: one row per stem of the current shot (colour, name, engine, waveform, mute,
-solo, gain, regenerate) and the mix meter (peak and integrated loudness of what is monitored,
-and the level of the block playing now)."""
+"""The stems panel: one row per stem of the current shot (colour, name, engine, left and right
+waveforms, mute, solo, gain, regenerate, and its meters at the playhead: momentary and
+short-term loudness and true peak, read from the rendered stem, so they run with or without a
+sound card) and the mix meter (peak and integrated loudness of what is monitored, and the level
+of the block playing now). Ctrl + wheel on a waveform zooms it around the pointer."""
 
 from __future__ import annotations
 
@@ -24,30 +26,34 @@ from PySide6.QtWidgets import (
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.stem import ENGINES, Stem
 from foley_assistant.gui import style
+from foley_assistant.spatial.metering import LevelTimeline, reading
 
 METER_FLOOR_DB = -60.0
 
 
 def envelope(audio: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
-    """Min and max of a (channels, n) signal (channels summed to mono) in `columns` slices."""
-    mono = audio.mean(axis=0) if audio.ndim == 2 else audio
-    columns = max(1, min(columns, mono.size or 1))
-    usable = mono[: (mono.size // columns) * columns].reshape(columns, -1) if mono.size >= columns else mono.reshape(-1, 1)
+    """Min and max of a (samples,) signal in `columns` slices."""
+    columns = max(1, min(columns, audio.size or 1))
+    usable = audio[: (audio.size // columns) * columns].reshape(columns, -1) if audio.size >= columns else audio.reshape(-1, 1)
     return usable.min(axis=1), usable.max(axis=1)
 
 
 class Waveform(QWidget):
-    """A stem's waveform (min/max per pixel column, drawn once into a pixmap) with the playhead."""
+    """A stem's left and right waveforms (min/max per pixel column, left above, right below,
+    drawn once into a pixmap) with the playhead; Ctrl + wheel zooms around the pointer."""
+
+    COLUMNS = 2000
+    MAX_ZOOM = 64.0
 
     def __init__(self, colour: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colour = QColor(colour)
-        self.lows = np.zeros(1)
-        self.highs = np.zeros(1)
+        self.audio = np.zeros((2, 1))
+        self.view = (0.0, 1.0)  # the shown part of the stem, as fractions
         self.playhead = 0.0  # 0..1 of the stem
         self._dimmed = False
         self._picture: QPixmap | None = None
-        self.setMinimumHeight(34)
+        self.setMinimumHeight(40)
 
     @property
     def dimmed(self) -> bool:
@@ -60,11 +66,28 @@ class Waveform(QWidget):
         self.update()
 
     def set_audio(self, audio: np.ndarray) -> None:
-        self.lows, self.highs = envelope(audio, 600)
-        peak = max(float(np.max(np.abs(self.highs))), float(np.max(np.abs(self.lows))), 1e-6)
-        self.lows, self.highs = self.lows / peak, self.highs / peak
+        stereo = np.atleast_2d(audio)
+        self.audio = stereo if stereo.shape[0] == 2 else np.repeat(stereo[:1], 2, axis=0)
         self._picture = None
         self.update()
+
+    def zoom(self, factor: float, around: float) -> None:
+        """Show `factor` times less of the stem (more when under 1), keeping the point at
+        `around` (0..1 of the widget) in place."""
+        start, end = self.view
+        span = min(1.0, max(1.0 / self.MAX_ZOOM, (end - start) / factor))
+        anchor = start + around * (end - start)
+        start = min(max(0.0, anchor - around * span), 1.0 - span)
+        self.view = (start, start + span)
+        self._picture = None
+        self.update()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.zoom(1.25 if event.angleDelta().y() > 0 else 0.8, event.position().x() / max(self.width(), 1))
+            event.accept()
+            return
+        super().wheelEvent(event)
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         self._picture = None
@@ -74,15 +97,20 @@ class Waveform(QWidget):
         picture = QPixmap(max(self.width(), 1), max(self.height(), 1))
         picture.fill(QColor("#101216"))
         painter = QPainter(picture)
-        middle, half = self.height() / 2, self.height() / 2 - 2
         colour = QColor(self.colour)
         if self._dimmed:
             colour.setAlpha(70)
         painter.setPen(QPen(colour, 1))
-        count = len(self.highs)
-        columns = np.minimum(count - 1, (np.arange(self.width()) * count / max(self.width(), 1)).astype(int))
-        tops, bottoms = middle - self.highs[columns] * half, middle - self.lows[columns] * half
-        painter.drawLines([QLineF(x, float(top), x, float(bottom)) for x, top, bottom in zip(range(self.width()), tops, bottoms)])
+        first, last = (int(round(v * self.audio.shape[1])) for v in self.view)
+        shown = self.audio[:, first : max(last, first + 1)]
+        peak = max(float(np.max(np.abs(self.audio))), 1e-6)
+        half = self.height() / 4 - 1
+        for channel, middle in ((0, self.height() / 4), (1, 3 * self.height() / 4)):
+            lows, highs = envelope(shown[channel], min(self.COLUMNS, max(self.width(), 1)))
+            count = len(highs)
+            columns = np.minimum(count - 1, (np.arange(self.width()) * count / max(self.width(), 1)).astype(int))
+            tops, bottoms = middle - highs[columns] / peak * half, middle - lows[columns] / peak * half
+            painter.drawLines([QLineF(x, float(top), x, float(bottom)) for x, top, bottom in zip(range(self.width()), tops, bottoms)])
         painter.end()
         return picture
 
@@ -92,7 +120,8 @@ class Waveform(QWidget):
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._picture)
         painter.setPen(QPen(QColor(style.ACCENT), 1))
-        x = self.playhead * self.width()
+        start, end = self.view
+        x = (self.playhead - start) / max(end - start, 1e-9) * self.width()
         painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
         painter.end()
 
@@ -118,6 +147,10 @@ class StemRow(QFrame):
         self.engine.setCurrentText(stem.engine)
         self.engine.setToolTip("Engine that made this stem; choose another and press Regenerate to remake it")
         self.waveform = Waveform(colour)
+        self.levels: LevelTimeline | None = None
+        self.meters = QLabel("M —  S —  TP —")
+        self.meters.setObjectName("muted")
+        self.meters.setToolTip("At the playhead: momentary loudness (400 ms), short-term loudness (3 s), LUFS; true peak, dBTP")
         self.mute = QPushButton("M")
         self.mute.setObjectName("mute")
         self.solo = QPushButton("S")
@@ -154,6 +187,7 @@ class StemRow(QFrame):
         column.setSpacing(3)
         column.addLayout(top)
         column.addWidget(self.waveform)
+        column.addWidget(self.meters)
         outer = QHBoxLayout(self)
         outer.setContentsMargins(6, 5, 6, 5)
         outer.addWidget(swatch)
@@ -172,6 +206,17 @@ class StemRow(QFrame):
         self.gain.setValue(mix.gain_db)
         self.gain.blockSignals(False)
         self.waveform.dimmed = mix.mute
+
+    def set_audio(self, audio: np.ndarray, sample_rate: int) -> None:
+        """The stem's sound: its waveforms, and its levels over time for the meters."""
+        self.waveform.set_audio(audio)
+        self.levels = LevelTimeline.of(audio, sample_rate)
+
+    def show_levels_at(self, seconds: float) -> None:
+        """The meters' readings at `seconds` into the stem."""
+        if self.levels is None:
+            return
+        self.meters.setText(f"M {reading(self.levels.momentary_lufs(seconds))}   S {reading(self.levels.short_term_lufs(seconds))} LUFS   TP {reading(self.levels.true_peak_dbtp(seconds))} dBTP")
 
     def _emit_mix(self) -> None:
         self.mixChanged.emit(StemMix(self.stem.path, round(self.gain.value(), 2), self.mute.isChecked(), self.solo.isChecked()))
@@ -271,14 +316,18 @@ class StemsPanel(QWidget):
         for index, (stem, colour, mix, audio) in enumerate(stems):
             row = StemRow(stem, colour, mix)
             if audio is not None:
-                row.waveform.set_audio(audio)
+                row.set_audio(audio, stem.sample_rate)
             row.mixChanged.connect(self.mixChanged)
             row.regenerate.connect(self.regenerate)
             self.rows_layout.insertWidget(index, row)
             self.rows[stem.path] = row
         self.empty.setVisible(not stems)
 
-    def set_playhead(self, fraction: float) -> None:
+    def set_playhead(self, fraction: float, seconds: float | None = None) -> None:
+        """Move every row's playhead (`fraction` of the shot) and, given `seconds` into the shot,
+        its meters."""
         for row in self.rows.values():
             row.waveform.playhead = fraction
             row.waveform.update()
+            if seconds is not None:
+                row.show_levels_at(seconds)
