@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import AMBIENCE_OBJECT_ID, Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
@@ -76,7 +77,7 @@ def make_bed(choice: str, shot_tracks: ShotTracks, n_samples: int, sample_rate: 
 def write_bed(root: Path, relative: str, shot: Shot, bed: AmbienceBed, sample_rate: int) -> Stem:
     """Write the bed's stereo stem (BWF at the shot's record time); return its stem record."""
     write_bwf(
-        root / relative,
+        resolve_inside(root, relative, "ambience stem"),
         bed.stereo,
         sample_rate,
         time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),

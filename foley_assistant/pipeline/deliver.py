@@ -19,6 +19,7 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import MAX_PART_LENGTH, resolve_inside, safe_file_part
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
@@ -32,6 +33,7 @@ from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
+MAX_NAME_LENGTH = 3 * MAX_PART_LENGTH + 2  # <shot>_<object>_<label>
 
 
 @dataclass(frozen=True)
@@ -41,13 +43,20 @@ class OutputLayout:
     root: Path
 
     def stem(self, name: str) -> str:
-        return f"stems/{name}.wav"
+        """A stem's path (relative to the root) from its file name without suffix."""
+        return f"stems/{safe_file_part(name, 'stem', MAX_NAME_LENGTH)}.wav"
 
     def dry(self, name: str) -> str:
-        return f"dry/{name}.wav"
+        """A dry source's path (relative to the root) from its stem's file name without suffix."""
+        return f"dry/{safe_file_part(name, 'stem', MAX_NAME_LENGTH)}.wav"
 
     def mix(self, shot_id: str) -> str:
-        return f"mix/{shot_id}_mix.wav"
+        """A shot's mix (relative to the root)."""
+        return f"mix/{safe_file_part(shot_id, 'shot')}_mix.wav"
+
+    def file(self, relative: str) -> Path:
+        """`root / relative`, refused (UnsafePathError) unless it stays inside the root."""
+        return resolve_inside(self.root, relative, "output file")
 
     def all_fixed_files(self) -> list[Path]:
         """The single-instance files of the folder (used to check that no input is overwritten)."""
@@ -74,7 +83,7 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
         (layout.dry(name), sound.dry.samples[None, :], ["dry"], 32),
     ):
         write_bwf(
-            layout.root / relative,
+            layout.file(relative),
             audio,
             sample_rate,
             bit_depth=bits,
@@ -99,7 +108,7 @@ def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: 
     """Write a shot's mix (the sum of its stems)."""
     relative = layout.mix(shot.id)
     write_bwf(
-        layout.root / relative,
+        layout.file(relative),
         mixed,
         sample_rate,
         time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),

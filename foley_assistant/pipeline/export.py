@@ -24,6 +24,7 @@ import numpy as np
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
@@ -53,9 +54,15 @@ class ExportResult:
 
 
 def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
-    """The project, the folder its stem paths start from, and its timeline (read as it was)."""
+    """The project, the folder its stem paths start from, and its timeline (read as it was).
+
+    Every stem (and its dry source) must lie inside that folder, links followed: an export
+    delivers only files the project made (UnsafePathError otherwise)."""
     project_file = project_or_dir / PROJECT_FILE if project_or_dir.is_dir() else project_or_dir
     project = read_project(project_file)
+    for stem in project.stems:
+        resolve_inside(project_file.parent, stem.path, "stem path")
+        resolve_inside(project_file.parent, dry_path_of(stem), "dry source")
     rate = None if project.timeline_rate is None else FrameRate(*project.timeline_rate)
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
@@ -130,7 +137,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     if mode == "split":
         split = {}
         for stem in project.stems:
-            source = root / stem.path
+            source = resolve_inside(root, stem.path, "stem path")
             audio, sample_rate = read_audio(source)
             bext = read_bext(source)
             pair = (_split_path(out, stem, "L"), _split_path(out, stem, "R"))
@@ -149,7 +156,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     else:
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
-        dry = {stem.path: root / dry_path_of(stem) for stem in project.stems}
+        dry = {stem.path: resolve_inside(root, dry_path_of(stem), "dry source") for stem in project.stems}
         pans = {stem.path: [PanPoint(float(p.time_s), p.pan) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)] for stem in project.stems}
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans)
     write_aaf(timeline, out)
@@ -169,7 +176,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     objects = []
     for stem in sorted(project.stems, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
-        audio, sample_rate = read_audio(root / dry_path_of(stem))
+        audio, sample_rate = read_audio(resolve_inside(root, dry_path_of(stem), "dry source"))
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
         points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))

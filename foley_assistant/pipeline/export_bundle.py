@@ -15,10 +15,21 @@ from pathlib import Path
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import ProgressCallback, ProgressEvent, ignore_progress
+from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import resolve_inside, safe_file_part
 from foley_assistant.io.atomic import atomic_path
+from foley_assistant.pipeline.deliver import OutputLayout, dry_path_of
 from foley_assistant.pipeline.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
 
-COPIED_FOLDERS = ("stems", "dry", "mix")
+
+def project_files(project: Project) -> list[str]:
+    """The audio files the project made, relative to its folder: each stem, its dry source and
+    each shot's mix (only these are copied: never a file someone else put in those folders)."""
+    layout = OutputLayout(Path("."))
+    files = [stem.path for stem in project.stems]
+    files += [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
+    files += [layout.mix(shot_id) for shot_id in dict.fromkeys(stem.shot_id for stem in project.stems)]
+    return files
 
 
 @dataclass(frozen=True)
@@ -36,12 +47,6 @@ class BundleResult:
     notes: list[str] = field(default_factory=list)
 
 
-def safe_name(name: str) -> str:
-    """A file-name-safe version of a timeline name."""
-    cleaned = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name).strip().replace(" ", "_")
-    return cleaned or "timeline"
-
-
 def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressCallback = ignore_progress) -> BundleResult:
     """Write the chosen formats (and the stems copy) for the project saved in `project_dir`."""
     unknown = [f for f in choices.formats if f not in EXPORT_FORMATS]
@@ -49,7 +54,7 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
         raise OutputError(f"cannot export {', '.join(unknown)}: this version writes {', '.join(EXPORT_FORMATS)}.")
     if not choices.formats and not choices.copy_stems:
         raise OutputError("nothing to export: choose at least one format or the stems folder.")
-    _, root, loaded = open_project(project_dir)
+    project, root, loaded = open_project(project_dir)
     destination = Path(choices.destination)
     if destination.exists() and not destination.is_dir():
         raise OutputError(f"{destination} is a file; choose a folder to export into.")
@@ -61,15 +66,17 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
         if destination.resolve() == root.resolve():
             result.notes.append("the stems are already in this folder; nothing was copied")
         else:
-            for folder in COPIED_FOLDERS:
-                for source in sorted((root / folder).glob("*.wav")):
-                    target = destination / folder / source.name
-                    with atomic_path(target) as temporary:
-                        shutil.copyfile(source, temporary)
-                    result.files.append(target)
+            for relative in project_files(project):
+                source = resolve_inside(root, relative, "project file")
+                if not source.is_file():
+                    continue
+                target = resolve_inside(destination, relative, "copied file")
+                with atomic_path(target) as temporary:
+                    shutil.copyfile(source, temporary)
+                result.files.append(target)
         done += 1
         progress(ProgressEvent("export", done, steps, "stems copied"))
-    base = safe_name(loaded.name)
+    base = safe_file_part(loaded.name.strip().replace(" ", "_"), "timeline")
     for fmt in choices.formats:
         out = destination / f"{base}{SUFFIXES[fmt]}"
         written = export_format(project_dir, fmt, out)

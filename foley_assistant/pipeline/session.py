@@ -30,6 +30,7 @@ from foley_assistant.core.errors import FoleyError, InputFileError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.project import Project, ProjectSettings
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate, seconds_to_samples
@@ -308,7 +309,7 @@ class EditSession:
             curves = next((c for c in after.curves if (c.shot_id, c.object_id) == (stem.shot_id, stem.object_id)), None)
             if curves is None or old.get((stem.shot_id, stem.object_id)) == curves:
                 continue
-            if stem.is_ambience or stem.engine == "neural" or not (self.out_dir / dry_path_of(stem)).is_file():
+            if stem.is_ambience or stem.engine == "neural" or not self._file(dry_path_of(stem)).is_file():
                 continue  # a neural stem is placed by the model; without a dry file there is nothing to place
             self.rerender(stem, curves)
             result.rerendered.append(stem.path)
@@ -320,7 +321,7 @@ class EditSession:
     def dry_audio(self, stem: Stem) -> np.ndarray:
         """The stem's dry mono source (n,), read once from dry/ and kept."""
         if stem.path not in self._dry:
-            audio, sample_rate = read_audio(self.out_dir / dry_path_of(stem))
+            audio, sample_rate = read_audio(self._file(dry_path_of(stem)))
             if sample_rate != stem.sample_rate:
                 raise FoleyError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate the shot again.")
             self._dry[stem.path] = audio[0]
@@ -329,7 +330,7 @@ class EditSession:
     def stem_audio(self, stem: Stem) -> np.ndarray:
         """The stem as rendered (2, n), from memory after the first read."""
         if stem.path not in self._stems:
-            audio, _ = read_audio(self.out_dir / stem.path)
+            audio, _ = read_audio(self._file(stem.path))
             self._stems[stem.path] = audio[:2] if audio.shape[0] >= 2 else np.repeat(audio, 2, axis=0)
         return self._stems[stem.path]
 
@@ -340,8 +341,12 @@ class EditSession:
         self._write_stem(stem, placed)
         return placed
 
+    def _file(self, relative: str) -> Path:
+        """A file of the project folder; refused (UnsafePathError) when it would lead outside it."""
+        return resolve_inside(self.out_dir, relative, "stem path")
+
     def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
-        path = self.out_dir / stem.path
+        path = self._file(stem.path)
         shot = self.shot(stem.shot_id)
         bext = read_bext(path) if path.is_file() else None
         write_bwf(
