@@ -26,7 +26,7 @@ import numpy as np
 from foley_assistant.core.commands import Command, CommandStack, manual_curves_of
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
-from foley_assistant.core.errors import FoleyError, InputFileError
+from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.project import Project, ProjectSettings
@@ -96,6 +96,18 @@ def ambience_from_report(out_dir: Path) -> str:
         return str(read_json(report, "report").get("ambience_requested") or "none")
     except (FoleyError, AttributeError):
         return "none"
+
+
+def check_project_fits(project: Project, project_file: Path, timeline_name: str, shots: list[Shot]) -> None:
+    """Refuse (ProjectFileError) a project whose timeline has no shots, or whose stems belong to
+    shots the timeline does not have (it changed since the project was saved)."""
+    if not shots:
+        raise ProjectFileError(f"{project_file}: its timeline '{timeline_name}' has no clips on its video tracks: there is nothing to open.")
+    unknown = sorted({s.shot_id for s in project.stems} - {s.id for s in shots})
+    if unknown:
+        raise ProjectFileError(
+            f"{project_file}: it has stems of shot {', '.join(unknown[:5])}, which its timeline '{timeline_name}' does not have (the timeline changed since the project was saved). Generate it again into a new folder."
+        )
 
 
 def default_output_folder(timeline_path: Path) -> Path:
@@ -186,6 +198,7 @@ class EditSession:
         loaded = read_timeline(project.timeline_path, rate)
         folders = tuple(project.media_search_folders) + tuple(str(f) for f in search_folders)
         relinked = relink_shots(list_shots(loaded), folders, project.media_relinks)
+        check_project_fits(project, Path(out_dir) / PROJECT_FILE, loaded.name, relinked.shots)
         return cls(loaded, relinked.shots, replace(project, media_relinks=relinked.choices), out_dir, saved=saved)
 
     # --- what the app shows ---------------------------------------------------------------------
