@@ -96,8 +96,9 @@ class GenerateResult:
     timings_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)
-    status: str = "complete"
+    status: str = "complete"  # complete | incomplete (some shots failed) | failed (none made) | cancelled
     done_shots: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # shot id -> why nothing could be made for it
 
 
 def select_shots(shots: list[Shot], wanted: tuple[str, ...]) -> list[Shot]:
@@ -203,8 +204,9 @@ def run_generate(
         for shot in shots:
             try:
                 shot_tracks = given_tracks.shot(shot.id) if given_tracks else analyze_shot(shot, context, analysis, request.analysis_width, analysis_report)
-            except MediaError as exc:  # one unreadable shot does not stop the others
+            except MediaError as exc:  # one unreadable shot does not stop the others, but it is an error
                 result.skipped.append((shot, str(exc)))
+                result.failed[shot.id] = str(exc)
                 continue
             result.notes.extend(f"{shot_id}: {message}" for shot_id, message in analysis_report.notes if shot_id == shot.id)
             analyzed.append(shot_tracks)
@@ -245,6 +247,8 @@ def run_generate(
             result.picture_seconds += float(shot.duration_seconds)
             result.done_shots.append(shot.id)
             context.report("export", len(sounds), len(sounds), f"{shot.id} written")
+        if result.failed:
+            result.status = "incomplete" if result.done_shots else "failed"
     except Cancelled:
         result.status = "cancelled"
     finally:
@@ -311,10 +315,12 @@ def build_report(
                 "gain_applied_db": shot_loudness.get(shot.id, {}).get("gain_db", 0.0),
                 "loudness": shot_loudness.get(shot.id),
                 "done": shot.id in result.done_shots,
+                "error": result.failed.get(shot.id),
             }
             for shot in result.shots
         ],
         "skipped_shots": [{"id": shot.id, "reason": reason} for shot, reason in result.skipped],
+        "failed_shots": [{"id": shot_id, "error": error} for shot_id, error in result.failed.items()],
         "stems": [
             {
                 "path": stem.path,
