@@ -189,6 +189,7 @@ def generate(args: argparse.Namespace) -> int:
         ambience=args.ambience,
         detector=args.detector,
         detector_model=args.detector_model,
+        force=args.force,
     )
     progress = _progress(args)
     try:

@@ -25,13 +25,14 @@ from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import stem_levels
 from foley_assistant.generators.procedural.voice_map import VoiceMap
-from foley_assistant.io.atomic import write_json_atomic
+from foley_assistant.io.atomic import remove_partials, write_json_atomic
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.analyze import AnalysisReport, analyze_shot
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_mix, write_object, write_session_files
+from foley_assistant.pipeline.output_guard import check_no_foreign_files, record_outputs
 from foley_assistant.pipeline.placement import placement_settings
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.review import write_review
@@ -73,6 +74,7 @@ class GenerateRequest:
     media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
     detector: str = "nanodet"  # what names the objects: nanodet | none | auto | torchvision weights
     detector_model: str = "ssdlite320_mobilenet_v3_large"
+    force: bool = False  # overwrite files in out_dir that Foley Assistant did not write
 
     def analysis_settings(self) -> AnalysisSettings:
         """The analysis settings of this request (field of view, detector)."""
@@ -162,6 +164,7 @@ def _prepare(request: GenerateRequest, given: TracksDocument | None = None) -> t
         if absent:
             raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
     _check_outputs_spare_inputs(request, usable)
+    check_no_foreign_files(request.out_dir, [s.id for s in usable], request.force, _reel_files(request))
     return loaded, usable, skipped, tracks, relinked
 
 
@@ -181,6 +184,8 @@ def run_generate(
     the result's notes."""
     context = context or JobContext(progress, cancel or CancelToken())
     loaded, shots, skipped, given_tracks, relinked = _prepare(request, tracks)
+    if request.out_dir.is_dir():
+        remove_partials(request.out_dir)  # what a killed run left
     stereo = request.stereo_settings()
     engine = choose_engine(request.engine, request.hfov_deg, request.library_dirs, request.library_db, request.model_dir)
     layout = OutputLayout(request.out_dir)
@@ -253,6 +258,8 @@ def run_generate(
         result.status = "cancelled"
     finally:
         result.notes.extend(engine.close())
+        if request.out_dir.is_dir():
+            remove_partials(request.out_dir)
     project = Project(
         timeline_path=str(request.timeline_path.resolve()),
         settings=ProjectSettings(request.sample_rate, engine.used, request.hfov_deg, request.analysis_width),
@@ -272,7 +279,13 @@ def run_generate(
     report = build_report(request, result, engine.requested, stem_metrics, shot_loudness, engine.library_stats, shot_beds)
     write_json_atomic(layout.root / "report.json", report)
     result.timings_s["review"] = write_review(layout.root, result.shots, project.tracks, report).seconds
+    record_outputs(layout.root, project.stems, result.done_shots, _reel_files(request))
     return result
+
+
+def _reel_files(request: GenerateRequest) -> tuple[str, ...]:
+    """The reel timeline `generate MEDIA` writes into the output folder (none for a timeline)."""
+    return (request.timeline_path.name,) if request.media_path is not None else ()
 
 
 def build_report(
