@@ -8,7 +8,10 @@ report.json and the stems it wrote and scores them with `foley_assistant.eval.re
 (PyAV through `io.video.read_frames`, every frame at the 320 px analysis size, RGB, nothing done
 with it) in this process.
 
-    .venv/bin/python benchmarks/real_footage.py [FOOTAGE_DIR] [--clips caminandes tears_of_steel] [--json]
+    .venv/bin/python benchmarks/real_footage.py [FOOTAGE_DIR] [--clips caminandes tears_of_steel] [--json] [--detector NAME]
+
+`--detector` scores another detector than the shipped NanoDet-g: a model installed with
+`foley-assistant models install`, an ONNX file, or none.
 
 Columns: cuts found within 1 frame / annotated, false cuts; movers found / annotated; false tracks
 / tracks of 10+ frames; tracks per found mover; labels right / unknown / wrong of the found
@@ -47,11 +50,13 @@ def cli_command() -> list[str]:
     return [sys.executable, "-c", "import sys; from foley_assistant.cli.main import main; sys.exit(main())"]
 
 
-def run_generate(clip: Path, out: Path, log: Path) -> dict[str, Any]:
-    """Run `generate CLIP --out OUT` in a child; its exit code, wall time, CPU time and peak memory."""
+def run_generate(clip: Path, out: Path, log: Path, detector: str = "nanodet") -> dict[str, Any]:
+    """Run `generate CLIP --out OUT --detector DETECTOR` in a child; its exit code, wall time, CPU
+    time and peak memory."""
     started = time.perf_counter()
     with log.open("wb") as sink:
-        child = subprocess.Popen([*cli_command(), "generate", str(clip), "--out", str(out), "--quiet"], stdout=sink, stderr=subprocess.STDOUT)
+        command = [*cli_command(), "generate", str(clip), "--out", str(out), "--detector", detector, "--quiet"]
+        child = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     return {
@@ -70,7 +75,7 @@ def bare_decode(clip: Path) -> tuple[float, float]:
     return time.process_time() - cpu, time.perf_counter() - wall
 
 
-def measure_clip(footage: Path, name: str, keep: Path | None) -> dict[str, Any]:
+def measure_clip(footage: Path, name: str, keep: Path | None, detector: str = "nanodet") -> dict[str, Any]:
     """Everything the table shows for one clip."""
     annotations = load_annotations(footage / "annotations" / f"{name}.json")
     clip = footage / annotations.video
@@ -79,7 +84,7 @@ def measure_clip(footage: Path, name: str, keep: Path | None) -> dict[str, Any]:
     decode_cpu, decode_wall = bare_decode(clip)
     with tempfile.TemporaryDirectory(prefix=f"foley-real-{name}-") as folder:
         out = (keep / name) if keep else Path(folder) / "out"
-        child = run_generate(clip, out, Path(folder) / "generate.log")
+        child = run_generate(clip, out, Path(folder) / "generate.log", detector)
         if child["exit_code"] != 0:
             tail = (Path(folder) / "generate.log").read_text(errors="replace")[-2000:]
             return {"clip": name, "error": f"generate exited {child['exit_code']}: {tail}", **child}
@@ -170,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clips", nargs="+", metavar="NAME", help="only these clips (annotation file names without .json)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="keep each clip's generate folder under DIR/<clip>")
+    parser.add_argument("--detector", default="nanodet", help="generate's --detector: nanodet (default), none, an installed model's name, an ONNX file")
     args = parser.parse_args(argv)
     available = sorted(p.stem for p in (args.footage / "annotations").glob("*.json"))
     if not available:
@@ -177,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(args.clips or ()) - set(available))
     if unknown:
         parser.error(f"no annotations for {', '.join(unknown)}; clips here: {', '.join(available)}")
-    results = [measure_clip(args.footage, name, args.keep) for name in (args.clips or available)]
+    results = [measure_clip(args.footage, name, args.keep, args.detector) for name in (args.clips or available)]
     failed = [r for r in results if "error" in r]
     good = [r for r in results if "error" not in r]
     if args.json:

@@ -31,8 +31,16 @@ def run(args: argparse.Namespace) -> int:
         "serve": model_commands.serve,
         "model-eval": model_commands.model_eval,
         "placements": plugin_commands.placements,
+        "models": models,
     }
     return handlers[args.command](args)
+
+
+def models(args: argparse.Namespace) -> int:
+    """List, verify, install or remove perception models."""
+    from foley_assistant.cli.models import run_models
+
+    return run_models(args)
 
 
 def library(args: argparse.Namespace) -> int:
@@ -232,13 +240,13 @@ def render(args: argparse.Namespace) -> int:
     """Place one dry sound along one object's curves."""
     from foley_assistant.io.audio import read_audio, write_bwf
     from foley_assistant.io.json_files import read_tracks
-    from foley_assistant.pipeline.placement import placement_settings
+    from foley_assistant.pipeline.placement import placement_of, render_stereo
     from foley_assistant.pipeline.single import render_dry_file
 
     tracks = read_tracks(args.tracks)
     dry, sample_rate = read_audio(args.source)
     options = _placement(args)
-    settings = placement_settings(options["placement"], 48000, args.hfov, options["binaural"], options["sofa_path"])
+    settings = render_stereo(placement_of(options["placement"], options["curves"], options["binaural"], options["sofa_path"]), 48000, args.hfov)
     stem = render_dry_file(tracks, args.shot, args.object, dry, sample_rate, args.hfov, settings, options["curves"])
     write_bwf(args.out, stem, 48000, description=f"{args.source.name} placed along {args.object}")
     print(f"{args.out}: {stem.shape[1] / 48000:.2f} s stereo, object {args.object}")

@@ -11,17 +11,16 @@ import logging
 import sys
 import traceback
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 from foley_assistant import __version__
+from foley_assistant.cli.arguments import frame_rate
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
 from foley_assistant.cli.model_commands import add_model_commands
+from foley_assistant.cli.models import add_models_parser
 from foley_assistant.cli.plugin_commands import add_plugin_commands
 from foley_assistant.core.errors import Cancelled, FoleyError
-
-if TYPE_CHECKING:
-    from foley_assistant.core.timebase import FrameRate
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USER, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -30,8 +29,9 @@ def _add_detector(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--detector",
         default="nanodet",
-        metavar="nanodet|none|auto|WEIGHTS",
-        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); a torchvision "
+        metavar="nanodet|none|auto|NAME|FILE",
+        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); NAME, a model installed with "
+        "`models install`; an ONNX detector export (.onnx: YOLO family, YOLOX, RT-DETR, NanoDet-Plus); a torchvision "
         "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
         "objects unnamed. An unusable choice falls back to motion alone and says so.",
     )
@@ -80,19 +80,10 @@ def _add_eval(commands: argparse._SubParsersAction) -> None:
     add_sync_parser(metrics)
 
 
-def _frame_rate(text: str) -> "FrameRate":
-    from foley_assistant.core.timebase import FrameRate
-
-    try:
-        return FrameRate.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
-
-
 def _add_timeline_reading(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--rate",
-        type=_frame_rate,
+        type=frame_rate,
         metavar="FPS",
         help="frame rate of an EDL, which does not store one (e.g. 25, 23.976, 29.97); without it the rate is inferred from the timecodes or 24 is assumed, and said",
     )
@@ -193,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)
+    add_models_parser(commands)
     add_plugin_commands(commands)
     return parser
 

@@ -9,14 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from foley_assistant.cli.arguments import frame_rate
+
 
 def add_plugin_commands(commands: Any) -> None:
     """Add `placements` to the CLI's subparsers."""
-    from foley_assistant.cli.main import _frame_rate
-
     placements_parser = commands.add_parser("placements", help="where each stem of a generate folder goes in frames, with pan/level automation (for NLE plugins)")
     placements_parser.add_argument("project", type=Path, help="output folder of generate, or its foley_project.json")
-    placements_parser.add_argument("--rate", type=_frame_rate, metavar="FPS", help="frame grid of the host (default: the timeline's rate)")
+    placements_parser.add_argument("--rate", type=frame_rate, metavar="FPS", help="frame grid of the host (default: the timeline's rate)")
     placements_parser.add_argument("--json", action="store_true", help="print JSON (schema foley_assistant.placements/1)")
 
 

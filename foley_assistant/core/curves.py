@@ -25,13 +25,21 @@ class Interpolation(Enum):
     SMOOTH = "smooth"  # cosine ease-in/ease-out
 
 
+#: Decimals a keyframe's value keeps: those of the project file, so that what is saved is what was
+#: used (a stem, and every export made later from the project, place an object alike).
+VALUE_DECIMALS = 6
+
+
 @dataclass(frozen=True)
 class Keyframe:
-    """A value at a time, and how to leave it."""
+    """A value at a time, and how to leave it (the value is kept to `VALUE_DECIMALS`)."""
 
     time: Fraction
     value: float
     interpolation: Interpolation = Interpolation.LINEAR
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", round(float(self.value), VALUE_DECIMALS))
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,7 @@ class Curve:
 
     def to_list(self) -> list[dict[str, Any]]:
         """JSON form: time as an exact "num/den" string."""
-        return [{"t": str(k.time), "v": round(k.value, 6), "i": k.interpolation.value} for k in self.keyframes]
+        return [{"t": str(k.time), "v": k.value, "i": k.interpolation.value} for k in self.keyframes]
 
     @classmethod
     def from_list(cls, items: list[dict[str, Any]]) -> "Curve":

@@ -13,11 +13,12 @@ from typing import Any, Callable
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves, StemMix
 from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 3
+PROJECT_VERSION = 4
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -41,18 +42,23 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 4 records how the stems were placed and levelled (`settings.placement`,
+    `settings.loudness`) and the seed, ambience and detector of the run, so that exports and the
+    app reproduce them. A version-3 project recorded none: it gets what `generate` did by
+    default (screen-locked stereo at its field of view, -23 LUFS, seed 0, no ambience)."""
+    settings = dict(data.get("settings") or {})
+    settings.setdefault("placement", Placement().to_dict())
+    settings.setdefault("loudness", LoudnessPolicy().to_dict())
+    defaults = ProjectSettings()
+    for key in ("seed", "ambience", "detector", "detector_model"):
+        settings.setdefault(key, getattr(defaults, key))
+    data["settings"] = settings
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3}
-
-
-@dataclass(frozen=True)
-class ProjectSettings:
-    """Choices that apply to the whole project unless a shot or object overrides them."""
-
-    sample_rate: int = 48000
-    engine: str = "procedural"
-    hfov_deg: float = 60.0
-    analysis_width: int = 320
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 @dataclass(frozen=True)
@@ -88,12 +94,7 @@ class Project:
             "schema": PROJECT_SCHEMA,
             "version": PROJECT_VERSION,
             "timeline": self.timeline_path,
-            "settings": {
-                "sample_rate": self.settings.sample_rate,
-                "engine": self.settings.engine,
-                "hfov_deg": self.settings.hfov_deg,
-                "analysis_width": self.settings.analysis_width,
-            },
+            "settings": self.settings.to_dict(),
             "selected_shots": list(self.selected_shots),
             "tracks": self.tracks.to_dict(),
             "curves": [c.to_dict() for c in self.curves],
@@ -184,7 +185,8 @@ def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
 
 
 def _settings(settings: Any) -> ProjectSettings:
-    """The project's settings, each within what the product can work with."""
+    """The project's settings; the numbers every shot depends on are checked to be within what
+    the product can work with."""
     if not isinstance(settings, dict):
         raise ValueError('"settings" must be an object')
     sample_rate = settings.get("sample_rate", 48000)
@@ -196,7 +198,10 @@ def _settings(settings: Any) -> ProjectSettings:
         raise ValueError(f"settings: hfov_deg {hfov!r:.40} is not a field of view (1 to 179 degrees)")
     if isinstance(width, bool) or not isinstance(width, int) or not 16 <= width <= 8192:
         raise ValueError(f"settings: analysis_width {width!r:.40} is not a picture width (16 to 8192)")
-    return ProjectSettings(sample_rate=sample_rate, engine=str(settings.get("engine", "procedural")), hfov_deg=float(hfov), analysis_width=width)
+    for key in ("placement", "loudness"):
+        if settings.get(key) is not None and not isinstance(settings[key], dict):
+            raise ValueError(f'settings: "{key}" must be an object')
+    return ProjectSettings.from_dict(settings)
 
 
 def _rate_pair(value: Any) -> tuple[int, int] | None:

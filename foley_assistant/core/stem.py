@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from foley_assistant.core.safe_paths import check_stem_path, safe_file_part
+from foley_assistant.core.safe_paths import MAX_ID_LENGTH, check_stem_path, safe_file_part
 
 ENGINES = ("procedural", "library", "neural")
 STEM_KINDS = ("object", "ambience")
@@ -86,4 +86,4 @@ def stem_file_stem(shot_id: str, object_id: str, label: str) -> str:
     """File name (without extension) of a stem: <shot>_<object>_<label>, every part made
     file-safe (`core.safe_paths`), the label in lower case with '-' between words."""
     safe = safe_file_part(label.strip().lower().replace("_", "-"), "object")
-    return f"{safe_file_part(shot_id, 'shot')}_{safe_file_part(object_id, 'object')}_{safe}"
+    return f"{safe_file_part(shot_id, 'shot', MAX_ID_LENGTH)}_{safe_file_part(object_id, 'object', MAX_ID_LENGTH)}_{safe}"

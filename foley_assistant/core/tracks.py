@@ -142,11 +142,38 @@ class ObjectTrack:
 
 
 @dataclass(frozen=True)
+class DetectorRecord:
+    """Which object detector named a shot's objects, so that a result can be traced and redone:
+    `name` is what `--detector` took (nanodet, none, an installed model's name, a file's path),
+    `format` the model's layout (nanodet-g, yolov8, rtdetr, torchvision:<architecture>...),
+    `sha256` the hex digest of its weights file (None when there is no file: motion alone)."""
+
+    name: str
+    format: str
+    sha256: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: {"name", "format", "sha256"}."""
+        return {"name": self.name, "format": self.format, "sha256": self.sha256}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DetectorRecord":
+        """Read the JSON form."""
+        digest = data.get("sha256")
+        return cls(str(data["name"]), str(data["format"]), None if digest is None else str(digest))
+
+
+#: The record of analysis without an object detector (motion alone).
+NO_DETECTOR = DetectorRecord("none", "none")
+
+
+@dataclass(frozen=True)
 class ShotTracks:
     """All tracked objects of one shot, with the geometry needed to read their boxes.
 
     `width` and `height` are the picture as displayed (square pixels, display rotation applied);
-    `picture` records how the media's coded pictures were turned into it (None: not recorded)."""
+    `picture` records how the media's coded pictures were turned into it (None: not recorded);
+    `detector` the object detector analysis ran (None: not recorded, as in older files)."""
 
     shot_id: str
     media: str
@@ -156,6 +183,7 @@ class ShotTracks:
     height: int
     objects: tuple[ObjectTrack, ...] = ()
     picture: PictureGeometry | None = None
+    detector: DetectorRecord | None = None
 
     def object(self, object_id: str) -> ObjectTrack:
         """The object with this id; a clear error names the ones that exist."""
@@ -223,6 +251,8 @@ def _shot_to_dict(shot: ShotTracks) -> dict[str, Any]:
     }
     if shot.picture is not None:
         data["picture"] = shot.picture.to_dict()
+    if shot.detector is not None:
+        data["detector"] = shot.detector.to_dict()
     return data
 
 
@@ -296,6 +326,7 @@ def _shot_from_dict(data: dict[str, Any], number: int) -> ShotTracks:
         width = _whole_number(data["width"], "width", 1, MAX_PICTURE_SIZE)
         height = _whole_number(data["height"], "height", 1, MAX_PICTURE_SIZE)
         picture = PictureGeometry.from_dict(data["picture"]) if isinstance(data.get("picture"), dict) else None
+        detector = DetectorRecord.from_dict(data["detector"]) if isinstance(data.get("detector"), dict) else None
         objects = _list(data.get("objects", []), "objects")
     except _READ_ERRORS as exc:
         raise _located(where, exc) from exc
@@ -306,7 +337,7 @@ def _shot_from_dict(data: dict[str, Any], number: int) -> ShotTracks:
         except _READ_ERRORS as exc:
             raise _located(where, exc) from exc
     try:
-        return ShotTracks(shot_id=shot_id, media=str(data["media"]), fps=fps, frame_range=frame_range, width=width, height=height, objects=tuple(parsed), picture=picture)
+        return ShotTracks(shot_id=shot_id, media=str(data["media"]), fps=fps, frame_range=frame_range, width=width, height=height, objects=tuple(parsed), picture=picture, detector=detector)
     except _READ_ERRORS as exc:
         raise _located(where, exc) from exc
 

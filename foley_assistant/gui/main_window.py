@@ -66,8 +66,8 @@ from foley_assistant.gui.viewer import Viewer
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryEntry, RecoveryStore
 from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
-from foley_assistant.pipeline.session import EditResult, EditSession, ambience_from_report
-from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, merge_generated, regenerate_job
+from foley_assistant.pipeline.session import EditResult, EditSession
+from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
 
 log = logging.getLogger(__name__)
 
@@ -369,7 +369,7 @@ class MainWindow(QMainWindow):
             + (f"; media missing for {', '.join(missing[:6])} (File ▸ Relink media…)" if missing else "")
             + (f"  {notes}" if notes else "")
         )
-        self.ambience_combo.setCurrentText(ambience_from_report(session.out_dir))
+        self.ambience_combo.setCurrentText(session.project.settings.ambience)
         self.engine_combo.setCurrentText(session.project.settings.engine)
         first = next((s.id for s in session.shots if not s.refusal), session.shots[0].id)
         self.timeline.canvas.set_selection([first], first)
@@ -811,27 +811,28 @@ class MainWindow(QMainWindow):
         shots, project = self._chosen_shots(), session.project
         self._start_job("Analyze", lambda context: analyze_job(shots, project, context), self._apply_analysis)
 
-    def _apply_analysis(self, tracks_list) -> None:
-        for tracks in tracks_list:
+    def _apply_analysis(self, result) -> None:
+        for tracks in result.tracks:
             self.run_command(SetShotTracks(tracks))
+        if result.failed:
+            self.show_error("; ".join(f"{shot_id}: {message}" for shot_id, message in result.failed))
         self._refresh_shot()
 
     def generate_selected(self) -> None:
         session = self.session
         if session is None:
             return
-        shots, project, out_dir, stereo, engine, curves = self._chosen_shots(), session.project, session.out_dir, session.stereo, self.engine_combo.currentText(), session.curve_settings
-        ambience = self.ambience_combo.currentText()
-        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, stereo, context, engine, curve_settings=curves, ambience=ambience), self._apply_generated)
+        shots, project, out_dir = self._chosen_shots(), session.project, session.out_dir
+        settings = replace(project.settings, engine=self.engine_combo.currentText(), ambience=self.ambience_combo.currentText())
+        self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, context, settings), self._apply_generated)
 
     def _apply_generated(self, result) -> None:
         session = self.session
         assert session is not None
-        paths = [s.path for shot in result.shots for s in shot.stems]
-        session.replace_project(merge_generated(session.project, result), forget=paths)
-        session.save()
+        paths = [s.path for s in result.stems]
+        session.apply_generated(result)
         self.recovery.discard(session.project_file)
-        notes = " ".join(result.notes)
+        notes = " ".join(result.notes + [reason for _, reason in result.skipped])
         status = "Cancelled: finished shots were kept." if result.cancelled else "Generated"
         self.show_message(f"{status} {len(paths)} stem(s) in {session.out_dir}. {notes}".strip())
         self._refresh_shot()
@@ -841,7 +842,7 @@ class MainWindow(QMainWindow):
         if session is None:
             return
         stem = next(s for s in session.project.stems if s.path == path)
-        shot, project, out_dir, stereo = session.shot(stem.shot_id), session.project, session.out_dir, session.stereo
+        shot, project, out_dir, rendered = session.shot(stem.shot_id), session.project, session.out_dir, session.rendered
         take = int(self.settings.value(f"take/{path}", 1)) + 1
         try:
             dry = session.dry_audio(stem)
@@ -857,8 +858,7 @@ class MainWindow(QMainWindow):
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
 
-        curves = session.curve_settings
-        self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, stereo, context, take, engine, curve_settings=curves), apply)
+        self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, rendered, context, take, engine), apply)
 
     # --- saving, export, recovery -------------------------------------------------------------
 

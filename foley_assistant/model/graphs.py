@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import torch
 
+from foley_assistant.model.euler import euler_step
 from foley_assistant.model.generator import FlowGenerator, Prepared
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,6 @@ class StepRunner:
 
     def step(self) -> None:
         """One Euler step on the static tensors, in place (what the graph holds)."""
-        from foley_assistant.model.sampler import euler_step
-
         with _autocast_like(self.x.device):
             moved = euler_step(self.model, self.x, self.prepared, self.t, self.dt, self.cfg if self.guided else None)
         self.x.copy_(moved)
@@ -166,8 +165,6 @@ class StepGraphs:
 
     def _agrees(self, runner: StepRunner, model: FlowGenerator, prepared: Prepared, noise: torch.Tensor, guided: bool) -> bool:
         """One replayed step against one eager step on the same inputs."""
-        from foley_assistant.model.sampler import euler_step
-
         scale = 2.5 if guided else None
         runner.load(noise, prepared)
         runner.cfg.fill_(scale or 1.0)

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Callable
 
 import torch
 
-from foley_assistant.model.generator import Conditioning, FlowGenerator, Prepared
+from foley_assistant.model.euler import euler_step
+from foley_assistant.model.generator import Conditioning, FlowGenerator
 
 if TYPE_CHECKING:
     from foley_assistant.model.graphs import StepGraphs
@@ -85,19 +86,6 @@ def sample(
         if on_step is not None:
             on_step(step + 1, steps)
     return x
-
-
-def euler_step(model: FlowGenerator, x: torch.Tensor, prepared: Prepared, t: float | torch.Tensor, dt: float | torch.Tensor, cfg_scale: float | torch.Tensor | None) -> torch.Tensor:
-    """x + dt v(x, t): `prepared` holds both branches (conditional, then unconditional) when
-    `cfg_scale` is given, else one."""
-    b = x.shape[0]
-    times = t.expand(b) if isinstance(t, torch.Tensor) else torch.full((b,), float(t), device=x.device)  # a fill, not a copy from the host
-    if cfg_scale is None:
-        velocity = model(x, times, prepared=prepared).float()
-    else:
-        v_cond, v_uncond = model(torch.cat([x, x]), torch.cat([times, times]), prepared=prepared).float().chunk(2)
-        velocity = v_uncond + cfg_scale * (v_cond - v_uncond)
-    return x + velocity * dt
 
 
 def window_conditioning(cond: Conditioning, items: torch.Tensor, starts: torch.Tensor, window: int) -> Conditioning:

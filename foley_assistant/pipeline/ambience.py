@@ -16,15 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import AMBIENCE_OBJECT_ID, Stem, stem_file_stem
-from foley_assistant.core.timebase import seconds_to_samples
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.generators.procedural.ambience import AMBIENCES, render_ambience
 from foley_assistant.generators.procedural.dsp import event_rng
 from foley_assistant.generators.procedural.voice_map import VoiceMap
-from foley_assistant.io.audio import write_bwf
+from foley_assistant.pipeline.deliver import write_shot_audio
 
 AMBIENCE_CHOICES = ("none", "auto") + AMBIENCES
 
@@ -76,15 +74,7 @@ def make_bed(choice: str, shot_tracks: ShotTracks, n_samples: int, sample_rate: 
 
 def write_bed(root: Path, relative: str, shot: Shot, bed: AmbienceBed, sample_rate: int) -> Stem:
     """Write the bed's stereo stem (BWF at the shot's record time); return its stem record."""
-    write_bwf(
-        resolve_inside(root, relative, "ambience stem"),
-        bed.stereo,
-        sample_rate,
-        time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),
-        description=f"{shot.clip_name} | {shot.id} ambience {bed.bed} | TC {shot.record_tc_in}",
-        coding_history=f"A=PCM,F={sample_rate},W=24,M=stereo,T=Foley Assistant procedural ambience",
-        ixml={"project": shot.clip_name, "scene": shot.id, "take": AMBIENCE_OBJECT_ID, "note": f"ambience {bed.bed}", "track_names": ["L", "R"]},
-    )
+    write_shot_audio(root, relative, bed.stereo, sample_rate, shot, AMBIENCE_OBJECT_ID, f"ambience {bed.bed}", note=f"ambience {bed.bed}", made_by="procedural ambience")
     return Stem(
         shot_id=shot.id,
         object_id=AMBIENCE_OBJECT_ID,

@@ -26,14 +26,12 @@ from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frame
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
 from foley_assistant.io.pictures import ReadStats
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
+from foley_assistant.pipeline.detectors import ANALYSIS_THREADS, choose_detector, record_of
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames
 from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 
 STAGE = "analyze"
-#: Threads each shipped model may use: the detector runs on a worker thread beside the motion
-#: analysis (and decoding), so one thread each keeps two cores busy without oversubscribing them.
-ANALYSIS_THREADS = 1
 log = logging.getLogger(__name__)
 
 
@@ -198,7 +196,17 @@ def analyze_media(
     if checked.count == 0:
         raise undecodable(path)
     (objects,) = read_feet(path, [objects], context, settings, analysis_width)
-    return ShotTracks(shot_id=shot_id, media=str(path), fps=info.rate, frame_range=frame_range, width=info.width, height=info.height, objects=objects, picture=info.picture)
+    return ShotTracks(
+        shot_id=shot_id,
+        media=str(path),
+        fps=info.rate,
+        frame_range=frame_range,
+        width=info.width,
+        height=info.height,
+        objects=objects,
+        picture=info.picture,
+        detector=record_of(detector),
+    )
 
 
 def note_flashes(report: AnalysisReport, shot_id: str, frames: list[int] | tuple[int, ...], rate: FrameRate) -> None:
@@ -255,6 +263,7 @@ def analyze_media_shots(
             height=info.height,
             objects=part.objects,
             picture=info.picture,
+            detector=record_of(detector),
         )
         for number, part in enumerate(parts, start=1)
     )
@@ -281,6 +290,38 @@ def analyze_shot(
     return tracks
 
 
+def try_analyze_shot(
+    shot: Shot,
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> ShotTracks | None:
+    """`analyze_shot`, or None when the shot cannot be analyzed (why is in `report.failed`)."""
+    try:
+        return analyze_shot(shot, context, settings, analysis_width, report, detector)
+    except FoleyError as exc:
+        (report if report is not None else AnalysisReport()).fail(shot.id, str(exc))
+        return None
+
+
+def analyzed_shots(
+    shots: list[Shot],
+    context: JobContext,
+    settings: AnalysisSettings,
+    analysis_width: int = 320,
+    report: AnalysisReport | None = None,
+    detector: FrameDetector | None = None,
+) -> Iterator[ShotTracks]:
+    """Tracks of each shot, in order, as each is done; a shot that fails is reported and left
+    out, the others are still analyzed."""
+    for shot in shots:
+        tracks = try_analyze_shot(shot, context, settings, analysis_width, report, detector)
+        if tracks is not None:
+            yield tracks
+
+
 def analyze_shots(
     shots: list[Shot],
     context: JobContext,
@@ -289,16 +330,8 @@ def analyze_shots(
     report: AnalysisReport | None = None,
     detector: FrameDetector | None = None,
 ) -> TracksDocument:
-    """Tracks for several shots, in order; a shot that fails is reported and left out, the
-    others are still analyzed."""
-    report = report if report is not None else AnalysisReport()
-    done = []
-    for shot in shots:
-        try:
-            done.append(analyze_shot(shot, context, settings, analysis_width, report, detector))
-        except FoleyError as exc:
-            report.fail(shot.id, str(exc))
-    return TracksDocument(tuple(done))
+    """Tracks for several shots (see `analyzed_shots`)."""
+    return TracksDocument(tuple(analyzed_shots(shots, context, settings, analysis_width, report, detector)))
 
 
 def read_feet(path: str, groups: list[tuple[ObjectTrack, ...]], context: JobContext, settings: AnalysisSettings, analysis_width: int) -> list[tuple[ObjectTrack, ...]]:
@@ -329,41 +362,12 @@ def _shipped_pose(kind: type) -> PoseEstimator:
     return kind(threads=ANALYSIS_THREADS)
 
 
-SHIPPED_DETECTOR = "nanodet"
-
-
-def choose_detector(weights: str | None, architecture: str = "ssdlite320_mobilenet_v3_large") -> tuple[FrameDetector | None, str]:
-    """The object detector analysis runs beside the motion detector, with a line saying which
-    runs and why. `weights` is "nanodet" (the shipped NanoDet-g, the default), a torchvision
-    weights file or "auto" (the torch hub cache; never downloads), or "none" (motion alone:
-    every object is then `unknown`). torch is imported only for torchvision weights."""
-    if weights in ("none",):
-        return None, "detector: none (motion only; objects are not named)"
-    if weights in (None, SHIPPED_DETECTOR):
-        from foley_assistant.vision.perception.nanodet import NanoDet
-        from foley_assistant.vision.perception.shipped import ModelUnavailable
-
-        try:
-            return _shipped_detector(NanoDet), "detector: NanoDet-g (shipped)"
-        except ModelUnavailable as exc:
-            return None, f"detector: none (motion only), because {exc}"
-    from foley_assistant.vision.neural.detector import DetectorUnavailable, load_detector
-
-    try:
-        detector = load_detector(architecture, None if weights == "auto" else weights)
-    except DetectorUnavailable as exc:
-        return None, f"detector: none (motion only), because {exc}"
-    return detector, f"detector: {architecture} (torchvision)"
-
-
-@lru_cache(maxsize=1)
-def _shipped_detector(kind: type) -> FrameDetector:
-    """The shipped detector, loaded once per process (its model is checked against its sha256)."""
-    detector = kind(threads=ANALYSIS_THREADS)
-    detector.detect_one(np.zeros((64, 64, 3), dtype=np.uint8))  # load and verify now, not mid-shot
-    return detector
-
-
 def settings_detector(settings: AnalysisSettings, detector: FrameDetector | None) -> FrameDetector | None:
-    """The detector to use: the one given, else the one `settings.detector` names."""
-    return detector if detector is not None else choose_detector(settings.detector, settings.detector_model)[0]
+    """The detector to use: the one given, else the one `settings.detector` names (a choice
+    that cannot run is logged, and analysis runs on motion alone)."""
+    if detector is not None:
+        return detector
+    chosen, note = choose_detector(settings.detector, settings.detector_model)
+    if chosen is None and settings.detector != "none":
+        log.warning("%s", note)
+    return chosen

@@ -19,7 +19,7 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
-from foley_assistant.core.safe_paths import MAX_PART_LENGTH, resolve_inside, safe_file_part
+from foley_assistant.core.safe_paths import MAX_ID_LENGTH, MAX_PART_LENGTH, resolve_inside, safe_file_part
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
@@ -28,12 +28,12 @@ from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
-from foley_assistant.pipeline.sound import ObjectSound
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
-MAX_NAME_LENGTH = 3 * MAX_PART_LENGTH + 2  # <shot>_<object>_<label>
+MAX_NAME_LENGTH = 2 * MAX_ID_LENGTH + MAX_PART_LENGTH + 2  # <shot>_<object>_<label>, bytes
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,6 @@ class OutputLayout:
         """A shot's mix (relative to the root)."""
         return f"mix/{safe_file_part(shot_id, 'shot')}_mix.wav"
 
-    def file(self, relative: str) -> Path:
-        """`root / relative`, refused (UnsafePathError) unless it stays inside the root."""
-        return resolve_inside(self.root, relative, "output file")
-
     def all_fixed_files(self) -> list[Path]:
         """The single-instance files of the folder (used to check that no input is overwritten)."""
         names = ["timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE]
@@ -69,29 +65,55 @@ def dry_path_of(stem: Stem) -> str:
     return f"dry/{Path(stem.path).name}"
 
 
+def write_shot_audio(
+    root: Path,
+    relative: str,
+    audio: np.ndarray,
+    sample_rate: int,
+    shot: Shot,
+    take: str,
+    what: str,
+    *,
+    note: str | None = None,
+    made_by: str = "",
+    bit_depth: int = 24,
+    description: str | None = None,
+) -> None:
+    """Write one of a shot's audio files (stem, dry source, bed or mix) as BWF at the shot's record
+    time, with the bext and iXML fields every file of the folder carries: the description
+    "<clip> | <shot> <what> | TC <record in>" (unless `description` is given), iXML scene = shot,
+    take = `take`, note, and, when `made_by` is given, a coding history naming it. `relative`
+    must stay inside `root` (UnsafePathError otherwise)."""
+    stereo = audio.shape[0] == 2
+    ixml: dict[str, object] = {"project": shot.clip_name, "scene": shot.id, "take": take}
+    if note is not None:
+        ixml["note"] = note
+    ixml["track_names"] = ["L", "R"] if stereo else ["dry"]
+    history = ""
+    if made_by:
+        history = f"A={'PCM' if bit_depth == 24 else 'PCM_FLOAT'},F={sample_rate},W={bit_depth},M={'stereo' if stereo else 'mono'},T=Foley Assistant {made_by}"
+    write_bwf(
+        resolve_inside(root, relative, "output file"),
+        audio,
+        sample_rate,
+        bit_depth=bit_depth,
+        time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),
+        description=description if description is not None else f"{shot.clip_name} | {shot.id} {what} | TC {shot.record_tc_in}",
+        coding_history=history,
+        ixml=ixml,
+    )
+
+
 def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str) -> Stem:
     """Write an object's stereo stem and its dry source; return the stem record."""
     sample_rate = sound.dry.sample_rate
     name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
-    time_reference = seconds_to_samples(shot.record_start_since_midnight, sample_rate)
-    description = f"{shot.clip_name} | {shot.id} {sound.track.id} {sound.track.label} | {sound.dry.voice} | TC {shot.record_tc_in}"
+    what = f"{sound.track.id} {sound.track.label} | {sound.dry.voice}"
     # The dry source is written as 32-bit float: after the shot's loudness gain it may exceed full
     # scale (the distance attenuates the stem, not the source), and a clipped source would sound
     # different when a DAW or the app places it again.
-    for relative, audio, channels, bits in (
-        (layout.stem(name), sound.stereo, ["L", "R"], 24),
-        (layout.dry(name), sound.dry.samples[None, :], ["dry"], 32),
-    ):
-        write_bwf(
-            layout.file(relative),
-            audio,
-            sample_rate,
-            bit_depth=bits,
-            time_reference=time_reference,
-            description=description,
-            coding_history=f"A={'PCM' if bits == 24 else 'PCM_FLOAT'},F={sample_rate},W={bits},M={'stereo' if len(channels) == 2 else 'mono'},T=Foley Assistant {engine}",
-            ixml={"project": shot.clip_name, "scene": shot.id, "take": sound.track.id, "note": sound.track.label, "track_names": channels},
-        )
+    for relative, audio, bits in ((layout.stem(name), sound.stereo, 24), (layout.dry(name), sound.dry.samples[None, :], 32)):
+        write_shot_audio(layout.root, relative, audio, sample_rate, shot, sound.track.id, what, note=sound.track.label, made_by=engine, bit_depth=bits)
     return Stem(
         shot_id=shot.id,
         object_id=sound.track.id,
@@ -107,14 +129,7 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
 def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: int) -> str:
     """Write a shot's mix (the sum of its stems)."""
     relative = layout.mix(shot.id)
-    write_bwf(
-        layout.file(relative),
-        mixed,
-        sample_rate,
-        time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),
-        description=f"{shot.clip_name} | {shot.id} foley mix | TC {shot.record_tc_in}",
-        ixml={"project": shot.clip_name, "scene": shot.id, "take": "mix", "track_names": ["L", "R"]},
-    )
+    write_shot_audio(layout.root, relative, mixed, sample_rate, shot, "mix", "foley mix")
     return relative
 
 

@@ -39,6 +39,7 @@ from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
 from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
@@ -81,7 +82,7 @@ def export_format(project_or_dir: Path, fmt: str, out: Path, *, aaf_mode: str = 
         raise OutputError(f"--out {out} is the input timeline; choose another file name.")
     if out.suffix.lower() != SUFFIXES[fmt]:
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
-    stereo = StereoSettings(sample_rate=project.settings.sample_rate)
+    stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, root, out.parent))

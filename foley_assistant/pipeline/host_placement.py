@@ -25,7 +25,7 @@ from foley_assistant.core.timebase import FrameRate, Rounding, round_fraction
 from foley_assistant.io.writeback import place
 from foley_assistant.pipeline.deliver import dry_path_of, pan_gain_points
 from foley_assistant.pipeline.export import open_project
-from foley_assistant.spatial.settings import StereoSettings
+from foley_assistant.pipeline.placement import project_stereo
 
 PLACEMENTS_SCHEMA = "foley_assistant.placements/1"
 
@@ -135,7 +135,7 @@ def host_plan(project_or_dir: Path, rate: FrameRate | None = None) -> HostPlan:
     (default: the timeline's own rate)."""
     project, root, loaded = open_project(project_or_dir)
     grid = rate or loaded.rate
-    stereo = StereoSettings(sample_rate=project.settings.sample_rate)
+    stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     lanes = []
     for lane, stems in assign_lanes(list(project.stems)):

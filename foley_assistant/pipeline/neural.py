@@ -24,8 +24,8 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.sound import ObjectSound
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track
 from foley_assistant.spatial.settings import StereoSettings

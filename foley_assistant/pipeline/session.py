@@ -28,74 +28,39 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
 from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
 from foley_assistant.core.lanes import assign_lanes
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
-from foley_assistant.core.timebase import FrameRange, FrameRate, seconds_to_samples
+from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import ShotTracks
-from foley_assistant.io.audio import read_audio, read_bext, write_bwf
-from foley_assistant.io.json_files import read_json, read_project
+from foley_assistant.io.audio import read_audio, read_bext
+from foley_assistant.io.json_files import read_project
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
-from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files
-from foley_assistant.pipeline.placement import placement_settings
-from foley_assistant.spatial.curves import CurveSettings, OffscreenMode, curves_from_track, with_manual_keyframes
+from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
+from foley_assistant.pipeline.report import build_report, write_report
+from foley_assistant.pipeline.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem
-from foley_assistant.spatial.settings import DistanceModel, StereoSettings
+from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
 
 PROJECT_SUFFIXES = (".json",)
 
 
-def placement_from_report(out_dir: Path, sample_rate: int, hfov_deg: float) -> tuple[StereoSettings, CurveSettings]:
-    """The render settings a generate folder was made with (its report.json's "placement"), so
-    that an edited stem is placed as its neighbours were; the defaults when there is no report."""
-    report = Path(out_dir) / "report.json"
-    placement = {}
-    if report.is_file():
-        try:
-            placement = dict(read_json(report, "report").get("placement") or {})
-        except (FoleyError, AttributeError):
-            placement = {}
-    defaults = StereoSettings()
+def session_settings(settings: ProjectSettings) -> ShotSettings:
+    """The render settings an edit places stems with: the project's (`shot_settings`). When the
+    project's SOFA file cannot be read any more, the spherical head stands in, with a warning."""
     try:
-        base = replace(
-            defaults,
-            pan_law=PanLaw(placement.get("pan_law", defaults.pan_law.value)),
-            distance_model=DistanceModel(placement.get("distance_model", defaults.distance_model.value)),
-            reference_distance_m=float(placement.get("reference_distance_m", defaults.reference_distance_m)),
-            max_distance_m=float(placement.get("max_distance_m", defaults.max_distance_m)),
-            rolloff=float(placement.get("rolloff", defaults.rolloff)),
-            air_absorption=float(placement.get("air_absorption", defaults.air_absorption)),
-            doppler=bool(placement.get("doppler", defaults.doppler)),
-            interchannel_delay_ms=float(placement.get("interchannel_delay_ms", defaults.interchannel_delay_ms)),
-            smoothing_ms=float(placement.get("smoothing_ms", defaults.smoothing_ms)),
-        )
-        curves = CurveSettings(offscreen=OffscreenMode(placement.get("offscreen", OffscreenMode.HOLD.value)))
-    except (ValueError, TypeError) as exc:
-        log.warning("report.json placement not understood (%s); default placement used", exc)
-        base, curves = defaults, CurveSettings()
-    mode = placement.get("mode", "stereo")
-    sofa = placement.get("sofa")
-    sofa_path = Path(sofa) if mode == "binaural-sofa" and sofa and Path(sofa).is_file() else None
-    return placement_settings(base, sample_rate, hfov_deg, binaural=mode.startswith("binaural"), sofa_path=sofa_path), curves
-
-
-def ambience_from_report(out_dir: Path) -> str:
-    """The `--ambience` choice a generate folder was made with ("none" when it does not say)."""
-    report = Path(out_dir) / "report.json"
-    if not report.is_file():
-        return "none"
-    try:
-        return str(read_json(report, "report").get("ambience_requested") or "none")
-    except (FoleyError, AttributeError):
-        return "none"
+        return shot_settings(settings)
+    except InputFileError as exc:
+        log.warning("%s; edited stems are placed with the spherical-head model instead", exc)
+        return shot_settings(settings, hrirs=False)
 
 
 def check_project_fits(project: Project, project_file: Path, timeline_name: str, shots: list[Shot]) -> None:
@@ -139,7 +104,7 @@ class EditSession:
         self.loaded = loaded
         self.shots = shots
         self.out_dir = Path(out_dir)
-        self.stereo, self.curve_settings = placement_from_report(self.out_dir, project.settings.sample_rate, project.settings.hfov_deg)
+        self._rendered = session_settings(project.settings)  # a project with bad settings is refused here
         self.stack = CommandStack(project, derive=self._derive)
         self.stack.reset(project, saved=saved)
         self._dry: dict[str, np.ndarray] = {}
@@ -210,6 +175,23 @@ class EditSession:
     @property
     def project_file(self) -> Path:
         return self.out_dir / PROJECT_FILE
+
+    @property
+    def rendered(self) -> ShotSettings:
+        """The project's render settings (made again when its settings change)."""
+        if self._rendered.project != self.project.settings:
+            self._rendered = session_settings(self.project.settings)
+        return self._rendered
+
+    @property
+    def stereo(self) -> StereoSettings:
+        """How the project's stems are placed (pan law, distance model, binaural...)."""
+        return self.rendered.stereo
+
+    @property
+    def curve_settings(self) -> CurveSettings:
+        """How the project's tracks become curves (off-screen behaviour...)."""
+        return self.rendered.curves
 
     @property
     def is_modified(self) -> bool:
@@ -308,11 +290,7 @@ class EditSession:
 
     def _effective_curves(self, project: Project, shot_id: str, object_id: str) -> SpatialCurves:
         tracks = project.tracks.shot(shot_id)
-        base = curves_from_track(tracks.object(object_id), tracks, project.settings.hfov_deg, self.curve_settings)
-        manual = manual_curves_of(project, shot_id, object_id)
-        if manual.is_empty:
-            return base
-        return with_manual_keyframes(base, manual.azimuth_deg, manual.distance_m)
+        return object_curves(tracks.object(object_id), tracks, project.settings.hfov_deg, self.curve_settings, manual_curves_of(project, shot_id, object_id))
 
     def _after(self, before: Project, after: Project) -> EditResult:
         started = time.perf_counter()
@@ -360,17 +338,11 @@ class EditSession:
 
     def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
         path = self._file(stem.path)
-        shot = self.shot(stem.shot_id)
         bext = read_bext(path) if path.is_file() else None
-        write_bwf(
-            path,
-            audio,
-            stem.sample_rate,
-            time_reference=bext.time_reference if bext else seconds_to_samples(shot.record_start_since_midnight, stem.sample_rate),
-            description=bext.description if bext else f"{shot.clip_name} | {shot.id} {stem.object_id} {stem.label} | TC {shot.record_tc_in}",
-            coding_history=f"A=PCM,F={stem.sample_rate},W=24,M=stereo,T=Foley Assistant {stem.engine} (edited placement)",
-            ixml={"project": shot.clip_name, "scene": shot.id, "take": stem.object_id, "note": stem.label, "track_names": ["L", "R"]},
-        )
+        what = f"{stem.object_id} {stem.label}"
+        made_by = f"{stem.engine} (edited placement)"
+        description = bext.description if bext else None  # keeps the voice the stem was made with
+        write_shot_audio(self.out_dir, stem.path, audio, stem.sample_rate, self.shot(stem.shot_id), stem.object_id, what, note=stem.label, made_by=made_by, description=description)
 
     def forget_audio(self, paths: list[str]) -> None:
         """Drop cached audio of these stems (their files were written again by a job)."""
@@ -415,16 +387,28 @@ class EditSession:
 
     # --- saving ---------------------------------------------------------------------------------
 
-    def save(self) -> Path:
+    def save(self, mixed: frozenset[str] = frozenset()) -> Path:
         """Write the project, tracks, timeline with the stems, REAPER session and each generated
-        shot's mix (as monitored: gains and mutes applied) into the output folder."""
+        shot's mix (as monitored: gains and mutes applied) into the output folder. The shots in
+        `mixed` have just had their mix written as the plain sum of their stems (by the shot
+        spine): it is written again only when a gain, mute or solo of theirs changes it."""
         layout = OutputLayout(self.out_dir)
+        monitored = {m.path for m in self.project.mixer}
         for shot_id in dict.fromkeys(s.shot_id for s in self.project.stems):
+            if shot_id in mixed and not any(s.path in monitored for s in self.stems_of(shot_id)):
+                continue
             write_mix(layout, self.shot(shot_id), self.shot_mix(shot_id), self.project.settings.sample_rate)
         laned = write_session_files(layout, self.loaded, self.project, self.stereo)
         self.stack.project = laned  # lanes filled in; not an edit
         self.stack.mark_clean()
         return self.project_file
+
+    def apply_generated(self, run: ShotRun) -> Path:
+        """Put a generate job's shots into the project (its other shots kept, its settings the
+        run's), save, and write the run's report.json; returns the report's path."""
+        self.replace_project(merge_made(self.project, run), forget=[s.path for s in run.stems])
+        self.save(mixed=frozenset(m.shot_id for m in run.made))
+        return write_report(self.out_dir, build_report(self.project, run, timings_s=run.timings_s, cpu_s=run.cpu_s))
 
     def replace_project(self, project: Project, forget: list[str] = ()) -> None:
         """Take a project a job produced (stems rewritten on disk: the history starts again)."""

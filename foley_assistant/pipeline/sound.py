@@ -6,19 +6,20 @@ import logging
 import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
-from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.base import DryAudio, DryGenerator
+from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.generators.base import DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
+from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.curves import CurveSettings, object_curves
 from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
 from foley_assistant.spatial.render import mix, render_stem
 from foley_assistant.spatial.settings import StereoSettings
@@ -91,17 +92,6 @@ def choose_engine(
     return EngineChoice(generator, requested, "procedural", note)
 
 
-@dataclass(frozen=True)
-class ObjectSound:
-    """Everything made for one object of one shot."""
-
-    shot_id: str
-    track: ObjectTrack
-    dry: DryAudio
-    curves: SpatialCurves
-    stereo: np.ndarray
-
-
 def object_seed(seed: int, shot_id: str, object_id: str) -> int:
     """A stable per-object seed, so one object's sound does not change when others are added."""
     return zlib.crc32(f"{seed}/{shot_id}/{object_id}".encode()) & 0x7FFFFFFF
@@ -121,9 +111,12 @@ def sound_shot(
     seed: int,
     context: JobContext,
     curve_settings: CurveSettings | None = None,
+    manual: Mapping[str, ManualCurves] | None = None,
 ) -> list[ObjectSound]:
     """Generate and place every mover of a shot (candidates the editor has not accepted get no
-    stem); sample 0 is the shot's first frame."""
+    stem) along its curves, with the editor's keyframes (`manual`, by object id) on top; sample 0
+    is the shot's first frame. The neural engine places its stems itself, along the tracked
+    curves."""
     shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
@@ -140,7 +133,7 @@ def sound_shot(
             if fallback:
                 dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
-            curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
+            curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, (manual or {}).get(obj.id))
             placed = render_stem(dry.samples, curves, stereo)
         sounds.append(ObjectSound(shot.id, obj, dry, curves, placed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)

@@ -18,6 +18,7 @@ from fractions import Fraction
 import numpy as np
 
 from foley_assistant.core.curves import Curve, Keyframe, SpatialCurves, with_override
+from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.panning import azimuth_from_screen_x
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TrackedFrame
 
@@ -138,3 +139,13 @@ def with_manual_keyframes(
     if distance_m is not None:
         changed = replace(changed, distance_m=with_override(changed.distance_m, distance_m, handover))
     return changed
+
+
+def object_curves(obj: ObjectTrack, shot: ShotTracks, hfov_deg: float, settings: CurveSettings | None = None, manual: ManualCurves | None = None) -> SpatialCurves:
+    """The curves an object's stem is rendered with: its tracked curves (`curves_from_track`) with
+    the editor's keyframes (`manual`) on top."""
+    settings = settings or CurveSettings()
+    base = curves_from_track(obj, shot, hfov_deg, settings)
+    if manual is None or manual.is_empty:
+        return base
+    return with_manual_keyframes(base, manual.azimuth_deg, manual.distance_m, settings.handover_s)

@@ -16,7 +16,6 @@ however long the sound is.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
 from math import gcd
 from pathlib import Path
 
@@ -28,40 +27,11 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.errors import InputFileError
 from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span
 from foley_assistant.spatial.distance import settings_distance_gain
+from foley_assistant.spatial.hrir_set import HrirSet
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
 from foley_assistant.spatial.source import ShapedSource
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, eq=False)
-class HrirSet:
-    """HRIR pairs on a horizontal ring: azimuths (degrees, + right, sorted, in [-180, 180)),
-    impulse responses (directions, 2 ears [left, right], taps) at `sample_rate`."""
-
-    azimuth_deg: np.ndarray
-    hrirs: np.ndarray
-    sample_rate: int
-    source: str = ""
-    elevation_deg: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-    def interpolation(self, azimuth_deg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """For each azimuth: the two neighbouring measured directions (indices) and the weight of
-        the second (0 = exactly the first), wrapping around the circle."""
-        ring = self.azimuth_deg
-        az = (np.asarray(azimuth_deg, dtype=np.float64) + 180.0) % 360.0 - 180.0
-        upper = np.searchsorted(ring, az, side="right") % len(ring)
-        lower = (upper - 1) % len(ring)
-        span = (ring[upper] - ring[lower]) % 360.0
-        offset = (az - ring[lower]) % 360.0
-        weight = np.divide(offset, span, out=np.zeros_like(offset), where=span > 0)
-        return lower, upper, np.clip(weight, 0.0, 1.0)
-
-    def at(self, azimuth_deg: float) -> np.ndarray:
-        """The interpolated HRIR pair (2, taps) for one azimuth."""
-        lower, upper, weight = self.interpolation(np.array([azimuth_deg]))
-        return (1 - weight[0]) * self.hrirs[lower[0]] + weight[0] * self.hrirs[upper[0]]
 
 
 def _spherical_positions(sofa: object) -> np.ndarray:

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.head import HEAD_RADIUS_M
 from foley_assistant.core.panning import PanLaw
-
-if TYPE_CHECKING:
-    from foley_assistant.spatial.hrir import HrirSet
+from foley_assistant.spatial.hrir_set import HrirSet
 
 SMOOTHING_RANGE_MS = (10.0, 50.0)
 
@@ -29,7 +26,7 @@ class BinauralSettings:
     """Binaural rendering: the spherical-head model, or measured HRIRs when `hrirs` is given."""
 
     head_radius_m: float = HEAD_RADIUS_M
-    hrirs: "HrirSet | None" = None
+    hrirs: HrirSet | None = None
     hrir_block: int = 512  # samples between HRIR updates; each update is a cross-fade over 2 blocks
 
 

@@ -40,7 +40,8 @@ NETWORK_THREADS = 1
 
 
 class FrameDetector(Protocol):
-    """Something that finds objects in frames (the neural detector): one list per frame."""
+    """Something that finds objects in frames (the neural detector): one list per frame. A
+    detector may say what it is in a `record` (`core.tracks.DetectorRecord`), kept with the tracks."""
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]: ...
 
@@ -57,7 +58,7 @@ class AnalysisSettings:
     cuts: CutSettings = field(default_factory=CutSettings)
     fusion: FusionSettings = field(default_factory=FusionSettings)
     detections_per_s: float = 8.0
-    detector: str = "nanodet"
+    detector: str = "nanodet"  # nanodet | none | auto | an installed model's name | an ONNX or torchvision file
     pose: bool = True  # read moving people's feet with the shipped pose model (for footfalls)
     detector_model: str = "ssdlite320_mobilenet_v3_large"
 

@@ -131,3 +131,32 @@ def test_lanes_by_label_without_overlap():
 
 def test_stem_file_names_are_safe():
     assert stem_file_stem("S001", "O2", "Sports Ball/ä") == "S001_O2_sports-ball-ä"
+
+
+def test_a_project_keeps_its_placement_loudness_and_run_settings():
+    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
+
+    placement = Placement(pan_law=PanLaw.COMPROMISE, distance_model="exponential", offscreen="fade", binaural=True, sofa_path="/hrtf/kemar.sofa", smoothing_ms=35.0, control_interval=16)
+    settings = ProjectSettings(hfov_deg=90.0, placement=placement, loudness=LoudnessPolicy(None, -2.0), seed=5, ambience="street", detector="none")
+    project = Project("/cuts/a.otio", settings=settings, tracks=make_tracks())
+    data = json.loads(json.dumps(project.to_dict()))
+    assert data["settings"]["placement"]["pan_law"] == "-4.5db" and data["settings"]["loudness"]["target_lufs"] is None
+    assert Project.from_dict(data) == project
+    assert placement.mode == "binaural-sofa" and placement.reference_deg(90.0) == 45.0
+    assert Placement(pan_reference_deg=20.0).reference_deg(90.0) == 20.0 and Placement(binaural=True).mode == "binaural"
+
+
+def test_a_version_3_project_gets_the_placement_generate_made_by_default():
+    from foley_assistant.core.project_settings import LoudnessPolicy, Placement
+
+    project = Project("/cuts/a.otio", tracks=make_tracks())
+    version_3 = project.to_dict()
+    version_3["version"] = 3
+    version_3["settings"] = {"sample_rate": 48000, "engine": "library", "hfov_deg": 75.0, "analysis_width": 320}
+    reopened = Project.from_dict(version_3)
+    assert reopened.settings.engine == "library" and reopened.settings.hfov_deg == 75.0
+    assert reopened.settings.placement == Placement() and reopened.settings.loudness == LoudnessPolicy()
+    assert reopened.settings.placement.reference_deg(75.0) == 37.5  # screen-locked, as generate placed it
+    assert (reopened.settings.seed, reopened.settings.ambience, reopened.settings.detector) == (0, "none", "nanodet")
+    assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 4

@@ -4,6 +4,7 @@ undo restores them, saving writes a project that reopens the same; the session's
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -19,7 +20,7 @@ from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.session import EditSession, default_output_folder
-from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, merge_generated, regenerate_job
+from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
 from foley_assistant.spatial.render import render_stem
 
 
@@ -126,8 +127,9 @@ def test_opening_a_timeline_reopens_its_default_project_or_starts_a_new_one(smal
 def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path):
     session = EditSession.open_timeline(small_cut.timeline_path, out_dir=tmp_path / "out")
     shot = session.shot("S002")
-    tracks = analyze_job([shot], session.project, _context())
-    assert [t.shot_id for t in tracks] == ["S002"] and tracks[0].objects
+    analysis = analyze_job([shot], session.project, _context())
+    tracks = analysis.tracks
+    assert [t.shot_id for t in tracks] == ["S002"] and tracks[0].objects and not analysis.failed
     from foley_assistant.core.commands import SetShotTracks
 
     session.execute(SetShotTracks(tracks[0]))
@@ -136,9 +138,9 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
     ball = tracks[0].objects[0]
     session.execute(SetKeyframe("S002", ball.id, "azimuth_deg", Fraction(0), 40.0))
     session.execute(SetKeyframe("S002", ball.id, "azimuth_deg", Fraction(12, 5), 40.0))
-    result = generate_job([shot], session.project, session.out_dir, session.stereo, _context())
-    assert not result.cancelled and [g.shot_id for g in result.shots] == ["S002"]
-    session.replace_project(merge_generated(session.project, result))
+    result = generate_job([shot], session.project, session.out_dir, _context())
+    assert not result.cancelled and [g.shot_id for g in result.made] == ["S002"]
+    session.apply_generated(result)
     stem = session.stems_of("S002")[0]
     assert session.shot_state("S002") is ShotState.GENERATED
     assert _balance_db(session.stem_audio(stem)) > 10  # hard right, as keyed
@@ -155,7 +157,7 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
     assert [o.id for o in session.tracks_of("S002").objects][-1] == f"O{len(tracks[0].objects) + 1}"
 
     dry = session.dry_audio(stem)
-    again = regenerate_job(shot, session.project, stem, dry, session.out_dir, session.stereo, _context(), take=2)
+    again = regenerate_job(shot, session.project, stem, dry, session.out_dir, session.rendered, _context(), take=2)
     session.forget_audio([stem.path])
     assert again.stem.path == stem.path
     new_dry = session.dry_audio(stem)
@@ -208,8 +210,9 @@ def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_
 def test_generate_job_lays_an_ambience_bed_that_edits_leave_alone(small_cut, tmp_path):
     session = EditSession.open_timeline(small_cut.timeline_path, out_dir=tmp_path / "out")
     shot = session.shot("S002")
-    result = generate_job([shot], session.project, session.out_dir, session.stereo, _context(), ambience="street")
-    session.replace_project(merge_generated(session.project, result))
+    result = generate_job([shot], session.project, session.out_dir, _context(), replace(session.project.settings, ambience="street"))
+    session.apply_generated(result)
+    assert session.project.settings.ambience == "street"
     beds = [s for s in session.stems_of("S002") if s.is_ambience]
     assert [b.label for b in beds] == ["street"] and (tmp_path / "out" / beds[0].path).is_file()
     bed_before = session.stem_audio(beds[0]).copy()
@@ -219,4 +222,4 @@ def test_generate_job_lays_an_ambience_bed_that_edits_leave_alone(small_cut, tmp
     edit = session.execute(SetKeyframe("S002", ball.id, "azimuth_deg", Fraction(1), 20.0))
     assert beds[0].path not in edit.rerendered and np.array_equal(session.stem_audio(beds[0]), bed_before)
     with pytest.raises(FoleyError, match="ambience bed"):
-        regenerate_job(shot, session.project, beds[0], np.zeros(1, np.float32), session.out_dir, session.stereo, _context(), take=2)
+        regenerate_job(shot, session.project, beds[0], np.zeros(1, np.float32), session.out_dir, session.rendered, _context(), take=2)

@@ -13,7 +13,8 @@ from foley_assistant.core.head import woodworth_itd
 from foley_assistant.spatial.binaural import HeadShadow, render_spherical_head
 from foley_assistant.spatial.control import controls_of, per_sample, per_sample_span, render_blocks
 from foley_assistant.spatial.delay import DelayLine
-from foley_assistant.spatial.hrir import HrirSet, render_hrirs
+from foley_assistant.spatial.hrir import render_hrirs
+from foley_assistant.spatial.hrir_set import HrirSet
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
 from foley_assistant.spatial.source import doppler_delay
 from foley_assistant.spatial.stereo import render_panned

@@ -9,7 +9,12 @@ chunk whose TimeReference is the file's first sample's position since midnight.
 
 Block timing follows ADM: a block moves the object from the previous block's position to its own
 over the block's duration. The first block of each object is a short jump to where the object
-starts; then one block per point.
+starts; then one block per point. Every time (object start and duration, block rtime and
+duration, programme end) is written in the BS.2076 time format with five decimals
+(hh:mm:ss.fffff, 10 us, finer than half a sample at 48 kHz, so each names its sample exactly):
+block boundaries are rounded once and each duration is the difference of two rounded boundaries,
+so the blocks of an object tile it exactly, with no overlap or gap for a strict renderer to
+refuse (exact sample times n/48000 have no finite decimal form).
 
 `ear` declares numpy~=1.14, attrs<22 and lxml~=4.4 but runs on numpy 2, attrs 26 and lxml 6
 (its own file-I/O tests pass there), so the Makefile installs it with --no-deps; without it this
@@ -23,7 +28,7 @@ import warnings
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -35,6 +40,8 @@ MAX_OBJECTS = 118  # Dolby Atmos master ADM profile
 SAMPLE_RATE = 48000
 BIT_DEPTH = 24
 _FIRST_BLOCK_S = Fraction(1, 100)  # the jump to the start position
+#: ADM times are written with this many decimals of a second (BS.2076: hh:mm:ss.fffff).
+TIME_DECIMALS = 5
 _BLOCK_FRAMES = 1 << 16
 
 
@@ -68,10 +75,16 @@ def ear_available() -> bool:
     return True
 
 
+def adm_time(seconds: Fraction) -> Fraction:
+    """A time rounded to the BS.2076 time format's `TIME_DECIMALS` decimals (exact as written)."""
+    scale = 10**TIME_DECIMALS
+    return Fraction(round(seconds * scale), scale)
+
+
 def _block_formats(obj: AdmObject, sample_rate: int) -> list[object]:
     from ear.fileio.adm.elements import AudioBlockFormatObjects, ObjectCartesianPosition
 
-    length = Fraction(len(obj.audio), sample_rate)
+    length = adm_time(Fraction(len(obj.audio), sample_rate))
     points = sorted((p for p in obj.points if 0 <= p.time_s <= length), key=lambda p: p.time_s)
     if not points:
         points = [AdmPoint(Fraction(0), 0.0, 1.0, 0.0, 1.0)]
@@ -84,12 +97,29 @@ def _block_formats(obj: AdmObject, sample_rate: int) -> list[object]:
     blocks = [block(Fraction(0), first_end, points[0], True)]
     cursor = first_end
     for point in points[1:]:
-        if point.time_s > cursor:
-            blocks.append(block(cursor, point.time_s, point, False))
-            cursor = point.time_s
+        end = adm_time(point.time_s)
+        if end > cursor:
+            blocks.append(block(cursor, end, point, False))
+            cursor = end
     if cursor < length:
         blocks.append(block(cursor, length, points[-1], False))
     return blocks
+
+
+_TIME_ATTRIBUTES = ("start", "end", "duration", "rtime")
+
+
+def _padded_times(tree: Any) -> Any:
+    """The ADM XML tree with every time attribute written with exactly `TIME_DECIMALS` decimals
+    (ear writes the fewest digits that are exact: "00:00:01.5" becomes "00:00:01.50000")."""
+    for element in tree.iter():
+        for name in _TIME_ATTRIBUTES:
+            value = element.get(name)
+            if value and value.count(":") == 2:
+                whole, _, decimals = value.partition(".")
+                if len(decimals) <= TIME_DECIMALS:
+                    element.set(name, f"{whole}.{decimals.ljust(TIME_DECIMALS, '0')}")
+    return tree
 
 
 def _jump(flag: bool) -> object:
@@ -133,20 +163,19 @@ def write_adm_bwf(
     first = min(o.start_sample for o in objects)
     end = max(o.start_sample + len(o.audio) for o in objects)
     builder = ADMBuilder()
-    builder.create_programme(audioProgrammeName=programme[:64] or "Foley", start=Fraction(0), end=Fraction(end - first, sample_rate))
+    builder.create_programme(audioProgrammeName=programme[:64] or "Foley", start=Fraction(0), end=adm_time(Fraction(end - first, sample_rate)))
     builder.create_content(audioContentName="Foley")
     for index, obj in enumerate(objects):
         item = builder.create_item_objects(track_index=index, name=obj.name, block_formats=_block_formats(obj, sample_rate))
-        item.audio_object.start = Fraction(obj.start_sample - first, sample_rate)
-        item.audio_object.duration = Fraction(len(obj.audio), sample_rate)
+        item.audio_object.start = adm_time(Fraction(obj.start_sample - first, sample_rate))
+        item.audio_object.duration = adm_time(Fraction(len(obj.audio), sample_rate))
     generate_ids(builder.adm)
     chna = ChnaChunk()
     populate_chna_chunk(chna, builder.adm)
     with warnings.catch_warnings():
-        # ear warns that sample-exact times (n/48000 s) become decimals; it writes enough digits
-        # that they read back within 1e-20 s.
-        warnings.simplefilter("ignore", UserWarning)
-        axml = lxml.etree.tostring(adm_to_xml(builder.adm), pretty_print=True)
+        warnings.filterwarnings("error", message="loss of accuracy", category=UserWarning)  # every time is exact as written
+        tree = adm_to_xml(builder.adm)
+    axml = lxml.etree.tostring(_padded_times(tree), pretty_print=True)
     bext = bext_payload(
         description=f"{programme} | Foley Assistant ADM, {len(objects)} objects",
         origination=origination,

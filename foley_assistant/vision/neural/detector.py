@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,10 @@ from typing import Any
 import numpy as np
 
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.tracks import Box, DetectorRecord
 from foley_assistant.vision.labels import CocoLabels, coco_labels
 from foley_assistant.vision.motion import Detection
+from foley_assistant.vision.perception.shipped import file_sha256
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +96,15 @@ def _load_state(torch: Any, path: Path) -> dict[str, Any]:
 
 @dataclass
 class NeuralDetector:
-    """A loaded detection model; `detect` runs it on RGB uint8 frames (batched, no gradients)."""
+    """A loaded detection model; `detect` runs it on RGB uint8 frames (batched, no gradients).
+    `record` names it (weights file and sha256) in the tracks."""
 
     model: Any
     torch: Any
     labels: CocoLabels
     min_score: float = 0.4
     batch: int = 4
+    record: DetectorRecord | None = None
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
         """Detections of sounding objects in each frame."""
@@ -132,8 +136,8 @@ def load_detector(architecture: str = "ssdlite320_mobilenet_v3_large", weights: 
     model = getattr(detection, architecture)(weights=None, weights_backbone=None, num_classes=91)
     try:
         model.load_state_dict(_load_state(torch, path))
-    except (RuntimeError, ValueError, KeyError) as exc:
+    except (RuntimeError, ValueError, KeyError, EOFError, OSError, pickle.UnpicklingError) as exc:  # torch.load of a file that is no state dict
         raise DetectorUnavailable(f"{path} does not hold {architecture} weights ({exc})") from exc
     model.eval()
     log.info("neural detector %s loaded from %s", architecture, path)
-    return NeuralDetector(model, torch, coco_labels(), min_score)
+    return NeuralDetector(model, torch, coco_labels(), min_score, record=DetectorRecord(str(path), f"torchvision:{architecture}", file_sha256(path)))

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.tracks import DetectorRecord
 from foley_assistant.vision.motion import Detection
 from foley_assistant.vision.perception import shipped
+from foley_assistant.vision.perception.placement import Placement, detections_in_frame, per_class_nms
+from foley_assistant.vision.perception.placement import letterbox as place_letterbox
 
 MODEL = "nanodet_g"
 INPUT_SIZE = 416  # the frame's longer side in the model's input
@@ -42,29 +43,11 @@ class RawDetections:
     classes: np.ndarray
 
 
-@dataclass(frozen=True)
-class Letterbox:
-    """How a frame (`width` x `height` pixels) was placed in the model's input: scaled by `scale`,
-    at the top-left corner."""
-
-    scale: float
-    width: int
-    height: int
-
-
-def letterbox(frame: np.ndarray, size: int = INPUT_SIZE, multiple: int = GRID_MULTIPLE) -> tuple[np.ndarray, Letterbox]:
+def letterbox(frame: np.ndarray, size: int = INPUT_SIZE, multiple: int = GRID_MULTIPLE) -> tuple[np.ndarray, Placement]:
     """The RGB `frame` scaled so that its longer side is `size` (aspect kept), placed top-left in
     a canvas whose sides are the scaled sides rounded up to `multiple` (`multiple=size`: the
     `size` square), padded with NanoDet's mean colour; and the placement, to map boxes back."""
-    height, width = frame.shape[:2]
-    scale = size / max(height, width)
-    new_w, new_h = max(1, round(width * scale)), max(1, round(height * scale))
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(np.ascontiguousarray(frame), (new_w, new_h), interpolation=interpolation)
-    canvas = np.empty((-(-new_h // multiple) * multiple, -(-new_w // multiple) * multiple, 3), dtype=np.uint8)
-    canvas[:] = np.round(MEAN_BGR[::-1]).astype(np.uint8)
-    canvas[:new_h, :new_w] = resized
-    return canvas, Letterbox(scale=scale, width=width, height=height)
+    return place_letterbox(frame, size, multiple, pad=tuple(int(v) for v in np.round(MEAN_BGR[::-1])))
 
 
 def model_input(canvas_rgb: np.ndarray) -> np.ndarray:
@@ -73,20 +56,24 @@ def model_input(canvas_rgb: np.ndarray) -> np.ndarray:
     return ((bgr - MEAN_BGR) / STD_BGR).transpose(2, 0, 1)[None].copy()
 
 
-def cell_centres(stride: int, height: int = INPUT_SIZE, width: int = INPUT_SIZE) -> np.ndarray:
-    """(cells, 2) x, y centres of the grid of `stride` on a `height` x `width` input: height /
-    stride rows of width / stride cells, row-major, in input pixels."""
-    rows, cols = np.divmod(np.arange((height // stride) * (width // stride)), width // stride)
-    return np.stack([(cols + 0.5) * stride, (rows + 0.5) * stride], axis=1).astype(np.float32)
+def cell_centres(stride: int, height: int = INPUT_SIZE, width: int = INPUT_SIZE, offset: float = 0.5, rows: int | None = None, cols: int | None = None) -> np.ndarray:
+    """(cells, 2) x, y centres of the grid of `stride` on a `height` x `width` input: `rows`
+    (default height / stride) rows of `cols` (default width / stride) cells, row-major, in input
+    pixels; a cell's point is `offset` strides into it (NanoDet-g: its centre; NanoDet-Plus: 0)."""
+    rows = height // stride if rows is None else rows
+    cols = width // stride if cols is None else cols
+    row, col = np.divmod(np.arange(rows * cols), cols)
+    return np.stack([(col + offset) * stride, (row + offset) * stride], axis=1).astype(np.float32)
 
 
-def side_distances(raw: np.ndarray, stride: int) -> np.ndarray:
-    """(N, 4) distances (left, top, right, bottom) in input pixels of raw (N, 44) bin logits."""
-    logits = raw.reshape(-1, 4, BINS).astype(np.float64)
+def side_distances(raw: np.ndarray, stride: int, bins: int = BINS) -> np.ndarray:
+    """(N, 4) distances (left, top, right, bottom) in input pixels of raw (N, 4 x `bins`) bin
+    logits: per side, the softmax's expected bin times the stride."""
+    logits = raw.reshape(-1, 4, bins).astype(np.float64)
     logits -= logits.max(axis=2, keepdims=True)
     weights = np.exp(logits)
     weights /= weights.sum(axis=2, keepdims=True)
-    return (weights @ np.arange(BINS, dtype=np.float64) * stride).astype(np.float32)
+    return (weights @ np.arange(bins, dtype=np.float64) * stride).astype(np.float32)
 
 
 def decode(
@@ -124,15 +111,13 @@ def decode(
     cand_boxes = np.concatenate(all_boxes).astype(np.float32)
     cand_scores = np.concatenate(all_scores).astype(np.float32)
     cand_classes = np.concatenate(all_classes).astype(np.int64)
-    xywh = np.concatenate([cand_boxes[:, :2], cand_boxes[:, 2:] - cand_boxes[:, :2]], axis=1)
-    kept = cv2.dnn.NMSBoxesBatched(xywh.tolist(), cand_scores.tolist(), cand_classes.tolist(), 0.0, float(nms_iou))
-    kept = np.asarray(kept, dtype=np.int64).reshape(-1)
-    kept = kept[np.argsort(-cand_scores[kept], kind="stable")][:max_detections]
+    kept = per_class_nms(cand_boxes, cand_scores, cand_classes, nms_iou, max_detections)
     return RawDetections(cand_boxes[kept], cand_scores[kept], cand_classes[kept])
 
 
 class NanoDet:
-    """The shipped NanoDet-g detector on onnxruntime's CPU, `threads` threads at most.
+    """The shipped NanoDet-g detector on onnxruntime's CPU, `threads` threads at most; `record`
+    names it (and its file's sha256) in the tracks.
 
     `min_score`: the lowest class score kept (0.3 keeps most real objects and some false
     classes, which the caller filters by motion and class groups)."""
@@ -143,10 +128,12 @@ class NanoDet:
         self.min_score = min_score
         self.nms_iou = nms_iou
         self.session = shipped.session(MODEL, threads)
-        self.classes: list[str] = list(shipped.manifest(MODEL).details["classes"])
+        info = shipped.manifest(MODEL)
+        self.classes: list[str] = list(info.details["classes"])
+        self.record = DetectorRecord("nanodet", "nanodet-g", info.sha256)
         self.output_names = [f"scores_s{s}" for s in STRIDES] + [f"boxes_s{s}" for s in STRIDES]
 
-    def raw(self, frame: np.ndarray, multiple: int = GRID_MULTIPLE) -> tuple[RawDetections, Letterbox]:
+    def raw(self, frame: np.ndarray, multiple: int = GRID_MULTIPLE) -> tuple[RawDetections, Placement]:
         """The decoded candidates of one RGB frame in model-input pixels, and its letterbox (sides
         rounded up to `multiple`, a multiple of 32; INPUT_SIZE gives the old 416 square)."""
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
@@ -161,20 +148,9 @@ class NanoDet:
         """The objects found in one RGB uint8 frame, best first; boxes normalised to the frame."""
         return self.in_frame(*self.raw(frame))
 
-    def in_frame(self, found: RawDetections, placement: Letterbox) -> list[Detection]:
+    def in_frame(self, found: RawDetections, placement: Placement) -> list[Detection]:
         """Raw candidates as labelled detections, boxes mapped back and normalised to the frame."""
-        detections = []
-        for (x0, y0, x1, y1), score, cls in zip(found.boxes, found.scores, found.classes, strict=True):
-            box = Box(
-                float(x0 / placement.scale / placement.width),
-                float(y0 / placement.scale / placement.height),
-                float(x1 / placement.scale / placement.width),
-                float(y1 / placement.scale / placement.height),
-            ).clipped()
-            if box.width * placement.width < 1 or box.height * placement.height < 1:
-                continue  # a box squeezed to nothing against the frame's edge
-            detections.append(Detection(box=box, fill=float(score), label=self.classes[int(cls)], score=float(score)))
-        return detections
+        return detections_in_frame(found.boxes, found.scores, found.classes, self.classes, placement)
 
     def detect(self, frames: list[np.ndarray]) -> list[list[Detection]]:
         """`detect_one` of each frame."""
