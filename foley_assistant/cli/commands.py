@@ -197,6 +197,7 @@ def generate(args: argparse.Namespace) -> int:
         ambience=args.ambience,
         detector=args.detector,
         detector_model=args.detector_model,
+        force=args.force,
     )
     progress = _progress(args)
     try:
@@ -204,6 +205,9 @@ def generate(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     print_summary(result)
+    if result.status == "failed":
+        print(f"error: nothing could be made: every shot failed (see above); {result.out_dir / 'report.json'} says why.", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -212,11 +216,18 @@ def print_summary(result: Any) -> None:
     objects = len([s for s in result.stems if not s.is_ambience])
     beds = len(result.stems) - objects
     print(f"{result.timeline_name}: {len(result.shots)} shots, {objects} objects, {len(result.stems)} stems{f' ({beds} ambience)' if beds else ''} ({result.status})")
+    failed = result.failed
     for shot in result.shots:
         labels = [f"{s.object_id} {s.label}" for s in result.stems if s.shot_id == shot.id]
-        print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")
+        if shot.id in failed:
+            print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: nothing made (error below)")
+        else:
+            print(f"  {shot.id} {shot.record_tc_in}  {shot.clip_name}: {', '.join(labels) or 'no moving objects found'}")
     for shot, reason in result.skipped:
-        print(f"  skipped {reason}", file=sys.stderr)
+        if shot.id in failed:
+            print(f"error: {shot.id} ({shot.clip_name}): {reason}", file=sys.stderr)
+        else:
+            print(f"  skipped {reason}", file=sys.stderr)
     for note in result.notes:
         print(f"  note: {note}", file=sys.stderr)
     out = result.out_dir

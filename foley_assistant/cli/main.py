@@ -146,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
     generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
     generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
+    generate.add_argument("--force", action="store_true", help="overwrite files in --out that Foley Assistant did not write (refused otherwise, naming them)")
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")

@@ -8,6 +8,7 @@ last, a curve holds its end value.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
@@ -104,7 +105,29 @@ class Curve:
 
     @classmethod
     def from_list(cls, items: list[dict[str, Any]]) -> "Curve":
-        return cls(tuple(Keyframe(Fraction(str(i["t"])), float(i["v"]), Interpolation(i.get("i", "linear"))) for i in items))
+        """Read the JSON form; a time or value that is not a finite number within bounds is a
+        ValueError naming it."""
+        if not isinstance(items, list):
+            raise ValueError(f"a curve must be a list of keyframes, got {items!r:.60}")
+        return cls(tuple(_keyframe(item) for item in items))
+
+
+MAX_CURVE_SECONDS = 1_000_000  # no shot is longer (about 11.6 days)
+MAX_CURVE_VALUE = 1e9
+
+
+def _keyframe(item: dict[str, Any]) -> Keyframe:
+    text = str(item["t"])
+    try:
+        time = Fraction(text)
+    except ZeroDivisionError as exc:
+        raise ValueError(f"curve key time {text!r} divides by zero") from exc
+    if abs(time) > MAX_CURVE_SECONDS:
+        raise ValueError(f"curve key time {text!r:.40} is beyond {MAX_CURVE_SECONDS} seconds")
+    value = item["v"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or abs(value) > MAX_CURVE_VALUE:
+        raise ValueError(f"curve key value {value!r:.40} at {text} is not a finite number")
+    return Keyframe(time, float(value), Interpolation(item.get("i", "linear")))
 
 
 _MODE_CODES = {Interpolation.HOLD: 0, Interpolation.LINEAR: 1, Interpolation.SMOOTH: 2}

@@ -14,6 +14,7 @@ from typing import Any
 from foley_assistant.core.curves import Curve
 
 CURVE_PARAMETERS = ("azimuth_deg", "distance_m")
+MAX_GAIN_DB = 200.0
 
 
 class ShotState(str, Enum):
@@ -80,7 +81,10 @@ class StemMix:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "StemMix":
-        return cls(str(data["path"]), float(data.get("gain_db", 0.0)), bool(data.get("mute", False)), bool(data.get("solo", False)))
+        gain = data.get("gain_db", 0.0)
+        if isinstance(gain, bool) or not isinstance(gain, (int, float)) or not -MAX_GAIN_DB <= gain <= MAX_GAIN_DB:
+            raise ValueError(f"the monitor gain of {data['path']!r:.80} is {gain!r:.40}, not a level in dB (within +-{MAX_GAIN_DB:g})")
+        return cls(str(data["path"]), float(gain), bool(data.get("mute", False)), bool(data.get("solo", False)))
 
 
 def audible_gains(mixes: dict[str, StemMix], paths: list[str]) -> dict[str, float]:

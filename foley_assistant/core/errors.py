@@ -31,5 +31,10 @@ class OutputError(FoleyError):
     """An output location cannot be written, or would overwrite an input."""
 
 
+class UnsafePathError(OutputError):
+    """A name or path from an input would lead outside the folder it belongs in (nothing is
+    read or written there)."""
+
+
 class Cancelled(Exception):
     """A job was cancelled through its cancel token (not a user error)."""

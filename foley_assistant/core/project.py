@@ -109,25 +109,34 @@ class Project:
 
     @classmethod
     def from_dict(cls, data: Any) -> "Project":
-        """Read any known version, migrating it to the current one."""
+        """Read any known version, migrating it to the current one. Anything malformed is a
+        ProjectFileError saying what and where (e.g. "curves 3 (S001 O1): curve key time '1/0'
+        divides by zero"); a stem path that leads outside the project folder is one of them."""
         data = migrate_project_dict(data)
+        try:
+            tracks = TracksDocument.from_dict(data["tracks"])
+        except ProjectFileError as exc:
+            raise ProjectFileError(str(exc).replace("the tracks file", "the project's tracks", 1)) from exc
+        except KeyError as exc:
+            raise ProjectFileError('the project file is malformed: it has no "tracks"') from exc
         try:
             return cls(
                 timeline_path=str(data["timeline"]),
-                settings=ProjectSettings.from_dict(data.get("settings", {})),
+                settings=_settings(data.get("settings", {})),
                 selected_shots=tuple(str(s) for s in data.get("selected_shots", [])),
-                tracks=TracksDocument.from_dict(data["tracks"]),
-                curves=tuple(SpatialCurves.from_dict(c) for c in data.get("curves", [])),
-                stems=tuple(Stem.from_dict(s) for s in data.get("stems", [])),
-                media_relinks={str(k): str(v) for k, v in data.get("media_relinks", {}).items()},
+                tracks=tracks,
+                curves=_each(data, "curves", SpatialCurves.from_dict),
+                stems=_each(data, "stems", Stem.from_dict),
+                media_relinks={str(k): str(v) for k, v in _mapping(data, "media_relinks").items()},
                 timeline_rate=_rate_pair(data.get("timeline_rate")),
                 media_search_folders=tuple(str(f) for f in data.get("media_search_folders", [])),
-                manual_curves=tuple(ManualCurves.from_dict(m) for m in data.get("manual_curves", [])),
-                mixer=tuple(StemMix.from_dict(m) for m in data.get("mixer", [])),
+                manual_curves=_each(data, "manual_curves", ManualCurves.from_dict),
+                mixer=_each(data, "mixer", StemMix.from_dict),
                 edited_shots=tuple(str(s) for s in data.get("edited_shots", [])),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ProjectFileError(f"the project file is malformed: {exc}") from exc
+        except _READ_ERRORS as exc:
+            problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+            raise ProjectFileError(f"the project file is malformed: {problem}") from exc
 
 
 def migrate_project_dict(data: Any, migrations: dict[int, Migration] | None = None) -> dict[str, Any]:
@@ -149,10 +158,59 @@ def migrate_project_dict(data: Any, migrations: dict[int, Migration] | None = No
     return data
 
 
+_READ_ERRORS = (KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError, IndexError, AttributeError)
+
+
+def _each(data: dict[str, Any], key: str, parse: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """Each item of the list `data[key]` parsed; a bad one is a ValueError naming it."""
+    items = data.get(key, [])
+    if not isinstance(items, list):
+        raise ValueError(f'"{key}" must be a list')
+    parsed = []
+    for number, item in enumerate(items, start=1):
+        try:
+            parsed.append(parse(item))
+        except _READ_ERRORS as exc:
+            names = " ".join(str(item.get(k)) for k in ("shot", "object", "shot_id", "object_id", "path") if isinstance(item, dict) and k in item)
+            problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(f"{key} {number}{f' ({names:.80})' if names else ''}: {problem}") from exc
+    return tuple(parsed)
+
+
+def _mapping(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ValueError(f'"{key}" must be an object')
+    return value
+
+
+def _settings(settings: Any) -> ProjectSettings:
+    """The project's settings; the numbers every shot depends on are checked to be within what
+    the product can work with."""
+    if not isinstance(settings, dict):
+        raise ValueError('"settings" must be an object')
+    sample_rate = settings.get("sample_rate", 48000)
+    hfov = settings.get("hfov_deg", 60.0)
+    width = settings.get("analysis_width", 320)
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or not 8000 <= sample_rate <= 384000:
+        raise ValueError(f"settings: sample_rate {sample_rate!r:.40} is not a sample rate (8000 to 384000)")
+    if isinstance(hfov, bool) or not isinstance(hfov, (int, float)) or not 1.0 <= hfov <= 179.0:
+        raise ValueError(f"settings: hfov_deg {hfov!r:.40} is not a field of view (1 to 179 degrees)")
+    if isinstance(width, bool) or not isinstance(width, int) or not 16 <= width <= 8192:
+        raise ValueError(f"settings: analysis_width {width!r:.40} is not a picture width (16 to 8192)")
+    for key in ("placement", "loudness"):
+        if settings.get(key) is not None and not isinstance(settings[key], dict):
+            raise ValueError(f'settings: "{key}" must be an object')
+    return ProjectSettings.from_dict(settings)
+
+
 def _rate_pair(value: Any) -> tuple[int, int] | None:
     if value is None:
         return None
-    numerator, denominator = (int(v) for v in value)
-    if numerator <= 0 or denominator <= 0:
-        raise ValueError(f"timeline_rate must be two positive whole numbers, got {value!r}")
+    try:
+        numerator, denominator = (int(v) for v in value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValueError(f"timeline_rate must be two positive whole numbers, got {value!r:.60}") from exc
+    if numerator <= 0 or denominator <= 0 or denominator > 10**7 or not 1 <= numerator / denominator <= 1000:
+        raise ValueError(f"timeline_rate must be two positive whole numbers giving 1 to 1000 fps, got {value!r:.60}")
     return numerator, denominator

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from foley_assistant.core.safe_paths import MAX_ID_LENGTH, check_stem_path, safe_file_part
+
 ENGINES = ("procedural", "library", "neural")
 STEM_KINDS = ("object", "ambience")
 AMBIENCE_OBJECT_ID = "AMB"  # the object id of a shot's ambience bed (its file: <shot>_AMB_<bed>.wav)
@@ -50,11 +52,38 @@ class Stem:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Stem":
-        fields = cls.__dataclass_fields__
-        return cls(**{k: v for k, v in data.items() if k in fields})
+        """Read a stem a project file records; its path must be a file of the project's stems/
+        folder (ValueError otherwise), so nothing read from a project can lead outside it."""
+        if not isinstance(data, dict):
+            raise TypeError(f"a stem must be a JSON object, got {type(data).__name__}")
+        return cls(
+            shot_id=str(data["shot_id"]),
+            object_id=str(data["object_id"]),
+            label=str(data["label"]),
+            path=check_stem_path(data["path"]),
+            engine=str(data["engine"]),
+            sample_rate=_positive_int(data["sample_rate"], "sample_rate"),
+            record_start_sample=_whole(data["record_start_sample"], "record_start_sample"),
+            length_samples=_positive_int(data["length_samples"], "length_samples"),
+            lane=str(data.get("lane", "")),
+            kind=str(data.get("kind", "object")),
+        )
+
+
+def _whole(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**53:
+        raise ValueError(f"stem {name} must be a whole number below 2^53, got {value!r}")
+    return value
+
+
+def _positive_int(value: Any, name: str) -> int:
+    if _whole(value, name) <= 0:
+        raise ValueError(f"stem {name} must be positive, got {value!r}")
+    return value
 
 
 def stem_file_stem(shot_id: str, object_id: str, label: str) -> str:
-    """File name (without extension) of a stem: <shot>_<object>_<label>, label made file-safe."""
-    safe = "".join(c if c.isalnum() or c in "-" else "-" for c in label.strip().lower()) or "object"
-    return f"{shot_id}_{object_id}_{safe}"
+    """File name (without extension) of a stem: <shot>_<object>_<label>, every part made
+    file-safe (`core.safe_paths`), the label in lower case with '-' between words."""
+    safe = safe_file_part(label.strip().lower().replace("_", "-"), "object")
+    return f"{safe_file_part(shot_id, 'shot', MAX_ID_LENGTH)}_{safe_file_part(object_id, 'object', MAX_ID_LENGTH)}_{safe}"

@@ -7,11 +7,13 @@ CONTRACTS.md ("foley_assistant.tracks/1"); readers ignore unknown fields.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
 from foley_assistant.core.errors import ProjectFileError
 from foley_assistant.core.picture import PictureGeometry
+from foley_assistant.core.safe_paths import check_plain_id
 from foley_assistant.core.timebase import FrameRange, FrameRate
 
 TRACKS_SCHEMA = "foley_assistant.tracks/1"
@@ -217,9 +219,12 @@ class TracksDocument:
         schema = data.get("schema")
         if schema != TRACKS_SCHEMA:
             raise ProjectFileError(f"the tracks file has schema {schema!r}; this version reads {TRACKS_SCHEMA!r}. Re-run `foley-assistant analyze` to write a current one.")
+        shots = data.get("shots", [])
+        if not isinstance(shots, list):
+            raise ProjectFileError(f'the tracks file is malformed: "shots" must be a list, got {shots!r:.60}')
         try:
-            return cls(tuple(_shot_from_dict(s) for s in data.get("shots", [])))
-        except (KeyError, TypeError, ValueError) as exc:
+            return cls(tuple(_shot_from_dict(s, number) for number, s in enumerate(shots, start=1)))
+        except ValueError as exc:
             raise ProjectFileError(f"the tracks file is malformed: {exc}") from exc
 
 
@@ -258,42 +263,126 @@ def _frame_to_dict(frame: TrackedFrame) -> dict[str, Any]:
     return data
 
 
-def _shot_from_dict(data: dict[str, Any]) -> ShotTracks:
-    first, end = data["frame_range"]
-    return ShotTracks(
-        shot_id=str(data["id"]),
-        media=str(data["media"]),
-        fps=FrameRate.parse(data["fps"]),
-        frame_range=FrameRange(int(first), int(end) - int(first)),
-        width=int(data["width"]),
-        height=int(data["height"]),
-        objects=tuple(_object_from_dict(o) for o in data.get("objects", [])),
-        picture=PictureGeometry.from_dict(data["picture"]) if isinstance(data.get("picture"), dict) else None,
-        detector=DetectorRecord.from_dict(data["detector"]) if isinstance(data.get("detector"), dict) else None,
-    )
+#: What a tracks file may hold: anything else is refused when it is read, naming where.
+MAX_FRAME = 2**24  # frame numbers (about 7.7 days at 25 fps)
+MAX_PICTURE_SIZE = 100_000  # pixels, either side
+BOX_LIMIT = 10.0  # box and feet coordinates, in frames: a box may reach past the edges, not to infinity
+MAX_DISTANCE_M = 1_000_000.0
+_READ_ERRORS = (KeyError, TypeError, ValueError, OverflowError, ZeroDivisionError, IndexError, AttributeError)
 
 
-def _object_from_dict(data: dict[str, Any]) -> ObjectTrack:
-    return ObjectTrack(
-        id=str(data["id"]),
-        label=str(data["label"]),
-        source=str(data.get("source", "tracker")),
-        frames=tuple(_frame_from_dict(f) for f in data["frames"]),
-        mover=bool(data.get("mover", True)),
-        confidence=None if data.get("confidence") is None else float(data["confidence"]),
-        evidence=str(data.get("evidence", "")),
-    )
+def _problem(exc: BaseException) -> str:
+    """What is wrong, in words, from the exception a reader raised."""
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]!r} is missing"
+    return str(exc) or type(exc).__name__
 
 
-def _frame_from_dict(data: dict[str, Any]) -> TrackedFrame:
+def _located(where: str, exc: BaseException) -> ValueError:
+    """The exception again as a ValueError whose message starts with where it happened."""
+    return ValueError(f"{where}: {_problem(exc)}")
+
+
+def _whole_number(value: Any, name: str, low: int, high: int) -> int:
+    """An integer (an integral float is accepted) within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(f"{name} {value!r} is not a whole number")
+    if not low <= value <= high:
+        raise ValueError(f"{name} {value!r} is outside {low}..{high}")
+    return int(value)
+
+
+def _finite(value: Any, name: str, low: float, high: float) -> float:
+    """A finite number within [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or not low <= value <= high:
+        raise ValueError(f"{name} {value!r} is not a number within {low:g}..{high:g}")
+    return float(value)
+
+
+def _list(value: Any, name: str, length: int | None = None) -> list[Any]:
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        raise ValueError(f"{name} must be a list" + (f" of {length}" if length is not None else "") + f", got {value!r:.60}")
+    return value
+
+
+def _picture_rate(value: Any) -> FrameRate:
+    rate = FrameRate.parse(value)
+    if not 1 <= rate.numerator / rate.denominator <= 1000 or rate.denominator > 10**7:
+        raise ValueError(f"fps {value!r} is not a picture rate (1 to 1000 frames per second)")
+    return rate
+
+
+def _shot_from_dict(data: dict[str, Any], number: int) -> ShotTracks:
+    where = f"shot {data.get('id', number)!r:.70}" if isinstance(data, dict) else f"shot {number}"
+    try:
+        if not isinstance(data, dict):
+            raise TypeError(f"a shot must be a JSON object, got {data!r:.60}")
+        first, end = (_whole_number(v, "frame_range", 0, MAX_FRAME) for v in _list(data["frame_range"], "frame_range", 2))
+        if end <= first:
+            raise ValueError(f"frame_range [{first}, {end}) is empty; it is [first, end) in media frames")
+        shot_id = check_plain_id(str(data["id"]), "shot id")
+        frame_range = FrameRange(first, end - first)
+        fps = _picture_rate(data["fps"])
+        width = _whole_number(data["width"], "width", 1, MAX_PICTURE_SIZE)
+        height = _whole_number(data["height"], "height", 1, MAX_PICTURE_SIZE)
+        picture = PictureGeometry.from_dict(data["picture"]) if isinstance(data.get("picture"), dict) else None
+        detector = DetectorRecord.from_dict(data["detector"]) if isinstance(data.get("detector"), dict) else None
+        objects = _list(data.get("objects", []), "objects")
+    except _READ_ERRORS as exc:
+        raise _located(where, exc) from exc
+    parsed = []
+    for index, obj in enumerate(objects, start=1):
+        try:
+            parsed.append(_object_from_dict(obj, index, frame_range))
+        except _READ_ERRORS as exc:
+            raise _located(where, exc) from exc
+    try:
+        return ShotTracks(shot_id=shot_id, media=str(data["media"]), fps=fps, frame_range=frame_range, width=width, height=height, objects=tuple(parsed), picture=picture, detector=detector)
+    except _READ_ERRORS as exc:
+        raise _located(where, exc) from exc
+
+
+def _object_from_dict(data: dict[str, Any], number: int, frame_range: FrameRange) -> ObjectTrack:
+    where = f"object {data.get('id', number)!r:.70}" if isinstance(data, dict) else f"object {number}"
+    try:
+        if not isinstance(data, dict):
+            raise TypeError(f"an object must be a JSON object, got {data!r:.60}")
+        object_id = check_plain_id(str(data["id"]), "object id")
+        confidence = data.get("confidence")
+        frames = []
+        for index, frame in enumerate(_list(data["frames"], "frames"), start=1):
+            try:
+                frames.append(_frame_from_dict(frame, frame_range))
+            except _READ_ERRORS as exc:
+                label = frame.get("frame", index) if isinstance(frame, dict) else f"#{index}"
+                raise _located(f"frame {label!r:.30}", exc) from exc
+        return ObjectTrack(
+            id=object_id,
+            label=str(data["label"]),
+            source=str(data.get("source", "tracker")),
+            frames=tuple(frames),
+            mover=bool(data.get("mover", True)),
+            confidence=None if confidence is None else _finite(confidence, "confidence", 0.0, 1.0),
+            evidence=str(data.get("evidence", "")),
+        )
+    except _READ_ERRORS as exc:
+        raise _located(where, exc) from exc
+
+
+def _frame_from_dict(data: dict[str, Any], frame_range: FrameRange) -> TrackedFrame:
+    if not isinstance(data, dict):
+        raise TypeError(f'a frame must be a JSON object like {{"frame": 0, "box": [x0, y0, x1, y1]}}, got {data!r:.60}')
+    frame = _whole_number(data["frame"], "frame", 0, MAX_FRAME)
+    if not frame_range.start <= frame < frame_range.end:
+        raise ValueError(f"frame {frame} is outside the shot's frame_range [{frame_range.start}, {frame_range.end})")
     distance = data.get("distance_m")
     feet = data.get("feet")
     return TrackedFrame(
-        frame=int(data["frame"]),
-        box=Box(*(float(v) for v in data["box"])),
-        confidence=float(data.get("confidence", 1.0)),
-        distance_m=None if distance is None else float(distance),
-        feet=None if feet is None else (float(feet[0]), float(feet[1]), float(feet[2]), float(feet[3])),
+        frame=frame,
+        box=Box(*(_finite(v, "box value", -BOX_LIMIT, BOX_LIMIT) for v in _list(data["box"], "box", 4))),
+        confidence=_finite(data.get("confidence", 1.0), "confidence", 0.0, 1.0),
+        distance_m=None if distance is None else _finite(distance, "distance_m", 0.0, MAX_DISTANCE_M),
+        feet=None if feet is None else tuple(_finite(v, "feet value", -BOX_LIMIT, BOX_LIMIT) for v in _list(feet, "feet", 4)),
     )
 
 

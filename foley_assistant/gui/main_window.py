@@ -372,6 +372,10 @@ class MainWindow(QMainWindow):
         except FoleyError as exc:
             self.show_error(str(exc))
             return False
+        except Exception as exc:  # noqa: BLE001 - a bug, not the file's fault: said as one, the app stays up
+            log.exception("opening %s failed", path)
+            self.show_error(f"internal error opening {Path(path).name} ({type(exc).__name__}: {exc}); this is a bug in Foley Assistant, please report it.")
+            return False
         self.set_session(session)
         self._remember_recent(Path(path))
         if self.recovery.entry_for(session.project_file) is not None:

@@ -1,9 +1,15 @@
-"""Atomic writes: a file appears complete under its final name, or not at all."""
+"""Atomic writes: a file appears complete under its final name, or not at all.
+
+The temporary file is `.<name>.partial-<8 hex digits><suffix>` beside the target. It is removed
+when the block fails; a process killed mid-write leaves it, and `remove_partials` clears what
+such a kill left in a folder (every run of `generate` does so on start and on its way out).
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +37,28 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+_PARTIAL = re.compile(r"\..+\.partial-[0-9a-f]{8}(\.[A-Za-z0-9]+)?")
+
+
+def is_partial(name: str) -> bool:
+    """Whether a file name is one of `atomic_path`'s temporary names."""
+    return _PARTIAL.fullmatch(name) is not None
+
+
+def remove_partials(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove the temporary files of interrupted atomic writes under `folder` (links are not
+    followed into other folders); returns what was removed."""
+    removed = []
+    for root, folders, names in os.walk(folder):
+        folders[:] = [f for f in folders if not os.path.islink(os.path.join(root, f))]
+        for name in names:
+            if is_partial(name):
+                path = Path(root) / name
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

@@ -88,6 +88,8 @@ class RecoveryStore:
         """The unsaved project of an entry."""
         try:
             data = json.loads(entry.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise FoleyError(f"the recovery file {entry.path} cannot be read ({exc}); the work in it is lost.") from exc
-        return Project.from_dict(data["project"])
+            return Project.from_dict(data["project"])
+        except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
+            raise FoleyError(f"the recovery file {entry.path} cannot be read ({str(exc) or type(exc).__name__:.200}); the work in it is lost.") from exc
+        except FoleyError as exc:
+            raise FoleyError(f"the recovery file {entry.path}: {exc}; the work in it is lost.") from exc

@@ -8,7 +8,6 @@ path that must lie inside the output folder.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,17 +16,12 @@ import numpy as np
 import soundfile
 
 from foley_assistant.core.errors import InputFileError, OutputError
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.io.atomic import atomic_path
 from foley_assistant.io.frame_reader import FrameReader
 
 READ_BLOCK_SAMPLES = 1 << 16  # a stem is read this many samples (per channel) at a time
 PNG_COMPRESSION = 2  # zlib level: near the smallest file for live-action sheets at a third of level 6's time
-
-
-def safe_slug(text: str, fallback: str = "item") -> str:
-    """A file-name-safe form of an id or label: ASCII letters, digits, '-' and '_' only."""
-    slug = re.sub(r"[^A-Za-z0-9_-]+", "-", text.strip()).strip("-")[:60]
-    return slug or fallback
 
 
 def write_png(root: Path, relative: str, image: np.ndarray) -> str:
@@ -36,10 +30,7 @@ def write_png(root: Path, relative: str, image: np.ndarray) -> str:
     The path must stay inside `root` (no '..', no absolute path): the review never writes outside
     the output folder. Returns `relative` (POSIX), for the page's link.
     """
-    root_resolved = root.resolve()
-    target = (root_resolved / relative).resolve()
-    if root_resolved not in target.parents:
-        raise OutputError(f"the review image {relative!r} would be written outside {root_resolved}; this is a bug, please report it.")
+    target = resolve_inside(root, relative, "review image")
     ok, encoded = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(image, dtype=np.uint8), cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION])
     if not ok:
         raise OutputError(f"could not encode the review image {relative} as PNG")

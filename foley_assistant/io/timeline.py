@@ -33,6 +33,7 @@ from foley_assistant.core.errors import InputFileError, TimelineError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding
 from foley_assistant.io.edl_rate import edl_rate
+from foley_assistant.io.timeline_checks import check_timeline_times
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ _SCHEMA_TAG = re.compile(r'"OTIO_SCHEMA"\s*:\s*"([A-Za-z_][A-Za-z0-9_]*)\.(\d+)"
 #: Media paths are POSIX paths here (an absolute one that Path keeps as written needs no parsing).
 _PLAIN_POSIX = os.sep == "/"
 _ONE = Fraction(1)
+MIN_SPEED, MAX_SPEED = 0.01, 100.0  # a constant speed outside these is not footage to make sound for
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,9 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
         raise TimelineError(_newer_schema_message(path, exc)) from exc
     except Exception as exc:  # noqa: BLE001 - adapters raise anything; each becomes one clear message
         raise TimelineError(_read_failure_message(path, exc, chosen_rate)) from exc
-    return LoadedTimeline(_as_timeline(result, path), path, media_root, chosen_rate, tuple(notes))
+    timeline = _as_timeline(result, path)
+    check_timeline_times(timeline, path)
+    return LoadedTimeline(timeline, path, media_root, chosen_rate, tuple(notes))
 
 
 def _read_text(path: Path) -> str:
@@ -311,9 +315,13 @@ def _speed(clip: otio.schema.Clip, ancestry: list[otio.core.Composable]) -> tupl
         if isinstance(effect, otio.schema.LinearTimeWarp):
             if effect.time_scalar < 0:
                 return speed, f"plays backwards (LinearTimeWarp x{effect.time_scalar:g}), which is not supported; the shot is skipped"
+            if not MIN_SPEED <= effect.time_scalar <= MAX_SPEED:
+                return speed, f"plays at x{effect.time_scalar:g} (LinearTimeWarp), outside x{MIN_SPEED:g}..x{MAX_SPEED:g}; the shot is skipped"
             speed *= Fraction(effect.time_scalar).limit_denominator(10**6)
         elif isinstance(effect, otio.schema.TimeEffect):
             return speed, f"has a time effect ({effect.effect_name or type(effect).__name__}) whose timing is not known; the shot is skipped"
+    if not MIN_SPEED <= speed <= MAX_SPEED:
+        return _ONE, f"plays at x{float(speed):g} (its speed effects together), outside x{MIN_SPEED:g}..x{MAX_SPEED:g}; the shot is skipped"
     for container in ancestry[1:]:
         effects = getattr(container, "effects", None)
         for effect in effects if effects else ():

@@ -23,6 +23,7 @@ import numpy as np
 
 from foley_assistant.core.errors import Cancelled, FoleyError
 from foley_assistant.core.progress import CancelToken
+from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.generators.neural.protocol import encode
 from foley_assistant.io.atomic import atomic_path
@@ -165,7 +166,7 @@ class Worker:
         )
         paths = {}
         for target, audio in stems.items():
-            path = out_dir / f"{shot.shot_id}_{target}.npy"
+            path = out_dir / f"{safe_file_part(shot.shot_id, 'shot')}_{safe_file_part(str(target), 'target')}.npy"
             save_stem(path, audio)
             paths[target] = str(path)
         return {

@@ -20,6 +20,7 @@ from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import MAX_ID_LENGTH, MAX_PART_LENGTH, resolve_inside, safe_file_part
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
@@ -33,6 +34,7 @@ from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
+MAX_NAME_LENGTH = 2 * MAX_ID_LENGTH + MAX_PART_LENGTH + 2  # <shot>_<object>_<label>, bytes
 
 
 @dataclass(frozen=True)
@@ -42,13 +44,16 @@ class OutputLayout:
     root: Path
 
     def stem(self, name: str) -> str:
-        return f"stems/{name}.wav"
+        """A stem's path (relative to the root) from its file name without suffix."""
+        return f"stems/{safe_file_part(name, 'stem', MAX_NAME_LENGTH)}.wav"
 
     def dry(self, name: str) -> str:
-        return f"dry/{name}.wav"
+        """A dry source's path (relative to the root) from its stem's file name without suffix."""
+        return f"dry/{safe_file_part(name, 'stem', MAX_NAME_LENGTH)}.wav"
 
     def mix(self, shot_id: str) -> str:
-        return f"mix/{shot_id}_mix.wav"
+        """A shot's mix (relative to the root)."""
+        return f"mix/{safe_file_part(shot_id, 'shot')}_mix.wav"
 
     def all_fixed_files(self) -> list[Path]:
         """The single-instance files of the folder (used to check that no input is overwritten)."""
@@ -78,7 +83,8 @@ def write_shot_audio(
     """Write one of a shot's audio files (stem, dry source, bed or mix) as BWF at the shot's record
     time, with the bext and iXML fields every file of the folder carries: the description
     "<clip> | <shot> <what> | TC <record in>" (unless `description` is given), iXML scene = shot,
-    take = `take`, note, and, when `made_by` is given, a coding history naming it."""
+    take = `take`, note, and, when `made_by` is given, a coding history naming it. `relative`
+    must stay inside `root` (UnsafePathError otherwise)."""
     stereo = audio.shape[0] == 2
     ixml: dict[str, object] = {"project": shot.clip_name, "scene": shot.id, "take": take}
     if note is not None:
@@ -88,7 +94,7 @@ def write_shot_audio(
     if made_by:
         history = f"A={'PCM' if bit_depth == 24 else 'PCM_FLOAT'},F={sample_rate},W={bit_depth},M={'stereo' if stereo else 'mono'},T=Foley Assistant {made_by}"
     write_bwf(
-        root / relative,
+        resolve_inside(root, relative, "output file"),
         audio,
         sample_rate,
         bit_depth=bit_depth,

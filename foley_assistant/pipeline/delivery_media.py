@@ -18,6 +18,7 @@ from typing import Iterable
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.io.atomic import atomic_path
 from foley_assistant.pipeline.deliver import OutputLayout, dry_path_of
 
@@ -34,7 +35,7 @@ def project_files(project: Project, root: Path) -> list[str]:
     stems = [stem.path for stem in project.stems]
     dry = [dry_path_of(stem) for stem in project.stems if not stem.is_ambience]
     mixes = [layout.mix(shot) for shot in dict.fromkeys(stem.shot_id for stem in project.stems)]
-    return [relative for relative in dict.fromkeys(stems + dry + mixes) if (root / relative).is_file()]
+    return [relative for relative in dict.fromkeys(stems + dry + mixes) if resolve_inside(root, relative, "project file").is_file()]
 
 
 def copy_files(root: Path, relatives: Iterable[str], destination: Path) -> list[Path]:
@@ -42,10 +43,10 @@ def copy_files(root: Path, relatives: Iterable[str], destination: Path) -> list[
     atomically; returns the files written. A missing file is refused, naming it."""
     written = []
     for relative in relatives:
-        source = root / relative
+        source = resolve_inside(root, relative, "project file")  # never a file outside the project
         if not source.is_file():
             raise OutputError(f"{source} is missing: the project names it but it is not there; run generate again for its shot.")
-        target = destination / relative
+        target = resolve_inside(destination, relative, "copied file")
         if target.resolve() != source.resolve():
             with atomic_path(target) as temporary:
                 shutil.copyfile(source, temporary)

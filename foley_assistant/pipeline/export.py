@@ -28,6 +28,7 @@ from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
@@ -59,9 +60,15 @@ class ExportResult:
 
 
 def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
-    """The project, the folder its stem paths start from, and its timeline (read as it was)."""
+    """The project, the folder its stem paths start from, and its timeline (read as it was).
+
+    Every stem (and its dry source) must lie inside that folder, links followed: an export
+    delivers only files the project made (UnsafePathError otherwise)."""
     project_file = project_or_dir / PROJECT_FILE if project_or_dir.is_dir() else project_or_dir
     project = read_project(project_file)
+    for stem in project.stems:
+        resolve_inside(project_file.parent, stem.path, "stem path")
+        resolve_inside(project_file.parent, dry_path_of(stem), "dry source")
     rate = None if project.timeline_rate is None else FrameRate(*project.timeline_rate)
     return project, project_file.parent, read_timeline(project.timeline_path, rate)
 
@@ -184,7 +191,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     if mode == "split":
         split = {}
         for stem in project.stems:
-            source = root / stem.path
+            source = resolve_inside(root, stem.path, "stem path")
             audio, sample_rate = read_audio(source)
             bext = read_bext(source)
             pair = (_split_path(out, stem, "L"), _split_path(out, stem, "R"))
@@ -203,7 +210,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     else:
         project = _placed(project)
         lanes = assign_lanes(list(project.stems))
-        dry = {stem.path: media / dry_path_of(stem) for stem in project.stems}
+        dry = {stem.path: resolve_inside(media, dry_path_of(stem), "dry source") for stem in project.stems}
         points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in project.stems}
         pans = {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()}
         levels = {path: [LevelPoint(float(p.time_s), p.gain) for p in stem_points] for path, stem_points in points.items()}
@@ -254,7 +261,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     objects = []
     for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
         editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
-        audio, sample_rate = read_audio(root / dry_path_of(stem))
+        audio, sample_rate = read_audio(resolve_inside(root, dry_path_of(stem), "dry source"))
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
         points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))

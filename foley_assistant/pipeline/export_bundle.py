@@ -18,6 +18,7 @@ from pathlib import Path
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import ProgressCallback, ProgressEvent, ignore_progress
+from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.pipeline.delivery_media import copy_files, project_files
 from foley_assistant.pipeline.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
 
@@ -35,12 +36,6 @@ class ExportChoices:
 class BundleResult:
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def safe_name(name: str) -> str:
-    """A file-name-safe version of a timeline name."""
-    cleaned = "".join(c if c.isalnum() or c in "-_ " else "_" for c in name).strip().replace(" ", "_")
-    return cleaned or "timeline"
 
 
 def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressCallback = ignore_progress) -> BundleResult:
@@ -67,7 +62,7 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
             media_root = destination
         done += 1
         progress(ProgressEvent("export", done, steps, "stems copied"))
-    base = safe_name(loaded.name)
+    base = safe_file_part(loaded.name.strip().replace(" ", "_"), "timeline")
     for fmt in choices.formats:
         out = destination / f"{base}{SUFFIXES[fmt]}"
         written = export_format(project_dir, fmt, out, media_root=media_root)

@@ -23,10 +23,12 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import TracksDocument
+from foley_assistant.io.atomic import remove_partials
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_session_files
+from foley_assistant.pipeline.output_guard import check_no_foreign_files, record_outputs
 from foley_assistant.pipeline.placement import loudness_policy, placement_of, project_stereo
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.report import build_report, picture_seconds, run_stems, write_report
@@ -71,6 +73,7 @@ class GenerateRequest:
     media_path: Path | None = None  # the media file a reel timeline was made from (`generate MEDIA`)
     detector: str = "nanodet"  # what names the objects: nanodet | none | auto | installed model | ONNX or torchvision file
     detector_model: str = "ssdlite320_mobilenet_v3_large"
+    force: bool = False  # overwrite files in out_dir that Foley Assistant did not write
 
     def project_settings(self) -> ProjectSettings:
         """The settings of this request as the project records them (placement, loudness...)."""
@@ -105,8 +108,9 @@ class GenerateResult:
     timings_s: dict[str, float]
     notes: list[str] = field(default_factory=list)
     cpu_s: dict[str, float] = field(default_factory=dict)
-    status: str = "complete"
+    status: str = "complete"  # complete | incomplete (some shots failed) | failed (none made) | cancelled
     done_shots: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # shot id -> why nothing could be made for it
 
 
 def select_shots(shots: list[Shot], wanted: tuple[str, ...]) -> list[Shot]:
@@ -147,6 +151,7 @@ def _prepare(request: GenerateRequest, given: TracksDocument | None) -> tuple[Lo
             raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
     inputs = (request.timeline_path,) + ((request.tracks_path,) if request.tracks_path else ())
     usable, skipped = check_shots(selected, tracks, request.out_dir, inputs)
+    check_no_foreign_files(request.out_dir, [s.id for s in usable], request.force, _reel_files(request))
     return loaded, usable, skipped, tracks, relinked, earlier
 
 
@@ -201,15 +206,21 @@ def run_generate(
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
-    run = run_shots(shots, settings, request.out_dir, context, known=given, engines=engines, notes=tuple(preamble))
-    run.skipped[:0] = skipped
     layout = OutputLayout(request.out_dir)
-    with context.clock.measure("export"):
-        project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))
-    timings = dict(context.clock.seconds, total=time.perf_counter() - context.started)
-    cpu = dict(context.clock.cpu_seconds)
-    report = build_report(project, run, media_path=request.media_path, timings_s=timings, cpu_s=cpu)
-    write_report(layout.root, report)
+    if layout.root.is_dir():
+        remove_partials(layout.root)  # what a killed run left
+    try:
+        run = run_shots(shots, settings, request.out_dir, context, known=given, engines=engines, notes=tuple(preamble))
+        run.skipped[:0] = skipped
+        with context.clock.measure("export"):
+            project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))
+        timings = dict(context.clock.seconds, total=time.perf_counter() - context.started)
+        cpu = dict(context.clock.cpu_seconds)
+        report = build_report(project, run, media_path=request.media_path, timings_s=timings, cpu_s=cpu)
+        write_report(layout.root, report)
+    finally:
+        if layout.root.is_dir():
+            remove_partials(layout.root)
     result = GenerateResult(
         out_dir=request.out_dir,
         timeline_name=loaded.name,
@@ -222,6 +233,13 @@ def run_generate(
         cpu_s=cpu,
         status=run.status,
         done_shots=[m.shot_id for m in run.made],
+        failed=dict(run.failed),
     )
     result.timings_s["review"] = write_review(layout.root, result.shots, project.tracks, report).seconds
+    record_outputs(layout.root, project.stems, result.done_shots, _reel_files(request))
     return result
+
+
+def _reel_files(request: GenerateRequest) -> tuple[str, ...]:
+    """The reel timeline `generate MEDIA` writes into the output folder (none for a timeline)."""
+    return (request.timeline_path.name,) if request.media_path is not None else ()

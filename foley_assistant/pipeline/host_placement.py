@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from foley_assistant.core.lanes import assign_lanes
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, Rounding, round_fraction
 from foley_assistant.io.writeback import place
@@ -117,8 +118,8 @@ def host_clip(stem: Stem, lane: str, rate: FrameRate, root: Path, automation: li
         object_id=stem.object_id,
         label=stem.label,
         engine=stem.engine,
-        stem_path=(root / stem.path).resolve(),
-        dry_path=None if stem.is_ambience else (root / dry_path_of(stem)).resolve(),
+        stem_path=resolve_inside(root, stem.path, "stem path").resolve(),
+        dry_path=None if stem.is_ambience else resolve_inside(root, dry_path_of(stem), "dry source").resolve(),
         record_frame=placement.start,
         length_frames=placement.length,
         frame_offset_samples=placement.frame_offset_samples,

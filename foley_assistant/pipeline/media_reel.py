@@ -21,6 +21,7 @@ from foley_assistant.io.relink import PICTURE_SUFFIXES
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots
 from foley_assistant.pipeline.generate import GenerateRequest, GenerateResult, run_generate
+from foley_assistant.pipeline.output_guard import check_no_foreign_files
 from foley_assistant.pipeline.progress import JobContext
 
 REEL_FILE = "reel.otio"
@@ -48,9 +49,12 @@ def generate_media(request: GenerateRequest, progress: ProgressCallback = ignore
     report = AnalysisReport()
     info = probe_video(media)
     document = analyze_media_shots(str(media), context, request.analysis_settings(), request.analysis_width, report, prefix="S")
+    check_no_foreign_files(out, [shot.shot_id for shot in document.shots], request.force, (REEL_FILE,))
     out.mkdir(parents=True, exist_ok=True)
     clips = [CutClip(f"{media.stem} {shot.shot_id}", media, info.frame_count, shot.frame_range) for shot in document.shots]
     write_cut(reel, media.stem, info.rate, clips, start_frame=0)
     notes = [f"{media.name} taken as a reel: {len(clips)} shots at its cuts (timeline {REEL_FILE})"]
     notes.extend(f"{shot_id}: {message}" for shot_id, message in report.notes)
-    return run_generate(replace(request, timeline_path=reel, media_path=media), progress, cancel, tracks=document, context=context, notes=tuple(notes))
+    # the folder was checked above for these shots and the reel; the reel just written is ours
+    reel_request = replace(request, timeline_path=reel, media_path=media, force=True)
+    return run_generate(reel_request, progress, cancel, tracks=document, context=context, notes=tuple(notes))

@@ -66,10 +66,12 @@ def build_report(project: Project, run: ShotRun, *, media_path: Path | None = No
                 "gain_applied_db": (made[shot.id].loudness or {}).get("gain_db", 0.0) if shot.id in made else 0.0,
                 "loudness": made[shot.id].loudness if shot.id in made else None,
                 "done": shot.id in made,
+                "error": run.failed.get(shot.id),
             }
             for shot in run.shots
         ],
         "skipped_shots": [{"id": shot.id, "reason": reason} for shot, reason in run.skipped],
+        "failed_shots": [{"id": shot_id, "error": error} for shot_id, error in run.failed.items()],
         "stems": [
             {
                 "path": stem.path,

@@ -21,12 +21,13 @@ from typing import Any
 from urllib.parse import quote
 
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import Rounding, frames_to_timecode
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import SILENCE_DB
 from foley_assistant.io.atomic import write_text_atomic
-from foley_assistant.io.review_sheets import read_peak_envelope, read_picture_frames, safe_slug, write_png
+from foley_assistant.io.review_sheets import read_peak_envelope, read_picture_frames, write_png
 from foley_assistant.pipeline.review_images import contact_sheet, css_colour, object_colours, sheet_frames, waveform_image
 
 log = logging.getLogger(__name__)
@@ -186,7 +187,7 @@ def _shot_html(section: ShotSection) -> str:
     entry = section.entry
     done = "" if entry.get("done", True) else " <span class='warn'>(not finished)</span>"
     parts = [
-        f"<h2 id='shot-{_e(safe_slug(str(entry.get('id', ''))))}'>{_e(entry.get('id', ''))} · {_e(entry.get('clip', ''))}{done}</h2>",
+        f"<h2 id='shot-{_e(safe_file_part(str(entry.get('id', ''))))}'>{_e(entry.get('id', ''))} · {_e(entry.get('clip', ''))}{done}</h2>",
         f"<p>Track {_e(entry.get('track', ''))}, record {_e(entry.get('record_tc_in', ''))} – {_e(entry.get('record_tc_out', ''))} "
         f"({_e(entry.get('duration_s', ''))} s), {_plural(entry.get('objects', 0), 'object stem')}"
         + (f", ambience {_e((entry.get('ambience') or {}).get('bed', ''))}" if entry.get("ambience") else "")
@@ -226,11 +227,11 @@ def review_html(report: dict[str, Any], sections: list[ShotSection]) -> str:
         f"<p>{_e(report.get('tool', 'foley-assistant'))} {_e(report.get('version', ''))} · status {_e(report.get('status', ''))} · "
         f"{len(sections)} shots, {len(report.get('stems', []))} stems, {_e(report.get('picture_seconds', ''))} s of picture · "
         f"engine asked: {_e(report.get('engine_requested', ''))}</p>",
-        "<p>" + " · ".join(f"<a href='#shot-{_e(safe_slug(str(s.entry.get('id', ''))))}'>{_e(s.entry.get('id', ''))}</a>" for s in sections) + "</p>",
+        "<p>" + " · ".join(f"<a href='#shot-{_e(safe_file_part(str(s.entry.get('id', ''))))}'>{_e(s.entry.get('id', ''))}</a>" for s in sections) + "</p>",
     ]
     silent = [stem for section in sections for stem, _ in section.stems if is_silent(stem)]
     if silent:
-        listing = ", ".join(f"<a href='#shot-{_e(safe_slug(str(stem.get('shot', ''))))}'>{_e(stem.get('shot', ''))} {_e(stem.get('object', ''))}</a>" for stem in silent)
+        listing = ", ".join(f"<a href='#shot-{_e(safe_file_part(str(stem.get('shot', ''))))}'>{_e(stem.get('shot', ''))} {_e(stem.get('object', ''))}</a>" for stem in silent)
         parts.append(f"<p class='warn'>{len(silent)} silent {'stem' if len(silent) == 1 else 'stems'}: {listing}</p>")
     if skipped or unfinished:
         parts.append(f"<p class='warn'>{len(skipped) + len(unfinished)} shots without sound: see <a href='#notes'>notes and failed shots</a></p>")
@@ -277,7 +278,7 @@ def _shot_pictures(root: Path, section: ShotSection, shot: Shot | None, tracks: 
         return []
     captions = {frame: frame_timecode(shot, tracks, frame) for frame, _ in pictures} if shot else {}
     sheet = contact_sheet(pictures, tracks, captions)
-    name = _unique(safe_slug(str(section.entry.get("id", "")), "shot") + "_frames", used)
+    name = _unique(safe_file_part(str(section.entry.get("id", "")), "shot") + "_frames", used)
     section.sheet = write_png(root, f"{REVIEW_DIR}/{name}.png", sheet.image)
     return [(tile.number, tile.frame) for tile in sheet.tiles]
 
@@ -289,7 +290,7 @@ def _stem_waveform(root: Path, stem: dict[str, Any], marks: list[tuple[int, int]
         log.warning("review: %s", exc)
         return None
     image = waveform_image(envelope.peaks, envelope.length_samples, envelope.sample_rate, list(stem.get("event_log", [])), marks)
-    name = _unique(safe_slug(Path(str(stem["path"])).stem, "stem") + "_wave", used)
+    name = _unique(safe_file_part(Path(str(stem["path"])).stem, "stem") + "_wave", used)
     return write_png(root, f"{REVIEW_DIR}/{name}.png", image)
 
 

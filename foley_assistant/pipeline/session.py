@@ -26,9 +26,10 @@ import numpy as np
 from foley_assistant.core.commands import Command, CommandStack, manual_curves_of
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
-from foley_assistant.core.errors import FoleyError, InputFileError
+from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project, ProjectSettings
+from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
@@ -60,6 +61,18 @@ def session_settings(settings: ProjectSettings) -> ShotSettings:
     except InputFileError as exc:
         log.warning("%s; edited stems are placed with the spherical-head model instead", exc)
         return shot_settings(settings, hrirs=False)
+
+
+def check_project_fits(project: Project, project_file: Path, timeline_name: str, shots: list[Shot]) -> None:
+    """Refuse (ProjectFileError) a project whose timeline has no shots, or whose stems belong to
+    shots the timeline does not have (it changed since the project was saved)."""
+    if not shots:
+        raise ProjectFileError(f"{project_file}: its timeline '{timeline_name}' has no clips on its video tracks: there is nothing to open.")
+    unknown = sorted({s.shot_id for s in project.stems} - {s.id for s in shots})
+    if unknown:
+        raise ProjectFileError(
+            f"{project_file}: it has stems of shot {', '.join(unknown[:5])}, which its timeline '{timeline_name}' does not have (the timeline changed since the project was saved). Generate it again into a new folder."
+        )
 
 
 def default_output_folder(timeline_path: Path) -> Path:
@@ -150,6 +163,7 @@ class EditSession:
         loaded = read_timeline(project.timeline_path, rate)
         folders = tuple(project.media_search_folders) + tuple(str(f) for f in search_folders)
         relinked = relink_shots(list_shots(loaded), folders, project.media_relinks)
+        check_project_fits(project, Path(out_dir) / PROJECT_FILE, loaded.name, relinked.shots)
         return cls(loaded, relinked.shots, replace(project, media_relinks=relinked.choices), out_dir, saved=saved)
 
     # --- what the app shows ---------------------------------------------------------------------
@@ -286,7 +300,7 @@ class EditSession:
             curves = next((c for c in after.curves if (c.shot_id, c.object_id) == (stem.shot_id, stem.object_id)), None)
             if curves is None or old.get((stem.shot_id, stem.object_id)) == curves:
                 continue
-            if stem.is_ambience or stem.engine == "neural" or not (self.out_dir / dry_path_of(stem)).is_file():
+            if stem.is_ambience or stem.engine == "neural" or not self._file(dry_path_of(stem)).is_file():
                 continue  # a neural stem is placed by the model; without a dry file there is nothing to place
             self.rerender(stem, curves)
             result.rerendered.append(stem.path)
@@ -298,7 +312,7 @@ class EditSession:
     def dry_audio(self, stem: Stem) -> np.ndarray:
         """The stem's dry mono source (n,), read once from dry/ and kept."""
         if stem.path not in self._dry:
-            audio, sample_rate = read_audio(self.out_dir / dry_path_of(stem))
+            audio, sample_rate = read_audio(self._file(dry_path_of(stem)))
             if sample_rate != stem.sample_rate:
                 raise FoleyError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate the shot again.")
             self._dry[stem.path] = audio[0]
@@ -307,7 +321,7 @@ class EditSession:
     def stem_audio(self, stem: Stem) -> np.ndarray:
         """The stem as rendered (2, n), from memory after the first read."""
         if stem.path not in self._stems:
-            audio, _ = read_audio(self.out_dir / stem.path)
+            audio, _ = read_audio(self._file(stem.path))
             self._stems[stem.path] = audio[:2] if audio.shape[0] >= 2 else np.repeat(audio, 2, axis=0)
         return self._stems[stem.path]
 
@@ -318,8 +332,12 @@ class EditSession:
         self._write_stem(stem, placed)
         return placed
 
+    def _file(self, relative: str) -> Path:
+        """A file of the project folder; refused (UnsafePathError) when it would lead outside it."""
+        return resolve_inside(self.out_dir, relative, "stem path")
+
     def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
-        path = self.out_dir / stem.path
+        path = self._file(stem.path)
         bext = read_bext(path) if path.is_file() else None
         what = f"{stem.object_id} {stem.label}"
         made_by = f"{stem.engine} (edited placement)"

@@ -113,6 +113,7 @@ class ShotRun:
     engine_requested: str
     made: list[MadeShot] = field(default_factory=list)
     skipped: list[tuple[Shot, str]] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # shot id -> why its media gave nothing (also in `skipped`)
     notes: list[str] = field(default_factory=list)
     cancelled: bool = False
     library_stats: dict[str, Any] | None = None
@@ -121,7 +122,12 @@ class ShotRun:
 
     @property
     def status(self) -> str:
-        return "cancelled" if self.cancelled else "complete"
+        """cancelled; failed (no shot made: each failed); incomplete (some failed); complete."""
+        if self.cancelled:
+            return "cancelled"
+        if self.failed:
+            return "incomplete" if self.made else "failed"
+        return "complete"
 
     @property
     def stems(self) -> list[Stem]:
@@ -183,8 +189,9 @@ def run_shots(
             keys = {m.object_id: m for m in manual if m.shot_id == shot.id} if tracks is not None else {}
             if tracks is None:
                 tracks = try_analyze_shot(shot, context, rendered.analysis, settings.analysis_width, report)
-                if tracks is None:  # one unreadable shot does not stop the others
+                if tracks is None:  # one unreadable shot does not stop the others, but it is an error
                     run.skipped.append((shot, report.failed[-1][1]))
+                    run.failed[shot.id] = report.failed[-1][1]
                     continue
             run.notes.extend(f"{shot_id}: {message}" for shot_id, message in report.notes if shot_id == shot.id)
             made, shot_notes = make_shot(shot, tracks, keys, rendered, engine, layout, context, voices)

@@ -80,7 +80,7 @@ def choose_engine(
             index.close()
             raise
         log.info("library: %s", stats.to_dict())
-        return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg), requested, "library", library=index, library_stats=stats.to_dict())
+        return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg, roots=library_dirs), requested, "library", library=index, library_stats=stats.to_dict())
     if requested == "neural":
         from foley_assistant.pipeline.neural import open_neural
 

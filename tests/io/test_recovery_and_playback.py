@@ -41,3 +41,25 @@ def test_no_audio_device_gives_a_clear_message():
             open_output(lambda frames, time: None, 48000)
         return
     pytest.skip("this machine has an audio output device; the no-device message cannot be checked here")
+
+
+@pytest.mark.parametrize(
+    "damage,phrase",
+    [
+        (lambda d: d.update(project=[1]), "this is not a Foley Assistant project"),
+        (lambda d: d.pop("project"), "'project'"),
+        (lambda d: d["project"].update(curves=[{"shot": "S1", "object": "O1", "azimuth_deg": [{"t": "1/0", "v": 0}], "distance_m": [{"t": "0", "v": 1}]}]), "divides by zero"),
+    ],
+)
+def test_a_damaged_recovery_file_is_a_clear_error_not_a_crash(damage, phrase, tmp_path):
+    from foley_assistant.core.errors import FoleyError
+
+    store = RecoveryStore(tmp_path / "recovery")
+    path = store.write(tmp_path / "a" / "foley_project.json", Project("a.otio"))
+    data = json.loads(path.read_text())
+    damage(data)
+    path.write_text(json.dumps(data))
+    (entry,) = store.pending()
+    with pytest.raises(FoleyError, match="the recovery file .* the work in it is lost") as raised:
+        store.load(entry)
+    assert phrase in str(raised.value)

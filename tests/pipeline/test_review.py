@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from foley_assistant.core.errors import OutputError
+from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument
 from foley_assistant.io.audio import write_wav
-from foley_assistant.io.review_sheets import read_peak_envelope, safe_slug, write_png
+from foley_assistant.io.review_sheets import read_peak_envelope, write_png
 from foley_assistant.io.video import analysis_size, probe_video
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, ShotSection, review_html
@@ -114,7 +115,7 @@ def test_labels_and_notes_are_escaped_everywhere(small_cut, generated_small, tmp
     assert "<script" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
     for png in (out / "review").iterdir():  # file names come from a slug, never from the raw label
-        assert png.name == safe_slug(png.stem) + ".png"
+        assert png.name == safe_file_part(png.stem) + ".png"
     report = {"timeline": "/x/<b>cut.otio", "notes": ["S001: <img src=x onerror=alert(1)>"], "shots": [], "stems": []}
     html_text = review_html(report, [])
     assert "<b>" not in html_text and "<img" not in html_text

@@ -15,12 +15,14 @@ matches the main voice, the object is made by the procedural engine and the resu
 each in turn with their own text (their "library" key, else words from their voice: "cloth
 movement", "whoosh") and cut or looped the same way, at their level under the main voice; a
 layer the library has nothing for is made by the procedural engine. The event log records, per
-layer, the file or the procedural voice it used (`LayerEvent`).
+layer, the file or the procedural voice it used (`LayerEvent`). Given `roots` (the `--library`
+folders), only files inside them are used, whatever else the index holds.
 """
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+import os
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -55,8 +57,10 @@ class LibraryGenerator:
         index: LibraryIndex,
         hfov_deg: float = DEFAULT_HFOV_DEG,
         voices: VoiceMap | Mapping[str, Any] | None = None,
+        roots: Sequence[str | os.PathLike[str]] | None = None,
     ) -> None:
         self.index = index
+        self.roots = None if roots is None else tuple(roots)
         self.procedural = ProceduralGenerator(hfov_deg=hfov_deg, voices=voices)
         self.hfov_deg = self.procedural.hfov_deg
         self._audio: dict[tuple[str, int], np.ndarray] = {}
@@ -70,7 +74,7 @@ class LibraryGenerator:
         """Dry audio of `n_samples` for `obj` from library sounds, or procedural when none match."""
         spec = self.voice_for(obj.label)
         query = spec.library_query(obj.label)
-        found = self.index.search(query, limit=CANDIDATES)
+        found = self.index.search(query, limit=CANDIDATES, roots=self.roots)
         if not found or not obj.frames or n_samples == 0:
             made = self.procedural.generate(obj, shot, n_samples, sample_rate, seed)
             return DryAudio(made.samples, made.sample_rate, made.events, made.voice, made.sources, engine="procedural")
@@ -83,7 +87,7 @@ class LibraryGenerator:
         for index, layer in enumerate(spec.layers, start=1):
             part = np.zeros(n_samples)
             layer_query = layer.library_query(obj.label)
-            layer_found = self.index.search(layer_query, limit=CANDIDATES)
+            layer_found = self.index.search(layer_query, limit=CANDIDATES, roots=self.roots)
             rng = event_rng(seed, f"{obj.id}/library/layer{index}", 0)
             made = self._from_library(layer, reading, layer_found, part, sample_rate, rng, life) if layer_found else None
             if made is not None:

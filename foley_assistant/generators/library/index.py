@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from foley_assistant.core.errors import InputFileError
 from foley_assistant.generators.library.metadata import AUDIO_SUFFIXES, HeaderInfo, read_header
@@ -252,34 +252,45 @@ class LibraryIndex:
         """How many files are indexed (readable or not)."""
         return int(self.db.execute("SELECT COUNT(*) FROM files").fetchone()[0])
 
-    def search(self, query: str, limit: int = 20, min_duration_s: float = 0.0) -> list[LibraryFile]:
-        """Readable files matching `query` (with synonyms), best first."""
+    def search(self, query: str, limit: int = 20, min_duration_s: float = 0.0, roots: Sequence[str | os.PathLike[str]] | None = None) -> list[LibraryFile]:
+        """Readable files matching `query` (with synonyms), best first; with `roots`, only files
+        indexed under those folders whose path lies inside one of them (a shared index may list
+        other folders, or rows that point anywhere: those are never returned)."""
         groups = [self.synonyms.get(w, [w]) for w in dict.fromkeys(words(query))]
         if not groups:
             return []
-        found = self._search(groups, True, limit, min_duration_s)
+        folders = None if roots is None else [str(Path(r).expanduser().resolve()) for r in roots]
+        found = self._search(groups, True, limit, min_duration_s, folders)
         if not found and len(groups) > 1:
-            found = self._search(groups, False, limit, min_duration_s)
+            found = self._search(groups, False, limit, min_duration_s, folders)
         return found
 
-    def _search(self, groups: list[list[str]], every: bool, limit: int, min_duration_s: float) -> list[LibraryFile]:
+    def _search(self, groups: list[list[str]], every: bool, limit: int, min_duration_s: float, folders: list[str] | None) -> list[LibraryFile]:
         columns = "f.path, f.name, f.cat_id, f.category, f.subcategory, f.fx_name, f.description, f.duration_s, f.sample_rate, f.channels"
+        within, within_params = ("", []) if folders is None else (f" AND f.root IN ({','.join('?' * len(folders))})", folders)
         if self.fts:
             match = (" AND " if every else " OR ").join("(" + " OR ".join(f'"{w}"*' for w in group) + ")" for group in groups)
-            sql = (
-                f"SELECT {columns}, bm25(files_fts) AS rank FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? AND f.error = '' AND f.duration_s >= ? ORDER BY rank LIMIT ?"
-            )
-            rows = self.db.execute(sql, (match, min_duration_s, limit)).fetchall()
-            return [LibraryFile(*row[:10], score=-float(row[10])) for row in rows]
+            sql = f"SELECT {columns}, bm25(files_fts) AS rank FROM files_fts JOIN files f ON f.id = files_fts.rowid WHERE files_fts MATCH ? AND f.error = '' AND f.duration_s >= ?{within} ORDER BY rank LIMIT ?"
+            rows = self.db.execute(sql, [match, min_duration_s, *within_params, limit]).fetchall()
+            return [LibraryFile(*row[:10], score=-float(row[10])) for row in rows if _under(row[0], folders)]
         clauses, params = [], []
         for group in groups:
             clauses.append("(" + " OR ".join("(' ' || f.words) LIKE ?" for _ in group) + ")")
             params += [f"% {w}%" for w in group]
         where = (" AND " if every else " OR ").join(clauses)
         score = " + ".join(f"({c})" for c in clauses)
-        sql = f"SELECT {columns}, {score} AS hits FROM files f WHERE ({where}) AND f.error = '' AND f.duration_s >= ? ORDER BY hits DESC, f.name LIMIT ?"
-        rows = self.db.execute(sql, params + params + [min_duration_s, limit]).fetchall()
-        return [LibraryFile(*row[:10], score=float(row[10])) for row in rows]
+        sql = f"SELECT {columns}, {score} AS hits FROM files f WHERE ({where}) AND f.error = '' AND f.duration_s >= ?{within} ORDER BY hits DESC, f.name LIMIT ?"
+        rows = self.db.execute(sql, params + params + [min_duration_s, *within_params, limit]).fetchall()
+        return [LibraryFile(*row[:10], score=float(row[10])) for row in rows if _under(row[0], folders)]
+
+
+def _under(path: str, folders: list[str] | None) -> bool:
+    """Whether `path` (made absolute, '..' resolved, links not followed: a link the editor put in
+    a library folder is theirs) lies inside one of `folders` (any path when None)."""
+    if folders is None:
+        return True
+    normal = os.path.normpath(os.path.abspath(str(path)))
+    return any(normal.startswith(folder.rstrip(os.sep) + os.sep) for folder in folders)
 
 
 def _scan(root: Path) -> Iterator[tuple[str, int, int]]:

@@ -11,12 +11,12 @@ hold is said in the notes returned.
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 import opentimelineio as otio
 
 from foley_assistant.core.errors import OutputError
+from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.atomic import write_text_atomic
 
@@ -28,7 +28,7 @@ LEFT_OUT = (
 
 def lane_edl_path(base: Path, number: int, lane: str) -> Path:
     """`cut.edl` -> `cut.01-person.edl` for the first lane."""
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", lane).strip("-") or "lane"
+    safe = safe_file_part(lane, "lane")
     return base.with_name(f"{base.stem}.{number:02d}-{safe}{base.suffix or '.edl'}")
 
 
