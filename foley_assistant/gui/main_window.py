@@ -352,6 +352,8 @@ class MainWindow(QMainWindow):
         """Show a session (a newly opened one, or one restored from an autosave)."""
         if self.session is not None:
             self.recovery.discard(self.session.project_file)
+            if self.session.out_dir.resolve() != session.out_dir.resolve():
+                self.session.discard()  # its unsaved renders go with it
         self.session = session
         self.shot_id = None
         loaded = session.loaded
@@ -980,6 +982,8 @@ class MainWindow(QMainWindow):
             self.worker.wait()
         if self.session is not None and not (self.session.is_modified and not self.confirm_close):
             self.recovery.discard(self.session.project_file)
+        if self.session is not None:
+            self.session.discard()  # saved or not, the folder is left holding the saved project
         self.audition.close()
         if self.reader is not None:
             self.reader.close()
