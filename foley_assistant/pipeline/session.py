@@ -46,7 +46,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.io.audio import read_audio, read_bext
-from foley_assistant.io.file_set import drop_scratch, scratch_dir, settle_folder
+from foley_assistant.io.file_set import drop_scratch, scratch_dir, scratch_files, settle_folder
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
@@ -431,6 +431,7 @@ class EditSession:
         session, tracks and, last, the project (`pipeline.deliver.write_session_files`). The shots
         in `mixed` have just had their mix made as the plain sum of their stems (by the shot
         spine): it is made again only when a gain, mute or solo of theirs changes it."""
+        self._drop_unreferenced()
         scratch = OutputLayout(self.scratch)
         monitored = {m.path for m in self.project.mixer}
         for shot_id in dict.fromkeys(s.shot_id for s in self.project.stems):
@@ -442,6 +443,14 @@ class EditSession:
         self.stack.mark_clean()
         self._saved = laned
         return self.project_file
+
+    def _drop_unreferenced(self) -> None:
+        """Renders of stems the project no longer has (an edited object deleted since) are not
+        saved: the folder keeps the file it had, if any."""
+        referenced = {p for s in self.project.stems for p in (s.path, dry_path_of(s))}
+        for relative in scratch_files(self.out_dir):
+            if relative.startswith(("stems/", "dry/")) and relative not in referenced:
+                (self.scratch / relative).unlink()
 
     def discard(self) -> None:
         """Drop the unsaved work: the scratch area's renders, and the edits since the last save

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from foley_assistant.core.commands import SetKeyframe, SetStemMix
+from foley_assistant.core.commands import DeleteObject, SetKeyframe, SetStemMix
 from foley_assistant.core.edit_state import StemMix, audible_gains
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import CancelToken, ignore_progress
@@ -70,7 +70,13 @@ def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(
     stem = _car_hard_left(session)
     muted = session.stems_of("S002")[0]
     session.execute(SetStemMix(StemMix(muted.path, mute=True)))
+    # an object edited, then deleted: its render is not saved, the folder keeps its old file
+    walker = next(s for s in session.stems_of("S001") if s.label != "car")
+    walker_bytes = (project_copy / walker.path).read_bytes()
+    session.execute(SetKeyframe("S001", walker.object_id, "azimuth_deg", Fraction(1), 50.0))
+    session.execute(DeleteObject("S001", walker.object_id))
     session.save()
+    assert (project_copy / walker.path).read_bytes() == walker_bytes
     assert not session.scratch.exists()
     project = read_project(project_copy / "foley_project.json")
     assert project.generation == generation + 1 == session.project.generation
