@@ -850,9 +850,7 @@ class MainWindow(QMainWindow):
 
         def apply(result) -> None:
             self.settings.setValue(f"take/{path}", result.take)
-            stems = tuple(result.stem if s.path == path else s for s in session.project.stems)
-            session.replace_project(replace(session.project, stems=stems), forget=[path])
-            session.save()
+            session.apply_regenerated(result)
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
 

@@ -19,12 +19,17 @@ generation than the project means the project file was never written, so the fil
 again); otherwise the save finished and only the clean-up remains. Scratch files without a
 journal are unsaved renders of a session that ended without saving: they are dropped (the app's
 autosave keeps the unsaved project, and a session restored from it renders them again).
+
+A background job writes into a folder of its own inside the scratch area (`job_dir`, under
+`.scratch/.jobs/`), which a save never moves: its files join the scratch area (`adopt`) only when
+the session takes the job's result, so a job that failed half-way leaves nothing to be saved.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import shutil
 from pathlib import Path
 from typing import Any, Callable
@@ -38,6 +43,7 @@ log = logging.getLogger(__name__)
 SCRATCH = ".scratch"
 JOURNAL = "save.json"
 PREVIOUS = "previous"
+JOBS = ".jobs"
 JOURNAL_SCHEMA = "foley_assistant.save_journal/1"
 
 
@@ -58,6 +64,27 @@ def scratch_files(root: str | os.PathLike[str]) -> list[str]:
         if path.is_file() and relative.parts[0] not in (JOURNAL, PREVIOUS) and not any(part.startswith(".") for part in relative.parts):
             found.append(relative.as_posix())
     return sorted(found)
+
+
+def job_dir(root: str | os.PathLike[str]) -> Path:
+    """A new folder for one job's files, inside the scratch area (not created here)."""
+    return scratch_dir(root) / JOBS / secrets.token_hex(6)
+
+
+def adopt(root: str | os.PathLike[str], job: str | os.PathLike[str]) -> list[str]:
+    """Move a job's files into the scratch area (over the renders there of the same files), and
+    remove the job's folder. Returns the files, relative to the scratch area."""
+    job, scratch = Path(job), scratch_dir(root)
+    moved = []
+    for path in sorted(p for p in job.rglob("*") if p.is_file()):
+        relative = path.relative_to(job)
+        if any(part.startswith(".") for part in relative.parts):
+            continue  # a half-written temporary file
+        (scratch / relative).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, scratch / relative)
+        moved.append(relative.as_posix())
+    shutil.rmtree(job, ignore_errors=True)
+    return moved
 
 
 def drop_scratch(root: str | os.PathLike[str]) -> None:

@@ -46,7 +46,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.io.audio import read_audio, read_bext
-from foley_assistant.io.file_set import drop_scratch, scratch_dir, scratch_files, settle_folder
+from foley_assistant.io.file_set import adopt, drop_scratch, scratch_dir, scratch_files, settle_folder
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
@@ -54,6 +54,7 @@ from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
 from foley_assistant.pipeline.report import build_report, write_report
+from foley_assistant.pipeline.session_jobs import RegeneratedStem
 from foley_assistant.pipeline.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
@@ -466,9 +467,18 @@ class EditSession:
         """Put a generate job's shots (made in the scratch area) into the project (its other shots
         kept, its settings the run's), save, and write the run's report.json; returns the
         report's path."""
+        if run.files_dir is not None and run.files_dir.resolve() != self.scratch.resolve():
+            adopt(self.out_dir, run.files_dir)
         self.replace_project(merge_made(self.project, run), forget=[s.path for s in run.stems])
         self.save(mixed=frozenset(m.shot_id for m in run.made))
         return write_report(self.out_dir, build_report(self.project, run, timings_s=run.timings_s, cpu_s=run.cpu_s))
+
+    def apply_regenerated(self, result: RegeneratedStem) -> Path:
+        """Put a new take of a stem into the project and save (the history starts again)."""
+        adopt(self.out_dir, result.files_dir)
+        stems = tuple(result.stem if s.path == result.stem.path else s for s in self.project.stems)
+        self.replace_project(replace(self.project, stems=stems), forget=[result.stem.path])
+        return self.save()
 
     def replace_project(self, project: Project, forget: list[str] = ()) -> None:
         """Take a project a job produced (stems made again in the scratch area: the history starts

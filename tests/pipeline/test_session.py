@@ -164,8 +164,10 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
 
     dry = session.dry_audio(stem)
     again = regenerate_job(shot, session.project, stem, dry, session.out_dir, session.rendered, _context(), take=2)
-    session.forget_audio([stem.path])
-    assert again.stem.path == stem.path
+    assert np.array_equal(session.dry_audio(stem), dry)  # written in the job's own folder until it is taken
+    session.apply_regenerated(again)
+    assert again.stem.path == stem.path and not session.is_modified
+    assert np.array_equal(read_audio(session.out_dir / stem.path.replace("stems/", "dry/"))[0][0], session.dry_audio(stem))
     new_dry = session.dry_audio(stem)
     assert not np.allclose(new_dry, dry)
     assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_after_edits_and_discard_every_file_is_as_saved(project_copy):
     session.execute(SetStemMix(StemMix(session.stems_of("S001")[0].path, gain_db=-9.0)))
     # a generate job that finished but was not applied: its files are in the scratch area too
     run = generate_job([session.shot("S002")], session.project, session.out_dir, JobContext(ignore_progress, CancelToken()))
-    assert run.made and (session.scratch / run.made[0].stems[0].path).is_file()
+    assert run.made and (run.files_dir / run.made[0].stems[0].path).is_file() and run.files_dir.is_relative_to(session.scratch)
     assert _balance_db(session.stem_audio(stem)) < -20  # audition plays the unsaved render
     assert _files(project_copy) == {**before, **{f".scratch/{k}": v for k, v in _files(session.scratch).items()}}
     session.discard()
@@ -65,8 +66,12 @@ def test_after_edits_and_discard_every_file_is_as_saved(project_copy):
 
 
 def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(project_copy, tmp_path):
+    before = _files(project_copy)
     session = EditSession.open(project_copy)
     generation = session.project.generation
+    # a job whose result was never taken (it failed half-way, say): nothing of it is saved
+    other_take = replace(session.project.settings, seed=7)
+    generate_job([session.shot("S002")], session.project, session.out_dir, JobContext(ignore_progress, CancelToken()), other_take)
     stem = _car_hard_left(session)
     muted = session.stems_of("S002")[0]
     session.execute(SetStemMix(StemMix(muted.path, mute=True)))
@@ -77,6 +82,7 @@ def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(
     session.execute(DeleteObject("S001", walker.object_id))
     session.save()
     assert (project_copy / walker.path).read_bytes() == walker_bytes
+    assert all(_files(project_copy)[k] == v for k, v in before.items() if k.startswith(("stems/S002", "dry/S002")))
     assert not session.scratch.exists()
     project = read_project(project_copy / "foley_project.json")
     assert project.generation == generation + 1 == session.project.generation
