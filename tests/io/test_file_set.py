@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from foley_assistant.io import file_set
-from foley_assistant.io.file_set import promote, scratch_dir, scratch_files, settle, settle_folder
+from foley_assistant.io.file_set import adopt, promote, scratch_dir, scratch_files, settle, settle_folder
 
 
 class Died(BaseException):
@@ -33,6 +33,8 @@ def _render(root: Path) -> None:
     (scratch / "stems" / "b.wav").write_bytes(b"new b")
     (scratch / "project.rpp").write_text("new rpp")
     (scratch / "stems" / ".a.partial-0000.wav").write_bytes(b"half")  # a write that never finished
+    (scratch / ".jobs" / "0a1b" / "stems").mkdir(parents=True, exist_ok=True)
+    (scratch / ".jobs" / "0a1b" / "stems" / "a.wav").write_bytes(b"a job's a")  # a job's result, not taken
 
 
 def _write_project(root: Path, generation: int):
@@ -129,3 +131,13 @@ def test_a_finished_save_keeps_its_files_and_renders_never_saved_are_dropped(tmp
     _render(root)  # a session that ended without saving
     assert "dropped" in settle_folder(root, root / "foley_project.json")
     assert _contents(root) == saved
+
+
+def test_a_job_s_files_join_the_scratch_area_when_adopted(tmp_path):
+    root = _folder(tmp_path)
+    _render(root)
+    job = scratch_dir(root) / ".jobs" / "0a1b"
+    assert adopt(root, job) == ["stems/a.wav"] and not job.exists()
+    assert (scratch_dir(root) / "stems" / "a.wav").read_bytes() == b"a job's a"
+    promote(root, 5, _write_project(root, 5))
+    assert (root / "stems" / "a.wav").read_bytes() == b"a job's a"
