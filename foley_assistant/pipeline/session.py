@@ -439,7 +439,11 @@ class EditSession:
             if shot_id in mixed and not any(s.path in monitored for s in self.stems_of(shot_id)):
                 continue
             write_mix(scratch, self.shot(shot_id), self.shot_mix(shot_id), self.project.settings.sample_rate)
-        laned = write_session_files(OutputLayout(self.out_dir), self.loaded, self.project, self.stereo)
+        # the folder's generation, whatever the history holds (an undo past a save brings back a
+        # project of an older generation)
+        on_disk = max(self.project.generation, self._saved.generation if self._saved is not None else 0)
+        project = replace(self.project, generation=on_disk)
+        laned = write_session_files(OutputLayout(self.out_dir), self.loaded, project, self.stereo)
         self.stack.project = laned  # lanes and generation filled in; not an edit
         self.stack.mark_clean()
         self._saved = laned

@@ -102,6 +102,10 @@ def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(
     loaded = read_timeline(project.timeline_path)
     write_rpp(tmp_path / "fresh.rpp", build_rpp(project, loaded, stereo, project_copy, project_copy))
     assert (project_copy / "project.rpp").read_bytes() == (tmp_path / "fresh.rpp").read_bytes()
+    # an undo past the save brings back an older project: the next save is still one generation up
+    session.undo()
+    session.save()
+    assert read_project(project_copy / "foley_project.json").generation == generation + 2
 
 
 def test_a_save_that_fails_before_the_project_is_written_leaves_the_folder_as_saved(project_copy, monkeypatch):
