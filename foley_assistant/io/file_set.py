@@ -95,8 +95,8 @@ def drop_scratch(root: str | os.PathLike[str]) -> None:
 def promote(root: str | os.PathLike[str], generation: int, write_last: Callable[[], None]) -> list[str]:
     """Move every file of the scratch area into the folder as one set, then call `write_last`
     (which writes the project file of `generation`), then remove the scratch area; see the module
-    docstring. Returns the files moved. A failure on the way puts the folder back as it was and
-    raises."""
+    docstring. Returns the files moved. A failure on the way puts the folder back as it was, and
+    the renders back in the scratch area (a later save can try again), and raises."""
     root = Path(root)
     scratch = scratch_dir(root)
     files = scratch_files(root)
@@ -112,10 +112,10 @@ def promote(root: str | os.PathLike[str], generation: int, write_last: Callable[
             os.replace(scratch / relative, target)
         write_last()
     except OSError as exc:
-        roll_back(root)
-        raise OutputError(f"saving into {root} failed ({exc}); the folder was left as it was saved before. Free some space or choose another folder, and save again.") from exc
+        roll_back(root, keep_renders=True)
+        raise OutputError(f"saving into {root} failed ({exc}); the folder was left as it was saved before and the unsaved work is kept. Free some space and save again.") from exc
     except BaseException:
-        roll_back(root)
+        roll_back(root, keep_renders=True)
         raise
     drop_scratch(root)
     return files
@@ -130,24 +130,32 @@ def _keep(target: Path, kept: Path) -> None:
         shutil.copy2(target, kept)
 
 
-def roll_back(root: str | os.PathLike[str]) -> list[str]:
-    """Put back the files a save in the journal had replaced, remove those it added, and drop the
-    scratch area. Returns the files put back or removed."""
+def roll_back(root: str | os.PathLike[str], keep_renders: bool = False) -> list[str]:
+    """Undo the save in the journal: the files it had replaced are put back and those it added
+    removed. With `keep_renders` its new files go back into the scratch area (as they were before
+    the save); otherwise the scratch area is dropped. Returns the files put back or removed."""
     root = Path(root)
     scratch = scratch_dir(root)
     journal = _read_journal(root)
     undone = []
     for entry in [] if journal is None else journal["files"]:
         relative = str(entry["path"])
-        kept = scratch / PREVIOUS / relative
-        if entry["existed"]:
-            if kept.is_file():  # else the save never reached this file: the old one is still there
-                os.replace(kept, root / relative)
-                undone.append(relative)
-        elif (root / relative).is_file():
-            (root / relative).unlink()
-            undone.append(relative)
-    drop_scratch(root)
+        target, kept, render = root / relative, scratch / PREVIOUS / relative, scratch / relative
+        if render.is_file():  # the save never moved this file: the folder still has its own
+            kept.unlink(missing_ok=True)
+            continue
+        if keep_renders and target.is_file():
+            os.replace(target, render)
+        if entry["existed"] and kept.is_file():
+            os.replace(kept, target)
+        elif not entry["existed"]:
+            target.unlink(missing_ok=True)
+        undone.append(relative)
+    if keep_renders:
+        (scratch / JOURNAL).unlink(missing_ok=True)
+        shutil.rmtree(scratch / PREVIOUS, ignore_errors=True)
+    else:
+        drop_scratch(root)
     return undone
 
 

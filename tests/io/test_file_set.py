@@ -70,14 +70,19 @@ def test_a_failure_on_the_way_puts_the_folder_back(tmp_path):
 
     with pytest.raises(Died):
         promote(root, 5, fails)
-    assert _contents(root) == before
+    assert {k: v for k, v in _contents(root).items() if not k.startswith(".scratch/")} == before
+    # the renders are back in the scratch area, for the next try
+    assert scratch_files(root) == ["project.rpp", "stems/a.wav", "stems/b.wav"]
+    assert (scratch_dir(root) / "stems" / "a.wav").read_bytes() == b"new a" and not (scratch_dir(root) / "save.json").exists()
+    promote(root, 5, _write_project(root, 5))
+    assert (root / "stems" / "a.wav").read_bytes() == b"new a" and (root / "stems" / "b.wav").read_bytes() == b"new b"
 
 
 def test_a_crash_after_the_files_moved_is_undone_by_settle(tmp_path, monkeypatch):
     root = _folder(tmp_path)
     before = _contents(root)
     _render(root)
-    monkeypatch.setattr(file_set, "roll_back", lambda root: [])  # the process died: nothing undoes it now
+    monkeypatch.setattr(file_set, "roll_back", lambda root, keep_renders=False: [])  # the process died: nothing undoes it now
     with pytest.raises(Died):
         promote(root, 5, lambda: (_ for _ in ()).throw(Died()))
     assert (root / "stems" / "a.wav").read_bytes() == b"new a" and (root / "stems" / "b.wav").is_file()
@@ -99,7 +104,7 @@ def test_a_crash_in_the_middle_of_the_moves_is_undone_by_settle(tmp_path, monkey
         real_replace(source, target)
 
     with monkeypatch.context() as patch:
-        patch.setattr(file_set, "roll_back", lambda root: [])
+        patch.setattr(file_set, "roll_back", lambda root, keep_renders=False: [])
         patch.setattr(file_set.os, "replace", dies_on_the_third)
         with pytest.raises(Died):
             promote(root, 5, _write_project(root, 5))
@@ -111,7 +116,7 @@ def test_a_crash_in_the_middle_of_the_moves_is_undone_by_settle(tmp_path, monkey
 def test_a_first_save_cut_short_leaves_the_folder_empty_again(tmp_path, monkeypatch):
     root = tmp_path / "fresh"
     _render(root)
-    monkeypatch.setattr(file_set, "roll_back", lambda root: [])
+    monkeypatch.setattr(file_set, "roll_back", lambda root, keep_renders=False: [])
     with pytest.raises(Died):
         promote(root, 1, lambda: (_ for _ in ()).throw(Died()))
     monkeypatch.undo()

@@ -111,7 +111,8 @@ def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(
 def test_a_save_that_fails_before_the_project_is_written_leaves_the_folder_as_saved(project_copy, monkeypatch):
     before = _files(project_copy)
     session = EditSession.open(project_copy)
-    _car_hard_left(session)
+    stem = _car_hard_left(session)
+    write_project = deliver.write_project
 
     def disk_full(path, project):
         raise OSError(28, "No space left on device")
@@ -119,7 +120,12 @@ def test_a_save_that_fails_before_the_project_is_written_leaves_the_folder_as_sa
     monkeypatch.setattr(deliver, "write_project", disk_full)
     with pytest.raises(OutputError, match="left as it was saved before"):
         session.save()
-    assert _files(project_copy) == before and session.is_modified
+    assert {k: v for k, v in _files(project_copy).items() if not k.startswith(".scratch/")} == before and session.is_modified
+    # the unsaved work is kept: the next save, with room on the disk, saves it
+    assert session.file_of(stem.path) == session.scratch / stem.path
+    monkeypatch.setattr(deliver, "write_project", write_project)
+    session.save()
+    assert _balance_db(read_audio(project_copy / stem.path)[0]) < -20 and not session.scratch.exists()
 
 
 def test_a_crash_between_moving_the_files_and_writing_the_project_is_undone_on_open(project_copy):
