@@ -12,6 +12,9 @@ project file last:
 3. the caller writes the project file, with the new generation in it;
 4. the scratch area is removed.
 
+A save that fails in the process (an error on the way) is undone at once: the replaced files go
+back, and the new ones back into the scratch area, so the unsaved work can be saved again.
+
 A save cut short (a crash, a full disk) leaves the journal. `settle`, called when the folder is
 opened with the generation of its project file, tells the two cases apart: a journal of a newer
 generation than the project means the project file was never written, so the files kept in
