@@ -3,6 +3,11 @@
 A project file is `{"schema": "foley_assistant.project", "version": N, ...}`. Loading an older
 version runs the registered migrations one step at a time (N -> N+1) up to `PROJECT_VERSION`;
 a newer version than this build knows is refused with a message saying to upgrade.
+
+`generation` counts the saves of a project folder. A save renders every file into the folder's
+scratch area, moves them into place and writes the project file last, one generation up
+(`io.file_set`): a folder whose save was cut short holds a journal of a newer generation than
+its project file, and is put back to the project's generation when it is next opened.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 4
+PROJECT_VERSION = 5
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -57,8 +62,15 @@ def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v4_to_v5(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 5 counts the saves of the folder (`generation`, written last by a save, so that a
+    save cut short is recognised). A version-4 project is generation 0."""
+    data.setdefault("generation", 0)
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
 
 
 @dataclass(frozen=True)
@@ -72,7 +84,8 @@ class Project:
 
     `curves` are the curves the stems were rendered with (the tracked curves with `manual_curves`
     on top); `mixer` holds the stems' monitor settings that differ from unity; `edited_shots` are
-    the shots the editor changed since they were generated.
+    the shots the editor changed since they were generated; `generation` is the number of the
+    save that wrote the project file (see the module docstring).
     """
 
     timeline_path: str
@@ -87,6 +100,7 @@ class Project:
     manual_curves: tuple[ManualCurves, ...] = ()
     mixer: tuple[StemMix, ...] = ()
     edited_shots: tuple[str, ...] = ()
+    generation: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """The current-version JSON form."""
@@ -105,6 +119,7 @@ class Project:
             "manual_curves": [m.to_dict() for m in self.manual_curves],
             "mixer": [m.to_dict() for m in self.mixer],
             "edited_shots": list(self.edited_shots),
+            "generation": self.generation,
         }
 
     @classmethod
@@ -133,6 +148,7 @@ class Project:
                 manual_curves=_each(data, "manual_curves", ManualCurves.from_dict),
                 mixer=_each(data, "mixer", StemMix.from_dict),
                 edited_shots=tuple(str(s) for s in data.get("edited_shots", [])),
+                generation=int(data.get("generation", 0)),
             )
         except _READ_ERRORS as exc:
             problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)

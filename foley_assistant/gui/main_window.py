@@ -408,6 +408,8 @@ class MainWindow(QMainWindow):
         replaces was saved or discarded by then (`may_replace_session`), or had no changes."""
         if self.session is not None and not self.session.is_modified:
             self.recovery.discard(self.session.project_file)
+            if self.session.out_dir.resolve() != session.out_dir.resolve():
+                self.session.discard()  # its unsaved renders go with it
         self.session = session
         self._autosaved = None
         self.shot_id = None
@@ -962,9 +964,7 @@ class MainWindow(QMainWindow):
 
         def apply(result) -> None:
             self.settings.setValue(f"take/{path}", result.take)
-            stems = tuple(result.stem if s.path == path else s for s in session.project.stems)
-            session.replace_project(replace(session.project, stems=stems), forget=[path])
-            session.save()
+            session.apply_regenerated(result)
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
 
@@ -1111,6 +1111,8 @@ class MainWindow(QMainWindow):
             self.worker.wait()
         if self.session is not None and not (self.session.is_modified and not self.confirm_close):
             self.recovery.discard(self.session.project_file)
+        if self.session is not None:
+            self.session.discard()  # saved or not, the folder is left holding the saved project
         self.audition.close()
         if self.reader is not None:
             self.reader.close()

@@ -4,6 +4,8 @@ project, the tracks file, the project file and the report.
 Layout of the output folder (CONTRACTS.md): stems/, mix/, timeline.otio, project.rpp, tracks.json,
 report.json; plus dry/ (the mono sources the REAPER project pans with automation; an ambience
 bed has none: it is not placed) and foley_project.json (what `export` and the app reopen).
+Files are made in the folder's scratch area (`.scratch/`, laid out the same) and saved into the
+folder as one set by `write_session_files`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
 from foley_assistant.io.audio import write_bwf
 from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTrack, write_rpp
+from foley_assistant.io.file_set import promote, scratch_dir
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
@@ -135,16 +138,20 @@ def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: 
 
 
 def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: Project, stereo: StereoSettings) -> Project:
-    """Timeline with the foley tracks, REAPER project, tracks file and project file.
+    """Save the folder: timeline with the foley tracks, REAPER project and tracks file, written into
+    the folder's scratch area beside the renders waiting there (stems, dry sources, mixes), all
+    moved into the folder as one set, and the project file, one generation up, written last
+    (`io.file_set.promote`: a save cut short is undone when the folder is next opened).
 
-    Returns the project with each stem's lane filled in.
+    Returns the project as saved: each stem's lane filled in, its generation.
     """
     lanes = assign_lanes(list(project.stems))
-    laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems))
-    write_timeline_with_stems(loaded, laned, layout.root, layout.root / "timeline.otio")
-    write_rpp(layout.root / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
-    write_tracks(layout.root / "tracks.json", laned.tracks)
-    write_project(layout.root / PROJECT_FILE, laned)
+    laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems), generation=project.generation + 1)
+    scratch = scratch_dir(layout.root)
+    write_timeline_with_stems(loaded, laned, layout.root, scratch / "timeline.otio")
+    write_rpp(scratch / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
+    write_tracks(scratch / "tracks.json", laned.tracks)
+    promote(layout.root, laned.generation, lambda: write_project(layout.root / PROJECT_FILE, laned))
     return laned
 
 

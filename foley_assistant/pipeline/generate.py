@@ -3,10 +3,11 @@
 Everything that can be checked is checked before the first file is written (the timeline, the
 shots asked for, their media or the tracks file, that no output would overwrite an input). Then
 each shot goes through the shot spine (`pipeline.shot_spine`: analyzed unless tracks are given,
-generated, placed, levelled and written); stems are written as soon as their shot is done, so a
-cancelled run keeps its finished shots, and report.json says what was completed. The shots go
-into the folder's project: a run of some shots (`--shot`) into a folder made from the same
-timeline keeps the other shots in the project, timeline.otio and project.rpp.
+generated, placed, levelled and written into the folder's scratch area); a cancelled run keeps
+its finished shots, and report.json says what was completed. The shots go into the folder's
+project: a run of some shots (`--shot`) into a folder made from the same timeline keeps the other
+shots in the project, timeline.otio and project.rpp. The stems, mixes and session files are saved
+into the folder as one set, the project file last (`pipeline.deliver.write_session_files`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import TracksDocument
 from foley_assistant.io.atomic import remove_partials
+from foley_assistant.io.file_set import scratch_dir, settle_folder
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
@@ -206,11 +208,12 @@ def run_generate(
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
+    settle_folder(request.out_dir, request.out_dir / PROJECT_FILE)  # a save cut short is undone first
     layout = OutputLayout(request.out_dir)
     if layout.root.is_dir():
         remove_partials(layout.root)  # what a killed run left
     try:
-        run = run_shots(shots, settings, request.out_dir, context, known=given, engines=engines, notes=tuple(preamble))
+        run = run_shots(shots, settings, scratch_dir(request.out_dir), context, known=given, engines=engines, notes=tuple(preamble))
         run.skipped[:0] = skipped
         with context.clock.measure("export"):
             project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))

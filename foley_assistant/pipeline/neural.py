@@ -3,9 +3,12 @@ stereo stems from it, and fall back to the procedural engine, saying so, wheneve
 
 The model folder is the one given (`generate --model DIR`), else $FOLEY_ASSISTANT_MODEL, else the
 small model bundled in resources/model when there is one. Neural stems come out already placed
-(stereo), so the panner is skipped for them, but each object's curves are still computed and
-saved; its dry file is the stem projected back through those curves' channel gains (the mono
-source that the REAPER session re-pans with the same automation).
+(stereo), along the tracked curves, so the panner is skipped for them. The model's output is kept
+as a dry source like any other: the stem projected back through the tracked curves' channel
+gains (`unpan`), written to dry/ beside the stem. It is what the REAPER session re-pans with the
+automation, and what an edit of the curves is placed from (by `spatial.render.render_stem`, as
+for every other stem), so audio and automation agree. An object with the editor's keyframes is
+placed from it at once, along its curves with the keys on top.
 """
 
 from __future__ import annotations
@@ -15,10 +18,12 @@ import os
 import tempfile
 from importlib.resources import files
 from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 
 from foley_assistant.core.curves import SpatialCurves
+from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import Cancelled
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
@@ -27,7 +32,8 @@ from foley_assistant.generators.neural.client import WorkerClient, WorkerError, 
 from foley_assistant.pipeline.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.control import controls_of, per_sample
-from foley_assistant.spatial.curves import CurveSettings, curves_from_track
+from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
+from foley_assistant.spatial.render import render_stem
 from foley_assistant.spatial.settings import StereoSettings
 from foley_assistant.spatial.stereo import stereo_gains
 
@@ -77,9 +83,12 @@ class NeuralSession:
         seed: int,
         context: JobContext,
         curve_settings: CurveSettings | None = None,
+        manual: Mapping[str, ManualCurves] | None = None,
     ) -> list[ObjectSound] | None:
-        """Every object's stem from the worker; None (with a note) when the worker failed on this
-        shot. The model makes loudspeaker stereo: when binaural was asked for, it says so once."""
+        """Every object's stem from the worker (placed again from its dry source along the
+        editor's keyframes, `manual` by object id, where it has some); None (with a note) when
+        the worker failed on this shot. The model makes loudspeaker stereo: when binaural was
+        asked for, it says so once."""
         if not shot_tracks.objects:
             return []
         if stereo.binaural is not None and not self.binaural_noted:
@@ -107,6 +116,10 @@ class NeuralSession:
                 curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
                 placed = stems[obj.id].astype(np.float32)
                 dry = unpan(placed, channel_gains(curves, n_samples, stereo))
+                keys = (manual or {}).get(obj.id)
+                if keys is not None and not keys.is_empty:
+                    curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, keys)
+                    placed = render_stem(dry, curves, stereo)
             sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed))
         context.report("generate", total, total, shot.id)
         return sounds

@@ -7,8 +7,20 @@ The session opens a timeline (with its rate and relinking) or a saved project (t
 - the curves of every object whose boxes or manual keyframes changed are derived again
   (`spatial.curves.curves_from_track`, then the manual keyframes on top);
 - every stem whose curves changed is rendered again from its dry sound, which is kept (read once
-  from `dry/`, then cached): `spatial.render.render_stem` only, no new generation; the stem file
-  is rewritten atomically with its BWF time reference.
+  from `dry/`, then cached): `spatial.render.render_stem` only, no new generation. A neural stem
+  too: its dry file is the model's output projected back through its curves, so re-placing it
+  gives the model's sound along the new curves (and an undo to the saved curves gives back the
+  model's own stem).
+
+Renders of unsaved work go into the folder's scratch area (`io.file_set`: `.scratch/stems/...`),
+and the audio is read from there first: the folder itself keeps holding what the saved project
+references. `save` writes the mixes and session files there too and saves them all into the
+folder as one set, the project file last; `discard` drops the scratch area (and the unsaved
+edits). An edit undone back to the saved curves drops its render instead of making it again, so
+the stem is the saved file, bit for bit. Opening a folder settles it first (a save cut short is
+undone, renders left by a session that never saved are dropped); a session over an unsaved
+project (a restored autosave) renders into the scratch area the stems whose curves differ from
+the saved project's.
 
 It holds no Qt: the app calls it on the UI thread, and long jobs (`pipeline.session_jobs`) run
 on worker threads over immutable snapshots, handing their results back to `apply_*` here.
@@ -35,6 +47,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.io.audio import read_audio, read_bext
+from foley_assistant.io.file_set import adopt, drop_scratch, scratch_dir, scratch_files, settle_folder
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
@@ -42,6 +55,7 @@ from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
 from foley_assistant.pipeline.report import build_report, write_report
+from foley_assistant.pipeline.session_jobs import RegeneratedStem
 from foley_assistant.pipeline.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
@@ -110,6 +124,7 @@ class EditSession:
         self._dry: dict[str, np.ndarray] = {}
         self._stems: dict[str, np.ndarray] = {}
         self._media_ranges: dict[str, FrameRange] = {}
+        self._saved: Project | None = project if saved else None  # the project the folder holds
 
     # --- opening --------------------------------------------------------------------------------
 
@@ -148,7 +163,9 @@ class EditSession:
             timeline_rate=None if loaded.edl_rate is None else loaded.edl_rate.as_tuple(),
             media_search_folders=tuple(str(Path(f).resolve()) for f in search_folders),
         )
-        return cls(loaded, relinked.shots, project, out_dir or default_output_folder(Path(path)))
+        out_dir = out_dir or default_output_folder(Path(path))
+        settle_folder(out_dir, out_dir / PROJECT_FILE)
+        return cls(loaded, relinked.shots, project, out_dir)
 
     @classmethod
     def open_project(cls, project_file: Path, search_folders: tuple[Path, ...] = ()) -> "EditSession":
@@ -158,13 +175,32 @@ class EditSession:
 
     @classmethod
     def from_project(cls, project: Project, out_dir: Path, search_folders: tuple[Path, ...] = (), saved: bool = False) -> "EditSession":
-        """A session over a project already in memory (a restored autosave, for instance)."""
+        """A session over a project already in memory (a restored autosave, for instance): the
+        folder is settled, and when the project is not the saved one, the stems whose curves
+        differ from the saved project's are rendered into the scratch area."""
         rate = None if project.timeline_rate is None else FrameRate(*project.timeline_rate)
         loaded = read_timeline(project.timeline_path, rate)
         folders = tuple(project.media_search_folders) + tuple(str(f) for f in search_folders)
         relinked = relink_shots(list_shots(loaded), folders, project.media_relinks)
-        check_project_fits(project, Path(out_dir) / PROJECT_FILE, loaded.name, relinked.shots)
-        return cls(loaded, relinked.shots, replace(project, media_relinks=relinked.choices), out_dir, saved=saved)
+        out_dir = Path(out_dir)
+        check_project_fits(project, out_dir / PROJECT_FILE, loaded.name, relinked.shots)
+        settle_folder(out_dir, out_dir / PROJECT_FILE)
+        session = cls(loaded, relinked.shots, replace(project, media_relinks=relinked.choices), out_dir, saved=saved)
+        on_disk = None if saved else session._read_saved()
+        if on_disk is not None:
+            session._saved = on_disk
+            session._after(on_disk, session.project)
+        return session
+
+    def _read_saved(self) -> Project | None:
+        """The project saved in the folder, if it is one of this timeline."""
+        if not self.project_file.is_file():
+            return None
+        try:
+            project = read_project(self.project_file)
+        except FoleyError:
+            return None
+        return project if Path(project.timeline_path).resolve() == Path(self.project.timeline_path).resolve() else None
 
     # --- what the app shows ---------------------------------------------------------------------
 
@@ -175,6 +211,16 @@ class EditSession:
     @property
     def project_file(self) -> Path:
         return self.out_dir / PROJECT_FILE
+
+    @property
+    def scratch(self) -> Path:
+        """Where unsaved renders go (inside the output folder; see the module docstring)."""
+        return scratch_dir(self.out_dir)
+
+    def file_of(self, relative: str) -> Path:
+        """Where a file of the folder is read from: its unsaved render if there is one."""
+        rendered = resolve_inside(self.scratch, relative, "stem path")  # never outside the folder
+        return rendered if rendered.is_file() else resolve_inside(self.out_dir, relative, "stem path")
 
     @property
     def rendered(self) -> ShotSettings:
@@ -295,14 +341,21 @@ class EditSession:
     def _after(self, before: Project, after: Project) -> EditResult:
         started = time.perf_counter()
         old = {(c.shot_id, c.object_id): c for c in before.curves}
+        saved = self._saved if self._saved is not None and self._saved.settings == after.settings else None
+        saved_curves = {} if saved is None else {(c.shot_id, c.object_id): c for c in saved.curves}
+        saved_paths = set() if saved is None else {s.path for s in saved.stems}
         result = EditResult(after)
         for stem in after.stems:
-            curves = next((c for c in after.curves if (c.shot_id, c.object_id) == (stem.shot_id, stem.object_id)), None)
-            if curves is None or old.get((stem.shot_id, stem.object_id)) == curves:
+            key = (stem.shot_id, stem.object_id)
+            curves = next((c for c in after.curves if (c.shot_id, c.object_id) == key), None)
+            if curves is None or old.get(key) == curves:
                 continue
-            if stem.is_ambience or stem.engine == "neural" or not self._file(dry_path_of(stem)).is_file():
-                continue  # a neural stem is placed by the model; without a dry file there is nothing to place
-            self.rerender(stem, curves)
+            if stem.is_ambience or not self.file_of(dry_path_of(stem)).is_file():
+                continue  # a bed is not placed; without a dry file there is nothing to place
+            if saved_curves.get(key) == curves and stem.path in saved_paths and not (self.scratch / dry_path_of(stem)).is_file():
+                self._drop_render(stem)  # back to the saved placement: the saved file is that render
+            else:
+                self.rerender(stem, curves)
             result.rerendered.append(stem.path)
         result.render_s = time.perf_counter() - started
         return result
@@ -312,7 +365,7 @@ class EditSession:
     def dry_audio(self, stem: Stem) -> np.ndarray:
         """The stem's dry mono source (n,), read once from dry/ and kept."""
         if stem.path not in self._dry:
-            audio, sample_rate = read_audio(self._file(dry_path_of(stem)))
+            audio, sample_rate = read_audio(self.file_of(dry_path_of(stem)))
             if sample_rate != stem.sample_rate:
                 raise FoleyError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate the shot again.")
             self._dry[stem.path] = audio[0]
@@ -321,28 +374,28 @@ class EditSession:
     def stem_audio(self, stem: Stem) -> np.ndarray:
         """The stem as rendered (2, n), from memory after the first read."""
         if stem.path not in self._stems:
-            audio, _ = read_audio(self._file(stem.path))
+            audio, _ = read_audio(self.file_of(stem.path))
             self._stems[stem.path] = audio[:2] if audio.shape[0] >= 2 else np.repeat(audio, 2, axis=0)
         return self._stems[stem.path]
 
     def rerender(self, stem: Stem, curves: SpatialCurves) -> np.ndarray:
-        """Place the stem's dry sound along `curves` again and rewrite the stem file."""
+        """Place the stem's dry sound along `curves` again and write it into the scratch area."""
         placed = render_stem(self.dry_audio(stem), curves, self.stereo)
         self._stems[stem.path] = placed
         self._write_stem(stem, placed)
         return placed
 
-    def _file(self, relative: str) -> Path:
-        """A file of the project folder; refused (UnsafePathError) when it would lead outside it."""
-        return resolve_inside(self.out_dir, relative, "stem path")
-
     def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
-        path = self._file(stem.path)
+        path = self.file_of(stem.path)
         bext = read_bext(path) if path.is_file() else None
         what = f"{stem.object_id} {stem.label}"
         made_by = f"{stem.engine} (edited placement)"
         description = bext.description if bext else None  # keeps the voice the stem was made with
-        write_shot_audio(self.out_dir, stem.path, audio, stem.sample_rate, self.shot(stem.shot_id), stem.object_id, what, note=stem.label, made_by=made_by, description=description)
+        write_shot_audio(self.scratch, stem.path, audio, stem.sample_rate, self.shot(stem.shot_id), stem.object_id, what, note=stem.label, made_by=made_by, description=description)
+
+    def _drop_render(self, stem: Stem) -> None:
+        (self.scratch / stem.path).unlink(missing_ok=True)
+        self._stems.pop(stem.path, None)
 
     def forget_audio(self, paths: list[str]) -> None:
         """Drop cached audio of these stems (their files were written again by a job)."""
@@ -388,29 +441,65 @@ class EditSession:
     # --- saving ---------------------------------------------------------------------------------
 
     def save(self, mixed: frozenset[str] = frozenset()) -> Path:
-        """Write the project, tracks, timeline with the stems, REAPER session and each generated
-        shot's mix (as monitored: gains and mutes applied) into the output folder. The shots in
-        `mixed` have just had their mix written as the plain sum of their stems (by the shot
-        spine): it is written again only when a gain, mute or solo of theirs changes it."""
-        layout = OutputLayout(self.out_dir)
+        """Save the folder as one set: the stems rendered since the last save, each generated
+        shot's mix (as monitored: gains and mutes applied), the timeline with the stems, REAPER
+        session, tracks and, last, the project (`pipeline.deliver.write_session_files`). The shots
+        in `mixed` have just had their mix made as the plain sum of their stems (by the shot
+        spine): it is made again only when a gain, mute or solo of theirs changes it."""
+        self._drop_unreferenced()
+        scratch = OutputLayout(self.scratch)
         monitored = {m.path for m in self.project.mixer}
         for shot_id in dict.fromkeys(s.shot_id for s in self.project.stems):
             if shot_id in mixed and not any(s.path in monitored for s in self.stems_of(shot_id)):
                 continue
-            write_mix(layout, self.shot(shot_id), self.shot_mix(shot_id), self.project.settings.sample_rate)
-        laned = write_session_files(layout, self.loaded, self.project, self.stereo)
-        self.stack.project = laned  # lanes filled in; not an edit
+            write_mix(scratch, self.shot(shot_id), self.shot_mix(shot_id), self.project.settings.sample_rate)
+        # the folder's generation, whatever the history holds (an undo past a save brings back a
+        # project of an older generation)
+        on_disk = max(self.project.generation, self._saved.generation if self._saved is not None else 0)
+        project = replace(self.project, generation=on_disk)
+        laned = write_session_files(OutputLayout(self.out_dir), self.loaded, project, self.stereo)
+        self.stack.project = laned  # lanes and generation filled in; not an edit
         self.stack.mark_clean()
+        self._saved = laned
         return self.project_file
 
+    def _drop_unreferenced(self) -> None:
+        """Renders of stems the project no longer has (an edited object deleted since) are not
+        saved: the folder keeps the file it had, if any."""
+        referenced = {p for s in self.project.stems for p in (s.path, dry_path_of(s))}
+        for relative in scratch_files(self.out_dir):
+            if relative.startswith(("stems/", "dry/")) and relative not in referenced:
+                (self.scratch / relative).unlink()
+
+    def discard(self) -> None:
+        """Drop the unsaved work: the scratch area's renders, and the edits since the last save
+        (the history starts again from the saved project; a project never saved keeps its edits,
+        with nothing rendered for them)."""
+        drop_scratch(self.out_dir)
+        self._stems.clear()
+        self._dry.clear()
+        if self._saved is not None:
+            self.stack.reset(self._saved, saved=True)
+
     def apply_generated(self, run: ShotRun) -> Path:
-        """Put a generate job's shots into the project (its other shots kept, its settings the
-        run's), save, and write the run's report.json; returns the report's path."""
+        """Put a generate job's shots (made in the scratch area) into the project (its other shots
+        kept, its settings the run's), save, and write the run's report.json; returns the
+        report's path."""
+        if run.files_dir is not None and run.files_dir.resolve() != self.scratch.resolve():
+            adopt(self.out_dir, run.files_dir)
         self.replace_project(merge_made(self.project, run), forget=[s.path for s in run.stems])
         self.save(mixed=frozenset(m.shot_id for m in run.made))
         return write_report(self.out_dir, build_report(self.project, run, timings_s=run.timings_s, cpu_s=run.cpu_s))
 
+    def apply_regenerated(self, result: RegeneratedStem) -> Path:
+        """Put a new take of a stem into the project and save (the history starts again)."""
+        adopt(self.out_dir, result.files_dir)
+        stems = tuple(result.stem if s.path == result.stem.path else s for s in self.project.stems)
+        self.replace_project(replace(self.project, stems=stems), forget=[result.stem.path])
+        return self.save()
+
     def replace_project(self, project: Project, forget: list[str] = ()) -> None:
-        """Take a project a job produced (stems rewritten on disk: the history starts again)."""
+        """Take a project a job produced (stems made again in the scratch area: the history starts
+        again)."""
         self.forget_audio(list(forget))
         self.stack.reset(project)

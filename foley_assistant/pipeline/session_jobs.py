@@ -10,7 +10,9 @@
 - `follow_job`: follow a box the editor drew, forward and backward through the shot.
 
 Each takes a progress callback and a cancel token (`pipeline.progress.JobContext`) and returns
-plain data.
+plain data. The jobs that make audio write it into a folder of their own in the output folder's
+scratch area (`io.file_set.job_dir`); the session adopts those files when it takes the result,
+and its next save moves them into the folder.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
+from foley_assistant.io.file_set import job_dir
 from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.pipeline.analyze import AnalysisReport, analyzed_shots
 from foley_assistant.pipeline.deliver import OutputLayout, write_object
@@ -74,18 +77,22 @@ def generate_job(
     """The shots through the shot spine into `out_dir`, with `settings` (the project's unless
     given: the app passes the engine and ambience the editor chose), the project's tracks and
     manual keyframes. The inputs are checked first, as `generate` checks them; finished shots are
-    kept when cancelled."""
+    kept when cancelled. The files go into a job folder in the scratch area of `out_dir`
+    (`ShotRun.files_dir`)."""
     known = project.tracks
     usable, skipped = check_shots(shots, known, out_dir, (Path(project.timeline_path),))
-    run = run_shots(usable, settings or project.settings, out_dir, context, known=known, manual=project.manual_curves, engines=engines)
+    run = run_shots(usable, settings or project.settings, job_dir(out_dir), context, known=known, manual=project.manual_curves, engines=engines)
     run.skipped[:0] = skipped
     return run
 
 
 @dataclass(frozen=True)
 class RegeneratedStem:
+    """The new take of a stem, and the job folder its stem and dry files were written into."""
+
     stem: Stem
     take: int
+    files_dir: Path
 
 
 def regenerate_job(
@@ -102,7 +109,8 @@ def regenerate_job(
 ) -> RegeneratedStem:
     """A new take of one object's dry sound (seed varied by `take`, or another engine), scaled to
     the RMS level of the take it replaces, placed along the object's curves (with the editor's
-    keyframes) by the project's render settings (`rendered`) and written."""
+    keyframes) by the project's render settings (`rendered`) and written into a job folder in the
+    scratch area of `out_dir`."""
     if stem.is_ambience:
         raise FoleyError(f"{stem.path} is the shot's ambience bed; generate the shot again (with another bed if you like) to replace it.")
     tracks = project.tracks.shot(shot.id)
@@ -124,9 +132,10 @@ def regenerate_job(
     dry = replace(dry, samples=(dry.samples * gain).astype(np.float32))
     curves = object_curves(obj, tracks, project.settings.hfov_deg, rendered.curves, manual_curves_of(project, shot.id, obj.id))
     placed = render_stem(dry.samples, curves, stereo)
-    written = write_object(OutputLayout(out_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed), dry.engine or engine.used)
+    files_dir = job_dir(out_dir)
+    written = write_object(OutputLayout(files_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed), dry.engine or engine.used)
     context.report("generate", 1, 1, f"{shot.id} {obj.id} take {take}")
-    return RegeneratedStem(replace(written, lane=stem.lane), take)
+    return RegeneratedStem(replace(written, lane=stem.lane), take, files_dir)
 
 
 def follow_job(shot: Shot, media_range: FrameRange, frame: int, box: Box, label: str, hfov_deg: float, context: JobContext) -> ObjectTrack:

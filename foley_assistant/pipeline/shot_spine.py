@@ -105,8 +105,8 @@ class MadeShot:
 @dataclass
 class ShotRun:
     """What a run of the spine did: the shots asked for, those made and those skipped (with why),
-    the settings used (`engine`: the one that ran), notes, whether it was cancelled, and the
-    seconds its stages took."""
+    the settings used (`engine`: the one that ran), notes, whether it was cancelled, the seconds
+    its stages took, and the folder its files were written into."""
 
     shots: list[Shot]
     settings: ProjectSettings
@@ -119,6 +119,7 @@ class ShotRun:
     library_stats: dict[str, Any] | None = None
     timings_s: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, of the job so far
     cpu_s: dict[str, float] = field(default_factory=dict)
+    files_dir: Path | None = None
 
     @property
     def status(self) -> str:
@@ -176,7 +177,7 @@ def run_shots(
     check_ambience(settings.ambience)
     rendered = shot_settings(settings)
     engine = choose_engine(settings.engine, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
-    run = ShotRun(list(shots), replace(settings, engine=engine.used), engine.requested, notes=list(notes), library_stats=engine.library_stats)
+    run = ShotRun(list(shots), replace(settings, engine=engine.used), engine.requested, notes=list(notes), library_stats=engine.library_stats, files_dir=Path(out_dir))
     if engine.note:
         run.notes.append(engine.note)
         log.warning(engine.note)

@@ -116,11 +116,11 @@ def sound_shot(
     """Generate and place every mover of a shot (candidates the editor has not accepted get no
     stem) along its curves, with the editor's keyframes (`manual`, by object id) on top; sample 0
     is the shot's first frame. The neural engine places its stems itself, along the tracked
-    curves."""
+    curves (those with keyframes are placed again from the model's dry output)."""
     shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
-        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings)
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings, manual)
         if made is not None:
             return made
         fallback = "procedural"  # the worker failed on this shot (its note says so)

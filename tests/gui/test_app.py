@@ -18,6 +18,7 @@ from foley_assistant.core.commands import manual_curves_of
 from foley_assistant.core.edit_state import ShotState
 from foley_assistant.io.audio import read_audio
 from foley_assistant.pipeline.export_bundle import ExportChoices
+from foley_assistant.spatial.render import render_stem
 
 from .conftest import FakeClock, drag
 
@@ -80,7 +81,8 @@ def test_drag_a_curve_point_rerenders_the_stem_and_undo_restores_it(open_window,
     manual = manual_curves_of(window.session.project, "S001", object_id).azimuth_deg
     assert manual is not None and [k.time for k in manual.keyframes] == [Fraction(1)]
     assert manual.keyframes[0].value == pytest.approx(-45.0, abs=2.0)
-    edited = read_audio(project_copy / stem.path)[0]
+    edited = read_audio(window.session.file_of(stem.path))[0]  # the unsaved render, in the scratch area
+    assert window.session.file_of(stem.path) != project_copy / stem.path
     assert window.session.curves_of("S001", object_id).azimuth_deg.value_at(1) == pytest.approx(manual.keyframes[0].value)
     at_key = slice(int(0.9 * 48000), int(1.1 * 48000))
     assert _balance_db(edited[:, at_key]) < _balance_db(original[:, at_key]) - 6  # it moved left there
@@ -88,7 +90,7 @@ def test_drag_a_curve_point_rerenders_the_stem_and_undo_restores_it(open_window,
     assert window.undo_action.isEnabled() and window.undo_action.toolTip().startswith("Undo Add azimuth key")
     window.undo_action.trigger()
     assert manual_curves_of(window.session.project, "S001", object_id).azimuth_deg is None
-    np.testing.assert_allclose(read_audio(project_copy / stem.path)[0], original, atol=2e-4)
+    assert np.array_equal(read_audio(window.session.file_of(stem.path))[0], original)
     assert window.session.shot_state("S001") is ShotState.GENERATED and window.redo_action.isEnabled()
     # dragging the key that the redo brings back moves it, snapped to a frame
     window.redo_action.trigger()
@@ -278,9 +280,27 @@ def test_autosave_and_recovery_after_a_crash(open_window, project_copy, qtbot, a
     assert restored.offer_recovery(ask=lambda entry: entry.project_file == project_copy / "foley_project.json")
     assert restored.session.is_modified
     assert manual_curves_of(restored.session.project, "S001", object_id).distance_m.keyframes[0].value == 30.0
+    # the restored edit is rendered again into the scratch area: audio and curves agree
+    stem = next(s for s in restored.session.stems_of("S001") if s.object_id == object_id)
+    assert restored.session.file_of(stem.path) == restored.session.scratch / stem.path
+    np.testing.assert_allclose(restored.session.stem_audio(stem), render_stem(restored.session.dry_audio(stem), restored.session.curves_of("S001", object_id), restored.session.stereo), atol=1e-6)
     restored.save()
     assert not list((app_home / "recovery").glob("*.json"))
+    assert not restored.session.scratch.exists()
+    np.testing.assert_allclose(read_audio(project_copy / stem.path)[0], restored.session.stem_audio(stem), atol=1e-4)
     assert not restored.offer_recovery(ask=lambda entry: True)
+
+
+def test_closing_without_saving_leaves_the_folder_as_saved(open_window, project_copy, qtbot):
+    before = {p: p.read_bytes() for p in project_copy.rglob("*") if p.is_file()}
+    window = open_window(project_copy)
+    _click_clip(qtbot, window, "S001")
+    _select_object(window, "car")
+    window.on_key_dragged("azimuth_deg", None, Fraction(1), -50.0)
+    assert window.session.is_modified and window.session.scratch.is_dir()
+    window.close()  # the question is not asked in tests: the answer is Discard
+    after = {p: p.read_bytes() for p in project_copy.rglob("*") if p.is_file()}
+    assert after == before and not (project_copy / ".scratch").exists()
 
 
 def test_recent_files_drop_and_timeline_zoom(open_window, project_copy, generated_small, qtbot):

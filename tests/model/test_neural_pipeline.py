@@ -40,3 +40,60 @@ def test_without_a_model_the_procedural_engine_is_used_and_said(small_cut, tmp_p
     assert {s["engine"] for s in report["stems"]} == {"procedural"}
     assert all(s["engine_requested"] == "neural" for s in report["stems"])
     assert any("no trained model" in note for note in report["notes"])
+
+
+def test_a_neural_stem_whose_curves_are_edited_is_placed_again_from_the_models_dry_output(small_cut, tiny_model_dir, tmp_path):
+    from fractions import Fraction
+
+    from foley_assistant.core.commands import SetKeyframe
+    from foley_assistant.io.audio import read_audio
+    from foley_assistant.pipeline.neural import channel_gains, unpan
+    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.spatial.render import render_stem
+
+    out = tmp_path / "neural"
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, engine="neural", model_dir=tiny_model_dir, shot_ids=("S002",)))
+    session = EditSession.open(out)
+    stem = session.stems_of("S002")[0]
+    assert stem.engine == "neural"
+    model_stem = read_audio(out / stem.path)[0]
+    dry = session.dry_audio(stem)
+    # the dry source kept is the model's stem projected back through the curves it was placed along
+    tracked = session.curves_of("S002", stem.object_id)
+    np.testing.assert_allclose(dry, unpan(model_stem, channel_gains(tracked, stem.length_samples, session.stereo)), atol=1e-5)
+
+    def balance_db(audio: np.ndarray) -> float:
+        left, right = (float(np.sqrt(np.mean(np.square(c, dtype=np.float64)))) for c in audio)
+        return 20 * np.log10((right + 1e-12) / (left + 1e-12))
+
+    end = Fraction(stem.length_samples, stem.sample_rate)
+    session.execute(SetKeyframe("S002", stem.object_id, "azimuth_deg", Fraction(0), -60.0))
+    result = session.execute(SetKeyframe("S002", stem.object_id, "azimuth_deg", end, -60.0))
+    assert result.rerendered == [stem.path]
+    edited = session.stem_audio(stem)
+    # the audio follows the new curves (hard left), as the automation does
+    np.testing.assert_allclose(edited, render_stem(dry, session.curves_of("S002", stem.object_id), session.stereo), atol=1e-6)
+    assert balance_db(edited) < -20 and balance_db(edited) < balance_db(model_stem) - 10
+    # undone back to the tracked curves, the model's own stem is heard again, bit for bit
+    session.undo()
+    session.undo()
+    assert np.array_equal(session.stem_audio(stem), model_stem)
+    session.redo()
+    session.redo()
+    session.save()
+    assert balance_db(read_audio(out / stem.path)[0]) < -20
+    assert np.array_equal(read_audio(out / "dry" / stem.path.split("/")[-1])[0][0], dry)  # the model's dry output is kept
+    # made again by the model with the editor's keys in the project: placed along them at once
+    from dataclasses import replace
+
+    from foley_assistant.core.progress import CancelToken, ignore_progress
+    from foley_assistant.pipeline.progress import JobContext
+    from foley_assistant.pipeline.session_jobs import generate_job
+    from foley_assistant.pipeline.shot_spine import EngineOptions
+
+    context = JobContext(ignore_progress, CancelToken())
+    run = generate_job([session.shot("S002")], session.project, out, context, replace(session.project.settings, engine="neural"), EngineOptions(model_dir=tiny_model_dir))
+    session.apply_generated(run)
+    again = session.stems_of("S002")[0]
+    assert again.engine == "neural" and balance_db(session.stem_audio(again)) < -20
+    np.testing.assert_allclose(session.stem_audio(again), render_stem(session.dry_audio(again), session.curves_of("S002", again.object_id), session.stereo), atol=2e-4)

@@ -49,6 +49,7 @@ def test_opening_a_project_gives_its_shots_states_and_stems(project_copy):
 def test_a_curve_edit_rerenders_the_stem_from_its_dry_sound_and_undo_restores_it(project_copy):
     session = EditSession.open(project_copy)
     stem = next(s for s in session.stems_of("S001") if s.label == "car")
+    saved_bytes = (project_copy / stem.path).read_bytes()
     original = read_audio(project_copy / stem.path)[0]
     dry_before = session.dry_audio(stem).copy()
     # hard left for the whole shot: the stem must lean left everywhere
@@ -56,20 +57,25 @@ def test_a_curve_edit_rerenders_the_stem_from_its_dry_sound_and_undo_restores_it
     session.execute(SetKeyframe("S001", stem.object_id, "azimuth_deg", Fraction(0), -60.0))
     result = session.execute(SetKeyframe("S001", stem.object_id, "azimuth_deg", length, -60.0))
     assert result.rerendered == [stem.path] and result.render_s < 5
-    edited = read_audio(project_copy / stem.path)[0]
+    # the unsaved render is in the scratch area; the folder still holds the saved stem
+    assert session.file_of(stem.path) == session.scratch / stem.path
+    assert (project_copy / stem.path).read_bytes() == saved_bytes
+    edited = read_audio(session.scratch / stem.path)[0]
     assert _balance_db(edited) < -20 < _balance_db(original) - 5
+    np.testing.assert_allclose(session.stem_audio(stem), edited, atol=1e-6)
     assert np.array_equal(session.dry_audio(stem), dry_before)  # the sound itself was not made again
     curves = session.curves_of("S001", stem.object_id)
     assert curves.azimuth_deg.value_at(length / 2) == -60.0
-    assert read_bext(project_copy / stem.path).time_reference == read_bext(project_copy / stem.path.replace("stems/", "dry/")).time_reference
+    assert read_bext(session.file_of(stem.path)).time_reference == read_bext(project_copy / stem.path.replace("stems/", "dry/")).time_reference
     assert session.shot_state("S001") is ShotState.EDITED and session.is_modified
     session.undo()
     session.undo()
-    restored = read_audio(project_copy / stem.path)[0]
-    np.testing.assert_allclose(restored, original, atol=2e-4)
+    # back at the saved curves: the render is dropped and the saved stem is heard, bit for bit
+    assert session.file_of(stem.path) == project_copy / stem.path
+    assert np.array_equal(session.stem_audio(stem), original)
     assert session.shot_state("S001") is ShotState.GENERATED and not session.is_modified
     session.redo()
-    assert session.stack.can_redo and _balance_db(read_audio(project_copy / stem.path)[0]) < _balance_db(original)
+    assert session.stack.can_redo and _balance_db(session.stem_audio(stem)) < _balance_db(original)
 
 
 def test_a_moved_box_moves_the_sound(project_copy):
@@ -158,8 +164,10 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
 
     dry = session.dry_audio(stem)
     again = regenerate_job(shot, session.project, stem, dry, session.out_dir, session.rendered, _context(), take=2)
-    session.forget_audio([stem.path])
-    assert again.stem.path == stem.path
+    assert np.array_equal(session.dry_audio(stem), dry)  # written in the job's own folder until it is taken
+    session.apply_regenerated(again)
+    assert again.stem.path == stem.path and not session.is_modified
+    assert np.array_equal(read_audio(session.out_dir / stem.path.replace("stems/", "dry/"))[0][0], session.dry_audio(stem))
     new_dry = session.dry_audio(stem)
     assert not np.allclose(new_dry, dry)
     assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)
