@@ -400,6 +400,7 @@ class MainWindow(QMainWindow):
             return self.save()
         if answer == QMessageBox.StandardButton.Discard:
             self.recovery.discard(self.session.project_file)
+            self.session.discard()  # its unsaved renders go too: the folder holds the saved project
             return True
         return False
 
