@@ -31,7 +31,8 @@ import opentimelineio as otio
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.stem import Stem
 from foley_assistant.io.relink import relink_shots
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 from foley_assistant.io.writeback import with_stem_tracks, write_with_stem_tracks
 
 RATE = 24

@@ -84,7 +84,8 @@ def shot_json(shot: Shot) -> dict[str, Any]:
 def shots(args: argparse.Namespace) -> int:
     """List a timeline's shots as a table or JSON."""
     from foley_assistant.io.relink import relink_shots
-    from foley_assistant.io.timeline import list_shots, read_timeline
+    from foley_assistant.io.shot_list import list_shots
+    from foley_assistant.io.timeline import read_timeline
 
     loaded = read_timeline(args.timeline, args.rate)
     relinked = relink_shots(list_shots(loaded), args.search)
@@ -118,7 +119,8 @@ def analyze(args: argparse.Namespace) -> int:
     exit code is then 2."""
     from foley_assistant.core.progress import CancelToken
     from foley_assistant.io.json_files import write_tracks
-    from foley_assistant.io.timeline import list_shots, read_timeline
+    from foley_assistant.io.shot_list import list_shots
+    from foley_assistant.io.timeline import read_timeline
     from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots, analyze_shots, choose_detector
     from foley_assistant.pipeline.generate import select_shots
     from foley_assistant.pipeline.progress import JobContext

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from foley_assistant.core.shot import Shot
-from foley_assistant.io.timeline import media_file_name
+from foley_assistant.io.media_paths import media_file_name
 
 log = logging.getLogger(__name__)
 

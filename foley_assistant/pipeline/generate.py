@@ -28,7 +28,8 @@ from foley_assistant.io.atomic import remove_partials
 from foley_assistant.io.file_set import scratch_dir, settle_folder
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
-from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_session_files
 from foley_assistant.pipeline.output_guard import check_no_foreign_files, record_outputs
 from foley_assistant.pipeline.placement import loudness_policy, placement_of, project_stereo

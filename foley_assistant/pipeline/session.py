@@ -50,7 +50,8 @@ from foley_assistant.io.audio import read_audio, read_bext
 from foley_assistant.io.file_set import adopt, drop_scratch, scratch_dir, scratch_files, settle_folder
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.relink import relink_shots
-from foley_assistant.io.timeline import LoadedTimeline, list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio

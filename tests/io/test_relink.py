@@ -5,7 +5,8 @@ from pathlib import Path
 import opentimelineio as otio
 
 from foley_assistant.io.relink import relink_key, relink_shots
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 
 TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 

@@ -8,7 +8,9 @@ import pytest
 from foley_assistant.core.errors import InputFileError, TimelineError
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.cut_writer import CutClip, write_cut
-from foley_assistant.io.timeline import list_shots, media_path_of, read_timeline
+from foley_assistant.io.media_paths import media_path_of
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 
 
 def test_simple_cut_lists_every_clip_in_record_order(corpus_timeline):

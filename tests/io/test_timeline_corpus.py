@@ -12,7 +12,8 @@ import pytest
 
 from foley_assistant.core.errors import TimelineError
 from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 
 TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 

@@ -16,7 +16,8 @@ import opentimelineio as otio
 import pytest
 
 from foley_assistant.core.timebase import FrameRange
-from foley_assistant.io.timeline import _placed_clips, _placed_in_frames, list_shots, read_timeline
+from foley_assistant.io.shot_list import _placed_clips, _placed_in_frames, list_shots
+from foley_assistant.io.timeline import read_timeline
 
 TIMELINES = Path(__file__).resolve().parents[1] / "fixtures" / "timelines"
 NTSC = 30000 / 1001

@@ -11,7 +11,8 @@ from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.cut_writer import CutClip, write_cut
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks, write_timeline, write_with_stem_tracks
 
 SR = 48000

@@ -22,7 +22,8 @@ from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.exports.aaf import PanPoint, build_aaf_timeline, control_points, write_aaf
 from foley_assistant.io.exports.edl import write_lane_edls
 from foley_assistant.io.exports.fcp7 import write_fcp7
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 from foley_assistant.io.writeback import place, stem_track, with_stem_tracks
 
 SR = 48000

@@ -3,7 +3,8 @@
 import json
 
 from foley_assistant.core.timebase import FrameRate
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 from foley_assistant.pipeline.demo import build_demo
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 from foley_assistant.cli.main import main
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.cut_writer import CutClip, write_cut
-from foley_assistant.io.timeline import list_shots, read_timeline
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import read_timeline
 from foley_assistant.io.video import probe_video
 
 

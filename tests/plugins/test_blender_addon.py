@@ -12,7 +12,8 @@ import opentimelineio as otio
 import pytest
 
 from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.io.timeline import LoadedTimeline, list_shots
+from foley_assistant.io.shot_list import list_shots
+from foley_assistant.io.timeline import LoadedTimeline
 from tests.plugins.conftest import CLI, PLUGINS, ROOT, load_plugin_module
 
 ADDON = PLUGINS / "blender" / "foley_assistant_vse"
