@@ -27,8 +27,8 @@ import av
 
 from foley_assistant.core.progress import CancelToken
 from foley_assistant.io.video import probe_video, read_frames
-from foley_assistant.pipeline.analyze import analyze_media_shots, choose_detector
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.analyze import analyze_media_shots, choose_detector
 from foley_assistant.synth import street_scene, write_scene
 from foley_assistant.vision.analyze import AnalysisSettings
 

@@ -129,10 +129,10 @@ def bench_steps(app, folder: Path, steps: int) -> dict[str, float]:
 def bench_curve_edit(folder: Path, edits: int) -> dict[str, float]:
     from foley_assistant.io.exports.rpp import write_rpp
     from foley_assistant.io.json_files import write_project, write_tracks
-    from foley_assistant.pipeline.deliver import OutputLayout, build_rpp, write_mix, write_shot_audio, write_timeline_with_stems
     from foley_assistant.pipeline.demo import SyntheticShot, build_synthetic_cut
+    from foley_assistant.pipeline.editing.session import EditSession
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
-    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.pipeline.output.deliver import OutputLayout, build_rpp, write_mix, write_shot_audio, write_timeline_with_stems
     from foley_assistant.spatial.render import render_stem
     from foley_assistant.synth import ObjectSpec, SceneSpec
 

@@ -58,7 +58,7 @@ from foley_assistant.eval.sync import (
     within,
 )
 from foley_assistant.generators.procedural import ProceduralGenerator, VoiceMap
-from foley_assistant.pipeline.analyze import choose_detector
+from foley_assistant.pipeline.spine.analyze import choose_detector
 from foley_assistant.synth import SceneRenderer, SceneSpec, bouncing_ball_scene, crossing_scene, street_scene, walker_scene
 from foley_assistant.synth.truth import ObjectTruth
 from foley_assistant.vision.analyze import track_objects

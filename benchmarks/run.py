@@ -22,9 +22,9 @@ from pathlib import Path
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import read_timeline
 from foley_assistant.io.video import probe_video, read_frames
-from foley_assistant.pipeline.analyze import media_frame_range
 from foley_assistant.pipeline.demo import build_demo
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+from foley_assistant.pipeline.spine.analyze import media_frame_range
 
 STAGES = ("analyze", "generate", "render", "export")
 

@@ -73,7 +73,7 @@ def _toy_sofa(folder: Path) -> Path:
     """A 5-degree horizontal ring of 256-tap HRIR pairs written with sofar (no download)."""
     import sofar
 
-    from foley_assistant.core.head import woodworth_itd
+    from foley_assistant.acoustics.head import woodworth_itd
 
     sofa = sofar.Sofa("SimpleFreeFieldHRIR")
     azimuth = np.arange(0, 360, 5, dtype=float)

@@ -27,8 +27,8 @@ import numpy as np
 from foley_assistant.core.progress import CancelToken
 from foley_assistant.core.tracks import ObjectTrack
 from foley_assistant.io.video import write_video
-from foley_assistant.pipeline.analyze import analyze_media
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.analyze import analyze_media
 from foley_assistant.synth import SceneTruth, bouncing_ball_scene, crossing_scene, render_scene, street_scene, walker_scene
 from foley_assistant.synth.footage import CameraMove, low_light, moved_scene
 from foley_assistant.vision.analyze import AnalysisSettings

@@ -121,9 +121,9 @@ def analyze(args: argparse.Namespace) -> int:
     from foley_assistant.io.json_files import write_tracks
     from foley_assistant.io.shot_list import list_shots
     from foley_assistant.io.timeline import read_timeline
-    from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots, analyze_shots, choose_detector
     from foley_assistant.pipeline.generate import select_shots
     from foley_assistant.pipeline.progress import JobContext
+    from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyze_media_shots, analyze_shots, choose_detector
     from foley_assistant.vision.analyze import AnalysisSettings
 
     progress = _progress(args)
@@ -162,7 +162,7 @@ def analyze(args: argparse.Namespace) -> int:
 
 def _placement(args: argparse.Namespace) -> dict[str, Any]:
     """The placement options as GenerateRequest fields."""
-    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.acoustics.panning import PanLaw
     from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
     from foley_assistant.spatial.settings import DistanceModel, StereoSettings
 
@@ -242,8 +242,8 @@ def render(args: argparse.Namespace) -> int:
     """Place one dry sound along one object's curves."""
     from foley_assistant.io.audio import read_audio, write_bwf
     from foley_assistant.io.json_files import read_tracks
-    from foley_assistant.pipeline.placement import placement_of, render_stereo
-    from foley_assistant.pipeline.single import render_dry_file
+    from foley_assistant.pipeline.spine.placement import placement_of, render_stereo
+    from foley_assistant.pipeline.spine.single import render_dry_file
 
     tracks = read_tracks(args.tracks)
     dry, sample_rate = read_audio(args.source)
@@ -257,7 +257,7 @@ def render(args: argparse.Namespace) -> int:
 
 def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
-    from foley_assistant.pipeline.export import export_format
+    from foley_assistant.pipeline.handoff.export import export_format
 
     result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo, nle=args.nle)
     for note in result.notes:

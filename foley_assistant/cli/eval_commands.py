@@ -21,8 +21,8 @@ def _print(figures: dict[str, Any], as_json: bool) -> None:
 
 def spatial(args: argparse.Namespace) -> int:
     """Object-awareness of a stem against one object's track."""
-    from foley_assistant.core.panning import PanLaw
-    from foley_assistant.pipeline.spatial_eval import evaluate_spatial
+    from foley_assistant.acoustics.panning import PanLaw
+    from foley_assistant.pipeline.evaluation.spatial_eval import evaluate_spatial
 
     figures = evaluate_spatial(args.stem, args.tracks, args.object, args.shot, args.hfov, PanLaw(args.pan_law), args.binaural)
     _print(figures, args.json)

@@ -32,7 +32,7 @@ def add_sync_parser(eval_commands: Any) -> None:
 
 def run_sync(args: argparse.Namespace) -> int:
     """Print the sync figures as a table or JSON."""
-    from foley_assistant.pipeline.sync_eval import evaluate_sync
+    from foley_assistant.pipeline.evaluation.sync_eval import evaluate_sync
 
     report = evaluate_sync(args.audio, args.tracks, args.shot, args.object, args.video)
     if args.json:

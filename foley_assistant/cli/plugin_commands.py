@@ -1,6 +1,6 @@
 """Commands the NLE plugins call: `placements` (where each stem goes in a host that counts in
 frames, with its pan and level automation). Parsing and printing only; the work is in
-pipeline.host_placement."""
+pipeline.handoff.host_placement."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ def add_plugin_commands(commands: Any) -> None:
 
 def placements(args: argparse.Namespace) -> int:
     """Print the placement plan of a generate folder."""
-    from foley_assistant.pipeline.host_placement import host_plan
+    from foley_assistant.pipeline.handoff.host_placement import host_plan
 
     plan = host_plan(args.project, args.rate)
     if args.json:

@@ -18,6 +18,7 @@ from typing import Any, Callable
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves, StemMix
 from foley_assistant.core.errors import ProjectFileError
+from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
@@ -101,6 +102,18 @@ class Project:
     mixer: tuple[StemMix, ...] = ()
     edited_shots: tuple[str, ...] = ()
     generation: int = 0
+
+    def curves_by_object(self) -> dict[tuple[str, str], SpatialCurves]:
+        """Every object's curves, by (shot id, object id)."""
+        return {(c.shot_id, c.object_id): c for c in self.curves}
+
+    def curves_of(self, shot_id: str, object_id: str) -> SpatialCurves | None:
+        """One object's curves, or None when it has none."""
+        return next((c for c in self.curves if (c.shot_id, c.object_id) == (shot_id, object_id)), None)
+
+    def lanes(self) -> list[tuple[str, list[Stem]]]:
+        """The stems in foley lanes, as every session and export lays them out (`core.lanes`)."""
+        return assign_lanes(list(self.stems))
 
     def to_dict(self) -> dict[str, Any]:
         """The current-version JSON form."""

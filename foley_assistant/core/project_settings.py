@@ -1,7 +1,7 @@
 """The project's settings: every choice that decides how a shot sounds, kept in the project file.
 
 These are plain records (numbers, names, a path): the pipeline turns them into the render
-settings of `spatial` (`pipeline.placement`), which check the values. The defaults are the same
+settings of `spatial` (`pipeline.spine.placement`), which check the values. The defaults are the same
 as those of `spatial.settings.StereoSettings`, `spatial.curves.CurveSettings` and
 `spatial.loudness.LoudnessSettings` (a test keeps them so).
 """
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from foley_assistant.core.head import HEAD_RADIUS_M
-from foley_assistant.core.panning import PanLaw
+from foley_assistant.acoustics.head import HEAD_RADIUS_M
+from foley_assistant.acoustics.panning import PanLaw
 
 
 @dataclass(frozen=True)

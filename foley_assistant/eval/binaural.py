@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from foley_assistant.core.head import HEAD_RADIUS_M, azimuth_from_itd, expected_ild_db, woodworth_itd
+from foley_assistant.acoustics.head import HEAD_RADIUS_M, azimuth_from_itd, expected_ild_db, woodworth_itd
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.eval.spatial import SpatialEvalSettings, active_frames, angle_metrics
 from foley_assistant.eval.trajectory import expected_azimuth

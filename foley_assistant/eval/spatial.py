@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from foley_assistant.core.panning import PanLaw, azimuth_from_pan, pan_from_gains, screen_x_from_azimuth
+from foley_assistant.acoustics.panning import PanLaw, azimuth_from_pan, pan_from_gains, screen_x_from_azimuth
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.eval.trajectory import best_lag, expected_azimuth, sign_agreement, weighted_mae, weighted_pearson
 

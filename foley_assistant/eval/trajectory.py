@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from foley_assistant.core.panning import azimuth_from_screen_x
+from foley_assistant.acoustics.panning import azimuth_from_screen_x
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 
 

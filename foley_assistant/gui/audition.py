@@ -14,9 +14,9 @@ from typing import Callable
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from foley_assistant.core.transport import Transport
+from foley_assistant.gui.audition_engine import AuditionEngine
+from foley_assistant.gui.transport import Transport
 from foley_assistant.io.playback import AudioDeviceError, AudioOutput, open_output
-from foley_assistant.pipeline.audition import AuditionEngine
 
 TICK_MS = 15
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from foley_assistant.pipeline.export_bundle import ExportChoices
+from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
 
 FORMAT_LABELS = (
     ("otio", "Timeline with the foley tracks (OpenTimelineIO .otio)"),

@@ -1,7 +1,7 @@
 """The main window: timeline, viewer, curve editor, objects and stems, transport and jobs.
 
 It holds no business logic: opening, edits (as `core.commands`), undo, re-rendering and saving go
-through `pipeline.session.EditSession`; analysis, generation, following a drawn box and export
+through `pipeline.editing.session.EditSession`; analysis, generation, following a drawn box and export
 are pipeline jobs on worker threads (`gui.jobs.JobWorker`). The window is put together from parts
 of one job each: `window_layout` (widgets, actions, menus), `window_files` (open, save,
 recovery, export), `window_jobs` (background jobs) and `window_edits` (undoable edits); this
@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
+from foley_assistant.acoustics.panning import pan_from_azimuth, pan_position_label
 from foley_assistant.core.commands import (
     SetMover,
     manual_curves_of,
 )
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.panning import pan_from_azimuth, pan_position_label
 from foley_assistant.core.shot_clock import ShotClock
 from foley_assistant.core.tracks import ObjectTrack
 from foley_assistant.gui import style
@@ -43,7 +43,7 @@ from foley_assistant.gui.window_jobs import WindowJobs
 from foley_assistant.gui.window_layout import WindowLayout
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryStore
-from foley_assistant.pipeline.session import EditSession
+from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.spatial.distance import settings_distance_gain
 
 #: How often unsaved work is checked and, when it changed since the last autosave, written: at

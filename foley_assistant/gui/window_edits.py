@@ -22,7 +22,7 @@ from foley_assistant.core.commands import (
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.tracks import Box
-from foley_assistant.pipeline.session import EditResult
+from foley_assistant.pipeline.editing.session import EditResult
 
 
 class WindowEdits:
@@ -116,6 +116,6 @@ class WindowEdits:
             return
         shot, frame, label = session.shot(self.shot_id), self.current_frame(), self.label_combo.currentText().strip() or "object"
         media, hfov, shot_id = session.media_range(self.shot_id), session.project.settings.hfov_deg, self.shot_id
-        from foley_assistant.pipeline.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
+        from foley_assistant.pipeline.editing.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
 
         self._start_job(f"Follow {label}", lambda context: follow_job(shot, media, frame, box, label, hfov, context), lambda track: self.run_command(AddObject(shot_id, track)))

@@ -20,10 +20,10 @@ from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.recent import push_recent
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.recovery import RecoveryEntry
-from foley_assistant.pipeline.session import EditSession
+from foley_assistant.pipeline.editing.session import EditSession
 
 if TYPE_CHECKING:
-    from foley_assistant.pipeline.export_bundle import ExportChoices
+    from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
 
 log = logging.getLogger(__name__)
 
@@ -218,6 +218,6 @@ class WindowFiles:
             self.last_export = result
             self.show_message(f"Exported {len(result.files)} file(s) to {choices.destination}. " + " ".join(result.notes[:2]))
 
-        from foley_assistant.pipeline.export_bundle import export_bundle
+        from foley_assistant.pipeline.handoff.export_bundle import export_bundle
 
         return self._start_job("Export", lambda context: export_bundle(project_dir, choices, context.progress), done)

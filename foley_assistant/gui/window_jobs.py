@@ -80,7 +80,7 @@ class WindowJobs:
         if session is None:
             return
         shots, project = self._chosen_shots(), session.project
-        from foley_assistant.pipeline.session_jobs import analyze_job
+        from foley_assistant.pipeline.editing.session_jobs import analyze_job
 
         self._start_job("Analyze", lambda context: analyze_job(shots, project, context), self._apply_analysis)
 
@@ -126,7 +126,7 @@ class WindowJobs:
             return
         shots, project, out_dir = self._chosen_shots(), session.project, session.out_dir
         settings = replace(project.settings, engine=self.engine_combo.currentText(), ambience=self.ambience_combo.currentText())
-        from foley_assistant.pipeline.session_jobs import generate_job
+        from foley_assistant.pipeline.editing.session_jobs import generate_job
 
         self._start_job("Generate", lambda context: generate_job(shots, project, out_dir, context, settings), self._apply_generated)
 
@@ -160,6 +160,6 @@ class WindowJobs:
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
 
-        from foley_assistant.pipeline.session_jobs import regenerate_job
+        from foley_assistant.pipeline.editing.session_jobs import regenerate_job
 
         self._start_job("Regenerate", lambda context: regenerate_job(shot, project, stem, dry, out_dir, rendered, context, take, engine), apply)

@@ -2,12 +2,12 @@
 
 Everything that can be checked is checked before the first file is written (the timeline, the
 shots asked for, their media or the tracks file, that no output would overwrite an input). Then
-each shot goes through the shot spine (`pipeline.shot_spine`: analyzed unless tracks are given,
+each shot goes through the shot spine (`pipeline.spine.shot_spine`: analyzed unless tracks are given,
 generated, placed, levelled and written into the folder's scratch area); a cancelled run keeps
 its finished shots, and report.json says what was completed. The shots go into the folder's
 project: a run of some shots (`--shot`) into a folder made from the same timeline keeps the other
 shots in the project, timeline.otio and project.rpp. The stems, mixes and session files are saved
-into the folder as one set, the project file last (`pipeline.deliver.write_session_files`).
+into the folder as one set, the project file last (`pipeline.output.deliver.write_session_files`).
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
-from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, write_session_files
-from foley_assistant.pipeline.output_guard import check_no_foreign_files, record_outputs
-from foley_assistant.pipeline.placement import loudness_policy, placement_of, project_stereo
+from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, write_session_files
+from foley_assistant.pipeline.output.output_guard import check_no_foreign_files, record_outputs
+from foley_assistant.pipeline.output.review import write_review
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.report import build_report, picture_seconds, run_stems, write_report
-from foley_assistant.pipeline.review import write_review
-from foley_assistant.pipeline.shot_spine import EngineOptions, analysis_settings, check_shots, merge_made, run_shots
+from foley_assistant.pipeline.spine.placement import loudness_policy, placement_of, project_stereo
+from foley_assistant.pipeline.spine.report import build_report, picture_seconds, run_stems, write_report
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, analysis_settings, check_shots, merge_made, run_shots
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.settings import StereoSettings

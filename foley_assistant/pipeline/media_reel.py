@@ -19,10 +19,10 @@ from foley_assistant.core.progress import CancelToken, ProgressCallback, ignore_
 from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.relink import PICTURE_SUFFIXES
 from foley_assistant.io.video import probe_video
-from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots
 from foley_assistant.pipeline.generate import GenerateRequest, GenerateResult, run_generate
-from foley_assistant.pipeline.output_guard import check_no_foreign_files
+from foley_assistant.pipeline.output.output_guard import check_no_foreign_files
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyze_media_shots
 
 REEL_FILE = "reel.otio"
 

@@ -15,8 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import lfilter
 
+from foley_assistant.acoustics.head import SPEED_OF_SOUND_M_S, ear_angles_deg, head_shadow_alpha, head_shadow_corner_rad_s, woodworth_itd
 from foley_assistant.core.curves import SpatialCurves
-from foley_assistant.core.head import SPEED_OF_SOUND_M_S, ear_angles_deg, head_shadow_alpha, head_shadow_corner_rad_s, woodworth_itd
 from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span, render_blocks
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain

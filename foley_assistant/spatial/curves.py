@@ -17,9 +17,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from foley_assistant.acoustics.panning import azimuth_from_screen_x
 from foley_assistant.core.curves import Curve, Keyframe, SpatialCurves, with_override
 from foley_assistant.core.edit_state import ManualCurves
-from foley_assistant.core.panning import azimuth_from_screen_x
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TrackedFrame
 
 DEFAULT_DISTANCE_M = 5.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from foley_assistant.acoustics.head import HEAD_RADIUS_M
+from foley_assistant.acoustics.panning import PanLaw
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.head import HEAD_RADIUS_M
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.spatial.hrir_set import HrirSet
 
 SMOOTHING_RANGE_MS = (10.0, 50.0)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from foley_assistant.acoustics.panning import pan_from_azimuth, pan_gains
 from foley_assistant.core.curves import SpatialCurves
-from foley_assistant.core.panning import pan_from_azimuth, pan_gains
 from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, Controls, controls_of, per_sample_span, render_blocks
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain

@@ -70,7 +70,7 @@ def _written_path(arguments: Mapping[str, object]) -> Path | None:
 
 
 def _with_foley(timeline: otio.schema.Timeline, what: str, arguments: Mapping[str, object]) -> otio.schema.Timeline:
-    from foley_assistant.pipeline.export import open_project
+    from foley_assistant.pipeline.handoff.export import open_project
 
     folder = _generate(timeline, arguments) if what == "generate" else Path(what)
     if not folder.exists():

@@ -10,7 +10,7 @@ import pytest
 
 from foley_assistant.cli.main import main
 from foley_assistant.io.json_files import read_project, read_tracks
-from foley_assistant.pipeline.detectors import choose_detector
+from foley_assistant.pipeline.spine.detectors import choose_detector
 from foley_assistant.vision.perception import shipped
 from tests.vision.onnx_models import CAR, write_model, yolov8
 

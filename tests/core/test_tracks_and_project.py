@@ -134,7 +134,7 @@ def test_stem_file_names_are_safe():
 
 
 def test_a_project_keeps_its_placement_loudness_and_run_settings():
-    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.acoustics.panning import PanLaw
     from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
 
     placement = Placement(pan_law=PanLaw.COMPROMISE, distance_model="exponential", offscreen="fade", binaural=True, sofa_path="/hrtf/kemar.sofa", smoothing_ms=35.0, control_interval=16)
@@ -161,3 +161,17 @@ def test_a_version_3_project_gets_the_placement_generate_made_by_default():
     assert (reopened.settings.seed, reopened.settings.ambience, reopened.settings.detector) == (0, "none", "nanodet")
     assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 5
     assert reopened.generation == 0  # counted from version 5 on
+
+
+def test_a_project_looks_up_curves_by_object_and_lays_stems_in_lanes():
+    from foley_assistant.core.curves import Curve, SpatialCurves
+    from foley_assistant.core.lanes import assign_lanes
+    from foley_assistant.core.project import Project
+    from foley_assistant.core.stem import Stem
+
+    curves = (SpatialCurves("S001", "O1", Curve.constant(-10.0), Curve.constant(4.0)), SpatialCurves("S002", "O1", Curve.constant(5.0), Curve.constant(9.0)))
+    stems = (Stem("S001", "O1", "person", "stems/S001_O1_person.wav", "procedural", 48000, 0, 96000), Stem("S002", "O1", "car", "stems/S002_O1_car.wav", "procedural", 48000, 96000, 96000))
+    project = Project("cut.otio", curves=curves, stems=stems)
+    assert project.curves_of("S002", "O1") is curves[1] and project.curves_of("S002", "O9") is None
+    assert project.curves_by_object() == {("S001", "O1"): curves[0], ("S002", "O1"): curves[1]}
+    assert project.lanes() == assign_lanes(list(stems))

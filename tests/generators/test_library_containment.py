@@ -11,7 +11,7 @@ from foley_assistant.generators.library import LibraryGenerator, LibraryIndex
 from foley_assistant.generators.procedural.dsp import add_at, event_rng
 from foley_assistant.generators.procedural.footsteps import SURFACES, render_footstep
 from foley_assistant.io.audio import write_bwf
-from foley_assistant.pipeline.sound import choose_engine
+from foley_assistant.pipeline.spine.sound import choose_engine
 
 SR = 48000
 

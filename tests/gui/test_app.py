@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication
 from foley_assistant.core.commands import manual_curves_of
 from foley_assistant.core.edit_state import ShotState
 from foley_assistant.io.audio import read_audio
-from foley_assistant.pipeline.export_bundle import ExportChoices
+from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
 from foley_assistant.spatial.render import render_stem
 
 from .conftest import FakeClock, drag
@@ -247,7 +247,7 @@ def test_export_from_the_app(open_window, project_copy, qtbot, tmp_path):
 
 
 def test_generate_a_shot_in_the_background(open_window, small_cut, qtbot, tmp_path):
-    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.pipeline.editing.session import EditSession
 
     window = open_window()
     window.set_session(EditSession.open_timeline(small_cut.timeline_path, out_dir=tmp_path / "out"))

@@ -13,8 +13,8 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from foley_assistant.acoustics.panning import pan_position_label
 from foley_assistant.core.commands import manual_curves_of
-from foley_assistant.core.panning import pan_position_label
 
 from .test_app import _click_clip, _select_object
 

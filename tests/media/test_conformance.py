@@ -24,8 +24,8 @@ from foley_assistant.core.progress import CancelToken  # noqa: E402
 from foley_assistant.core.timebase import Rounding  # noqa: E402
 from foley_assistant.core.tracks import TracksDocument  # noqa: E402
 from foley_assistant.io.video import probe_video, read_frames  # noqa: E402
-from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media_shots  # noqa: E402
 from foley_assistant.pipeline.progress import JobContext  # noqa: E402
+from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyze_media_shots  # noqa: E402
 from foley_assistant.vision.analyze import AnalysisSettings  # noqa: E402
 
 KINDS, SUFFIX = kinds.KINDS, kinds.SUFFIX

@@ -16,7 +16,7 @@ pytest.importorskip("torch")
 
 from foley_assistant.model.jobs import evaluate_model  # noqa: E402
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate  # noqa: E402
-from foley_assistant.pipeline.neural import MODEL_ENV  # noqa: E402
+from foley_assistant.pipeline.spine.neural import MODEL_ENV  # noqa: E402
 
 BUNDLED = Path(str(files("foley_assistant.resources"))) / "model"
 

@@ -47,8 +47,8 @@ def test_a_neural_stem_whose_curves_are_edited_is_placed_again_from_the_models_d
 
     from foley_assistant.core.commands import SetKeyframe
     from foley_assistant.io.audio import read_audio
-    from foley_assistant.pipeline.neural import channel_gains, unpan
-    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.pipeline.editing.session import EditSession
+    from foley_assistant.pipeline.spine.neural import channel_gains, unpan
     from foley_assistant.spatial.render import render_stem
 
     out = tmp_path / "neural"
@@ -87,9 +87,9 @@ def test_a_neural_stem_whose_curves_are_edited_is_placed_again_from_the_models_d
     from dataclasses import replace
 
     from foley_assistant.core.progress import CancelToken, ignore_progress
+    from foley_assistant.pipeline.editing.session_jobs import generate_job
     from foley_assistant.pipeline.progress import JobContext
-    from foley_assistant.pipeline.session_jobs import generate_job
-    from foley_assistant.pipeline.shot_spine import EngineOptions
+    from foley_assistant.pipeline.spine.shot_spine import EngineOptions
 
     context = JobContext(ignore_progress, CancelToken())
     run = generate_job([session.shot("S002")], session.project, out, context, replace(session.project.settings, engine="neural"), EngineOptions(model_dir=tiny_model_dir))

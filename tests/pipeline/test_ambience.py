@@ -19,8 +19,8 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.generators.procedural.ambience import LEVELS_DBFS
 from foley_assistant.generators.procedural.voice_map import VoiceMap
 from foley_assistant.io.json_files import read_project
-from foley_assistant.pipeline.ambience import choose_bed
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+from foley_assistant.pipeline.spine.ambience import choose_bed
 
 SR = 48000
 

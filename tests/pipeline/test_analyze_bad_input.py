@@ -14,8 +14,8 @@ from foley_assistant.core.errors import MediaError
 from foley_assistant.core.progress import CancelToken
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate
-from foley_assistant.pipeline.analyze import AnalysisReport, analyze_media, analyze_shots
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyze_media, analyze_shots
 from foley_assistant.synth import walker_scene, write_reel, write_scene
 from foley_assistant.vision.analyze import AnalysisSettings
 

@@ -18,9 +18,9 @@ from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument
 from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.json_files import write_tracks
-from foley_assistant.pipeline.deliver import dry_path_of
-from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
-from foley_assistant.pipeline.session import EditSession
+from foley_assistant.pipeline.editing.session import EditSession
+from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
+from foley_assistant.pipeline.output.deliver import dry_path_of
 
 
 def _files(folder: Path) -> set[Path]:

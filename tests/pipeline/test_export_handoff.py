@@ -25,7 +25,7 @@ from foley_assistant.cli.main import main
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.io.exports.adm import ear_available
 from foley_assistant.io.json_files import read_project, write_project
-from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
+from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
 
 MUTED_GAIN_DB, QUIET_DB = -3.0, -6.0
 
@@ -65,7 +65,7 @@ def test_rpp_items_carry_gain_and_mute(mixed, tmp_path):
 
 def test_a_mute_and_gain_made_in_the_app_reach_its_saved_reaper_session_and_timeline(project_copy):
     from foley_assistant.core.commands import SetStemMix
-    from foley_assistant.pipeline.session import EditSession
+    from foley_assistant.pipeline.editing.session import EditSession
 
     session = EditSession.open(project_copy)
     stem = session.project.stems[0]
@@ -90,8 +90,8 @@ def test_otio_clips_are_disabled_when_muted_and_keep_the_mix(mixed, tmp_path):
 
 @pytest.mark.parametrize("mode", ["split", "automation"])
 def test_aaf_clip_gain_and_mute_read_by_pyaaf2_and_the_adapter(mixed, tmp_path, mode):
-    from foley_assistant.pipeline.deliver import pan_gain_points
-    from foley_assistant.pipeline.placement import project_stereo
+    from foley_assistant.pipeline.output.deliver import pan_gain_points
+    from foley_assistant.pipeline.spine.placement import project_stereo
 
     folder, project, (muted, quiet, _) = mixed
     _export(folder, "aaf", tmp_path / "cut.aaf", "--aaf-stereo", mode)
@@ -174,8 +174,8 @@ def test_fcp7_clipitems_carry_enabled_and_audio_levels(mixed, tmp_path):
 
 
 def test_fcp7_automation_keyframes_the_dry_sources_pan_and_level(mixed, tmp_path):
-    from foley_assistant.pipeline.deliver import pan_gain_points
-    from foley_assistant.pipeline.placement import project_stereo
+    from foley_assistant.pipeline.output.deliver import pan_gain_points
+    from foley_assistant.pipeline.spine.placement import project_stereo
 
     folder, project, (muted, quiet, plain) = mixed
     _export(folder, "fcp7", tmp_path / "cut.xml", "--stereo", "automation")

@@ -12,8 +12,8 @@ import soundfile
 from foley_assistant.cli.main import main
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import read_timeline
+from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.pipeline.media_reel import REEL_FILE, is_media_file
-from foley_assistant.pipeline.session import EditSession
 from foley_assistant.synth import walker_scene, write_reel
 
 SAMPLES_PER_FRAME = 48000 // 25

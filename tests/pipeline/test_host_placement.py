@@ -10,7 +10,7 @@ from fractions import Fraction
 import pytest
 
 from foley_assistant.core.timebase import FrameRate
-from foley_assistant.pipeline.host_placement import PLACEMENTS_SCHEMA, host_plan
+from foley_assistant.pipeline.handoff.host_placement import PLACEMENTS_SCHEMA, host_plan
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from foley_assistant.core.errors import MediaError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.io.video import VideoInfo
-from foley_assistant.pipeline.analyze import media_frame_range
+from foley_assistant.pipeline.spine.analyze import media_frame_range
 
 RATE = FrameRate(25)
 SHOT = Shot("S001", "V1", 0, "walk", "/m.mov", "found", RATE, FrameRange(0, 50), 90000, RATE, FrameRange(10, 50))

@@ -14,7 +14,7 @@ from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFra
 from foley_assistant.io.atomic import atomic_path, is_partial, remove_partials
 from foley_assistant.io.cut_writer import CutClip, write_cut
 from foley_assistant.io.json_files import write_tracks
-from foley_assistant.pipeline.output_guard import RECORD_FILE
+from foley_assistant.pipeline.output.output_guard import RECORD_FILE
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from dataclasses import fields
 
 import pytest
 
+from foley_assistant.acoustics.panning import PanLaw
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
-from foley_assistant.pipeline.placement import curve_settings, loudness_policy, loudness_settings, placement_of, project_stereo, render_stereo
+from foley_assistant.pipeline.spine.placement import curve_settings, loudness_policy, loudness_settings, placement_of, project_stereo, render_stereo
 from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.settings import BinauralSettings, DistanceModel, StereoSettings

@@ -20,8 +20,8 @@ from foley_assistant.io.audio import write_wav
 from foley_assistant.io.review_sheets import read_peak_envelope, write_png
 from foley_assistant.io.video import analysis_size, probe_video
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
-from foley_assistant.pipeline.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, ShotSection, review_html
-from foley_assistant.pipeline.review_images import CAPTION, EVENT_COLOURS, GAP, annotate_picture, box_pixels, object_colours, sheet_frames, spread_frames, tile_size, waveform_image
+from foley_assistant.pipeline.output.review import FRAMES_PER_SHOT, MOST_FRAMES_PER_SHOT, SHEET_WIDTH, ShotSection, review_html
+from foley_assistant.pipeline.output.review_images import CAPTION, EVENT_COLOURS, GAP, annotate_picture, box_pixels, object_colours, sheet_frames, spread_frames, tile_size, waveform_image
 
 
 class _Links(HTMLParser):

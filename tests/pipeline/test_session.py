@@ -17,10 +17,10 @@ from foley_assistant.core.progress import CancelToken, ignore_progress
 from foley_assistant.core.tracks import Box
 from foley_assistant.io.audio import read_audio, read_bext
 from foley_assistant.io.json_files import read_project
-from foley_assistant.pipeline.export_bundle import ExportChoices, export_bundle
+from foley_assistant.pipeline.editing.session import EditSession, default_output_folder
+from foley_assistant.pipeline.editing.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
+from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.session import EditSession, default_output_folder
-from foley_assistant.pipeline.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
 from foley_assistant.spatial.render import render_stem
 
 
@@ -189,7 +189,7 @@ def test_export_bundle_writes_the_chosen_formats_and_copies_the_stems(project_co
 
 
 def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_cut, tmp_path):
-    from foley_assistant.core.panning import PanLaw
+    from foley_assistant.acoustics.panning import PanLaw
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
     from foley_assistant.spatial.curves import CurveSettings, OffscreenMode
     from foley_assistant.spatial.settings import StereoSettings

@@ -23,11 +23,11 @@ from foley_assistant.io.audio import read_audio
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.timeline import read_timeline
-from foley_assistant.pipeline import deliver
-from foley_assistant.pipeline.deliver import build_rpp, dry_path_of
+from foley_assistant.pipeline.editing.session import EditSession, session_settings
+from foley_assistant.pipeline.editing.session_jobs import generate_job
+from foley_assistant.pipeline.output import deliver
+from foley_assistant.pipeline.output.deliver import build_rpp, dry_path_of
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.session import EditSession, session_settings
-from foley_assistant.pipeline.session_jobs import generate_job
 from foley_assistant.spatial.render import render_stem
 
 
@@ -136,8 +136,8 @@ def test_a_crash_between_moving_the_files_and_writing_the_project_is_undone_on_o
         import os
         from fractions import Fraction
         from foley_assistant.core.commands import SetKeyframe
-        from foley_assistant.pipeline import deliver
-        from foley_assistant.pipeline.session import EditSession
+        from foley_assistant.pipeline.output import deliver
+        from foley_assistant.pipeline.editing.session import EditSession
 
         session = EditSession.open({str(project_copy)!r})
         stem = next(s for s in session.stems_of("S001") if s.label == "car")

@@ -13,15 +13,15 @@ import opentimelineio as otio
 import pytest
 import rpp
 
+from foley_assistant.acoustics.panning import PanLaw
 from foley_assistant.cli.main import main
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.core.progress import CancelToken, ignore_progress
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_project
+from foley_assistant.pipeline.editing.session import EditSession
+from foley_assistant.pipeline.editing.session_jobs import generate_job
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.report import REPORT_SCHEMA
-from foley_assistant.pipeline.session import EditSession
-from foley_assistant.pipeline.session_jobs import generate_job
+from foley_assistant.pipeline.spine.report import REPORT_SCHEMA
 
 #: generate's options away from every default that shapes the sound of a stem
 SETTINGS = [
@@ -155,8 +155,8 @@ def test_export_rpp_pans_as_generate_did(cli_run, tmp_path):
     assert _envelopes(exported) == generated
     # the default placement (pan reference 30 degrees, inverse distance) would have given others
     from foley_assistant.io.exports.rpp import write_rpp
-    from foley_assistant.pipeline.deliver import build_rpp
-    from foley_assistant.pipeline.export import open_project
+    from foley_assistant.pipeline.handoff.export import open_project
+    from foley_assistant.pipeline.output.deliver import build_rpp
     from foley_assistant.spatial.settings import StereoSettings
 
     project, root, loaded = open_project(cli_run)
@@ -165,8 +165,8 @@ def test_export_rpp_pans_as_generate_did(cli_run, tmp_path):
 
 
 def test_placements_pan_with_the_projects_reference(cli_run):
-    from foley_assistant.core.panning import pan_from_azimuth
-    from foley_assistant.pipeline.host_placement import host_plan
+    from foley_assistant.acoustics.panning import pan_from_azimuth
+    from foley_assistant.pipeline.handoff.host_placement import host_plan
 
     project = read_project(cli_run / "foley_project.json")
     curves = {(c.shot_id, c.object_id): c for c in project.curves}

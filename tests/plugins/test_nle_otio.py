@@ -9,7 +9,7 @@ import pytest
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.io.nle_otio import NLE_SCHEMA_RELEASES, schemas_in, unreadable_schemas
-from foley_assistant.pipeline.export import export_format
+from foley_assistant.pipeline.handoff.export import export_format
 
 
 @pytest.fixture(scope="module")

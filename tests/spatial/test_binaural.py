@@ -3,9 +3,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from foley_assistant.acoustics.head import expected_ild_db, woodworth_itd
 from foley_assistant.core.curves import Curve, Interpolation, Keyframe, SpatialCurves
 from foley_assistant.core.errors import InputFileError
-from foley_assistant.core.head import expected_ild_db, woodworth_itd
 from foley_assistant.eval.binaural import OCTAVE_BANDS_HZ, analysis_frames, band_ild_db, gcc_phat_itd
 from foley_assistant.spatial.hrir import load_hrirs
 from foley_assistant.spatial.render import render_stem

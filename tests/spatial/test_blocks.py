@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from scipy.signal import lfilter
 
+from foley_assistant.acoustics.head import woodworth_itd
 from foley_assistant.core.curves import Curve, Keyframe, SpatialCurves
-from foley_assistant.core.head import woodworth_itd
 from foley_assistant.spatial.binaural import HeadShadow, render_spherical_head
 from foley_assistant.spatial.control import controls_of, per_sample, per_sample_span, render_blocks
 from foley_assistant.spatial.delay import DelayLine

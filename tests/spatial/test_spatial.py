@@ -3,8 +3,8 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from foley_assistant.acoustics.panning import PanLaw, pan_from_azimuth, pan_gains
 from foley_assistant.core.curves import Curve, Interpolation, Keyframe, SpatialCurves
-from foley_assistant.core.panning import PanLaw, pan_from_azimuth, pan_gains
 from foley_assistant.eval.levels import level_difference_db
 from foley_assistant.eval.spatial import SpatialEvalSettings, stereo_spatial_metrics
 from foley_assistant.spatial.control import one_pole_smooth, smoothing_coefficient

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from foley_assistant.pipeline.analyze import choose_detector
+from foley_assistant.pipeline.spine.analyze import choose_detector
 from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.neural.detector import DetectorUnavailable, find_weights, load_detector, to_detections
 

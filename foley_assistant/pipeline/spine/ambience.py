@@ -22,7 +22,7 @@ from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.generators.procedural.ambience import AMBIENCES, render_ambience
 from foley_assistant.generators.procedural.dsp import event_rng
 from foley_assistant.generators.procedural.voice_map import VoiceMap
-from foley_assistant.pipeline.deliver import write_shot_audio
+from foley_assistant.pipeline.output.deliver import write_shot_audio
 
 AMBIENCE_CHOICES = ("none", "auto") + AMBIENCES
 

@@ -13,7 +13,7 @@
 
 Every export returns notes saying what the format left out. Each session file references its
 media by paths relative to its own folder, copying what is not inside that folder into
-`<name>_media/` beside it (`pipeline.delivery_media`), so the folder can be moved.
+`<name>_media/` beside it (`pipeline.output.delivery_media`), so the folder can be moved.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import opentimelineio as otio
 
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
-from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
@@ -42,9 +41,9 @@ from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
-from foley_assistant.pipeline.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
-from foley_assistant.pipeline.delivery_media import media_beside
-from foley_assistant.pipeline.placement import project_stereo
+from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.output.delivery_media import media_beside
+from foley_assistant.pipeline.spine.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
@@ -87,7 +86,7 @@ def export_format(
 
     Media is referenced relative to `out`'s folder: the project's files where they lie when they
     are inside that folder, otherwise copies of them in `<out name>_media/` (see
-    `pipeline.delivery_media`); `media_root` is where the project's files are read from for
+    `pipeline.output.delivery_media`); `media_root` is where the project's files are read from for
     that (default: the project's own folder; the app's export passes its copy of them).
     """
     if nle is not None and fmt != "otio":
@@ -105,8 +104,8 @@ def export_format(
     result = ExportResult(files=[out])
     media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode, nle))
     result.files += copied
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    lanes = assign_lanes(list(project.stems))
+    curves = project.curves_by_object()
+    lanes = project.lanes()
     mixes = mixes_of(project)
     if fmt == "rpp":
         write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent))
@@ -184,8 +183,8 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
 
     The stems are read from `root`; the dry sources (automation mode) are referenced in `media`;
     every media URL is relative to the AAF's folder."""
-    lanes = assign_lanes(list(project.stems))
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    lanes = project.lanes()
+    curves = project.curves_by_object()
     mixes = mixes_of(project)
     extra: list[Path] = []
     if mode == "split":
@@ -209,7 +208,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
         timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split, mixes=mixes, relative_to=out.parent)
     else:
         project = _placed(project)
-        lanes = assign_lanes(list(project.stems))
+        lanes = project.lanes()
         dry = {stem.path: resolve_inside(media, dry_path_of(stem), "dry source") for stem in project.stems}
         points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in project.stems}
         pans = {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()}
@@ -223,7 +222,7 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
     """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
     (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
     placed, stay the stereo stem); media relative to the XML's folder."""
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    curves = project.curves_by_object()
     mixes = mixes_of(project)
     fps = float(loaded.rate)
 
@@ -237,15 +236,15 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
         frames = [round(float(p.time_s) * fps) for p in points]
         return clip_mix_metadata(mixes.get(stem.path), [(f, p.gain) for f, p in zip(frames, points)], [(f, p.pan) for f, p in zip(frames, points)])
 
-    lanes = assign_lanes(list(project.stems))
+    lanes = project.lanes()
     media_path = source if mode == "automation" else None
     return with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent)
 
 
 def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
     """One EDL per lane, its SOURCE FILE comments relative to the EDL's folder; returns the files."""
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
-    tracks = [stem_track(lane, stems, media, curves, loaded.rate, relative_to=out.parent) for lane, stems in assign_lanes(list(project.stems))]
+    curves = project.curves_by_object()
+    tracks = [stem_track(lane, stems, media, curves, loaded.rate, relative_to=out.parent) for lane, stems in project.lanes()]
     return write_lane_edls(loaded.name, tracks, out, loaded.rate, loaded.timeline.global_start_time)
 
 
@@ -257,7 +256,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
     if project.stems and not playing:
         raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    curves = project.curves_by_object()
     objects = []
     for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
         editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)

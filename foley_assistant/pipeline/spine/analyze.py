@@ -26,8 +26,8 @@ from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frame
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
 from foley_assistant.io.pictures import ReadStats
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
-from foley_assistant.pipeline.detectors import ANALYSIS_THREADS, choose_detector, record_of
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.detectors import ANALYSIS_THREADS, choose_detector, record_of
 from foley_assistant.vision.analyze import AnalysisSettings, FrameDetector, analyze_frames
 from foley_assistant.vision.pose import FeetReader, PoseEstimator, pose_span
 

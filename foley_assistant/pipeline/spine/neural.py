@@ -29,7 +29,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
-from foley_assistant.pipeline.object_sound import ObjectSound
+from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves

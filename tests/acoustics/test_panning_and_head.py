@@ -1,14 +1,14 @@
 import numpy as np
 import pytest
 
-from foley_assistant.core.head import (
+from foley_assistant.acoustics.head import (
     azimuth_from_itd,
     ear_angles_deg,
     expected_ild_db,
     head_shadow_alpha,
     woodworth_itd,
 )
-from foley_assistant.core.panning import (
+from foley_assistant.acoustics.panning import (
     PanLaw,
     azimuth_from_pan,
     azimuth_from_screen_x,

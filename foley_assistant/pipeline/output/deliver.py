@@ -17,10 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from foley_assistant.acoustics.panning import pan_from_azimuth
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import StemMix
-from foley_assistant.core.lanes import assign_lanes
-from foley_assistant.core.panning import pan_from_azimuth
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import MAX_ID_LENGTH, MAX_PART_LENGTH, resolve_inside, safe_file_part
 from foley_assistant.core.shot import Shot
@@ -32,7 +31,7 @@ from foley_assistant.io.file_set import promote, scratch_dir
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
-from foley_assistant.pipeline.object_sound import ObjectSound
+from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 
@@ -145,7 +144,7 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
 
     Returns the project as saved: each stem's lane filled in, its generation.
     """
-    lanes = assign_lanes(list(project.stems))
+    lanes = project.lanes()
     laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems), generation=project.generation + 1)
     scratch = scratch_dir(layout.root)
     write_timeline_with_stems(loaded, laned, layout.root, scratch / "timeline.otio")
@@ -163,9 +162,9 @@ def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_ro
     a .otioz bundles them (the bundle rewrites the references to its own media/ folder). Each
     stem's clip carries the editor's mix (muted: disabled).
     """
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    curves = project.curves_by_object()
     relative_to = None if path.suffix.lower() == ".otioz" else path.parent
-    write_with_stem_tracks(loaded.timeline, assign_lanes(list(project.stems)), stems_root, path, curves, mixes_of(project), relative_to)
+    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to)
 
 
 def mixes_of(project: Project) -> dict[str, StemMix]:
@@ -206,13 +205,13 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
     has the editor's gain (item volume) and mute. Item paths are relative to the folder the .rpp
     is written to (`rpp_dir`); stem paths are relative to `files_root`.
     """
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    curves = project.curves_by_object()
     mixes = mixes_of(project)
     rate = loaded.rate
     global_start = loaded.timeline.global_start_time
     start_s = 0.0 if global_start is None else float(global_start.to_seconds())
     tracks = []
-    for lane, stems in assign_lanes(list(project.stems)):
+    for lane, stems in project.lanes():
         items, pan, volume = [], [], []
         for stem in stems:
             position = stem.record_start_sample / stem.sample_rate

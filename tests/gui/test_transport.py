@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from foley_assistant.core.recent import push_recent
-from foley_assistant.core.transport import Transport
+from foley_assistant.gui.transport import Transport
 
 
 class Clock:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from foley_assistant.acoustics.panning import PanLaw
 from foley_assistant.core.errors import FoleyError, InputFileError
-from foley_assistant.core.panning import PanLaw
 from foley_assistant.eval.binaural import binaural_spatial_metrics
 from foley_assistant.eval.spatial import SpatialEvalSettings, stereo_spatial_metrics
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_tracks
-from foley_assistant.pipeline.single import pick_shot
+from foley_assistant.pipeline.spine.single import pick_shot
 
 
 def evaluate_spatial(

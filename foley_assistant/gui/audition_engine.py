@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from foley_assistant.core.transport import Transport
+from foley_assistant.gui.transport import Transport
 
 SCRUB_GRAIN_S = 0.06
 GRAIN_FADE_S = 0.005

@@ -28,7 +28,7 @@ from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import SILENCE_DB
 from foley_assistant.io.atomic import write_text_atomic
 from foley_assistant.io.review_sheets import read_peak_envelope, read_picture_frames, write_png
-from foley_assistant.pipeline.review_images import contact_sheet, css_colour, object_colours, sheet_frames, waveform_image
+from foley_assistant.pipeline.output.review_images import contact_sheet, css_colour, object_colours, sheet_frames, waveform_image
 
 log = logging.getLogger(__name__)
 

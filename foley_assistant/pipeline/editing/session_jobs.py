@@ -2,7 +2,7 @@
 
 - `analyze_job`: track the objects of some shots (the analyze stage of `generate`; a shot that
   fails is reported and the others go on);
-- `generate_job`: the shots through the shot spine (`pipeline.shot_spine`, as `generate` does)
+- `generate_job`: the shots through the shot spine (`pipeline.spine.shot_spine`, as `generate` does)
   with the project's settings, tracks and manual keyframes (shots without tracks are analyzed);
   `EditSession.apply_generated` puts the result into the project and writes the report;
 - `regenerate_job`: a new take of one object's sound (another seed, or another engine), at the
@@ -31,12 +31,12 @@ from foley_assistant.core.timebase import FrameRange
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
 from foley_assistant.io.file_set import job_dir
 from foley_assistant.io.video import probe_video, read_frames
-from foley_assistant.pipeline.analyze import AnalysisReport, analyzed_shots
-from foley_assistant.pipeline.deliver import OutputLayout, write_object
-from foley_assistant.pipeline.object_sound import ObjectSound
+from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
+from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.shot_spine import EngineOptions, ShotRun, ShotSettings, analysis_settings, check_shots, run_shots
-from foley_assistant.pipeline.sound import choose_engine, object_seed
+from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyzed_shots
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, ShotSettings, analysis_settings, check_shots, run_shots
+from foley_assistant.pipeline.spine.sound import choose_engine, object_seed
 from foley_assistant.spatial.curves import object_curves
 from foley_assistant.spatial.render import render_stem
 from foley_assistant.vision.seeded import seeded_track

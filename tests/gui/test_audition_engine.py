@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from foley_assistant.core.transport import Transport
-from foley_assistant.pipeline.audition import AuditionEngine
+from foley_assistant.gui.audition_engine import AuditionEngine
+from foley_assistant.gui.transport import Transport
 
 RATE = 48000
 FPS = 25

@@ -26,7 +26,7 @@ from foley_assistant.eval.sync import (
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_tracks
 from foley_assistant.io.video import read_frames
-from foley_assistant.pipeline.single import pick_shot
+from foley_assistant.pipeline.spine.single import pick_shot
 
 FLOW_WIDTH = 320  # pictures are read at this width for optical flow, as `analyze` reads them
 

@@ -17,7 +17,7 @@ from foley_assistant.core.project import Project
 from foley_assistant.core.project_settings import ProjectSettings
 from foley_assistant.core.stem import Stem
 from foley_assistant.io.atomic import write_json_atomic
-from foley_assistant.pipeline.shot_spine import ShotRun
+from foley_assistant.pipeline.spine.shot_spine import ShotRun
 
 REPORT_SCHEMA = "foley_assistant.report/1"
 REPORT_FILE = "report.json"

@@ -17,7 +17,7 @@ from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.generators.base import DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
-from foley_assistant.pipeline.object_sound import ObjectSound
+from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, object_curves
 from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
@@ -42,7 +42,7 @@ class EngineChoice:
     note: str = ""
     library: LibraryIndex | None = None
     library_stats: dict[str, float | int] | None = None
-    neural: Any = None  # a pipeline.neural.NeuralSession when the neural worker is running
+    neural: Any = None  # a pipeline.spine.neural.NeuralSession when the neural worker is running
 
     def close(self) -> list[str]:
         """Release what the engine holds open (the library index, the neural worker); returns the
@@ -82,7 +82,7 @@ def choose_engine(
         log.info("library: %s", stats.to_dict())
         return EngineChoice(LibraryGenerator(index, hfov_deg=hfov_deg, roots=library_dirs), requested, "library", library=index, library_stats=stats.to_dict())
     if requested == "neural":
-        from foley_assistant.pipeline.neural import open_neural
+        from foley_assistant.pipeline.spine.neural import open_neural
 
         session, note = open_neural(model_dir)
         if session is not None:

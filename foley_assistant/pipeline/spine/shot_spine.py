@@ -7,7 +7,7 @@
 `run_shots` takes shots through it one at a time: a shot that cannot be analyzed is skipped with
 its reason and the others go on; a cancelled run keeps the shots it finished. The settings come
 from the project (`core.project_settings.ProjectSettings`), turned into render settings once per
-run (`shot_settings`, through `pipeline.placement`). `generate` (the command line) and the app's
+run (`shot_settings`, through `pipeline.spine.placement`). `generate` (the command line) and the app's
 generate job both call `check_shots` and `run_shots`, and put the result into their project with
 `merge_made`; they differ only in how they report progress and where they stop.
 """
@@ -30,12 +30,12 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.eval.levels import stem_levels
 from foley_assistant.generators.procedural.voice_map import VoiceMap
-from foley_assistant.pipeline.ambience import bed_file_stem, check_ambience, make_bed, write_bed
-from foley_assistant.pipeline.analyze import AnalysisReport, try_analyze_shot
-from foley_assistant.pipeline.deliver import OutputLayout, write_mix, write_object
-from foley_assistant.pipeline.placement import curve_settings, loudness_settings, project_stereo
+from foley_assistant.pipeline.output.deliver import OutputLayout, write_mix, write_object
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.sound import EngineChoice, choose_engine, normalize_loudness, sound_shot
+from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, make_bed, write_bed
+from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
+from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
+from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, normalize_loudness, sound_shot
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.render import mix
@@ -63,7 +63,7 @@ def analysis_settings(settings: ProjectSettings) -> AnalysisSettings:
 
 def shot_settings(settings: ProjectSettings, hrirs: bool = True) -> ShotSettings:
     """The render settings of a project (a SOFA file is loaded when `hrirs`; see
-    `pipeline.placement.render_stereo`); bad values are refused here, before anything is written."""
+    `pipeline.spine.placement.render_stereo`); bad values are refused here, before anything is written."""
     return ShotSettings(
         project=settings,
         analysis=analysis_settings(settings),

@@ -18,14 +18,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, Rounding, round_fraction
 from foley_assistant.io.writeback import place
-from foley_assistant.pipeline.deliver import dry_path_of, pan_gain_points
-from foley_assistant.pipeline.export import open_project
-from foley_assistant.pipeline.placement import project_stereo
+from foley_assistant.pipeline.handoff.export import open_project
+from foley_assistant.pipeline.output.deliver import dry_path_of, pan_gain_points
+from foley_assistant.pipeline.spine.placement import project_stereo
 
 PLACEMENTS_SCHEMA = "foley_assistant.placements/1"
 
@@ -136,9 +135,9 @@ def host_plan(project_or_dir: Path, rate: FrameRate | None = None) -> HostPlan:
     project, root, loaded = open_project(project_or_dir)
     grid = rate or loaded.rate
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
-    curves = {(c.shot_id, c.object_id): c for c in project.curves}
+    curves = project.curves_by_object()
     lanes = []
-    for lane, stems in assign_lanes(list(project.stems)):
+    for lane, stems in project.lanes():
         clips = []
         for stem in stems:
             points = pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo)

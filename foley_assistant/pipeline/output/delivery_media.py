@@ -20,7 +20,7 @@ from foley_assistant.core.errors import OutputError
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.io.atomic import atomic_path
-from foley_assistant.pipeline.deliver import OutputLayout, dry_path_of
+from foley_assistant.pipeline.output.deliver import OutputLayout, dry_path_of
 
 
 def media_folder_of(session: Path) -> Path:

@@ -22,7 +22,7 @@ undone, renders left by a session that never saved are dropped); a session over 
 project (a restored autosave) renders into the scratch area the stems whose curves differ from
 the saved project's.
 
-It holds no Qt: the app calls it on the UI thread, and long jobs (`pipeline.session_jobs`) run
+It holds no Qt: the app calls it on the UI thread, and long jobs (`pipeline.editing.session_jobs`) run
 on worker threads over immutable snapshots, handing their results back to `apply_*` here.
 """
 
@@ -39,7 +39,6 @@ from foley_assistant.core.commands import Command, CommandStack, manual_curves_o
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
 from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
-from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
@@ -53,11 +52,11 @@ from foley_assistant.io.relink import relink_shots
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.video import probe_video
-from foley_assistant.pipeline.analyze import media_frame_range
-from foley_assistant.pipeline.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
-from foley_assistant.pipeline.report import build_report, write_report
-from foley_assistant.pipeline.session_jobs import RegeneratedStem
-from foley_assistant.pipeline.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
+from foley_assistant.pipeline.editing.session_jobs import RegeneratedStem
+from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
+from foley_assistant.pipeline.spine.analyze import media_frame_range
+from foley_assistant.pipeline.spine.report import build_report, write_report
+from foley_assistant.pipeline.spine.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem
@@ -341,14 +340,14 @@ class EditSession:
 
     def _after(self, before: Project, after: Project) -> EditResult:
         started = time.perf_counter()
-        old = {(c.shot_id, c.object_id): c for c in before.curves}
+        old = before.curves_by_object()
         saved = self._saved if self._saved is not None and self._saved.settings == after.settings else None
-        saved_curves = {} if saved is None else {(c.shot_id, c.object_id): c for c in saved.curves}
+        saved_curves = {} if saved is None else saved.curves_by_object()
         saved_paths = set() if saved is None else {s.path for s in saved.stems}
         result = EditResult(after)
         for stem in after.stems:
             key = (stem.shot_id, stem.object_id)
-            curves = next((c for c in after.curves if (c.shot_id, c.object_id) == key), None)
+            curves = after.curves_of(*key)
             if curves is None or old.get(key) == curves:
                 continue
             if stem.is_ambience or not self.file_of(dry_path_of(stem)).is_file():
@@ -408,7 +407,7 @@ class EditSession:
         """The foley lanes as the delivered timeline will have them: per lane, its stems as
         (first record frame, end record frame, shot id), in timeline frames."""
         lanes = []
-        for name, stems in assign_lanes(list(self.project.stems)):
+        for name, stems in self.project.lanes():
             spans = []
             for stem in stems:
                 shot = self.shot(stem.shot_id)
@@ -444,7 +443,7 @@ class EditSession:
     def save(self, mixed: frozenset[str] = frozenset()) -> Path:
         """Save the folder as one set: the stems rendered since the last save, each generated
         shot's mix (as monitored: gains and mutes applied), the timeline with the stems, REAPER
-        session, tracks and, last, the project (`pipeline.deliver.write_session_files`). The shots
+        session, tracks and, last, the project (`pipeline.output.deliver.write_session_files`). The shots
         in `mixed` have just had their mix made as the plain sum of their stems (by the shot
         spine): it is made again only when a gain, mute or solo of theirs changes it."""
         self._drop_unreferenced()

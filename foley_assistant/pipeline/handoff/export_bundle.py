@@ -1,6 +1,6 @@
 """The app's export: several interchange formats and a copy of the stems into one folder.
 
-`export_bundle` writes each chosen format (`pipeline.export.export_format`: the written-back
+`export_bundle` writes each chosen format (`pipeline.handoff.export.export_format`: the written-back
 timeline as otio or otioz, REAPER, AAF, FCP 7 XML, EDL, ADM BWF) as `<timeline name>.<suffix>` in
 the destination, and, when asked, copies the stems, dry sources and mixes there (`stems/`,
 `dry/`, `mix/`): only the files the project names, never anything else lying in those folders
@@ -19,8 +19,8 @@ from pathlib import Path
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from foley_assistant.core.safe_paths import safe_file_part
-from foley_assistant.pipeline.delivery_media import copy_files, project_files
-from foley_assistant.pipeline.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
+from foley_assistant.pipeline.handoff.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
+from foley_assistant.pipeline.output.delivery_media import copy_files, project_files
 
 
 @dataclass(frozen=True)

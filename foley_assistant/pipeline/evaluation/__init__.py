@@ -1,0 +1,1 @@
+"""Measuring made stems against the picture: spatial object-awareness and sync, for the CLI's `eval`."""

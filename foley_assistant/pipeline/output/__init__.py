@@ -1,0 +1,1 @@
+"""What a run writes into the output folder: stems, dry sources and mixes of each object, the session files as one set, the review sheet, and the guard against overwriting files the product did not write."""
