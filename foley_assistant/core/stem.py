@@ -19,6 +19,9 @@ class Stem:
 
     `kind` is "object" (an object's placed sound; `label` is the object's) or "ambience" (the
     shot's ambience bed, not placed: `object_id` is AMBIENCE_OBJECT_ID and `label` the bed's name).
+    `take` counts the times the sound was made (1: by generate; each Regenerate adds one) and
+    `seed` is the seed its engine was given (None where none applies, or an older file says
+    nothing), so the project says how each stem was made.
     """
 
     shot_id: str
@@ -31,6 +34,8 @@ class Stem:
     length_samples: int
     lane: str = ""
     kind: str = "object"
+    take: int = 1
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
@@ -67,6 +72,8 @@ class Stem:
             length_samples=_positive_int(data["length_samples"], "length_samples"),
             lane=str(data.get("lane", "")),
             kind=str(data.get("kind", "object")),
+            take=_positive_int(data.get("take", 1), "take"),
+            seed=None if data.get("seed") is None else _whole(data["seed"], "seed"),
         )
 
 

@@ -147,7 +147,7 @@ class WindowJobs:
             return
         stem = next(s for s in session.project.stems if s.path == path)
         shot, project, out_dir, rendered = session.shot(stem.shot_id), session.project, session.out_dir, session.rendered
-        take = int(self.settings.value(f"take/{path}", 1)) + 1
+        take = stem.take + 1  # the project records each stem's take
         try:
             dry = session.dry_audio(stem)
         except FoleyError as exc:
@@ -155,7 +155,6 @@ class WindowJobs:
             return
 
         def apply(result) -> None:
-            self.settings.setValue(f"take/{path}", result.take)
             session.apply_regenerated(result)
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()

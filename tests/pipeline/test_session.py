@@ -21,6 +21,7 @@ from foley_assistant.pipeline.editing.session import EditSession, default_output
 from foley_assistant.pipeline.editing.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.sound import object_seed
 from foley_assistant.spatial.render import render_stem
 
 
@@ -171,6 +172,11 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
     new_dry = session.dry_audio(stem)
     assert not np.allclose(new_dry, dry)
     assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)
+    # The project records how each stem was made: the first take by generate, with its seed; the
+    # new take's number and seed, in the saved project file too.
+    assert stem.take == 1 and stem.seed == object_seed(session.project.settings.seed, "S002", stem.object_id)
+    saved = {s.path: s for s in read_project(session.project_file).stems}[stem.path]
+    assert saved.take == 2 and saved.seed == object_seed(2 * 7919, "S002", stem.object_id) and saved.seed != stem.seed
 
 
 def test_export_bundle_writes_the_chosen_formats_and_copies_the_stems(project_copy, tmp_path):

@@ -123,7 +123,8 @@ def regenerate_job(
     try:
         context.report("generate", 0, 1, f"{shot.id} {obj.id} take {take}")
         n_samples = shot.duration_samples(stereo.sample_rate)
-        dry = engine.generator.generate(obj, tracks, n_samples, stereo.sample_rate, object_seed(take * 7919, shot.id, obj.id))
+        used_seed = object_seed(take * 7919, shot.id, obj.id)
+        dry = engine.generator.generate(obj, tracks, n_samples, stereo.sample_rate, used_seed)
     finally:
         engine.close()
     before_rms = float(np.sqrt(np.mean(np.square(dry_before, dtype=np.float64)))) if dry_before.size else 0.0
@@ -133,7 +134,7 @@ def regenerate_job(
     curves = object_curves(obj, tracks, project.settings.hfov_deg, rendered.curves, manual_curves_of(project, shot.id, obj.id))
     placed = render_stem(dry.samples, curves, stereo)
     files_dir = job_dir(out_dir)
-    written = write_object(OutputLayout(files_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed), dry.engine or engine.used)
+    written = write_object(OutputLayout(files_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed, used_seed), dry.engine or engine.used, take)
     context.report("generate", 1, 1, f"{shot.id} {obj.id} take {take}")
     return RegeneratedStem(replace(written, lane=stem.lane), take, files_dir)
 

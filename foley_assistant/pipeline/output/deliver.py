@@ -107,8 +107,9 @@ def write_shot_audio(
     )
 
 
-def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str) -> Stem:
-    """Write an object's stereo stem and its dry source; return the stem record."""
+def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str, take: int = 1) -> Stem:
+    """Write an object's stereo stem and its dry source; return the stem record (with its take
+    and the seed its engine was given)."""
     sample_rate = sound.dry.sample_rate
     name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
     what = f"{sound.track.id} {sound.track.label} | {sound.dry.voice}"
@@ -126,6 +127,8 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
         sample_rate=sample_rate,
         record_start_sample=shot.record_start_sample(sample_rate),
         length_samples=int(sound.stereo.shape[1]),
+        take=take,
+        seed=sound.seed,
     )
 
 

@@ -20,3 +20,4 @@ class ObjectSound:
     dry: DryAudio
     curves: SpatialCurves
     stereo: np.ndarray
+    seed: int | None = None  # the seed the engine was given

@@ -120,7 +120,7 @@ class NeuralSession:
                 if keys is not None and not keys.is_empty:
                     curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, keys)
                     placed = render_stem(dry, curves, stereo)
-            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed))
+            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed, seed))
         context.report("generate", total, total, shot.id)
         return sounds
 

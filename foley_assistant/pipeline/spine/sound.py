@@ -128,14 +128,15 @@ def sound_shot(
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
         context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
+        used_seed = object_seed(seed, shot.id, obj.id)
         with context.clock.measure("generate"):
-            dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+            dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, used_seed)
             if fallback:
                 dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, (manual or {}).get(obj.id))
             placed = render_stem(dry.samples, curves, stereo)
-        sounds.append(ObjectSound(shot.id, obj, dry, curves, placed))
+        sounds.append(ObjectSound(shot.id, obj, dry, curves, placed, used_seed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
     return sounds
 
