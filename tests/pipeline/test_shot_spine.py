@@ -182,3 +182,36 @@ def test_placements_pan_with_the_projects_reference(cli_run):
                 widest = max(widest, abs(point.pan - float(pan_from_azimuth(azimuth, 30.0))))
                 checked += 1
     assert checked > 10 and widest > 0.05
+
+
+def test_export_aaf_pans_with_the_projects_placement(cli_run, tmp_path):
+    import aaf2
+
+    from foley_assistant.pipeline.handoff.export import open_project
+    from foley_assistant.pipeline.output.deliver import pan_gain_points
+    from foley_assistant.pipeline.spine.placement import project_stereo
+    from foley_assistant.spatial.settings import StereoSettings
+    from tests.pipeline.test_export_handoff import _walk
+
+    out = tmp_path / "cut.aaf"
+    assert main(["export", str(cli_run), "--format", "aaf", "--aaf-stereo", "automation", "--out", str(out), "-q"]) == 0
+    pans: dict[str, list[float]] = {}
+    with aaf2.open(str(out), "r") as f:
+        names = {mob.mob_id: mob.name for mob in f.content.mastermobs()}
+        for slot in next(f.content.compositionmobs()).slots:
+            for component in _walk(slot.segment):
+                if isinstance(component, aaf2.components.OperationGroup) and "pan" in component.operation.name.lower():
+                    clip = next(c for c in _walk(component) if isinstance(c, aaf2.components.SourceClip))
+                    (points,) = [p for p in component.parameters if hasattr(p, "pointlist") or "PointList" in p]
+                    pans[names[clip.mob_id]] = [float(p["Value"].value) * 2 - 1 for p in points["PointList"]]
+    project, _, _ = open_project(cli_run)
+    curves = project.curves_by_object()
+    placed = project_stereo(project.settings, hrirs=False)
+    moved = 0.0
+    for stem in [s for s in project.stems if not s.is_ambience]:
+        written = pans[f"{stem.path.split('/')[-1][:-4]}"]
+        ours = [p.pan for p in pan_gain_points(stem, curves[(stem.shot_id, stem.object_id)], placed)]
+        default = [p.pan for p in pan_gain_points(stem, curves[(stem.shot_id, stem.object_id)], StereoSettings())]
+        assert written == pytest.approx(ours, abs=2e-4)  # the project's placement (hfov 90: reference 45 degrees)
+        moved = max(moved, max(abs(a - b) for a, b in zip(ours, default)))
+    assert moved > 0.05  # and not what the defaults would give
