@@ -150,23 +150,25 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
     lanes = project.lanes()
     laned = replace(project, stems=tuple(s for _, stems in lanes for s in stems), generation=project.generation + 1)
     scratch = scratch_dir(layout.root)
-    write_timeline_with_stems(loaded, laned, layout.root, scratch / "timeline.otio")
+    write_timeline_with_stems(loaded, laned, layout.root, scratch / "timeline.otio", home=layout.root)  # moved into the folder by the save
     write_rpp(scratch / "project.rpp", build_rpp(laned, loaded, stereo, layout.root, layout.root))
     write_tracks(scratch / "tracks.json", laned.tracks)
     promote(layout.root, laned.generation, lambda: write_project(layout.root / PROJECT_FILE, laned))
     return laned
 
 
-def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path) -> None:
+def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path, home: Path | None = None) -> None:
     """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
     copying the input (it is left as it was).
 
     In a .otio the stems are referenced relative to its folder (move the folder, they follow);
     a .otioz bundles them (the bundle rewrites the references to its own media/ folder). Each
-    stem's clip carries the editor's mix (muted: disabled).
+    stem's clip carries the editor's mix (muted: disabled). `home` is the folder the file will
+    live in when it is written somewhere else first (the scratch area of a save); its own folder
+    by default.
     """
     curves = project.curves_by_object()
-    relative_to = None if path.suffix.lower() == ".otioz" else path.parent
+    relative_to = None if path.suffix.lower() == ".otioz" else (home or path.parent)
     write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to)
 
 
