@@ -1,4 +1,8 @@
-"""Atomic writes: a file appears complete under its final name, or not at all.
+"""Atomic writes: a file appears complete under its final name, or not at all, and stays so.
+
+The written file is flushed to the disk (fsync) before it is renamed onto its name, and the
+folder after the rename, so that a power cut or a kill right after a save leaves the old file or
+the new one, never an empty or torn one under the final name.
 
 The temporary file is `.<name>.partial-<8 hex digits><suffix>` beside the target. It is removed
 when the block fails; a process killed mid-write leaves it, and `remove_partials` clears what
@@ -33,10 +37,29 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     temporary = target.with_name(f".{target.stem}.partial-{secrets.token_hex(4)}{target.suffix}")
     try:
         yield temporary
+        _flush(temporary)
         os.replace(temporary, target)
+        _flush_folder(target.parent)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _flush(path: Path) -> None:
+    """Make a written file's bytes durable (fsync)."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _flush_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable (fsync of the folder, where the system allows it)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return  # Windows: a folder cannot be opened for fsync
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 _PARTIAL = re.compile(r"\..+\.partial-[0-9a-f]{8}(\.[A-Za-z0-9]+)?")
