@@ -23,7 +23,7 @@ from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
-from foley_assistant.core.tracks import TracksDocument
+from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.atomic import remove_partials
 from foley_assistant.io.file_set import scratch_dir, settle_folder
 from foley_assistant.io.json_files import read_project, read_tracks
@@ -139,6 +139,23 @@ def _earlier_project(request: GenerateRequest) -> Project | None:
     return project if Path(project.timeline_path).resolve() == request.timeline_path.resolve() else None
 
 
+def tracks_misfit(shot: Shot, tracks: ShotTracks) -> str | None:
+    """Why a shot's tracks (found by its id) were not made from this shot, or None: they name
+    other media, or cover another length of it (more than a frame off). Tracks are matched to
+    shots by id, so after a recut they would otherwise land on the wrong pictures."""
+    if shot.media_path is not None and Path(tracks.media).name != Path(shot.media_path).name:
+        return f"they were made from {Path(tracks.media).name}, the shot's media is {Path(shot.media_path).name}"
+    expected = float(shot.duration_seconds) * float(tracks.fps.fps)
+    if tracks.frame_range.duration > expected + 1.0:  # fewer is a clip past its media's end
+        return f"they cover {tracks.frame_range.duration} frames, the shot {expected:.0f}"
+    if not shot.source_from_timecode:
+        media_rate = float(tracks.fps.fps / shot.speed)
+        start = float(shot.source_rate.seconds(shot.source_range.start)) * media_rate
+        if abs(tracks.frame_range.start - start) > 1.0:
+            return f"they start at media frame {tracks.frame_range.start}, the shot at {start:.0f}"
+    return None
+
+
 def _prepare(request: GenerateRequest, given: TracksDocument | None) -> tuple[LoadedTimeline, list[Shot], list[tuple[Shot, str]], TracksDocument | None, RelinkResult, Project | None]:
     loaded = read_timeline(request.timeline_path, request.timeline_rate)
     earlier = _earlier_project(request)
@@ -152,6 +169,11 @@ def _prepare(request: GenerateRequest, given: TracksDocument | None) -> tuple[Lo
         absent = [s.id for s in selected if not s.refusal and s.id not in known]
         if absent:
             raise FoleyError(f"the tracks file has no tracks for shot {', '.join(absent)}; analyze those shots or leave out --tracks.")
+        by_id = {s.shot_id: s for s in tracks.shots}
+        for shot in selected:
+            reason = None if shot.refusal else tracks_misfit(shot, by_id[shot.id])
+            if reason:
+                raise FoleyError(f"the tracks of shot {shot.id} do not fit the cut: {reason}. The cut may have changed since it was analyzed; analyze again or leave out --tracks.")
     inputs = (request.timeline_path,) + ((request.tracks_path,) if request.tracks_path else ())
     usable, skipped = check_shots(selected, tracks, request.out_dir, inputs)
     check_no_foreign_files(request.out_dir, [s.id for s in usable], request.force, _reel_files(request))

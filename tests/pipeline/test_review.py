@@ -134,7 +134,7 @@ def test_silent_stems_are_flagged():
 
 def test_a_shot_without_picture_gets_a_note_not_a_failure(small_cut, generated_small, tmp_path):
     data = json.loads((generated_small / "tracks.json").read_text())
-    data["shots"][0]["media"] = str(tmp_path / "gone.mp4")
+    data["shots"][0]["media"] = str(tmp_path / "moved away" / Path(data["shots"][0]["media"]).name)  # the same media, no longer there
     edited = tmp_path / "tracks.json"
     edited.write_text(json.dumps(data))
     out = tmp_path / "out"
