@@ -11,8 +11,11 @@ prediction puts it, at three scales so that it can grow or shrink:
 - shape: masked normalized cross-correlation (OpenCV's `matchTemplate`, TM_CCOEFF_NORMED) with
   the drawn patch, slowly blended with what is found (`adapt`).
 
-The object is lost, and the track ends, where neither cue holds (occluded, left the frame,
-changed beyond recognition): it has boxes only where it was really seen.
+The object is lost, and the track ends, where neither cue holds (occluded, changed beyond
+recognition), where its predicted middle leaves the picture, or where the best match lies more
+than a box size off its path (it went out of frame or behind something: the search, kept inside
+the picture, would otherwise settle on whatever looks most like it, a parked car, the walker):
+it has boxes only where it was really seen.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ class SeededTrackerSettings:
     search_margin: float = 0.75  # search window: the box grown by this share of its size, each side
     scales: tuple[float, ...] = (0.96, 1.0, 1.04)
     adapt: float = 0.05  # share of the found patch blended into the shape template each frame
+    max_jump: float = 1.0  # farther than this (in box sizes) from where it was going is something else
     motion_prior: float = 0.15  # ranking lost per (box size) squared away from the predicted place
     colour_bins: int = 12  # histogram bins per channel
     scale_cost: float = 0.5  # ranking lost per unit of log scale change
@@ -124,6 +128,8 @@ def _follow(frames, gray: list[np.ndarray], indices: list[int], start: int, step
     while 0 <= position < len(gray):
         image, picture = gray[position], frames[position][1]
         predicted = rect[:2] + rect[2:] / 2 + velocity
+        if not (0 <= predicted[0] < width and 0 <= predicted[1] < height):
+            return  # its middle would be out of the picture: it left (the search must not settle on something else)
         best = None
         for scale in settings.scales:
             w, h = rect[2] * scale, rect[3] * scale
@@ -145,14 +151,17 @@ def _follow(frames, gray: list[np.ndarray], indices: list[int], start: int, step
             # a change of size must earn its keep: inside a uniform object a smaller box scores as well
             ranked = likeness + 0.5 * shape - settings.motion_prior * (dx**2 + dy**2) - settings.scale_cost * abs(np.log(scale))
             ly, lx = np.unravel_index(int(np.argmax(ranked)), ranked.shape)
-            candidate = (float(ranked[ly, lx]), float(likeness[ly, lx]), float(shape[ly, lx]), np.array([wx0 + lx, wy0 + ly, tw, th], dtype=np.float64))
+            jump = float(np.hypot(dx[ly, lx], dy[ly, lx]))
+            candidate = (float(ranked[ly, lx]), float(likeness[ly, lx]), float(shape[ly, lx]), np.array([wx0 + lx, wy0 + ly, tw, th], dtype=np.float64), jump)
             if best is None or candidate[0] > best[0]:
                 best = candidate
         if best is None:
             return
-        _, likeness_found, shape_found, found = best
+        _, likeness_found, shape_found, found, jump = best
         if likeness_found < settings.min_colour and shape_found < settings.min_score:
             return
+        if jump > settings.max_jump:
+            return  # the best match is off its path: the object went (out of frame, behind something)
         if picture.ndim == 3 and likeness_found >= settings.min_colour:
             found = _mean_shift(colour.likelihood(picture), found)
         velocity = 0.5 * velocity + 0.5 * ((found[:2] + found[2:] / 2) - (rect[:2] + rect[2:] / 2))

@@ -62,3 +62,20 @@ def test_a_seeded_track_has_distances_and_is_a_manual_object():
         follow_box(pictures, 210, Box(0.5, 0.5, 0.51, 0.51))
     with pytest.raises(ValueError, match="not among"):
         follow_box(pictures, 5, Box(0.1, 0.1, 0.3, 0.3))
+
+
+def test_a_followed_car_that_leaves_the_frame_ends_there_and_does_not_jump_to_a_look_alike():
+    # A car (a red box) drives fast out to the right, past an identical one parked by the exit:
+    # once the car is gone, the search (kept inside the picture) would settle on the parked one.
+    background = np.full((H, W, 3), (90, 90, 95), dtype=np.uint8)
+    pictures = []
+    for i in range(40):
+        image = background.copy()
+        cv2.rectangle(image, (270, 128), (310, 153), (200, 30, 30), -1)  # the look-alike
+        x = 100 + 16 * i
+        cv2.rectangle(image, (x, 100), (x + 40, 125), (200, 30, 30), -1)
+        pictures.append((i, image))
+    found = follow_box(pictures, 0, Box(100 / W, 100 / H, 140 / W, 125 / H))
+    frames = [f for f, _, _ in found]
+    assert frames == list(range(len(frames))) and 10 <= frames[-1] <= 13  # its middle passes the edge at frame 13
+    assert all(box.y0 < 110 / H for _, box, _ in found)  # never on the parked car
