@@ -323,6 +323,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
 
     def _on_position(self, seconds: float) -> None:
         self.playhead = seconds
+        self._show_shuttle()
         self.show_frame()
         self.curve_editor.set_playhead(seconds)
         if self.session is not None and self.shot_id is not None:
@@ -335,6 +336,20 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
 
     def _on_playing(self, playing: bool) -> None:
         self.play_button.setText("❚❚  Pause" if playing else "▶  Play")
+        self._show_shuttle()
+        if not playing and self.session is not None and self.shot_id is not None:
+            # Stopped (K, Space, the end): land on the frame shown, not between two frames.
+            landed = float(self.shot_clock().seconds_of(self.current_frame()))
+            if abs(landed - self.playhead) > 1e-9:
+                self.audition.seek(landed, scrub=False)
+
+    def _show_shuttle(self) -> None:
+        """The shuttle speed beside the timecode while playing at another speed than 1x forward."""
+        transport = self.audition.transport
+        rate = transport.rate if transport.playing else 0.0
+        text = "" if rate in (0.0, 1.0) else f"{'◀◀' if rate < 0 else '▶▶'} {abs(rate):g}x"
+        if text != self.shuttle_label.text():
+            self.shuttle_label.setText(text)
 
     def _on_timeline_playhead(self, seconds: float) -> None:
         session = self.session

@@ -218,17 +218,23 @@ class WindowLayout:
 
     def _build_transport_bar(self) -> QWidget:
         bar = QWidget()
-        bar.setStyleSheet(f"background: {style.RAISED};")
+        bar.setObjectName("transportBar")  # scoped, so its buttons keep their own (checked) look
+        bar.setStyleSheet(f"QWidget#transportBar {{ background: {style.RAISED}; }}")
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(6, 4, 6, 4)
         self.play_button = QPushButton("▶  Play")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.play_button.clicked.connect(self.audition.toggle)
-        loop = QPushButton("⟲ Loop")
+        self.loop_button = loop = QPushButton("⟲ Loop")
         loop.setCheckable(True)
         loop.setChecked(True)
         loop.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        loop.setToolTip("Loop the shot (Ctrl+L)")
         loop.toggled.connect(lambda on: (self.loop_action.setChecked(on), self.audition.set_loop(on)))
+        self.loop_action.toggled.connect(loop.setChecked)  # Ctrl+L and the menu show on the button too
+        self.shuttle_label = QLabel("")
+        self.shuttle_label.setObjectName("shuttle")
+        self.shuttle_label.setMinimumWidth(56)
         self.timecode = QLabel("00:00:00:00")
         self.timecode.setObjectName("timecode")
         self.frame_label = QLabel("")
@@ -239,6 +245,7 @@ class WindowLayout:
         layout.addWidget(loop)
         layout.addSpacing(12)
         layout.addWidget(self.timecode)
+        layout.addWidget(self.shuttle_label)
         layout.addWidget(self.frame_label)
         layout.addStretch(1)
         layout.addWidget(hint)
