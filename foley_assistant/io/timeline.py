@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -91,6 +92,7 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
     notes: list[str] = []
     chosen_rate: FrameRate | None = None
     if suffix == ".otioz":
+        check_bundle_expansion(path)
         media_root = Path(tempfile.mkdtemp(prefix="foley-assistant-otioz-"))
         atexit.register(shutil.rmtree, media_root, ignore_errors=True)
         extra["extract_to_directory"] = str(media_root)
@@ -113,6 +115,29 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
     timeline = _as_timeline(result, path)
     check_timeline_times(timeline, path)
     return LoadedTimeline(timeline, path, media_root, chosen_rate, tuple(notes))
+
+
+#: An .otioz that would unpack to more than this many bytes, at more than this many times its own
+#: size, is refused: media (audio, video) barely compresses, so such a bundle is a zip bomb, not a
+#: cut (a 2 MB bundle unpacked to 2 GB in the temporary folder before).
+SUSPICIOUS_EXPANSION_BYTES = 1 << 30
+MAX_EXPANSION_RATIO = 50
+
+
+def check_bundle_expansion(path: Path) -> None:
+    """Refuse an .otioz whose contents would unpack far beyond its own size (see above), before
+    anything is unpacked."""
+    try:
+        with zipfile.ZipFile(path) as bundle:
+            unpacked = sum(item.file_size for item in bundle.infolist())
+    except (OSError, zipfile.BadZipFile) as exc:
+        raise TimelineError(f"cannot read '{path.name}': it is not a readable .otioz bundle ({exc}). Export it again from your NLE.") from exc
+    packed = max(path.stat().st_size, 1)
+    if unpacked > SUSPICIOUS_EXPANSION_BYTES and unpacked > MAX_EXPANSION_RATIO * packed:
+        raise TimelineError(
+            f"'{path.name}' would unpack to {unpacked / 2**30:.1f} GB from {packed / 2**20:.1f} MB ({unpacked / packed:.0f} times its size): "
+            "that is not media, which barely compresses. Nothing was unpacked; export the bundle again, or open its .otio."
+        )
 
 
 def _read_text(path: Path) -> str:

@@ -29,6 +29,9 @@ from foley_assistant.generators.neural.protocol import encode
 from foley_assistant.io.atomic import atomic_path
 
 log = logging.getLogger(__name__)
+#: The longest sound one request may ask for: a request is held in memory whole (the model's
+#: latents, the stems), so a bound keeps a mistaken or hostile request from taking the machine.
+MAX_REQUEST_SAMPLES = 48000 * 60 * 30
 
 
 def read_shot_frames(media: str, shot: ShotTracks, frame_size: tuple[int, int]) -> np.ndarray:
@@ -142,6 +145,9 @@ class Worker:
             out_dir = Path(message["out_dir"])
         except (KeyError, TypeError, ValueError, IndexError) as exc:
             raise FoleyError(f"a generate request needs shot, n_samples and out_dir ({exc})") from exc
+        if not 0 < n_samples <= MAX_REQUEST_SAMPLES:
+            minutes = MAX_REQUEST_SAMPLES / 48000 / 60
+            raise FoleyError(f"n_samples must be between 1 and {MAX_REQUEST_SAMPLES} ({minutes:.0f} minutes at 48 kHz), got {n_samples}; split a longer shot")
         cancel.check()
         media = message.get("media")
         frames = None

@@ -66,6 +66,10 @@ def test_a_bad_request_is_an_error_and_the_worker_goes_on(worker, tmp_path):
     assert caught.value.kind == "input"
     with pytest.raises(WorkerError, match="media file not found"):
         worker.generate(_shot_dict(), 48000, tmp_path, media=str(tmp_path / "missing.mp4"))
+    for hostile in (10**12, 0, -5):  # 10^12 samples grew a worker to 24 GB before it was killed
+        with pytest.raises(WorkerError, match="n_samples must be between 1 and") as caught:
+            worker.generate(_shot_dict(), hostile, tmp_path)
+        assert caught.value.kind == "input"
     assert worker.health()["ok"] is True
 
 
