@@ -51,12 +51,13 @@ def orientation_of_matrix(matrix: tuple[int, ...]) -> tuple[int, bool]:
 
 def display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
     """The display matrix carried by a decoded frame, if any."""
-    for side in frame.side_data:
-        if side.type == av.sidedata.sidedata.Type.DISPLAYMATRIX:
-            data = bytes(side)
-            if len(data) >= 36:
-                return struct.unpack("<9i", data[:36])
-    return None
+    # Looked up by its type: PyAV's side-data container is a mapping whose iteration gave the
+    # side data up to 18.1.0 and gives their types from 18.1.1 on.
+    side = frame.side_data.get(av.sidedata.sidedata.Type.DISPLAYMATRIX)
+    if side is None:
+        return None
+    data = bytes(side)
+    return struct.unpack("<9i", data[:36]) if len(data) >= 36 else None
 
 
 def field_order_of(codec_field_order: int, frame: av.VideoFrame) -> str:
