@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.io.atomic import write_json_atomic
 
@@ -163,12 +164,6 @@ def find_model(name: str, folder: Path | None = None) -> UserModel | None:
     if not NAME_PATTERN.match(name) or not (folder / f"{name}.json").is_file():
         return None
     return UserModel.from_manifest(folder / f"{name}.json")
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, as hex."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def integrity_problem(model: UserModel, actual: str | None = None) -> str | None:

@@ -16,7 +16,6 @@ crash never leaves half a checkpoint.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 
 FORMAT = "foley_assistant.checkpoint/1"
@@ -53,15 +53,6 @@ class Checkpoint:
     weights: dict[str, torch.Tensor]
     training: dict[str, Any] = field(default_factory=dict)
     optimizer: dict[str, Any] | None = None
-
-
-def sha256_of(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _optimizer_tensors(state: dict[str, Any]) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -103,7 +94,7 @@ def save_checkpoint(folder: str | os.PathLike[str], checkpoint: Checkpoint) -> P
             document["optimizer"] = meta
         (staging / CONFIG_FILE).write_text(json.dumps(document, indent=1), encoding="utf-8")
         files = sorted(p.name for p in staging.iterdir())
-        manifest = {"files": {name: sha256_of(staging / name) for name in files}}
+        manifest = {"files": {name: file_sha256(staging / name) for name in files}}
         (staging / MANIFEST_FILE).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
         old = None
         if folder.exists():
@@ -152,7 +143,7 @@ def verify_checkpoint(folder: str | os.PathLike[str]) -> dict[str, str]:
         path = folder / name
         if Path(name).name != name or not path.is_file():
             raise CheckpointError(f"{folder}: {name} is listed in the manifest but missing.")
-        if sha256_of(path) != expected:
+        if file_sha256(path) != expected:
             raise CheckpointError(f"{folder}: {name} does not match its sha256 in the manifest; the file is damaged or was changed.")
     unlisted = sorted(p.name for p in folder.glob("*.safetensors") if p.name not in listed)
     if unlisted:

@@ -30,7 +30,8 @@ from safetensors.torch import load_file
 from torch import nn
 from torch.nn import functional as F
 
-from foley_assistant.model.checkpoint import CheckpointError, sha256_of
+from foley_assistant.core.digest import file_sha256
+from foley_assistant.model.checkpoint import CheckpointError
 
 #: The one architecture supported, and the file name torchvision gives its ImageNet weights.
 RESNET18 = "resnet18"
@@ -78,7 +79,7 @@ def find_recorded_weights(recorded: str, sha256: str) -> Path:
     candidates = [recorded_path, hub_checkpoint_dir() / recorded_path.name]
     for path in candidates:
         if path.is_file():
-            actual = sha256_of(path)
+            actual = file_sha256(path)
             if actual != sha256:
                 raise ImageWeightsError(
                     f"the image encoder's weights at {path} are not the ones this generator was trained with "

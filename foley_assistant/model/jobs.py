@@ -36,11 +36,11 @@ def configs_for(size: str) -> tuple[CodecConfig, GeneratorConfig]:
 def with_image_encoder(config: GeneratorConfig, spec: str) -> GeneratorConfig:
     """The config with the frozen ResNet-18 image stream, its weights file (a path, or "auto": the
     torch hub cache's) located and its sha256 recorded. Never downloads."""
-    from foley_assistant.model.checkpoint import sha256_of
+    from foley_assistant.core.digest import file_sha256
     from foley_assistant.model.image_encoder import RESNET18, resolve_weights
 
     path = resolve_weights(spec)
-    return replace(config, image_encoder=RESNET18, image_weights=str(path), image_weights_sha256=sha256_of(path))
+    return replace(config, image_encoder=RESNET18, image_weights=str(path), image_weights_sha256=file_sha256(path))
 
 
 def batches(dataset: Any, batch_size: int, workers: int) -> Iterator[dict[str, Any]]:

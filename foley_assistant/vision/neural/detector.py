@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.tracks import Box, DetectorRecord
 from foley_assistant.vision.labels import CocoLabels, coco_labels
 from foley_assistant.vision.motion import Detection
-from foley_assistant.vision.perception.shipped import file_sha256
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ threads (analysis shares the machine with decoding and the UI).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import threading
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from foley_assistant.core.digest import file_sha256
 from foley_assistant.core.errors import FoleyError
 
 _lock = threading.Lock()
@@ -59,15 +59,6 @@ def manifest(name: str) -> ModelManifest:
         source=str(data["source"]),
         details=data,
     )
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @lru_cache(maxsize=None)
