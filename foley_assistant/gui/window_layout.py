@@ -219,7 +219,7 @@ class WindowLayout:
     def _build_transport_bar(self) -> QWidget:
         bar = QWidget()
         bar.setObjectName("transportBar")  # scoped, so its buttons keep their own (checked) look
-        bar.setStyleSheet(f"QWidget#transportBar {{ background: {style.RAISED}; }}")
+        bar.setStyleSheet(f"QWidget#transportBar {{ background: {style.RAISED}; }} QWidget#transportBar QLabel#muted, QWidget#transportBar QLabel#shuttle {{ background: transparent; }}")
         layout = QHBoxLayout(bar)
         layout.setContentsMargins(6, 4, 6, 4)
         self.play_button = QPushButton("▶  Play")
