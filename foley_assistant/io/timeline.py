@@ -25,6 +25,7 @@ import opentimelineio as otio
 from foley_assistant.core.errors import InputFileError, TimelineError
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.edl_rate import edl_rate
+from foley_assistant.io.otio_json_checks import check_otio_file
 from foley_assistant.io.timeline_checks import check_timeline_times
 
 log = logging.getLogger(__name__)
@@ -106,6 +107,8 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
         log.info(choice.note)
     if rate is not None and suffix != ".edl":
         notes.append(f"--rate {rate} was not used: '{path.name}' stores its own frame rate")
+    if suffix in (".otio", ".otioz", ".otiod"):
+        check_otio_file(path)
     try:
         result = otio.adapters.read_from_file(str(path), **extra)
     except otio.exceptions.UnsupportedSchemaError as exc:
