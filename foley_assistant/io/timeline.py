@@ -141,7 +141,7 @@ def check_bundle_expansion(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as bundle:
             unpacked = sum(item.file_size for item in bundle.infolist())
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as exc:  # a damaged or unsupported zip (found by tests/fuzz)
         raise TimelineError(f"cannot read '{path.name}': it is not a readable .otioz bundle ({exc}). Export it again from your NLE.") from exc
     packed = max(path.stat().st_size, 1)
     if unpacked > SUSPICIOUS_EXPANSION_BYTES and unpacked > MAX_EXPANSION_RATIO * packed:
