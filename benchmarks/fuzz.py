@@ -11,6 +11,7 @@ The target is zero tracebacks; the first few of each reader are printed in full.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
 import pickle
@@ -38,6 +39,7 @@ def run_isolated(target: str, seeds: Seeds, seed: str) -> tuple[Outcome, str]:
         result = run_case(target, seeds, RandomChooser(random.Random(seed)))
         with os.fdopen(write, "wb") as pipe:
             pickle.dump(result, pipe)
+        atexit._run_exitfuncs()  # the product's temporary folders go, as at a normal exit
         os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
