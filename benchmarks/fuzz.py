@@ -11,7 +11,6 @@ The target is zero tracebacks; the first few of each reader are printed in full.
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
 import os
 import pickle
@@ -28,6 +27,8 @@ sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 
 from fuzzing import OUTCOMES, TARGETS, TRACEBACK, Outcome, RandomChooser, Seeds, build_seeds, describe_failure, run_case  # noqa: E402
 
+from foley_assistant.io.temp_folders import sweep_stale  # noqa: E402
+
 
 def run_isolated(target: str, seeds: Seeds, seed: str) -> tuple[Outcome, str]:
     """One case in a forked child, so that a crash of native code (a signal) is counted as a
@@ -39,7 +40,6 @@ def run_isolated(target: str, seeds: Seeds, seed: str) -> tuple[Outcome, str]:
         result = run_case(target, seeds, RandomChooser(random.Random(seed)))
         with os.fdopen(write, "wb") as pipe:
             pickle.dump(result, pipe)
-        atexit._run_exitfuncs()  # the product's temporary folders go, as at a normal exit
         os._exit(0)
     os.close(write)
     with os.fdopen(read, "rb") as pipe:
@@ -80,6 +80,7 @@ def main() -> int:
                     print(f"--- traceback {shown} ---\n{describe_failure(target, outcome, case)}\n", file=sys.stderr)
             totals[target] = counts
             print(f"{target:<9} " + "  ".join(f"{kind} {counts[kind]:>5}" for kind in OUTCOMES) + f"   ({time.perf_counter() - start:.1f} s)", flush=True)
+    sweep_stale("otioz")  # the bundles the forked cases unpacked (a child skips the exit handlers)
     overall = sum(totals.values(), Counter())
     print(f"{'all':<9} " + "  ".join(f"{kind} {overall[kind]:>5}" for kind in OUTCOMES) + f"   seed {args.seed}, {args.cases} cases per reader")
     return 0
