@@ -30,6 +30,7 @@ from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
+from foley_assistant.pipeline.budget import check_budget, estimate_generate
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, write_session_files
 from foley_assistant.pipeline.output.output_guard import check_no_foreign_files, record_outputs
 from foley_assistant.pipeline.output.review import write_review
@@ -230,6 +231,7 @@ def run_generate(
     settings = request.project_settings()
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
+    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate), request.out_dir)  # before anything is written
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
     settle_folder(request.out_dir, request.out_dir / PROJECT_FILE)  # a save cut short is undone first
     layout = OutputLayout(request.out_dir)

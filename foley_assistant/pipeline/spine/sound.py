@@ -20,8 +20,8 @@ from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.spatial.curves import CurveSettings, object_curves
-from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
-from foley_assistant.spatial.render import mix, render_stem
+from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain_of_blocks
+from foley_assistant.spatial.render import mix_blocks, render_stem
 from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
@@ -155,9 +155,18 @@ def normalize_loudness(
     stems: an ambience alone keeps its own level)."""
     if not sounds:
         return sounds, None
-    result = loudness_gain(mix([s.stereo for s in sounds] + list(beds or []), n_samples), sample_rate, settings)
+    stems = [s.stereo for s in sounds] + list(beds or [])
+    result = loudness_gain_of_blocks(lambda: mix_blocks(stems, n_samples), n_samples, sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)
-    scaled = [replace(s, stereo=(s.stereo * gain).astype(np.float32), dry=replace(s.dry, samples=(s.dry.samples * gain).astype(np.float32))) for s in sounds]
-    return scaled, result
+    return [replace(s, stereo=_scaled(s.stereo, gain), dry=replace(s.dry, samples=_scaled(s.dry.samples, gain))) for s in sounds], result
+
+
+def _scaled(samples: np.ndarray, gain: float) -> np.ndarray:
+    """float32 `samples` x `gain`, in place where they are float32 and writeable (a run's own
+    arrays: a copy would double the memory a long shot needs), the same values either way."""
+    if samples.dtype == np.float32 and samples.flags.writeable:
+        samples *= gain
+        return samples
+    return (samples * gain).astype(np.float32)
