@@ -16,9 +16,10 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -26,11 +27,12 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import Cancelled
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument
 from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.neural_levels import limit_peaks, match_level, onset_events, peak_ceiling
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.render import render_stem
@@ -40,6 +42,8 @@ from foley_assistant.spatial.stereo import stereo_gains
 log = logging.getLogger(__name__)
 
 MODEL_ENV = "FOLEY_ASSISTANT_MODEL"
+#: The procedural engine's dry sound of an object of the shot (the level reference).
+ReferenceSound = Callable[[ObjectTrack], DryAudio]
 
 
 def candidate_model_dirs(explicit: Path | None) -> list[Path]:
@@ -82,13 +86,19 @@ class NeuralSession:
         hfov_deg: float,
         seed: int,
         context: JobContext,
+        reference: ReferenceSound,
         curve_settings: CurveSettings | None = None,
         manual: Mapping[str, ManualCurves] | None = None,
     ) -> list[ObjectSound] | None:
         """Every object's stem from the worker (placed again from its dry source along the
         editor's keyframes, `manual` by object id, where it has some); None (with a note) when
         the worker failed on this shot. The model makes loudspeaker stereo: when binaural was
-        asked for, it says so once."""
+        asked for, it says so once.
+
+        `reference` gives the procedural engine's dry sound of an object: each stem's level is
+        brought within range of it along the same curves, its peaks limited, and the onsets heard
+        in it are its events (`neural_levels`); an object the model left silent gets the
+        reference's sound, and a note says so."""
         if not shot_tracks.objects:
             return []
         if stereo.binaural is not None and not self.binaural_noted:
@@ -114,13 +124,28 @@ class NeuralSession:
         for obj in shot_tracks.objects:
             with context.clock.measure("render"):
                 curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
-                placed = stems[obj.id].astype(np.float32)
-                dry = unpan(placed, channel_gains(curves, n_samples, stereo))
+                gains = channel_gains(curves, n_samples, stereo)
+                model_stem = stems[obj.id].astype(np.float32)
+                procedural = reference(obj)
+                reference_stem = render_stem(procedural.samples, curves, stereo)
+                level = match_level(model_stem, reference_stem, stereo.sample_rate)
                 keys = (manual or {}).get(obj.id)
                 if keys is not None and not keys.is_empty:
                     curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, keys)
+                if level.silent:
+                    note = f"shot {shot.id} {obj.id} ({obj.label}): {level.describe()}"
+                    log.warning(note)
+                    self.notes.append(note)
+                    dry_audio = replace(procedural, engine="procedural", reason=f"{procedural.reason}; {level.describe()}".lstrip("; "))
+                    placed = reference_stem if keys is None or keys.is_empty else render_stem(procedural.samples, curves, stereo)
+                    sounds.append(ObjectSound(shot.id, obj, dry_audio, curves, placed, seed))
+                    continue
+                placed = limit_peaks(model_stem * np.float32(10 ** (level.gain_db / 20)), stereo.sample_rate, peak_ceiling(reference_stem))
+                dry = unpan(placed, gains)
+                if keys is not None and not keys.is_empty:
                     placed = render_stem(dry, curves, stereo)
-            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed, seed))
+                events = onset_events(placed, stereo.sample_rate, obj.label, obj.id)
+            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, events, "neural", engine="neural", reason=level.describe()), curves, placed, seed))
         context.report("generate", total, total, shot.id)
         return sounds
 
