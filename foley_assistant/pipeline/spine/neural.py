@@ -89,6 +89,7 @@ class NeuralSession:
         reference: ReferenceSound,
         curve_settings: CurveSettings | None = None,
         manual: Mapping[str, ManualCurves] | None = None,
+        targets: tuple[str, ...] | None = None,
     ) -> list[ObjectSound] | None:
         """Every object's stem from the worker (placed again from its dry source along the
         editor's keyframes, `manual` by object id, where it has some); None (with a note) when
@@ -98,7 +99,8 @@ class NeuralSession:
         `reference` gives the procedural engine's dry sound of an object: each stem's level is
         brought within range of it along the same curves, its peaks limited, and the onsets heard
         in it are its events (`neural_levels`); an object the model left silent gets the
-        reference's sound, and a note says so."""
+        reference's sound, and a note says so. `targets`: the object ids wanted (default every
+        object; the model hears all of them either way)."""
         if not shot_tracks.objects:
             return []
         if stereo.binaural is not None and not self.binaural_noted:
@@ -107,21 +109,22 @@ class NeuralSession:
         n_samples = shot.duration_samples(stereo.sample_rate)
         shot_dict = TracksDocument((shot_tracks,)).to_dict()["shots"][0]
         media = shot.media_path if shot.media_path and shot.media_status == "found" else None
-        total = len(shot_tracks.objects)
+        wanted = [obj for obj in shot_tracks.objects if targets is None or obj.id in targets]
+        total = len(wanted)
 
         def progress(done: int, steps: int) -> None:
             context.report("generate", done * total // max(1, steps), total, f"{shot.id} neural")
 
         try:
             with context.clock.measure("generate"):
-                stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, seed=seed, on_progress=progress, cancel=context.cancel)
+                stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, targets=[obj.id for obj in wanted], seed=seed, on_progress=progress, cancel=context.cancel)
         except WorkerError as exc:
             note = f"shot {shot.id}: the neural worker failed ({exc}); the procedural engine was used for this shot"
             log.warning(note)
             self.notes.append(note)
             return None
         sounds = []
-        for obj in shot_tracks.objects:
+        for obj in wanted:
             with context.clock.measure("render"):
                 curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
                 gains = channel_gains(curves, n_samples, stereo)
