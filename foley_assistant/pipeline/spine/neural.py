@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
 from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
@@ -32,6 +33,7 @@ from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.neural_cost import NeuralCost
 from foley_assistant.pipeline.spine.neural_levels import limit_peaks, match_level, onset_events, peak_ceiling
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
@@ -77,6 +79,7 @@ class NeuralSession:
         self.notes: list[str] = []
         self.binaural_noted = False
         self.workdir = tempfile.TemporaryDirectory(prefix="foley-neural-")
+        self.cost = NeuralCost(str(client.info.get("device", "cpu")))
 
     def sound_shot(
         self,
@@ -96,8 +99,8 @@ class NeuralSession:
         the worker failed on this shot. The model makes loudspeaker stereo: when binaural was
         asked for, it says so once.
 
-        `reference` gives the procedural engine's dry sound of an object: each stem's level is
-        brought within range of it along the same curves, its peaks limited, and the onsets heard
+        `reference` gives the procedural engine's dry sound of an object: each stem is brought to
+        its loudness along the same curves, its peaks limited to its peak, and the onsets heard
         in it are its events (`neural_levels`); an object the model left silent gets the
         reference's sound, and a note says so. `targets`: the object ids wanted (default every
         object; the model hears all of them either way)."""
@@ -115,6 +118,11 @@ class NeuralSession:
         def progress(done: int, steps: int) -> None:
             context.report("generate", done * total // max(1, steps), total, f"{shot.id} neural")
 
+        seconds = n_samples / stereo.sample_rate
+        announcement = self.cost.announcement(shot.id, total, seconds)
+        if announcement:
+            log.warning(announcement)
+        started = time.perf_counter()
         try:
             with context.clock.measure("generate"):
                 stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, targets=[obj.id for obj in wanted], seed=seed, on_progress=progress, cancel=context.cancel)
@@ -123,6 +131,7 @@ class NeuralSession:
             log.warning(note)
             self.notes.append(note)
             return None
+        self.cost.record(total, seconds, time.perf_counter() - started)
         sounds = []
         for obj in wanted:
             with context.clock.measure("render"):
