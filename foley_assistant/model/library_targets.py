@@ -13,13 +13,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.generators.library import LibraryGenerator, LibraryIndex
+
+if TYPE_CHECKING:
+    from foley_assistant.generators.library import LibraryGenerator
 
 INDEX_FILE = "library.sqlite"
 
-_OPEN: dict[Path, LibraryGenerator] = {}
+# The library engine reads sound files (soundfile), which the GPU machine does not have: it is
+# imported only when a library is used, so synthetic training without one needs no media library.
+_OPEN: dict[Path, "LibraryGenerator"] = {}
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ def index_library(folder: Path, model_dir: Path) -> LibrarySource:
     folder = Path(folder)
     if not folder.is_dir():
         raise FoleyError(f"--library {folder} is not a folder. Give the folder of your sound effects (WAV, FLAC or AIFF).")
+    from foley_assistant.generators.library import LibraryIndex
+
     path = Path(model_dir) / INDEX_FILE
     with LibraryIndex(path) as index:
         stats = index.update([folder])
@@ -44,8 +51,10 @@ def index_library(folder: Path, model_dir: Path) -> LibrarySource:
     return LibrarySource(path, (folder,))
 
 
-def library_generator(source: LibrarySource, hfov_deg: float) -> LibraryGenerator:
+def library_generator(source: LibrarySource, hfov_deg: float) -> "LibraryGenerator":
     """The library engine over `source`, opened once per process."""
+    from foley_assistant.generators.library import LibraryGenerator, LibraryIndex
+
     generator = _OPEN.get(source.index_path)
     if generator is None:
         generator = LibraryGenerator(LibraryIndex(source.index_path), hfov_deg=hfov_deg, roots=source.roots)
