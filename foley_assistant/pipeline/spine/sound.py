@@ -13,8 +13,8 @@ import numpy as np
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ShotTracks
-from foley_assistant.generators.base import DryGenerator
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.generators.base import DryAudio, DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.output.object_sound import ObjectSound
@@ -120,7 +120,11 @@ def sound_shot(
     shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
-        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings, manual)
+
+        def reference(obj: ObjectTrack) -> DryAudio:
+            return engine.generator.generate(obj, shot_tracks, shot.duration_samples(stereo.sample_rate), stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, reference, curve_settings, manual)
         if made is not None:
             return made
         fallback = "procedural"  # the worker failed on this shot (its note says so)
