@@ -177,8 +177,11 @@ def _placement(args: argparse.Namespace) -> dict[str, Any]:
 
 def generate(args: argparse.Namespace) -> int:
     """Run the whole pipeline on a timeline, or on a media file taken as a reel (one shot per cut)."""
+    from foley_assistant.cli.interrupts import interrupt_cancels
+    from foley_assistant.core.progress import CancelToken
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
     from foley_assistant.pipeline.media_reel import generate_media, is_media_file
+    from foley_assistant.pipeline.spine.executors import ExecutorSpec
     from foley_assistant.spatial.loudness import LoudnessSettings
 
     request = GenerateRequest(
@@ -200,13 +203,20 @@ def generate(args: argparse.Namespace) -> int:
         detector=args.detector,
         detector_model=args.detector_model,
         force=args.force,
+        executor=ExecutorSpec(args.executor, args.workers, args.ray_address),
+        resume=args.resume,
     )
     progress = _progress(args)
+    cancel = CancelToken()
     try:
-        result = (generate_media if is_media_file(args.timeline) else run_generate)(request, progress)
+        with interrupt_cancels(cancel):
+            result = (generate_media if is_media_file(args.timeline) else run_generate)(request, progress, cancel)
     finally:
         progress.close()
     print_summary(result)
+    if result.status == "cancelled":
+        print(f"cancelled: {len(result.done_shots)} finished shot(s) saved; {result.out_dir / 'report.json'} says what was made. Run again with --resume to finish.", file=sys.stderr)
+        return 130
     if result.status == "failed":
         print(f"error: nothing could be made: every shot failed (see above); {result.out_dir / 'report.json'} says why.", file=sys.stderr)
         return 2

@@ -18,11 +18,11 @@ from typing import Iterable
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
 from foley_assistant.io.atomic import is_partial, write_json_atomic
-from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of
+from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, PROJECT_FILE, OutputLayout, dry_path_of
 
 RECORD_FILE = ".foley_assistant_outputs.json"
 RECORD_SCHEMA = "foley_assistant.outputs/1"
-FIXED_FILES = ("timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE, "review.html")
+FIXED_FILES = ("timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE, MANIFEST_FILE, "review.html")
 
 
 def _json(path: Path) -> object:
