@@ -37,6 +37,7 @@ from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
 MANIFEST_FILE = "foley_manifest.json"  # what was made and from what (pipeline.spine.manifest)
+MANIFEST_SCHEMA = "foley_assistant.manifest/1"
 STAGING = ".foley_batch"  # where a run writes its shots before the save moves them in
 MAX_NAME_LENGTH = 2 * MAX_ID_LENGTH + MAX_PART_LENGTH + 2  # <shot>_<object>_<label>, bytes
 

@@ -32,10 +32,8 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.atomic import write_json_atomic
 from foley_assistant.io.json_files import read_json
-from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, OutputLayout, dry_path_of
+from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, MANIFEST_SCHEMA, OutputLayout, dry_path_of
 from foley_assistant.pipeline.spine.shot_spine import MadeShot
-
-MANIFEST_SCHEMA = "foley_assistant.manifest/1"
 
 
 def _media_facts(path: str | None) -> dict[str, Any]:
