@@ -129,3 +129,24 @@ def test_without_the_flag_ray_is_never_imported(batch_reel, batch_reference, tmp
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_batch_progress_counts_and_estimates_the_time_left(monkeypatch):
+    import io
+
+    from foley_assistant.cli.progress_bar import TerminalProgress
+    from foley_assistant.core.progress import CancelToken
+    from foley_assistant.pipeline.progress import JobContext
+    from foley_assistant.pipeline.spine import batch
+
+    clock = iter([100.0, 160.0, 220.0])
+    monkeypatch.setattr(batch.time, "perf_counter", lambda: next(clock))
+    stream = io.StringIO()
+    bar = TerminalProgress(stream, enabled=True)
+    progress = batch.BatchProgress(JobContext(bar, CancelToken()), total=40, reused=10)
+    progress.running = 2
+    assert progress.message() == "10/40 done, 2 running, 0 failed"  # the reused shots tell nothing of the pace
+    progress.done, progress.failed = 13, 1  # 4 made in 60 s: 26 left at 15 s each
+    assert progress.eta_seconds() == 390.0
+    progress.report()
+    assert "shots" in stream.getvalue() and "13/40 done, 2 running, 1 failed, ETA 13m00s" in stream.getvalue()  # 26 left, 30 s each by 220 s

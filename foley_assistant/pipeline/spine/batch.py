@@ -69,9 +69,9 @@ class BatchProgress:
         return (time.perf_counter() - self.started) / made * left
 
     def message(self) -> str:
-        """ "12/40 done, 2 running, 1 failed, about 3 min 20 s left"."""
+        """`12/40 done, 2 running, 1 failed, ETA 3m20s` (no ETA before a shot of this run is made)."""
         eta = self.eta_seconds()
-        left = "" if eta is None else f", about {_duration(eta)} left"
+        left = "" if eta is None else f", ETA {_duration(eta)}"
         return f"{self.done}/{self.total} done, {self.running} running, {self.failed} failed{left}"
 
     def report(self) -> None:
@@ -81,7 +81,8 @@ class BatchProgress:
 
 def _duration(seconds: float) -> str:
     minutes, secs = divmod(int(round(seconds)), 60)
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
 def drive(
