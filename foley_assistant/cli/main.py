@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     _add_timeline_reading(analyze)
     _add_detector(analyze)
+    _add_batch(analyze, resume=False)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -194,8 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_batch(parser: argparse.ArgumentParser) -> None:
-    """Where the shots run, and resuming a run (generate)."""
+def _add_batch(parser: argparse.ArgumentParser, resume: bool = True) -> None:
+    """Where the shots run (analyze, generate), and resuming a run (generate)."""
     batch = parser.add_argument_group("batch")
     batch.add_argument(
         "--executor",
@@ -205,7 +206,8 @@ def _add_batch(parser: argparse.ArgumentParser) -> None:
     )
     batch.add_argument("--workers", type=int, metavar="N", help="shots at once with --executor local or ray (default: one per core of this machine, or of the Ray cluster)")
     batch.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster to join (host:port or auto); default: a local cluster started for the run")
-    batch.add_argument("--resume", action="store_true", help="keep the shots the folder's foley_manifest.json lists as made from the same inputs; make only the others")
+    if resume:
+        batch.add_argument("--resume", action="store_true", help="keep the shots the folder's foley_manifest.json lists as made from the same inputs; make only the others")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

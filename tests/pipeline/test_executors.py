@@ -150,3 +150,13 @@ def test_batch_progress_counts_and_estimates_the_time_left(monkeypatch):
     assert progress.eta_seconds() == 390.0
     progress.report()
     assert "shots" in stream.getvalue() and "13/40 done, 2 running, 1 failed, ETA 13m00s" in stream.getvalue()  # 26 left, 30 s each by 220 s
+
+
+def test_analyze_on_local_workers_writes_the_tracks_of_a_serial_analysis(batch_reel, batch_reference, tmp_path, capsys):
+    from foley_assistant.cli.main import main
+
+    out = tmp_path / "tracks.json"
+    assert main(["analyze", str(batch_reel.timeline_path), "--out", str(out), "--executor", "local", "--workers", "2", "-q"]) == 0
+    assert json.loads(out.read_text()) == json.loads((batch_reference / "tracks.json").read_text())
+    assert main(["analyze", "--media", str(batch_reel.shots[0][0].name), "--out", str(out), "--executor", "local"]) == 2
+    assert "Leave out --executor" in capsys.readouterr().err

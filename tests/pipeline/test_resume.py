@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from foley_assistant.cli.main import main
 from tests.conftest import REPRODUCIBLE, wav_digests
 
@@ -67,7 +69,7 @@ def test_kill_9_then_resume_gives_the_files_of_an_uninterrupted_run(batch_reel, 
         assert (out / name).stat().st_mtime_ns == mtime
     assert not (out / ".foley_batch").exists() and not (out / ".scratch").exists()
     report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "complete"
+    assert report["status"] == "complete" and report["resumed_shots"] == finished
     reference = json.loads((batch_reference / "foley_project.json").read_text())
     project = json.loads((out / "foley_project.json").read_text())
     assert project["stems"] == reference["stems"] and project["curves"] == reference["curves"] and project["tracks"] == reference["tracks"]
@@ -85,16 +87,17 @@ def test_resume_of_a_finished_folder_makes_nothing_again(batch_reel, batch_refer
     assert wav_digests(out) == wav_digests(batch_reference)
 
 
-def test_ctrl_c_saves_the_finished_shots_and_the_report(batch_reel, batch_reference, tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("executor", ["serial", "local"])
+def test_ctrl_c_saves_the_finished_shots_and_the_report(executor, batch_reel, batch_reference, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
-    process = _start(batch_reel.timeline_path, out)
+    process = _start(batch_reel.timeline_path, out, "--executor", executor)
     finished = _wait_for_a_finished_shot(process, out)
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=120)
     assert process.returncode == 130, errors
     assert "cancelled:" in errors and "Traceback" not in errors
     report = json.loads((out / "report.json").read_text())
-    assert report["status"] == "cancelled"
+    assert report["status"] == "cancelled" and report["executor"] == executor
     project = json.loads((out / "foley_project.json").read_text())
     saved = sorted({s["shot_id"] for s in project["stems"]})
     assert set(finished) <= set(saved) and len(saved) < 3

@@ -125,13 +125,14 @@ def sound_and_level(
 @dataclass(frozen=True)
 class ShotJob:
     """One shot to make: the shot, its known tracks (None: analyze it), the editor's keyframes of
-    its objects, the project's settings and the engine."""
+    its objects, the project's settings and the engine; `analyze_only`: its tracks and no sound."""
 
     shot: Shot
     tracks: ShotTracks | None
     manual: tuple[ManualCurves, ...]
     settings: ProjectSettings
     engine: EngineSpec
+    analyze_only: bool = False
 
     @property
     def shot_id(self) -> str:
@@ -161,6 +162,8 @@ def compute_shot(job: ShotJob, engine: EngineChoice, rendered: ShotSettings, con
         tracks = try_analyze_shot(job.shot, context, rendered.analysis, job.settings.analysis_width, report)
         if tracks is None:
             return ShotOutcome(job.shot_id, None, None, report.failed[-1][1], tuple(m for _, m in report.notes))
+    if job.analyze_only:
+        return ShotOutcome(job.shot_id, tracks, None, None, tuple(m for _, m in report.notes))
     keys = {m.object_id: m for m in job.manual}
     sound = sound_and_level(job.shot, tracks, keys, rendered, engine, context, voices)
     return ShotOutcome(job.shot_id, tracks, sound, None, tuple(m for _, m in report.notes))

@@ -79,7 +79,7 @@ class MadeShot:
 class ShotRun:
     """What a run of the spine did: the shots asked for, those made and those skipped (with why),
     the settings used (`engine`: the one that ran), notes, whether it was cancelled, the seconds
-    its stages took, and the folder its files were written into."""
+    its stages took, the folder its files were written into, the executor and the shots resumed."""
 
     shots: list[Shot]
     settings: ProjectSettings
@@ -93,6 +93,8 @@ class ShotRun:
     timings_s: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, of the job so far
     cpu_s: dict[str, float] = field(default_factory=dict)
     files_dir: Path | None = None
+    executor: str = "serial"  # where the shots were computed (serial | local | ray)
+    resumed: tuple[str, ...] = ()  # shots taken as a run before had made them (--resume)
 
     @property
     def status(self) -> str:
@@ -164,9 +166,11 @@ def run_shots(
     if executor.kind == "local" and engine.used == "neural":
         run.notes.append("the neural engine runs in its one model worker: the shots were made one after another (--executor ray puts a model on each GPU)")
         executor = SERIAL
+    run.executor = executor.kind
     report = analysis_report if analysis_report is not None else AnalysisReport()
     layout = OutputLayout(Path(out_dir))
     done = dict(finished or {})
+    run.resumed = tuple(s.id for s in shots if s.id in done)
     run.made.extend(done[s.id] for s in shots if s.id in done)
     jobs = [_job(shot, known, manual, settings, engine, engines) for shot in shots if shot.id not in done]
     progress = BatchProgress(context, len(shots), len(run.made))
@@ -198,6 +202,7 @@ def run_shots(
     def retried(job: ShotJob, why: str) -> None:
         run.notes.append(f"{job.shot_id}: its worker died ({why}); the shot was made again on another worker")
 
+    open_here = True
     try:
         if executor.kind == "serial":
             voices = VoiceMap.bundled()
@@ -211,11 +216,13 @@ def run_shots(
             progress.report()
         else:
             run.notes.extend(engine.close())  # the workers open their own
+            open_here = False
             drive(jobs, open_pool(executor, engine.used), context, progress, take, fail, retried)
     except Cancelled:
         run.cancelled = True
     finally:
-        run.notes.extend(engine.close())
+        if open_here:
+            run.notes.extend(engine.close())
         run.timings_s = dict(context.clock.seconds)
         run.cpu_s = dict(context.clock.cpu_seconds)
     order = {shot.id: number for number, shot in enumerate(shots)}
