@@ -316,3 +316,16 @@ def test_readers_report_missing_and_wrong_files(tmp_path: Path) -> None:
         read_bext(text)
     with pytest.raises(InputFileError, match="cannot read"):
         read_audio(text)
+
+
+def test_source_date_epoch_fixes_the_origination_time(tmp_path, monkeypatch):
+    """The reproducible-builds convention: with SOURCE_DATE_EPOCH the bext origination is that
+    time (UTC), so two writes of the same audio are the same bytes."""
+    audio = np.zeros((2, 480), dtype=np.float32)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    write_bwf(tmp_path / "a.wav", audio, 48000)
+    write_bwf(tmp_path / "b.wav", audio, 48000)
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+    info = read_bext(tmp_path / "a.wav")
+    assert info is not None
+    assert (info.origination_date, info.origination_time) == ("2023-11-14", "22:13:20")

@@ -56,7 +56,8 @@ from foley_assistant.pipeline.editing.session_jobs import RegeneratedStem
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
 from foley_assistant.pipeline.spine.analyze import media_frame_range
 from foley_assistant.pipeline.spine.report import build_report, write_report
-from foley_assistant.pipeline.spine.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings, shot_settings
+from foley_assistant.pipeline.spine.shot_spine import ShotRun, merge_made
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem

@@ -36,7 +36,8 @@ from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyzed_shots
-from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, ShotSettings, analysis_settings, check_shots, run_shots
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings, analysis_settings
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, check_shots, run_shots
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, object_seed, sounding_objects
 from foley_assistant.spatial.curves import object_curves
 from foley_assistant.spatial.render import render_stem
