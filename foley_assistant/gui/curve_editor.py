@@ -113,6 +113,7 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         self.drag_items: dict[str, pg.ScatterPlotItem] = {}
         self.playheads: dict[str, pg.InfiniteLine] = {}
         self.keys: dict[str, list[tuple[Fraction, float]]] = {p: [] for p, *_ in PARAMETERS}
+        self.selected: dict[str, set[Fraction]] = {p: set() for p, *_ in PARAMETERS}  # selected keys' times
         self.curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.readouts: dict[str, pg.TextItem] = {}
         self.units = {parameter: unit for parameter, _, unit in PARAMETERS}
@@ -221,6 +222,10 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             self.plots["azimuth_deg"].setYRange(-limit, limit, padding=0)
         self.hint.setText("" if object_id else "Select an object to edit its placement")
         self.hint.setPos(0.02 * self.duration, self.plots["azimuth_deg"].viewRange()[1][1])
+
+    def selected_times(self) -> list[Fraction]:
+        """The times of the selected keys (both curves), in order."""
+        return sorted({t for times in self.selected.values() for t in times})
 
     def set_playhead(self, seconds: float) -> None:
         for line in self.playheads.values():

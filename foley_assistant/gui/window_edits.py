@@ -48,6 +48,7 @@ class WindowEdits:
         rendered = f"; {len(result.rerendered)} stem(s) re-rendered in {result.render_s * 1000:.0f} ms" if result.rerendered else ""
         self.show_message(f"{description}{rendered}")
         self._refresh_shot()
+        self._foley_changed()
 
     def undo(self) -> None:
         if self.session is not None and self.session.stack.can_undo:
