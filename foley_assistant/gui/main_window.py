@@ -270,7 +270,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
             object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg, clock.timecode_at, readings
         )
         self.curve_editor.set_playhead(self.playhead)
-        self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes   ")
+        self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes · Shift+click or drag a box selects · Ctrl+C, Ctrl+V at the playhead   ")
 
     def selected_object_ids(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.object_list.selectedItems()]

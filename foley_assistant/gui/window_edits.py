@@ -12,6 +12,7 @@ from foley_assistant.core.commands import (
     Command,
     DeleteKeyframe,
     DeleteObject,
+    EditKeyframes,
     MergeObjects,
     RelabelObject,
     SetBox,
@@ -74,6 +75,31 @@ class WindowEdits:
         object_id = self.current_object_id()
         if self.shot_id is not None and object_id is not None:
             self.run_command(DeleteKeyframe(self.shot_id, object_id, parameter, time))
+
+    def on_keys_edited(self, keys: list, removes: list, verb: str) -> None:
+        """Keys pasted, moved or deleted together in the curve editor: one undoable edit."""
+        object_id = self.current_object_id()
+        if self.shot_id is not None and object_id is not None:
+            self.run_command(EditKeyframes(self.shot_id, object_id, tuple(keys), tuple(removes), verb))
+
+    def copy_keys(self) -> None:
+        """Ctrl+C: the selected curve keys (kept to paste at the playhead)."""
+        count = self.curve_editor.copy_selection()
+        self.show_message(f"Copied {count} key(s): Ctrl+V pastes them at the playhead" if count else "Select keys to copy: click, Shift+click or drag a box around them")
+
+    def paste_keys(self) -> None:
+        """Ctrl+V: the copied keys at the playhead, snapped to frames."""
+        if not self.curve_editor.paste_at(self.playhead):
+            self.show_message("Nothing to paste: copy keys first (select them, Ctrl+C)")
+
+    def delete_selected(self) -> None:
+        """Delete: the selected curve keys when the curve editor has the focus and keys are
+        selected there; the selected objects otherwise."""
+        editor = self.curve_editor
+        if editor.selected_times() and (editor.hasFocus() or editor.isAncestorOf(self.focusWidget())):
+            editor.delete_selection()
+        else:
+            self.delete_selected_objects()
 
     def on_mix_changed(self, mix: StemMix) -> None:
         self.run_command(SetStemMix(mix))

@@ -83,7 +83,9 @@ class WindowLayout:
         self.cancel_action = a("Cancel", self.cancel_job, "Esc", "Stop the running job (finished shots are kept)")
         self.draw_action = a("Add object", lambda: self.set_draw_mode(self.draw_action.isChecked()), "B", "Draw a box around an object the tracker missed")
         self.draw_action.setCheckable(True)
-        self.delete_action = a("Delete", self.delete_selected_objects, QKeySequence.StandardKey.Delete)
+        self.delete_action = a("Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "Delete the selected objects, or the selected curve keys when the curve editor has the focus")
+        self.copy_keys_action = a("Copy keys", self.copy_keys, "Ctrl+C", "Copy the selected curve keys")
+        self.paste_keys_action = a("Paste keys", self.paste_keys, "Ctrl+V", "Paste the copied keys at the playhead, snapped to frames")
         self.merge_action = a("Merge", self.merge_selected_objects, "Ctrl+M", "Join two objects into one")
         self.split_action = a("Split", self.split_selected_object, "Ctrl+K", "Cut the object in two at the playhead")
         self.relabel_action = a("Relabel", self.relabel_selected_objects, "Ctrl+R", "Give the selected objects the label chosen beside")
@@ -114,7 +116,19 @@ class WindowLayout:
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.draw_action, self.delete_action, self.merge_action, self.split_action, self.relabel_action):
+        for action in (
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.copy_keys_action,
+            self.paste_keys_action,
+            None,
+            self.draw_action,
+            self.delete_action,
+            self.merge_action,
+            self.split_action,
+            self.relabel_action,
+        ):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         shot_menu = bar.addMenu("&Shots")
         for action in (self.analyze_action, self.generate_action, self.cancel_action):
@@ -218,6 +232,7 @@ class WindowLayout:
         self.curve_editor = CurveEditor()
         self.curve_editor.keyDragged.connect(self.on_key_dragged)
         self.curve_editor.keyDeleted.connect(self.on_key_deleted)
+        self.curve_editor.keysEdited.connect(self.on_keys_edited)
         self.curve_editor.playheadDragged.connect(lambda s: self.audition.seek(s))
         self.timeline = TimelinePanel()
         canvas = self.timeline.canvas
