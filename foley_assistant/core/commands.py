@@ -425,6 +425,13 @@ class CommandStack:
         self._undone.clear()
         self._clean = 0 if saved else None
 
+    def amend(self, project: Project) -> None:
+        """Make `project` the current one without an undo step: what a background job added to
+        the edit just made (a stem rendered for an added object). Undo goes back past the edit as
+        before (the addition goes with it); the project counts as unsaved."""
+        self.project = project
+        self._clean = None
+
     @property
     def can_undo(self) -> bool:
         return bool(self._done)

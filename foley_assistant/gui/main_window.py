@@ -31,13 +31,13 @@ from foley_assistant.core.commands import (
 )
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot_clock import ShotClock
-from foley_assistant.core.tracks import ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.jobs import JobWorker
 from foley_assistant.gui.shortcuts import ShortcutRouter
+from foley_assistant.gui.stem_renders import StemRenderQueue
 from foley_assistant.gui.timeline_view import TimelineClip
-from foley_assistant.gui.window_edits import WindowEdits
+from foley_assistant.gui.window_edits import WindowEdits, object_row_text
 from foley_assistant.gui.window_files import WindowFiles
 from foley_assistant.gui.window_jobs import WindowJobs
 from foley_assistant.gui.window_layout import WindowLayout
@@ -88,6 +88,8 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
         self.audition.positionChanged.connect(self._on_position)
         self.audition.playingChanged.connect(self._on_playing)
         self.audition.message.connect(self._show_banner)
+        self.stem_renders = StemRenderQueue(self._stem_job_for, self._take_object_stem, self)
+        self.stem_renders.changed.connect(self._on_stem_state)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
@@ -186,7 +188,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
         self.object_list.clear()
         self.object_ids = [] if tracks is None else [o.id for o in tracks.objects]
         for index, obj in enumerate([] if tracks is None else tracks.objects):
-            item = QListWidgetItem(object_row_text(obj, self.shot_clock()))
+            item = QListWidgetItem(object_row_text(obj, self.shot_clock(), self.stem_renders.state_of(self.shot_id, obj.id)))
             item.setData(Qt.ItemDataRole.UserRole, obj.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if obj.mover else Qt.CheckState.Unchecked)
@@ -405,16 +407,9 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
         if self.session is not None:
             self.session.discard()  # saved or not, the folder is left holding the saved project
         self.audition.close()
+        self.stem_renders.close()
         if self.cut_loader is not None:
             self.cut_loader.close()
         if self.reader is not None:
             self.reader.close()
         super().closeEvent(event)
-
-
-def object_row_text(obj: ObjectTrack, clock: ShotClock) -> str:
-    """One object's row in the objects list: id, label, when (record timecode), confidence, and
-    whether it sounds."""
-    confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
-    state = "" if obj.mover else "   candidate: tick to give it a stem"
-    return f"●  {obj.id}   {obj.label}    {clock.span_of(obj.first_frame, obj.last_frame)}   ({obj.source}){confidence}{state}"

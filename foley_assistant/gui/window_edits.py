@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from PySide6.QtCore import Qt
+
 from foley_assistant.core.commands import (
     AddObject,
     Command,
@@ -22,7 +24,8 @@ from foley_assistant.core.commands import (
 )
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.shot_clock import ShotClock
+from foley_assistant.core.tracks import Box, ObjectTrack
 from foley_assistant.pipeline.editing.session import EditResult
 
 
@@ -50,6 +53,7 @@ class WindowEdits:
         self.show_message(f"{description}{rendered}")
         self._refresh_shot()
         self._foley_changed()
+        self._queue_stale_stems()
 
     def undo(self) -> None:
         if self.session is not None and self.session.stack.can_undo:
@@ -60,6 +64,57 @@ class WindowEdits:
         if self.session is not None and self.session.stack.can_redo:
             text = self.session.stack.redo_text
             self._after_edit(self.session.redo(), f"Redid: {text}")
+
+    # --- stems made in the background for added and relabelled objects ------------------------
+
+    def _queue_stale_stems(self) -> None:
+        """The current shot's sounding objects without a stem for their label get one made in
+        the background (`gui.stem_renders`); their rows say so."""
+        if self.session is None or self.shot_id is None:
+            return
+        from foley_assistant.pipeline.editing.object_stem import stale_objects
+
+        for object_id in stale_objects(self.session.project, self.shot_id):
+            self.stem_renders.request(self.shot_id, object_id)
+
+    def _stem_job_for(self, shot_id: str, object_id: str):
+        """The job making an object's stem, over a snapshot of the session (None: nothing to make)."""
+        from foley_assistant.pipeline.editing.object_stem import level_for, object_stem_job, stale_objects
+
+        session = self.session
+        if session is None or object_id not in stale_objects(session.project, shot_id):
+            return None
+        shot, project, out_dir, rendered = session.shot(shot_id), session.project, session.out_dir, session.rendered
+        level = level_for(session, shot_id, object_id)
+        return lambda context: object_stem_job(shot, project, object_id, out_dir, rendered, context, level)
+
+    def _take_object_stem(self, made) -> bool:
+        """A stem made in the background: into the project (if its object still wants it), heard and shown."""
+        from foley_assistant.pipeline.editing.object_stem import adopt_object_stem
+
+        if self.session is None or not adopt_object_stem(self.session, made):
+            return False
+        stem = made.stem
+        note = f" (made {made.stand_in}: the neural model makes whole shots)" if made.stand_in else ""
+        self.show_message(f"Stem of {stem.object_id} {made.label} ready{note}")
+        if stem.shot_id == self.shot_id:
+            self._refresh_shot()
+        self._foley_changed()
+        self._update_actions()
+        return True
+
+    def _on_stem_state(self, shot_id: str, object_id: str) -> None:
+        """A background stem's state changed: its object's row says it."""
+        if shot_id != self.shot_id or self.session is None:
+            return
+        tracks = self.session.tracks_of(shot_id)
+        obj = None if tracks is None else next((o for o in tracks.objects if o.id == object_id), None)
+        for row in range(self.object_list.count()):
+            item = self.object_list.item(row)
+            if obj is not None and item.data(Qt.ItemDataRole.UserRole) == object_id:
+                self.object_list.blockSignals(True)
+                item.setText(object_row_text(obj, self.shot_clock(), self.stem_renders.state_of(shot_id, object_id)))
+                self.object_list.blockSignals(False)
 
     def on_box_edited(self, object_id: str, box: Box) -> None:
         if self.shot_id is not None:
@@ -146,3 +201,12 @@ class WindowEdits:
         from foley_assistant.pipeline.editing.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
 
         self._start_job(f"Follow {label}", lambda context: follow_job(shot, media, frame, box, label, hfov, context), lambda track: self.run_command(AddObject(shot_id, track)))
+
+
+def object_row_text(obj: ObjectTrack, clock: ShotClock, stem_state: str = "") -> str:
+    """One object's row in the objects list: id, label, when (record timecode), confidence,
+    whether it sounds, and the state of a stem being made for it in the background."""
+    confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
+    state = "" if obj.mover else "   candidate: tick to give it a stem"
+    making = f"   · {stem_state}" if stem_state else ""
+    return f"●  {obj.id}   {obj.label}    {clock.span_of(obj.first_frame, obj.last_frame)}   ({obj.source}){confidence}{state}{making}"
