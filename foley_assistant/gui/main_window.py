@@ -163,6 +163,10 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
             if not start <= self.record_playhead < start + duration:
                 self.playhead = 0.0
                 self.audition.seek_record(start, scrub=False)  # a shot chosen away from the playhead: it goes there
+            elif self.audition.transport.playing:
+                # played into: its picture first (the caller shows it now), the panels right after
+                QTimer.singleShot(0, lambda: self.shot_id == shot_id and self._refresh_shot())
+                return
         self._refresh_shot()
 
     def _open_reader(self) -> None:

@@ -257,6 +257,7 @@ class WindowLayout:
         layout.setContentsMargins(6, 4, 6, 4)
         self.play_button = QPushButton("▶  Play")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.play_button.setToolTip("Space plays and pauses · Shift+Space plays with the pre-roll · J K L shuttle · I and O mark in and out · ← → a frame")
         self.play_button.clicked.connect(self.audition.toggle)
         self.loop_button = loop = QPushButton("⟲ Loop")
         loop.setCheckable(True)
@@ -291,8 +292,6 @@ class WindowLayout:
         self.cut_level.setValue(float(self.settings.value("cut_audio_db", -6.0)))
         self.cut_level.setToolTip("Level of the cut's own audio (production or guide tracks) under the foley")
         self.cut_level.valueChanged.connect(lambda _db: self._apply_levels())
-        hint = QLabel("Space play · ⇧Space pre-roll · J K L · I O marks · ← → frame")
-        hint.setObjectName("muted")
         preroll_label = QLabel("Pre-roll")
         preroll_label.setObjectName("muted")
         layout.addWidget(self.play_button)
@@ -307,8 +306,7 @@ class WindowLayout:
         layout.addSpacing(8)
         layout.addWidget(self.cut_audio_button)
         layout.addWidget(self.cut_level)
-        layout.addSpacing(8)
-        layout.addWidget(hint)
+        layout.addSpacing(6)
         return bar
 
     def _build_status(self) -> None:

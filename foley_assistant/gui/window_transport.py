@@ -141,6 +141,7 @@ class WindowTransport:
             return
         shot = self.shot_at(record_s)
         if shot is not None and shot.id != self.shot_id:
+            self.playhead = record_s - float(shot.record_start_seconds)  # in the new shot before it is shown
             self.timeline.canvas.set_selection([shot.id], shot.id)  # the shot under the playhead becomes the current one
         canvas = self.timeline.canvas
         canvas.playhead = record_s
