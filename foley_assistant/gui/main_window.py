@@ -113,6 +113,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
             self.recovery.discard(self.session.project_file)
             if self.session.out_dir.resolve() != session.out_dir.resolve():
                 self.session.discard()  # its unsaved renders go with it
+        self.stem_renders.reset()  # stems being made belong to the project replaced
         self.session = session
         self._autosaved = None
         self.shot_id = None
@@ -163,7 +164,8 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
             if not start <= self.record_playhead < start + duration:
                 self.playhead = 0.0
                 self.audition.seek_record(start, scrub=False)  # a shot chosen away from the playhead: it goes there
-            elif self.audition.transport.playing:
+            self._queue_stale_stems()  # (restored work whose render was lost)
+            if start <= self.record_playhead < start + duration and self.audition.transport.playing:
                 # played into: its picture first (the caller shows it now), the panels right after
                 QTimer.singleShot(0, lambda: self.shot_id == shot_id and self._refresh_shot())
                 return

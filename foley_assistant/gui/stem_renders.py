@@ -87,6 +87,11 @@ class StemRenderQueue(QObject):
             self.changed.emit(*key)
         self._next()
 
+    def reset(self) -> None:
+        """Another project: nothing queued, nothing being made, no states."""
+        self.close()
+        self.states.clear()
+
     def close(self) -> None:
         """Stop: the queue is dropped, the stem being made is cancelled and waited for."""
         self._queue.clear()

@@ -26,6 +26,7 @@ from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot_clock import ShotClock
 from foley_assistant.core.tracks import Box, ObjectTrack
+from foley_assistant.gui.stem_renders import RENDERING
 from foley_assistant.pipeline.editing.session import EditResult
 
 
@@ -74,15 +75,17 @@ class WindowEdits:
             return
         from foley_assistant.pipeline.editing.object_stem import stale_objects
 
-        for object_id in stale_objects(self.session.project, self.shot_id):
-            self.stem_renders.request(self.shot_id, object_id)
+        session = self.session
+        for object_id in stale_objects(session.project, self.shot_id, lambda path: session.file_of(path).is_file()):
+            if self.stem_renders.state_of(self.shot_id, object_id) != RENDERING:
+                self.stem_renders.request(self.shot_id, object_id)
 
     def _stem_job_for(self, shot_id: str, object_id: str):
         """The job making an object's stem, over a snapshot of the session (None: nothing to make)."""
         from foley_assistant.pipeline.editing.object_stem import level_for, object_stem_job, stale_objects
 
         session = self.session
-        if session is None or object_id not in stale_objects(session.project, shot_id):
+        if session is None or object_id not in stale_objects(session.project, shot_id, lambda path: session.file_of(path).is_file()):
             return None
         shot, project, out_dir, rendered = session.shot(shot_id), session.project, session.out_dir, session.rendered
         level = level_for(session, shot_id, object_id)

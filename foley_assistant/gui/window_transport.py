@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import frames_to_timecode
 from foley_assistant.gui.cut_audio_loader import CutAudioLoader
@@ -85,11 +88,21 @@ class WindowTransport:
             start, end = float(shot.record_start_seconds), float(shot.record_start_seconds + shot.duration_seconds)
             near = start <= hi and end >= lo
             if near and shot.id in generated and shot.id not in placed:
-                self.audition.place_foley(shot.id, shot.record_start_sample(sample_rate), session.shot_mix(shot.id))
+                self.audition.place_foley(shot.id, shot.record_start_sample(sample_rate), self._mix_or_silence(shot.id))
             elif not near and shot.id in placed and (end < lo - 60 or start > hi + 60):
                 self.audition.place_foley(shot.id, 0, None)
         if self.cut_loader is not None:
             self.cut_loader.want(lo, hi)
+
+    def _mix_or_silence(self, shot_id: str) -> np.ndarray:
+        """The shot's monitor mix; when a stem of it cannot be read, silence (and the reason shown)."""
+        session = self.session
+        assert session is not None
+        try:
+            return session.shot_mix(shot_id)
+        except FoleyError as exc:
+            self.show_error(str(exc))
+            return np.zeros((2, 0), dtype=np.float32)
 
     def _foley_changed(self) -> None:
         """The project's sound changed (an edit, a job): the shots placed are placed again (each
@@ -101,7 +114,7 @@ class WindowTransport:
         for shot_id in self.audition.engine.foley.keys():
             if shot_id in generated:
                 shot = session.shot(shot_id)
-                self.audition.place_foley(shot_id, shot.record_start_sample(self.audition.sample_rate), session.shot_mix(shot_id))
+                self.audition.place_foley(shot_id, shot.record_start_sample(self.audition.sample_rate), self._mix_or_silence(shot_id))
             else:
                 self.audition.place_foley(shot_id, 0, None)
         self._feed_sound(self.audition.record_position())

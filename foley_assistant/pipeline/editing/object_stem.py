@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from foley_assistant.core.project import Project
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.io.file_set import adopt, job_dir
+from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
 from foley_assistant.pipeline.output.object_sound import ObjectSound
@@ -44,8 +46,9 @@ class ObjectStem:
     stand_in: str = ""
 
 
-def stale_objects(project: Project, shot_id: str) -> list[str]:
-    """The movers of a generated shot with no stem, or whose stem was made for another label."""
+def stale_objects(project: Project, shot_id: str, exists: Callable[[str], bool] = lambda path: True) -> list[str]:
+    """The movers of a generated shot with no stem, whose stem was made for another label, or
+    whose stem file is not there (`exists(path)` False: restored work whose render was lost)."""
     if not any(s.shot_id == shot_id and not s.is_ambience for s in project.stems):
         return []
     tracks = next((t for t in project.tracks.shots if t.shot_id == shot_id), None)
@@ -58,7 +61,7 @@ def stale_objects(project: Project, shot_id: str) -> list[str]:
         if not obj.mover:
             continue
         stem = stems.get(obj.id)
-        if stem is None or stem.path != layout.stem(stem_file_stem(shot_id, obj.id, obj.label)):
+        if stem is None or stem.path != layout.stem(stem_file_stem(shot_id, obj.id, obj.label)) or not exists(stem.path):
             stale.append(obj.id)
     return stale
 
@@ -109,6 +112,8 @@ def adopt_object_stem(session: EditSession, made: ObjectStem) -> bool:
     into the scratch area); False, and its files dropped, when the object has gone, is silent, or
     has another label by now."""
     stem = made.stem
+    if not made.files_dir.resolve().is_relative_to(session.scratch.resolve()):
+        return False  # made for another folder (the app opened another project meanwhile)
     tracks = session.tracks_of(stem.shot_id)
     obj = None if tracks is None else next((o for o in tracks.objects if o.id == stem.object_id), None)
     if obj is None or not obj.mover or obj.label != made.label:
@@ -124,3 +129,21 @@ def adopt_object_stem(session: EditSession, made: ObjectStem) -> bool:
     session.forget_audio([stem.path])
     session.stack.amend(replace(project, stems=others + (stem,), mixer=mixer))
     return True
+
+
+def keep_found_renders(session: EditSession) -> None:
+    """Restored work (an autosave) may name stems made in the background whose files went with
+    the session that made them (its scratch area is dropped when the folder is opened again): each
+    such stem gives way to the saved project's stem of its object when that file is there, or
+    is left out (its object then has its stem made again, `stale_objects`). Without an undo step."""
+    project = session.project
+    found = [s for s in project.stems if session.file_of(s.path).is_file()]
+    if len(found) == len(project.stems):
+        return
+    saved_file = session.project_file
+    saved = read_project(saved_file).stems if saved_file.is_file() else ()
+    have = {(s.shot_id, s.object_id) for s in found}
+    stand_ins = tuple(
+        s for s in saved if (s.shot_id, s.object_id) not in have and any((s.shot_id, s.object_id) == (m.shot_id, m.object_id) for m in project.stems) and session.file_of(s.path).is_file()
+    )
+    session.stack.amend(replace(project, stems=tuple(found) + stand_ins))
