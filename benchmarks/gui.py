@@ -9,7 +9,14 @@
   written (the session's `execute`), against the 200 ms target and against `render_stem` alone;
 - window: constructing the main window (what packaging measures as start-up to the main window);
 - start-up: `foley-assistant gui --smoke-test` in a fresh process (launch to the main window
-  shown), against the 3 s target and against a bare PySide6 window shown by a fresh process.
+  shown), against the 3 s target and against a bare PySide6 window shown by a fresh process;
+- A/V sync: a cut of three shots with a guide track of clicks (one on the first frame of each
+  shot, one every 10 frames) played through the real window across its cuts, into a simulated
+  sound card (a thread asking for 512-sample blocks at their DAC time, 40 ms ahead, on the
+  monotonic clock). For each click, the time it is heard (its block's DAC time + its sample)
+  against the time the viewer first showed the click's frame (shot and media frame read back from
+  the window): the A/V offset, positive when the picture is late; and, at every picture update,
+  the frame shown against the frame whose sound is heard at that moment.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/gui.py [--clips 2000] [--steps 120] [--edits 15] [--json]
 
@@ -215,6 +222,118 @@ def bench_startup(repeat: int) -> dict[str, float]:
     return {"app_s": statistics.median(app), "bare_s": statistics.median(bare)}
 
 
+class SimulatedOutput:
+    """A sound card without hardware: a thread that asks for each block one latency before its
+    DAC time, at the pace of the sample rate, on the monotonic clock; it keeps what it played."""
+
+    latency_s = 0.04
+
+    def __init__(self, render, sample_rate: int, block: int = 512) -> None:
+        import threading
+
+        self.render, self.sample_rate, self.block = render, sample_rate, block
+        self.blocks: list[tuple[float, np.ndarray]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        period = self.block / self.sample_rate
+        next_dac = time.monotonic() + self.latency_s
+        while not self._stop.is_set():
+            self.blocks.append((next_dac, self.render(self.block, next_dac)))
+            next_dac += period
+            time.sleep(max(0.0, next_dac - self.latency_s - time.monotonic()))
+
+    def time(self) -> float:
+        return time.monotonic()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def bench_av_sync(app, folder: Path, seconds: float = 5.4) -> dict[str, float]:
+    from foley_assistant.gui.audition import AuditionController
+    from foley_assistant.gui.main_window import MainWindow
+    from foley_assistant.io.audio import write_wav
+    from foley_assistant.io.cut_writer import CutClip, write_cut
+
+    media = make_media(folder / "sync_720p.mp4", 60, 640, 360)
+    shot_frames = 45
+    cut = folder / "sync.otio"
+    write_cut(cut, "sync", RATE, [CutClip(f"shot {i}", media, 60, FrameRange(5 * i, shot_frames)) for i in range(3)])
+    sample_rate, fps = 48000, float(RATE)
+    total = 3 * shot_frames
+    click_frames = sorted(set(range(5, total, 10)) | {shot_frames, 2 * shot_frames})  # none at 0: the first block is heard one latency in
+    guide = np.zeros((2, int(total / fps * sample_rate) + sample_rate), dtype=np.float32)
+    for frame in click_frames:
+        guide[:, int(round(frame / fps * sample_rate))] = 1.0
+    write_wav(folder / "clicks.wav", guide, sample_rate, bit_depth=24)
+    timeline = otio.adapters.read_from_file(str(cut))
+    track = otio.schema.Track(name="Guide", kind=otio.schema.TrackKind.Audio)
+    length = otio.opentime.RationalTime(total, fps)
+    reference = otio.schema.ExternalReference(target_url=(folder / "clicks.wav").resolve().as_uri(), available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), length))
+    track.append(otio.schema.Clip(name="clicks", media_reference=reference, source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps), length)))
+    timeline.tracks.append(track)
+    otio.adapters.write_to_file(timeline, str(cut))
+
+    window = MainWindow(AuditionController(output_factory=SimulatedOutput))
+    window.confirm_close = False
+    window.show()
+    assert window.open_path(cut), window.message.text()
+    window.cut_level.setValue(0.0)
+    deadline = time.monotonic() + 10
+    while not window.audition.engine.cut.keys() and time.monotonic() < deadline:
+        app.processEvents()
+        time.sleep(0.005)
+    shown: list[tuple[float, int]] = []  # (clock time, record frame the viewer shows)
+
+    def picture_shown(_record_s: float) -> None:
+        session, shot_id = window.session, window.shot_id
+        shot = session.shot(shot_id)
+        frame = shot.record_range.start + window.current_frame() - session.media_range(shot_id).start
+        shown.append((window.audition.clock(), frame))
+
+    window.audition.positionChanged.connect(picture_shown)
+    window.audition.seek_record(0.0, scrub=False)
+    window.audition.play()
+    output = window.audition.output
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.002)
+    window.audition.pause()
+    blocks = list(output.blocks)
+    window.close()
+    heard = []  # (DAC time, sample index in the output) of each click
+    for dac, block in blocks:
+        for index in np.flatnonzero(block[:, 0] > 0.5):
+            heard.append(dac + index / sample_rate)
+    offsets, cut_offsets = [], []
+    for heard_at, frame in zip(heard, click_frames):
+        first_shown = next((t for t, f in shown if f >= frame), None)
+        if first_shown is None:
+            continue
+        offsets.append(first_shown - heard_at)
+        if frame in (shot_frames, 2 * shot_frames):
+            cut_offsets.append(first_shown - heard_at)
+    # at each picture update: the frame shown against the frame whose sound is heard at that moment
+    # (the sound's record time at a clock time, from the clicks: heard at their record time + a)
+    a = float(np.median([h - f / fps for h, f in zip(heard, click_frames)])) if heard else 0.0
+    same = sum(1 for now, frame in shown if frame == int(np.floor((now - a) * fps + 1e-6)))
+    return {
+        "clicks": len(offsets),
+        "clicks_expected": len([f for f in click_frames if f / fps < seconds - 0.1]),
+        "mean_offset_ms": 1000 * float(np.mean(offsets)) if offsets else float("nan"),
+        "max_abs_offset_ms": 1000 * float(np.max(np.abs(offsets))) if offsets else float("nan"),
+        "cut_offsets_ms": [round(1000 * float(o), 1) for o in cut_offsets],
+        "updates": len(shown),
+        "updates_on_heard_frame": same,
+        "frame_ms": 1000 / fps,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clips", type=int, default=2000)
@@ -222,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=15)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--only", default="", help="comma-separated parts to run (startup, window, open, step, curve_edit, av_sync); all by default")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as home:
         os.environ["FOLEY_ASSISTANT_HOME"] = home
@@ -233,35 +353,56 @@ def main(argv: list[str] | None = None) -> int:
         configure_plots()
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
-            figures = {
-                "startup": bench_startup(args.repeat),
-                "window": bench_window(app, args.repeat),
-                "open": bench_open(app, folder, args.clips, args.repeat),
-                "step": bench_steps(app, folder, args.steps),
-                "curve_edit": bench_curve_edit(folder, args.edits),
+            parts = {
+                "startup": lambda: bench_startup(args.repeat),
+                "window": lambda: bench_window(app, args.repeat),
+                "open": lambda: bench_open(app, folder, args.clips, args.repeat),
+                "step": lambda: bench_steps(app, folder, args.steps),
+                "curve_edit": lambda: bench_curve_edit(folder, args.edits),
+                "av_sync": lambda: bench_av_sync(app, folder),
             }
+            chosen = [p for p in args.only.split(",") if p] or list(parts)
+            figures = {name: parts[name]() for name in chosen}
     if args.json:
         print(json.dumps(figures, indent=2))
         return 0
-    o, s, c, w = figures["open"], figures["step"], figures["curve_edit"], figures["window"]
     print("GUI speed (offscreen Qt; CPU shared with other work: figures are noisy)")
-    up = figures["startup"]
-    print(f"  start-up (launch to main window shown): {up['app_s']:.2f} s = {up['app_s'] / 3.0:.2f} x the 3 s target, {up['app_s'] / up['bare_s']:.1f} x a bare PySide6 window ({up['bare_s']:.2f} s)")
-    print(f"  main window: constructed and shown in {w['construct_and_show_s'] * 1000:.0f} ms")
-    print(f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, {o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)")
-    print(
-        f"  step 720p frames: {s['steps_per_s']:.0f}/s = {25 / s['steps_per_s']:.2f} x the time the 25/s target allows, "
-        f"{s['bare_decode_per_s'] / s['steps_per_s']:.1f} x a bare PyAV decode ({s['bare_decode_per_s']:.0f}/s)"
-    )
-    print(
-        f"  curve edit to re-rendered stem ({c['stem_seconds']:.1f} s shot): {c['edit_to_stem_s'] * 1000:.0f} ms = "
-        f"{c['edit_to_stem_s'] / 0.2:.2f} x the 200 ms target, {c['edit_to_stem_s'] / c['render_stem_s']:.1f} x render_stem alone "
-        f"({c['render_stem_s'] * 1000:.0f} ms)"
-    )
-    print(
-        f"  save after the edits (one set, project last): {c['save_s'] * 1000:.0f} ms = {c['save_s'] / c['direct_write_s']:.2f} x writing the same "
-        f"files straight into a folder ({c['direct_write_s'] * 1000:.0f} ms)"
-    )
+    if "startup" in figures:
+        up = figures["startup"]
+        print(
+            f"  start-up (launch to main window shown): {up['app_s']:.2f} s = {up['app_s'] / 3.0:.2f} x the 3 s target, {up['app_s'] / up['bare_s']:.1f} x a bare PySide6 window ({up['bare_s']:.2f} s)"
+        )
+    if "window" in figures:
+        print(f"  main window: constructed and shown in {figures['window']['construct_and_show_s'] * 1000:.0f} ms")
+    if "open" in figures:
+        o = figures["open"]
+        print(
+            f"  open {o['clips']} clips: {o['open_s']:.2f} s = {o['open_s'] / 2.0:.2f} x the 2 s target, {o['open_s'] / o['bare_otio_read_s']:.1f} x a bare OTIO read ({o['bare_otio_read_s']:.2f} s)"
+        )
+    if "step" in figures:
+        s = figures["step"]
+        print(
+            f"  step 720p frames: {s['steps_per_s']:.0f}/s = {25 / s['steps_per_s']:.2f} x the time the 25/s target allows, "
+            f"{s['bare_decode_per_s'] / s['steps_per_s']:.1f} x a bare PyAV decode ({s['bare_decode_per_s']:.0f}/s)"
+        )
+    if "curve_edit" in figures:
+        c = figures["curve_edit"]
+        print(
+            f"  curve edit to re-rendered stem ({c['stem_seconds']:.1f} s shot): {c['edit_to_stem_s'] * 1000:.0f} ms = "
+            f"{c['edit_to_stem_s'] / 0.2:.2f} x the 200 ms target, {c['edit_to_stem_s'] / c['render_stem_s']:.1f} x render_stem alone "
+            f"({c['render_stem_s'] * 1000:.0f} ms)"
+        )
+        print(
+            f"  save after the edits (one set, project last): {c['save_s'] * 1000:.0f} ms = {c['save_s'] / c['direct_write_s']:.2f} x writing the same "
+            f"files straight into a folder ({c['direct_write_s'] * 1000:.0f} ms)"
+        )
+    if "av_sync" in figures:
+        v = figures["av_sync"]
+        print(
+            f"  A/V sync over {v['clicks']}/{v['clicks_expected']} clicks across 2 cuts: picture minus sound {v['mean_offset_ms']:+.1f} ms on average, "
+            f"{v['max_abs_offset_ms']:.1f} ms at most = {v['max_abs_offset_ms'] / v['frame_ms']:.2f} frame; at the cuts {v['cut_offsets_ms']} ms; "
+            f"the frame shown is the frame heard at {v['updates_on_heard_frame']}/{v['updates']} picture updates"
+        )
     return 0
 
 

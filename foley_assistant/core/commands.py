@@ -141,6 +141,38 @@ class DeleteKeyframe:
         return mark_edited(with_manual_curves(project, replace(manual, **{self.parameter: curve})), self.shot_id)
 
 
+@dataclass(frozen=True)
+class EditKeyframes:
+    """Several manual keyframes changed as one edit (pasted, moved or deleted together): the keys
+    at `removes` (parameter, time) go, then `keys` (parameter, time, value) are set, replacing any
+    key already at their time. `verb` names the edit ("Paste", "Move", "Delete")."""
+
+    shot_id: str
+    object_id: str
+    keys: tuple[tuple[str, Fraction, float], ...] = ()
+    removes: tuple[tuple[str, Fraction], ...] = ()
+    verb: str = "Edit"
+
+    @property
+    def description(self) -> str:
+        count = len(self.keys) or len(self.removes)
+        return f"{self.verb} {count} key{'s' if count != 1 else ''} of {self.object_id}"
+
+    def apply(self, project: Project) -> Project:
+        if not self.keys and not self.removes:
+            raise ValueError("no keys to change: select keys first (click, Shift+click or drag a box around them)")
+        manual = manual_curves_of(project, self.shot_id, self.object_id)
+        for parameter in dict.fromkeys([p for p, *_ in self.keys] + [p for p, _ in self.removes]):
+            check_parameter(parameter)
+            current = manual.curve(parameter)
+            setting = {Fraction(t): float(v) for p, t, v in self.keys if p == parameter}
+            gone = {Fraction(t) for p, t in self.removes if p == parameter} | set(setting)
+            kept = [] if current is None else [k for k in current.keyframes if k.time not in gone]
+            keys = tuple(kept) + tuple(Keyframe(t, v) for t, v in setting.items())
+            manual = replace(manual, **{parameter: Curve(keys) if keys else None})
+        return mark_edited(with_manual_curves(project, manual), self.shot_id)
+
+
 def _parameter_name(parameter: str) -> str:
     return {"azimuth_deg": "azimuth", "distance_m": "distance"}.get(parameter, parameter)
 
@@ -392,6 +424,13 @@ class CommandStack:
         self._done.clear()
         self._undone.clear()
         self._clean = 0 if saved else None
+
+    def amend(self, project: Project) -> None:
+        """Make `project` the current one without an undo step: what a background job added to
+        the edit just made (a stem rendered for an added object). Undo goes back past the edit as
+        before (the addition goes with it); the project counts as unsaved."""
+        self.project = project
+        self._clean = None
 
     @property
     def can_undo(self) -> bool:

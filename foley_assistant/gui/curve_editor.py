@@ -5,7 +5,10 @@ Drag a keyframe to move it, or drag anywhere on the curve to add one there; time
 frames, and while dragging a read-out says the value in the editor's units (azimuth and pan
 position L100..C..R100; metres and the level the distance gives, in dB) and the record timecode.
 Double-click on the curve adds a keyframe on it; double-click on a key types its value;
-right-click deletes one. The right-hand axes read in pan position and dB. Each finished gesture
+right-click deletes one. Click a key to select it, Shift+click to add or remove one, or drag a box
+over empty ground (rubber band) to select the keys inside; dragging a selected key moves the whole
+selection; Ctrl+C copies the selected keys and Ctrl+V pastes them at the playhead (snapped to
+frames); Delete removes them. Between two keys the curve is a straight line. The right-hand axes read in pan position and dB. Each finished gesture
 is sent as one signal, which the window turns into one undoable command. The playhead line is
 shared with the viewer: dragging it moves the playhead.
 """
@@ -17,8 +20,8 @@ from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QGraphicsItem, QInputDialog
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QInputDialog
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
@@ -37,6 +40,7 @@ class _CurveBox(pg.ViewBox):
         self.parameter = parameter
         self.setMouseEnabled(x=True, y=False)
         self._grab: tuple[Fraction | None, float] | None = None
+        self._band = False
 
     def mouseDragEvent(self, ev, axis=None) -> None:  # noqa: N802 - pyqtgraph's name
         if ev.button() != Qt.MouseButton.LeftButton:
@@ -44,8 +48,15 @@ class _CurveBox(pg.ViewBox):
             return
         if ev.isStart():
             self._grab = self.editor.grab(self.parameter, ev.buttonDownScenePos())
+            self._band = self._grab is None and self.editor.object_id is not None
         if self._grab is None:
-            ev.ignore()
+            if not self._band:
+                ev.ignore()
+                return
+            ev.accept()  # a rubber band over empty ground
+            corner = self.mapSceneToView(ev.buttonDownScenePos())
+            point = self.mapSceneToView(ev.scenePos())
+            self.editor.band(self.parameter, corner, point, ev.isFinish(), bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier))
             return
         ev.accept()
         point = self.mapSceneToView(ev.scenePos())
@@ -55,6 +66,8 @@ class _CurveBox(pg.ViewBox):
             replaces, _ = self._grab
             self._grab = None
             self.editor.end_preview(self.parameter)
+            if replaces is not None and self.editor.move_selection(self.parameter, replaces, time, float(point.y())):
+                return
             self.editor.keyDragged.emit(self.parameter, replaces, time, float(point.y()))
 
     def mouseClickEvent(self, ev) -> None:  # noqa: N802
@@ -70,9 +83,23 @@ class _CurveBox(pg.ViewBox):
             return
         if ev.button() == Qt.MouseButton.LeftButton:
             ev.accept()
+            key = self.editor.key_near(self.parameter, ev.scenePos())
+            shift = bool(ev.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            if key is not None:
+                self.editor.click_key(self.parameter, key, shift)
+                return
+            if not shift:
+                self.editor.select({})
             self.editor.playheadDragged.emit(float(max(0.0, self.mapSceneToView(ev.scenePos()).x())))
             return
         super().mouseClickEvent(ev)
+
+
+class _Marks(pg.ScatterPlotItem):
+    """Key squares that leave every click to the view box (which picks keys by `key_near`)."""
+
+    def mouseClickEvent(self, ev) -> None:  # noqa: N802 - pyqtgraph's name
+        ev.ignore()
 
 
 class LabelAxis(pg.AxisItem):
@@ -99,10 +126,12 @@ class CurveEditor(pg.GraphicsLayoutWidget):
     keyDragged = Signal(str, object, object, float)  # parameter, replaced time or None, new time, value
     keyDeleted = Signal(str, object)  # parameter, time
     playheadDragged = Signal(float)  # seconds from the shot's first frame
+    keysEdited = Signal(object, object, str)  # keys set [(parameter, time, value)], keys removed [(parameter, time)], verb
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setBackground(style.BACKGROUND)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # a click here makes Delete, Ctrl+C and Ctrl+V act on the keys
         self.fps = Fraction(25)
         self.duration = 1.0
         self.object_id: str | None = None
@@ -111,8 +140,13 @@ class CurveEditor(pg.GraphicsLayoutWidget):
         self.curve_items: dict[str, pg.PlotDataItem] = {}
         self.key_items: dict[str, pg.ScatterPlotItem] = {}
         self.drag_items: dict[str, pg.ScatterPlotItem] = {}
+        self.selected_items: dict[str, pg.ScatterPlotItem] = {}
+        self.bands: dict[str, QGraphicsRectItem] = {}
+        self.clipboard: list[tuple[str, Fraction, float]] = []  # copied keys: (parameter, time after the first, value)
         self.playheads: dict[str, pg.InfiniteLine] = {}
         self.keys: dict[str, list[tuple[Fraction, float]]] = {p: [] for p, *_ in PARAMETERS}
+        self.selected: dict[str, set[Fraction]] = {p: set() for p, *_ in PARAMETERS}  # selected keys' times
+        self.object_id_shown: str | None = None  # whose keys the selection is of
         self.curves: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.readouts: dict[str, pg.TextItem] = {}
         self.units = {parameter: unit for parameter, _, unit in PARAMETERS}
@@ -148,9 +182,10 @@ class CurveEditor(pg.GraphicsLayoutWidget):
                 plot.setLabel("bottom", "record timecode", color=style.MUTED)
             self.tracked_items[parameter] = plot.plot([], [], pen=pg.mkPen("#6b7380", width=1, style=Qt.PenStyle.DashLine))
             self.curve_items[parameter] = plot.plot([], [], pen=pg.mkPen(style.OBJECT_COLOURS[0], width=2))
-            self.key_items[parameter] = pg.ScatterPlotItem(size=10, symbol="s", pen=pg.mkPen("#111"), brush=pg.mkBrush(style.ACCENT))
-            self.drag_items[parameter] = pg.ScatterPlotItem(size=12, symbol="s", pen=pg.mkPen("#fff"), brush=pg.mkBrush(255, 255, 255, 60))
-            for marks in (self.key_items[parameter], self.drag_items[parameter]):
+            self.key_items[parameter] = _Marks(size=10, symbol="s", pen=pg.mkPen("#111"), brush=pg.mkBrush(style.ACCENT))
+            self.drag_items[parameter] = _Marks(size=12, symbol="s", pen=pg.mkPen("#fff"), brush=pg.mkBrush(255, 255, 255, 60))
+            self.selected_items[parameter] = _Marks(size=13, symbol="s", pen=pg.mkPen("#ffffff", width=2), brush=pg.mkBrush("#ffd27a"))
+            for marks in (self.key_items[parameter], self.selected_items[parameter], self.drag_items[parameter]):
                 marks.setAcceptedMouseButtons(Qt.MouseButton.NoButton)  # the view box picks keys (`key_near`): a double-click on one reaches it
                 plot.addItem(marks)
             readout = pg.TextItem("", color=style.TEXT, anchor=(0, 1), fill=pg.mkBrush(22, 24, 28, 230))
@@ -158,6 +193,13 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             readout.hide()
             plot.addItem(readout, ignoreBounds=True)
             self.readouts[parameter] = readout
+            band = QGraphicsRectItem()
+            band.setPen(pg.mkPen(style.ACCENT, width=1, style=Qt.PenStyle.DashLine))
+            band.setBrush(pg.mkBrush(224, 160, 48, 40))
+            band.setZValue(60)
+            band.hide()
+            plot.addItem(band, ignoreBounds=True)
+            self.bands[parameter] = band
             line = pg.InfiniteLine(pos=0, angle=90, movable=True, pen=pg.mkPen(style.ACCENT, width=1.5))
             line.sigDragged.connect(lambda dragged: self.playheadDragged.emit(float(max(0.0, dragged.value()))))
             plot.addItem(line)
@@ -213,6 +255,9 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             self.keys[parameter] = [] if curve is None else [(k.time, k.value) for k in curve.keyframes]
             self.key_items[parameter].setData([float(t) for t, _ in self.keys[parameter]], [v for _, v in self.keys[parameter]])
             self.drag_items[parameter].setData([], [])
+        previous = self.object_id_shown
+        self.object_id_shown = object_id
+        self.select({} if previous != object_id else {p: {t for t in times if any(t == k for k, _ in self.keys[p])} for p, times in self.selected.items()})
         self.plots["azimuth_deg"].setXRange(0, self.duration, padding=0.01)
         if object_id is not None and effective is not None:
             distance = self.curves.get("distance_m", (None, np.array([10.0])))[1]
@@ -221,6 +266,81 @@ class CurveEditor(pg.GraphicsLayoutWidget):
             self.plots["azimuth_deg"].setYRange(-limit, limit, padding=0)
         self.hint.setText("" if object_id else "Select an object to edit its placement")
         self.hint.setPos(0.02 * self.duration, self.plots["azimuth_deg"].viewRange()[1][1])
+
+    def selected_times(self) -> list[Fraction]:
+        """The times of the selected keys (both curves), in order."""
+        return sorted({t for times in self.selected.values() for t in times})
+
+    def select(self, selection: dict[str, set[Fraction]]) -> None:
+        """Select these keys (times per parameter), and show them selected."""
+        self.selected = {p: set(selection.get(p, set())) for p, *_ in PARAMETERS}
+        for parameter, times in self.selected.items():
+            chosen = [(t, v) for t, v in self.keys[parameter] if t in times]
+            self.selected_items[parameter].setData([float(t) for t, _ in chosen], [v for _, v in chosen])
+
+    def click_key(self, parameter: str, time: Fraction, toggle: bool) -> None:
+        """A click on a key selects it alone; with Shift it is added to or taken from the selection."""
+        if not toggle:
+            self.select({parameter: {time}})
+            return
+        chosen = {p: set(t) for p, t in self.selected.items()}
+        chosen[parameter] ^= {time}
+        self.select(chosen)
+
+    def band(self, parameter: str, corner: QPointF, point: QPointF, finished: bool, add: bool) -> None:
+        """A rubber band from `corner` to `point` (curve coordinates): drawn while dragging; when
+        finished, the keys inside are selected (added to the selection with Shift)."""
+        rect = QRectF(corner, point).normalized()
+        box = self.bands[parameter]
+        box.setRect(rect)
+        box.setVisible(not finished)
+        if not finished:
+            return
+        inside = {t for t, v in self.keys[parameter] if rect.left() <= float(t) <= rect.right() and rect.top() <= v <= rect.bottom()}
+        chosen = {p: set(t) for p, t in self.selected.items()} if add else {}
+        chosen[parameter] = chosen.get(parameter, set()) | inside
+        self.select(chosen)
+
+    def move_selection(self, parameter: str, grabbed: Fraction, time: Fraction, value: float) -> bool:
+        """A selected key dragged with others selected in its curve: they all move by as much, as
+        one edit. False when the key was not part of a selection of several."""
+        chosen = self.selected[parameter]
+        if grabbed not in chosen or len(chosen) < 2:
+            return False
+        values = dict(self.keys[parameter])
+        dt, dv = time - grabbed, value - values[grabbed]
+        moved = [(parameter, self.snap(float(t + dt)), values[t] + dv) for t in sorted(chosen)]
+        self.keysEdited.emit(moved, [(parameter, t) for t in sorted(chosen)], "Move")
+        self.select({parameter: {t for _, t, _ in moved}})
+        return True
+
+    def copy_selection(self) -> int:
+        """Ctrl+C: keep the selected keys (times after the first selected one); how many."""
+        chosen = [(p, t, v) for p, keys in self.keys.items() for t, v in keys if t in self.selected[p]]
+        if chosen:
+            first = min(t for _, t, _ in chosen)
+            self.clipboard = [(p, t - first, v) for p, t, v in chosen]
+        return len(chosen)
+
+    def paste_at(self, seconds: float) -> int:
+        """Ctrl+V: the copied keys again, the first at `seconds` (snapped to a frame; keys past the
+        shot's end are left out), as one edit; how many."""
+        if self.object_id is None or not self.clipboard:
+            return 0
+        start = self.snap(seconds)
+        keys = [(p, self.snap(float(start + dt)), v) for p, dt, v in self.clipboard if float(start + dt) <= self.duration + 1e-9]
+        if keys:
+            self.keysEdited.emit(keys, [], "Paste")
+            self.select({p: {t for q, t, _ in keys if q == p} for p, *_ in PARAMETERS})
+        return len(keys)
+
+    def delete_selection(self) -> int:
+        """Delete: the selected keys go, as one edit; how many."""
+        removes = [(p, t) for p, times in self.selected.items() for t in sorted(times)]
+        if removes:
+            self.keysEdited.emit([], removes, "Delete")
+            self.select({})
+        return len(removes)
 
     def set_playhead(self, seconds: float) -> None:
         for line in self.playheads.values():

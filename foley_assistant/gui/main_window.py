@@ -31,16 +31,17 @@ from foley_assistant.core.commands import (
 )
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot_clock import ShotClock
-from foley_assistant.core.tracks import ObjectTrack
 from foley_assistant.gui import style
 from foley_assistant.gui.audition import AuditionController
 from foley_assistant.gui.jobs import JobWorker
 from foley_assistant.gui.shortcuts import ShortcutRouter
+from foley_assistant.gui.stem_renders import StemRenderQueue
 from foley_assistant.gui.timeline_view import TimelineClip
-from foley_assistant.gui.window_edits import WindowEdits
+from foley_assistant.gui.window_edits import WindowEdits, object_row_text
 from foley_assistant.gui.window_files import WindowFiles
 from foley_assistant.gui.window_jobs import WindowJobs
 from foley_assistant.gui.window_layout import WindowLayout
+from foley_assistant.gui.window_transport import DEFAULT_PREROLL_S, WindowTransport
 from foley_assistant.io.frame_reader import FrameReader
 from foley_assistant.io.recovery import RecoveryStore
 from foley_assistant.pipeline.editing.session import EditSession
@@ -59,7 +60,7 @@ def app_home() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or Path.home() / ".foley-assistant")
 
 
-class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow):
+class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTransport, QMainWindow):
     """See the module docstring. `session` is None until a timeline or project is open."""
 
     def __init__(self, audition: AuditionController | None = None) -> None:
@@ -77,6 +78,9 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
         self.last_job_result: Any = None
         self.last_export = None
         self.playhead = 0.0  # seconds from the current shot's first frame
+        self.record_playhead = 0.0  # seconds from the timeline's first frame
+        self.marks: tuple[float | None, float | None] = (None, None)  # in and out points, record seconds
+        self.cut_loader = None
         self.confirm_close = True
         self.home = app_home()
         self.settings = QSettings(str(self.home / "settings.ini"), QSettings.Format.IniFormat)
@@ -85,11 +89,15 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
         self.audition.positionChanged.connect(self._on_position)
         self.audition.playingChanged.connect(self._on_playing)
         self.audition.message.connect(self._show_banner)
+        self.stem_renders = StemRenderQueue(self._stem_job_for, self._take_object_stem, self)
+        self.stem_renders.changed.connect(self._on_stem_state)
         self._build_actions()
         self._build_menus()
         self._build_toolbar()
         self._build_panels()
         self._build_status()
+        self.preroll_spin.setValue(float(self.settings.value("preroll_s", DEFAULT_PREROLL_S)))
+        self.audition.set_preroll(self.preroll_spin.value())
         self.shortcut_router = ShortcutRouter(self, self.viewer)  # the keys work wherever the focus is
         QApplication.instance().installEventFilter(self.shortcut_router)
         self._autosaved: object | None = None  # the project last written by autosave
@@ -106,12 +114,15 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
             self.recovery.discard(self.session.project_file)
             if self.session.out_dir.resolve() != session.out_dir.resolve():
                 self.session.discard()  # its unsaved renders go with it
+        self.stem_renders.reset()  # stems being made belong to the project replaced
         self.session = session
         self._autosaved = None
         self.shot_id = None
         loaded = session.loaded
         clips = [TimelineClip(s.id, s.track_index, s.track_name, s.clip_name, s.record_range.start, s.record_range.end) for s in session.shots]
         self.timeline.canvas.set_clips(clips, loaded.rate, session.shots[0].global_start_frame if session.shots else 0)
+        self.marks = (None, None)
+        self._start_transport()
         self._refresh_states()
         notes = "  ".join(loaded.notes)
         missing = [s.id for s in session.shots if s.media_status == "missing"]
@@ -148,8 +159,17 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
             self.shot_id = shot_id
             self._open_reader()
             shot = self.session.shot(shot_id)
-            self.audition.set_shot(float(shot.duration_seconds), None)
+            start, duration = float(shot.record_start_seconds), float(shot.duration_seconds)
+            self.audition.set_shot(start, duration)
             self.object_ids = []
+            if not start <= self.record_playhead < start + duration:
+                self.playhead = 0.0
+                self.audition.seek_record(start, scrub=False)  # a shot chosen away from the playhead: it goes there
+            self._queue_stale_stems()  # (restored work whose render was lost)
+            if start <= self.record_playhead < start + duration and self.audition.transport.playing:
+                # played into: its picture first (the caller shows it now), the panels right after
+                QTimer.singleShot(0, lambda: self.shot_id == shot_id and self._refresh_shot())
+                return
         self._refresh_shot()
 
     def _open_reader(self) -> None:
@@ -175,7 +195,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
         self.object_list.clear()
         self.object_ids = [] if tracks is None else [o.id for o in tracks.objects]
         for index, obj in enumerate([] if tracks is None else tracks.objects):
-            item = QListWidgetItem(object_row_text(obj, self.shot_clock()))
+            item = QListWidgetItem(object_row_text(obj, self.shot_clock(), self.stem_renders.state_of(self.shot_id, obj.id)))
             item.setData(Qt.ItemDataRole.UserRole, obj.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if obj.mover else Qt.CheckState.Unchecked)
@@ -222,12 +242,14 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
     def _refresh_mix(self) -> None:
         session = self.session
         assert session is not None and self.shot_id is not None
+        shot = session.shot(self.shot_id)
+        first = shot.record_start_sample(self.audition.sample_rate)
         if not session.stems_of(self.shot_id):
-            self.audition.set_audio(None)
+            self.audition.place_foley(self.shot_id, first, None)
             self.stems_panel.meter.set_summary(float("-inf"), float("-inf"))
             return
         try:
-            self.audition.set_audio(session.shot_mix(self.shot_id))
+            self.audition.place_foley(self.shot_id, first, session.shot_mix(self.shot_id))
             meter = session.meter(self.shot_id)
         except FoleyError as exc:
             self.show_error(str(exc))
@@ -257,7 +279,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
             object_id, self._colour_of(object_id), fps, float(shot.duration_seconds), tracked, effective, manual, session.project.settings.hfov_deg, clock.timecode_at, readings
         )
         self.curve_editor.set_playhead(self.playhead)
-        self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes   ")
+        self.curve_title.setText(f"{object_id}  ·  drag the curve or a key · double-click adds · right-click deletes · Shift+click or drag a box selects · Ctrl+C, Ctrl+V at the playhead   ")
 
     def selected_object_ids(self) -> list[str]:
         return [item.data(Qt.ItemDataRole.UserRole) for item in self.object_list.selectedItems()]
@@ -321,55 +343,6 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
                 distance = "" if at.distance_m is None else f"  {at.distance_m:.1f} m"
                 boxes.append((obj.id, f" {obj.id} {obj.label}{distance} ", at.box, self._colour_of(obj.id)))
         self.viewer.set_boxes(boxes)
-
-    def _on_position(self, seconds: float) -> None:
-        self.playhead = seconds
-        self._show_shuttle()
-        self.show_frame()
-        self.curve_editor.set_playhead(seconds)
-        if self.session is not None and self.shot_id is not None:
-            shot = self.session.shot(self.shot_id)
-            canvas = self.timeline.canvas
-            canvas.playhead = float(shot.record_start_seconds) + seconds
-            canvas.update()
-            self.stems_panel.set_playhead(seconds / max(float(shot.duration_seconds), 1e-6), seconds)
-        self.stems_panel.meter.set_block(self.audition.last_block if self.audition.transport.playing else None)
-
-    def _on_playing(self, playing: bool) -> None:
-        self.play_button.setText("❚❚  Pause" if playing else "▶  Play")
-        self._show_shuttle()
-        if not playing and self.session is not None and self.shot_id is not None:
-            # Stopped (K, Space, the end): land on the frame shown, not between two frames.
-            landed = float(self.shot_clock().seconds_of(self.current_frame()))
-            if abs(landed - self.playhead) > 1e-9:
-                self.audition.seek(landed, scrub=False)
-
-    def _show_shuttle(self) -> None:
-        """The shuttle speed beside the timecode while playing at another speed than 1x forward."""
-        transport = self.audition.transport
-        rate = transport.rate if transport.playing else 0.0
-        text = "" if rate in (0.0, 1.0) else f"{'◀◀' if rate < 0 else '▶▶'} {abs(rate):g}x"
-        if text != self.shuttle_label.text():
-            self.shuttle_label.setText(text)
-
-    def _on_timeline_playhead(self, seconds: float) -> None:
-        session = self.session
-        if session is None:
-            return
-        current = session.shot(self.shot_id) if self.shot_id else None
-        inside = current is not None and float(current.record_start_seconds) <= seconds < float(current.record_start_seconds + current.duration_seconds)
-        if not inside:
-            hit = next((s for s in session.shots if float(s.record_start_seconds) <= seconds < float(s.record_start_seconds + s.duration_seconds)), None)
-            if hit is None:
-                return
-            self.timeline.canvas.set_selection([hit.id], hit.id)
-            current = hit
-        self.audition.seek(seconds - float(current.record_start_seconds))
-
-    def step_frames(self, frames: int) -> None:
-        if self.session is None or self.shot_id is None:
-            return
-        self.audition.step(frames / float(self.session.shot_fps(self.shot_id)))
 
     def _dismiss_banner(self) -> None:
         self._banner_dismissed = True
@@ -441,14 +414,9 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
         if self.session is not None:
             self.session.discard()  # saved or not, the folder is left holding the saved project
         self.audition.close()
+        self.stem_renders.close()
+        if self.cut_loader is not None:
+            self.cut_loader.close()
         if self.reader is not None:
             self.reader.close()
         super().closeEvent(event)
-
-
-def object_row_text(obj: ObjectTrack, clock: ShotClock) -> str:
-    """One object's row in the objects list: id, label, when (record timecode), confidence, and
-    whether it sounds."""
-    confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
-    state = "" if obj.mover else "   candidate: tick to give it a stem"
-    return f"●  {obj.id}   {obj.label}    {clock.span_of(obj.first_frame, obj.last_frame)}   ({obj.source}){confidence}{state}"

@@ -6,7 +6,8 @@ to Space and the arrows, so the editor's keys stop working wherever the focus wa
 `ShortcutRouter` answers for the window's widgets instead:
 
 - undo and redo (Ctrl+Z, Ctrl+Shift+Z, Ctrl+Y) are always the project's, even in a text field;
-- a text field (a label being typed) keeps the keys that type or move in text, and nothing else;
+- a text field (a label being typed) keeps the keys that type or move in text and its clipboard
+  keys (Ctrl+C, Ctrl+V, Ctrl+X, Ctrl+A), and nothing else;
 - a number field (a gain) keeps the keys that edit a number (digits, sign, point, Backspace,
   Delete, Up/Down, Enter), and gives Space, J/K/L, the arrows and the edit keys to the window;
 - every other widget (lists, buttons, sliders, the picture) gives every shortcut to the window.
@@ -24,6 +25,8 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QLineEdit, QPlainText
 
 #: Key sequences that are the window's whatever has the focus (undo, redo).
 ALWAYS_WINDOWS = (QKeySequence("Ctrl+Z"), QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y"))
+#: Command keys a text field keeps (the clipboard and select-all of its own text).
+TEXT_KEEPS = (QKeySequence("Ctrl+C"), QKeySequence("Ctrl+V"), QKeySequence("Ctrl+X"), QKeySequence("Ctrl+A"))
 #: Keys a number field keeps (without Ctrl or Alt).
 NUMBER_KEYS = frozenset(
     {
@@ -67,7 +70,7 @@ def widget_keeps(kind: str, event: QKeyEvent) -> bool:
         return False
     command = bool(event.modifiers() & _COMMAND_MODIFIERS)
     if kind == "text":
-        return not command  # letters, Space, arrows, Backspace... type; Ctrl/Alt keys are commands
+        return not command or QKeySequence(event.keyCombination()) in TEXT_KEEPS  # letters, Space, arrows... type; Ctrl/Alt keys are commands
     if kind == "number":
         return not command and Qt.Key(event.key()) in NUMBER_KEYS
     return False

@@ -310,6 +310,7 @@ class StemsPanel(QWidget):
     def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]]) -> None:
         """(stem, colour, mix, audio) per row."""
         for row in self.rows.values():
+            row.hide()  # hidden first: a row added since the last event loop pass would otherwise be shown on its own, as a window
             row.setParent(None)
             row.deleteLater()
         self.rows.clear()

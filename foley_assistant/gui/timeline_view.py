@@ -1,6 +1,7 @@
 """The timeline panel: the cut's video tracks with their clips to scale, coloured by shot state,
-a timecode ruler, the playhead, zoom (Ctrl + wheel) and scroll, and shot selection (click,
-Ctrl-click to add or remove, Shift-click for a range)."""
+a timecode ruler with the in and out marks (the range between them shaded), the playhead, zoom
+(Ctrl + wheel) and scroll, and shot selection (click, Ctrl-click to add or remove, Shift-click for
+a range)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class TimelineCanvas(QWidget):
         self.offset = 0.0  # frames scrolled off the left
         self._anchor: str | None = None
         self.audio_lanes: list[tuple[str, list[tuple[int, int, str]]]] = []
+        self.marks: tuple[float | None, float | None] = (None, None)  # in and out, seconds from the timeline's start
         self.setMinimumHeight(RULER_H + 2 * TRACK_H)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -75,6 +77,16 @@ class TimelineCanvas(QWidget):
         self.audio_lanes = lanes
         self.setMinimumHeight(int(RULER_H + (max(1, len(self.tracks)) + 0.7 * len(lanes)) * TRACK_H + 4))
         self.update()
+
+    def set_marks(self, mark_in: float | None, mark_out: float | None) -> None:
+        """The in and out marks to show on the ruler (seconds from the timeline's start; None: unset)."""
+        self.marks = (mark_in, mark_out)
+        self.update()
+
+    def mark_x(self) -> tuple[float | None, float | None]:
+        """Where the in and out marks are drawn (x in pixels; None when unset)."""
+        fps = float(self.rate)
+        return tuple(None if m is None else self.x_of(m * fps) for m in self.marks)  # type: ignore[return-value]
 
     def fit(self) -> None:
         """Zoom so that the whole cut fills the width."""
@@ -148,6 +160,27 @@ class TimelineCanvas(QWidget):
                 painter.drawLine(QPointF(x, RULER_H - 8), QPointF(x, RULER_H - 1))
                 painter.drawText(QPointF(x + 3, RULER_H - 10), frames_to_timecode(int(round(frame)) + self.global_start, self.rate))
             frame += step
+        self._paint_marks(painter)
+
+    def _paint_marks(self, painter: QPainter) -> None:
+        """The in and out marks on the ruler: brackets, and the range between them shaded."""
+        x_in, x_out = self.mark_x()
+        colour = QColor(style.ACCENT)
+        if x_in is not None and x_out is not None and x_out > x_in:
+            band = QColor(colour)
+            band.setAlpha(60)
+            left = max(x_in, float(HEADER_W))
+            painter.fillRect(QRectF(left, 0, max(0.0, x_out - left), RULER_H - 1), band)
+            shade = QColor(colour)
+            shade.setAlpha(18)
+            painter.fillRect(QRectF(left, RULER_H, max(0.0, x_out - left), self.height() - RULER_H), shade)
+        painter.setPen(QPen(colour, 2))
+        for x, inward in ((x_in, 6.0), (x_out, -6.0)):
+            if x is None or x < HEADER_W:
+                continue
+            painter.drawLine(QPointF(x, 1), QPointF(x, RULER_H - 2))
+            painter.drawLine(QPointF(x, 1), QPointF(x + inward, 1))
+            painter.drawLine(QPointF(x, RULER_H - 2), QPointF(x + inward, RULER_H - 2))
 
     def _paint_tracks(self, painter: QPainter) -> None:
         font = QFont(painter.font())

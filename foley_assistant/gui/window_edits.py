@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from PySide6.QtCore import Qt
+
 from foley_assistant.core.commands import (
     AddObject,
     Command,
     DeleteKeyframe,
     DeleteObject,
+    EditKeyframes,
     MergeObjects,
     RelabelObject,
     SetBox,
@@ -21,7 +24,9 @@ from foley_assistant.core.commands import (
 )
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError
-from foley_assistant.core.tracks import Box
+from foley_assistant.core.shot_clock import ShotClock
+from foley_assistant.core.tracks import Box, ObjectTrack
+from foley_assistant.gui.stem_renders import RENDERING
 from foley_assistant.pipeline.editing.session import EditResult
 
 
@@ -48,6 +53,8 @@ class WindowEdits:
         rendered = f"; {len(result.rerendered)} stem(s) re-rendered in {result.render_s * 1000:.0f} ms" if result.rerendered else ""
         self.show_message(f"{description}{rendered}")
         self._refresh_shot()
+        self._foley_changed()
+        self._queue_stale_stems()
 
     def undo(self) -> None:
         if self.session is not None and self.session.stack.can_undo:
@@ -58,6 +65,59 @@ class WindowEdits:
         if self.session is not None and self.session.stack.can_redo:
             text = self.session.stack.redo_text
             self._after_edit(self.session.redo(), f"Redid: {text}")
+
+    # --- stems made in the background for added and relabelled objects ------------------------
+
+    def _queue_stale_stems(self) -> None:
+        """The current shot's sounding objects without a stem for their label get one made in
+        the background (`gui.stem_renders`); their rows say so."""
+        if self.session is None or self.shot_id is None:
+            return
+        from foley_assistant.pipeline.editing.object_stem import stale_objects
+
+        session = self.session
+        for object_id in stale_objects(session.project, self.shot_id, lambda path: session.file_of(path).is_file()):
+            if self.stem_renders.state_of(self.shot_id, object_id) != RENDERING:
+                self.stem_renders.request(self.shot_id, object_id)
+
+    def _stem_job_for(self, shot_id: str, object_id: str):
+        """The job making an object's stem, over a snapshot of the session (None: nothing to make)."""
+        from foley_assistant.pipeline.editing.object_stem import level_for, object_stem_job, stale_objects
+
+        session = self.session
+        if session is None or object_id not in stale_objects(session.project, shot_id, lambda path: session.file_of(path).is_file()):
+            return None
+        shot, project, out_dir, rendered = session.shot(shot_id), session.project, session.out_dir, session.rendered
+        level = level_for(session, shot_id, object_id)
+        return lambda context: object_stem_job(shot, project, object_id, out_dir, rendered, context, level)
+
+    def _take_object_stem(self, made) -> bool:
+        """A stem made in the background: into the project (if its object still wants it), heard and shown."""
+        from foley_assistant.pipeline.editing.object_stem import adopt_object_stem
+
+        if self.session is None or not adopt_object_stem(self.session, made):
+            return False
+        stem = made.stem
+        note = f" (made {made.stand_in}: the neural model makes whole shots)" if made.stand_in else ""
+        self.show_message(f"Stem of {stem.object_id} {made.label} ready{note}")
+        if stem.shot_id == self.shot_id:
+            self._refresh_shot()
+        self._foley_changed()
+        self._update_actions()
+        return True
+
+    def _on_stem_state(self, shot_id: str, object_id: str) -> None:
+        """A background stem's state changed: its object's row says it."""
+        if shot_id != self.shot_id or self.session is None:
+            return
+        tracks = self.session.tracks_of(shot_id)
+        obj = None if tracks is None else next((o for o in tracks.objects if o.id == object_id), None)
+        for row in range(self.object_list.count()):
+            item = self.object_list.item(row)
+            if obj is not None and item.data(Qt.ItemDataRole.UserRole) == object_id:
+                self.object_list.blockSignals(True)
+                item.setText(object_row_text(obj, self.shot_clock(), self.stem_renders.state_of(shot_id, object_id)))
+                self.object_list.blockSignals(False)
 
     def on_box_edited(self, object_id: str, box: Box) -> None:
         if self.shot_id is not None:
@@ -73,6 +133,31 @@ class WindowEdits:
         object_id = self.current_object_id()
         if self.shot_id is not None and object_id is not None:
             self.run_command(DeleteKeyframe(self.shot_id, object_id, parameter, time))
+
+    def on_keys_edited(self, keys: list, removes: list, verb: str) -> None:
+        """Keys pasted, moved or deleted together in the curve editor: one undoable edit."""
+        object_id = self.current_object_id()
+        if self.shot_id is not None and object_id is not None:
+            self.run_command(EditKeyframes(self.shot_id, object_id, tuple(keys), tuple(removes), verb))
+
+    def copy_keys(self) -> None:
+        """Ctrl+C: the selected curve keys (kept to paste at the playhead)."""
+        count = self.curve_editor.copy_selection()
+        self.show_message(f"Copied {count} key(s): Ctrl+V pastes them at the playhead" if count else "Select keys to copy: click, Shift+click or drag a box around them")
+
+    def paste_keys(self) -> None:
+        """Ctrl+V: the copied keys at the playhead, snapped to frames."""
+        if not self.curve_editor.paste_at(self.playhead):
+            self.show_message("Nothing to paste: copy keys first (select them, Ctrl+C)")
+
+    def delete_selected(self) -> None:
+        """Delete: the selected curve keys when the curve editor has the focus and keys are
+        selected there; the selected objects otherwise."""
+        editor = self.curve_editor
+        if editor.selected_times() and (editor.hasFocus() or editor.isAncestorOf(self.focusWidget())):
+            editor.delete_selection()
+        else:
+            self.delete_selected_objects()
 
     def on_mix_changed(self, mix: StemMix) -> None:
         self.run_command(SetStemMix(mix))
@@ -119,3 +204,12 @@ class WindowEdits:
         from foley_assistant.pipeline.editing.session_jobs import follow_job  # the jobs pull in analysis and engines: loaded when first used
 
         self._start_job(f"Follow {label}", lambda context: follow_job(shot, media, frame, box, label, hfov, context), lambda track: self.run_command(AddObject(shot_id, track)))
+
+
+def object_row_text(obj: ObjectTrack, clock: ShotClock, stem_state: str = "") -> str:
+    """One object's row in the objects list: id, label, when (record timecode), confidence,
+    whether it sounds, and the state of a stem being made for it in the background."""
+    confidence = "" if obj.confidence is None else f"   {obj.confidence:.0%}"
+    state = "" if obj.mover else "   candidate: tick to give it a stem"
+    making = f"   · {stem_state}" if stem_state else ""
+    return f"●  {obj.id}   {obj.label}    {clock.span_of(obj.first_frame, obj.last_frame)}   ({obj.source}){confidence}{state}{making}"

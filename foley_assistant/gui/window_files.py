@@ -186,6 +186,9 @@ class WindowFiles:
         try:
             project = self.recovery.load(entry)
             session = EditSession.from_project(project, entry.project_file.parent)
+            from foley_assistant.pipeline.editing.object_stem import keep_found_renders
+
+            keep_found_renders(session)  # stems made in the background by the session that crashed
         except (FoleyError, OSError, KeyError, ValueError, TypeError) as exc:
             kept = self.recovery.set_aside(entry)
             self.show_error(f"The unsaved work of {entry.project_file} cannot be restored ({exc}); the file is kept as {kept}.")

@@ -150,6 +150,7 @@ class WindowJobs:
         status = "Cancelled: finished shots were kept." if result.cancelled else "Generated"
         self.show_message(f"{status} {len(paths)} stem(s) in {session.out_dir}. {notes}".strip())
         self._refresh_shot()
+        self._foley_changed()
 
     def regenerate_stem(self, path: str, engine: str) -> None:
         session = self.session
@@ -168,6 +169,7 @@ class WindowJobs:
             session.apply_regenerated(result)
             self.show_message(f"New take {result.take} of {stem.object_id} ({result.stem.engine}); the undo history starts again after a regeneration")
             self._refresh_shot()
+            self._foley_changed()
 
         from foley_assistant.pipeline.editing.session_jobs import regenerate_job
 

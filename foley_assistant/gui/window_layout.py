@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -82,7 +83,9 @@ class WindowLayout:
         self.cancel_action = a("Cancel", self.cancel_job, "Esc", "Stop the running job (finished shots are kept)")
         self.draw_action = a("Add object", lambda: self.set_draw_mode(self.draw_action.isChecked()), "B", "Draw a box around an object the tracker missed")
         self.draw_action.setCheckable(True)
-        self.delete_action = a("Delete", self.delete_selected_objects, QKeySequence.StandardKey.Delete)
+        self.delete_action = a("Delete", self.delete_selected, QKeySequence.StandardKey.Delete, "Delete the selected objects, or the selected curve keys when the curve editor has the focus")
+        self.copy_keys_action = a("Copy keys", self.copy_keys, "Ctrl+C", "Copy the selected curve keys")
+        self.paste_keys_action = a("Paste keys", self.paste_keys, "Ctrl+V", "Paste the copied keys at the playhead, snapped to frames")
         self.merge_action = a("Merge", self.merge_selected_objects, "Ctrl+M", "Join two objects into one")
         self.split_action = a("Split", self.split_selected_object, "Ctrl+K", "Cut the object in two at the playhead")
         self.relabel_action = a("Relabel", self.relabel_selected_objects, "Ctrl+R", "Give the selected objects the label chosen beside")
@@ -92,10 +95,13 @@ class WindowLayout:
         self.l_action = a("Forward (L)", lambda: self.audition.shuttle("l"), "L")
         self.back_action = a("Previous frame", lambda: self.step_frames(-1), "Left")
         self.forward_action = a("Next frame", lambda: self.step_frames(1), "Right")
-        self.home_action = a("Go to start", lambda: self.audition.seek(0.0), "Home")
-        self.loop_action = a("Loop shot", lambda: self.audition.set_loop(self.loop_action.isChecked()), "Ctrl+L")
+        self.preroll_action = a("Play with pre-roll", self.play_with_preroll, "Shift+Space", "Play from the pre-roll before the selected key, the in point or the playhead")
+        self.home_action = a("Go to start", self.go_to_start, "Home")
+        self.mark_in_action = a("Mark in", self.mark_in, "I", "The in point at the playhead (shown on the timeline's ruler)")
+        self.mark_out_action = a("Mark out", self.mark_out, "O", "The out point after the frame at the playhead")
+        self.clear_marks_action = a("Clear in and out", self.clear_marks, "Ctrl+Shift+X")
+        self.loop_action = a("Loop in/out (or the shot)", lambda: self.audition.set_loop(self.loop_action.isChecked()), "Ctrl+L")
         self.loop_action.setCheckable(True)
-        self.loop_action.setChecked(True)
 
     def _build_menus(self) -> None:
         bar = self.menuBar()
@@ -110,14 +116,40 @@ class WindowLayout:
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.draw_action, self.delete_action, self.merge_action, self.split_action, self.relabel_action):
+        for action in (
+            self.undo_action,
+            self.redo_action,
+            None,
+            self.copy_keys_action,
+            self.paste_keys_action,
+            None,
+            self.draw_action,
+            self.delete_action,
+            self.merge_action,
+            self.split_action,
+            self.relabel_action,
+        ):
             edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         shot_menu = bar.addMenu("&Shots")
         for action in (self.analyze_action, self.generate_action, self.cancel_action):
             shot_menu.addAction(action)
         play_menu = bar.addMenu("&Playback")
-        for action in (self.play_action, self.j_action, self.k_action, self.l_action, self.back_action, self.forward_action, self.home_action, self.loop_action):
-            play_menu.addAction(action)
+        for action in (
+            self.play_action,
+            self.preroll_action,
+            self.j_action,
+            self.k_action,
+            self.l_action,
+            self.back_action,
+            self.forward_action,
+            self.home_action,
+            None,
+            self.mark_in_action,
+            self.mark_out_action,
+            self.clear_marks_action,
+            self.loop_action,
+        ):
+            play_menu.addSeparator() if action is None else play_menu.addAction(action)
 
     def _build_toolbar(self) -> None:
         toolbar = QToolBar("Main")
@@ -200,6 +232,7 @@ class WindowLayout:
         self.curve_editor = CurveEditor()
         self.curve_editor.keyDragged.connect(self.on_key_dragged)
         self.curve_editor.keyDeleted.connect(self.on_key_deleted)
+        self.curve_editor.keysEdited.connect(self.on_keys_edited)
         self.curve_editor.playheadDragged.connect(lambda s: self.audition.seek(s))
         self.timeline = TimelinePanel()
         canvas = self.timeline.canvas
@@ -224,12 +257,12 @@ class WindowLayout:
         layout.setContentsMargins(6, 4, 6, 4)
         self.play_button = QPushButton("▶  Play")
         self.play_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.play_button.setToolTip("Space plays and pauses · Shift+Space plays with the pre-roll · J K L shuttle · I and O mark in and out · ← → a frame")
         self.play_button.clicked.connect(self.audition.toggle)
         self.loop_button = loop = QPushButton("⟲ Loop")
         loop.setCheckable(True)
-        loop.setChecked(True)
         loop.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        loop.setToolTip("Loop the shot (Ctrl+L)")
+        loop.setToolTip("Loop between the in and out marks (I, O), or the shot without marks (Ctrl+L)")
         loop.toggled.connect(lambda on: (self.loop_action.setChecked(on), self.audition.set_loop(on)))
         self.loop_action.toggled.connect(loop.setChecked)  # Ctrl+L and the menu show on the button too
         self.shuttle_label = QLabel("")
@@ -239,8 +272,28 @@ class WindowLayout:
         self.timecode.setObjectName("timecode")
         self.frame_label = QLabel("")
         self.frame_label.setObjectName("muted")
-        hint = QLabel("Space play · J K L shuttle · ← → frame")
-        hint.setObjectName("muted")
+        self.preroll_spin = QDoubleSpinBox()
+        self.preroll_spin.setRange(0.0, 10.0)
+        self.preroll_spin.setSingleStep(0.5)
+        self.preroll_spin.setDecimals(1)
+        self.preroll_spin.setSuffix(" s")
+        self.preroll_spin.setToolTip("Pre-roll: Shift+Space, and looping from outside the range, start this long before the key or in point")
+        self.preroll_spin.valueChanged.connect(self.set_preroll)
+        self.cut_audio_button = QPushButton("Cut audio")
+        self.cut_audio_button.setCheckable(True)
+        self.cut_audio_button.setChecked(str(self.settings.value("cut_audio_on", "true")).lower() == "true")
+        self.cut_audio_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.cut_audio_button.setEnabled(False)
+        self.cut_audio_button.toggled.connect(lambda _on: self._apply_levels())
+        self.cut_level = QDoubleSpinBox()
+        self.cut_level.setRange(-60.0, 12.0)
+        self.cut_level.setDecimals(1)
+        self.cut_level.setSuffix(" dB")
+        self.cut_level.setValue(float(self.settings.value("cut_audio_db", -6.0)))
+        self.cut_level.setToolTip("Level of the cut's own audio (production or guide tracks) under the foley")
+        self.cut_level.valueChanged.connect(lambda _db: self._apply_levels())
+        preroll_label = QLabel("Pre-roll")
+        preroll_label.setObjectName("muted")
         layout.addWidget(self.play_button)
         layout.addWidget(loop)
         layout.addSpacing(12)
@@ -248,7 +301,12 @@ class WindowLayout:
         layout.addWidget(self.shuttle_label)
         layout.addWidget(self.frame_label)
         layout.addStretch(1)
-        layout.addWidget(hint)
+        layout.addWidget(preroll_label)
+        layout.addWidget(self.preroll_spin)
+        layout.addSpacing(8)
+        layout.addWidget(self.cut_audio_button)
+        layout.addWidget(self.cut_level)
+        layout.addSpacing(6)
         return bar
 
     def _build_status(self) -> None:

@@ -23,15 +23,27 @@ def relabel(window, label: str) -> str:
     return obj.id
 
 
+def killed(window) -> None:
+    """What a kill -9 stops in a window the test keeps: its autosave and its background stems."""
+    window.autosave_timer.stop()
+    window.stem_renders.close()
+
+
 def test_an_edit_is_autosaved_within_seconds_and_survives_two_crashes(open_window, project_copy, qtbot, app_home):
     assert AUTOSAVE_MS <= 10_000
     window = open_window(project_copy)
     _click_clip(qtbot, window, "S001")
     object_id = relabel(window, "dog")
     qtbot.waitUntil(lambda: len(recovery_files(app_home)) == 1, timeout=AUTOSAVE_MS + 2000)  # no Save, no close
+    killed(window)
     first = open_window()  # the app was killed; it starts again with nothing to open
     assert first.offer_recovery(ask=lambda entry: True)
     assert first.session.tracks_of("S001").object(object_id).label == "dog" and first.session.is_modified
+    # the stem made for "dog" in the background went with the killed session's scratch area: the
+    # saved stem stands in (every stem the project names is there) and "dog" is made again
+    assert all(first.session.file_of(s.path).is_file() for s in first.session.project.stems)
+    assert first.stem_renders.state_of("S001", object_id) == "rendering stem…"
+    killed(first)
     second = open_window()  # killed again right after restoring, before any edit
     assert second.offer_recovery(ask=lambda entry: True)
     assert second.session.tracks_of("S001").object(object_id).label == "dog"
@@ -63,6 +75,7 @@ def test_declined_work_is_not_offered_again_and_unrestorable_work_is_set_aside(o
     assert recovery_files(app_home) == []
     relabel(window, "cow")
     window.autosave()
+    killed(window)
     (path,) = recovery_files(app_home)
     path.write_text('{"schema": "foley_assistant.recovery/1", "project_file": "/nowhere/foley_project.json", "saved_at": 1, "project": {}}')
     later = open_window()

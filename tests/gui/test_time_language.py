@@ -42,8 +42,15 @@ def test_the_end_of_a_shot_shows_its_own_last_frame(open_window, project_copy, q
     window = open_window(project_copy)
     _click_clip(qtbot, window, "S001")
     shot = window.session.shot("S001")
-    window.audition.seek(float(shot.duration_seconds))
+    window.audition.seek(float(shot.duration_seconds) - 0.5 / float(shot.timeline_rate))  # inside the last frame
     QApplication.processEvents()
     last = shot.global_start_frame + shot.record_range.end - 1
     assert TIMECODE.fullmatch(window.timecode.text())
+    assert window.shot_id == "S001" and window.current_frame() == window.session.media_range("S001").end - 1
     assert window.timecode.text() == frames_to_timecode(last, shot.timeline_rate)  # not the next shot's first
+    # the shot's end is the next shot's first frame: the picture and the timecode both say so
+    window.audition.seek(float(shot.duration_seconds))
+    QApplication.processEvents()
+    after = window.session.shot("S002")
+    assert window.shot_id == "S002" and window.current_frame() == window.session.media_range("S002").start
+    assert window.timecode.text() == frames_to_timecode(after.global_start_frame + after.record_range.start, shot.timeline_rate)

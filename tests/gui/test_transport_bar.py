@@ -40,9 +40,11 @@ def test_shuttle_speed_is_shown_and_stopping_lands_on_a_frame(open_window, proje
 def test_the_loop_button_follows_ctrl_l_and_looks_different_when_on(open_window, project_copy, qtbot):
     window = open_window(project_copy)
     button = window.loop_button
-    assert button.isChecked() and window.audition.transport.loop
+    assert not button.isChecked() and not window.audition.transport.loop  # play runs on through the cut
     window.loop_action.trigger()  # Ctrl+L, or the Playback menu
-    assert not button.isChecked() and not window.audition.transport.loop
+    assert button.isChecked() and window.audition.transport.loop
+    button.click()
+    assert not window.loop_action.isChecked() and not window.audition.transport.loop
     button.click()
     assert window.loop_action.isChecked() and window.audition.transport.loop
     # the bar's own background does not paint over its buttons' checked look
