@@ -4,7 +4,7 @@ the run fails when nothing could be made (issue 17, item 4); it said "complete" 
 from __future__ import annotations
 
 import json
-import os
+import random
 from pathlib import Path
 
 from foley_assistant.cli.main import main
@@ -17,7 +17,7 @@ from foley_assistant.io.video import probe_video
 
 def test_a_cut_whose_media_cannot_be_decoded_fails_and_says_so(tmp_path, capsys):
     garbage = tmp_path / "broken.mp4"
-    garbage.write_bytes(os.urandom(100_000))
+    garbage.write_bytes(random.Random(2026).randbytes(100_000))
     write_cut(tmp_path / "cut.otio", "cut", FrameRate(25), [CutClip("broken", garbage, 100, FrameRange(0, 50))])
     out = tmp_path / "out"
     code = main(["generate", str(tmp_path / "cut.otio"), "--out", str(out), "-q"])
@@ -38,7 +38,7 @@ def test_one_undecodable_shot_is_an_error_for_that_shot_only(small_cut, tmp_path
     ball = list_shots(read_timeline(small_cut.timeline_path))[1]
     media = Path(ball.media_path)
     garbage = tmp_path / "broken.mp4"
-    garbage.write_bytes(os.urandom(100_000))
+    garbage.write_bytes(random.Random(2026).randbytes(100_000))
     clips = [CutClip("broken", garbage, 100, FrameRange(0, 25)), CutClip("ball", media, probe_video(media).frame_count, ball.source_range)]
     write_cut(tmp_path / "cut.otio", "cut", FrameRate(25), clips)
     out = tmp_path / "out"

@@ -139,6 +139,13 @@ def write_rpp(path: str | os.PathLike[str], project: RppProject, *, timestamp: i
     write_text_atomic(path, rpp_text(project, timestamp=timestamp))
 
 
+def _now() -> int:
+    """Seconds since the epoch to stamp a project with: now, or `SOURCE_DATE_EPOCH` when it is
+    set (the reproducible-builds convention, as the BWF origination of `io.audio`)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else int(time.time())
+
+
 def rpp_text(project: RppProject, *, timestamp: int | None = None) -> str:
     """The text of the project file (what `write_rpp` writes).
 
@@ -146,7 +153,7 @@ def rpp_text(project: RppProject, *, timestamp: int | None = None) -> str:
     (23.976 -> 24, 29.97 -> 30); the NTSC and drop-frame variants are not written (the field layout
     for them is not known here), so set them in REAPER's project settings if needed.
     """
-    saved_at = int(time.time()) if timestamp is None else int(timestamp)
+    saved_at = _now() if timestamp is None else int(timestamp)
     out = _Writer()
     out.open("REAPER_PROJECT", "0.1", _quote(REAPER_VERSION), str(saved_at))
     if project.notes:
