@@ -29,7 +29,7 @@ from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.spine.shot_spine import ShotSettings
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings
 from foley_assistant.pipeline.spine.sound import choose_engine, object_seed
 from foley_assistant.spatial.curves import object_curves
 from foley_assistant.spatial.render import render_stem
