@@ -189,7 +189,7 @@ def generate(args: argparse.Namespace) -> int:
         engine=args.engine,
         hfov_deg=args.hfov,
         seed=args.seed,
-        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak),
+        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak, scope=args.loudness_scope),
         **_placement(args),
         timeline_rate=args.rate,
         search_folders=tuple(args.search),

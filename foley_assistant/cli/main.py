@@ -140,8 +140,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_placement(generate)
     _add_detector(generate)
-    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS", help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
-    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
+    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS", help="integrated loudness of the mix, one gain for all its stems (default -23)")
+    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of the mix (default -1)")
+    generate.add_argument(
+        "--loudness-scope",
+        choices=("reel", "shot"),
+        default="reel",
+        help="reel (default): one gain for every shot, measured on the reel's mix, so levels match across cuts; shot: each shot's mix normalised on its own",
+    )
     _add_timeline_reading(generate)
     generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
     generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")

@@ -85,12 +85,25 @@ class Placement:
         return cls(**values)
 
 
+LOUDNESS_SCOPES = ("reel", "shot")
+
+
 @dataclass(frozen=True)
 class LoudnessPolicy:
-    """Each shot's mix brought to `target_lufs` (None: not normalised) under a true-peak ceiling."""
+    """The mix brought to `target_lufs` (None: not normalised) under a true-peak ceiling.
+
+    `scope` "reel" (the default) gives every shot of the reel one gain, measured on the reel's
+    mix, so a source at a distance sounds the same in every shot; "shot" normalises each shot's
+    mix on its own (what projects before version 6 did).
+    """
 
     target_lufs: float | None = -23.0
     true_peak_ceiling_dbtp: float = -1.0
+    scope: str = "reel"
+
+    def __post_init__(self) -> None:
+        if self.scope not in LOUDNESS_SCOPES:
+            raise ValueError(f"loudness scope must be one of {', '.join(LOUDNESS_SCOPES)}, got {self.scope!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +111,7 @@ class LoudnessPolicy:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LoudnessPolicy":
         target = data.get("target_lufs", -23.0)
-        return cls(None if target is None else float(target), float(data.get("true_peak_ceiling_dbtp", -1.0)))
+        return cls(None if target is None else float(target), float(data.get("true_peak_ceiling_dbtp", -1.0)), str(data.get("scope", "reel")))
 
 
 @dataclass(frozen=True)

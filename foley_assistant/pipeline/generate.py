@@ -236,7 +236,9 @@ def run_generate(
     if layout.root.is_dir():
         remove_partials(layout.root)  # what a killed run left
     try:
-        run = run_shots(shots, settings, scratch_dir(request.out_dir), context, known=given, engines=engines, notes=tuple(preamble))
+        kept = {s.shot_id for s in base.stems} - {s.id for s in shots}  # shots of the reel made before: the new ones match them
+        reel_gain = base.reel_gain_db if kept else None
+        run = run_shots(shots, settings, scratch_dir(request.out_dir), context, known=given, engines=engines, notes=tuple(preamble), reel_gain_db=reel_gain)
         run.skipped[:0] = skipped
         with context.clock.measure("export"):
             project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))

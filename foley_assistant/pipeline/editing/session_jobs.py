@@ -81,7 +81,9 @@ def generate_job(
     (`ShotRun.files_dir`)."""
     known = project.tracks
     usable, skipped = check_shots(shots, known, out_dir, (Path(project.timeline_path),))
-    run = run_shots(usable, settings or project.settings, job_dir(out_dir), context, known=known, manual=project.manual_curves, engines=engines)
+    others = {s.shot_id for s in project.stems} - {s.id for s in usable}  # the reel's other shots keep their gain
+    reel_gain = project.reel_gain_db if others else None
+    run = run_shots(usable, settings or project.settings, job_dir(out_dir), context, known=known, manual=project.manual_curves, engines=engines, reel_gain_db=reel_gain)
     run.skipped[:0] = skipped
     return run
 

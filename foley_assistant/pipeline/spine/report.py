@@ -113,6 +113,7 @@ def placement_report(settings: ProjectSettings) -> dict[str, Any]:
         "offscreen": placement.offscreen,
         "loudness_target_lufs": settings.loudness.target_lufs,
         "true_peak_ceiling_dbtp": settings.loudness.true_peak_ceiling_dbtp,
+        "loudness_scope": settings.loudness.scope,
     }
 
 

@@ -3,6 +3,7 @@
     analyze (when no tracks are known) -> events and dry sources (the engine) -> placement along
     each object's curves (tracked, with the editor's keyframes on top) -> levels (one loudness
     gain per shot, the ambience bed under it) -> the shot's files (stems, dry sources, bed, mix)
+    -> under the "reel" loudness scope, one gain for all the shots (`pipeline.spine.reel_levels`)
 
 `run_shots` takes shots through it one at a time: a shot that cannot be analyzed is skipped with
 its reason and the others go on; a cancelled run keeps the shots it finished. The settings come
@@ -20,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from foley_assistant.core.commands import with_shot_tracks
-from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import Cancelled, FoleyError, MediaError, OutputError
 from foley_assistant.core.project import Project
@@ -34,7 +34,9 @@ from foley_assistant.pipeline.output.deliver import OutputLayout, write_mix, wri
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
+from foley_assistant.pipeline.spine.made import MadeShot
 from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
+from foley_assistant.pipeline.spine.reel_levels import level_reel
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, normalize_loudness, sound_shot
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
@@ -82,26 +84,6 @@ class EngineOptions:
     model_dir: Path | None = None
 
 
-@dataclass(frozen=True)
-class MadeShot:
-    """One shot through the spine, written: its tracks, the curves and stems made (bed last), the
-    editor's keyframes they were placed with, and what the report says of it (`metrics` by stem
-    path, the loudness step, the bed)."""
-
-    shot: Shot
-    tracks: ShotTracks
-    curves: tuple[SpatialCurves, ...]
-    stems: tuple[Stem, ...]
-    manual: tuple[ManualCurves, ...] = ()
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    loudness: dict[str, Any] | None = None
-    bed: dict[str, str] | None = None
-
-    @property
-    def shot_id(self) -> str:
-        return self.shot.id
-
-
 @dataclass
 class ShotRun:
     """What a run of the spine did: the shots asked for, those made and those skipped (with why),
@@ -120,6 +102,7 @@ class ShotRun:
     timings_s: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, of the job so far
     cpu_s: dict[str, float] = field(default_factory=dict)
     files_dir: Path | None = None
+    reel_gain_db: float | None = None  # the one gain of the reel ("reel" loudness scope)
 
     @property
     def status(self) -> str:
@@ -169,11 +152,14 @@ def run_shots(
     engines: EngineOptions = EngineOptions(),
     notes: tuple[str, ...] = (),
     analysis_report: AnalysisReport | None = None,
+    reel_gain_db: float | None = None,
 ) -> ShotRun:
     """Make each shot's stems, dry sources, bed and mix in `out_dir` (see the module docstring).
 
     `known` tracks are used for their shots, the others are analyzed; `manual` are the editor's
-    keyframes (objects of known tracks only); `notes` come first in the run's notes."""
+    keyframes (objects of known tracks only); `notes` come first in the run's notes;
+    `reel_gain_db` is the gain of the reel the shots belong to when other shots of it are kept
+    (None: measured on the shots made here)."""
     check_ambience(settings.ambience)
     rendered = shot_settings(settings)
     engine = choose_engine(settings.engine, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
@@ -202,8 +188,11 @@ def run_shots(
         run.cancelled = True
     finally:
         run.notes.extend(engine.close())
-        run.timings_s = dict(context.clock.seconds)
-        run.cpu_s = dict(context.clock.cpu_seconds)
+    if rendered.loudness.scope == "reel":
+        with context.clock.measure("loudness"):
+            run.made, run.reel_gain_db = level_reel(run.made, layout, settings.sample_rate, rendered.loudness, reel_gain_db)
+    run.timings_s = dict(context.clock.seconds)
+    run.cpu_s = dict(context.clock.cpu_seconds)
     return run
 
 
@@ -277,7 +266,7 @@ def make_shot(
 def merge_made(project: Project, run: ShotRun) -> Project:
     """The project with each made shot's tracks, curves, stems and manual keyframes in place of
     the old ones, and every other shot kept as it was; those shots are no longer 'edited', and
-    the project's settings are the run's."""
+    the project's settings are the run's (and the reel's gain, when the run measured one)."""
     for made in run.made:
         shot_id = made.shot_id
         project = with_shot_tracks(project, made.tracks)
@@ -292,4 +281,5 @@ def merge_made(project: Project, run: ShotRun) -> Project:
             edited_shots=tuple(s for s in project.edited_shots if s != shot_id),
             selected_shots=tuple(dict.fromkeys(project.selected_shots + (shot_id,))),
         )
-    return replace(project, settings=run.settings)
+    reel_gain = run.reel_gain_db if run.settings.loudness.scope == "reel" else None
+    return replace(project, settings=run.settings, reel_gain_db=reel_gain if run.made else project.reel_gain_db)
