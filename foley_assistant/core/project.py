@@ -72,16 +72,22 @@ def _v4_to_v5(data: dict[str, Any]) -> dict[str, Any]:
 
 def _v5_to_v6(data: dict[str, Any]) -> dict[str, Any]:
     """Version 6 records the loudness scope (`settings.loudness.scope`: one gain for the reel, or
-    each shot normalised on its own) and the reel's gain (`reel_gain_db`). A version-5 project
-    normalised each shot on its own, and keeps doing so."""
+    each shot normalised on its own) and the reel's gain (`reel_gain_db`), the stems' handles
+    (`settings.handles_s`, each stem's `handle_start_samples`/`handle_end_samples`) and the fade
+    at each edit of an export (`settings.fade_ms`). A version-5 project normalised each shot on
+    its own, and keeps doing so; its stems have no handles; its exports get the 10 ms fades.
+    Version 6 also keeps the earlier takes of each stem (`takes`); a version-5 project kept none."""
     settings = dict(data.get("settings") or {})
     loudness = settings.get("loudness")
     if isinstance(loudness, dict):
         settings["loudness"] = {**loudness, "scope": loudness.get("scope", "shot")}
     elif loudness is None:
         settings["loudness"] = {"target_lufs": -23.0, "true_peak_ceiling_dbtp": -1.0, "scope": "shot"}
+    settings.setdefault("handles_s", 0.0)
+    settings.setdefault("fade_ms", 10.0)
     data["settings"] = settings
     data.setdefault("reel_gain_db", None)
+    data.setdefault("takes", [])
     return data
 
 
@@ -103,7 +109,9 @@ class Project:
     the shots the editor changed since they were generated; `generation` is the number of the
     save that wrote the project file (see the module docstring). `reel_gain_db` is the one gain
     the reel's stems were given under the "reel" loudness scope (None: not measured yet, or the
-    "shot" scope); shots made again later take it, so they match the others.
+    "shot" scope); shots made again later take it, so they match the others. `takes` are the
+    stems' other takes (each Regenerate makes one and keeps the one it replaced): `stems` holds the
+    chosen take of each object, `takes` the others, with their files.
     """
 
     timeline_path: str
@@ -120,6 +128,11 @@ class Project:
     edited_shots: tuple[str, ...] = ()
     generation: int = 0
     reel_gain_db: float | None = None
+    takes: tuple[Stem, ...] = ()
+
+    def takes_of(self, shot_id: str, object_id: str) -> list[Stem]:
+        """Every take of an object's stem (the chosen one among them), by take number."""
+        return sorted((s for s in self.stems + self.takes if (s.shot_id, s.object_id) == (shot_id, object_id)), key=lambda s: s.take)
 
     def curves_by_object(self) -> dict[tuple[str, str], SpatialCurves]:
         """Every object's curves, by (shot id, object id)."""
@@ -152,6 +165,7 @@ class Project:
             "edited_shots": list(self.edited_shots),
             "generation": self.generation,
             "reel_gain_db": self.reel_gain_db,
+            "takes": [s.to_dict() for s in self.takes],
         }
 
     @classmethod
@@ -182,6 +196,7 @@ class Project:
                 edited_shots=tuple(str(s) for s in data.get("edited_shots", [])),
                 generation=int(data.get("generation", 0)),
                 reel_gain_db=_gain_db(data.get("reel_gain_db")),
+                takes=_each(data, "takes", Stem.from_dict),
             )
         except _READ_ERRORS as exc:
             problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)

@@ -77,6 +77,8 @@ class GenerateRequest:
     detector: str = "nanodet"  # what names the objects: nanodet | none | auto | installed model | ONNX or torchvision file
     detector_model: str = "ssdlite320_mobilenet_v3_large"
     force: bool = False  # overwrite files in out_dir that Foley Assistant did not write
+    handles_s: float = 1.0  # each stem's handles past the cut, where the picture allows
+    fade_ms: float = 10.0  # the fade at each edit of an exported item
 
     def project_settings(self) -> ProjectSettings:
         """The settings of this request as the project records them (placement, loudness...)."""
@@ -91,6 +93,8 @@ class GenerateRequest:
             ambience=self.ambience,
             detector=self.detector,
             detector_model=self.detector_model,
+            handles_s=self.handles_s,
+            fade_ms=self.fade_ms,
         )
 
     def analysis_settings(self) -> AnalysisSettings:

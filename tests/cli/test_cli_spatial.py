@@ -9,7 +9,7 @@ import pytest
 import soundfile
 
 from foley_assistant.cli.main import main
-from foley_assistant.io.json_files import read_tracks
+from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.spatial.loudness import integrated_loudness
 
 CONTRACT_KEYS = {"pearson_r", "mae_deg", "sign_agreement", "best_lag_ms", "spatial_av_align"}
@@ -42,7 +42,8 @@ def test_report_has_placement_and_loudness_per_shot(stereo_run):
         assert integrated_loudness(np.concatenate(reel).T, 48000) == pytest.approx(-23.0, abs=0.1)
     for shot_id in ("S001", "S002"):
         mix, _ = soundfile.read(stereo_run / "mix" / f"{shot_id}_mix.wav", always_2d=True)
-        stems = [soundfile.read(p, always_2d=True)[0] for p in (stereo_run / "stems").glob(f"{shot_id}_*.wav")]
+        made = [s for s in read_project(stereo_run / "foley_project.json").stems if s.shot_id == shot_id]
+        stems = [soundfile.read(stereo_run / s.path, always_2d=True)[0][s.handle_start_samples : s.handle_start_samples + s.length_samples] for s in made]  # the cut
         assert 20 * np.log10(np.max(np.abs(mix - sum(stems))) + 1e-30) <= -120  # 24-bit files, rounded once each
 
 

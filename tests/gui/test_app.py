@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 from foley_assistant.core.commands import manual_curves_of
 from foley_assistant.core.edit_state import ShotState
 from foley_assistant.io.audio import read_audio
+from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
 from foley_assistant.spatial.render import render_stem
 
@@ -342,7 +343,27 @@ def test_regenerate_a_stem_from_its_row(open_window, project_copy, qtbot):
     assert not np.allclose(after, before)
     assert np.sqrt(np.mean(after.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(before.astype(np.float64) ** 2)), rel=1e-3)
     assert "New take 2" in window.message.text() and not window.session.is_modified
-    assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
+    new = window.session.stems_of("S002")[0]
+    assert new.take == 2 and new.path == row.stem.path.replace(".wav", "_t2.wav")  # a take of its own
+    assert read_audio(project_copy / "dry" / Path(new.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
+    # the first take is kept (files and project), and listed in the row beside the new one
+    assert [t.take for t in window.session.project.takes] == [1] and (project_copy / row.stem.path).is_file()
+    assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(before.tolist(), abs=1e-6)
+    row = window.stems_panel.rows[new.path]
+    assert [row.take.itemText(i) for i in range(row.take.count())] == ["Take 1", "Take 2"] and row.take.currentText() == "Take 2" and row.take.isEnabled()
+    # choosing take 1 in the row is an edit: it plays take 1, and undo brings take 2 back
+    row.take.setFocus()
+    qtbot.keyClick(row.take, Qt.Key.Key_Up)
+    chosen = window.session.stems_of("S002")[0]
+    assert chosen.take == 1 and window.session.is_modified and "Take 1 of" in window.message.text()
+    assert np.array_equal(window.session.dry_audio(chosen), before)
+    assert window.stems_panel.rows[chosen.path].take.currentText() == "Take 1"
+    window.undo()
+    assert window.session.stems_of("S002")[0].take == 2 and window.stems_panel.rows[new.path].take.currentText() == "Take 2"
+    window.session.redo()
+    window.session.save()
+    saved = read_project(project_copy / "foley_project.json")
+    assert [s.take for s in saved.stems if s.shot_id == "S002"] == [1] and [s.take for s in saved.takes] == [2]
 
 
 def test_untick_an_object_to_silence_it_and_tick_it_back_with_one_click(open_window, project_copy, qtbot):

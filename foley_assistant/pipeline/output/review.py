@@ -319,7 +319,7 @@ def write_review(root: Path, shots: list[Shot], tracks: TracksDocument, report: 
             marks = []
             if shot is not None and shot_tracks is not None:
                 rate = int(report.get("sample_rate", 48000))
-                start = shot.record_start_sample(rate) - int(stem.get("record_start_sample", 0))
+                start = shot.record_start_sample(rate) - int(stem.get("record_start_sample", 0)) + int(stem.get("handle_start_samples", 0))  # the file starts with its handle
                 marks = [(n, start + round(_record_seconds(shot, shot_tracks, f) * rate)) for n, f in tiles]
             waveform = _stem_waveform(root, stem, marks, used)
             images.extend([waveform] if waveform else [])

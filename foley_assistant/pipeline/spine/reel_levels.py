@@ -38,10 +38,14 @@ def shot_files(made: MadeShot, layout: OutputLayout) -> list[Path]:
     return files + [layout.root / layout.mix(made.shot_id)]
 
 
+def _cut_mix(made: MadeShot, layout: OutputLayout) -> np.ndarray:
+    """The shot's mix (it covers the cut)."""
+    return read_audio(layout.root / layout.mix(made.shot_id))[0]
+
+
 def _raw_mix(made: MadeShot, layout: OutputLayout) -> np.ndarray:
     """The shot's mix as it was before its gain."""
-    mixed, _ = read_audio(layout.root / layout.mix(made.shot_id))
-    return mixed * np.float32(10 ** (-float((made.loudness or {}).get("gain_db", 0.0)) / 20))
+    return _cut_mix(made, layout) * np.float32(10 ** (-float((made.loudness or {}).get("gain_db", 0.0)) / 20))
 
 
 def reel_gain(made: list[MadeShot], layout: OutputLayout, sample_rate: int, settings: LoudnessSettings) -> tuple[float, float, bool]:
@@ -91,7 +95,7 @@ def _level_shot(made: MadeShot, layout: OutputLayout, sample_rate: int, settings
     if abs(change) > UNCHANGED_DB:
         for path in shot_files(made, layout):
             rescale_wav(path, 10 ** (change / 20))
-    mixed, _ = read_audio(layout.root / layout.mix(made.shot_id))
+    mixed = _cut_mix(made, layout)
     record = {
         **before,
         "gain_db": round(applied, 2),

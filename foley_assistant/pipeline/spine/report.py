@@ -84,6 +84,8 @@ def build_report(project: Project, run: ShotRun, *, media_path: Path | None = No
                 "engine_requested": run.engine_requested,
                 "record_start_sample": stem.record_start_sample,
                 "length_samples": stem.length_samples,
+                "handle_start_samples": stem.handle_start_samples,  # the file's samples before the cut (event times count from the file's start)
+                "handle_end_samples": stem.handle_end_samples,
                 **metrics.get(stem.path, {}),
             }
             for stem in stems

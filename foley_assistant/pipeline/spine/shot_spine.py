@@ -34,6 +34,7 @@ from foley_assistant.pipeline.output.deliver import OutputLayout, write_mix, wri
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
+from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, media_frame_count, shot_handles
 from foley_assistant.pipeline.spine.made import MadeShot
 from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
 from foley_assistant.pipeline.spine.reel_levels import level_reel
@@ -181,7 +182,8 @@ def run_shots(
                     run.failed[shot.id] = report.failed[-1][1]
                     continue
             run.notes.extend(f"{shot_id}: {message}" for shot_id, message in report.notes if shot_id == shot.id)
-            made, shot_notes = make_shot(shot, tracks, keys, rendered, engine, layout, context, voices)
+            handles = NO_HANDLES if engine.neural is not None else shot_handles(shot, tracks, shots, media_frame_count(shot, tracks), settings.handles_s, settings.sample_rate)
+            made, shot_notes = make_shot(shot, tracks, keys, rendered, engine, layout, context, voices, handles)
             run.notes.extend(shot_notes)
             run.made.append(made)
     except Cancelled:
@@ -209,18 +211,22 @@ def make_shot(
     layout: OutputLayout,
     context: JobContext,
     voices: VoiceMap,
+    handles: Handles = NO_HANDLES,
 ) -> tuple[MadeShot, list[str]]:
     """One shot from its tracks to its files: every mover sounded and placed (with `manual`
     keyframes by object id), the bed, one loudness gain for all, stems, dry sources and the mix
-    written. Returns the shot and notes (objects the library had nothing for)."""
+    written, each file with the shot's `handles`. Returns the shot and notes (objects the library
+    had nothing for)."""
     settings = rendered.project
     rate = settings.sample_rate
-    sounds = sound_shot(shot, tracks, engine, rendered.stereo, settings.hfov_deg, settings.seed, context, rendered.curves, manual)
-    n_samples = shot.duration_samples(rate)
+    sounds = sound_shot(shot, tracks, engine, rendered.stereo, settings.hfov_deg, settings.seed, context, rendered.curves, manual, handles)
+    cut_samples = shot.duration_samples(rate)
+    n_samples = handles.before_samples + cut_samples + handles.after_samples
+    edges = (handles.before_samples, handles.after_samples)
     with context.clock.measure("generate"):
-        bed = make_bed(settings.ambience, tracks, n_samples, rate, settings.seed, voices)
+        bed = make_bed(settings.ambience, extended_tracks(tracks, handles), n_samples, rate, settings.seed, voices)
     with context.clock.measure("loudness"):
-        sounds, loudness = normalize_loudness(sounds, n_samples, rate, rendered.loudness, [bed.stereo] if bed is not None else [])
+        sounds, loudness = normalize_loudness(sounds, cut_samples, rate, rendered.loudness, [bed.stereo] if bed is not None else [], handles.before_samples)
     if loudness is not None and bed is not None:
         bed = bed.scaled(10 ** (loudness.gain_db / 20))
     notes: list[str] = []
@@ -231,7 +237,7 @@ def make_shot(
             context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
             if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
                 notes.append(f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; made by the {sound.dry.engine} engine ({sound.dry.voice})")
-            stem = write_object(layout, shot, sound, sound.dry.engine or engine.used)
+            stem = write_object(layout, shot, sound, sound.dry.engine or engine.used, handles=edges)
             stems.append(stem)
             metrics[stem.path] = {
                 "voice": sound.dry.voice,
@@ -244,11 +250,12 @@ def make_shot(
             }
         bed_record = None
         if bed is not None:
-            stem = write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, rate)
+            stem = write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, rate, edges)
             stems.append(stem)
             bed_record = bed.to_dict(stem.path)
             metrics[stem.path] = {"voice": f"ambience/{bed.bed}", "events": 0, "event_log": [], "levels": stem_levels(bed.stereo)}
-        write_mix(layout, shot, mix([s.stereo for s in sounds] + ([bed.stereo] if bed is not None else []), n_samples), rate)
+        cut = slice(handles.before_samples, handles.before_samples + cut_samples)  # the mix is the cut's
+        write_mix(layout, shot, mix([s.stereo[:, cut] for s in sounds] + ([bed.stereo[:, cut]] if bed is not None else []), cut_samples), rate)
     context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     made = MadeShot(
         shot,
@@ -277,6 +284,7 @@ def merge_made(project: Project, run: ShotRun) -> Project:
             curves=tuple(c for c in project.curves if c.shot_id != shot_id) + made.curves,
             stems=stems,
             manual_curves=tuple(m for m in project.manual_curves if m.shot_id != shot_id) + made.manual,
+            takes=tuple(t for t in project.takes if t.shot_id != shot_id),  # a shot made anew starts its takes again
             mixer=tuple(m for m in project.mixer if m.path in kept_paths),
             edited_shots=tuple(s for s in project.edited_shots if s != shot_id),
             selected_shots=tuple(dict.fromkeys(project.selected_shots + (shot_id,))),
