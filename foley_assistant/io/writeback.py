@@ -71,7 +71,7 @@ def place(stem: Stem, frame_rate: FrameRate | None) -> StemPlacement:
     samples_per_frame = Fraction(stem.sample_rate) / frame_rate.fps
     start = round_fraction(Fraction(stem.record_start_sample) / samples_per_frame, Rounding.NEAREST)
     end = round_fraction(Fraction(stem.record_end_sample) / samples_per_frame, Rounding.NEAREST)
-    before, after = (round_fraction(Fraction(n) / samples_per_frame, Rounding.FLOOR) for n in (stem.handle_start_samples, stem.handle_end_samples))
+    before, after = (round_fraction(Fraction(n) / samples_per_frame, Rounding.NEAREST) for n in (stem.handle_start_samples, stem.handle_end_samples))
     return StemPlacement(start, max(1, end - start), stem.record_start_sample - start * samples_per_frame, before, after)
 
 

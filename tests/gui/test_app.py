@@ -19,6 +19,7 @@ from foley_assistant.core.edit_state import ShotState
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
+from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.spatial.render import render_stem
 
 from .conftest import FakeClock, drag
@@ -85,7 +86,7 @@ def test_drag_a_curve_point_rerenders_the_stem_and_undo_restores_it(open_window,
     edited = read_audio(window.session.file_of(stem.path))[0]  # the unsaved render, in the scratch area
     assert window.session.file_of(stem.path) != project_copy / stem.path
     assert window.session.curves_of("S001", object_id).azimuth_deg.value_at(1) == pytest.approx(manual.keyframes[0].value)
-    at_key = slice(int(0.9 * 48000), int(1.1 * 48000))
+    at_key = slice(stem.handle_start_samples + int(0.9 * 48000), stem.handle_start_samples + int(1.1 * 48000))  # 1 s into the cut
     assert _balance_db(edited[:, at_key]) < _balance_db(original[:, at_key]) - 6  # it moved left there
     assert window.session.shot_state("S001") is ShotState.EDITED and "re-rendered" in window.message.text()
     assert window.undo_action.isEnabled() and window.undo_action.toolTip().startswith("Undo Add azimuth key")
@@ -284,11 +285,14 @@ def test_autosave_and_recovery_after_a_crash(open_window, project_copy, qtbot, a
     # the restored edit is rendered again into the scratch area: audio and curves agree
     stem = next(s for s in restored.session.stems_of("S001") if s.object_id == object_id)
     assert restored.session.file_of(stem.path) == restored.session.scratch / stem.path
-    np.testing.assert_allclose(restored.session.stem_audio(stem), render_stem(restored.session.dry_audio(stem), restored.session.curves_of("S001", object_id), restored.session.stereo), atol=1e-6)
+    held = shifted_curves(restored.session.curves_of("S001", object_id), Fraction(stem.handle_start_samples, stem.sample_rate))  # through the handles
+    placed = render_stem(restored.session.dry_audio(stem), held, restored.session.stereo)
+    np.testing.assert_allclose(restored.session.stem_audio(stem), placed[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples], atol=1e-6)
     restored.save()
     assert not list((app_home / "recovery").glob("*.json"))
     assert not restored.session.scratch.exists()
-    np.testing.assert_allclose(read_audio(project_copy / stem.path)[0], restored.session.stem_audio(stem), atol=1e-4)
+    saved = read_audio(project_copy / stem.path)[0][:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
+    np.testing.assert_allclose(saved, restored.session.stem_audio(stem), atol=1e-4)
     assert not restored.offer_recovery(ask=lambda entry: True)
 
 

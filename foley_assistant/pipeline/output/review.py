@@ -289,7 +289,9 @@ def _stem_waveform(root: Path, stem: dict[str, Any], marks: list[tuple[int, int]
     except FoleyError as exc:
         log.warning("review: %s", exc)
         return None
-    image = waveform_image(envelope.peaks, envelope.length_samples, envelope.sample_rate, list(stem.get("event_log", [])), marks)
+    handle = int(stem.get("handle_start_samples", 0))  # events count from the cut; the file starts with its handle
+    events = [{**event, "sample": int(event.get("sample", -1)) + handle} for event in stem.get("event_log", [])]
+    image = waveform_image(envelope.peaks, envelope.length_samples, envelope.sample_rate, events, marks)
     name = _unique(safe_file_part(Path(str(stem["path"])).stem, "stem") + "_wave", used)
     return write_png(root, f"{REVIEW_DIR}/{name}.png", image)
 

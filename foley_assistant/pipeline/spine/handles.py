@@ -112,6 +112,14 @@ def _held(obj: ObjectTrack, used: FrameRange, start: int, end: int) -> ObjectTra
     return replace(obj, frames=frames)
 
 
+def cut_times(events: list[dict[str, object]], handle_samples: int, sample_rate: int) -> list[dict[str, object]]:
+    """Event records of a sound made with a handle, counted from the cut's first frame (as the
+    tracks count): `time_s` and `sample` (an event in the handle before the cut is negative)."""
+    if not handle_samples:
+        return events
+    return [{**event, "time_s": round(float(event["time_s"]) - handle_samples / sample_rate, 6), "sample": int(event["sample"]) - handle_samples} for event in events]  # type: ignore[call-overload]
+
+
 def shifted_curves(curves: SpatialCurves, seconds: Fraction) -> SpatialCurves:
     """The curves later by `seconds` (a stem's handle before the cut): sampled from its file's
     first sample, they hold their first and last values through the handles."""

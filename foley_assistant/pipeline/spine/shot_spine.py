@@ -34,7 +34,7 @@ from foley_assistant.pipeline.output.deliver import OutputLayout, write_mix, wri
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, make_bed, write_bed
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
-from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, media_frame_count, shot_handles
+from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, cut_times, extended_tracks, media_frame_count, shot_handles
 from foley_assistant.pipeline.spine.made import MadeShot
 from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
 from foley_assistant.pipeline.spine.reel_levels import level_reel
@@ -245,7 +245,7 @@ def make_shot(
                 "object_evidence": sound.track.evidence,
                 "object_confidence": sound.track.confidence,
                 "events": len(sound.dry.events),
-                "event_log": sound.dry.event_log(),
+                "event_log": cut_times(sound.dry.event_log(), handles.before_samples, rate),
                 "levels": stem_levels(sound.stereo),
             }
         bed_record = None
