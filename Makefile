@@ -19,6 +19,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev,model]'
+	@# Ray (generate --executor ray): optional; its tests skip, saying why, where it cannot be installed.
+	$(BIN)/python -m pip install --quiet -e '.[ray]' \
+		|| echo "ray could not be installed: --executor ray will be refused and its tests skipped"
 	@# EBU ear (ADM export): its pins (numpy~=1.14, lxml~=4.4, attrs<22) are stale; see pyproject.toml.
 	$(BIN)/python -m pip install --quiet --no-deps 'ear==2.1.0' \
 		|| echo "ear could not be installed: ADM export will be refused and its test skipped"

@@ -75,3 +75,36 @@ def project_copy(generated_small, tmp_path):
     target = tmp_path / "project"
     shutil.copytree(generated_small, target)
     return target
+
+
+#: a fixed BWF origination time (reproducible-builds convention), so that runs can be compared byte for byte
+REPRODUCIBLE = {"SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def wav_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every WAV under `folder` (stems, dry sources, mixes), by path relative to it."""
+    import hashlib
+
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*/*.wav"))}
+
+
+@pytest.fixture(scope="session")
+def batch_reel(tmp_path_factory):
+    """A three-shot synthetic reel (the demo's three kinds of shot at 320x180, 12 s of cut)."""
+    from foley_assistant.pipeline.demo import build_synthetic_cut, reel_shots
+
+    return build_synthetic_cut(tmp_path_factory.mktemp("batch_reel"), reel_shots(3), name="batch reel")
+
+
+@pytest.fixture(scope="session")
+def batch_reference(batch_reel, tmp_path_factory):
+    """The reel generated serially, uninterrupted, with a fixed origination time: its folder."""
+    from foley_assistant.pipeline.generate import GenerateRequest, run_generate
+
+    out = tmp_path_factory.mktemp("batch_reference") / "out"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in REPRODUCIBLE.items():
+            patch.setenv(name, value)
+        result = run_generate(GenerateRequest(timeline_path=batch_reel.timeline_path, out_dir=out))
+    assert result.status == "complete" and len(result.done_shots) == 3
+    return out

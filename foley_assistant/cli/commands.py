@@ -136,6 +136,8 @@ def analyze(args: argparse.Namespace) -> int:
         if args.media:
             if args.shot:
                 raise FoleyError("--shot selects shots of a timeline; it cannot be used with --media.")
+            if args.executor != "serial":
+                raise FoleyError("--executor shares a timeline's shots among workers; a --media file is analyzed in one pass (its cuts first). Leave out --executor.")
             document = analyze_media_shots(str(args.media), context, settings, report=report, detector=detector)
         else:
             from foley_assistant.io.relink import relink_shots
@@ -145,7 +147,11 @@ def analyze(args: argparse.Namespace) -> int:
             for shot in chosen:
                 if shot.refusal:
                     report.fail(shot.id, f"({shot.clip_name}) {shot.refusal}")
-            document = analyze_shots([s for s in chosen if not s.refusal], context, settings, report=report, detector=detector)
+            usable = [s for s in chosen if not s.refusal]
+            if args.executor == "serial":
+                document = analyze_shots(usable, context, settings, report=report, detector=detector)
+            else:
+                document = _analyze_on_workers(usable, args, context, report)
     finally:
         progress.close()
     for shot_id, message in report.notes:
@@ -158,6 +164,16 @@ def analyze(args: argparse.Namespace) -> int:
     count = sum(len(s.objects) for s in document.shots)
     print(f"{count} objects in {len(document.shots)} shots -> {args.out}")
     return 2 if report.failed else 0
+
+
+def _analyze_on_workers(shots: list[Shot], args: argparse.Namespace, context: Any, report: Any) -> Any:
+    """`analyze --executor local|ray`: the shots on worker processes."""
+    from foley_assistant.core.project_settings import ProjectSettings
+    from foley_assistant.pipeline.spine.batch_analysis import analyze_on
+    from foley_assistant.pipeline.spine.executors import ExecutorSpec
+
+    settings = ProjectSettings(hfov_deg=args.hfov, detector=args.detector, detector_model=args.detector_model)
+    return analyze_on(shots, settings, ExecutorSpec(args.executor, args.workers, args.ray_address), context, report)
 
 
 def _placement(args: argparse.Namespace) -> dict[str, Any]:
@@ -177,8 +193,11 @@ def _placement(args: argparse.Namespace) -> dict[str, Any]:
 
 def generate(args: argparse.Namespace) -> int:
     """Run the whole pipeline on a timeline, or on a media file taken as a reel (one shot per cut)."""
+    from foley_assistant.cli.interrupts import interrupt_cancels
+    from foley_assistant.core.progress import CancelToken
     from foley_assistant.pipeline.generate import GenerateRequest, run_generate
     from foley_assistant.pipeline.media_reel import generate_media, is_media_file
+    from foley_assistant.pipeline.spine.executors import ExecutorSpec
     from foley_assistant.spatial.loudness import LoudnessSettings
 
     request = GenerateRequest(
@@ -202,13 +221,20 @@ def generate(args: argparse.Namespace) -> int:
         detector=args.detector,
         detector_model=args.detector_model,
         force=args.force,
+        executor=ExecutorSpec(args.executor, args.workers, args.ray_address),
+        resume=args.resume,
     )
     progress = _progress(args)
+    cancel = CancelToken()
     try:
-        result = (generate_media if is_media_file(args.timeline) else run_generate)(request, progress)
+        with interrupt_cancels(cancel):
+            result = (generate_media if is_media_file(args.timeline) else run_generate)(request, progress, cancel)
     finally:
         progress.close()
     print_summary(result)
+    if result.status == "cancelled":
+        print(f"cancelled: {len(result.done_shots)} finished shot(s) saved; {result.out_dir / 'report.json'} says what was made. Run again with --resume to finish.", file=sys.stderr)
+        return 130
     if result.status == "failed":
         print(f"error: nothing could be made: every shot failed (see above); {result.out_dir / 'report.json'} says why.", file=sys.stderr)
         return 2

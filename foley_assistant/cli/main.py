@@ -122,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--hfov", type=float, default=60.0, help="camera horizontal field of view in degrees (default 60)")
     _add_timeline_reading(analyze)
     _add_detector(analyze)
+    _add_batch(analyze, resume=False)
     _add_common(analyze)
 
     generate = commands.add_parser("generate", help="analyze, generate and place the sound of every object")
@@ -163,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
     generate.add_argument("--model", type=Path, help="neural model folder for --engine neural (default: $FOLEY_ASSISTANT_MODEL, then the bundled one)")
     generate.add_argument("--force", action="store_true", help="overwrite files in --out that Foley Assistant did not write (refused otherwise, naming them)")
+    _add_batch(generate)
     _add_common(generate)
 
     render = commands.add_parser("render", help="place one dry sound along one object's curves")
@@ -208,6 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
     add_models_parser(commands)
     add_plugin_commands(commands)
     return parser
+
+
+def _add_batch(parser: argparse.ArgumentParser, resume: bool = True) -> None:
+    """Where the shots run (analyze, generate), and resuming a run (generate)."""
+    batch = parser.add_argument_group("batch")
+    batch.add_argument(
+        "--executor",
+        choices=("serial", "local", "ray"),
+        default="serial",
+        help="where shots are made: serial (one after another, default), local (worker processes on this machine), ray (Ray tasks: pip install 'foley-assistant[ray]'); the files are the same byte for byte",
+    )
+    batch.add_argument("--workers", type=int, metavar="N", help="shots at once with --executor local or ray (default: one per core of this machine, or of the Ray cluster)")
+    batch.add_argument("--ray-address", metavar="ADDR", help="the Ray cluster to join (host:port or auto); default: a local cluster started for the run")
+    if resume:
+        batch.add_argument("--resume", action="store_true", help="keep the shots the folder's foley_manifest.json lists as made from the same inputs; make only the others")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

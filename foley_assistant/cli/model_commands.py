@@ -26,6 +26,7 @@ def add_model_commands(commands: Any) -> None:
     train.add_argument("--resume", action="store_true", help="continue this model's training from its checkpoint")
     train.add_argument("--from", dest="start_from", type=Path, help="fine-tune: start from this other model folder's weights")
     train.add_argument("--videos", type=Path, help="train on this folder of your own videos with sound instead of synthetic scenes")
+    train.add_argument("--library", type=Path, help="generator: targets made by the library engine from this folder of your sound effects on synthetic scenes")
     train.add_argument(
         "--image-encoder",
         metavar="PATH|auto",
@@ -74,7 +75,7 @@ def train(args: argparse.Namespace) -> int:
         if not args.quiet:
             print(json.dumps(record), file=sys.stderr, flush=True)
 
-    folder = train_part(args.part, args.model, settings, args.batch, args.workers, args.size, args.resume, args.start_from, args.device, args.videos, show, args.image_encoder)
+    folder = train_part(args.part, args.model, settings, args.batch, args.workers, args.size, args.resume, args.start_from, args.device, args.videos, show, args.image_encoder, args.library)
     print(f"{args.part} checkpoint: {folder}   losses: {folder.with_name(folder.name + '.log.jsonl')}")
     return 0
 

@@ -9,6 +9,7 @@ from typing import TextIO
 from foley_assistant.core.progress import ProgressEvent
 
 BAR_WIDTH = 28
+MESSAGE_WIDTH = 44  # "12/40 done, 2 running, 1 failed, ETA 3m20s" fits
 
 
 class TerminalProgress:
@@ -32,7 +33,7 @@ class TerminalProgress:
         self._stage, self._last_draw = event.stage, now
         filled = int(round(event.fraction * BAR_WIDTH))
         bar = "#" * filled + "." * (BAR_WIDTH - filled)
-        self.stream.write(f"\r{event.stage:<9} [{bar}] {event.fraction * 100:5.1f}%  {event.message[:40]:<40}")
+        self.stream.write(f"\r{event.stage:<9} [{bar}] {event.fraction * 100:5.1f}%  {event.message[:MESSAGE_WIDTH]:<{MESSAGE_WIDTH}}")
         self.stream.flush()
 
     def close(self) -> None:

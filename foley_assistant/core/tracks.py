@@ -356,6 +356,8 @@ def _object_from_dict(data: dict[str, Any], number: int, frame_range: FrameRange
             except _READ_ERRORS as exc:
                 label = frame.get("frame", index) if isinstance(frame, dict) else f"#{index}"
                 raise _located(f"frame {label!r:.30}", exc) from exc
+        if not frames:
+            raise ValueError("it has no frames; an object needs at least one box (add its frames or remove the object)")
         return ObjectTrack(
             id=object_id,
             label=str(data["label"]),

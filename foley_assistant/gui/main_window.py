@@ -73,6 +73,7 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, QMainWindow
         self.object_ids: list[str] = []
         self.reader: FrameReader | None = None
         self.worker: JobWorker | None = None
+        self.batch_status = ""  # the last "shots" progress of a job over several shots (window_jobs)
         self.last_job_result: Any = None
         self.last_export = None
         self.playhead = 0.0  # seconds from the current shot's first frame

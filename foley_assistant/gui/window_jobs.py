@@ -36,13 +36,23 @@ class WindowJobs:
         self.worker = worker
         self.stage_label.setText(f"{name}…")
         self.progress.setValue(0)
+        self.batch_status = ""
         worker.start()
         self._update_actions()
         return True
 
     def _on_progress(self, stage: str, fraction: float, message: str) -> None:
-        self.stage_label.setText(f"{stage.capitalize()}  {message}")
-        self.progress.setValue(int(fraction * 1000))
+        """The stage at work and its message; in a job over several shots the bar follows the
+        shots (done, running, failed, time left: the "shots" stage), shown beside each stage."""
+        if stage == "shots":
+            self.batch_status = message
+            self.progress.setValue(int(fraction * 1000))
+            self.stage_label.setText(f"Shots  {message}")
+            return
+        batch = self.batch_status
+        self.stage_label.setText(f"{stage.capitalize()}  {message}" + (f"   ·   shots {batch}" if batch else ""))
+        if not batch:
+            self.progress.setValue(int(fraction * 1000))
 
     def _job_done(self, result: Any, done: Callable[[Any], None]) -> None:
         name = self.worker.name if self.worker else ""

@@ -22,7 +22,7 @@ import struct
 import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator, Mapping
 
@@ -79,6 +79,16 @@ class BextInfo:
 # Writing
 
 
+def origination_now() -> datetime:
+    """The origination date and time a BWF is stamped with: now (local time), or the time of
+    `SOURCE_DATE_EPOCH` (seconds since 1970, UTC) when it is set, the reproducible-builds
+    convention, for files that must be the same byte for byte from run to run."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), timezone.utc).replace(tzinfo=None)
+    return datetime.now()
+
+
 def write_bwf(
     path: str | os.PathLike[str],
     audio: np.ndarray,
@@ -101,7 +111,7 @@ def write_bwf(
     (record timecode 01:00:00:00 at 48 kHz is 172_800_000). Text fields are stored as ASCII
     (accents are dropped, other characters become '?') and cut to the field sizes of the
     standard (description 256, originator 32, originator reference 32 characters). `origination`
-    defaults to now (local time). `coding_history` lines are stored with CR/LF ends.
+    defaults to `origination_now()` (now, or SOURCE_DATE_EPOCH). `coding_history` lines are stored with CR/LF ends.
 
     `ixml`, when given (even empty), adds an iXML chunk; its keys, all optional: project, scene,
     take, tape, note, track_names (one name per channel), timecode_rate (e.g. "24/1",
@@ -115,7 +125,7 @@ def write_bwf(
     _check_bit_depth(bit_depth)
     if not isinstance(time_reference, (int, np.integer)) or not 0 <= int(time_reference) < 2**64:
         raise OutputError(f"the BWF time reference must be a whole number of samples since midnight within 0..2^64-1, got {time_reference!r}")
-    when = origination if origination is not None else datetime.now()
+    when = origination if origination is not None else origination_now()
     chunks = [
         _fmt_chunk(audio.shape[0], sample_rate, bit_depth),
         _bext_chunk(
@@ -248,7 +258,7 @@ def bext_payload(
     history = coding_history.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
     if history and not history.endswith("\r\n"):
         history += "\r\n"
-    when = origination if origination is not None else datetime.now()
+    when = origination if origination is not None else origination_now()
     fixed = _BEXT_STRUCT.pack(
         _ascii_field(description, 256),
         _ascii_field(originator, 32),

@@ -77,10 +77,10 @@ class RecoveryStore:
         for path in sorted(self.folder.glob("*.json")) if self.folder.is_dir() else []:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if data.get("schema") != RECOVERY_SCHEMA:
+                if not isinstance(data, dict) or data.get("schema") != RECOVERY_SCHEMA:
                     continue
                 entries.append(RecoveryEntry(path, Path(data["project_file"]), float(data["saved_at"])))
-            except (OSError, ValueError, KeyError, TypeError) as exc:
+            except (OSError, ValueError, RecursionError, KeyError, TypeError) as exc:
                 log.warning("skipping unreadable recovery file %s: %s", path, exc)
         return sorted(entries, key=lambda e: e.saved_at, reverse=True)
 

@@ -9,12 +9,9 @@ listed by `io.shot_list`; its media references are turned into file paths by `io
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
 import re
-import shutil
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from fractions import Fraction
@@ -25,6 +22,8 @@ import opentimelineio as otio
 from foley_assistant.core.errors import InputFileError, TimelineError
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.edl_rate import edl_rate
+from foley_assistant.io.otio_json_checks import check_otio_file
+from foley_assistant.io.temp_folders import discard, product_temp_dir
 from foley_assistant.io.timeline_checks import check_timeline_times
 
 log = logging.getLogger(__name__)
@@ -93,8 +92,7 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
     chosen_rate: FrameRate | None = None
     if suffix == ".otioz":
         check_bundle_expansion(path)
-        media_root = Path(tempfile.mkdtemp(prefix="foley-assistant-otioz-"))
-        atexit.register(shutil.rmtree, media_root, ignore_errors=True)
+        media_root = product_temp_dir("otioz")  # removed at exit; now, if the bundle cannot be read
         extra["extract_to_directory"] = str(media_root)
     elif suffix == ".otiod":
         media_root = path
@@ -107,6 +105,19 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
     if rate is not None and suffix != ".edl":
         notes.append(f"--rate {rate} was not used: '{path.name}' stores its own frame rate")
     try:
+        timeline = _read(path, extra, chosen_rate)
+    except BaseException:
+        if suffix == ".otioz":
+            discard(media_root)
+        raise
+    return LoadedTimeline(timeline, path, media_root, chosen_rate, tuple(notes))
+
+
+def _read(path: Path, extra: dict[str, object], chosen_rate: FrameRate | None) -> otio.schema.Timeline:
+    """The timeline of a file through its OTIO adapter, checked (see `read_timeline`)."""
+    if path.suffix.lower() in (".otio", ".otioz", ".otiod"):
+        check_otio_file(path)
+    try:
         result = otio.adapters.read_from_file(str(path), **extra)
     except otio.exceptions.UnsupportedSchemaError as exc:
         raise TimelineError(_newer_schema_message(path, exc)) from exc
@@ -114,7 +125,7 @@ def read_timeline(path: str | os.PathLike[str], rate: FrameRate | None = None) -
         raise TimelineError(_read_failure_message(path, exc, chosen_rate)) from exc
     timeline = _as_timeline(result, path)
     check_timeline_times(timeline, path)
-    return LoadedTimeline(timeline, path, media_root, chosen_rate, tuple(notes))
+    return timeline
 
 
 #: An .otioz that would unpack to more than this many bytes, at more than this many times its own
@@ -130,7 +141,7 @@ def check_bundle_expansion(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as bundle:
             unpacked = sum(item.file_size for item in bundle.infolist())
-    except (OSError, zipfile.BadZipFile) as exc:
+    except (OSError, zipfile.BadZipFile, NotImplementedError, ValueError, EOFError) as exc:  # a damaged or unsupported zip (found by tests/fuzz)
         raise TimelineError(f"cannot read '{path.name}': it is not a readable .otioz bundle ({exc}). Export it again from your NLE.") from exc
     packed = max(path.stat().st_size, 1)
     if unpacked > SUSPICIOUS_EXPANSION_BYTES and unpacked > MAX_EXPANSION_RATIO * packed:

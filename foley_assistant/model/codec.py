@@ -69,10 +69,14 @@ def tamed(unit: torch.Tensor, hop: int) -> torch.Tensor:
     """The decoder's learned output (B, 2, n) with every frame louder than UNIT_RANGE_DB brought
     down to it, frame by frame, and non-finite samples zeroed. A latent off the codec's training
     manifold (a briefly trained generator's) can make the decoder's output overflow by twenty
-    orders of magnitude in a few frames; the level shaping that follows assumes unit range."""
+    orders of magnitude in a few frames; the level shaping that follows assumes unit range.
+
+    The cut is interpolated per sample in dB, like every other gain of the decoder: a gain held
+    per frame stepped at each frame boundary where the excess changed, and on real footage those
+    steps were clicks up to 50 dB above the stem's RMS."""
     unit = torch.nan_to_num(unit, nan=0.0, posinf=0.0, neginf=0.0)
     excess = (frame_level_db(unit, hop, SILENCE_DB) - UNIT_RANGE_DB).clamp_min(0.0)
-    return unit * torch.pow(10.0, -excess / 20.0).repeat_interleave(hop, dim=-1)[:, None]
+    return unit * db_gain(-excess, hop)
 
 
 def level_to_channel(level_db: torch.Tensor) -> torch.Tensor:

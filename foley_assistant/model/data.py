@@ -16,6 +16,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 from foley_assistant.model.config import CodecConfig, GeneratorConfig
 from foley_assistant.model.features import latent_to_video_frames, shot_conditioning, slots_for
 from foley_assistant.model.generator import Conditioning
+from foley_assistant.model.library_targets import LibrarySource
 from foley_assistant.model.scenes import Example, make_example
 
 MIX_PROBABILITY = 0.25
@@ -84,8 +85,9 @@ class SyntheticItems(IterableDataset):
     """An endless stream of synthetic training items; each DataLoader worker renders its own seeds
     (seed = first_seed + worker + n * workers), all below the held-out range."""
 
-    def __init__(self, codec: CodecConfig, generator: GeneratorConfig, first_seed: int = 0, audio_only: bool = False) -> None:
+    def __init__(self, codec: CodecConfig, generator: GeneratorConfig, first_seed: int = 0, audio_only: bool = False, library: LibrarySource | None = None) -> None:
         super().__init__()
+        self.library = library
         self.codec = codec
         self.generator = generator
         self.first_seed = first_seed
@@ -97,7 +99,7 @@ class SyntheticItems(IterableDataset):
         seed = self.first_seed + worker
         window = self.generator.window_frames * self.codec.hop
         while True:
-            example = make_example(seed, window / self.codec.sample_rate, self.generator.frame_size, self.codec.sample_rate, window)
+            example = make_example(seed, window / self.codec.sample_rate, self.generator.frame_size, self.codec.sample_rate, window, library=self.library)
             rng = np.random.default_rng([seed, 31])
             seed += workers
             if self.audio_only:

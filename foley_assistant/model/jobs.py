@@ -17,6 +17,7 @@ from foley_assistant.model.checkpoint import CheckpointError, load_checkpoint
 from foley_assistant.model.config import CodecConfig, GeneratorConfig, matched_generator, tiny_codec, tiny_generator
 from foley_assistant.model.data import SyntheticItems, collate
 from foley_assistant.model.device import pick_device
+from foley_assistant.model.library_targets import LibrarySource, index_library
 from foley_assistant.model.train import LogCallback, TrainSettings, train_codec, train_generator
 
 SIZES = ("tiny", "small")
@@ -70,12 +71,12 @@ def _collate_audio(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"audio": torch.stack([item["audio"] for item in items])}
 
 
-def _dataset(codec: CodecConfig, generator: GeneratorConfig, audio_only: bool, videos: Path | None, seed: int) -> Any:
+def _dataset(codec: CodecConfig, generator: GeneratorConfig, audio_only: bool, videos: Path | None, seed: int, library: LibrarySource | None = None) -> Any:
     if videos is not None:
         from foley_assistant.model.user_videos import VideoFolderItems
 
         return VideoFolderItems(videos, codec, generator, audio_only)
-    return SyntheticItems(codec, generator, first_seed=seed, audio_only=audio_only)
+    return SyntheticItems(codec, generator, first_seed=seed, audio_only=audio_only, library=library)
 
 
 def train_part(
@@ -91,16 +92,20 @@ def train_part(
     videos: Path | None = None,
     log: LogCallback | None = None,
     image_encoder: str | None = None,
+    library: Path | None = None,
 ) -> Path:
     """Train `kind` ("codec" or "generator") of the model folder; returns the checkpoint folder.
 
     The config comes from the checkpoint being resumed or fine-tuned, else from `size`. The
     generator needs the folder's trained codec. `image_encoder` (a new generator only): a local
     torchvision resnet18 weights file, or "auto" for the torch hub cache's, for the frozen
-    pretrained second visual stream (`with_image_encoder`).
+    pretrained second visual stream (`with_image_encoder`). `library` (the generator only, not
+    with `videos`): the editor's SFX folder, whose sounds make the targets (`library_targets`).
     """
     if kind not in ("codec", "generator"):
         raise FoleyError(f"train what? 'codec' or 'generator', not {kind!r}")
+    if library is not None and (kind != "generator" or videos is not None):
+        raise FoleyError("--library makes the generator's targets from your sound effects on synthetic scenes: use it with `train generator`, without --videos.")
     folder = Path(model_dir) / kind
     if resume and start_from is not None:
         raise FoleyError("--resume continues this model's own training; --from starts from another model. Use one of them.")
@@ -135,7 +140,8 @@ def train_part(
             raise FoleyError(f"{start_from} was trained on another codec's latents; fine-tune with that model's codec (copy its codec/ into {model_dir}).")
     elif image_encoder is not None:
         generator_config = with_image_encoder(generator_config, image_encoder)
-    data = batches(_dataset(codec.config, generator_config, False, videos, settings.seed), batch_size, workers)
+    source = index_library(library, Path(model_dir)) if library is not None else None
+    data = batches(_dataset(codec.config, generator_config, False, videos, settings.seed, source), batch_size, workers)
     train_generator(folder, generator_config, codec, data, settings, target, start, resume, log)
     return folder
 

@@ -18,7 +18,9 @@ import numpy as np
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks
+from foley_assistant.generators.base import DryGenerator
 from foley_assistant.generators.procedural import ProceduralGenerator
+from foley_assistant.model.library_targets import LibrarySource, library_generator
 from foley_assistant.spatial.curves import curves_from_track
 from foley_assistant.spatial.render import render_stem
 from foley_assistant.spatial.settings import StereoSettings
@@ -128,10 +130,13 @@ def make_example(
     sample_rate: int = 48000,
     n_samples: int | None = None,
     rate: FrameRate | None = None,
+    library: "LibrarySource | None" = None,
 ) -> Example:
     """Render scene `seed` and make its per-object stereo stems (n_samples long, default the
-    scene's duration). A scene whose objects never enter the picture moves on to the next seed."""
-    generator = ProceduralGenerator(hfov_deg=HFOV_DEG)
+    scene's duration). A scene whose objects never enter the picture moves on to the next seed.
+    The objects are sounded by the procedural engine, or by the library engine over `library`
+    (`model.library_targets`)."""
+    generator: DryGenerator = ProceduralGenerator(hfov_deg=HFOV_DEG) if library is None else library_generator(library, HFOV_DEG)
     stereo = StereoSettings(sample_rate=sample_rate, pan_reference_deg=HFOV_DEG / 2)
     for attempt in range(16):
         spec = random_scene(seed + attempt * 7919, duration_s, size, rate)

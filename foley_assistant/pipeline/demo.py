@@ -85,6 +85,16 @@ def demo_shots(seed: int, rate: FrameRate = DEMO_RATE, size: tuple[int, int] = (
     ]
 
 
+def reel_shots(count: int, seed: int = 7, size: tuple[int, int] = (320, 180)) -> list[SyntheticShot]:
+    """`count` shots for a longer synthetic reel: the demo's three kinds of shot in turn, each
+    with its own seed (so no two shots are the same pictures), named "<kind> <number>"."""
+    shots = []
+    for number in range(1, count + 1):
+        kind = demo_shots(seed + 10 * number, size=size)[(number - 1) % 3]
+        shots.append(SyntheticShot(f"{kind.name} {number}", kind.spec, kind.handle_frames))
+    return shots
+
+
 def build_synthetic_cut(
     folder: Path,
     shots: list[SyntheticShot],

@@ -13,6 +13,7 @@ into the folder as one set, the project file last (`pipeline.output.deliver.writ
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,18 +26,23 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.atomic import remove_partials
-from foley_assistant.io.file_set import scratch_dir, settle_folder
+from foley_assistant.io.file_set import adopt, settle_folder
 from foley_assistant.io.json_files import read_project, read_tracks
 from foley_assistant.io.relink import RelinkResult, relink_shots
 from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
-from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, write_session_files
+from foley_assistant.pipeline.budget import check_budget, estimate_generate
+from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, PROJECT_FILE, STAGING, OutputLayout, write_session_files
 from foley_assistant.pipeline.output.output_guard import check_no_foreign_files, record_outputs
 from foley_assistant.pipeline.output.review import write_review
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.executors import SERIAL, ExecutorSpec
+from foley_assistant.pipeline.spine.made import MadeShot
+from foley_assistant.pipeline.spine.manifest import Manifest, shot_inputs
 from foley_assistant.pipeline.spine.placement import loudness_policy, placement_of, project_stereo
 from foley_assistant.pipeline.spine.report import build_report, picture_seconds, run_stems, write_report
-from foley_assistant.pipeline.spine.shot_spine import EngineOptions, analysis_settings, check_shots, merge_made, run_shots
+from foley_assistant.pipeline.spine.shot_sound import analysis_settings
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, check_shots, merge_made, run_shots
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.settings import StereoSettings
@@ -79,6 +85,8 @@ class GenerateRequest:
     force: bool = False  # overwrite files in out_dir that Foley Assistant did not write
     handles_s: float = 1.0  # each stem's handles past the cut, where the picture allows
     fade_ms: float = 10.0  # the fade at each edit of an exported item
+    executor: ExecutorSpec = SERIAL  # where the shots are computed (the files are the same)
+    resume: bool = False  # keep the shots the folder's manifest lists as finished from these inputs
 
     def project_settings(self) -> ProjectSettings:
         """The settings of this request as the project records them (placement, loudness...)."""
@@ -234,6 +242,7 @@ def run_generate(
     settings = request.project_settings()
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
+    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate), request.out_dir)  # before anything is written
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
     settle_folder(request.out_dir, request.out_dir / PROJECT_FILE)  # a save cut short is undone first
     layout = OutputLayout(request.out_dir)
@@ -242,7 +251,7 @@ def run_generate(
     try:
         kept = {s.shot_id for s in base.stems} - {s.id for s in shots}  # shots of the reel made before: the new ones match them
         reel_gain = base.reel_gain_db if kept else None
-        run = run_shots(shots, settings, scratch_dir(request.out_dir), context, known=given, engines=engines, notes=tuple(preamble), reel_gain_db=reel_gain)
+        run = _run_batch(request, shots, settings, given, context, engines, tuple(preamble), reel_gain)
         run.skipped[:0] = skipped
         with context.clock.measure("export"):
             project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))
@@ -270,6 +279,53 @@ def run_generate(
     result.timings_s["review"] = write_review(layout.root, result.shots, project.tracks, report).seconds
     record_outputs(layout.root, project.stems, result.done_shots, _reel_files(request))
     return result
+
+
+def _run_batch(
+    request: GenerateRequest,
+    shots: list[Shot],
+    settings: ProjectSettings,
+    given: TracksDocument | None,
+    context: JobContext,
+    engines: EngineOptions,
+    notes: tuple[str, ...],
+    reel_gain_db: float | None = None,
+) -> ShotRun:
+    """The shots through the spine into the folder's staging area, each recorded in the
+    manifest as it is written (with `resume`, those it lists as finished from the same inputs are
+    taken as they are, and the reel's gain counts them in); then the staged files join the
+    scratch area, for the save. `reel_gain_db`: the reel's gain when shots made before are kept."""
+    root, staging = request.out_dir, request.out_dir / STAGING
+    manifest = Manifest.load(root)
+    if not request.resume:
+        shutil.rmtree(staging, ignore_errors=True)
+    known = {} if given is None else {s.shot_id: s for s in given.shots}
+    inputs = {s.id: shot_inputs(s, settings, request.engine, known.get(s.id), ()) | {"library": [str(d) for d in request.library_dirs]} for s in shots}
+    finished: dict[str, MadeShot] = {}
+    for shot in shots if request.resume else []:
+        made = manifest.finished(shot, inputs[shot.id], (staging, root))
+        if made is not None:
+            finished[shot.id] = made
+    if request.resume:
+        notes += (f"resumed: {len(finished)} of {len(shots)} shots were already made ({MANIFEST_FILE})",)
+    run = run_shots(
+        shots,
+        settings,
+        staging,
+        context,
+        known=given,
+        engines=engines,
+        notes=notes,
+        reel_gain_db=reel_gain_db,
+        executor=request.executor,
+        finished=finished,
+        finished_roots=(root,),
+        on_made=lambda made: manifest.record_made(made, inputs[made.shot_id], (staging, root)),
+        on_failed=lambda shot, reason: manifest.record_failed(shot, inputs[shot.id], reason),
+    )
+    if staging.is_dir():
+        adopt(root, staging)
+    return run
 
 
 def _reel_files(request: GenerateRequest) -> tuple[str, ...]:

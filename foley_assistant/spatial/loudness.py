@@ -1,5 +1,7 @@
-"""Loudness of a mix: BS.1770 integrated loudness (pyloudnorm), true peak (4x oversampled), and
-the one gain that brings the mix to a target without passing a true-peak ceiling.
+"""Loudness of a mix: BS.1770 integrated loudness (pyloudnorm's, measured in blocks by
+`spatial.block_loudness`), true peak (4x oversampled), and the one gain that brings the mix to a
+target without passing a true-peak ceiling. A mix is measured from its blocks, so the memory used
+does not grow with its length.
 
 The mix measured is a shot's or a whole reel's (`LoudnessSettings.scope`); the gain is applied
 to every stem alike, so the stems still sum exactly to the mix.
@@ -9,15 +11,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable, Iterable
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.spatial.block_loudness import BlockMeter
 
 SILENT_LUFS = -float("inf")
-OVERSAMPLING = 4
 
 
 @dataclass(frozen=True)
@@ -71,33 +72,50 @@ class LoudnessResult:
         }
 
 
+#: Samples per block when a mix is measured from its stems (about 0.7 s at 48 kHz).
+MEASURE_BLOCK = 2**15
+
+#: A re-iterable source of a signal's consecutive (channels, m) blocks (it is read twice).
+Blocks = Callable[[], Iterable[np.ndarray]]
+
+
+def _measure(blocks: Iterable[np.ndarray], n_samples: int, sample_rate: int, channels: int) -> BlockMeter:
+    meter = BlockMeter(n_samples, sample_rate, channels)
+    for block in blocks:
+        meter.add(block)
+    return meter
+
+
+def _whole(audio: np.ndarray) -> Blocks:
+    signal = np.atleast_2d(audio)
+    return lambda: (signal[:, start : start + MEASURE_BLOCK] for start in range(0, signal.shape[1], MEASURE_BLOCK))
+
+
 def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     """BS.1770-4 integrated loudness (LUFS) of (channels, n) audio; -inf for silence or audio
-    shorter than one 400 ms gating block."""
-    import pyloudnorm  # imported here: it takes most of a second to load
-
-    if audio.shape[-1] < int(0.4 * sample_rate):
-        return SILENT_LUFS
-    meter = pyloudnorm.Meter(sample_rate)
-    with np.errstate(divide="ignore"):
-        value = float(meter.integrated_loudness(np.asarray(audio, dtype=np.float64).T))
-    return value if math.isfinite(value) else SILENT_LUFS
+    shorter than one 400 ms gating block (pyloudnorm's figure, measured in blocks)."""
+    signal = np.atleast_2d(audio)
+    return _measure(_whole(signal)(), signal.shape[1], sample_rate, signal.shape[0]).integrated_lufs()
 
 
 def true_peak_dbtp(audio: np.ndarray) -> float:
     """Highest absolute value of the signal oversampled 4x (polyphase, scipy.signal.resample_poly), dBTP."""
-    if audio.size == 0:
-        return SILENT_LUFS
-    oversampled = resample_poly(np.asarray(audio, dtype=np.float64), OVERSAMPLING, 1, axis=-1)
-    peak = max(float(np.max(np.abs(oversampled))), float(np.max(np.abs(audio))))
-    return 20.0 * math.log10(peak) if peak > 0 else SILENT_LUFS
+    signal = np.atleast_2d(audio)
+    return _measure(_whole(signal)(), signal.shape[1], 48000, signal.shape[0]).true_peak_dbtp() if signal.size else SILENT_LUFS
 
 
 def loudness_gain(mix: np.ndarray, sample_rate: int, settings: LoudnessSettings) -> LoudnessResult:
     """The one gain (dB) for a shot: to the target loudness, lowered where needed so the true peak
     stays at or under the ceiling. A silent mix gets 0 dB."""
-    lufs = integrated_loudness(mix, sample_rate)
-    peak = true_peak_dbtp(mix)
+    signal = np.atleast_2d(mix)
+    return loudness_gain_of_blocks(_whole(signal), signal.shape[1], sample_rate, settings, signal.shape[0])
+
+
+def loudness_gain_of_blocks(blocks: Blocks, n_samples: int, sample_rate: int, settings: LoudnessSettings, channels: int = 2) -> LoudnessResult:
+    """`loudness_gain` of a mix given as consecutive float32 blocks (read twice: as it is, and
+    with the gain), so a mix of any length is measured in memory of one block."""
+    measured = _measure(blocks(), n_samples, sample_rate, channels)
+    lufs, peak = measured.integrated_lufs(), measured.true_peak_dbtp()
     note = ""
     if not math.isfinite(peak):
         return LoudnessResult(0.0, lufs, lufs, peak, peak, settings.target_lufs, settings.true_peak_ceiling_dbtp, False, "silent mix")
@@ -111,5 +129,6 @@ def loudness_gain(mix: np.ndarray, sample_rate: int, settings: LoudnessSettings)
     if limited:
         gain = settings.true_peak_ceiling_dbtp - peak
     # Measured again rather than lufs + gain: the absolute gate (-70 LUFS) is not scale-invariant.
-    output_lufs = integrated_loudness(mix * 10 ** (gain / 20), sample_rate) if gain else lufs
+    scale = 10 ** (gain / 20)
+    output_lufs = _measure((block * scale for block in blocks()), n_samples, sample_rate, channels).integrated_lufs() if gain else lufs
     return LoudnessResult(gain, lufs, output_lufs, peak, peak + gain, settings.target_lufs, settings.true_peak_ceiling_dbtp, limited, note)

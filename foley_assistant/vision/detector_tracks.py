@@ -35,6 +35,14 @@ JOIN_RESIZE = 0.3
 #: A track of this many samples or fewer is brief: a box or two the detector gave in passing.
 BRIEF_SAMPLES = 2
 
+#: A loose box: at least this much bigger than the tracked object it holds...
+LOOSE_GROWTH = 1.6
+#: ...holding this share of that object's box...
+LOOSE_HOLDS = 0.8
+#: ...on this share of its looks, with an area that wanders this much (coefficient of variation).
+LOOSE_SHARE = 0.6
+LOOSE_WANDER = 0.3
+
 #: Homography from a frame's analysis pixels to the sub-shot's stabilized pixels.
 ToReference = Callable[[int], np.ndarray]
 
@@ -55,6 +63,8 @@ class LinkSettings:
     group_change_cost: float = 0.35
     resize_cost: float = 0.5
     max_resize: float = 0.4  # log of the largest change of height between two looks (1.5x)
+    young_resize: float = 0.4  # the same against the last look, for anything but a vehicle (1.5x)
+    young_resize_per_frame: float = 0.05  # ... widened by this much per frame between the looks
     velocity_memory: float = 0.5
 
 
@@ -172,6 +182,8 @@ def link_detections(
                 resize = abs(float(np.log(max(_size(box)[1], 1e-6) / max(track.height(), 1e-6))))
                 if resize > settings.max_resize and track.settled():
                     continue  # a steady-sized object does not jump to another's size (two people crossing)
+                if group != VEHICLE and _growth(box, track.stabilized[-1]) > settings.young_resize + settings.young_resize_per_frame * (frame - track.frames[-1]):
+                    continue  # nor does a person or an animal triple its size in two frames (a passing car onto a llama's legs)
                 cost[row, col] = 1.0 - overlap + settings.resize_cost * resize + (settings.group_change_cost if groups[col] != group else 0.0)
         used: set[int] = set()
         if live:
@@ -188,9 +200,9 @@ def link_detections(
                 track.extra_votes.extend(others[col])
                 live.append(track)
     merged = merge_duplicates(ended + live, settings.duplicate_iou, labels)
-    joined = join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels)
+    joined = join_fragments(merged, max(max_gap, int(round(settings.join_gap_s * fps))), labels, settings)
     merged = merge_duplicates(joined, settings.duplicate_iou, labels)  # pieces joined may now cover one another
-    return without_covered(merged, settings.covered_samples, settings.covered_share)
+    return without_loose(without_covered(merged, settings.covered_samples, settings.covered_share), labels)
 
 
 def without_group_boxes(detections: list[Detection], labels: CocoLabels, holds: float) -> list[Detection]:
@@ -228,11 +240,14 @@ def fold_overlaps(detections: list[Detection], min_iou: float, labels: CocoLabel
     return kept, folded
 
 
-def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels) -> list[DetectorTrack]:
+def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels, settings: LinkSettings | None = None) -> list[DetectorTrack]:
     """Pieces of one object's track joined: a track that starts within `max_gap` frames after
     another ended, of a class that sounds alike (both sound or both do not; the same group, or
     one of them unnamed by a group), where the earlier one is expected (constant velocity), is
-    the same thing seen again after the detector lost it (a llama hidden by a passing car)."""
+    the same thing seen again after the detector lost it (a llama hidden by a passing car). Unless
+    it is a vehicle (which may pass close to the camera at speed), the later piece must be of a
+    size the earlier could grow to in the gap (`LinkSettings.young_resize`)."""
+    settings = settings or LinkSettings()
     ordered = sorted(tracks, key=lambda t: t.frames[0])
     kept: list[DetectorTrack] = []
     for track in ordered:
@@ -246,6 +261,8 @@ def join_fragments(tracks: list[DetectorTrack], max_gap: int, labels: CocoLabels
             box = track.stabilized[0]
             if earlier.settled() and abs(float(np.log(max(_size(box)[1], 1e-6) / max(earlier.height(), 1e-6)))) > JOIN_RESIZE:
                 continue  # not the same size: another object where the first was lost (two people crossing)
+            if labels.group_of(earlier.main_class()) != VEHICLE and _growth(box, earlier.stabilized[-1]) > settings.young_resize + settings.young_resize_per_frame * max(gap, 0):
+                continue
             overlap = iou(predicted, box)
             near = np.linalg.norm(_centre(predicted) - _centre(box)) <= 0.5 * max(_size(predicted).max(), _size(box).max())
             score = overlap + (0.3 if near else 0.0)
@@ -281,6 +298,37 @@ def without_covered(tracks: list[DetectorTrack], max_samples: int, share: float)
             continue
         kept.append(track)
     return sorted(kept, key=lambda t: t.frames[0])
+
+
+def without_loose(tracks: list[DetectorTrack], labels: CocoLabels) -> list[DetectorTrack]:
+    """Tracks less the loose boxes around a tracked object: a track with fewer looks than another
+    of its group whose box, on most of its looks, holds that object's box and is much bigger, and
+    whose size wanders (a box now around one seated man, now around him and his neighbour), is no
+    object of its own; its classes go to the object it holds. A passer-by in front of someone
+    keeps a steady size and stays."""
+    kept: list[DetectorTrack] = []
+    for track in sorted(tracks, key=lambda t: -len(t.frames)):
+        host = next((k for k in kept if labels.group_of(k.main_class()) == labels.group_of(track.main_class()) and _loose_around(track, k)), None)
+        if host is None:
+            kept.append(track)
+        else:
+            host.extra_votes.extend(track.votes())
+    return sorted(kept, key=lambda t: t.frames[0])
+
+
+def _loose_around(track: DetectorTrack, host: DetectorTrack) -> bool:
+    """Whether `track` is a loose box around `host` (see `without_loose`)."""
+    areas = np.array([area(b) for b in track.boxes])
+    if len(track.frames) >= len(host.frames) or float(np.std(areas)) < LOOSE_WANDER * float(np.mean(areas)):
+        return False
+    frames, boxes = host.per_frame()
+    lookup = dict(zip(frames.tolist(), boxes))
+    holding = sum(
+        1
+        for frame, box in zip(track.frames, track.boxes)
+        if frame in lookup and area(box) >= LOOSE_GROWTH * area(lookup[frame]) and intersection(box, lookup[frame]) >= LOOSE_HOLDS * area(lookup[frame])
+    )
+    return holding >= LOOSE_SHARE * len(track.frames)
 
 
 def _covered(track: DetectorTrack, others: list[DetectorTrack], share: float) -> bool:
@@ -342,6 +390,11 @@ def _carry(box: np.ndarray, homography: np.ndarray) -> np.ndarray:
     corners = np.array([[x0, y0, 1.0], [x1, y0, 1.0], [x0, y1, 1.0], [x1, y1, 1.0]]) @ np.asarray(homography, dtype=np.float64).T
     points = corners[:, :2] / corners[:, 2:3]
     return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def _growth(box: np.ndarray, before: np.ndarray) -> float:
+    """How much a box's height differs from an earlier box's (absolute log ratio)."""
+    return abs(float(np.log(max(_size(box)[1], 1e-6) / max(_size(before)[1], 1e-6))))
 
 
 def _centre(box: np.ndarray) -> np.ndarray:

@@ -159,6 +159,7 @@ TRACKS: dict[str, tuple[Mutation, tuple[str, ...]]] = {
     "negative distance": (lambda d: _frame(d).update(distance_m=-3), (*WHERE, "frame 12", "distance_m -3")),
     "frames not a list": (lambda d: d["shots"][0]["objects"][0].update(frames={"0": {}}), (*WHERE, "object 'O1'", "frames must be a list")),
     "no frames key": (lambda d: d["shots"][0]["objects"][0].pop("frames"), (*WHERE, "object 'O1'", "'frames' is missing")),
+    "empty frames (found by tests/fuzz)": (lambda d: d["shots"][0]["objects"][0].update(frames=[]), (*WHERE, "object 'O1'", "it has no frames")),
     "fps 0": (lambda d: d["shots"][0].update(fps=[0, 1]), (*WHERE, "frame rate must be positive")),
     "fps 1e-300": (lambda d: d["shots"][0].update(fps=1e-300), (*WHERE, "frame rate must be positive")),
     "fps 1e6": (lambda d: d["shots"][0].update(fps=[10**6, 1]), (*WHERE, "not a picture rate")),

@@ -256,12 +256,15 @@ def test_generate_a_shot_in_the_background(open_window, small_cut, qtbot, tmp_pa
     _click_clip(qtbot, window, "S002")
     assert window.timeline.canvas.states["S002"] is ShotState.NOT_ANALYZED
     assert window.stems_panel.empty.isVisibleTo(window)
-    progress = []
+    progress, labels = [], []
     window.generate_action.trigger()
     assert window.worker is not None and window.cancel_button.isEnabled() and not window.generate_action.isEnabled()
-    window.worker.progress.connect(lambda stage, fraction, message: progress.append(stage))
+    window.worker.progress.connect(lambda stage, fraction, message: (progress.append((stage, message)), labels.append(window.stage_label.text())))
     qtbot.waitUntil(lambda: window.worker is None, timeout=120_000)
-    assert {"analyze", "generate"} <= set(progress)
+    assert {"analyze", "generate", "shots"} <= {stage for stage, _ in progress}
+    # the jobs panel shows the batch's counts beside each stage: done, running, failed
+    assert ("shots", "1/1 done, 0 running, 0 failed, ETA 0s") in progress
+    assert any(label.startswith("Analyze") and "shots 0/1 done, 1 running, 0 failed" in label for label in labels)
     assert window.timeline.canvas.states["S002"] is ShotState.GENERATED
     assert window.timeline.canvas.states["S001"] is ShotState.NOT_ANALYZED
     assert len(window.stems_panel.rows) == len(window.session.stems_of("S002")) >= 1

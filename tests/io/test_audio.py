@@ -331,3 +331,16 @@ def test_rescale_wav_scales_the_samples_and_keeps_every_other_chunk(tmp_path: Pa
     assert rate == 48000 and (read_bext(path), read_ixml(path)) == (bext, ixml)
     assert np.max(np.abs(after - before * 10 ** (6.0 / 20))) <= (LSB_24 if bit_depth == 24 else 1e-7)
     assert _only_file(tmp_path) == ["stem.wav"]  # written in place, nothing left beside it
+
+
+def test_source_date_epoch_fixes_the_origination_time(tmp_path, monkeypatch):
+    """The reproducible-builds convention: with SOURCE_DATE_EPOCH the bext origination is that
+    time (UTC), so two writes of the same audio are the same bytes."""
+    audio = np.zeros((2, 480), dtype=np.float32)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # 2023-11-14 22:13:20 UTC
+    write_bwf(tmp_path / "a.wav", audio, 48000)
+    write_bwf(tmp_path / "b.wav", audio, 48000)
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+    info = read_bext(tmp_path / "a.wav")
+    assert info is not None
+    assert (info.origination_date, info.origination_time) == ("2023-11-14", "22:13:20")

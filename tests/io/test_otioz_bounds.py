@@ -34,3 +34,16 @@ def test_an_honest_bundle_passes_the_check(tmp_path, monkeypatch):
     with zipfile.ZipFile(honest, "w", zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr("media/take.wav", noise)
     timeline.check_bundle_expansion(honest)
+
+
+def test_a_bundle_of_a_zip_version_python_cannot_read_is_refused_in_one_line(tmp_path):
+    """Found by tests/fuzz: a damaged central directory that names zip version 23.5 raised
+    NotImplementedError, an internal error."""
+    bundle = tmp_path / "cut.otioz"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("content.otio", "{}")
+    data = bytearray(bundle.read_bytes())
+    data[data.index(b"PK\x01\x02") + 6] = 235  # the version needed to extract: 23.5
+    bundle.write_bytes(bytes(data))
+    with pytest.raises(TimelineError, match=r"'cut.otioz': it is not a readable .otioz bundle \(zip file version 23.5\)"):
+        timeline.read_timeline(bundle)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import soundfile
 
 from foley_assistant.cli.main import main
@@ -97,3 +98,48 @@ def test_a_neural_stem_whose_curves_are_edited_is_placed_again_from_the_models_d
     again = session.stems_of("S002")[0]
     assert again.engine == "neural" and balance_db(session.stem_audio(again)) < -20
     np.testing.assert_allclose(session.stem_audio(again), render_stem(session.dry_audio(again), session.curves_of("S002", again.object_id), session.stereo), atol=2e-4)
+
+
+def test_a_single_neural_stem_is_made_again_by_the_model_and_its_dry_output_kept(small_cut, tiny_model_dir, tmp_path):
+    from foley_assistant.core.progress import CancelToken, ignore_progress
+    from foley_assistant.io.audio import read_audio
+    from foley_assistant.pipeline.editing.session import EditSession
+    from foley_assistant.pipeline.editing.session_jobs import regenerate_job
+    from foley_assistant.pipeline.progress import JobContext
+
+    out = tmp_path / "neural"
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, engine="neural", model_dir=tiny_model_dir, shot_ids=("S001",)))
+    session = EditSession.open(out)
+    stems = session.stems_of("S001")
+    assert len(stems) >= 2 and {s.engine for s in stems} == {"neural"}
+    stem, other = stems[0], stems[1]
+    dry, other_before = session.dry_audio(stem), session.stem_audio(other)
+    context = JobContext(ignore_progress, CancelToken())
+    again = regenerate_job(session.shot("S001"), session.project, stem, dry, session.out_dir, session.rendered, context, take=2, model_dir=tiny_model_dir)
+    assert again.stem.engine == "neural" and again.stem.path == stem.path
+    session.apply_regenerated(again)
+    new_dry = session.dry_audio(stem)
+    assert new_dry.shape == dry.shape and not np.allclose(new_dry, dry)  # a new take: another seed
+    # at the level of the take it replaces, its dry output kept beside the stem
+    assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)
+    assert np.array_equal(read_audio(out / "dry" / stem.path.split("/")[-1])[0][0], new_dry)
+    assert np.array_equal(session.stem_audio(other), other_before)  # the other objects' stems are untouched
+
+
+def test_a_neural_take_without_a_usable_model_says_why(small_cut, generated_small, tmp_path):
+    import shutil
+
+    from foley_assistant.core.errors import FoleyError
+    from foley_assistant.core.progress import CancelToken, ignore_progress
+    from foley_assistant.pipeline.editing.session import EditSession
+    from foley_assistant.pipeline.editing.session_jobs import regenerate_job
+    from foley_assistant.pipeline.progress import JobContext
+
+    out = tmp_path / "copy"
+    shutil.copytree(generated_small, out)
+    session = EditSession.open(out)
+    stem = session.stems_of("S002")[0]
+    with pytest.raises(FoleyError, match="new neural take .* cannot be made: neural engine unavailable"):
+        regenerate_job(
+            session.shot("S002"), session.project, stem, session.dry_audio(stem), out, session.rendered, JobContext(ignore_progress, CancelToken()), 2, "neural", model_dir=tmp_path / "no-model"
+        )

@@ -26,6 +26,7 @@ from foley_assistant.core.edit_state import StemMix
 from foley_assistant.io.exports.adm import ear_available
 from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
+from foley_assistant.pipeline.output.deliver import dry_path_of
 
 MUTED_GAIN_DB, QUIET_DB = -3.0, -6.0
 
@@ -328,3 +329,18 @@ def test_the_apps_export_moves_with_nothing_offline_and_delivers_only_project_fi
     else:
         assert not (moved / "stems").exists()
         assert {f"small_cut_media/{s.path}" for s in project.stems} <= set(delivered)
+
+
+@pytest.mark.parametrize("fmt,name,extra", [("aaf", "mix.aaf", ()), ("adm", "mix.wav", ())])
+def test_an_export_that_fails_at_the_last_stem_removes_what_it_wrote(mixed, tmp_path, fmt, name, extra, capsys):
+    folder, project, _ = mixed
+    last = max((s for s in project.stems if not s.is_ambience), key=lambda s: s.path)
+    damaged = last.path if fmt == "aaf" and not extra else dry_path_of(last)  # the file the export reads
+    (folder / damaged).write_bytes(b"RIFF\x00\x00\x00\x00WAVEnot audio")  # damaged after generate
+    delivery = tmp_path / "delivery"
+    delivery.mkdir()
+    (delivery / "notes.txt").write_text("the editor's own file")
+    out = delivery / name
+    assert main(["export", str(folder), "--format", fmt, "--out", str(out), "-q", *extra]) == 2
+    assert damaged.split("/")[-1] in capsys.readouterr().err
+    assert sorted(p.name for p in delivery.rglob("*")) == ["notes.txt"]  # the split WAVs and copies are gone, the editor's file stays

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from foley_assistant.core.tracks import Box
-from foley_assistant.vision.detector_tracks import LinkSettings, link_detections
+from foley_assistant.vision.detector_tracks import DetectorTrack, LinkSettings, link_detections, without_loose
 from foley_assistant.vision.fusion import fuse
-from foley_assistant.vision.labels import UNKNOWN
+from foley_assistant.vision.labels import UNKNOWN, coco_labels
 from foley_assistant.vision.motion import Detection
 from foley_assistant.vision.tracker import TrackedBoxes
 
@@ -218,3 +218,58 @@ def test_a_seat_with_scenery_moving_behind_it_is_not_a_mover_but_a_thrown_ball_i
     ball_blobs = {f: np.array([[0.1 + 0.01 * f, 0.4, 0.16 + 0.01 * f, 0.5]]) for f in range(60)}
     (ball,) = fuse(link_detections(thrown, _pan(0.0), W, H, FPS), [], ball_blobs, FPS, stride=3, frame_height=H)
     assert ball.label == "ball" and ball.mover
+
+
+def test_a_passing_person_box_does_not_jump_onto_a_small_animal_three_times_smaller():
+    # A tall "person" box sweeps right to left across the frame (a passing car misnamed), then
+    # the only box near where it is heading is a dog a third its height: not the same thing.
+    samples = [
+        (0, [_det(0.80, 0.10, 0.98, 0.95, "person", 0.35)]),
+        (3, [_det(0.60, 0.10, 0.90, 0.95, "person", 0.35)]),
+        (5, [_det(0.35, 0.55, 0.48, 0.83, "dog", 0.55)]),
+        (8, [_det(0.35, 0.55, 0.48, 0.83, "dog", 0.55)]),
+    ]
+    tracks = link_detections(samples, _pan(0.0), W, H, FPS)
+    assert sorted((t.frames[0], t.frames[-1], t.main_class()) for t in tracks) == [(0, 3, "person"), (5, 8, "dog")]
+
+
+def test_a_car_passing_close_to_the_camera_may_change_size_fast():
+    # A vehicle's box may halve in a frame as it passes the lens and drives off: still one car.
+    samples = [(0, [_det(0.0, 0.0, 0.8, 0.95, "car", 0.4)]), (1, [_det(0.15, 0.0, 1.0, 0.75, "car", 0.4)]), (2, [_det(0.75, 0.15, 1.0, 0.6, "car", 0.6)])]
+    tracks = link_detections(samples, _pan(0.0), W, H, FPS)
+    assert [t.frames for t in tracks] == [[0, 1, 2]]
+
+
+def _track(looks) -> DetectorTrack:
+    """A detector track from (frame, box, class) looks, with image and stabilized boxes alike."""
+    track = DetectorTrack()
+    for frame, box, label in looks:
+        track.add(frame, np.array(box), np.array(box) * [W, H, W, H], _det(*box, label, 0.5), 0.5)
+    return track
+
+
+def test_a_wandering_box_around_a_seated_man_and_his_neighbour_is_no_object():
+    # The seated man, seen on 20 looks; a second "person" track of 5 looks now spans him and his
+    # neighbour, now a strip of his shoulder: its votes go to him, it is no track.
+    man = _track([(f, [0.60, 0.0, 0.95, 1.0], "person") for f in range(0, 60, 3)])
+    wide, strip = [0.05, 0.0, 0.97, 1.0], [0.72, 0.2, 0.86, 0.6]
+    loose = _track([(f, box, "person") for f, box in zip(range(6, 60, 12), [wide, strip, wide, wide, strip])])
+    kept = without_loose([man, loose], coco_labels())
+    assert kept == [man]
+    assert len(man.votes()) == 25
+    # The same box of a steady size (a passer-by's) is an object of its own.
+    steady = _track([(f, wide, "person") for f in range(6, 60, 12)])
+    assert len(without_loose([_track([(f, [0.60, 0.0, 0.95, 1.0], "person") for f in range(0, 60, 3)]), steady], coco_labels())) == 2
+
+
+def test_someone_passing_in_front_of_a_tracked_person_stays_a_track():
+    # A nearer walker (a steady size) crosses in front of a farther person: two tracks.
+    def objects(frame):
+        found = [_det(0.45, 0.30, 0.55, 0.70, "person", 0.7)]
+        if 12 <= frame <= 36:
+            x = 0.2 + 0.02 * (frame - 12)
+            found.append(_det(x, 0.1, x + 0.4, 1.0, "person", 0.6))
+        return found
+
+    tracks = link_detections(_samples(3, 20, objects), _pan(0.0), W, H, FPS)
+    assert len(tracks) == 2

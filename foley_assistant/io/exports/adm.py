@@ -43,6 +43,8 @@ _FIRST_BLOCK_S = Fraction(1, 100)  # the jump to the start position
 #: ADM times are written with this many decimals of a second (BS.2076: hh:mm:ss.fffff).
 TIME_DECIMALS = 5
 _BLOCK_FRAMES = 1 << 16
+#: The longest stretch with no object sounding that an export writes (as silence; see `check_gaps`).
+MAX_GAP_S = 600
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,30 @@ def _clip(value: float, low: float = -1.0) -> float:
     return float(min(max(value, low), 1.0))
 
 
+def _clock(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min {int(seconds % 60):02d} s"
+
+
+def check_gaps(objects: Sequence[AdmObject], sample_rate: int) -> None:
+    """Refuse (OutputError) objects with a stretch longer than `MAX_GAP_S` where none sounds: a
+    BW64 file cannot skip time, so the gap would be written as silence on every channel (a
+    10-hour gap was 26 GB of zeros)."""
+    spans = sorted((o.start_sample, o.start_sample + len(o.audio), o.name) for o in objects)
+    if not spans:
+        return
+    reach, last = spans[0][1], spans[0][2]
+    for start, end, name in spans[1:]:
+        if (start - reach) / sample_rate > MAX_GAP_S:
+            raise OutputError(
+                f"no stem sounds for {_clock((start - reach) / sample_rate)} between '{last}' and '{name}': an ADM file cannot skip time, so it would hold "
+                f"that gap as silence on all {len(objects)} channels ({(start - reach) * len(objects) * BIT_DEPTH // 8 / 2**30:.1f} GB). "
+                "Export the parts of the timeline on either side of the gap separately (generate them into separate folders with --shot)."
+            )
+        if end > reach:
+            reach, last = end, name
+
+
 def write_adm_bwf(
     path: str | os.PathLike[str],
     objects: Sequence[AdmObject],
@@ -146,6 +172,7 @@ def write_adm_bwf(
     `timeline_start_since_midnight` is the timeline's first sample counted from midnight (its
     start timecode), so that the file's TimeReference is its own first sample's.
     """
+    check_gaps(objects, sample_rate)
     if not ear_available():
         raise OutputError("ADM export needs the EBU 'ear' package, which is not installed. Install it with `pip install --no-deps ear==2.1.0 multipledispatch ruamel.yaml` (make does this).")
     if not objects:

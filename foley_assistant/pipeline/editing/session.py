@@ -39,7 +39,7 @@ import numpy as np
 from foley_assistant.core.commands import Command, CommandStack, manual_curves_of
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
-from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
+from foley_assistant.core.errors import FoleyError, InputFileError
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
@@ -54,46 +54,19 @@ from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.editing.session_jobs import RegeneratedStem
+from foley_assistant.pipeline.editing.session_open import PROJECT_SUFFIXES, check_project_fits, default_output_folder, session_settings
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
 from foley_assistant.pipeline.spine.analyze import media_frame_range
 from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.pipeline.spine.report import build_report, write_report
-from foley_assistant.pipeline.spine.shot_spine import ShotRun, ShotSettings, merge_made, shot_settings
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings
+from foley_assistant.pipeline.spine.shot_spine import ShotRun, merge_made
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
 from foley_assistant.spatial.render import render_stem
 from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
-
-PROJECT_SUFFIXES = (".json",)
-
-
-def session_settings(settings: ProjectSettings) -> ShotSettings:
-    """The render settings an edit places stems with: the project's (`shot_settings`). When the
-    project's SOFA file cannot be read any more, the spherical head stands in, with a warning."""
-    try:
-        return shot_settings(settings)
-    except InputFileError as exc:
-        log.warning("%s; edited stems are placed with the spherical-head model instead", exc)
-        return shot_settings(settings, hrirs=False)
-
-
-def check_project_fits(project: Project, project_file: Path, timeline_name: str, shots: list[Shot]) -> None:
-    """Refuse (ProjectFileError) a project whose timeline has no shots, or whose stems belong to
-    shots the timeline does not have (it changed since the project was saved)."""
-    if not shots:
-        raise ProjectFileError(f"{project_file}: its timeline '{timeline_name}' has no clips on its video tracks: there is nothing to open.")
-    unknown = sorted({s.shot_id for s in project.stems} - {s.id for s in shots})
-    if unknown:
-        raise ProjectFileError(
-            f"{project_file}: it has stems of shot {', '.join(unknown[:5])}, which its timeline '{timeline_name}' does not have (the timeline changed since the project was saved). Generate it again into a new folder."
-        )
-
-
-def default_output_folder(timeline_path: Path) -> Path:
-    """Where a timeline's stems go unless the editor chooses: a folder beside the timeline."""
-    return timeline_path.with_name(f"{timeline_path.stem}_foley")
 
 
 @dataclass(frozen=True)

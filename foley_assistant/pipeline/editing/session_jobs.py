@@ -30,6 +30,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRange
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks
+from foley_assistant.generators.base import DryAudio
 from foley_assistant.io.file_set import job_dir
 from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
@@ -37,8 +38,9 @@ from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyzed_shots
 from foley_assistant.pipeline.spine.handles import extended_tracks, shifted_curves, stem_handles
-from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, ShotSettings, analysis_settings, check_shots, run_shots
-from foley_assistant.pipeline.spine.sound import choose_engine, object_seed
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings, analysis_settings
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, check_shots, run_shots
+from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, object_seed, sounding_objects
 from foley_assistant.spatial.curves import object_curves
 from foley_assistant.spatial.render import render_stem
 from foley_assistant.vision.seeded import seeded_track
@@ -110,19 +112,23 @@ def regenerate_job(
     take: int,
     engine_name: str | None = None,
     library_dirs: tuple[Path, ...] = (),
+    model_dir: Path | None = None,
 ) -> RegeneratedStem:
     """A new take of one object's dry sound (seed varied by `take`, or another engine), scaled to
     the RMS level of the take it replaces, placed along the object's curves (with the editor's
     keyframes) by the project's render settings (`rendered`) and written into a job folder in the
-    scratch area of `out_dir`."""
+    scratch area of `out_dir`. A neural take is the model's stem of this object alone, still
+    conditioned on every object of the shot, its dry output kept (`model_dir`: the model folder,
+    by default the one `generate` would use)."""
     if stem.is_ambience:
         raise FoleyError(f"{stem.path} is the shot's ambience bed; generate the shot again (with another bed if you like) to replace it.")
     tracks = project.tracks.shot(shot.id)
     obj = tracks.object(stem.object_id)
     name = engine_name or stem.engine
-    if name == "neural":
-        raise FoleyError("a single neural stem cannot be made again on its own yet; generate the whole shot with the neural engine.")
-    engine = choose_engine(name, project.settings.hfov_deg, library_dirs)
+    engine = choose_engine(name, project.settings.hfov_deg, library_dirs, model_dir=model_dir)
+    if name == "neural" and engine.neural is None:
+        engine.close()
+        raise FoleyError(f"a new neural take of {obj.id} cannot be made: {engine.note}")
     stereo = rendered.stereo
     try:
         context.report("generate", 0, 1, f"{shot.id} {obj.id} take {take}")
@@ -130,7 +136,10 @@ def regenerate_job(
         extended = extended_tracks(tracks, handles)
         n_samples = stem.file_length_samples
         used_seed = object_seed(take * 7919, shot.id, obj.id)
-        dry = engine.generator.generate(extended.object(obj.id), extended, n_samples, stereo.sample_rate, used_seed)
+        if engine.neural is not None:  # neural stems have no handles
+            dry = _neural_take(engine, shot, tracks, obj, rendered, take * 7919, context, project)
+        else:
+            dry = engine.generator.generate(extended.object(obj.id), extended, n_samples, stereo.sample_rate, used_seed)
     finally:
         engine.close()
     before_rms = float(np.sqrt(np.mean(np.square(dry_before, dtype=np.float64)))) if dry_before.size else 0.0
@@ -144,6 +153,27 @@ def regenerate_job(
     written = write_object(OutputLayout(files_dir), shot, sound, dry.engine or engine.used, take, (stem.handle_start_samples, stem.handle_end_samples))
     context.report("generate", 1, 1, f"{shot.id} {obj.id} take {take}")
     return RegeneratedStem(replace(written, lane=stem.lane), take, files_dir)
+
+
+def _neural_take(engine: EngineChoice, shot: Shot, tracks: ShotTracks, obj: ObjectTrack, rendered: ShotSettings, seed: int, context: JobContext, project: Project) -> DryAudio:
+    """The model's dry output for one object of a shot (the procedural engine's sound where the
+    model left it silent, as in `generate`); a clear error when the worker failed."""
+    tracks = sounding_objects(tracks)
+    made = engine.neural.sound_shot(
+        shot,
+        tracks,
+        rendered.stereo,
+        project.settings.hfov_deg,
+        seed,
+        context,
+        lambda track: engine.generator.generate(track, tracks, shot.duration_samples(rendered.stereo.sample_rate), rendered.stereo.sample_rate, object_seed(seed, shot.id, track.id)),
+        rendered.curves,
+        targets=(obj.id,),
+    )
+    if not made:
+        notes = "; ".join(engine.neural.notes) or "the neural worker failed"
+        raise FoleyError(f"a new neural take of {obj.id} could not be made ({notes}). Try again, or choose another engine for it.")
+    return made[0].dry
 
 
 def follow_job(shot: Shot, media_range: FrameRange, frame: int, box: Box, label: str, hfov_deg: float, context: JobContext) -> ObjectTrack:

@@ -18,8 +18,10 @@ media by paths relative to its own folder, copying what is not inside that folde
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import opentimelineio as otio
@@ -42,7 +44,7 @@ from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
-from foley_assistant.pipeline.output.delivery_media import media_beside
+from foley_assistant.pipeline.output.delivery_media import media_beside, media_folder_of
 from foley_assistant.pipeline.spine.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
@@ -105,6 +107,37 @@ def export_format(
         raise OutputError(f"--out {out} is the input timeline; choose another file name.")
     if out.suffix.lower() != SUFFIXES[fmt]:
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
+    with removed_if_failed(out):
+        return _write_export(project, root, loaded, fmt, out, aaf_mode, nle, media_root, all_takes)
+
+
+@contextlib.contextmanager
+def removed_if_failed(out: Path) -> Iterator[None]:
+    """Run an export to `out`; if it fails, remove what it wrote: `out` and the files of its
+    `<name>_media/` folder that were not there before (and that folder, if it was made and is
+    left empty). Nothing that was there before is touched."""
+    folder = media_folder_of(out)
+    out_existed = out.exists()
+    folder_existed = folder.exists()
+    before = {p for p in folder.rglob("*")} if folder_existed else set()
+    try:
+        yield
+    except BaseException:
+        if folder.is_dir():
+            for path in sorted(folder.rglob("*"), key=lambda p: -len(p.parts)):
+                if path not in before and path.is_file():
+                    path.unlink()
+                elif path not in before and path.is_dir() and not any(path.iterdir()):
+                    path.rmdir()
+            if not folder_existed and not any(folder.iterdir()):
+                folder.rmdir()
+        if not out_existed and out.is_file():
+            out.unlink()
+        raise
+
+
+def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str, out: Path, aaf_mode: str, nle: str | None, media_root: Path | None, all_takes: bool) -> ExportResult:
+    """The writing half of `export_format` (its checks done)."""
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
     needed = referenced_media(replace(project, stems=project.stems + project.takes) if all_takes else project, fmt, aaf_mode, nle)

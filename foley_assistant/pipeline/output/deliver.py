@@ -37,6 +37,9 @@ from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
 
 PROJECT_FILE = "foley_project.json"
+MANIFEST_FILE = "foley_manifest.json"  # what was made and from what (pipeline.spine.manifest)
+MANIFEST_SCHEMA = "foley_assistant.manifest/1"
+STAGING = ".foley_batch"  # where a run writes its shots before the save moves them in
 MAX_NAME_LENGTH = 2 * MAX_ID_LENGTH + MAX_PART_LENGTH + 2  # <shot>_<object>_<label>, bytes
 
 
@@ -60,7 +63,7 @@ class OutputLayout:
 
     def all_fixed_files(self) -> list[Path]:
         """The single-instance files of the folder (used to check that no input is overwritten)."""
-        names = ["timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE]
+        names = ["timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE, MANIFEST_FILE]
         return [self.root / n for n in names]
 
 

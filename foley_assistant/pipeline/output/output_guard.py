@@ -5,7 +5,8 @@ A file of the user's in the output folder that shares a name with an output (the
 before anything is written, naming the files, unless `--force`. The product's files are those
 listed in the folder's record (`.foley_assistant_outputs.json`, written by `record_outputs` at
 the end of every run), those its project file names (stems the app made since), and, in a folder
-holding the product's own project or report, the fixed files and the review pictures.
+holding the product's own project or report, the fixed files and the review pictures; and the
+manifest of finished shots when it is the product's (a run killed before its first save).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from typing import Iterable
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
 from foley_assistant.io.atomic import is_partial, write_json_atomic
-from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of
+from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, MANIFEST_SCHEMA, PROJECT_FILE, OutputLayout, dry_path_of
 
 RECORD_FILE = ".foley_assistant_outputs.json"
 RECORD_SCHEMA = "foley_assistant.outputs/1"
-FIXED_FILES = ("timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE, "review.html")
+FIXED_FILES = ("timeline.otio", "project.rpp", "tracks.json", "report.json", PROJECT_FILE, MANIFEST_FILE, "review.html")
 
 
 def _json(path: Path) -> object:
@@ -48,6 +49,9 @@ def product_files(root: Path) -> set[str]:
     project = _json(root / PROJECT_FILE)
     report = _json(root / "report.json")
     ours = (isinstance(project, dict) and project.get("schema") == "foley_assistant.project") or (isinstance(report, dict) and report.get("tool") == "foley-assistant")
+    manifest = _json(root / MANIFEST_FILE)
+    if isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA:
+        made.add(MANIFEST_FILE)  # a run killed before its first save left only this
     if ours:
         made.update(FIXED_FILES)
         made.update(_files_under(root, "review"))

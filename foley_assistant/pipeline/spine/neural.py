@@ -16,9 +16,11 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import time
+from dataclasses import replace
 from importlib.resources import files
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
@@ -26,11 +28,13 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import Cancelled
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ShotTracks, TracksDocument
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument
 from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.neural_cost import NeuralCost
+from foley_assistant.pipeline.spine.neural_levels import limit_peaks, match_level, onset_events, peak_ceiling
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.render import render_stem
@@ -40,6 +44,8 @@ from foley_assistant.spatial.stereo import stereo_gains
 log = logging.getLogger(__name__)
 
 MODEL_ENV = "FOLEY_ASSISTANT_MODEL"
+#: The procedural engine's dry sound of an object of the shot (the level reference).
+ReferenceSound = Callable[[ObjectTrack], DryAudio]
 
 
 def candidate_model_dirs(explicit: Path | None) -> list[Path]:
@@ -73,6 +79,7 @@ class NeuralSession:
         self.notes: list[str] = []
         self.binaural_noted = False
         self.workdir = tempfile.TemporaryDirectory(prefix="foley-neural-")
+        self.cost = NeuralCost(str(client.info.get("device", "cpu")))
 
     def sound_shot(
         self,
@@ -82,13 +89,21 @@ class NeuralSession:
         hfov_deg: float,
         seed: int,
         context: JobContext,
+        reference: ReferenceSound,
         curve_settings: CurveSettings | None = None,
         manual: Mapping[str, ManualCurves] | None = None,
+        targets: tuple[str, ...] | None = None,
     ) -> list[ObjectSound] | None:
         """Every object's stem from the worker (placed again from its dry source along the
         editor's keyframes, `manual` by object id, where it has some); None (with a note) when
         the worker failed on this shot. The model makes loudspeaker stereo: when binaural was
-        asked for, it says so once."""
+        asked for, it says so once.
+
+        `reference` gives the procedural engine's dry sound of an object: each stem is brought to
+        its loudness along the same curves, its peaks limited to its peak, and the onsets heard
+        in it are its events (`neural_levels`); an object the model left silent gets the
+        reference's sound, and a note says so. `targets`: the object ids wanted (default every
+        object; the model hears all of them either way)."""
         if not shot_tracks.objects:
             return []
         if stereo.binaural is not None and not self.binaural_noted:
@@ -97,30 +112,52 @@ class NeuralSession:
         n_samples = shot.duration_samples(stereo.sample_rate)
         shot_dict = TracksDocument((shot_tracks,)).to_dict()["shots"][0]
         media = shot.media_path if shot.media_path and shot.media_status == "found" else None
-        total = len(shot_tracks.objects)
+        wanted = [obj for obj in shot_tracks.objects if targets is None or obj.id in targets]
+        total = len(wanted)
 
         def progress(done: int, steps: int) -> None:
             context.report("generate", done * total // max(1, steps), total, f"{shot.id} neural")
 
+        seconds = n_samples / stereo.sample_rate
+        announcement = self.cost.announcement(shot.id, total, seconds)
+        if announcement:
+            log.warning(announcement)
+        started = time.perf_counter()
         try:
             with context.clock.measure("generate"):
-                stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, seed=seed, on_progress=progress, cancel=context.cancel)
+                stems = self.client.generate(shot_dict, n_samples, self.workdir.name, media, targets=[obj.id for obj in wanted], seed=seed, on_progress=progress, cancel=context.cancel)
         except WorkerError as exc:
             note = f"shot {shot.id}: the neural worker failed ({exc}); the procedural engine was used for this shot"
             log.warning(note)
             self.notes.append(note)
             return None
+        self.cost.record(total, seconds, time.perf_counter() - started)
         sounds = []
-        for obj in shot_tracks.objects:
+        for obj in wanted:
             with context.clock.measure("render"):
                 curves = curves_from_track(obj, shot_tracks, hfov_deg, curve_settings)
-                placed = stems[obj.id].astype(np.float32)
-                dry = unpan(placed, channel_gains(curves, n_samples, stereo))
+                gains = channel_gains(curves, n_samples, stereo)
+                model_stem = stems[obj.id].astype(np.float32)
+                procedural = reference(obj)
+                reference_stem = render_stem(procedural.samples, curves, stereo)
+                level = match_level(model_stem, reference_stem, stereo.sample_rate)
                 keys = (manual or {}).get(obj.id)
                 if keys is not None and not keys.is_empty:
                     curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, keys)
+                if level.silent:
+                    note = f"shot {shot.id} {obj.id} ({obj.label}): {level.describe()}"
+                    log.warning(note)
+                    self.notes.append(note)
+                    dry_audio = replace(procedural, engine="procedural", reason=f"{procedural.reason}; {level.describe()}".lstrip("; "))
+                    placed = reference_stem if keys is None or keys.is_empty else render_stem(procedural.samples, curves, stereo)
+                    sounds.append(ObjectSound(shot.id, obj, dry_audio, curves, placed, seed))
+                    continue
+                placed = limit_peaks(model_stem * np.float32(10 ** (level.gain_db / 20)), stereo.sample_rate, peak_ceiling(reference_stem))
+                dry = unpan(placed, gains)
+                if keys is not None and not keys.is_empty:
                     placed = render_stem(dry, curves, stereo)
-            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, (), "neural", engine="neural"), curves, placed, seed))
+                events = onset_events(placed, stereo.sample_rate, obj.label, obj.id)
+            sounds.append(ObjectSound(shot.id, obj, DryAudio(dry, stereo.sample_rate, events, "neural", engine="neural", reason=level.describe()), curves, placed, seed))
         context.report("generate", total, total, shot.id)
         return sounds
 

@@ -49,6 +49,8 @@ def build_report(project: Project, run: ShotRun, *, media_path: Path | None = No
         "media": str(media_path.resolve()) if media_path else None,
         "sample_rate": run.settings.sample_rate,
         "engine_requested": run.engine_requested,
+        "executor": run.executor,
+        "resumed_shots": list(run.resumed),
         "placement": placement_report(run.settings),
         "ambience_requested": run.settings.ambience,
         "library": run.library_stats,
@@ -82,6 +84,8 @@ def build_report(project: Project, run: ShotRun, *, media_path: Path | None = No
                 "kind": stem.kind,
                 "engine": stem.engine,
                 "engine_requested": run.engine_requested,
+                "executor": run.executor,
+                "resumed_shots": list(run.resumed),
                 "record_start_sample": stem.record_start_sample,
                 "length_samples": stem.length_samples,
                 "handle_start_samples": stem.handle_start_samples,  # the file's samples before the cut (event times count from the file's start)

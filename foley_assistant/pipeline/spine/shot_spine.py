@@ -3,12 +3,16 @@
     analyze (when no tracks are known) -> events and dry sources (the engine) -> placement along
     each object's curves (tracked, with the editor's keyframes on top) -> levels (one loudness
     gain per shot, the ambience bed under it) -> the shot's files (stems, dry sources, bed, mix)
-    -> under the "reel" loudness scope, one gain for all the shots (`pipeline.spine.reel_levels`)
+    -> under the "reel" loudness scope, one gain for all the shots of the run, those a resumed
+    run took as finished included (`pipeline.spine.reel_levels`, applied here, in the driver)
 
-`run_shots` takes shots through it one at a time: a shot that cannot be analyzed is skipped with
-its reason and the others go on; a cancelled run keeps the shots it finished. The settings come
-from the project (`core.project_settings.ProjectSettings`), turned into render settings once per
-run (`shot_settings`, through `pipeline.spine.placement`). `generate` (the command line) and the app's
+`run_shots` takes shots through it: a shot that cannot be analyzed is skipped with its reason and
+the others go on; a cancelled run keeps the shots it finished. The sound of a shot is computed by
+`pipeline.spine.shot_sound.compute_shot`, in this process (`--executor serial`) or in worker
+processes (`local`, `ray`: `pipeline.spine.batch`), and its files are written here by
+`write_shot`, whoever computed it. The settings come from the project
+(`core.project_settings.ProjectSettings`), turned into render settings once per run (per worker)
+(`shot_settings`, through `pipeline.spine.placement`). `generate` (the command line) and the app's
 generate job both call `check_shots` and `run_shots`, and put the result into their project with
 `merge_made`; they differ only in how they report progress and where they stop.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Mapping
 
 from foley_assistant.core.commands import with_shot_tracks
 from foley_assistant.core.edit_state import ManualCurves
@@ -32,48 +36,19 @@ from foley_assistant.eval.levels import stem_levels
 from foley_assistant.generators.procedural.voice_map import VoiceMap
 from foley_assistant.pipeline.output.deliver import OutputLayout, write_mix, write_object
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, make_bed, write_bed
-from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
-from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, cut_times, extended_tracks, media_frame_count, shot_handles
+from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambience, write_bed
+from foley_assistant.pipeline.spine.analyze import AnalysisReport
+from foley_assistant.pipeline.spine.batch import BatchProgress, drive
+from foley_assistant.pipeline.spine.executors import SERIAL, ExecutorSpec, open_pool
+from foley_assistant.pipeline.spine.handles import cut_times
 from foley_assistant.pipeline.spine.made import MadeShot
-from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
 from foley_assistant.pipeline.spine.reel_levels import level_reel
-from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, normalize_loudness, sound_shot
-from foley_assistant.spatial.curves import CurveSettings
+from foley_assistant.pipeline.spine.shot_sound import EngineSpec, ShotJob, ShotOutcome, ShotSound, compute_shot, shot_settings
+from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.render import mix
-from foley_assistant.spatial.settings import StereoSettings
-from foley_assistant.vision.analyze import AnalysisSettings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ShotSettings:
-    """A project's settings and the render settings made from them, once per run."""
-
-    project: ProjectSettings
-    analysis: AnalysisSettings
-    stereo: StereoSettings
-    curves: CurveSettings
-    loudness: LoudnessSettings
-
-
-def analysis_settings(settings: ProjectSettings) -> AnalysisSettings:
-    """What the analysis of a project's shots is tuned by (field of view, detector)."""
-    return AnalysisSettings(hfov_deg=settings.hfov_deg, detector=settings.detector, detector_model=settings.detector_model)
-
-
-def shot_settings(settings: ProjectSettings, hrirs: bool = True) -> ShotSettings:
-    """The render settings of a project (a SOFA file is loaded when `hrirs`; see
-    `pipeline.spine.placement.render_stereo`); bad values are refused here, before anything is written."""
-    return ShotSettings(
-        project=settings,
-        analysis=analysis_settings(settings),
-        stereo=project_stereo(settings, hrirs),
-        curves=curve_settings(settings.placement),
-        loudness=loudness_settings(settings.loudness),
-    )
 
 
 @dataclass(frozen=True)
@@ -89,7 +64,7 @@ class EngineOptions:
 class ShotRun:
     """What a run of the spine did: the shots asked for, those made and those skipped (with why),
     the settings used (`engine`: the one that ran), notes, whether it was cancelled, the seconds
-    its stages took, and the folder its files were written into."""
+    its stages took, the folder its files were written into, the executor and the shots resumed."""
 
     shots: list[Shot]
     settings: ProjectSettings
@@ -104,6 +79,8 @@ class ShotRun:
     cpu_s: dict[str, float] = field(default_factory=dict)
     files_dir: Path | None = None
     reel_gain_db: float | None = None  # the one gain of the reel ("reel" loudness scope)
+    executor: str = "serial"  # where the shots were computed (serial | local | ray)
+    resumed: tuple[str, ...] = ()  # shots taken as a run before had made them (--resume)
 
     @property
     def status(self) -> str:
@@ -154,13 +131,23 @@ def run_shots(
     notes: tuple[str, ...] = (),
     analysis_report: AnalysisReport | None = None,
     reel_gain_db: float | None = None,
+    executor: ExecutorSpec = SERIAL,
+    finished: Mapping[str, MadeShot] | None = None,
+    finished_roots: tuple[Path, ...] = (),
+    on_made: Callable[[MadeShot], None] | None = None,
+    on_failed: Callable[[Shot, str], None] | None = None,
 ) -> ShotRun:
     """Make each shot's stems, dry sources, bed and mix in `out_dir` (see the module docstring).
 
     `known` tracks are used for their shots, the others are analyzed; `manual` are the editor's
-    keyframes (objects of known tracks only); `notes` come first in the run's notes;
-    `reel_gain_db` is the gain of the reel the shots belong to when other shots of it are kept
-    (None: measured on the shots made here)."""
+    keyframes (objects of known tracks only); `notes` come first in the run's notes. `executor`
+    says where the shots are computed (the files are written here, by the caller's process,
+    whichever it is); `finished` are shots already made (by a run this one resumes), taken as
+    they are, their files in `out_dir` or else in `finished_roots`; `on_made` and `on_failed`
+    hear of each shot as soon as it is written or given up (`on_made` again when the reel's gain
+    changed its files). `reel_gain_db` is the gain of the reel the shots belong to when other
+    shots of it are kept (None: measured on the shots of this run, finished ones included).
+    A cancelled run leaves each shot at its own gain (the reel's is applied when it is resumed)."""
     check_ambience(settings.ambience)
     rendered = shot_settings(settings)
     engine = choose_engine(settings.engine, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
@@ -168,85 +155,146 @@ def run_shots(
     if engine.note:
         run.notes.append(engine.note)
         log.warning(engine.note)
+    if executor.kind == "local" and engine.used == "neural":
+        run.notes.append("the neural engine runs in its one model worker: the shots were made one after another (--executor ray puts a model on each GPU)")
+        executor = SERIAL
+    run.executor = executor.kind
     report = analysis_report if analysis_report is not None else AnalysisReport()
     layout = OutputLayout(Path(out_dir))
-    voices = VoiceMap.bundled()
+    done = dict(finished or {})
+    run.resumed = tuple(s.id for s in shots if s.id in done)
+    run.made.extend(done[s.id] for s in shots if s.id in done)
+    jobs = [_job(shot, shots, known, manual, settings, engine, engines) for shot in shots if shot.id not in done]
+    progress = BatchProgress(context, len(shots), len(run.made))
+
+    def take(job: ShotJob, outcome: ShotOutcome) -> None:
+        for message in outcome.notes:
+            report.notes.append((job.shot_id, message))
+            run.notes.append(f"{job.shot_id}: {message}")
+        for stage, seconds in outcome.seconds.items():
+            if executor.kind != "serial" and stage != "shot":
+                context.clock.seconds[f"worker {stage}"] = context.clock.seconds.get(f"worker {stage}", 0.0) + seconds
+        if outcome.failure is not None or outcome.tracks is None or outcome.sound is None:
+            fail(job, outcome.failure or "nothing was made")
+            return
+        keys = {m.object_id: m for m in job.manual}
+        made, shot_notes = write_shot(job.shot, outcome.tracks, keys, outcome.sound, engine.used, layout, context)
+        run.notes.extend(shot_notes)
+        run.made.append(made)
+        if on_made is not None:
+            on_made(made)
+
+    def fail(job: ShotJob, reason: str) -> None:
+        report.failed.append((job.shot_id, reason))
+        run.skipped.append((job.shot, reason))
+        run.failed[job.shot_id] = reason
+        if on_failed is not None:
+            on_failed(job.shot, reason)
+
+    def retried(job: ShotJob, why: str) -> None:
+        run.notes.append(f"{job.shot_id}: its worker died ({why}); the shot was made again on another worker")
+
+    open_here = True
     try:
-        for shot in shots:
-            tracks = _known_tracks(known, shot.id)
-            keys = {m.object_id: m for m in manual if m.shot_id == shot.id} if tracks is not None else {}
-            if tracks is None:
-                tracks = try_analyze_shot(shot, context, rendered.analysis, settings.analysis_width, report)
-                if tracks is None:  # one unreadable shot does not stop the others, but it is an error
-                    run.skipped.append((shot, report.failed[-1][1]))
-                    run.failed[shot.id] = report.failed[-1][1]
-                    continue
-            run.notes.extend(f"{shot_id}: {message}" for shot_id, message in report.notes if shot_id == shot.id)
-            handles = NO_HANDLES if engine.neural is not None else shot_handles(shot, tracks, shots, media_frame_count(shot, tracks), settings.handles_s, settings.sample_rate)
-            made, shot_notes = make_shot(shot, tracks, keys, rendered, engine, layout, context, voices, handles)
-            run.notes.extend(shot_notes)
-            run.made.append(made)
+        if executor.kind == "serial":
+            voices = VoiceMap.bundled()
+            for job in jobs:
+                progress.running = 1
+                progress.report()
+                take(job, compute_shot(job, engine, rendered, context, voices))
+                progress.done += job.shot_id not in run.failed
+                progress.failed += job.shot_id in run.failed
+            progress.running = 0
+            progress.report()
+        else:
+            run.notes.extend(engine.close())  # the workers open their own
+            open_here = False
+            drive(jobs, open_pool(executor, engine.used), context, progress, take, fail, retried)
     except Cancelled:
         run.cancelled = True
     finally:
-        run.notes.extend(engine.close())
+        if open_here:
+            run.notes.extend(engine.close())
+        run.timings_s = dict(context.clock.seconds)
+        run.cpu_s = dict(context.clock.cpu_seconds)
+    order = {shot.id: number for number, shot in enumerate(shots)}
+    run.made.sort(key=lambda made: order[made.shot_id])
     if rendered.loudness.scope == "reel":
-        with context.clock.measure("loudness"):
-            run.made, run.reel_gain_db = level_reel(run.made, layout, settings.sample_rate, rendered.loudness, reel_gain_db)
+        _level(run, layout, rendered.loudness, reel_gain_db, finished_roots, context, on_made)
+    return run
+
+
+def _job(shot: Shot, shots: list[Shot], known: TracksDocument | None, manual: tuple[ManualCurves, ...], settings: ProjectSettings, engine: EngineChoice, engines: EngineOptions) -> ShotJob:
+    tracks = _known_tracks(known, shot.id)
+    keys = tuple(m for m in manual if m.shot_id == shot.id) if tracks is not None else ()
+    spec = EngineSpec(engine.used, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
+    neighbours = tuple(s for s in shots if s.id != shot.id and s.media_path is not None and s.media_path == shot.media_path)
+    return ShotJob(shot, tracks, keys, settings, spec, neighbours=neighbours)
+
+
+def _level(
+    run: ShotRun,
+    layout: OutputLayout,
+    loudness: LoudnessSettings,
+    reel_gain_db: float | None,
+    roots: tuple[Path, ...],
+    context: JobContext,
+    on_made: Callable[[MadeShot], None] | None,
+) -> None:
+    """The reel's one gain over every shot of the run, finished ones taken from `roots` included
+    (`pipeline.spine.reel_levels`); `on_made` hears again of each shot whose record it changed.
+    A cancelled run leaves each shot at its own gain, so that its resumption levels every shot once."""
+    if run.cancelled:
+        if run.made:
+            run.notes.append("cancelled: each finished shot keeps its own loudness gain; generate --resume gives the reel its one gain")
+        return
+    with context.clock.measure("loudness"):
+        levelled, run.reel_gain_db = level_reel(run.made, layout, run.settings.sample_rate, loudness, reel_gain_db, roots)
+    for before, after in zip(run.made, levelled):
+        if on_made is not None and after.loudness != before.loudness:
+            on_made(after)
+    run.made = levelled
     run.timings_s = dict(context.clock.seconds)
     run.cpu_s = dict(context.clock.cpu_seconds)
-    return run
 
 
 def _known_tracks(known: TracksDocument | None, shot_id: str) -> ShotTracks | None:
     return None if known is None else next((s for s in known.shots if s.shot_id == shot_id), None)
 
 
-def make_shot(
+def write_shot(
     shot: Shot,
     tracks: ShotTracks,
     manual: dict[str, ManualCurves],
-    rendered: ShotSettings,
-    engine: EngineChoice,
+    sound: ShotSound,
+    engine_used: str,
     layout: OutputLayout,
     context: JobContext,
-    voices: VoiceMap,
-    handles: Handles = NO_HANDLES,
 ) -> tuple[MadeShot, list[str]]:
-    """One shot from its tracks to its files: every mover sounded and placed (with `manual`
-    keyframes by object id), the bed, one loudness gain for all, stems, dry sources and the mix
-    written, each file with the shot's `handles`. Returns the shot and notes (objects the library
-    had nothing for)."""
-    settings = rendered.project
-    rate = settings.sample_rate
-    sounds = sound_shot(shot, tracks, engine, rendered.stereo, settings.hfov_deg, settings.seed, context, rendered.curves, manual, handles)
-    cut_samples = shot.duration_samples(rate)
-    n_samples = handles.before_samples + cut_samples + handles.after_samples
+    """Write a shot's sound (made here or by a worker): stems, dry sources, the bed and the mix.
+    Returns the shot and notes (objects the library had nothing for)."""
+    rate = sound.sample_rate
+    handles, cut_samples = sound.handles, sound.n_samples
     edges = (handles.before_samples, handles.after_samples)
-    with context.clock.measure("generate"):
-        bed = make_bed(settings.ambience, extended_tracks(tracks, handles), n_samples, rate, settings.seed, voices)
-    with context.clock.measure("loudness"):
-        sounds, loudness = normalize_loudness(sounds, cut_samples, rate, rendered.loudness, [bed.stereo] if bed is not None else [], handles.before_samples)
-    if loudness is not None and bed is not None:
-        bed = bed.scaled(10 ** (loudness.gain_db / 20))
     notes: list[str] = []
     stems: list[Stem] = []
     metrics: dict[str, dict[str, Any]] = {}
+    sounds, bed = sound.sounds, sound.bed
     with context.clock.measure("export"):
-        for number, sound in enumerate(sounds, start=1):
-            context.report("export", number - 1, len(sounds), f"{shot.id} {sound.track.id}")
-            if engine.used == "library" and sound.dry.engine and sound.dry.engine != engine.used:
-                notes.append(f"{shot.id} {sound.track.id} ({sound.track.label}): nothing in the library matched; made by the {sound.dry.engine} engine ({sound.dry.voice})")
-            stem = write_object(layout, shot, sound, sound.dry.engine or engine.used, handles=edges)
+        for number, object_sound in enumerate(sounds, start=1):
+            context.report("export", number - 1, len(sounds), f"{shot.id} {object_sound.track.id}")
+            if engine_used == "library" and object_sound.dry.engine and object_sound.dry.engine != engine_used:
+                notes.append(f"{shot.id} {object_sound.track.id} ({object_sound.track.label}): nothing in the library matched; made by the {object_sound.dry.engine} engine ({object_sound.dry.voice})")
+            stem = write_object(layout, shot, object_sound, object_sound.dry.engine or engine_used, handles=edges)
             stems.append(stem)
             metrics[stem.path] = {
-                "voice": sound.dry.voice,
-                "voice_reason": sound.dry.reason,
-                "object_evidence": sound.track.evidence,
-                "object_confidence": sound.track.confidence,
-                "events": len(sound.dry.events),
-                "event_log": cut_times(sound.dry.event_log(), handles.before_samples, rate),
-                "levels": stem_levels(sound.stereo),
+                "voice": object_sound.dry.voice,
+                "voice_reason": object_sound.dry.reason,
+                "object_evidence": object_sound.track.evidence,
+                "object_confidence": object_sound.track.confidence,
+                "events": len(object_sound.dry.events),
+                "event_log": cut_times(object_sound.dry.event_log(), handles.before_samples, rate),
+                "levels": stem_levels(object_sound.stereo),
             }
         bed_record = None
         if bed is not None:
@@ -257,16 +305,7 @@ def make_shot(
         cut = slice(handles.before_samples, handles.before_samples + cut_samples)  # the mix is the cut's
         write_mix(layout, shot, mix([s.stereo[:, cut] for s in sounds] + ([bed.stereo[:, cut]] if bed is not None else []), cut_samples), rate)
     context.report("export", len(sounds), len(sounds), f"{shot.id} written")
-    made = MadeShot(
-        shot,
-        tracks,
-        tuple(s.curves for s in sounds),
-        tuple(stems),
-        tuple(manual.values()),
-        metrics,
-        None if loudness is None else loudness.to_dict(),
-        bed_record,
-    )
+    made = MadeShot(shot, tracks, tuple(s.curves for s in sounds), tuple(stems), tuple(manual.values()), metrics, sound.loudness, bed_record)
     return made, notes
 
 

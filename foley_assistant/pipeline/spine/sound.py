@@ -14,16 +14,16 @@ import numpy as np
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.shot import Shot
-from foley_assistant.core.tracks import ShotTracks
-from foley_assistant.generators.base import DryGenerator
+from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.generators.base import DryAudio, DryGenerator
 from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, default_index_path
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, shifted_curves
 from foley_assistant.spatial.curves import CurveSettings, object_curves
-from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain
-from foley_assistant.spatial.render import mix, render_stem
+from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain_of_blocks
+from foley_assistant.spatial.render import mix_blocks, render_stem
 from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
@@ -125,7 +125,11 @@ def sound_shot(
     shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
-        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, curve_settings, manual)
+
+        def reference(obj: ObjectTrack) -> DryAudio:
+            return engine.generator.generate(obj, shot_tracks, shot.duration_samples(stereo.sample_rate), stereo.sample_rate, object_seed(seed, shot.id, obj.id))
+
+        made = engine.neural.sound_shot(shot, shot_tracks, stereo, hfov_deg, seed, context, reference, curve_settings, manual)
         if made is not None:
             return made
         fallback = "procedural"  # the worker failed on this shot (its note says so)
@@ -165,9 +169,17 @@ def normalize_loudness(
     if not sounds:
         return sounds, None
     cut = [audio[:, start : start + n_samples] for audio in [s.stereo for s in sounds] + list(beds or [])]
-    result = loudness_gain(mix(cut, n_samples), sample_rate, settings)
+    result = loudness_gain_of_blocks(lambda: mix_blocks(cut, n_samples), n_samples, sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)
-    scaled = [replace(s, stereo=(s.stereo * gain).astype(np.float32), dry=replace(s.dry, samples=(s.dry.samples * gain).astype(np.float32))) for s in sounds]
-    return scaled, result
+    return [replace(s, stereo=_scaled(s.stereo, gain), dry=replace(s.dry, samples=_scaled(s.dry.samples, gain))) for s in sounds], result
+
+
+def _scaled(samples: np.ndarray, gain: float) -> np.ndarray:
+    """float32 `samples` x `gain`, in place where they are float32 and writeable (a run's own
+    arrays: a copy would double the memory a long shot needs), the same values either way."""
+    if samples.dtype == np.float32 and samples.flags.writeable:
+        samples *= gain
+        return samples
+    return (samples * gain).astype(np.float32)
