@@ -11,6 +11,7 @@ is printed beside it.
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -122,3 +123,34 @@ def test_a_shot_made_again_takes_the_reels_gain(demo_runs, tmp_path):
     assert after.reel_gain_db == before.reel_gain_db
     assert s002["loudness"]["gain_db"] == pytest.approx(before.reel_gain_db, abs=0.01) and s002["loudness"]["reel_input_lufs"] is None
     assert (folder / "stems" / "S001_O1_person.wav").read_bytes() == kept
+
+
+def test_a_resumed_run_gives_the_shot_it_made_again_the_gain_of_the_whole_reel(demo_runs, tmp_path):
+    """`--resume` after one shot's media changed: that shot is made again at its own gain, then
+    given the reel's gain measured over the kept shots too (their files read in the folder, where
+    they lie); the kept shots' files are not rewritten, and the remade shot ends as the first run
+    made it."""
+    reel, _ = demo_runs
+    folder = tmp_path / "reel"
+    shutil.copytree(reel, folder)
+    entries = json.loads((folder / "foley_manifest.json").read_text())["shots"]
+    media = {shot_id: entry["inputs"]["shot"]["media"] for shot_id, entry in entries.items()}
+    changed = next(shot_id for shot_id, path in media.items() if list(media.values()).count(path) == 1)
+    kept = {name: (folder / name).stat().st_mtime_ns for shot_id, entry in entries.items() if shot_id != changed for name in entry["files"]}
+    before = read_project(folder / "foley_project.json")
+    stat = os.stat(media[changed])
+    try:
+        os.utime(media[changed], ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # its inputs' key changes
+        assert main(["generate", before.timeline_path, "--out", str(folder), "--resume", "-q"]) == 0
+    finally:
+        os.utime(media[changed], ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    report = json.loads((folder / "report.json").read_text())
+    assert report["status"] == "complete" and sorted(report["resumed_shots"]) == sorted(set(entries) - {changed})
+    assert read_project(folder / "foley_project.json").reel_gain_db == pytest.approx(before.reel_gain_db, abs=1e-4)  # kept shots read back at the gain they carry
+    assert {name: (folder / name).stat().st_mtime_ns for name in kept} == kept  # not rewritten
+    assert all((folder / name).read_bytes() == (reel / name).read_bytes() for name in kept)
+    for name in entries[changed]["files"]:
+        made, first = soundfile.read(folder / name, dtype="float32")[0], soundfile.read(reel / name, dtype="float32")[0]
+        assert np.max(np.abs(made - first)) <= 1e-6, name
+    levels = {s["id"]: s["loudness"]["reel_gain_db"] for s in report["shots"] if s.get("loudness")}
+    assert len(set(levels.values())) == 1 and set(levels) == set(entries)
