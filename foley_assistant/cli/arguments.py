@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from foley_assistant.core.timebase import FrameRate
@@ -17,3 +17,18 @@ def frame_rate(text: str) -> "FrameRate":
         return FrameRate.parse(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a frame rate: {text!r} (give e.g. 25, 23.976, 30000/1001)") from exc
+
+
+def number_within(low: float, high: float, unit: str) -> Callable[[str], float]:
+    """An argument type: a number from `low` to `high` (in `unit`), or argparse's refusal."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {low:g} to {high:g} {unit}")
+        return value
+
+    return parse

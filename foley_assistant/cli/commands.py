@@ -208,7 +208,9 @@ def generate(args: argparse.Namespace) -> int:
         engine=args.engine,
         hfov_deg=args.hfov,
         seed=args.seed,
-        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak),
+        loudness=LoudnessSettings(target_lufs=args.loudness_target, true_peak_ceiling_dbtp=args.true_peak, scope=args.loudness_scope),
+        handles_s=args.handles,
+        fade_ms=args.fade_ms,
         **_placement(args),
         timeline_rate=args.rate,
         search_folders=tuple(args.search),
@@ -285,7 +287,7 @@ def export(args: argparse.Namespace) -> int:
     """Write one interchange format from a generate folder or its project file."""
     from foley_assistant.pipeline.handoff.export import export_format
 
-    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo, nle=args.nle)
+    result = export_format(args.project, args.format, args.out, aaf_mode=args.aaf_stereo, nle=args.nle, all_takes=args.all_takes)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     main_files = [f for f in result.files if f.suffix.lower() != ".wav" or args.format == "adm"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Sequence
 
 from foley_assistant import __version__
-from foley_assistant.cli.arguments import frame_rate
+from foley_assistant.cli.arguments import frame_rate, number_within
 from foley_assistant.cli.eval_sync import add_sync_parser
 from foley_assistant.cli.library import add_library_parser
 from foley_assistant.cli.model_commands import add_model_commands
@@ -141,8 +141,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_placement(generate)
     _add_detector(generate)
-    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS", help="integrated loudness of each shot's mix, one gain for all its stems (default -23)")
-    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of each mix (default -1)")
+    generate.add_argument("--loudness-target", type=float, default=-23.0, metavar="LUFS", help="integrated loudness of the mix, one gain for all its stems (default -23)")
+    generate.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP", help="true-peak ceiling of the mix (default -1)")
+    generate.add_argument(
+        "--handles",
+        type=number_within(0.0, 60.0, "seconds"),
+        default=1.0,
+        metavar="SECONDS",
+        help="each stem runs on this far past both ends of the cut where the media has picture there (default 1; 0: none); exports trim the items to the cut",
+    )
+    generate.add_argument(
+        "--fade-ms", type=number_within(0.0, 1000.0, "milliseconds"), default=10.0, metavar="MS", help="fade at each edit of an exported item, milliseconds (default 10; recorded in the project)"
+    )
+    generate.add_argument(
+        "--loudness-scope",
+        choices=("reel", "shot"),
+        default="reel",
+        help="reel (default): one gain for every shot, measured on the reel's mix, so levels match across cuts; shot: each shot's mix normalised on its own",
+    )
     _add_timeline_reading(generate)
     generate.add_argument("--library", type=Path, action="append", default=[], metavar="FOLDER", help="SFX library folder for --engine library (repeatable)")
     generate.add_argument("--library-db", type=Path, metavar="FILE", help="library index file (default: ~/.cache/foley-assistant/sfx-library.sqlite)")
@@ -187,6 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry source on one track with pan automation; "
         "FCP 7 XML: the stereo stems (split), or the dry sources with pan and level keyframes (automation)",
     )
+    export.add_argument("--all-takes", action="store_true", help="with --format rpp: every take of each stem, as REAPER takes of its item (the chosen one plays)")
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)

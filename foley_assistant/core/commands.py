@@ -360,6 +360,33 @@ class SetStemMix:
         return replace(project, mixer=others if self.mix.is_default else others + (self.mix,))
 
 
+@dataclass(frozen=True)
+class ChooseTake:
+    """Play another take of an object's stem: the chosen take takes the stem's place (its lane,
+    its monitor mix) and the one it replaces joins the other takes."""
+
+    shot_id: str
+    object_id: str
+    take: int
+
+    @property
+    def description(self) -> str:
+        return f"Take {self.take} of {self.object_id}"
+
+    def apply(self, project: Project) -> Project:
+        current = next(s for s in project.stems if (s.shot_id, s.object_id) == (self.shot_id, self.object_id))
+        if current.take == self.take:
+            return project
+        wanted = next((s for s in project.takes if (s.shot_id, s.object_id, s.take) == (self.shot_id, self.object_id, self.take)), None)
+        if wanted is None:
+            raise KeyError(f"{self.object_id} of shot {self.shot_id} has no take {self.take}")
+        chosen = replace(wanted, lane=current.lane)
+        stems = tuple(chosen if s is current else s for s in project.stems)
+        takes = tuple(s for s in project.takes if s is not wanted) + (replace(current, lane=""),)
+        mixer = tuple(replace(m, path=chosen.path) if m.path == current.path else m for m in project.mixer if m.path != chosen.path)
+        return replace(project, stems=stems, takes=takes, mixer=mixer)
+
+
 # --- the stack ----------------------------------------------------------------------------------
 
 

@@ -19,12 +19,12 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves, StemMix
 from foley_assistant.core.errors import ProjectFileError
 from foley_assistant.core.lanes import assign_lanes
-from foley_assistant.core.project_settings import LoudnessPolicy, Placement, ProjectSettings
+from foley_assistant.core.project_settings import Placement, ProjectSettings
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 5
+PROJECT_VERSION = 6
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -55,7 +55,7 @@ def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
     default (screen-locked stereo at its field of view, -23 LUFS, seed 0, no ambience)."""
     settings = dict(data.get("settings") or {})
     settings.setdefault("placement", Placement().to_dict())
-    settings.setdefault("loudness", LoudnessPolicy().to_dict())
+    settings.setdefault("loudness", {"target_lufs": -23.0, "true_peak_ceiling_dbtp": -1.0})
     defaults = ProjectSettings()
     for key in ("seed", "ambience", "detector", "detector_model"):
         settings.setdefault(key, getattr(defaults, key))
@@ -70,8 +70,29 @@ def _v4_to_v5(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v5_to_v6(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 6 records the loudness scope (`settings.loudness.scope`: one gain for the reel, or
+    each shot normalised on its own) and the reel's gain (`reel_gain_db`), the stems' handles
+    (`settings.handles_s`, each stem's `handle_start_samples`/`handle_end_samples`) and the fade
+    at each edit of an export (`settings.fade_ms`). A version-5 project normalised each shot on
+    its own, and keeps doing so; its stems have no handles; its exports get the 10 ms fades.
+    Version 6 also keeps the earlier takes of each stem (`takes`); a version-5 project kept none."""
+    settings = dict(data.get("settings") or {})
+    loudness = settings.get("loudness")
+    if isinstance(loudness, dict):
+        settings["loudness"] = {**loudness, "scope": loudness.get("scope", "shot")}
+    elif loudness is None:
+        settings["loudness"] = {"target_lufs": -23.0, "true_peak_ceiling_dbtp": -1.0, "scope": "shot"}
+    settings.setdefault("handles_s", 0.0)
+    settings.setdefault("fade_ms", 10.0)
+    data["settings"] = settings
+    data.setdefault("reel_gain_db", None)
+    data.setdefault("takes", [])
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
 
 
 @dataclass(frozen=True)
@@ -86,7 +107,11 @@ class Project:
     `curves` are the curves the stems were rendered with (the tracked curves with `manual_curves`
     on top); `mixer` holds the stems' monitor settings that differ from unity; `edited_shots` are
     the shots the editor changed since they were generated; `generation` is the number of the
-    save that wrote the project file (see the module docstring).
+    save that wrote the project file (see the module docstring). `reel_gain_db` is the one gain
+    the reel's stems were given under the "reel" loudness scope (None: not measured yet, or the
+    "shot" scope); shots made again later take it, so they match the others. `takes` are the
+    stems' other takes (each Regenerate makes one and keeps the one it replaced): `stems` holds the
+    chosen take of each object, `takes` the others, with their files.
     """
 
     timeline_path: str
@@ -102,6 +127,12 @@ class Project:
     mixer: tuple[StemMix, ...] = ()
     edited_shots: tuple[str, ...] = ()
     generation: int = 0
+    reel_gain_db: float | None = None
+    takes: tuple[Stem, ...] = ()
+
+    def takes_of(self, shot_id: str, object_id: str) -> list[Stem]:
+        """Every take of an object's stem (the chosen one among them), by take number."""
+        return sorted((s for s in self.stems + self.takes if (s.shot_id, s.object_id) == (shot_id, object_id)), key=lambda s: s.take)
 
     def curves_by_object(self) -> dict[tuple[str, str], SpatialCurves]:
         """Every object's curves, by (shot id, object id)."""
@@ -133,6 +164,8 @@ class Project:
             "mixer": [m.to_dict() for m in self.mixer],
             "edited_shots": list(self.edited_shots),
             "generation": self.generation,
+            "reel_gain_db": self.reel_gain_db,
+            "takes": [s.to_dict() for s in self.takes],
         }
 
     @classmethod
@@ -162,6 +195,8 @@ class Project:
                 mixer=_each(data, "mixer", StemMix.from_dict),
                 edited_shots=tuple(str(s) for s in data.get("edited_shots", [])),
                 generation=int(data.get("generation", 0)),
+                reel_gain_db=_gain_db(data.get("reel_gain_db")),
+                takes=_each(data, "takes", Stem.from_dict),
             )
         except _READ_ERRORS as exc:
             problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
@@ -231,6 +266,15 @@ def _settings(settings: Any) -> ProjectSettings:
         if settings.get(key) is not None and not isinstance(settings[key], dict):
             raise ValueError(f'settings: "{key}" must be an object')
     return ProjectSettings.from_dict(settings)
+
+
+def _gain_db(value: Any) -> float | None:
+    """The reel's gain: None, or a finite number of dB within +-120."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not -120.0 <= value <= 120.0:
+        raise ValueError(f"reel_gain_db {value!r:.40} is not a gain in dB (-120 to 120, or null)")
+    return float(value)
 
 
 def _rate_pair(value: Any) -> tuple[int, int] | None:

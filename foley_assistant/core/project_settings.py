@@ -85,12 +85,27 @@ class Placement:
         return cls(**values)
 
 
+LOUDNESS_SCOPES = ("reel", "shot")
+MAX_HANDLES_S = 60.0
+MAX_FADE_MS = 1000.0
+
+
 @dataclass(frozen=True)
 class LoudnessPolicy:
-    """Each shot's mix brought to `target_lufs` (None: not normalised) under a true-peak ceiling."""
+    """The mix brought to `target_lufs` (None: not normalised) under a true-peak ceiling.
+
+    `scope` "reel" (the default) gives every shot of the reel one gain, measured on the reel's
+    mix, so a source at a distance sounds the same in every shot; "shot" normalises each shot's
+    mix on its own (what projects before version 6 did).
+    """
 
     target_lufs: float | None = -23.0
     true_peak_ceiling_dbtp: float = -1.0
+    scope: str = "reel"
+
+    def __post_init__(self) -> None:
+        if self.scope not in LOUDNESS_SCOPES:
+            raise ValueError(f"loudness scope must be one of {', '.join(LOUDNESS_SCOPES)}, got {self.scope!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -98,7 +113,7 @@ class LoudnessPolicy:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "LoudnessPolicy":
         target = data.get("target_lufs", -23.0)
-        return cls(None if target is None else float(target), float(data.get("true_peak_ceiling_dbtp", -1.0)))
+        return cls(None if target is None else float(target), float(data.get("true_peak_ceiling_dbtp", -1.0)), str(data.get("scope", "reel")))
 
 
 @dataclass(frozen=True)
@@ -107,7 +122,9 @@ class ProjectSettings:
 
     `engine` is the engine the stems were made with (a stem records its own); `seed` varies the
     generated sounds; `ambience` is the bed laid under each shot (none, auto or a bed's name);
-    `detector` and `detector_model` name what the analysis used to name objects.
+    `detector` and `detector_model` name what the analysis used to name objects. `handles_s` is
+    how far each stem runs on past both ends of the cut where the picture allows (0: none);
+    `fade_ms` the fade at each edit of an exported item.
     """
 
     sample_rate: int = 48000
@@ -120,6 +137,14 @@ class ProjectSettings:
     ambience: str = "none"
     detector: str = "nanodet"
     detector_model: str = "ssdlite320_mobilenet_v3_large"
+    handles_s: float = 1.0
+    fade_ms: float = 10.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.handles_s <= MAX_HANDLES_S:
+            raise ValueError(f"handles must be 0 to {MAX_HANDLES_S:g} seconds, got {self.handles_s!r:.40}")
+        if not 0.0 <= self.fade_ms <= MAX_FADE_MS:
+            raise ValueError(f"the fade at an edit must be 0 to {MAX_FADE_MS:g} ms, got {self.fade_ms!r:.40}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -133,6 +158,8 @@ class ProjectSettings:
             "ambience": self.ambience,
             "detector": self.detector,
             "detector_model": self.detector_model,
+            "handles_s": self.handles_s,
+            "fade_ms": self.fade_ms,
         }
 
     @classmethod
@@ -149,4 +176,6 @@ class ProjectSettings:
             ambience=str(data.get("ambience", defaults.ambience)),
             detector=str(data.get("detector", defaults.detector)),
             detector_model=str(data.get("detector_model", defaults.detector_model)),
+            handles_s=float(data.get("handles_s", defaults.handles_s)),
+            fade_ms=float(data.get("fade_ms", defaults.fade_ms)),
         )

@@ -22,6 +22,11 @@ class Stem:
     `take` counts the times the sound was made (1: by generate; each Regenerate adds one) and
     `seed` is the seed its engine was given (None where none applies, or an older file says
     nothing), so the project says how each stem was made.
+
+    `record_start_sample` and `length_samples` are the cut: where the stem plays in the timeline.
+    Its file holds `handle_start_samples` more before the cut and `handle_end_samples` after it
+    (handles, for an editor to slip or extend), so the cut starts at sample `handle_start_samples`
+    of the file.
     """
 
     shot_id: str
@@ -36,12 +41,21 @@ class Stem:
     kind: str = "object"
     take: int = 1
     seed: int | None = None
+    handle_start_samples: int = 0
+    handle_end_samples: int = 0
 
     def __post_init__(self) -> None:
         if self.engine not in ENGINES:
             raise ValueError(f"engine must be one of {ENGINES}, got {self.engine!r}")
         if self.kind not in STEM_KINDS:
             raise ValueError(f"stem kind must be one of {STEM_KINDS}, got {self.kind!r}")
+        if self.handle_start_samples < 0 or self.handle_end_samples < 0:
+            raise ValueError(f"stem handles must not be negative, got {self.handle_start_samples} and {self.handle_end_samples}")
+
+    @property
+    def file_length_samples(self) -> int:
+        """The samples in the stem's file: the cut and both handles."""
+        return self.handle_start_samples + self.length_samples + self.handle_end_samples
 
     @property
     def is_ambience(self) -> bool:
@@ -74,6 +88,8 @@ class Stem:
             kind=str(data.get("kind", "object")),
             take=_positive_int(data.get("take", 1), "take"),
             seed=None if data.get("seed") is None else _whole(data["seed"], "seed"),
+            handle_start_samples=_whole(data.get("handle_start_samples", 0), "handle_start_samples"),
+            handle_end_samples=_whole(data.get("handle_end_samples", 0), "handle_end_samples"),
         )
 
 

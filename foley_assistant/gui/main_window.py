@@ -236,7 +236,8 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
                 self.show_error(str(exc))
                 audio = None
             rows.append((stem, self._colour_of(stem.object_id), session.mixer_of(stem.path), audio))
-        self.stems_panel.set_stems(rows)
+        takes = {stem.path: [t.take for t in session.project.takes_of(stem.shot_id, stem.object_id)] for stem, *_ in rows}
+        self.stems_panel.set_stems(rows, takes)
         self._refresh_mix()
 
     def _refresh_mix(self) -> None:

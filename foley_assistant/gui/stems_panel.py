@@ -131,8 +131,9 @@ class StemRow(QFrame):
 
     mixChanged = Signal(object)  # StemMix
     regenerate = Signal(str, str)  # stem path, engine
+    takeChosen = Signal(str, str, int)  # shot id, object id, take
 
-    def __init__(self, stem: Stem, colour: str, mix: StemMix, parent: QWidget | None = None) -> None:
+    def __init__(self, stem: Stem, colour: str, mix: StemMix, parent: QWidget | None = None, takes: list[int] | None = None) -> None:
         super().__init__(parent)
         self.stem = stem
         self.setObjectName("stemRow")
@@ -167,6 +168,12 @@ class StemRow(QFrame):
         self.gain.setSuffix(" dB")
         self.gain.setDecimals(1)
         self.gain.setKeyboardTracking(False)
+        self.take = QComboBox()  # every take of this object's sound; the chosen one plays
+        for number in takes or [stem.take]:
+            self.take.addItem(f"Take {number}", number)
+        self.take.setCurrentIndex(max(0, self.take.findData(stem.take)))
+        self.take.setEnabled(self.take.count() > 1)
+        self.take.setToolTip("The take that plays and is exported; Regenerate adds one, the others are kept (undo with Ctrl+Z)")
         self.regenerate_button = QPushButton("Regenerate")
         self.regenerate_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.regenerate_button.setToolTip("Make a new take of this object's sound (keeps its placement)")
@@ -179,6 +186,7 @@ class StemRow(QFrame):
         top.setSpacing(6)
         top.addWidget(name, 1)
         top.addWidget(self.engine)
+        top.addWidget(self.take)
         top.addWidget(self.mute)
         top.addWidget(self.solo)
         top.addWidget(self.gain)
@@ -196,6 +204,12 @@ class StemRow(QFrame):
         self.solo.toggled.connect(self._emit_mix)
         self.gain.valueChanged.connect(self._emit_mix)
         self.regenerate_button.clicked.connect(lambda: self.regenerate.emit(self.stem.path, self.engine.currentText()))
+        self.take.activated.connect(self._emit_take)
+
+    def _emit_take(self, index: int) -> None:
+        number = int(self.take.itemData(index))
+        if number != self.stem.take:
+            self.takeChosen.emit(self.stem.shot_id, self.stem.object_id, number)
 
     def set_mix(self, mix: StemMix) -> None:
         for widget, value in ((self.mute, mix.mute), (self.solo, mix.solo)):
@@ -283,6 +297,7 @@ class StemsPanel(QWidget):
 
     mixChanged = Signal(object)
     regenerate = Signal(str, str)
+    takeChosen = Signal(str, str, int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -307,19 +322,21 @@ class StemsPanel(QWidget):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.meter)
 
-    def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]]) -> None:
-        """(stem, colour, mix, audio) per row."""
+    def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]], takes: dict[str, list[int]] | None = None) -> None:
+        """(stem, colour, mix, audio) per row; `takes` lists the take numbers of each stem's
+        object (by stem path; just its own when not given)."""
         for row in self.rows.values():
             row.hide()  # hidden first: a row added since the last event loop pass would otherwise be shown on its own, as a window
             row.setParent(None)
             row.deleteLater()
         self.rows.clear()
         for index, (stem, colour, mix, audio) in enumerate(stems):
-            row = StemRow(stem, colour, mix)
+            row = StemRow(stem, colour, mix, takes=(takes or {}).get(stem.path))
             if audio is not None:
                 row.set_audio(audio, stem.sample_rate)
             row.mixChanged.connect(self.mixChanged)
             row.regenerate.connect(self.regenerate)
+            row.takeChosen.connect(self.takeChosen)
             self.rows_layout.insertWidget(index, row)
             self.rows[stem.path] = row
         self.empty.setVisible(not stems)

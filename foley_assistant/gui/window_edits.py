@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 
 from foley_assistant.core.commands import (
     AddObject,
+    ChooseTake,
     Command,
     DeleteKeyframe,
     DeleteObject,
@@ -161,6 +162,10 @@ class WindowEdits:
 
     def on_mix_changed(self, mix: StemMix) -> None:
         self.run_command(SetStemMix(mix))
+
+    def on_take_chosen(self, shot_id: str, object_id: str, take: int) -> None:
+        """Play (and export) another take of an object's sound: an undoable edit."""
+        self.run_command(ChooseTake(shot_id, object_id, take))
 
     def delete_selected_objects(self) -> None:
         for object_id in self.selected_object_ids():

@@ -158,7 +158,7 @@ class WindowJobs:
             return
         stem = next(s for s in session.project.stems if s.path == path)
         shot, project, out_dir, rendered = session.shot(stem.shot_id), session.project, session.out_dir, session.rendered
-        take = stem.take + 1  # the project records each stem's take
+        take = max(s.take for s in project.takes_of(stem.shot_id, stem.object_id)) + 1  # a new take; the others are kept
         try:
             dry = session.dry_audio(stem)
         except FoleyError as exc:

@@ -219,6 +219,7 @@ class WindowLayout:
         self.stems_panel = StemsPanel()
         self.stems_panel.mixChanged.connect(self.on_mix_changed)
         self.stems_panel.regenerate.connect(self.regenerate_stem)
+        self.stems_panel.takeChosen.connect(self.on_take_chosen)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(_panel("Objects", self.object_list))
         side.addWidget(_panel("Stems", self.stems_panel))

@@ -150,6 +150,33 @@ def write_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int,
     _write_riff(path, [_fmt_chunk(audio.shape[0], sample_rate, bit_depth)], audio, bit_depth)
 
 
+def rescale_wav(path: str | os.PathLike[str], gain: float) -> None:
+    """Multiply a WAV file written here by a linear `gain`, in place and atomically, keeping its
+    format and every other chunk (`fmt `, `bext`, iXML) byte for byte. Integer samples are
+    requantised (rounded, clipped at full scale); float samples are scaled as they are.
+
+    Raises `InputFileError` when the file cannot be read, `OutputError` when it cannot be written.
+    """
+    path = Path(path)
+    chunks: list[bytes] = []
+    bit_depth = 0
+    try:
+        with open(path, "rb") as handle:
+            for fourcc, size in _iter_chunks(handle, path):
+                payload = handle.read(size)
+                handle.seek(size % 2, os.SEEK_CUR)
+                if fourcc == b"fmt ":
+                    bit_depth = struct.unpack("<H", payload[14:16])[0]
+                if fourcc != b"data":
+                    chunks.append(_chunk(fourcc, payload))
+    except OSError as exc:
+        raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if bit_depth not in SUPPORTED_BIT_DEPTHS:
+        raise InputFileError(f"{path} holds {bit_depth}-bit samples, which are not rescaled here; give a file Foley Assistant wrote.")
+    audio, _ = read_audio(path)
+    _write_riff(path, chunks, audio * np.float32(gain), bit_depth)
+
+
 def _checked_audio(audio: Any) -> np.ndarray:
     array = np.asarray(audio)
     if array.ndim != 2:

@@ -16,7 +16,10 @@ Two ways of counting time:
 Every clip also keeps, under the `foley_assistant` metadata key: shot, object, label, engine, the
 stem's path relative to the output folder, sample rate, record start sample, the object's
 curves (azimuth and distance keyframes) when given, and the editor's mix of the stem (`mix`:
-gain_db, mute, solo) when given; a muted stem's clip is disabled (`enabled` false). Pan
+gain_db, mute, solo) when given; a muted stem's clip is disabled (`enabled` false). A clip is
+trimmed to the cut: its source range starts after the stem file's handle before the cut (the
+media's available range is the whole file), and its metadata gives the handles in samples and
+the fade at each end (`fade_in_ms`, `fade_out_ms`; OTIO has no audio fade of its own). Pan
 automation for the AAF writer goes in `metadata["AAF"]["Pan"]["ControlPoints"]` (see
 `io.exports.aaf`).
 
@@ -51,21 +54,25 @@ ClipDecorator = Callable[[Stem, int], Mapping[str, object]]
 
 @dataclass(frozen=True)
 class StemPlacement:
-    """Where a stem's clip goes on a track that counts in `units_per_second` (samples or frames)."""
+    """Where a stem's clip goes on a track that counts in `units_per_second` (samples or frames),
+    and its file's handles before and after the cut in the same units."""
 
     start: int
     length: int
     frame_offset_samples: Fraction
+    handle_before: int = 0
+    handle_after: int = 0
 
 
 def place(stem: Stem, frame_rate: FrameRate | None) -> StemPlacement:
     """A stem's start and length in the track's units (samples, or frames of `frame_rate`)."""
     if frame_rate is None:
-        return StemPlacement(stem.record_start_sample, stem.length_samples, Fraction(0))
+        return StemPlacement(stem.record_start_sample, stem.length_samples, Fraction(0), stem.handle_start_samples, stem.handle_end_samples)
     samples_per_frame = Fraction(stem.sample_rate) / frame_rate.fps
     start = round_fraction(Fraction(stem.record_start_sample) / samples_per_frame, Rounding.NEAREST)
     end = round_fraction(Fraction(stem.record_end_sample) / samples_per_frame, Rounding.NEAREST)
-    return StemPlacement(start, max(1, end - start), stem.record_start_sample - start * samples_per_frame)
+    before, after = (round_fraction(Fraction(n) / samples_per_frame, Rounding.NEAREST) for n in (stem.handle_start_samples, stem.handle_end_samples))
+    return StemPlacement(start, max(1, end - start), stem.record_start_sample - start * samples_per_frame, before, after)
 
 
 def with_stem_tracks(
@@ -79,6 +86,7 @@ def with_stem_tracks(
     decorate: ClipDecorator | None = None,
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
+    fade_ms: float = 0.0,
 ) -> otio.schema.Timeline:
     """A copy of `timeline` with an audio track per lane holding its stems at their record position.
 
@@ -86,11 +94,12 @@ def with_stem_tracks(
     URLs, or relative to `relative_to` when given (the stem's path from `stems_root` stays in the
     clip metadata for relinking). With `frame_rate`, the tracks count in frames (see the module
     docstring). `media_path` chooses another file for a stem's clip (e.g. a mono split of it);
-    `decorate` adds format metadata; `mixes` (by stem path) are the editor's gain and mute.
+    `decorate` adds format metadata; `mixes` (by stem path) are the editor's gain and mute;
+    `fade_ms` the fade at each end of a clip (in its metadata: OTIO has no audio fade).
     """
     result = timeline.deepcopy()
     for lane_name, stems in lanes:
-        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate, mixes, relative_to))
+        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate, mixes, relative_to, fade_ms))
     return result
 
 
@@ -119,9 +128,10 @@ def write_with_stem_tracks(
     curves: Mapping[tuple[str, str], SpatialCurves] | None = None,
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
+    fade_ms: float = 0.0,
 ) -> None:
     """Write `timeline` plus one audio track per lane (as `with_stem_tracks`) without copying it."""
-    tracks = [stem_track(lane_name, stems, stems_root, curves or {}, mixes=mixes, relative_to=relative_to) for lane_name, stems in lanes]
+    tracks = [stem_track(lane_name, stems, stems_root, curves or {}, mixes=mixes, relative_to=relative_to, fade_ms=fade_ms) for lane_name, stems in lanes]
     with added_tracks(timeline, tracks):
         write_timeline(timeline, path)
 
@@ -136,6 +146,7 @@ def stem_track(
     decorate: ClipDecorator | None = None,
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
+    fade_ms: float = 0.0,
 ) -> otio.schema.Track:
     """One lane as an audio track: gaps and stem clips in record order (see `with_stem_tracks`)."""
     track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
@@ -154,7 +165,7 @@ def stem_track(
         else:
             path = media_path(stem)
             uri, name = files.uri_of(path), path.stem
-        clip = _stem_clip(stem, uri, name, placement, units, curves.get((stem.shot_id, stem.object_id)), (mixes or {}).get(stem.path))
+        clip = _stem_clip(stem, uri, name, placement, units, curves.get((stem.shot_id, stem.object_id)), (mixes or {}).get(stem.path), fade_ms)
         if decorate is not None:
             for key, value in decorate(stem, placement.length).items():
                 clip.metadata[key] = value
@@ -209,10 +220,14 @@ class _StemFiles:
         return self._prefix + quote_from_bytes(os.fsencode(relative)), (name[:dot] if 0 < dot < len(name) - 1 else name)
 
 
-def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units: float, curves: SpatialCurves | None, mix: StemMix | None) -> otio.schema.Clip:
-    full = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(placement.length, units))
-    reference = otio.schema.ExternalReference(target_url=uri, available_range=full)
-    clip = otio.schema.Clip(name=name, media_reference=reference, source_range=full)
+def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units: float, curves: SpatialCurves | None, mix: StemMix | None, fade_ms: float) -> otio.schema.Clip:
+    """The stem's clip: trimmed to the cut, its source range starting after the handle before it
+    (the media's available range is the whole file, handles included)."""
+    whole = placement.handle_before + placement.length + placement.handle_after
+    available = otio.opentime.TimeRange(otio.opentime.RationalTime(0, units), otio.opentime.RationalTime(whole, units))
+    cut = otio.opentime.TimeRange(otio.opentime.RationalTime(placement.handle_before, units), otio.opentime.RationalTime(placement.length, units))
+    reference = otio.schema.ExternalReference(target_url=uri, available_range=available)
+    clip = otio.schema.Clip(name=name, media_reference=reference, source_range=cut)
     info: dict[str, object] = {
         "shot": stem.shot_id,
         "object": stem.object_id,
@@ -222,6 +237,10 @@ def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units:
         "sample_rate": stem.sample_rate,
         "record_start_sample": stem.record_start_sample,
         "length_samples": stem.length_samples,
+        "handle_start_samples": stem.handle_start_samples,
+        "handle_end_samples": stem.handle_end_samples,
+        "fade_in_ms": fade_ms,
+        "fade_out_ms": fade_ms,
     }
     if units != stem.sample_rate:
         info["frame_offset_samples"] = str(placement.frame_offset_samples)

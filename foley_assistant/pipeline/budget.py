@@ -4,7 +4,9 @@ Shots are made one at a time, so memory follows the longest shot: while a shot i
 stems and dry sources are held whole (float32: 12 bytes per sample per object) and the
 procedural voices synthesise a whole object at once (about 45 bytes per sample at their peak),
 on top of the program itself. Disk is every file written: per object a 24-bit stereo stem and a
-32-bit float dry source, per shot a 24-bit stereo mix (and a bed, counted as an object). The
+32-bit float dry source, per shot a 24-bit stereo mix (and a bed, counted as an object); stems,
+dry sources and beds run on through the handles either side of the cut (counted in full), the mix
+covers the cut. The
 figures are what `benchmarks/memory.py` measures (about 200 MB per minute of a two-object shot).
 
 A run whose estimate does not fit in the memory the system has available, or in the free space
@@ -44,20 +46,23 @@ class Estimate:
     objects_known: bool
 
 
-def estimate_generate(shots: list[Shot], known: TracksDocument | None, sample_rate: int) -> Estimate:
+def estimate_generate(shots: list[Shot], known: TracksDocument | None, sample_rate: int, handles_s: float = 0.0) -> Estimate:
     """The peak memory (longest shot) and the disk (every shot) a generate run of `shots` needs;
-    objects from `known` tracks where a shot has them (movers only), else `ASSUMED_OBJECTS`."""
+    objects from `known` tracks where a shot has them (movers only), else `ASSUMED_OBJECTS`;
+    `handles_s` each side of every cut (as much as the project asks for: an upper bound)."""
+    handle = 2 * max(0, round(handles_s * sample_rate))
     by_id = {s.shot_id: s for s in known.shots} if known is not None else {}
     memory, disk, longest, minutes, all_known = BASE_BYTES, 0, "", 0.0, True
     for shot in shots:
-        samples = max(0, shot.duration_samples(sample_rate))
+        cut = max(0, shot.duration_samples(sample_rate))
+        samples = cut + handle
         tracks = by_id.get(shot.id)
         objects = ASSUMED_OBJECTS if tracks is None else sum(1 for o in tracks.objects if o.mover)
         all_known &= tracks is not None
         need = BASE_BYTES + samples * (SYNTH_BYTES_PER_SAMPLE + HELD_BYTES_PER_SAMPLE * (objects + 1))
         if need > memory:
-            memory, longest, minutes = need, shot.id, samples / sample_rate / 60
-        disk += samples * (DISK_BYTES_PER_SAMPLE * objects + MIX_BYTES_PER_SAMPLE)
+            memory, longest, minutes = need, shot.id, cut / sample_rate / 60
+        disk += samples * DISK_BYTES_PER_SAMPLE * objects + cut * MIX_BYTES_PER_SAMPLE
     return Estimate(memory, disk, longest, minutes, all_known)
 
 

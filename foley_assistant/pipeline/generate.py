@@ -37,11 +37,12 @@ from foley_assistant.pipeline.output.output_guard import check_no_foreign_files,
 from foley_assistant.pipeline.output.review import write_review
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.executors import SERIAL, ExecutorSpec
+from foley_assistant.pipeline.spine.made import MadeShot
 from foley_assistant.pipeline.spine.manifest import Manifest, shot_inputs
 from foley_assistant.pipeline.spine.placement import loudness_policy, placement_of, project_stereo
 from foley_assistant.pipeline.spine.report import build_report, picture_seconds, run_stems, write_report
 from foley_assistant.pipeline.spine.shot_sound import analysis_settings
-from foley_assistant.pipeline.spine.shot_spine import EngineOptions, MadeShot, ShotRun, check_shots, merge_made, run_shots
+from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, check_shots, merge_made, run_shots
 from foley_assistant.spatial.curves import CurveSettings
 from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.settings import StereoSettings
@@ -82,6 +83,8 @@ class GenerateRequest:
     detector: str = "nanodet"  # what names the objects: nanodet | none | auto | installed model | ONNX or torchvision file
     detector_model: str = "ssdlite320_mobilenet_v3_large"
     force: bool = False  # overwrite files in out_dir that Foley Assistant did not write
+    handles_s: float = 1.0  # each stem's handles past the cut, where the picture allows
+    fade_ms: float = 10.0  # the fade at each edit of an exported item
     executor: ExecutorSpec = SERIAL  # where the shots are computed (the files are the same)
     resume: bool = False  # keep the shots the folder's manifest lists as finished from these inputs
 
@@ -98,6 +101,8 @@ class GenerateRequest:
             ambience=self.ambience,
             detector=self.detector,
             detector_model=self.detector_model,
+            handles_s=self.handles_s,
+            fade_ms=self.fade_ms,
         )
 
     def analysis_settings(self) -> AnalysisSettings:
@@ -237,14 +242,16 @@ def run_generate(
     settings = request.project_settings()
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
-    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate), request.out_dir)  # before anything is written
+    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate, settings.handles_s), request.out_dir)  # before anything is written
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
     settle_folder(request.out_dir, request.out_dir / PROJECT_FILE)  # a save cut short is undone first
     layout = OutputLayout(request.out_dir)
     if layout.root.is_dir():
         remove_partials(layout.root)  # what a killed run left
     try:
-        run = _run_batch(request, shots, settings, given, context, engines, tuple(preamble))
+        kept = {s.shot_id for s in base.stems} - {s.id for s in shots}  # shots of the reel made before: the new ones match them
+        reel_gain = base.reel_gain_db if kept else None
+        run = _run_batch(request, shots, settings, given, context, engines, tuple(preamble), reel_gain)
         run.skipped[:0] = skipped
         with context.clock.measure("export"):
             project = write_session_files(layout, loaded, merge_made(base, run), project_stereo(run.settings, hrirs=False))
@@ -282,10 +289,12 @@ def _run_batch(
     context: JobContext,
     engines: EngineOptions,
     notes: tuple[str, ...],
+    reel_gain_db: float | None = None,
 ) -> ShotRun:
     """The shots through the spine into the folder's staging area, each recorded in the
     manifest as it is written (with `resume`, those it lists as finished from the same inputs are
-    taken as they are); then the staged files join the scratch area, for the save."""
+    taken as they are, and the reel's gain counts them in); then the staged files join the
+    scratch area, for the save. `reel_gain_db`: the reel's gain when shots made before are kept."""
     root, staging = request.out_dir, request.out_dir / STAGING
     manifest = Manifest.load(root)
     if not request.resume:
@@ -307,9 +316,11 @@ def _run_batch(
         known=given,
         engines=engines,
         notes=notes,
+        reel_gain_db=reel_gain_db,
         executor=request.executor,
         finished=finished,
-        on_made=lambda made: manifest.record_made(made, inputs[made.shot_id], staging),
+        finished_roots=(root,),
+        on_made=lambda made: manifest.record_made(made, inputs[made.shot_id], (staging, root)),
         on_failed=lambda shot, reason: manifest.record_failed(shot, inputs[shot.id], reason),
     )
     if staging.is_dir():

@@ -1,9 +1,10 @@
-"""Loudness of a shot's mix: BS.1770 integrated loudness (pyloudnorm's, measured in blocks by
+"""Loudness of a mix: BS.1770 integrated loudness (pyloudnorm's, measured in blocks by
 `spatial.block_loudness`), true peak (4x oversampled), and the one gain that brings the mix to a
 target without passing a true-peak ceiling. A mix is measured from its blocks, so the memory used
-does not grow with the length of the shot.
+does not grow with its length.
 
-The gain is applied to every stem alike, so the stems still sum exactly to the mix.
+The mix measured is a shot's or a whole reel's (`LoudnessSettings.scope`); the gain is applied
+to every stem alike, so the stems still sum exactly to the mix.
 """
 
 from __future__ import annotations
@@ -22,12 +23,16 @@ SILENT_LUFS = -float("inf")
 
 @dataclass(frozen=True)
 class LoudnessSettings:
-    """Delivery targets: EBU R128 by default (-23 LUFS integrated, -1 dBTP)."""
+    """Delivery targets: EBU R128 by default (-23 LUFS integrated, -1 dBTP), measured on the
+    reel's mix (`scope` "reel": one gain for every shot) or on each shot's ("shot")."""
 
     target_lufs: float | None = -23.0  # None: no loudness normalisation, the ceiling still holds
     true_peak_ceiling_dbtp: float = -1.0
+    scope: str = "reel"
 
     def __post_init__(self) -> None:
+        if self.scope not in ("reel", "shot"):
+            raise FoleyError(f"the loudness scope must be reel or shot (got {self.scope!r}).")
         if self.target_lufs is not None and not -70.0 <= self.target_lufs <= 0.0:
             raise FoleyError(f"the loudness target must be between -70 and 0 LUFS (got {self.target_lufs:g}).")
         if not -20.0 <= self.true_peak_ceiling_dbtp <= 0.0:

@@ -236,8 +236,8 @@ def bring_back_tracks(resolve, project, timeline, plan, bin_name):
             infos.append(
                 {
                     "mediaPoolItem": item,
-                    "startFrame": 0,
-                    "endFrame": end_frame_for(clip["length_frames"], version),
+                    "startFrame": clip.get("source_frame", 0),  # past the stem's handle before the cut
+                    "endFrame": clip.get("source_frame", 0) + end_frame_for(clip["length_frames"], version),
                     "mediaType": AUDIO_ONLY,
                     "trackIndex": track_index,
                     "recordFrame": start_frame + clip["record_frame"],

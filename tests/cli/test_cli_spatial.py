@@ -9,7 +9,8 @@ import pytest
 import soundfile
 
 from foley_assistant.cli.main import main
-from foley_assistant.io.json_files import read_tracks
+from foley_assistant.io.json_files import read_project, read_tracks
+from foley_assistant.spatial.loudness import integrated_loudness
 
 CONTRACT_KEYS = {"pearson_r", "mae_deg", "sign_agreement", "best_lag_ms", "spatial_av_align"}
 
@@ -31,14 +32,18 @@ def _car(out):
 def test_report_has_placement_and_loudness_per_shot(stereo_run):
     report = json.loads((stereo_run / "report.json").read_text())
     assert report["placement"]["mode"] == "stereo" and report["placement"]["pan_law"] == "constant-power"
+    reel = []
     for shot in report["shots"]:
         loudness = shot["loudness"]
         assert loudness["true_peak_dbtp"] <= -1.0 + 1e-6
-        if not loudness["limited_by_true_peak"]:
-            assert loudness["loudness_lufs"] == pytest.approx(-23.0, abs=0.1)
+        assert loudness["scope"] == "reel" and loudness["gain_db"] == loudness["reel_gain_db"]  # one gain for the reel
+        reel.append(soundfile.read(stereo_run / "mix" / f"{shot['id']}_mix.wav", always_2d=True)[0])
+    if not any(shot["loudness"]["limited_by_true_peak"] for shot in report["shots"]):
+        assert integrated_loudness(np.concatenate(reel).T, 48000) == pytest.approx(-23.0, abs=0.1)
     for shot_id in ("S001", "S002"):
         mix, _ = soundfile.read(stereo_run / "mix" / f"{shot_id}_mix.wav", always_2d=True)
-        stems = [soundfile.read(p, always_2d=True)[0] for p in (stereo_run / "stems").glob(f"{shot_id}_*.wav")]
+        made = [s for s in read_project(stereo_run / "foley_project.json").stems if s.shot_id == shot_id]
+        stems = [soundfile.read(stereo_run / s.path, always_2d=True)[0][s.handle_start_samples : s.handle_start_samples + s.length_samples] for s in made]  # the cut
         assert 20 * np.log10(np.max(np.abs(mix - sum(stems))) + 1e-30) <= -120  # 24-bit files, rounded once each
 
 

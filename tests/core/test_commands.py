@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from fractions import Fraction
 
@@ -9,6 +10,7 @@ import pytest
 
 from foley_assistant.core.commands import (
     AddObject,
+    ChooseTake,
     CommandStack,
     DeleteKeyframe,
     DeleteObject,
@@ -220,3 +222,22 @@ def test_a_fresh_analysis_keeps_the_editors_corrections_when_merged():
     assert [(o.id, o.label, o.source) for o in merged.objects] == [("O2", "car", "manual"), ("O3", "person", "tracker"), ("O4", "bird", "tracker")]
     assert merged.object("O2") == corrected  # as the editor left it
     assert corrected_objects(fresh) == ()
+
+
+def test_choosing_another_take_swaps_it_in_with_its_lane_and_mix_and_undoes():
+    project = _project()
+    first = project.stems[0]
+    second = replace(first, path="stems/S001_O1_person_t2.wav", take=2, seed=9)
+    project = replace(project, stems=(replace(second, lane="person"),) + project.stems[1:], takes=(first,), mixer=(StemMix(second.path, -6.0),))
+    assert [s.take for s in project.takes_of("S001", "O1")] == [1, 2]
+    stack = CommandStack(project)
+    chosen = stack.execute(ChooseTake("S001", "O1", 1))
+    assert chosen.stems[0] == replace(first, lane="person") and chosen.takes == (second,)
+    assert chosen.mixer == (StemMix(first.path, -6.0),)  # the object's monitoring follows the take
+    assert stack.undo_text == "Take 1 of O1"
+    stack.undo()
+    assert stack.project == project
+    assert ChooseTake("S001", "O1", 2).apply(project) == project  # already chosen
+    with pytest.raises(KeyError, match="no take 3"):
+        ChooseTake("S001", "O1", 3).apply(project)
+    assert Project.from_dict(json.loads(json.dumps(chosen.to_dict()))).takes == chosen.takes

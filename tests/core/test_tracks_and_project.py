@@ -156,10 +156,10 @@ def test_a_version_3_project_gets_the_placement_generate_made_by_default():
     version_3["settings"] = {"sample_rate": 48000, "engine": "library", "hfov_deg": 75.0, "analysis_width": 320}
     reopened = Project.from_dict(version_3)
     assert reopened.settings.engine == "library" and reopened.settings.hfov_deg == 75.0
-    assert reopened.settings.placement == Placement() and reopened.settings.loudness == LoudnessPolicy()
+    assert reopened.settings.placement == Placement() and reopened.settings.loudness == LoudnessPolicy(scope="shot")
     assert reopened.settings.placement.reference_deg(75.0) == 37.5  # screen-locked, as generate placed it
     assert (reopened.settings.seed, reopened.settings.ambience, reopened.settings.detector) == (0, "none", "nanodet")
-    assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 5
+    assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 6
     assert reopened.generation == 0  # counted from version 5 on
 
 
@@ -175,3 +175,29 @@ def test_a_project_looks_up_curves_by_object_and_lays_stems_in_lanes():
     assert project.curves_of("S002", "O1") is curves[1] and project.curves_of("S002", "O9") is None
     assert project.curves_by_object() == {("S001", "O1"): curves[0], ("S002", "O1"): curves[1]}
     assert project.lanes() == assign_lanes(list(stems))
+
+
+def test_a_version_5_project_keeps_normalising_each_shot_and_a_new_one_levels_the_reel():
+    from foley_assistant.core.project_settings import LoudnessPolicy
+
+    version_5 = Project("/cuts/a.otio", tracks=make_tracks()).to_dict()
+    version_5["version"] = 5
+    version_5["settings"]["loudness"] = {"target_lufs": -24.0, "true_peak_ceiling_dbtp": -2.0}
+    del version_5["reel_gain_db"]
+    reopened = Project.from_dict(version_5)
+    assert reopened.settings.loudness == LoudnessPolicy(-24.0, -2.0, scope="shot")
+    assert reopened.reel_gain_db is None
+    fresh = Project("/cuts/a.otio", tracks=make_tracks(), reel_gain_db=12.5)
+    assert fresh.settings.loudness.scope == "reel"
+    assert Project.from_dict(json.loads(json.dumps(fresh.to_dict()))).reel_gain_db == 12.5
+
+
+@pytest.mark.parametrize(("key", "value", "words"), [("scope", "scene", "loudness scope"), ("reel_gain_db", "loud", "reel_gain_db")])
+def test_a_bad_loudness_record_is_refused_naming_it(key, value, words):
+    data = Project("/cuts/a.otio", tracks=make_tracks()).to_dict()
+    if key == "scope":
+        data["settings"]["loudness"]["scope"] = value
+    else:
+        data[key] = value
+    with pytest.raises(ProjectFileError, match=words):
+        Project.from_dict(data)

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication
 from foley_assistant.core.commands import manual_curves_of
 from foley_assistant.core.edit_state import ShotState
 from foley_assistant.io.audio import read_audio
+from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices
+from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.spatial.render import render_stem
 
 from .conftest import FakeClock, drag
@@ -84,7 +86,7 @@ def test_drag_a_curve_point_rerenders_the_stem_and_undo_restores_it(open_window,
     edited = read_audio(window.session.file_of(stem.path))[0]  # the unsaved render, in the scratch area
     assert window.session.file_of(stem.path) != project_copy / stem.path
     assert window.session.curves_of("S001", object_id).azimuth_deg.value_at(1) == pytest.approx(manual.keyframes[0].value)
-    at_key = slice(int(0.9 * 48000), int(1.1 * 48000))
+    at_key = slice(stem.handle_start_samples + int(0.9 * 48000), stem.handle_start_samples + int(1.1 * 48000))  # 1 s into the cut
     assert _balance_db(edited[:, at_key]) < _balance_db(original[:, at_key]) - 6  # it moved left there
     assert window.session.shot_state("S001") is ShotState.EDITED and "re-rendered" in window.message.text()
     assert window.undo_action.isEnabled() and window.undo_action.toolTip().startswith("Undo Add azimuth key")
@@ -286,11 +288,14 @@ def test_autosave_and_recovery_after_a_crash(open_window, project_copy, qtbot, a
     # the restored edit is rendered again into the scratch area: audio and curves agree
     stem = next(s for s in restored.session.stems_of("S001") if s.object_id == object_id)
     assert restored.session.file_of(stem.path) == restored.session.scratch / stem.path
-    np.testing.assert_allclose(restored.session.stem_audio(stem), render_stem(restored.session.dry_audio(stem), restored.session.curves_of("S001", object_id), restored.session.stereo), atol=1e-6)
+    held = shifted_curves(restored.session.curves_of("S001", object_id), Fraction(stem.handle_start_samples, stem.sample_rate))  # through the handles
+    placed = render_stem(restored.session.dry_audio(stem), held, restored.session.stereo)
+    np.testing.assert_allclose(restored.session.stem_audio(stem), placed[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples], atol=1e-6)
     restored.save()
     assert not list((app_home / "recovery").glob("*.json"))
     assert not restored.session.scratch.exists()
-    np.testing.assert_allclose(read_audio(project_copy / stem.path)[0], restored.session.stem_audio(stem), atol=1e-4)
+    saved = read_audio(project_copy / stem.path)[0][:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
+    np.testing.assert_allclose(saved, restored.session.stem_audio(stem), atol=1e-4)
     assert not restored.offer_recovery(ask=lambda entry: True)
 
 
@@ -345,7 +350,27 @@ def test_regenerate_a_stem_from_its_row(open_window, project_copy, qtbot):
     assert not np.allclose(after, before)
     assert np.sqrt(np.mean(after.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(before.astype(np.float64) ** 2)), rel=1e-3)
     assert "New take 2" in window.message.text() and not window.session.is_modified
-    assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
+    new = window.session.stems_of("S002")[0]
+    assert new.take == 2 and new.path == row.stem.path.replace(".wav", "_t2.wav")  # a take of its own
+    assert read_audio(project_copy / "dry" / Path(new.path).name)[0][0].tolist() == pytest.approx(after.tolist(), abs=1e-6)
+    # the first take is kept (files and project), and listed in the row beside the new one
+    assert [t.take for t in window.session.project.takes] == [1] and (project_copy / row.stem.path).is_file()
+    assert read_audio(project_copy / "dry" / Path(row.stem.path).name)[0][0].tolist() == pytest.approx(before.tolist(), abs=1e-6)
+    row = window.stems_panel.rows[new.path]
+    assert [row.take.itemText(i) for i in range(row.take.count())] == ["Take 1", "Take 2"] and row.take.currentText() == "Take 2" and row.take.isEnabled()
+    # choosing take 1 in the row is an edit: it plays take 1, and undo brings take 2 back
+    row.take.setFocus()
+    qtbot.keyClick(row.take, Qt.Key.Key_Up)
+    chosen = window.session.stems_of("S002")[0]
+    assert chosen.take == 1 and window.session.is_modified and "Take 1 of" in window.message.text()
+    assert np.array_equal(window.session.dry_audio(chosen), before)
+    assert window.stems_panel.rows[chosen.path].take.currentText() == "Take 1"
+    window.undo()
+    assert window.session.stems_of("S002")[0].take == 2 and window.stems_panel.rows[new.path].take.currentText() == "Take 2"
+    window.session.redo()
+    window.session.save()
+    saved = read_project(project_copy / "foley_project.json")
+    assert [s.take for s in saved.stems if s.shot_id == "S002"] == [1] and [s.take for s in saved.takes] == [2]
 
 
 def test_untick_an_object_to_silence_it_and_tick_it_back_with_one_click(open_window, project_copy, qtbot):

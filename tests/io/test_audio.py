@@ -19,6 +19,7 @@ from foley_assistant.io.audio import (
     read_audio,
     read_bext,
     read_ixml,
+    rescale_wav,
     write_bwf,
     write_wav,
 )
@@ -316,6 +317,20 @@ def test_readers_report_missing_and_wrong_files(tmp_path: Path) -> None:
         read_bext(text)
     with pytest.raises(InputFileError, match="cannot read"):
         read_audio(text)
+
+
+@pytest.mark.parametrize("bit_depth", [24, 32])
+def test_rescale_wav_scales_the_samples_and_keeps_every_other_chunk(tmp_path: Path, bit_depth: int) -> None:
+    path = tmp_path / "stem.wav"
+    audio = (0.1 * _noise(2, 4800)).astype(np.float32)
+    write_bwf(path, audio, 48000, bit_depth=bit_depth, time_reference=172_800_000, description="S001 O1", origination=WHEN, ixml={"scene": "S001", "take": "3"})
+    bext, ixml = read_bext(path), read_ixml(path)
+    before, _ = read_audio(path)
+    rescale_wav(path, 10 ** (6.0 / 20))
+    after, rate = read_audio(path)
+    assert rate == 48000 and (read_bext(path), read_ixml(path)) == (bext, ixml)
+    assert np.max(np.abs(after - before * 10 ** (6.0 / 20))) <= (LSB_24 if bit_depth == 24 else 1e-7)
+    assert _only_file(tmp_path) == ["stem.wav"]  # written in place, nothing left beside it
 
 
 def test_source_date_epoch_fixes_the_origination_time(tmp_path, monkeypatch):

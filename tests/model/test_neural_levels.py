@@ -25,6 +25,7 @@ from foley_assistant.pipeline.spine.neural_levels import (  # noqa: E402
     onset_events,
     stem_loudness,
 )
+from foley_assistant.spatial.loudness import LoudnessSettings  # noqa: E402
 
 BUNDLED = Path(str(files("foley_assistant.resources"))) / "model"
 RATE = 48000
@@ -96,11 +97,16 @@ def _pre_gain_stems(out: Path) -> dict[tuple[str, str], np.ndarray]:
     return stems
 
 
-def test_the_shipped_models_stems_are_at_the_procedural_engines_level_and_the_mix_on_target(small_cut, generated_small, tmp_path):
-    out = tmp_path / "neural"
-    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, engine="neural", model_dir=BUNDLED))
+def test_the_shipped_models_stems_are_at_the_procedural_engines_level_and_the_mix_on_target(small_cut, tmp_path):
+    out, cut_only = tmp_path / "neural", tmp_path / "procedural"
+    # each shot's mix to the target (the reel's one gain would put the reel there, not each shot)
+    per_shot = LoudnessSettings(scope="shot")
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=out, engine="neural", model_dir=BUNDLED, loudness=per_shot))
+    # the procedural engine's sound of the same cut, as the neural levels' references are made:
+    # without handles (with them it is generated over a longer span, other samples in the cut)
+    run_generate(GenerateRequest(timeline_path=small_cut.timeline_path, out_dir=cut_only, handles_s=0.0, loudness=per_shot))
     report = json.loads((out / "report.json").read_text())
-    neural, procedural = _pre_gain_stems(out), _pre_gain_stems(generated_small)
+    neural, procedural = _pre_gain_stems(out), _pre_gain_stems(cut_only)
     assert neural.keys() == procedural.keys()
     made_by_model = [s for s in report["stems"] if s["engine"] == "neural"]
     assert made_by_model

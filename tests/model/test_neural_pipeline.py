@@ -116,13 +116,14 @@ def test_a_single_neural_stem_is_made_again_by_the_model_and_its_dry_output_kept
     dry, other_before = session.dry_audio(stem), session.stem_audio(other)
     context = JobContext(ignore_progress, CancelToken())
     again = regenerate_job(session.shot("S001"), session.project, stem, dry, session.out_dir, session.rendered, context, take=2, model_dir=tiny_model_dir)
-    assert again.stem.engine == "neural" and again.stem.path == stem.path
+    assert again.stem.engine == "neural" and again.stem.path == stem.path.replace(".wav", "_t2.wav")  # a take has files of its own
     session.apply_regenerated(again)
-    new_dry = session.dry_audio(stem)
+    new_dry = session.dry_audio(again.stem)
     assert new_dry.shape == dry.shape and not np.allclose(new_dry, dry)  # a new take: another seed
-    # at the level of the take it replaces, its dry output kept beside the stem
+    # at the level of the take it replaces, its dry output kept beside the stem; the first take kept too
     assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)
-    assert np.array_equal(read_audio(out / "dry" / stem.path.split("/")[-1])[0][0], new_dry)
+    assert np.array_equal(read_audio(out / "dry" / again.stem.path.split("/")[-1])[0][0], new_dry)
+    assert np.array_equal(read_audio(out / "dry" / stem.path.split("/")[-1])[0][0], dry) and [t.path for t in session.project.takes] == [stem.path]
     assert np.array_equal(session.stem_audio(other), other_before)  # the other objects' stems are untouched
 
 

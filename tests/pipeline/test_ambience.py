@@ -60,16 +60,17 @@ def test_the_bed_is_a_wide_unpanned_stereo_bwf_at_record_time(with_beds) -> None
     out, result = with_beds
     for bed in (s for s in result.stems if s.is_ambience):
         audio, rate = soundfile.read(out / bed.path, always_2d=True)
-        assert rate == SR and audio.shape == (bed.length_samples, 2)
+        assert rate == SR and audio.shape == (bed.file_length_samples, 2)  # the cut and its handles
         left, right = audio.T
         assert abs(_rms_db(left) - _rms_db(right)) < 1.0  # not panned
         correlation = float(np.corrcoef(left, right)[0, 1])
         assert 0.2 < correlation < 0.85  # decorrelated, yet not two unrelated noises
         info = wavinfo.WavInfoReader(str(out / bed.path))
         assert info.fmt.bits_per_sample == 24
-        assert info.bext.time_reference == Fraction(10 * 3600) * SR + bed.record_start_sample
+        assert info.bext.time_reference == Fraction(10 * 3600) * SR + bed.record_start_sample - bed.handle_start_samples
         same_shot = next(s for s in result.stems if s.shot_id == bed.shot_id and not s.is_ambience)
         assert (bed.record_start_sample, bed.length_samples) == (same_shot.record_start_sample, same_shot.length_samples)
+        assert (bed.handle_start_samples, bed.handle_end_samples) == (same_shot.handle_start_samples, same_shot.handle_end_samples)
 
 
 def test_the_mix_is_the_sum_of_every_stem_and_the_loudness_gain_applies_to_the_bed(with_beds) -> None:
@@ -78,10 +79,10 @@ def test_the_mix_is_the_sum_of_every_stem_and_the_loudness_gain_applies_to_the_b
     for shot in report["shots"]:
         mix, _ = soundfile.read(out / "mix" / f"{shot['id']}_mix.wav", always_2d=True)
         stems = [s for s in result.stems if s.shot_id == shot["id"]]
-        total = sum(soundfile.read(out / s.path, always_2d=True)[0] for s in stems)
-        assert np.max(np.abs(mix - total)) < 1e-5
+        total = sum(soundfile.read(out / s.path, always_2d=True)[0][s.handle_start_samples : s.handle_start_samples + s.length_samples] for s in stems)
+        assert np.max(np.abs(mix - total)) < 1e-5  # the mix is the cut's
         bed = next(s for s in stems if s.is_ambience)
-        audio, _ = soundfile.read(out / bed.path, always_2d=True)
+        audio = soundfile.read(out / bed.path, always_2d=True)[0][bed.handle_start_samples : bed.handle_start_samples + bed.length_samples]
         assert shot["gain_applied_db"] != 0.0
         assert _rms_db(audio) == pytest.approx(LEVELS_DBFS[bed.label] + shot["gain_applied_db"], abs=0.5)
 

@@ -45,6 +45,10 @@ def test_the_estimate_follows_the_longest_shot_for_memory_and_every_shot_for_dis
     assert estimate.longest_shot == "S001" and estimate.longest_minutes == pytest.approx(60.0) and estimate.objects_known
     unknown = budget.estimate_generate(shots, None, 48000)
     assert not unknown.objects_known and unknown.disk_bytes == samples * (budget.ASSUMED_OBJECTS * budget.DISK_BYTES_PER_SAMPLE + budget.MIX_BYTES_PER_SAMPLE)
+    handled = budget.estimate_generate(shots, read_tracks(tracks), 48000, handles_s=1.0)  # stems and dry sources run 1 s past each end
+    assert handled.memory_bytes == estimate.memory_bytes + 2 * 48000 * (budget.SYNTH_BYTES_PER_SAMPLE + 3 * budget.HELD_BYTES_PER_SAMPLE)
+    assert handled.disk_bytes == estimate.disk_bytes + 2 * 48000 * 2 * budget.DISK_BYTES_PER_SAMPLE  # the mix covers the cut only
+    assert handled.longest_minutes == pytest.approx(60.0)
 
 
 def test_a_run_that_does_not_fit_is_refused_with_the_figures_and_one_that_nearly_does_warns(tmp_path):

@@ -56,7 +56,8 @@ def _gain(db: float) -> float:
 def test_rpp_items_carry_gain_and_mute(mixed, tmp_path):
     folder, project, (muted, quiet, plain) = mixed
     _export(folder, "rpp", tmp_path / "s.rpp")
-    items = {item.find("NAME")[1]: item for track in rpp.loads((tmp_path / "s.rpp").read_text()).findall("TRACK") for item in track.findall("ITEM")}
+    tracks = [t for t in rpp.loads((tmp_path / "s.rpp").read_text()).findall("TRACK") if not t.find("NAME")[1].endswith("(guide)")]
+    items = {item.find("NAME")[1]: item for track in tracks for item in track.findall("ITEM")}
     assert len(items) == len(project.stems)
     for stem, gain, mute in ((muted, _gain(MUTED_GAIN_DB), "1"), (quiet, _gain(QUIET_DB), "0"), (plain, 1.0, "0")):
         item = items[Path(stem.path).stem]
@@ -241,7 +242,8 @@ def referenced_audio(session: Path) -> list[Path]:
     suffix = session.suffix.lower()
     if suffix == ".rpp":
         project = rpp.loads(session.read_text())
-        return [session.parent / item.find("SOURCE").find("FILE")[1] for track in project.findall("TRACK") for item in track.findall("ITEM")]
+        # the guide tracks reference the editor's own picture and production sound, where they are
+        return [session.parent / item.find("SOURCE").find("FILE")[1] for track in project.findall("TRACK") if not track.find("NAME")[1].endswith("(guide)") for item in track.findall("ITEM")]
     if suffix == ".otio":
         timeline = otio.adapters.read_from_file(str(session))
         return [_local(c.media_reference.target_url, session) for t in timeline.audio_tracks() for c in t.find_clips()]

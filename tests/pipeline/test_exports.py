@@ -43,7 +43,7 @@ def test_stems_are_bwf_with_bext_and_ixml(generated):
         info = wavinfo.WavInfoReader(str(out / stem.path))
         assert info.fmt.sample_rate == SR and info.fmt.channel_count == 2 and info.fmt.bits_per_sample == 24
         # samples since midnight of the record timecode: start of the cut + the shot's record start
-        assert info.bext.time_reference == start_s * SR + stem.record_start_sample
+        assert info.bext.time_reference == start_s * SR + stem.record_start_sample - stem.handle_start_samples  # from its handle
         assert stem.shot_id in info.bext.description and stem.label in info.bext.description
         assert info.bext.originator == "Foley Assistant"
         assert len(info.bext.originator_date) == 10 and len(info.bext.originator_time) == 8
@@ -69,7 +69,7 @@ def test_rpp_parses_and_pan_envelope_sign(generated, tmp_path):
     session = rpp.loads((tmp_path / "s.rpp").read_text())
     assert session.find("SAMPLERATE")[1] == "48000"
     tracks = session.findall("TRACK")
-    assert sorted(t.find("NAME")[1] for t in tracks) == sorted({s.lane for s in project.stems})
+    assert sorted(t.find("NAME")[1] for t in tracks) == sorted({s.lane for s in project.stems} | {"picture (guide)"})
     walker_lane = next(s.lane for s in project.stems if s.shot_id == "S001" and s.label == "person")
     track = next(t for t in tracks if t.find("NAME")[1] == walker_lane)
     values = [float(p[2]) for p in track.find("PANENV2").findall("PT")]

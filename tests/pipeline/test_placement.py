@@ -45,6 +45,7 @@ def test_every_render_setting_survives_the_record():
     assert (rebuilt.sample_rate, rebuilt.pan_reference_deg) == (44100, 40.0)  # screen-locked at hfov 80
     assert curve_settings(record) == curves
     assert loudness_policy(LoudnessSettings(-16.0, -2.0)) == LoudnessPolicy(-16.0, -2.0)
+    assert loudness_settings(LoudnessPolicy(scope="shot")).scope == "shot" and loudness_policy(LoudnessSettings(scope="shot")).scope == "shot"
     # binaural only when asked for: a request's head settings alone do not turn it on
     assert render_stereo(placement_of(stereo, curves), 48000, 60.0).binaural is None
 

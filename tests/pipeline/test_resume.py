@@ -61,12 +61,13 @@ def test_kill_9_then_resume_gives_the_files_of_an_uninterrupted_run(batch_reel, 
     assert len(finished) < 3 and not (out / "foley_project.json").exists()
     finished = _finished(out)  # as the kill left it
     entries = json.loads((out / "foley_manifest.json").read_text())["shots"]
-    kept = {name: (out / ".foley_batch" / name).stat().st_mtime_ns for shot in finished for name in entries[shot]["files"]}
+    kept = {name for shot in finished for name in entries[shot]["files"]}
+    assert all((out / ".foley_batch" / name).is_file() for name in kept)
     errors = _resume(batch_reel.timeline_path, out, monkeypatch, capsys)
     assert f"resumed: {len(finished)} of 3 shots were already made" in errors
+    # the finished shots were not made again (report: resumed), only given the reel's one gain,
+    # once, as the uninterrupted run gave it: the same bytes
     assert wav_digests(out) == wav_digests(batch_reference)
-    for name, mtime in kept.items():  # the finished shot's files were moved in, not made again
-        assert (out / name).stat().st_mtime_ns == mtime
     assert not (out / ".foley_batch").exists() and not (out / ".scratch").exists()
     report = json.loads((out / "report.json").read_text())
     assert report["status"] == "complete" and report["resumed_shots"] == finished
@@ -101,8 +102,9 @@ def test_ctrl_c_saves_the_finished_shots_and_the_report(executor, batch_reel, ba
     project = json.loads((out / "foley_project.json").read_text())
     saved = sorted({s["shot_id"] for s in project["stems"]})
     assert set(finished) <= set(saved) and len(saved) < 3
+    assert "each finished shot keeps its own loudness gain" in errors  # the reel's gain waits for the resume
     reference = wav_digests(batch_reference)
     made = wav_digests(out)
-    assert made and all(reference[name] == digest for name, digest in made.items())
+    assert made and set(made) < set(reference)
     _resume(batch_reel.timeline_path, out, monkeypatch, capsys)
     assert wav_digests(out) == reference

@@ -21,6 +21,7 @@ from foley_assistant.pipeline.editing.session import EditSession, default_output
 from foley_assistant.pipeline.editing.session_jobs import analyze_job, follow_job, generate_job, regenerate_job
 from foley_assistant.pipeline.handoff.export_bundle import ExportChoices, export_bundle
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.pipeline.spine.sound import object_seed
 from foley_assistant.spatial.render import render_stem
 
@@ -63,7 +64,7 @@ def test_a_curve_edit_rerenders_the_stem_from_its_dry_sound_and_undo_restores_it
     assert (project_copy / stem.path).read_bytes() == saved_bytes
     edited = read_audio(session.scratch / stem.path)[0]
     assert _balance_db(edited) < -20 < _balance_db(original) - 5
-    np.testing.assert_allclose(session.stem_audio(stem), edited, atol=1e-6)
+    np.testing.assert_allclose(session.stem_audio(stem), _cut(stem, edited), atol=1e-6)
     assert np.array_equal(session.dry_audio(stem), dry_before)  # the sound itself was not made again
     curves = session.curves_of("S001", stem.object_id)
     assert curves.azimuth_deg.value_at(length / 2) == -60.0
@@ -73,10 +74,10 @@ def test_a_curve_edit_rerenders_the_stem_from_its_dry_sound_and_undo_restores_it
     session.undo()
     # back at the saved curves: the render is dropped and the saved stem is heard, bit for bit
     assert session.file_of(stem.path) == project_copy / stem.path
-    assert np.array_equal(session.stem_audio(stem), original)
+    assert np.array_equal(session.stem_audio(stem), _cut(stem, original))
     assert session.shot_state("S001") is ShotState.GENERATED and not session.is_modified
     session.redo()
-    assert session.stack.can_redo and _balance_db(session.stem_audio(stem)) < _balance_db(original)
+    assert session.stack.can_redo and _balance_db(session.stem_audio(stem)) < _balance_db(_cut(stem, original))
 
 
 def test_a_moved_box_moves_the_sound(project_copy):
@@ -151,7 +152,7 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
     stem = session.stems_of("S002")[0]
     assert session.shot_state("S002") is ShotState.GENERATED
     assert _balance_db(session.stem_audio(stem)) > 10  # hard right, as keyed
-    np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S002", ball.id), session.stereo), atol=2e-4)
+    np.testing.assert_allclose(session.stem_audio(stem), _placed(session, stem, session.curves_of("S002", ball.id)), atol=2e-4)
 
     # follow a box drawn around the ball in the middle of the shot
     frame = ball.frames[len(ball.frames) // 2]
@@ -167,15 +168,17 @@ def test_session_jobs_analyze_generate_follow_and_regenerate(small_cut, tmp_path
     again = regenerate_job(shot, session.project, stem, dry, session.out_dir, session.rendered, _context(), take=2)
     assert np.array_equal(session.dry_audio(stem), dry)  # written in the job's own folder until it is taken
     session.apply_regenerated(again)
-    assert again.stem.path == stem.path and not session.is_modified
-    assert np.array_equal(read_audio(session.out_dir / stem.path.replace("stems/", "dry/"))[0][0], session.dry_audio(stem))
-    new_dry = session.dry_audio(stem)
+    assert again.stem.path == stem.path.replace(".wav", "_t2.wav") and not session.is_modified  # the new take has files of its own
+    assert session.project.takes == (replace(stem, lane=""),)  # the first take is kept
+    assert np.array_equal(read_audio(session.out_dir / again.stem.path.replace("stems/", "dry/"))[0][0], session.dry_audio(again.stem))
+    assert np.array_equal(read_audio(session.out_dir / stem.path.replace("stems/", "dry/"))[0][0], dry)
+    new_dry = session.dry_audio(again.stem)
     assert not np.allclose(new_dry, dry)
     assert np.sqrt(np.mean(new_dry.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(dry.astype(np.float64) ** 2)), rel=1e-3)
     # The project records how each stem was made: the first take by generate, with its seed; the
     # new take's number and seed, in the saved project file too.
     assert stem.take == 1 and stem.seed == object_seed(session.project.settings.seed, "S002", stem.object_id)
-    saved = {s.path: s for s in read_project(session.project_file).stems}[stem.path]
+    saved = {s.path: s for s in read_project(session.project_file).stems}[again.stem.path]
     assert saved.take == 2 and saved.seed == object_seed(2 * 7919, "S002", stem.object_id) and saved.seed != stem.seed
 
 
@@ -216,9 +219,9 @@ def test_edits_are_placed_with_the_settings_the_folder_was_generated_with(small_
     assert session.curve_settings.offscreen is OffscreenMode.FADE
     stem = session.stems_of("S001")[0]
     # the stem as generated is what the session's settings give from its dry source and curves
-    np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=2e-4)
+    np.testing.assert_allclose(session.stem_audio(stem), _placed(session, stem, session.curves_of("S001", stem.object_id)), atol=2e-4)
     session.execute(SetKeyframe("S001", stem.object_id, "distance_m", Fraction(1), 3.0))
-    np.testing.assert_allclose(session.stem_audio(stem), render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo), atol=1e-6)
+    np.testing.assert_allclose(session.stem_audio(stem), _placed(session, stem, session.curves_of("S001", stem.object_id)), atol=1e-6)
 
 
 def test_generate_job_lays_an_ambience_bed_that_edits_leave_alone(small_cut, tmp_path):
@@ -237,3 +240,13 @@ def test_generate_job_lays_an_ambience_bed_that_edits_leave_alone(small_cut, tmp
     assert beds[0].path not in edit.rerendered and np.array_equal(session.stem_audio(beds[0]), bed_before)
     with pytest.raises(FoleyError, match="ambience bed"):
         regenerate_job(shot, session.project, beds[0], np.zeros(1, np.float32), session.out_dir, session.rendered, _context(), take=2)
+
+
+def _cut(stem, audio):
+    """A stem file's audio over its cut (its handles left out)."""
+    return audio[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
+
+
+def _placed(session, stem, curves):
+    """The stem's dry source (handles and all) placed along `curves` held through the handles, over the cut."""
+    return _cut(stem, render_stem(session.dry_audio(stem), shifted_curves(curves, Fraction(stem.handle_start_samples, stem.sample_rate)), session.stereo))

@@ -28,6 +28,7 @@ from foley_assistant.pipeline.editing.session_jobs import generate_job
 from foley_assistant.pipeline.output import deliver
 from foley_assistant.pipeline.output.deliver import build_rpp, dry_path_of
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.spatial.render import render_stem
 
 
@@ -62,7 +63,7 @@ def test_after_edits_and_discard_every_file_is_as_saved(project_copy):
     session.discard()
     assert _files(project_copy) == before and not session.scratch.exists()
     assert session.project == saved and not session.is_modified
-    assert np.array_equal(session.stem_audio(stem), read_audio(project_copy / stem.path)[0])
+    assert np.array_equal(session.stem_audio(stem), _cut(stem, read_audio(project_copy / stem.path)[0]))
 
 
 def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(project_copy, tmp_path, monkeypatch):
@@ -91,14 +92,16 @@ def test_after_edits_and_save_the_files_are_a_fresh_render_of_the_saved_project(
     curves = {(c.shot_id, c.object_id): c for c in project.curves}
     for saved_stem in project.stems:
         dry = read_audio(project_copy / dry_path_of(saved_stem))[0][0]
-        fresh = render_stem(dry, curves[(saved_stem.shot_id, saved_stem.object_id)], stereo)
+        fresh = render_stem(
+            dry, shifted_curves(curves[(saved_stem.shot_id, saved_stem.object_id)], Fraction(saved_stem.handle_start_samples, saved_stem.sample_rate)), stereo
+        )  # held through its handles
         np.testing.assert_allclose(read_audio(project_copy / saved_stem.path)[0], fresh, atol=2e-4)
     assert _balance_db(read_audio(project_copy / stem.path)[0]) < -20
     gains = audible_gains({m.path: m for m in project.mixer}, [s.path for s in project.stems])
     assert gains[muted.path] == 0.0
     for shot_id in ("S001", "S002"):
         stems = [s for s in project.stems if s.shot_id == shot_id]
-        expected = sum(gains[s.path] * read_audio(project_copy / s.path)[0] for s in stems)
+        expected = sum(gains[s.path] * _cut(s, read_audio(project_copy / s.path)[0]) for s in stems)  # the mix is the cut's
         np.testing.assert_allclose(read_audio(project_copy / "mix" / f"{shot_id}_mix.wav")[0], expected, atol=1e-4)
     loaded = read_timeline(project.timeline_path)
     write_rpp(tmp_path / "fresh.rpp", build_rpp(project, loaded, stereo, project_copy, project_copy))
@@ -161,8 +164,8 @@ def test_a_crash_between_moving_the_files_and_writing_the_project_is_undone_on_o
     session = EditSession.open(project_copy)
     assert _files(project_copy) == before
     stem = next(s for s in session.stems_of("S001") if s.label == "car")
-    fresh = render_stem(session.dry_audio(stem), session.curves_of("S001", stem.object_id), session.stereo)
-    np.testing.assert_allclose(session.stem_audio(stem), fresh, atol=1e-4)
+    fresh = render_stem(session.dry_audio(stem), shifted_curves(session.curves_of("S001", stem.object_id), Fraction(stem.handle_start_samples, stem.sample_rate)), session.stereo)
+    np.testing.assert_allclose(session.stem_audio(stem), _cut(stem, fresh), atol=1e-4)
     assert _balance_db(session.stem_audio(stem)) > -20
 
 
@@ -178,3 +181,8 @@ def test_generate_saves_its_folder_as_a_set_one_generation_at_a_time(small_cut, 
     assert project.generation == 2 and not (out / ".scratch").exists()
     assert {s.shot_id for s in project.stems} == {"S001", "S002"}
     assert all(_files(out)[k] == first[k] for k in first if k.startswith(("stems/S002", "dry/S002", "mix/S002")))
+
+
+def _cut(stem, audio):
+    """A stem file's audio over its cut (its handles left out)."""
+    return audio[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]

@@ -41,9 +41,12 @@ class RppItem:
     """One audio item: `file` as it should appear in the project (relative to the .rpp, or absolute).
 
     `position_s` is where the item starts on the timeline (seconds from project start), `length_s`
-    how long it plays, `source_offset_s` where in the file playback starts. `gain` is the item's
-    volume (linear, 1.0 = 0 dB; the first field of the item's `VOLPAN`), `mute` its mute
-    (`MUTE 1 0`).
+    how long it plays, `source_offset_s` where in the file playback starts (past a handle). `gain`
+    is the item's volume (linear, 1.0 = 0 dB; the first field of the item's `VOLPAN`), `mute` its
+    mute (`MUTE 1 0`), `alternates` its other takes (REAPER `TAKE`s after the one that plays),
+    `fade_in_s`/`fade_out_s` its fades (the second field of `FADEIN`/`FADEOUT`,
+    as REAPER saves its own 10 ms default fades), `source` the kind of file (`WAVE`, or `VIDEO`
+    for a picture).
     """
 
     name: str
@@ -53,6 +56,10 @@ class RppItem:
     source_offset_s: float = 0.0
     gain: float = 1.0
     mute: bool = False
+    fade_in_s: float = 0.0
+    fade_out_s: float = 0.0
+    source: str = "WAVE"
+    alternates: tuple[RppTake, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.file:
@@ -65,6 +72,21 @@ class RppItem:
         _require_finite(f"item {self.name!r} gain", self.gain)
         if self.gain < 0:
             raise ValueError(f"item {self.name!r}: gain cannot be negative, got {self.gain}")
+        for what, fade in (("fade in", self.fade_in_s), ("fade out", self.fade_out_s)):
+            _require_finite(f"item {self.name!r} {what}", fade)
+            if not 0 <= fade <= self.length_s:
+                raise ValueError(f"item {self.name!r}: the {what} must be 0 to the item's length, got {fade}")
+        if self.source not in ("WAVE", "VIDEO"):
+            raise ValueError(f"item {self.name!r}: source must be WAVE or VIDEO, got {self.source!r}")
+
+
+@dataclass(frozen=True)
+class RppTake:
+    """Another take of an item (a `TAKE` of it in REAPER: not played until chosen there)."""
+
+    name: str
+    file: str
+    source_offset_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -85,13 +107,15 @@ class RppTrack:
 
     `pan` values are in the usual DAW sense, -1 = hard left .. +1 = hard right; `volume` values are
     linear gain, 1.0 = 0 dB (REAPER's volume envelope reaches +6 dB, 2.0, by default). Points need
-    not be sorted; they are written in time order, thinned.
+    not be sorted; they are written in time order, thinned. `mute` mutes the track (`MUTESOLO 1`:
+    a guide track).
     """
 
     name: str
     items: tuple[RppItem, ...]
     pan: tuple[RppEnvelopePoint, ...] = ()
     volume: tuple[RppEnvelopePoint, ...] = ()
+    mute: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "items", tuple(self.items))
@@ -172,6 +196,7 @@ def rpp_text(project: RppProject, *, timestamp: int | None = None) -> str:
         out.open("TRACK", guid)
         out.line("NAME", _quote(track.name))
         out.line("VOLPAN", "1", "0", "-1", "-1", "1")
+        out.line("MUTESOLO", "1" if track.mute else "0", "0", "0")
         out.line("NCHAN", "2")
         out.line("TRACKID", guid)
         if track.volume:
@@ -265,8 +290,8 @@ def _write_item(out: "_Writer", item: RppItem, item_id: int, key: str) -> None:
     out.line("LENGTH", _number(item.length_s))
     out.line("LOOP", "0")
     out.line("ALLTAKES", "0")
-    out.line("FADEIN", "1", "0", "0", "1", "0", "0", "0")
-    out.line("FADEOUT", "1", "0", "0", "1", "0", "0", "0")
+    out.line("FADEIN", "1", _number(item.fade_in_s), "0", "1", "0", "0", "0")
+    out.line("FADEOUT", "1", _number(item.fade_out_s), "0", "1", "0", "0", "0")
     out.line("MUTE", "1" if item.mute else "0", "0")
     out.line("SEL", "0")
     out.line("IGUID", _guid(key))
@@ -277,9 +302,20 @@ def _write_item(out: "_Writer", item: RppItem, item_id: int, key: str) -> None:
     out.line("PLAYRATE", "1", "1", "0", "-1", "0", "0.0025")
     out.line("CHANMODE", "0")
     out.line("GUID", _guid(key + "/take"))
-    out.open("SOURCE", "WAVE")
+    out.open("SOURCE", item.source)
     out.line("FILE", _quote(item.file))
     out.close()
+    for index, take in enumerate(item.alternates, start=1):  # the first take above plays
+        out.line("TAKE")
+        out.line("NAME", _quote(take.name))
+        out.line("VOLPAN", "1", "0", "1", "-1")
+        out.line("SOFFS", _number(take.source_offset_s))
+        out.line("PLAYRATE", "1", "1", "0", "-1", "0", "0.0025")
+        out.line("CHANMODE", "0")
+        out.line("GUID", _guid(f"{key}/take/{index}"))
+        out.open("SOURCE", "WAVE")
+        out.line("FILE", _quote(take.file))
+        out.close()
     out.close()
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ import numpy as np
 from foley_assistant.core.commands import Command, CommandStack, manual_curves_of
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ShotState, StemMix, audible_gains
-from foley_assistant.core.errors import FoleyError, InputFileError, ProjectFileError
+from foley_assistant.core.errors import FoleyError, InputFileError
 from foley_assistant.core.project import Project, ProjectSettings
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.shot import Shot
@@ -53,10 +54,12 @@ from foley_assistant.io.shot_list import list_shots
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.video import probe_video
 from foley_assistant.pipeline.editing.session_jobs import RegeneratedStem
+from foley_assistant.pipeline.editing.session_open import PROJECT_SUFFIXES, check_project_fits, default_output_folder, session_settings
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, OutputLayout, dry_path_of, write_mix, write_session_files, write_shot_audio
 from foley_assistant.pipeline.spine.analyze import media_frame_range
+from foley_assistant.pipeline.spine.handles import shifted_curves
 from foley_assistant.pipeline.spine.report import build_report, write_report
-from foley_assistant.pipeline.spine.shot_sound import ShotSettings, shot_settings
+from foley_assistant.pipeline.spine.shot_sound import ShotSettings
 from foley_assistant.pipeline.spine.shot_spine import ShotRun, merge_made
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
 from foley_assistant.spatial.loudness import integrated_loudness
@@ -64,35 +67,6 @@ from foley_assistant.spatial.render import render_stem
 from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
-
-PROJECT_SUFFIXES = (".json",)
-
-
-def session_settings(settings: ProjectSettings) -> ShotSettings:
-    """The render settings an edit places stems with: the project's (`shot_settings`). When the
-    project's SOFA file cannot be read any more, the spherical head stands in, with a warning."""
-    try:
-        return shot_settings(settings)
-    except InputFileError as exc:
-        log.warning("%s; edited stems are placed with the spherical-head model instead", exc)
-        return shot_settings(settings, hrirs=False)
-
-
-def check_project_fits(project: Project, project_file: Path, timeline_name: str, shots: list[Shot]) -> None:
-    """Refuse (ProjectFileError) a project whose timeline has no shots, or whose stems belong to
-    shots the timeline does not have (it changed since the project was saved)."""
-    if not shots:
-        raise ProjectFileError(f"{project_file}: its timeline '{timeline_name}' has no clips on its video tracks: there is nothing to open.")
-    unknown = sorted({s.shot_id for s in project.stems} - {s.id for s in shots})
-    if unknown:
-        raise ProjectFileError(
-            f"{project_file}: it has stems of shot {', '.join(unknown[:5])}, which its timeline '{timeline_name}' does not have (the timeline changed since the project was saved). Generate it again into a new folder."
-        )
-
-
-def default_output_folder(timeline_path: Path) -> Path:
-    """Where a timeline's stems go unless the editor chooses: a folder beside the timeline."""
-    return timeline_path.with_name(f"{timeline_path.stem}_foley")
 
 
 @dataclass(frozen=True)
@@ -373,18 +347,20 @@ class EditSession:
         return self._dry[stem.path]
 
     def stem_audio(self, stem: Stem) -> np.ndarray:
-        """The stem as rendered (2, n), from memory after the first read."""
+        """The stem as rendered over its cut (2, n; its handles left out), from memory after the
+        first read."""
         if stem.path not in self._stems:
             audio, _ = read_audio(self.file_of(stem.path))
             self._stems[stem.path] = audio[:2] if audio.shape[0] >= 2 else np.repeat(audio, 2, axis=0)
-        return self._stems[stem.path]
+        return self._stems[stem.path][:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
 
     def rerender(self, stem: Stem, curves: SpatialCurves) -> np.ndarray:
-        """Place the stem's dry sound along `curves` again and write it into the scratch area."""
-        placed = render_stem(self.dry_audio(stem), curves, self.stereo)
+        """Place the stem's dry sound (handles and all) along `curves` again and write it into
+        the scratch area; returns the cut."""
+        placed = render_stem(self.dry_audio(stem), shifted_curves(curves, Fraction(stem.handle_start_samples, stem.sample_rate)), self.stereo)
         self._stems[stem.path] = placed
         self._write_stem(stem, placed)
-        return placed
+        return self.stem_audio(stem)
 
     def _write_stem(self, stem: Stem, audio: np.ndarray) -> None:
         path = self.file_of(stem.path)
@@ -392,7 +368,19 @@ class EditSession:
         what = f"{stem.object_id} {stem.label}"
         made_by = f"{stem.engine} (edited placement)"
         description = bext.description if bext else None  # keeps the voice the stem was made with
-        write_shot_audio(self.scratch, stem.path, audio, stem.sample_rate, self.shot(stem.shot_id), stem.object_id, what, note=stem.label, made_by=made_by, description=description)
+        write_shot_audio(
+            self.scratch,
+            stem.path,
+            audio,
+            stem.sample_rate,
+            self.shot(stem.shot_id),
+            stem.object_id,
+            what,
+            note=stem.label,
+            made_by=made_by,
+            description=description,
+            handle_samples=stem.handle_start_samples,
+        )
 
     def _drop_render(self, stem: Stem) -> None:
         (self.scratch / stem.path).unlink(missing_ok=True)
@@ -467,7 +455,7 @@ class EditSession:
     def _drop_unreferenced(self) -> None:
         """Renders of stems the project no longer has (an edited object deleted since) are not
         saved: the folder keeps the file it had, if any."""
-        referenced = {p for s in self.project.stems for p in (s.path, dry_path_of(s))}
+        referenced = {p for s in self.project.stems + self.project.takes for p in (s.path, dry_path_of(s))}
         for relative in scratch_files(self.out_dir):
             if relative.startswith(("stems/", "dry/")) and relative not in referenced:
                 (self.scratch / relative).unlink()
@@ -493,10 +481,15 @@ class EditSession:
         return write_report(self.out_dir, build_report(self.project, run, timings_s=run.timings_s, cpu_s=run.cpu_s))
 
     def apply_regenerated(self, result: RegeneratedStem) -> Path:
-        """Put a new take of a stem into the project and save (the history starts again)."""
+        """Put a new take of a stem into the project in place of the one it was made from, which
+        joins the other takes (its files kept), and save (the history starts again)."""
         adopt(self.out_dir, result.files_dir)
-        stems = tuple(result.stem if s.path == result.stem.path else s for s in self.project.stems)
-        self.replace_project(replace(self.project, stems=stems), forget=[result.stem.path])
+        key = (result.stem.shot_id, result.stem.object_id)
+        before = next(s for s in self.project.stems if (s.shot_id, s.object_id) == key)
+        stems = tuple(result.stem if s is before else s for s in self.project.stems)
+        mixer = tuple(replace(m, path=result.stem.path) if m.path == before.path else m for m in self.project.mixer)
+        takes = self.project.takes + (replace(before, lane=""),)
+        self.replace_project(replace(self.project, stems=stems, takes=takes, mixer=mixer), forget=[result.stem.path])
         return self.save()
 
     def replace_project(self, project: Project, forget: list[str] = ()) -> None:

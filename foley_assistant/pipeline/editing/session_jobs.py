@@ -18,6 +18,7 @@ and its next save moves them into the folder.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +37,7 @@ from foley_assistant.pipeline.output.deliver import OutputLayout, write_object
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, analyzed_shots
+from foley_assistant.pipeline.spine.handles import extended_tracks, shifted_curves, stem_handles
 from foley_assistant.pipeline.spine.shot_sound import ShotSettings, analysis_settings
 from foley_assistant.pipeline.spine.shot_spine import EngineOptions, ShotRun, check_shots, run_shots
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, object_seed, sounding_objects
@@ -83,7 +85,9 @@ def generate_job(
     (`ShotRun.files_dir`)."""
     known = project.tracks
     usable, skipped = check_shots(shots, known, out_dir, (Path(project.timeline_path),))
-    run = run_shots(usable, settings or project.settings, job_dir(out_dir), context, known=known, manual=project.manual_curves, engines=engines)
+    others = {s.shot_id for s in project.stems} - {s.id for s in usable}  # the reel's other shots keep their gain
+    reel_gain = project.reel_gain_db if others else None
+    run = run_shots(usable, settings or project.settings, job_dir(out_dir), context, known=known, manual=project.manual_curves, engines=engines, reel_gain_db=reel_gain)
     run.skipped[:0] = skipped
     return run
 
@@ -128,12 +132,14 @@ def regenerate_job(
     stereo = rendered.stereo
     try:
         context.report("generate", 0, 1, f"{shot.id} {obj.id} take {take}")
-        n_samples = shot.duration_samples(stereo.sample_rate)
+        handles = stem_handles(stem, tracks)  # the new take runs as far past the cut as the old one
+        extended = extended_tracks(tracks, handles)
+        n_samples = stem.file_length_samples
         used_seed = object_seed(take * 7919, shot.id, obj.id)
-        if engine.neural is not None:
+        if engine.neural is not None:  # neural stems have no handles
             dry = _neural_take(engine, shot, tracks, obj, rendered, take * 7919, context, project)
         else:
-            dry = engine.generator.generate(obj, tracks, n_samples, stereo.sample_rate, used_seed)
+            dry = engine.generator.generate(extended.object(obj.id), extended, n_samples, stereo.sample_rate, used_seed)
     finally:
         engine.close()
     before_rms = float(np.sqrt(np.mean(np.square(dry_before, dtype=np.float64)))) if dry_before.size else 0.0
@@ -141,9 +147,10 @@ def regenerate_job(
     gain = before_rms / new_rms if before_rms > 0 and new_rms > 0 else 1.0
     dry = replace(dry, samples=(dry.samples * gain).astype(np.float32))
     curves = object_curves(obj, tracks, project.settings.hfov_deg, rendered.curves, manual_curves_of(project, shot.id, obj.id))
-    placed = render_stem(dry.samples, curves, stereo)
+    placed = render_stem(dry.samples, shifted_curves(curves, Fraction(stem.handle_start_samples, stem.sample_rate)), stereo)
     files_dir = job_dir(out_dir)
-    written = write_object(OutputLayout(files_dir), shot, ObjectSound(shot.id, obj, dry, curves, placed, used_seed), dry.engine or engine.used, take)
+    sound = ObjectSound(shot.id, obj, dry, curves, placed, used_seed)
+    written = write_object(OutputLayout(files_dir), shot, sound, dry.engine or engine.used, take, (stem.handle_start_samples, stem.handle_end_samples))
     context.report("generate", 1, 1, f"{shot.id} {obj.id} take {take}")
     return RegeneratedStem(replace(written, lane=stem.lane), take, files_dir)
 

@@ -11,6 +11,7 @@ from foley_assistant.eval.binaural import binaural_spatial_metrics
 from foley_assistant.eval.spatial import SpatialEvalSettings, stereo_spatial_metrics
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_tracks
+from foley_assistant.pipeline.evaluation.cut import cut_of
 from foley_assistant.pipeline.spine.single import pick_shot
 
 
@@ -24,9 +25,11 @@ def evaluate_spatial(
     binaural: bool = False,
 ) -> dict[str, Any]:
     """Object-awareness metrics of a two-channel stem whose first sample is the shot's first frame
-    (the stems of `generate` and `render` are): the keys of CONTRACTS.md, plus the frame and event
-    counts, plus ITD/ILD errors for a binaural stem."""
+    (the stems of `generate` are, once their handles are left out: `pipeline.evaluation.cut`;
+    `render`'s are): the keys of CONTRACTS.md, plus the frame and event counts, plus ITD/ILD
+    errors for a binaural stem."""
     audio, sample_rate = read_audio(stem_path)
+    audio = cut_of(audio, stem_path)
     if audio.shape[0] != 2:
         raise InputFileError(f"{stem_path.name} has {audio.shape[0]} channel(s); the spatial metrics need a two-channel stem.")
     shot = pick_shot(read_tracks(tracks_path), shot_id)

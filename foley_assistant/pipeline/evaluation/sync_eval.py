@@ -26,6 +26,7 @@ from foley_assistant.eval.sync import (
 from foley_assistant.io.audio import read_audio
 from foley_assistant.io.json_files import read_tracks
 from foley_assistant.io.video import read_frames
+from foley_assistant.pipeline.evaluation.cut import cut_of
 from foley_assistant.pipeline.spine.single import pick_shot
 
 FLOW_WIDTH = 320  # pictures are read at this width for optical flow, as `analyze` reads them
@@ -55,6 +56,7 @@ def evaluate_sync(
             raise FoleyError(f"shot {shot.shot_id} has no object {object_id!r}; its objects are {', '.join(known) or 'none'}.")
         ids = [object_id]
     audio, sample_rate = read_audio(audio_path)
+    audio = cut_of(audio, Path(audio_path))  # a generated stem's handles left out
     report = sync_report(audio, sample_rate, shot, ids)
     report.update({"shot": shot.shot_id, "object": object_id, "audio": str(Path(audio_path)), "fps": float(shot.fps)})
     if video_path is not None:

@@ -67,7 +67,7 @@ def open_project(project_or_dir: Path) -> tuple[Project, Path, LoadedTimeline]:
     delivers only files the project made (UnsafePathError otherwise)."""
     project_file = project_or_dir / PROJECT_FILE if project_or_dir.is_dir() else project_or_dir
     project = read_project(project_file)
-    for stem in project.stems:
+    for stem in project.stems + project.takes:
         resolve_inside(project_file.parent, stem.path, "stem path")
         resolve_inside(project_file.parent, dry_path_of(stem), "dry source")
     rate = None if project.timeline_rate is None else FrameRate(*project.timeline_rate)
@@ -82,6 +82,7 @@ def export_format(
     aaf_mode: str = "split",
     nle: str | None = None,
     media_root: Path | None = None,
+    all_takes: bool = False,
 ) -> ExportResult:
     """Write `fmt` (one of EXPORT_FORMATS) for the project to `out`; with `nle` (otio only), for
     that editor's OTIO import (see io.nle_otio).
@@ -89,8 +90,12 @@ def export_format(
     Media is referenced relative to `out`'s folder: the project's files where they lie when they
     are inside that folder, otherwise copies of them in `<out name>_media/` (see
     `pipeline.output.delivery_media`); `media_root` is where the project's files are read from for
-    that (default: the project's own folder; the app's export passes its copy of them).
+    that (default: the project's own folder; the app's export passes its copy of them). The
+    chosen take of each stem is delivered; with `all_takes` (rpp only) the other takes too, as
+    takes of the same item that do not play until chosen.
     """
+    if all_takes and fmt != "rpp":
+        raise OutputError(f"--all-takes is for --format rpp (REAPER keeps an item's takes); {fmt} delivers the chosen take.")
     if nle is not None and fmt != "otio":
         raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
@@ -103,7 +108,7 @@ def export_format(
     if out.suffix.lower() != SUFFIXES[fmt]:
         raise OutputError(f"--out for {fmt} should end in {SUFFIXES[fmt]} (got {out.name}).")
     with removed_if_failed(out):
-        return _write_export(project, root, loaded, fmt, out, aaf_mode, nle, media_root)
+        return _write_export(project, root, loaded, fmt, out, aaf_mode, nle, media_root, all_takes)
 
 
 @contextlib.contextmanager
@@ -131,22 +136,23 @@ def removed_if_failed(out: Path) -> Iterator[None]:
         raise
 
 
-def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str, out: Path, aaf_mode: str, nle: str | None, media_root: Path | None) -> ExportResult:
+def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str, out: Path, aaf_mode: str, nle: str | None, media_root: Path | None, all_takes: bool) -> ExportResult:
     """The writing half of `export_format` (its checks done)."""
     stereo = project_stereo(project.settings, hrirs=False)  # the pans and gains the stems were placed with
     result = ExportResult(files=[out])
-    media, copied = media_beside(out, media_root or root, referenced_media(project, fmt, aaf_mode, nle))
+    needed = referenced_media(replace(project, stems=project.stems + project.takes) if all_takes else project, fmt, aaf_mode, nle)
+    media, copied = media_beside(out, media_root or root, needed)
     result.files += copied
     curves = project.curves_by_object()
     lanes = project.lanes()
     mixes = mixes_of(project)
     if fmt == "rpp":
-        write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent))
+        write_rpp(out, build_rpp(project, loaded, stereo, media, out.parent, all_takes))
     elif nle is not None:
         # An editor's own OTIO import is not known to resolve relative URLs: absolute file URLs
         # of the project's own stems (this is for importing where the project is, as the Resolve
         # script does; a delivery to move is plain otio or otioz).
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes), out, nle)
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes, fade_ms=project.settings.fade_ms), out, nle)
         result.notes.append(
             f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads; "
             "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
@@ -271,7 +277,9 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
 
     lanes = project.lanes()
     media_path = source if mode == "automation" else None
-    return with_stem_tracks(loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent)
+    return with_stem_tracks(
+        loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent, fade_ms=project.settings.fade_ms
+    )
 
 
 def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
@@ -297,6 +305,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
         if sample_rate != stem.sample_rate:
             raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
         points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
-        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
+        cut = audio[0, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]  # ADM objects cover the cut
+        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", cut, stem.record_start_sample, points))
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
     write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)

@@ -45,7 +45,8 @@ class AutomationPoint:
 
 @dataclass(frozen=True)
 class HostClip:
-    """One stem as a host places it: on lane `lane`, from `record_frame` for `length_frames`.
+    """One stem as a host places it: on lane `lane`, from `record_frame` for `length_frames`,
+    starting `source_frame` frames into its file (past its handle before the cut).
 
     `dry_path` is the mono source a host pans along `automation`; None for an ambience bed (kind
     "ambience"), which is not placed: the host plays the stereo stem as it is.
@@ -66,6 +67,7 @@ class HostClip:
     length_samples: int
     sample_rate: int
     automation: tuple[AutomationPoint, ...]
+    source_frame: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def _clip_json(clip: HostClip) -> dict[str, Any]:
         "dry": None if clip.dry_path is None else str(clip.dry_path),
         "record_frame": clip.record_frame,
         "length_frames": clip.length_frames,
+        "source_frame": clip.source_frame,
         "frame_offset_samples": str(clip.frame_offset_samples),
         "record_start_sample": clip.record_start_sample,
         "length_samples": clip.length_samples,
@@ -121,6 +124,7 @@ def host_clip(stem: Stem, lane: str, rate: FrameRate, root: Path, automation: li
         dry_path=None if stem.is_ambience else resolve_inside(root, dry_path_of(stem), "dry source").resolve(),
         record_frame=placement.start,
         length_frames=placement.length,
+        source_frame=placement.handle_before,
         frame_offset_samples=placement.frame_offset_samples,
         record_start_sample=stem.record_start_sample,
         length_samples=stem.length_samples,

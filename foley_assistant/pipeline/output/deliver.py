@@ -26,11 +26,12 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
 from foley_assistant.io.audio import write_bwf
-from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTrack, write_rpp
+from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTake, RppTrack, write_rpp
 from foley_assistant.io.file_set import promote, scratch_dir
 from foley_assistant.io.json_files import write_project, write_tracks
 from foley_assistant.io.timeline import LoadedTimeline
 from foley_assistant.io.writeback import write_with_stem_tracks
+from foley_assistant.pipeline.output.guide import guide_tracks
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
@@ -84,12 +85,14 @@ def write_shot_audio(
     made_by: str = "",
     bit_depth: int = 24,
     description: str | None = None,
+    handle_samples: int = 0,
 ) -> None:
     """Write one of a shot's audio files (stem, dry source, bed or mix) as BWF at the shot's record
     time, with the bext and iXML fields every file of the folder carries: the description
     "<clip> | <shot> <what> | TC <record in>" (unless `description` is given), iXML scene = shot,
-    take = `take`, note, and, when `made_by` is given, a coding history naming it. `relative`
-    must stay inside `root` (UnsafePathError otherwise)."""
+    take = `take`, note, and, when `made_by` is given, a coding history naming it. A file with a
+    handle before the cut (`handle_samples`) starts that much earlier. `relative` must stay
+    inside `root` (UnsafePathError otherwise)."""
     stereo = audio.shape[0] == 2
     ixml: dict[str, object] = {"project": shot.clip_name, "scene": shot.id, "take": take}
     if note is not None:
@@ -103,24 +106,26 @@ def write_shot_audio(
         audio,
         sample_rate,
         bit_depth=bit_depth,
-        time_reference=seconds_to_samples(shot.record_start_since_midnight, sample_rate),
+        time_reference=max(0, seconds_to_samples(shot.record_start_since_midnight, sample_rate) - handle_samples),
         description=description if description is not None else f"{shot.clip_name} | {shot.id} {what} | TC {shot.record_tc_in}",
         coding_history=history,
         ixml=ixml,
     )
 
 
-def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str, take: int = 1) -> Stem:
-    """Write an object's stereo stem and its dry source; return the stem record (with its take
-    and the seed its engine was given)."""
+def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: str, take: int = 1, handles: tuple[int, int] = (0, 0)) -> Stem:
+    """Write an object's stereo stem and its dry source; return the stem record (with its take,
+    the seed its engine was given and its `handles`: samples before and after the cut). A take
+    after the first has its own files (`<shot>_<object>_<label>_t<take>.wav`): the earlier takes
+    are kept."""
     sample_rate = sound.dry.sample_rate
-    name = stem_file_stem(shot.id, sound.track.id, sound.track.label)
+    name = stem_file_stem(shot.id, sound.track.id, sound.track.label) + (f"_t{take}" if take > 1 else "")
     what = f"{sound.track.id} {sound.track.label} | {sound.dry.voice}"
     # The dry source is written as 32-bit float: after the shot's loudness gain it may exceed full
     # scale (the distance attenuates the stem, not the source), and a clipped source would sound
     # different when a DAW or the app places it again.
     for relative, audio, bits in ((layout.stem(name), sound.stereo, 24), (layout.dry(name), sound.dry.samples[None, :], 32)):
-        write_shot_audio(layout.root, relative, audio, sample_rate, shot, sound.track.id, what, note=sound.track.label, made_by=engine, bit_depth=bits)
+        write_shot_audio(layout.root, relative, audio, sample_rate, shot, sound.track.id, what, note=sound.track.label, made_by=engine, bit_depth=bits, handle_samples=handles[0])
     return Stem(
         shot_id=shot.id,
         object_id=sound.track.id,
@@ -129,14 +134,16 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
         engine=engine,
         sample_rate=sample_rate,
         record_start_sample=shot.record_start_sample(sample_rate),
-        length_samples=int(sound.stereo.shape[1]),
+        length_samples=int(sound.stereo.shape[1]) - handles[0] - handles[1],
         take=take,
         seed=sound.seed,
+        handle_start_samples=handles[0],
+        handle_end_samples=handles[1],
     )
 
 
 def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: int) -> str:
-    """Write a shot's mix (the sum of its stems)."""
+    """Write a shot's mix: the sum of its stems over the cut (their handles left out)."""
     relative = layout.mix(shot.id)
     write_shot_audio(layout.root, relative, mixed, sample_rate, shot, "mix", "foley mix")
     return relative
@@ -172,7 +179,7 @@ def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_ro
     """
     curves = project.curves_by_object()
     relative_to = None if path.suffix.lower() == ".otioz" else (home or path.parent)
-    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to)
+    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to, project.settings.fade_ms)
 
 
 def mixes_of(project: Project) -> dict[str, StemMix]:
@@ -204,14 +211,18 @@ def pan_gain_points(stem: Stem, curve: SpatialCurves | None, stereo: StereoSetti
     return [PanGainPoint(k.time, float(p), float(g)) for k, p, g in zip(keyframes, pans, gains)]
 
 
-def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, files_root: Path, rpp_dir: Path) -> RppProject:
+def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, files_root: Path, rpp_dir: Path, all_takes: bool = False) -> RppProject:
     """A REAPER project: a track per lane, dry items at record time, pan and volume automation.
 
     The dry mono sources are panned by REAPER from the automation, so the editor can adjust the
     moves in the DAW; the envelopes follow the same curves the stems were rendered with. An
     ambience bed is not placed: its item is the stereo stem itself, with no envelope. Each item
-    has the editor's gain (item volume) and mute. Item paths are relative to the folder the .rpp
-    is written to (`rpp_dir`); stem paths are relative to `files_root`.
+    has the editor's gain (item volume) and mute, is trimmed to the cut with its source offset
+    past the file's handle (so it can be slipped and extended), and fades in and out over the
+    project's `fade_ms` (at most half the item). Item paths are relative to the folder the .rpp
+    is written to (`rpp_dir`); stem paths are relative to `files_root`. Muted guide tracks of the
+    picture and the production sound come last (`pipeline.output.guide`). With `all_takes`, each
+    item carries the object's other takes as REAPER takes that do not play until chosen.
     """
     curves = project.curves_by_object()
     mixes = mixes_of(project)
@@ -224,16 +235,33 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
         for stem in stems:
             position = stem.record_start_sample / stem.sample_rate
             length = stem.length_samples / stem.sample_rate
-            source = stem.path if stem.is_ambience else dry_path_of(stem)
-            file = Path(os.path.relpath(files_root.resolve() / source, rpp_dir.resolve())).as_posix()
+            file = _relative_file(stem, files_root, rpp_dir)
+            others = [t for t in project.takes_of(stem.shot_id, stem.object_id) if t.path != stem.path] if all_takes else []
+            alternates = tuple(RppTake(f"{Path(t.path).stem} (take {t.take})", _relative_file(t, files_root, rpp_dir), t.handle_start_samples / t.sample_rate) for t in others)
             mix = mixes.get(stem.path, StemMix(stem.path))
-            items.append(RppItem(name=Path(stem.path).stem, file=file, position_s=position, length_s=length, gain=10 ** (mix.gain_db / 20), mute=mix.mute))
+            fade = min(project.settings.fade_ms / 1000, length / 2)
+            offset = stem.handle_start_samples / stem.sample_rate
+            items.append(
+                RppItem(
+                    name=Path(stem.path).stem,
+                    file=file,
+                    position_s=position,
+                    length_s=length,
+                    source_offset_s=offset,
+                    gain=10 ** (mix.gain_db / 20),
+                    mute=mix.mute,
+                    fade_in_s=fade,
+                    fade_out_s=fade,
+                    alternates=alternates,
+                )
+            )
             if stem.is_ambience:
                 continue
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
                 pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
                 volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))
         tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume)))
+    tracks.extend(guide_tracks(loaded))
     return RppProject(
         tracks=tuple(tracks),
         sample_rate=project.settings.sample_rate,
@@ -241,3 +269,9 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
         frame_rate=float(rate),
         notes=f"Foley Assistant: {loaded.name}",
     )
+
+
+def _relative_file(stem: Stem, files_root: Path, rpp_dir: Path) -> str:
+    """The file a REAPER item of the stem plays (its dry source; a bed's stereo stem), relative to the .rpp."""
+    source = stem.path if stem.is_ambience else dry_path_of(stem)
+    return Path(os.path.relpath(files_root.resolve() / source, rpp_dir.resolve())).as_posix()

@@ -289,7 +289,9 @@ def _stem_waveform(root: Path, stem: dict[str, Any], marks: list[tuple[int, int]
     except FoleyError as exc:
         log.warning("review: %s", exc)
         return None
-    image = waveform_image(envelope.peaks, envelope.length_samples, envelope.sample_rate, list(stem.get("event_log", [])), marks)
+    handle = int(stem.get("handle_start_samples", 0))  # events count from the cut; the file starts with its handle
+    events = [{**event, "sample": int(event.get("sample", -1)) + handle} for event in stem.get("event_log", [])]
+    image = waveform_image(envelope.peaks, envelope.length_samples, envelope.sample_rate, events, marks)
     name = _unique(safe_file_part(Path(str(stem["path"])).stem, "stem") + "_wave", used)
     return write_png(root, f"{REVIEW_DIR}/{name}.png", image)
 
@@ -319,7 +321,7 @@ def write_review(root: Path, shots: list[Shot], tracks: TracksDocument, report: 
             marks = []
             if shot is not None and shot_tracks is not None:
                 rate = int(report.get("sample_rate", 48000))
-                start = shot.record_start_sample(rate) - int(stem.get("record_start_sample", 0))
+                start = shot.record_start_sample(rate) - int(stem.get("record_start_sample", 0)) + int(stem.get("handle_start_samples", 0))  # the file starts with its handle
                 marks = [(n, start + round(_record_seconds(shot, shot_tracks, f) * rate)) for n, f in tiles]
             waveform = _stem_waveform(root, stem, marks, used)
             images.extend([waveform] if waveform else [])

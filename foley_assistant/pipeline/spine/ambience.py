@@ -72,9 +72,10 @@ def make_bed(choice: str, shot_tracks: ShotTracks, n_samples: int, sample_rate: 
     return AmbienceBed(shot_tracks.shot_id, bed, reason, stereo.astype(np.float32))
 
 
-def write_bed(root: Path, relative: str, shot: Shot, bed: AmbienceBed, sample_rate: int) -> Stem:
-    """Write the bed's stereo stem (BWF at the shot's record time); return its stem record."""
-    write_shot_audio(root, relative, bed.stereo, sample_rate, shot, AMBIENCE_OBJECT_ID, f"ambience {bed.bed}", note=f"ambience {bed.bed}", made_by="procedural ambience")
+def write_bed(root: Path, relative: str, shot: Shot, bed: AmbienceBed, sample_rate: int, handles: tuple[int, int] = (0, 0)) -> Stem:
+    """Write the bed's stereo stem (BWF at the shot's record time, less its handle before the
+    cut); return its stem record."""
+    write_shot_audio(root, relative, bed.stereo, sample_rate, shot, AMBIENCE_OBJECT_ID, f"ambience {bed.bed}", note=f"ambience {bed.bed}", made_by="procedural ambience", handle_samples=handles[0])
     return Stem(
         shot_id=shot.id,
         object_id=AMBIENCE_OBJECT_ID,
@@ -83,8 +84,10 @@ def write_bed(root: Path, relative: str, shot: Shot, bed: AmbienceBed, sample_ra
         engine="procedural",
         sample_rate=sample_rate,
         record_start_sample=shot.record_start_sample(sample_rate),
-        length_samples=int(bed.stereo.shape[1]),
+        length_samples=int(bed.stereo.shape[1]) - handles[0] - handles[1],
         kind="ambience",
+        handle_start_samples=handles[0],
+        handle_end_samples=handles[1],
     )
 
 

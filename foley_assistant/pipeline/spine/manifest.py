@@ -33,7 +33,7 @@ from foley_assistant.core.tracks import ShotTracks, TracksDocument
 from foley_assistant.io.atomic import write_json_atomic
 from foley_assistant.io.json_files import read_json
 from foley_assistant.pipeline.output.deliver import MANIFEST_FILE, MANIFEST_SCHEMA, OutputLayout, dry_path_of
-from foley_assistant.pipeline.spine.shot_spine import MadeShot
+from foley_assistant.pipeline.spine.made import MadeShot
 
 
 def _media_facts(path: str | None) -> dict[str, Any]:
@@ -131,10 +131,10 @@ class Manifest:
         self.root.mkdir(parents=True, exist_ok=True)
         write_json_atomic(self.path, {"schema": MANIFEST_SCHEMA, "shots": self.shots})
 
-    def record_made(self, made: MadeShot, inputs: dict[str, Any], files_root: Path) -> None:
-        """A shot finished, its files in `files_root`; saved at once."""
-        layout = OutputLayout(files_root)
-        files = {name: file_sha256(files_root / name) for name in made_files(made, layout)}
+    def record_made(self, made: MadeShot, inputs: dict[str, Any], roots: tuple[Path, ...]) -> None:
+        """A shot finished, each of its files in the first of `roots` that has it; saved at once."""
+        layout = OutputLayout(roots[0])
+        files = {name: file_sha256(next((root / name for root in roots if (root / name).is_file()), roots[0] / name)) for name in made_files(made, layout)}
         self.shots[made.shot_id] = {"status": "done", "key": inputs_key(inputs), "inputs": inputs, "files": files, "made": _made_to_dict(made)}
         self.save()
 

@@ -94,9 +94,9 @@ def curve_settings(placement: Placement) -> CurveSettings:
 
 def loudness_settings(policy: LoudnessPolicy) -> LoudnessSettings:
     """The loudness step's settings for a project's policy (checks the values)."""
-    return LoudnessSettings(target_lufs=policy.target_lufs, true_peak_ceiling_dbtp=policy.true_peak_ceiling_dbtp)
+    return LoudnessSettings(target_lufs=policy.target_lufs, true_peak_ceiling_dbtp=policy.true_peak_ceiling_dbtp, scope=policy.scope)
 
 
 def loudness_policy(settings: LoudnessSettings) -> LoudnessPolicy:
     """The record of a loudness step's settings."""
-    return LoudnessPolicy(target_lufs=settings.target_lufs, true_peak_ceiling_dbtp=settings.true_peak_ceiling_dbtp)
+    return LoudnessPolicy(target_lufs=settings.target_lufs, true_peak_ceiling_dbtp=settings.true_peak_ceiling_dbtp, scope=settings.scope)

@@ -88,6 +88,8 @@ def build_report(project: Project, run: ShotRun, *, media_path: Path | None = No
                 "resumed_shots": list(run.resumed),
                 "record_start_sample": stem.record_start_sample,
                 "length_samples": stem.length_samples,
+                "handle_start_samples": stem.handle_start_samples,  # the file's samples before the cut (event times count from the file's start)
+                "handle_end_samples": stem.handle_end_samples,
                 **metrics.get(stem.path, {}),
             }
             for stem in stems
@@ -117,6 +119,7 @@ def placement_report(settings: ProjectSettings) -> dict[str, Any]:
         "offscreen": placement.offscreen,
         "loudness_target_lufs": settings.loudness.target_lufs,
         "true_peak_ceiling_dbtp": settings.loudness.true_peak_ceiling_dbtp,
+        "loudness_scope": settings.loudness.scope,
     }
 
 

@@ -1,8 +1,9 @@
 """A shot's sound, made without writing anything: the part of the shot spine that any process can run.
 
     ShotJob (the shot, its known tracks or none, the editor's keyframes, the project's settings,
-    the engine) --compute_shot--> ShotOutcome (the tracks, every object's dry source, curves and
-    placed stem at the shot's one loudness gain, the bed; or why the shot failed)
+    the engine, the run's shots cut from the same media) --compute_shot--> ShotOutcome (the
+    tracks, the handles, every object's dry source, curves and placed stem over the cut and its
+    handles at the shot's one loudness gain, the bed; or why the shot failed)
 
 The driver of a run writes the outcome's files (`shot_spine.write_shot`), whichever process
 computed it: in the driver itself (`--executor serial`), in a worker process (`local`) or on a
@@ -28,6 +29,7 @@ from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.ambience import AmbienceBed, make_bed
 from foley_assistant.pipeline.spine.analyze import AnalysisReport, try_analyze_shot
+from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, media_frame_count, shot_handles
 from foley_assistant.pipeline.spine.placement import curve_settings, loudness_settings, project_stereo
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine, normalize_loudness, sound_shot
 from foley_assistant.spatial.curves import CurveSettings
@@ -88,14 +90,15 @@ def open_worker_engine(spec: EngineSpec) -> EngineChoice:
 @dataclass(frozen=True)
 class ShotSound:
     """A shot's sound before anything is written: each mover's sound at the shot's loudness gain,
-    the bed (at the same gain), what the loudness step measured and did, the shot's length and
-    sample rate."""
+    the bed (at the same gain), what the loudness step measured and did, the cut's length (its
+    sounds run on through the `handles` either side), the sample rate."""
 
     sounds: tuple[ObjectSound, ...]
     bed: AmbienceBed | None
     loudness: dict[str, Any] | None
     n_samples: int
     sample_rate: int
+    handles: Handles = NO_HANDLES
 
 
 def sound_and_level(
@@ -106,26 +109,29 @@ def sound_and_level(
     engine: EngineChoice,
     context: JobContext,
     voices: VoiceMap,
+    handles: Handles = NO_HANDLES,
 ) -> ShotSound:
-    """Every mover of a shot sounded and placed (with `manual` keyframes by object id), the bed,
-    and one loudness gain for all of them."""
+    """Every mover of a shot sounded and placed (with `manual` keyframes by object id) over the
+    cut and its `handles`, the bed, and one loudness gain for all of them (measured on the cut)."""
     settings = rendered.project
     rate = settings.sample_rate
-    sounds = sound_shot(shot, tracks, engine, rendered.stereo, settings.hfov_deg, settings.seed, context, rendered.curves, manual)
-    n_samples = shot.duration_samples(rate)
+    sounds = sound_shot(shot, tracks, engine, rendered.stereo, settings.hfov_deg, settings.seed, context, rendered.curves, manual, handles)
+    cut_samples = shot.duration_samples(rate)
+    n_samples = handles.before_samples + cut_samples + handles.after_samples
     with context.clock.measure("generate"):
-        bed = make_bed(settings.ambience, tracks, n_samples, rate, settings.seed, voices)
+        bed = make_bed(settings.ambience, extended_tracks(tracks, handles), n_samples, rate, settings.seed, voices)
     with context.clock.measure("loudness"):
-        sounds, loudness = normalize_loudness(sounds, n_samples, rate, rendered.loudness, [bed.stereo] if bed is not None else [])
+        sounds, loudness = normalize_loudness(sounds, cut_samples, rate, rendered.loudness, [bed.stereo] if bed is not None else [], handles.before_samples)
     if loudness is not None and bed is not None:
         bed = bed.scaled(10 ** (loudness.gain_db / 20))
-    return ShotSound(tuple(sounds), bed, None if loudness is None else loudness.to_dict(), n_samples, rate)
+    return ShotSound(tuple(sounds), bed, None if loudness is None else loudness.to_dict(), cut_samples, rate, handles)
 
 
 @dataclass(frozen=True)
 class ShotJob:
     """One shot to make: the shot, its known tracks (None: analyze it), the editor's keyframes of
-    its objects, the project's settings and the engine; `analyze_only`: its tracks and no sound."""
+    its objects, the project's settings and the engine; `analyze_only`: its tracks and no sound;
+    `neighbours`: the run's other shots cut from the same media (where its handles must stop)."""
 
     shot: Shot
     tracks: ShotTracks | None
@@ -133,6 +139,7 @@ class ShotJob:
     settings: ProjectSettings
     engine: EngineSpec
     analyze_only: bool = False
+    neighbours: tuple[Shot, ...] = ()
 
     @property
     def shot_id(self) -> str:
@@ -154,8 +161,8 @@ class ShotOutcome:
 
 
 def compute_shot(job: ShotJob, engine: EngineChoice, rendered: ShotSettings, context: JobContext, voices: VoiceMap) -> ShotOutcome:
-    """A shot's tracks (known, or analyzed) and sound; a shot that cannot be analyzed is an
-    outcome with its `failure`, not an exception."""
+    """A shot's tracks (known, or analyzed), its handles (none with the neural engine) and sound;
+    a shot that cannot be analyzed is an outcome with its `failure`, not an exception."""
     report = AnalysisReport()
     tracks = job.tracks
     if tracks is None:
@@ -165,7 +172,8 @@ def compute_shot(job: ShotJob, engine: EngineChoice, rendered: ShotSettings, con
     if job.analyze_only:
         return ShotOutcome(job.shot_id, tracks, None, None, tuple(m for _, m in report.notes))
     keys = {m.object_id: m for m in job.manual}
-    sound = sound_and_level(job.shot, tracks, keys, rendered, engine, context, voices)
+    handles = NO_HANDLES if engine.neural is not None else shot_handles(job.shot, tracks, list(job.neighbours), media_frame_count(job.shot, tracks), job.settings.handles_s, job.settings.sample_rate)
+    sound = sound_and_level(job.shot, tracks, keys, rendered, engine, context, voices, handles)
     return ShotOutcome(job.shot_id, tracks, sound, None, tuple(m for _, m in report.notes))
 
 

@@ -3,6 +3,8 @@
     analyze (when no tracks are known) -> events and dry sources (the engine) -> placement along
     each object's curves (tracked, with the editor's keyframes on top) -> levels (one loudness
     gain per shot, the ambience bed under it) -> the shot's files (stems, dry sources, bed, mix)
+    -> under the "reel" loudness scope, one gain for all the shots of the run, those a resumed
+    run took as finished included (`pipeline.spine.reel_levels`, applied here, in the driver)
 
 `run_shots` takes shots through it: a shot that cannot be analyzed is skipped with its reason and
 the others go on; a cancelled run keeps the shots it finished. The sound of a shot is computed by
@@ -23,7 +25,6 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from foley_assistant.core.commands import with_shot_tracks
-from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import Cancelled, FoleyError, MediaError, OutputError
 from foley_assistant.core.project import Project
@@ -39,8 +40,12 @@ from foley_assistant.pipeline.spine.ambience import bed_file_stem, check_ambienc
 from foley_assistant.pipeline.spine.analyze import AnalysisReport
 from foley_assistant.pipeline.spine.batch import BatchProgress, drive
 from foley_assistant.pipeline.spine.executors import SERIAL, ExecutorSpec, open_pool
+from foley_assistant.pipeline.spine.handles import cut_times
+from foley_assistant.pipeline.spine.made import MadeShot
+from foley_assistant.pipeline.spine.reel_levels import level_reel
 from foley_assistant.pipeline.spine.shot_sound import EngineSpec, ShotJob, ShotOutcome, ShotSound, compute_shot, shot_settings
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine
+from foley_assistant.spatial.loudness import LoudnessSettings
 from foley_assistant.spatial.render import mix
 
 log = logging.getLogger(__name__)
@@ -53,26 +58,6 @@ class EngineOptions:
     library_dirs: tuple[Path, ...] = ()
     library_db: Path | None = None
     model_dir: Path | None = None
-
-
-@dataclass(frozen=True)
-class MadeShot:
-    """One shot through the spine, written: its tracks, the curves and stems made (bed last), the
-    editor's keyframes they were placed with, and what the report says of it (`metrics` by stem
-    path, the loudness step, the bed)."""
-
-    shot: Shot
-    tracks: ShotTracks
-    curves: tuple[SpatialCurves, ...]
-    stems: tuple[Stem, ...]
-    manual: tuple[ManualCurves, ...] = ()
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    loudness: dict[str, Any] | None = None
-    bed: dict[str, str] | None = None
-
-    @property
-    def shot_id(self) -> str:
-        return self.shot.id
 
 
 @dataclass
@@ -93,6 +78,7 @@ class ShotRun:
     timings_s: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, of the job so far
     cpu_s: dict[str, float] = field(default_factory=dict)
     files_dir: Path | None = None
+    reel_gain_db: float | None = None  # the one gain of the reel ("reel" loudness scope)
     executor: str = "serial"  # where the shots were computed (serial | local | ray)
     resumed: tuple[str, ...] = ()  # shots taken as a run before had made them (--resume)
 
@@ -144,8 +130,10 @@ def run_shots(
     engines: EngineOptions = EngineOptions(),
     notes: tuple[str, ...] = (),
     analysis_report: AnalysisReport | None = None,
+    reel_gain_db: float | None = None,
     executor: ExecutorSpec = SERIAL,
     finished: Mapping[str, MadeShot] | None = None,
+    finished_roots: tuple[Path, ...] = (),
     on_made: Callable[[MadeShot], None] | None = None,
     on_failed: Callable[[Shot, str], None] | None = None,
 ) -> ShotRun:
@@ -155,7 +143,11 @@ def run_shots(
     keyframes (objects of known tracks only); `notes` come first in the run's notes. `executor`
     says where the shots are computed (the files are written here, by the caller's process,
     whichever it is); `finished` are shots already made (by a run this one resumes), taken as
-    they are; `on_made` and `on_failed` hear of each shot as soon as it is written or given up."""
+    they are, their files in `out_dir` or else in `finished_roots`; `on_made` and `on_failed`
+    hear of each shot as soon as it is written or given up (`on_made` again when the reel's gain
+    changed its files). `reel_gain_db` is the gain of the reel the shots belong to when other
+    shots of it are kept (None: measured on the shots of this run, finished ones included).
+    A cancelled run leaves each shot at its own gain (the reel's is applied when it is resumed)."""
     check_ambience(settings.ambience)
     rendered = shot_settings(settings)
     engine = choose_engine(settings.engine, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
@@ -172,7 +164,7 @@ def run_shots(
     done = dict(finished or {})
     run.resumed = tuple(s.id for s in shots if s.id in done)
     run.made.extend(done[s.id] for s in shots if s.id in done)
-    jobs = [_job(shot, known, manual, settings, engine, engines) for shot in shots if shot.id not in done]
+    jobs = [_job(shot, shots, known, manual, settings, engine, engines) for shot in shots if shot.id not in done]
     progress = BatchProgress(context, len(shots), len(run.made))
 
     def take(job: ShotJob, outcome: ShotOutcome) -> None:
@@ -227,14 +219,43 @@ def run_shots(
         run.cpu_s = dict(context.clock.cpu_seconds)
     order = {shot.id: number for number, shot in enumerate(shots)}
     run.made.sort(key=lambda made: order[made.shot_id])
+    if rendered.loudness.scope == "reel":
+        _level(run, layout, rendered.loudness, reel_gain_db, finished_roots, context, on_made)
     return run
 
 
-def _job(shot: Shot, known: TracksDocument | None, manual: tuple[ManualCurves, ...], settings: ProjectSettings, engine: EngineChoice, engines: EngineOptions) -> ShotJob:
+def _job(shot: Shot, shots: list[Shot], known: TracksDocument | None, manual: tuple[ManualCurves, ...], settings: ProjectSettings, engine: EngineChoice, engines: EngineOptions) -> ShotJob:
     tracks = _known_tracks(known, shot.id)
     keys = tuple(m for m in manual if m.shot_id == shot.id) if tracks is not None else ()
     spec = EngineSpec(engine.used, settings.hfov_deg, engines.library_dirs, engines.library_db, engines.model_dir)
-    return ShotJob(shot, tracks, keys, settings, spec)
+    neighbours = tuple(s for s in shots if s.id != shot.id and s.media_path is not None and s.media_path == shot.media_path)
+    return ShotJob(shot, tracks, keys, settings, spec, neighbours=neighbours)
+
+
+def _level(
+    run: ShotRun,
+    layout: OutputLayout,
+    loudness: LoudnessSettings,
+    reel_gain_db: float | None,
+    roots: tuple[Path, ...],
+    context: JobContext,
+    on_made: Callable[[MadeShot], None] | None,
+) -> None:
+    """The reel's one gain over every shot of the run, finished ones taken from `roots` included
+    (`pipeline.spine.reel_levels`); `on_made` hears again of each shot whose record it changed.
+    A cancelled run leaves each shot at its own gain, so that its resumption levels every shot once."""
+    if run.cancelled:
+        if run.made:
+            run.notes.append("cancelled: each finished shot keeps its own loudness gain; generate --resume gives the reel its one gain")
+        return
+    with context.clock.measure("loudness"):
+        levelled, run.reel_gain_db = level_reel(run.made, layout, run.settings.sample_rate, loudness, reel_gain_db, roots)
+    for before, after in zip(run.made, levelled):
+        if on_made is not None and after.loudness != before.loudness:
+            on_made(after)
+    run.made = levelled
+    run.timings_s = dict(context.clock.seconds)
+    run.cpu_s = dict(context.clock.cpu_seconds)
 
 
 def _known_tracks(known: TracksDocument | None, shot_id: str) -> ShotTracks | None:
@@ -253,6 +274,8 @@ def write_shot(
     """Write a shot's sound (made here or by a worker): stems, dry sources, the bed and the mix.
     Returns the shot and notes (objects the library had nothing for)."""
     rate = sound.sample_rate
+    handles, cut_samples = sound.handles, sound.n_samples
+    edges = (handles.before_samples, handles.after_samples)
     notes: list[str] = []
     stems: list[Stem] = []
     metrics: dict[str, dict[str, Any]] = {}
@@ -262,7 +285,7 @@ def write_shot(
             context.report("export", number - 1, len(sounds), f"{shot.id} {object_sound.track.id}")
             if engine_used == "library" and object_sound.dry.engine and object_sound.dry.engine != engine_used:
                 notes.append(f"{shot.id} {object_sound.track.id} ({object_sound.track.label}): nothing in the library matched; made by the {object_sound.dry.engine} engine ({object_sound.dry.voice})")
-            stem = write_object(layout, shot, object_sound, object_sound.dry.engine or engine_used)
+            stem = write_object(layout, shot, object_sound, object_sound.dry.engine or engine_used, handles=edges)
             stems.append(stem)
             metrics[stem.path] = {
                 "voice": object_sound.dry.voice,
@@ -270,16 +293,17 @@ def write_shot(
                 "object_evidence": object_sound.track.evidence,
                 "object_confidence": object_sound.track.confidence,
                 "events": len(object_sound.dry.events),
-                "event_log": object_sound.dry.event_log(),
+                "event_log": cut_times(object_sound.dry.event_log(), handles.before_samples, rate),
                 "levels": stem_levels(object_sound.stereo),
             }
         bed_record = None
         if bed is not None:
-            stem = write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, rate)
+            stem = write_bed(layout.root, layout.stem(bed_file_stem(shot.id, bed.bed)), shot, bed, rate, edges)
             stems.append(stem)
             bed_record = bed.to_dict(stem.path)
             metrics[stem.path] = {"voice": f"ambience/{bed.bed}", "events": 0, "event_log": [], "levels": stem_levels(bed.stereo)}
-        write_mix(layout, shot, mix([s.stereo for s in sounds] + ([bed.stereo] if bed is not None else []), sound.n_samples), rate)
+        cut = slice(handles.before_samples, handles.before_samples + cut_samples)  # the mix is the cut's
+        write_mix(layout, shot, mix([s.stereo[:, cut] for s in sounds] + ([bed.stereo[:, cut]] if bed is not None else []), cut_samples), rate)
     context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     made = MadeShot(shot, tracks, tuple(s.curves for s in sounds), tuple(stems), tuple(manual.values()), metrics, sound.loudness, bed_record)
     return made, notes
@@ -288,7 +312,7 @@ def write_shot(
 def merge_made(project: Project, run: ShotRun) -> Project:
     """The project with each made shot's tracks, curves, stems and manual keyframes in place of
     the old ones, and every other shot kept as it was; those shots are no longer 'edited', and
-    the project's settings are the run's."""
+    the project's settings are the run's (and the reel's gain, when the run measured one)."""
     for made in run.made:
         shot_id = made.shot_id
         project = with_shot_tracks(project, made.tracks)
@@ -299,8 +323,10 @@ def merge_made(project: Project, run: ShotRun) -> Project:
             curves=tuple(c for c in project.curves if c.shot_id != shot_id) + made.curves,
             stems=stems,
             manual_curves=tuple(m for m in project.manual_curves if m.shot_id != shot_id) + made.manual,
+            takes=tuple(t for t in project.takes if t.shot_id != shot_id),  # a shot made anew starts its takes again
             mixer=tuple(m for m in project.mixer if m.path in kept_paths),
             edited_shots=tuple(s for s in project.edited_shots if s != shot_id),
             selected_shots=tuple(dict.fromkeys(project.selected_shots + (shot_id,))),
         )
-    return replace(project, settings=run.settings)
+    reel_gain = run.reel_gain_db if run.settings.loudness.scope == "reel" else None
+    return replace(project, settings=run.settings, reel_gain_db=reel_gain if run.made else project.reel_gain_db)

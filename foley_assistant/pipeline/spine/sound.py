@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import zlib
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -19,6 +20,7 @@ from foley_assistant.generators.library import LibraryGenerator, LibraryIndex, d
 from foley_assistant.generators.procedural import ProceduralGenerator
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
+from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, shifted_curves
 from foley_assistant.spatial.curves import CurveSettings, object_curves
 from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain_of_blocks
 from foley_assistant.spatial.render import mix_blocks, render_stem
@@ -112,11 +114,14 @@ def sound_shot(
     context: JobContext,
     curve_settings: CurveSettings | None = None,
     manual: Mapping[str, ManualCurves] | None = None,
+    handles: Handles = NO_HANDLES,
 ) -> list[ObjectSound]:
     """Generate and place every mover of a shot (candidates the editor has not accepted get no
     stem) along its curves, with the editor's keyframes (`manual`, by object id) on top; sample 0
-    is the shot's first frame. The neural engine places its stems itself, along the tracked
-    curves (those with keyframes are placed again from the model's dry output)."""
+    is the shot's first frame, or with `handles` the first of the handle before it (the sound
+    made from the tracks held through the handles, the curves holding their ends:
+    `pipeline.spine.handles`). The neural engine places its stems itself, along the tracked
+    curves (those with keyframes are placed again from the model's dry output), with no handles."""
     shot_tracks = sounding_objects(shot_tracks)
     fallback = ""
     if engine.neural is not None:
@@ -128,18 +133,20 @@ def sound_shot(
         if made is not None:
             return made
         fallback = "procedural"  # the worker failed on this shot (its note says so)
-    n_samples = shot.duration_samples(stereo.sample_rate)
+    n_samples = handles.before_samples + shot.duration_samples(stereo.sample_rate) + handles.after_samples
+    extended = extended_tracks(shot_tracks, handles)
+    offset = Fraction(handles.before_samples, stereo.sample_rate)
     sounds = []
     for number, obj in enumerate(shot_tracks.objects, start=1):
         context.report("generate", number - 1, len(shot_tracks.objects), f"{shot.id} {obj.id} {obj.label}")
         used_seed = object_seed(seed, shot.id, obj.id)
         with context.clock.measure("generate"):
-            dry = engine.generator.generate(obj, shot_tracks, n_samples, stereo.sample_rate, used_seed)
+            dry = engine.generator.generate(extended.object(obj.id), extended, n_samples, stereo.sample_rate, used_seed)
             if fallback:
                 dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, (manual or {}).get(obj.id))
-            placed = render_stem(dry.samples, curves, stereo)
+            placed = render_stem(dry.samples, shifted_curves(curves, offset), stereo)
         sounds.append(ObjectSound(shot.id, obj, dry, curves, placed, used_seed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
     return sounds
@@ -151,16 +158,18 @@ def normalize_loudness(
     sample_rate: int,
     settings: LoudnessSettings,
     beds: list[np.ndarray] | None = None,
+    start: int = 0,
 ) -> tuple[list[ObjectSound], LoudnessResult | None]:
     """Scale all stems of a shot (and their dry sources) by one gain: the mix to the loudness
     target, never above the true-peak ceiling. One common gain keeps the stems summing to the mix.
     `beds` (stereo ambience stems) count in the mix measured; the caller scales them by the same
-    gain. Returns the stems and what was measured and done (None when the shot has no object
-    stems: an ambience alone keeps its own level)."""
+    gain. The cut is measured: `n_samples` from sample `start` (the end of the handle before it).
+    Returns the stems and what was measured and done (None when the shot has no object stems: an
+    ambience alone keeps its own level)."""
     if not sounds:
         return sounds, None
-    stems = [s.stereo for s in sounds] + list(beds or [])
-    result = loudness_gain_of_blocks(lambda: mix_blocks(stems, n_samples), n_samples, sample_rate, settings)
+    cut = [audio[:, start : start + n_samples] for audio in [s.stereo for s in sounds] + list(beds or [])]
+    result = loudness_gain_of_blocks(lambda: mix_blocks(cut, n_samples), n_samples, sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)

@@ -86,6 +86,9 @@ class SEQUENCER_OT_foley_assistant_generate(bpy.types.Operator):
         planned = core.sound_strips(plan, origin, first, settings.panned)
         for item in planned:
             strip = _strips(editor).new_sound(item.name, item.filepath, item.channel, item.frame_start)
+            if item.source_frame:  # trimmed to the cut: the handles stay in the file to extend into
+                strip.frame_offset_start = item.source_frame
+                strip.frame_final_duration = item.length
             for frame, pan, volume in item.keyframes:
                 strip.pan = pan
                 strip.keyframe_insert("pan", frame=frame)

@@ -128,10 +128,13 @@ def run_cli(command, arguments):
 
 
 class SoundStripPlan:
-    """One sound strip to add: file, channel, first frame, and (frame, pan, volume) keyframes."""
+    """One sound strip to add: file, channel, the frame its file starts on (`frame_start`), the
+    frames trimmed off its start (`source_frame`: the stem's handle before the cut) and the frames
+    it plays (`length`), and (frame, pan, volume) keyframes."""
 
-    def __init__(self, name, filepath, channel, frame_start, keyframes):
+    def __init__(self, name, filepath, channel, frame_start, keyframes, source_frame=0, length=None):
         self.name, self.filepath, self.channel, self.frame_start, self.keyframes = name, filepath, channel, frame_start, keyframes
+        self.source_frame, self.length = source_frame, length
 
 
 def sound_strips(plan, origin, first_channel, panned=True):
@@ -150,8 +153,10 @@ def sound_strips(plan, origin, first_channel, panned=True):
                     "{}_{}_{}".format(clip["shot"], clip["object"], clip["label"]),
                     clip["dry"] if use_dry else clip["stem"],
                     first_channel + offset,
-                    origin + clip["record_frame"],
+                    origin + clip["record_frame"] - clip.get("source_frame", 0),  # the file starts a handle early
                     keyframes if use_dry else [],
+                    clip.get("source_frame", 0),
+                    clip.get("length_frames"),
                 )
             )
     return strips
