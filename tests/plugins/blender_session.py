@@ -43,6 +43,8 @@ def main(scene_path, result_path):
             "path": bpy.path.abspath(s.sound.filepath),
             "channel": s.channel,
             "frame_start": s.frame_start,
+            "frame_final_start": s.frame_final_start,
+            "frame_offset_start": s.frame_offset_start,
             "duration": s.frame_final_duration,
             "pan": curves.get('sequence_editor.strips_all["{}"].pan'.format(s.name), []),
             "volume": curves.get('sequence_editor.strips_all["{}"].volume'.format(s.name), []),

@@ -126,7 +126,9 @@ def test_the_addon_in_blender_adds_panned_sound_strips_in_sync(tiny_cut_factory,
     sounds = sorted(result["sounds"], key=lambda s: s["frame_start"])
     assert [s["name"] for s in sounds] == ["S001_O1_car", "S002_O1_car"]
     movies = {m["name"]: m for m in result["movies"]}
-    assert [s["frame_start"] for s in sounds] == [movies["one"]["frame_final_start"], movies["two"]["frame_final_start"]]
+    # each sound plays from its shot's first frame, its file starting a handle earlier (trimmed off)
+    assert [s["frame_final_start"] for s in sounds] == [movies["one"]["frame_final_start"], movies["two"]["frame_final_start"]]
+    assert [s["duration"] for s in sounds] == [movies["one"]["frame_final_duration"], movies["two"]["frame_final_duration"]]
     assert all(s["channel"] == 6 for s in sounds)  # one lane, above every channel in use (the decoy is on 5)
     out = Path(sounds[0]["path"]).parents[1]
     plan = json.loads(subprocess.run([str(CLI), "placements", str(out), "--json", "--rate", "24"], capture_output=True, text=True, check=True).stdout)
@@ -134,7 +136,8 @@ def test_the_addon_in_blender_adds_panned_sound_strips_in_sync(tiny_cut_factory,
     for sound in sounds:
         clip = planned[sound["name"]]
         assert Path(sound["path"]) == Path(clip["dry"])  # the mono source: Blender pans mono sources
-        assert sound["frame_start"] == 101 + clip["record_frame"]
+        assert sound["frame_start"] == 101 + clip["record_frame"] - clip["source_frame"]
+        assert sound["frame_offset_start"] == clip["source_frame"] > 0  # the handle, there to slip into
         expected = clip["automation"]  # Blender keeps keyframes in float32
         assert [f for f, _ in sound["pan"]] == pytest.approx([101 + p["frame"] for p in expected], abs=1e-4)
         assert [v for _, v in sound["pan"]] == pytest.approx([p["pan"] for p in expected], abs=1e-6)
