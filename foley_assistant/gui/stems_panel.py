@@ -142,7 +142,8 @@ class StemRow(QFrame):
         swatch.setFixedSize(5, 40)
         swatch.setStyleSheet(f"background: {colour}; border-radius: 2px;")
         name = QLabel(f"<b>{stem.object_id}</b>  {stem.label}" if not stem.is_ambience else f"<b>Bed</b>  {stem.label}")
-        name.setMinimumWidth(110)
+        name.setMinimumWidth(60)
+        name.setToolTip(f"{stem.object_id} {stem.label}")  # the whole name where the row cuts it
         self.engine = QComboBox()
         self.engine.addItems(list(ENGINES))
         self.engine.setCurrentText(stem.engine)
@@ -168,6 +169,7 @@ class StemRow(QFrame):
         self.gain.setSuffix(" dB")
         self.gain.setDecimals(1)
         self.gain.setKeyboardTracking(False)
+        self.gain.setFixedWidth(78)  # "-60.0 dB": the row keeps Regenerate in view beside the take box
         self.take = QComboBox()  # every take of this object's sound; the chosen one plays
         for number in takes or [stem.take]:
             self.take.addItem(f"Take {number}", number)
