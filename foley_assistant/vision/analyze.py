@@ -26,6 +26,7 @@ from foley_assistant.vision.flashes import flash_frames, frame_brightness, same_
 from foley_assistant.vision.fusion import FusedObject, FusionSettings, fuse
 from foley_assistant.vision.labels import coco_labels
 from foley_assistant.vision.motion import Detection, MotionSettings, detect_chunk
+from foley_assistant.vision.pass_by import PassByFinder, PassByObject, claim_pass_bys
 from foley_assistant.vision.perception.transnet import NETWORK_DELAY, TransNetStream, network_thumbnail
 from foley_assistant.vision.tracker import MultiObjectTracker, TrackerSettings
 
@@ -256,6 +257,7 @@ class _SegmentAnalysis:
         self.pool: ThreadPoolExecutor | None = None
         self.blobs: dict[int, np.ndarray] = {}
         self.first: int | None = None
+        self.passes = PassByFinder(fps)
 
     def add(self, index: int, image: np.ndarray, flash: bool = False) -> None:
         """Take in one frame; a flash frame gives no motion and no detection (tracks coast across)."""
@@ -277,10 +279,16 @@ class _SegmentAnalysis:
         found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
         first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
         entry = np.eye(3)
+        back = None
         if self.previous_gray is not None:
             back = step_homography(self.previous_gray, first_gray)
             entry = np.eye(3) if back is None else np.linalg.inv(back)
+        # Frames whose motion from the previous one is unknown: where something covers the picture.
+        lost = {offset for offset in found.breaks if indices[offset] not in self.flash_frames}
+        if self.previous_gray is not None and back is None and indices[0] not in self.flash_frames:
+            lost.add(0)
         for offset, (index, frame_detections) in enumerate(zip(indices, found.detections)):
+            self.passes.observe(index, images[offset], offset in lost)
             step = entry if offset == 0 else np.linalg.inv(found.to_first[offset]) @ found.to_first[offset - 1]
             if index in self.flash_frames:
                 frame_detections = []  # the light moved, not the things
@@ -288,7 +296,7 @@ class _SegmentAnalysis:
             self.blobs[index] = np.array([d.box.as_list() for d in frame_detections], dtype=np.float64).reshape(-1, 4)
         if self.detector is not None:
             before = self.jobs[-1] if self.jobs else None
-            self.jobs.append(self._pool().submit(self._look_around, sampled, before, indices, images, found.detections))
+            self.jobs.append(self._pool().submit(self._look_around, sampled, before, indices, images, found.detections, lost))
         last = images[-1]
         self.previous_gray = cv2.cvtColor(last, cv2.COLOR_RGB2GRAY) if last.ndim == 3 else last
         self.indices, self.images, self.sampled = [], [], []
@@ -300,11 +308,15 @@ class _SegmentAnalysis:
             self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detector")
         return self.pool
 
-    def _look_around(self, sampled: list[tuple[int, Future]], before: Future | None, indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]]) -> list[tuple[int, list[Detection]]]:
+    def _look_around(
+        self, sampled: list[tuple[int, Future]], before: Future | None, indices: list[int], images: list[np.ndarray], blobs: list[list[Detection]], lost: set[int]
+    ) -> list[tuple[int, list[Detection]]]:
         """A chunk's samples: the detector's boxes on every `stride`-th frame (`sampled`: offset in
         the chunk, and the run started when the frame came in), and on the frames around a sample
         where something new and moving appears (a car that crosses the frame in four frames would
-        otherwise be seen once), so that it is tracked whole. Runs on the worker."""
+        otherwise be seen once), so that it is tracked whole; and on every frame the camera's
+        motion was lost on, and the frames either side (something passing close: `pass_by`). Runs
+        on the worker."""
         found = {offset: run.result()[0] for offset, run in sampled}
         picked = sorted(found)
         earlier = before.result() if before is not None else []
@@ -314,6 +326,7 @@ class _SegmentAnalysis:
             if any(_new_mover(d, previous, blobs[offset]) for d in found[offset]):
                 extra.update(o for o in range(offset - self.stride + 1, offset + self.stride) if 0 <= o < len(indices) and o not in found)
             previous = found[offset]
+        extra.update(o for k in lost for o in (k - 1, k, k + 1) if 0 <= o < len(indices) and o not in found)
         if extra:
             found.update(zip(sorted(extra), self.detector.detect([images[o] for o in sorted(extra)])))
         return [(indices[o], found[o]) for o in sorted(found)]
@@ -325,7 +338,14 @@ class _SegmentAnalysis:
         if self.pool is not None:
             self.pool.shutdown()
         linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
+        passing: list[PassByObject] = []
+        if self.passes.found:
+            # A pass-by takes its looks first, so no track is linked through it (a car that became
+            # a person for a frame, joined to the next car across the frames between).
+            passing, samples = claim_pass_bys(self.passes.found, samples, linked)
+            linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
         objects = fuse(linked, motion_tracks, self.blobs, self.fps, self.stride, settings.fusion, frame_height=self.size[1])
+        objects += [p.as_fused() for p in passing]
         return [_to_object(o, self.tracker.zoom_at, source_width, source_height, settings) for o in objects]
 
 
