@@ -4,7 +4,8 @@ Pinhole camera: f_px = (W / 2) / tan(hfov / 2) and Z = zoom * f_px * H_real / h_
 frame width, h_px the box height in pixels (square pixels), hfov the shot's horizontal field of
 view (a setting, default 60 degrees, for the first frame) and zoom the focal length relative to
 the first frame as measured from the camera's motion (1 without a zoom). Boxes cut by the top or bottom of the
-frame do not show the whole height; their frames take the distance of the nearest uncut frames.
+frame do not show the whole height; their frames take the distance of the nearest uncut frames,
+or the distance their visible part gives where that is nearer (the object is at least that tall).
 Results are clamped to [min_m, max_m] and median-smoothed over a few frames.
 """
 
@@ -50,7 +51,9 @@ def distances_from_boxes(
     cut = (boxes[:, 1] <= 0.002) | (boxes[:, 3] >= 0.998)
     if cut.any() and not cut.all():
         whole = np.flatnonzero(~cut)
-        distance[cut] = np.interp(np.flatnonzero(cut), whole, distance[whole])
+        # A cut box shows part of the object: it is no farther than that part puts it (a car
+        # filling the frame as it passes the lens is nearer than where it was last seen whole).
+        distance[cut] = np.minimum(np.interp(np.flatnonzero(cut), whole, distance[whole]), distance[cut])
     distance = np.clip(distance, min_m, max_m)
     if len(distance) >= 5:
         distance = median_filter(distance, size=5, mode="nearest")

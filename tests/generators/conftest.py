@@ -140,6 +140,16 @@ def car(
     return Scene(make_shot(obj, 0, n + 25), obj, (cruise_s, cruise_s + accel_s), 0.0, (n - 1) / FPS)
 
 
+def pass_by(first: int = 30) -> Scene:
+    """A car passing the lens right to left in three frames, as a detector and a pass-by finder
+    see it: entering whole at the right edge, filling the frame, half of it leaving on the left
+    (the last two cut by the frame, so no distance is given); truth = the frame-filling frame's time."""
+    boxes = [(0.84, 0.27, 1.0, 0.74), (0.0, 0.0, 1.0, 1.0), (0.0, 0.0, 0.53, 1.0)]
+    frames = tuple(TrackedFrame(first + k, Box(*box), 0.5, None) for k, box in enumerate(boxes))
+    obj = ObjectTrack("O7", "car", "detector", frames)
+    return Scene(make_shot(obj, 0, first + 40), obj, ((first + 1) / FPS,), first / FPS, (first + 2) / FPS)
+
+
 def static_box(label: str = "person", frames: int = 100) -> Scene:
     """A box that never moves."""
     box = Box(0.4, 0.3, 0.5, 0.8)
@@ -231,6 +241,7 @@ def scenes() -> SimpleNamespace:
         bouncing_ball=bouncing_ball,
         car=car,
         static_box=static_box,
+        pass_by=pass_by,
         wall_hit=wall_hit,
         off_the_bottom=off_the_bottom,
         onset_times=onset_times,

@@ -242,3 +242,15 @@ def test_steps_go_on_at_the_cadence_where_the_bob_cannot_be_read(scenes: SimpleN
     hidden = [t for t in scene.truth if 2.1 <= t < 3.5]
     assert hidden and np.max(_errors(hidden, times)) < FRAME_S
     assert len([t for t in times if 2.1 <= t < 3.5]) == len(hidden)
+
+
+def test_a_car_filling_the_frame_as_it_passes_is_nearest_there(scenes: SimpleNamespace) -> None:
+    """A box cut by the frame says only that the object is no farther than its visible part puts
+    it: the car seen whole at the right edge comes much nearer on the frames it fills from top to
+    bottom, and the three-frame life keeps that (its distance is not smoothed over 0.3 s)."""
+    from foley_assistant.generators.procedural.kinematics import track_motion
+
+    scene = scenes.pass_by()
+    (segment,) = track_motion(scene.obj, scene.shot, height_m=1.5).segments
+    z = segment.distance_m
+    assert z[0] / z[1] > 1.6 and z[0] / z[2] > 1.6  # the whole car at the edge is 0.47 of the height, the cut ones at least 1.0

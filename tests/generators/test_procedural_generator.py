@@ -140,6 +140,20 @@ def test_the_engine_fades_in_at_the_first_frame_and_out_after_the_last(generator
     assert audio.events[0].cause == "appears" and audio.sources == ("engine/car", "engine/car")
 
 
+def test_a_car_passing_the_lens_in_three_frames_sounds_while_it_is_seen(generator: ProceduralGenerator, scenes: SimpleNamespace) -> None:
+    """A continuous voice's fade-in is at most a quarter of a brief life: the engine of a car seen
+    for three frames is at full level on them, not only in its release after it has gone."""
+    scene = scenes.pass_by()
+    audio = generator.generate(scene.obj, scene.shot, _n_samples(scene), SR, seed=3)
+    x = audio.samples.astype(np.float64)
+    per_frame = SR // scenes.FPS
+    level = lambda k: 20 * np.log10(np.sqrt(np.mean(x[k * per_frame : (k + 1) * per_frame] ** 2)) + 1e-12)  # noqa: E731
+    seen = [level(k) for k in range(30, 33)]
+    after = [level(k) for k in range(33, 45)]
+    assert np.mean(seen) > max(after) - 3.0  # (with a 0.25 s fade-in the three frames were 12 dB under the tail)
+    assert level(29) < -100  # and nothing before it is seen
+
+
 def test_the_engine_rises_in_pitch_and_level_as_the_car_speeds_up(car_render: tuple) -> None:
     scene, audio = car_render
     x = audio.samples.astype(np.float64)

@@ -105,6 +105,9 @@ def test_pinhole_distance_and_cut_boxes():
     cut[2:4, 3] = 1.0  # cut by the bottom edge: take the neighbours' distance
     cut[2:4, 1] = 0.9
     np.testing.assert_allclose(distances_from_boxes(cut, "person", 640, 360, 60.0), 10.0, rtol=1e-6)
+    near = boxes.copy()
+    near[2:5] = [0.0, 0.0, 1.0, 1.0]  # filling the frame: no farther than a whole person 360 px tall
+    assert np.all(distances_from_boxes(near, "person", 640, 360, 60.0)[2:5] <= f * 1.7 / 360 + 1e-9)
 
 
 def test_frame_rate_does_not_change_the_answer():

@@ -133,7 +133,9 @@ class ProceduralGenerator:
                 layers += layer_log(index, voice, "procedural", [(e, voice.name) for e in placed], reading, n_samples, sample_rate)
             else:
                 out += part
-        fade_in = ENGINE_FADE_IN_S if spec.voice in CONTINUOUS else 0.0
+        # A continuous voice fades in over 0.25 s, or a quarter of a brief life: a car that passes
+        # the lens in three frames is loudest while it is seen, not in its release after.
+        fade_in = min(ENGINE_FADE_IN_S, 0.25 * (life.end - life.start) / sample_rate) if spec.voice in CONTINUOUS else 0.0
         out *= life_gate(n_samples, life, sample_rate, fade_in) * db_to_gain(float(spec.get("level_db")))
         peak = float(np.max(np.abs(out)))
         if peak > CEILING:

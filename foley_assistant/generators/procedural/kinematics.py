@@ -117,7 +117,11 @@ def _distances(obj: ObjectTrack, boxes: np.ndarray, per_y: float, height_m: floa
     uncut = (boxes[:, 1] > _EDGE) & (boxes[:, 3] < 1.0 - _EDGE)
     guess = height_m / (heights * per_y)
     if uncut.any() and not uncut.all():
-        guess = np.interp(numbers, numbers[uncut], guess[uncut])
+        # A box cut by the frame shows only part of the object, so its height says nothing of the
+        # distance but this: the object is at least that tall on screen, so no farther than the
+        # visible part puts it (a car filling the frame as it passes the lens is closer than where
+        # it was seen whole a frame before).
+        guess = np.minimum(np.interp(numbers, numbers[uncut], guess[uncut]), guess)
     return np.clip(guess, 0.3, 1000.0)
 
 
@@ -125,7 +129,8 @@ def _segment(shot: ShotTracks, numbers: np.ndarray, boxes: np.ndarray, distance:
     frames = np.arange(numbers[0], numbers[-1] + 1)
     filled = np.column_stack([np.interp(frames, numbers, boxes[:, i]) for i in range(4)])
     observed = np.isin(frames, numbers)
-    z = np.exp(smooth(np.log(np.interp(frames, numbers, distance)), 0.3 * fps))
+    # Smoothed over 0.3 s, or a quarter of a brief life (a pass-by of 3 frames keeps its closest point).
+    z = np.exp(smooth(np.log(np.interp(frames, numbers, distance)), min(0.3 * fps, len(frames) / 4)))
     times = np.array([frame_time(shot, int(frames[0]))]) + (frames - frames[0]) / fps
     return Segment(frames, times, filled, observed, z)
 
