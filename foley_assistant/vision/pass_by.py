@@ -253,11 +253,15 @@ class PassByObject:
     vote: LabelVote
 
     def as_fused(self) -> FusedObject:
-        """The pass-by as one of the sub-shot's objects: a mover (it crossed the picture), named
-        by its looks' vote or `unknown`, its confidence its best look's score (0.3 unnamed)."""
-        best = max((score for _, score in self.looks), default=0.3)
+        """The pass-by as one of the sub-shot's objects, named by its looks' vote or `unknown`,
+        its confidence its best look's score. A mover (it crossed the picture) when the detector
+        saw something that sounds on it at least once; else a candidate for the editor: a blur
+        of the whole picture that no look names (a shaken camera) is not worth a stem unasked."""
+        best = max((score for _, score in self.looks), default=0.0)
         frames = self.passing.frames
-        return FusedObject(frames, self.passing.boxes, np.ones(len(frames), dtype=bool), self.vote.label, "detector", True, round(float(best), 4), self.evidence(), self.vote)
+        mover = bool(self.looks)
+        why = self.evidence() + ("" if mover else ": a candidate")
+        return FusedObject(frames, self.passing.boxes, np.ones(len(frames), dtype=bool), self.vote.label, "detector", mover, round(float(best), 4), why, self.vote)
 
     def evidence(self) -> str:
         """One line for the report: why this is an object and why it has its label."""

@@ -92,19 +92,22 @@ def test_a_pass_by_takes_the_looks_on_it_and_leaves_the_object_it_passes_in_fron
     assert made[0].vote.label == "car"  # vehicles hold 73 % of the evidence
     fused = made[0].as_fused()
     assert fused.mover and fused.frames.tolist() == [20, 21, 22] and fused.confidence == 0.45
+    unnamed, _ = claim_pass_bys([passing], [(21, [_det((0.0, 0.0, 1.0, 1.0), "dining table", 0.5)])], [])
+    assert not unnamed[0].looks and not unnamed[0].as_fused().mover  # nothing that sounds was seen on it
     left = {frame: [d.label for d in found] for frame, found in remaining}
     assert left == {18: ["dog"], 20: ["dog", "person"], 21: [], 22: ["dog"], 24: ["dog"], 27: ["dog"]}
 
 
 def test_analysis_finds_the_pass_by_through_the_camera_motion_it_breaks():
     """The whole path: the camera tracker loses the covered frames, the finder sees the picture
-    return, and the sub-shot gets one moving object on the sweep (unnamed without a detector)."""
+    return, and the sub-shot gets one object on the sweep; with no detector to name anything on
+    it, an unnamed candidate the editor can accept, not a stem."""
     clip = _pass_by_clip()
     parts = analyze_frames(clip, FPS, W, H, AnalysisSettings(detector="none"), None)
     assert len(parts) == 1  # a pass-by is not a cut
     passing = [o for o in parts[0].objects if "passes close to the lens" in o.evidence]
     assert len(passing) == 1
-    assert passing[0].mover and passing[0].label == "unknown"
+    assert not passing[0].mover and passing[0].label == "unknown"
     frames = [f.frame for f in passing[0].frames]
     assert frames[0] == 20 and frames[-1] >= 22
     assert passing[0].frames[0].box.x0 > 0.75 and passing[0].frames[-1].box.x1 < 0.6
