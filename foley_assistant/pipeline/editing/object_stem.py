@@ -13,6 +13,7 @@ stem away with it, and the stem is made again when the edit is redone).
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
@@ -114,12 +115,12 @@ def adopt_object_stem(session: EditSession, made: ObjectStem) -> bool:
     stem = made.stem
     if not made.files_dir.resolve().is_relative_to(session.scratch.resolve()):
         return False  # made for another folder (the app opened another project meanwhile)
+    if not made.files_dir.is_dir():
+        return False  # its scratch was cleared meanwhile (the project closed): nothing to adopt
     tracks = session.tracks_of(stem.shot_id)
     obj = None if tracks is None else next((o for o in tracks.objects if o.id == stem.object_id), None)
     if obj is None or not obj.mover or obj.label != made.label:
-        for path in sorted(made.files_dir.rglob("*"), reverse=True):
-            path.unlink() if path.is_file() else path.rmdir()
-        made.files_dir.rmdir()
+        shutil.rmtree(made.files_dir, ignore_errors=True)
         return False
     adopt(session.out_dir, made.files_dir)
     project = session.project
