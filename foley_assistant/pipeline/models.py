@@ -24,9 +24,14 @@ from foley_assistant.io import model_store
 from foley_assistant.io.model_store import ModelStoreError, UserModel
 
 #: Shipped model: the name users see -> its manifest's name, and what it does.
-SHIPPED = {"nanodet": ("nanodet_g", "nanodet-g detector (default)"), "movenet": ("movenet_lightning", "movenet pose"), "transnet": ("transnetv2", "transnetv2 cuts")}
+SHIPPED = {
+    "nanodet": ("nanodet_g_int8", "nanodet-g detector, 8-bit (default)"),
+    "nanodet-float": ("nanodet_g", "nanodet-g detector, float"),
+    "movenet": ("movenet_lightning", "movenet pose"),
+    "transnet": ("transnetv2", "transnetv2 cuts"),
+}
 #: Words `--detector` already takes: no installed model may be named so.
-RESERVED = ("nanodet", "none", "auto", "movenet", "transnet")
+RESERVED = ("nanodet", "nanodet-float", "none", "auto", "movenet", "transnet")
 TORCHVISION_SUFFIXES = (".pth", ".safetensors")
 
 

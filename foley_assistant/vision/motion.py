@@ -125,6 +125,7 @@ class ChunkBackground:
             self.samples = 0
             self.canvas = np.zeros((height, width) + frames[0].shape[2:], np.float32)
             self.canvas_edges = None
+            self.stacked = None
             self.reliable = np.zeros((height, width), np.uint8)
             return
         order = sorted(placed)
@@ -142,6 +143,8 @@ class ChunkBackground:
         self.canvas = blurred(np.nan_to_num(median, nan=0.0))
         # Its gradient, for the registration allowance, warped with it into every view.
         self.canvas_edges = None if self.static else edge_strength(self.canvas)
+        # The canvas and its edges in one array, warped together for every frame's view.
+        self.stacked = None if self.canvas_edges is None else np.dstack([self.canvas, self.canvas_edges])
         enough = max(min(settings.min_coverage, len(picks)), int(np.ceil(settings.min_coverage_share * len(picks))))
         # Pixels few frames saw have an unreliable median; the blur also smears the canvas edges.
         self.reliable = cv2.erode((counts >= enough).astype(np.uint8), np.ones((7, 7), np.uint8))
@@ -179,7 +182,7 @@ class ChunkBackground:
             return self.canvas, self.reliable.astype(bool), None
         back = np.linalg.inv(self.to_canvas @ self.homographies[index])
         channels = 1 if self.canvas.ndim == 2 else self.canvas.shape[2]
-        both = cv2.warpPerspective(np.dstack([self.canvas, self.canvas_edges]), back, self.size, flags=cv2.INTER_LINEAR)
+        both = cv2.warpPerspective(self.stacked, back, self.size, flags=cv2.INTER_LINEAR)
         view = both[..., 0] if channels == 1 else both[..., :channels]
         reliable = cv2.warpPerspective(self.reliable, back, self.size, flags=cv2.INTER_NEAREST, borderValue=0)
         return view, reliable.astype(bool), both[..., channels]

@@ -22,7 +22,7 @@ from foley_assistant.vision.perception.nanodet import NanoDet
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "perception"
 YOUNG_MAN_F30 = Box(0.248, 0.056, 0.406, 1.0)
 MAN_GLASSES_F90 = Box(0.647, 0.0, 0.95, 1.0)
-MODELS = ("nanodet_g", "movenet_lightning")
+MODELS = ("nanodet_g", "nanodet_g_int8", "movenet_lightning")
 
 
 def rgb(name: str) -> np.ndarray:
@@ -51,6 +51,33 @@ def test_shipped_model_matches_its_manifest_and_names_its_licence(name):
     for licence in ("Apache-2.0.txt", "human-models-MIT.txt"):
         assert (shipped.perception_folder() / "LICENSES" / licence).stat().st_size > 1000
     assert {"inputs", "outputs", "preprocessing"} <= set(info.details)
+
+
+def test_the_8_bit_nanodet_names_what_the_float_one_names():
+    """The default detector is the float model quantized (packaging/perception/quantize_nanodet.py,
+    calibrated on other pictures than these): on the two real frames of the fixtures and on
+    street scenes of other seeds than the calibration's, nearly every float detection has an
+    8-bit one of its class on it, at nearly its score."""
+    from foley_assistant.synth import render_scene, street_scene
+
+    float_model, int8_model = NanoDet(int8=False), NanoDet()
+    assert int8_model.record.format == "nanodet-g-int8" and float_model.record.format == "nanodet-g"
+    pictures = [rgb("tears_of_steel_f030.png"), rgb("tears_of_steel_f090.png")]
+    for seed in (7, 8):
+        frames, _ = render_scene(street_scene(seed, duration_s=2.0, width=640, height=360, pan_deg_per_s=3.0, noise_sigma=2.0))
+        pictures += [frame for k, frame in enumerate(frames) if k % 5 == 0]
+    found, matched, differences = 0, 0, []
+    for picture in pictures:
+        quantized = int8_model.detect_one(picture)
+        for detection in float_model.detect_one(picture):
+            found += 1
+            best = max((other for other in quantized if other.label == detection.label), key=lambda o: o.box.iou(detection.box), default=None)
+            if best is not None and best.box.iou(detection.box) >= 0.7:
+                matched += 1
+                differences.append(best.score - detection.score)
+    assert found >= 20
+    assert matched / found >= 0.8
+    assert abs(float(np.mean(differences))) < 0.03 and float(np.std(differences)) < 0.06
 
 
 def test_nanodet_classes_are_the_80_coco_names_in_order():

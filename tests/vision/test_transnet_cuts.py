@@ -16,7 +16,7 @@ from foley_assistant.io.video import probe_video, read_frames
 from foley_assistant.vision.analyze import ShotSplitter
 from foley_assistant.vision.cuts import CutSettings, Transition
 from foley_assistant.vision.perception import shipped
-from foley_assistant.vision.perception.transnet import MODEL, TransNetStream, network_thumbnail
+from foley_assistant.vision.perception.transnet import MODEL, MODEL_INT8, TransNetStream, network_thumbnail
 
 FOOTAGE = Path(__file__).resolve().parents[2].parent / "shared" / "footage"
 
@@ -56,11 +56,12 @@ def clip_cuts(folder: Path, name: str, gain: float = 1.0, settings: CutSettings 
     return truth, [t.split for t in found]
 
 
-def test_the_shipped_model_matches_its_manifest_and_licence():
-    info = shipped.manifest(MODEL)
-    assert shipped.verified_path(MODEL) == info.path
+@pytest.mark.parametrize("name", [MODEL, MODEL_INT8])
+def test_the_shipped_model_matches_its_manifest_and_licence(name):
+    info = shipped.manifest(name)
+    assert shipped.verified_path(name) == info.path
     assert info.licence.startswith("MIT") and (info.path.parent / "LICENSES" / "transnetv2-MIT.txt").is_file()
-    session = shipped.session(MODEL, 1)
+    session = shipped.session(name, 1)
     assert [i.name for i in session.get_inputs()] == ["frames"]
     assert session.get_inputs()[0].shape[1:] == [100, 27, 48, 3]
     assert [o.name for o in session.get_outputs()] == ["single_frame", "many_hot"]
@@ -74,7 +75,7 @@ def test_streamed_windows_equal_the_authors_windowing():
     frames[60:] //= 3
     single, many = boundary_probabilities(frames)
     assert single.shape == many.shape == (130,)
-    session = shipped.session(MODEL, 2)
+    session = shipped.session(MODEL_INT8, 2)  # the stream's model
     first = np.concatenate([np.repeat(frames[:1], 25, 0), frames[:75]])[None]
     direct_single, direct_many = session.run(None, {"frames": first})
     np.testing.assert_allclose(single[:50], direct_single[0, 25:75], atol=1e-6)
@@ -137,6 +138,25 @@ def test_a_hard_cut_between_textured_scenes_is_found_and_a_white_flash_is_not():
     flash_only = textured_scene(2, 70)
     flash_only[30] = np.full_like(flash_only[30], 255)
     assert split(flash_only, 25.0) == []
+
+
+def test_the_8_bit_network_gives_the_float_networks_probabilities():
+    """The default cut network is the float one quantized (packaging/perception/quantize_models.py,
+    calibrated on the walking clips and synthetic street scenes): on windows of other synthetic
+    scenes with a cut between them, its probabilities are the float network's within 0.05, and
+    both put the cut on the same frame."""
+    from foley_assistant.synth import render_scene, street_scene
+
+    thumbs = []
+    for seed in (7, 8):
+        frames, _ = render_scene(street_scene(seed, duration_s=2.2, width=320, height=180, pan_deg_per_s=3.0, noise_sigma=2.0))
+        thumbs += [network_thumbnail(frame) for frame in frames]
+    window = np.stack(thumbs[:100])[None]
+    cut = 55  # the first scene's frames (2.2 s at 25 fps)
+    float_single = shipped.session(MODEL, 1).run(None, {"frames": window})[0][0]
+    int8_single = shipped.session(MODEL_INT8, 1).run(None, {"frames": window})[0][0]
+    assert np.max(np.abs(float_single - int8_single)) < 0.05
+    assert int(np.argmax(float_single)) == int(np.argmax(int8_single)) == cut - 1  # (two street scenes alike: about 0.17 both)
 
 
 def test_network_thumbnail_is_the_networks_input():
