@@ -54,7 +54,7 @@ def test_shipped_model_matches_its_manifest_and_names_its_licence(name):
 
 
 def test_the_8_bit_nanodet_names_what_the_float_one_names():
-    """The default detector is the float model quantized (packaging/perception/quantize_nanodet.py,
+    """The default detector is the float model quantized (packaging/perception/quantize_models.py,
     calibrated on other pictures than these): on the two real frames of the fixtures and on
     street scenes of other seeds than the calibration's, nearly every float detection has an
     8-bit one of its class on it, at nearly its score."""

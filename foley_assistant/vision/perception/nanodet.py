@@ -25,7 +25,7 @@ from foley_assistant.vision.perception.placement import Placement, detections_in
 from foley_assistant.vision.perception.placement import letterbox as place_letterbox
 
 MODEL = "nanodet_g"
-#: The same network with its convolutions in 8 bits (packaging/perception/quantize_nanodet.py):
+#: The same network with its convolutions in 8 bits (packaging/perception/quantize_models.py):
 #: about 2.5x faster on a CPU, scores within about 0.03 of the float model's. The default.
 MODEL_INT8 = "nanodet_g_int8"
 INPUT_SIZE = 416  # the frame's longer side in the model's input
