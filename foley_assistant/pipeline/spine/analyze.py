@@ -25,6 +25,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.timebase import FrameRange, FrameRate, Rounding, frames_to_timecode, timecode_to_frames
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks, TracksDocument, renumber_objects
 from foley_assistant.io.pictures import ReadStats
+from foley_assistant.io.prefetch import prefetched
 from foley_assistant.io.video import VideoInfo, probe_video, read_frames
 from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.detectors import ANALYSIS_THREADS, choose_detector, record_of
@@ -166,7 +167,8 @@ def _open_frames(info: VideoInfo, shot_id: str, frame_range: FrameRange, context
         report.note(shot_id, info.picture.describe())
     stats = ReadStats()
     frames = read_frames(info.path, frame_range, analysis_width=analysis_width, gray=False, cancel=context.cancel, info=info, stats=stats)
-    return _CheckedFrames(_counted(frames, frame_range.duration, shot_id, context), shot_id, frame_range, info, stats, report)
+    # Decoded ahead on a thread of its own: PyAV decodes and scales beside the analysis.
+    return _CheckedFrames(_counted(prefetched(frames, name="decode"), frame_range.duration, shot_id, context), shot_id, frame_range, info, stats, report)
 
 
 def analyze_media(
