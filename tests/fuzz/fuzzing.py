@@ -8,7 +8,9 @@ sometimes hostile). JSON files (OTIO, tracks, project, recovery) are parsed, and
 replaced by a hostile value (NaN, infinities, 0, negatives, 1e308, 2**31, strings with ``../``
 or NUL or very long, the wrong JSON type), deleted or duplicated. Text files (EDL, FCP XML) have
 numbers, timecodes and lines replaced, removed, duplicated or cut short. An .otioz is a zip of a
-mutated OTIO file, sometimes with a member named outside the bundle or with its bytes damaged.
+mutated OTIO file, sometimes with a member named outside the bundle or with its bytes damaged. AAF
+files have bytes flipped, filled, removed, repeated or cut off. The app's open path
+(`EditSession.open`) is fuzzed with mutated projects, judged as the recovery reader is.
 
 Judging: a case is `ok` (exit 0), `refused` (exit 2, no traceback, and on stderr only lines
 ``error: ...``: one refusal, or one per failed shot and the summary; for the recovery reader, which the app calls directly, a `FoleyError`
@@ -235,6 +237,32 @@ def mutated_otioz(otio_text: str, chooser: Chooser) -> bytes:
     return data
 
 
+# --- binary files (AAF) ---------------------------------------------------------------------------
+
+
+def mutated_bytes(data: bytes, chooser: Chooser) -> bytes:
+    """A binary file (an AAF: a compound file of sectors) with one to three changes: bytes flipped,
+    a run overwritten with 0x00 or 0xFF (a sector number or a length gone wild), a run removed or
+    repeated, or the file cut short."""
+    for _ in range(chooser.integer(1, 3)):
+        if not data:
+            return data
+        at = chooser.integer(0, len(data) - 1)
+        run = chooser.pick((1, 2, 4, 8, 64, 512))
+        kind = chooser.pick(("flip", "fill", "remove", "repeat", "cut"))
+        if kind == "flip":
+            data = data[:at] + bytes(b ^ 0xFF for b in data[at : at + run]) + data[at + run :]
+        elif kind == "fill":
+            data = data[:at] + bytes([chooser.pick((0x00, 0xFF))]) * len(data[at : at + run]) + data[at + run :]
+        elif kind == "remove":
+            data = data[:at] + data[at + run :]
+        elif kind == "repeat":
+            data = data[: at + run] + data[at : at + run] + data[at + run :]
+        else:
+            data = data[:at]
+    return data
+
+
 # --- generated structures ------------------------------------------------------------------------
 
 
@@ -317,7 +345,7 @@ OK, REFUSED, TRACEBACK = "ok", "refused", "traceback"
 OUTCOMES = (OK, REFUSED, TRACEBACK)
 #: Lines on stderr that are not the refusal: log records and the detector's one-line notice.
 NOTICES = ("WARNING:", "INFO:", "DEBUG:", "detector: ", "note: ")
-TARGETS = ("otio", "fcp-xml", "edl", "otioz", "analyze", "tracks", "project", "recovery")
+TARGETS = ("otio", "fcp-xml", "edl", "otioz", "aaf", "analyze", "tracks", "project", "open", "recovery")
 
 
 @dataclass(frozen=True)
@@ -341,6 +369,7 @@ class Seeds:
     tracks: Path  # a valid tracks file of `cut`
     project_dir: Path  # a generate folder made from `cut` and `tracks`
     recovery: Path  # a valid recovery file of that project
+    aaf: tuple[Path, ...] = ()  # the corpus AAF files
 
 
 def _corpus(suffix: str) -> tuple[Path, ...]:
@@ -382,7 +411,7 @@ def build_seeds(folder: Path) -> Seeds:
         raise RuntimeError(f"the seed project could not be made (exit {code})")
     store = RecoveryStore(folder / "recovery")
     recovery = store.write(project_dir / "foley_project.json", read_project(project_dir / "foley_project.json"))
-    return Seeds(folder, _corpus(".otio") + (cut,), _corpus(".xml"), _corpus(".edl"), cut, analyze_cut, tracks, project_dir, recovery)
+    return Seeds(folder, _corpus(".otio") + (cut,), _corpus(".xml"), _corpus(".edl"), cut, analyze_cut, tracks, project_dir, recovery, _corpus(".aaf"))
 
 
 def _square_picture(index: int) -> np.ndarray:
@@ -432,6 +461,22 @@ def run_recovery(path: Path) -> Outcome:
     return Outcome(OK, "")
 
 
+def run_open(path: Path) -> Outcome:
+    """The app's open path (`EditSession.open`, what File > Open and `gui PROJECT` call) on a
+    folder holding a (mutated) project: opened, or refused with a `FoleyError` of one line."""
+    from foley_assistant.core.errors import FoleyError
+    from foley_assistant.pipeline.editing.session import EditSession
+
+    try:
+        EditSession.open(path)
+    except FoleyError as exc:
+        message = str(exc)
+        return Outcome(REFUSED, message) if "\n" not in message else Outcome(TRACEBACK, f"a refusal of several lines: {message[:3000]}")
+    except Exception as exc:  # noqa: BLE001 - the failure we look for
+        return Outcome(TRACEBACK, "".join(traceback.format_exception(exc))[-3000:])
+    return Outcome(OK, "")
+
+
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     return path
@@ -459,6 +504,19 @@ def run_case(target: str, seeds: Seeds, chooser: Chooser) -> tuple[Outcome, str]
             bundle.write_bytes(data)
             shown = f"{source.name} bundled: {data!r}"
             argv = ["shots", str(bundle)]
+        elif target == "aaf":
+            source = chooser.pick(seeds.aaf)
+            data = mutated_bytes(source.read_bytes(), chooser)
+            timeline = work / "case.aaf"
+            timeline.write_bytes(data)
+            shown = f"{source.name} with bytes changed ({len(data)} bytes)"
+            argv = ["shots", str(timeline), "--json"]
+        elif target == "open":
+            folder = work / "project"
+            shutil.copytree(seeds.project_dir, folder)
+            project = folder / "foley_project.json"
+            _write(project, mutated_json_text(project.read_text(), chooser))
+            return run_open(folder), f"open {folder}\n--- project ---\n{project.read_text(errors='replace')[:3000]}"
         elif target == "analyze":
             shown = generated_otio(chooser, seeds.folder / "v.mp4") if chooser.pick((False, False, True)) else mutated_json_text(seeds.analyze_cut.read_text(), chooser)
             timeline = _write(work / "case.otio", shown)

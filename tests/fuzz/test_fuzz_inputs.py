@@ -32,7 +32,7 @@ def _check(target: str, seeds: Seeds, data: st.DataObject) -> None:
     assert outcome.kind in (OK, REFUSED), describe_failure(target, outcome, case)
 
 
-@pytest.mark.parametrize("target", ["otio", "fcp-xml", "edl", "otioz", "tracks", "project", "recovery"])
+@pytest.mark.parametrize("target", ["otio", "fcp-xml", "edl", "otioz", "aaf", "tracks", "project", "open", "recovery"])
 def test_a_mutated_or_generated_input_is_read_or_refused_in_the_products_words(target, seeds):
     @FUZZ
     @given(st.data())
