@@ -37,7 +37,7 @@ from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, buil
 from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import clip_mix_metadata, write_fcp7
+from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, fade_frames, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
@@ -167,7 +167,9 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-        write_fcp7(fcp7_timeline(project, loaded, media, out, stereo, aaf_mode), out)
+        timeline, unfaded = fcp7_timeline(project, loaded, media, out, stereo, aaf_mode)
+        write_fcp7(timeline, out)
+        frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
         result.notes.append(
             "FCP 7 XML: positions in frames (sample offsets in clip metadata); "
             + (
@@ -175,6 +177,8 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
                 if aaf_mode == "automation"
                 else "the stems carry their pan and distance in the audio (--stereo automation: dry sources with pan and level keyframes)"
             )
+            + (f"; fades at the edits are Cross Fade (+3dB) transitions of {frames} frame{'s' if frames != 1 else ''} (FCP 7 counts them in frames)" if frames else "")
+            + (f"; {unfaded} edit{'s' if unfaded != 1 else ''} between abutting stems with no media past the cut stay cuts" if unfaded else "")
         )
     elif fmt == "edl":
         result.files = export_edl(project, loaded, media, out) + copied
@@ -257,10 +261,12 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     return extra
 
 
-def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> otio.schema.Timeline:
+def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> tuple[otio.schema.Timeline, int]:
     """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
     (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
-    placed, stay the stereo stem); media relative to the XML's folder."""
+    placed, stay the stereo stem); media relative to the XML's folder; the project's fade at each
+    edit as an audio transition (`io.exports.fcp7.add_edit_fades`). Also returns the number of
+    edits left as cuts (abutting stems with no media past the cut)."""
     curves = project.curves_by_object()
     mixes = mixes_of(project)
     fps = float(loaded.rate)
@@ -277,9 +283,12 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
 
     lanes = project.lanes()
     media_path = source if mode == "automation" else None
-    return with_stem_tracks(
+    timeline = with_stem_tracks(
         loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent, fade_ms=project.settings.fade_ms
     )
+    frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
+    unfaded = sum(add_edit_fades(track, frames) for track in list(timeline.tracks)[len(timeline.tracks) - len(lanes) :])
+    return timeline, unfaded
 
 
 def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
