@@ -43,7 +43,7 @@ from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
-from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, mixes_with_lanes, pan_gain_points, write_timeline_with_stems
 from foley_assistant.pipeline.output.delivery_media import media_beside, media_folder_of
 from foley_assistant.pipeline.spine.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
@@ -152,7 +152,7 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
         # An editor's own OTIO import is not known to resolve relative URLs: absolute file URLs
         # of the project's own stems (this is for importing where the project is, as the Resolve
         # script does; a delivery to move is plain otio or otioz).
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes, fade_ms=project.settings.fade_ms), out, nle)
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes, fade_ms=project.settings.fade_ms, lane_gains=project.lane_gains), out, nle)
         result.notes.append(
             f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads; "
             "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
@@ -228,7 +228,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     every media URL is relative to the AAF's folder."""
     lanes = project.lanes()
     curves = project.curves_by_object()
-    mixes = mixes_of(project)
+    mixes = mixes_with_lanes(project)  # AAF has no gain of a track: the lane's is in each clip's
     extra: list[Path] = []
     if mode == "split":
         split = {}
@@ -268,7 +268,7 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
     edit as an audio transition (`io.exports.fcp7.add_edit_fades`). Also returns the number of
     edits left as cuts (abutting stems with no media past the cut)."""
     curves = project.curves_by_object()
-    mixes = mixes_of(project)
+    mixes = mixes_with_lanes(project)  # nor has FCP 7 XML
     fps = float(loaded.rate)
 
     def source(stem: Stem) -> Path:
@@ -302,7 +302,7 @@ def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, 
     """Write the ADM BWF: one object per placed stem (not the ambience beds, not the muted
     stems), from its dry source and curves, its gain the distance level times the editor's gain."""
     project = _placed(project)
-    mixes = mixes_of(project)
+    mixes = mixes_with_lanes(project)  # an object's gain: its own and its lane's
     playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
     if project.stems and not playing:
         raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")

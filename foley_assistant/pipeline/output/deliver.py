@@ -179,12 +179,24 @@ def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_ro
     """
     curves = project.curves_by_object()
     relative_to = None if path.suffix.lower() == ".otioz" else (home or path.parent)
-    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to, project.settings.fade_ms)
+    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to, project.settings.fade_ms, project.lane_gains)
 
 
 def mixes_of(project: Project) -> dict[str, StemMix]:
     """The editor's mix of each stem that has one (gain, mute, solo), by stem path."""
     return {mix.path: mix for mix in project.mixer}
+
+
+def mixes_with_lanes(project: Project) -> dict[str, StemMix]:
+    """The editor's mix of each stem with its lane's gain added to its own (for the formats that
+    have no gain of a track: AAF, FCP 7 XML, ADM), by stem path."""
+    mixes = mixes_of(project)
+    combined = dict(mixes)
+    for path, lane_db in project.lane_gains_by_stem().items():
+        if lane_db:
+            mix = mixes.get(path, StemMix(path))
+            combined[path] = replace(mix, gain_db=mix.gain_db + lane_db)
+    return combined
 
 
 @dataclass(frozen=True)
@@ -260,7 +272,7 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
                 pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
                 volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))
-        tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume)))
+        tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume), gain=10 ** (project.lane_gain_db(lane) / 20)))
     tracks.extend(guide_tracks(loaded))
     return RppProject(
         tracks=tuple(tracks),
