@@ -34,7 +34,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
 from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
-from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
+from foley_assistant.io.exports.adm import AdmBed, AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
 from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, fade_frames, write_fcp7
@@ -187,8 +187,8 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
         export_adm(project, loaded, root, out, stereo)
         result.notes.append(
             "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance times the editor's gain; the stereo stems are not in it"
-            + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
-            + ("; nor the muted stems" if any(m.mute for m in project.mixer) else "")
+            + ("; the ambience beds are one 2.0 bed (DirectSpeakers) on the first two channels" if _beds(project) else "")
+            + ("; the muted stems are left out" if any(m.mute for m in project.mixer) else "")
         )
     return result
 
@@ -299,22 +299,43 @@ def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path)
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per placed stem (not the ambience beds, not the muted
-    stems), from its dry source and curves, its gain the distance level times the editor's gain."""
-    project = _placed(project)
+    """Write the ADM BWF: the ambience beds as one 2.0 bed (DirectSpeakers), and one object per
+    placed stem, from its dry source and curves, its gain the distance level times the editor's
+    gain (its own and its lane's). Muted stems are left out."""
     mixes = mixes_with_lanes(project)  # an object's gain: its own and its lane's
     playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
     if project.stems and not playing:
-        raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")
+        raise OutputError("every stem is muted: there is nothing to write as ADM objects or bed; unmute some in the app.")
     curves = project.curves_by_object()
     objects = []
-    for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+    for stem in sorted((s for s in playing if not s.is_ambience), key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
         editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
-        audio, sample_rate = read_audio(resolve_inside(root, dry_path_of(stem), "dry source"))
-        if sample_rate != stem.sample_rate:
-            raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
+        audio = _cut_of(root, dry_path_of(stem), stem)
         points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
-        cut = audio[0, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]  # ADM objects cover the cut
-        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", cut, stem.record_start_sample, points))
+        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
+    bed = _ambience_bed([s for s in playing if s.is_ambience], root, mixes)
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
-    write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)
+    write_adm_bwf(out, objects, bed=bed, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)
+
+
+def _cut_of(root: Path, path: str, stem: Stem) -> np.ndarray:
+    """The part of a stem's file (or its dry source's) that plays in the cut (ADM covers the cut)."""
+    audio, sample_rate = read_audio(resolve_inside(root, path, "stem file"))
+    if sample_rate != stem.sample_rate:
+        raise OutputError(f"{path} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
+    return audio[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
+
+
+def _ambience_bed(beds: list[Stem], root: Path, mixes: dict[str, StemMix]) -> AdmBed | None:
+    """The ambience beds (stereo stems), each at its record position and the editor's gain, summed
+    into one stereo bed; None when there are none."""
+    if not beds:
+        return None
+    first = min(s.record_start_sample for s in beds)
+    audio = np.zeros((2, max(s.record_end_sample for s in beds) - first), dtype=np.float64)
+    for stem in beds:
+        cut = _cut_of(root, stem.path, stem)
+        gain = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
+        at = stem.record_start_sample - first
+        audio[:, at : at + cut.shape[1]] += gain * (cut if cut.shape[0] == 2 else np.repeat(cut[:1], 2, axis=0))
+    return AdmBed("Ambience bed", audio, first)
