@@ -14,7 +14,7 @@ Two ways of counting time:
   30 and 23.976 fps; at most 0.4 sample at 29.97).
 
 Each stem track keeps its lane under the `foley_assistant` metadata key (`lane`, and `gain_db`,
-the lane's gain, when the editor set one). Every clip also keeps, under that key: shot, object, label, engine, the
+the lane's gain, when the editor set one). Every clip also keeps, under that key: shot, object, label, engine, take, the
 stem's path relative to the output folder, sample rate, record start sample, the object's
 curves (azimuth and distance keyframes) when given, and the editor's mix of the stem (`mix`:
 gain_db, mute, solo) when given; a muted stem's clip is disabled (`enabled` false). A clip is
@@ -241,6 +241,7 @@ def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units:
         "object": stem.object_id,
         "label": stem.label,
         "engine": stem.engine,
+        "take": stem.take,
         "relative_path": stem.path,
         "sample_rate": stem.sample_rate,
         "record_start_sample": stem.record_start_sample,

@@ -43,12 +43,15 @@ from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
+from foley_assistant.pipeline.handoff.alternates import alternate_lanes, muted
 from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, mixes_with_lanes, pan_gain_points, write_timeline_with_stems
 from foley_assistant.pipeline.output.delivery_media import media_beside, media_folder_of
 from foley_assistant.pipeline.spine.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
+#: The formats that can deliver every take (`all_takes`).
+TAKE_FORMATS = ("rpp", "otio", "otioz", "fcp7")
 SUFFIXES = {"otio": ".otio", "otioz": ".otioz", "rpp": ".rpp", "aaf": ".aaf", "fcp7": ".xml", "edl": ".edl", "adm": ".wav"}
 
 
@@ -91,11 +94,12 @@ def export_format(
     are inside that folder, otherwise copies of them in `<out name>_media/` (see
     `pipeline.output.delivery_media`); `media_root` is where the project's files are read from for
     that (default: the project's own folder; the app's export passes its copy of them). The
-    chosen take of each stem is delivered; with `all_takes` (rpp only) the other takes too, as
-    takes of the same item that do not play until chosen.
+    chosen take of each stem is delivered; with `all_takes` (TAKE_FORMATS) the other takes too:
+    in REAPER as takes of the same item that do not play until chosen, in OTIO and FCP 7 XML as
+    muted alternates on lanes of their own (`pipeline.handoff.alternates`).
     """
-    if all_takes and fmt != "rpp":
-        raise OutputError(f"--all-takes is for --format rpp (REAPER keeps an item's takes); {fmt} delivers the chosen take.")
+    if all_takes and fmt not in TAKE_FORMATS:
+        raise OutputError(f"--all-takes is for --format {', '.join(TAKE_FORMATS)} (takes of an item, or muted alternate tracks); {fmt} delivers the chosen take.")
     if nle is not None and fmt != "otio":
         raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
@@ -158,7 +162,7 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
             "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
         )
     elif fmt in ("otio", "otioz"):
-        write_timeline_with_stems(loaded, project, media, out)
+        write_timeline_with_stems(loaded, project, media, out, alternates=alternate_lanes(project) if all_takes else None)
     elif fmt == "aaf":
         result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
         result.notes.append(
@@ -167,7 +171,7 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-        timeline, unfaded = fcp7_timeline(project, loaded, media, out, stereo, aaf_mode)
+        timeline, unfaded = fcp7_timeline(project, loaded, media, out, stereo, aaf_mode, alternate_lanes(project) if all_takes else [])
         write_fcp7(timeline, out)
         frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
         result.notes.append(
@@ -261,14 +265,17 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     return extra
 
 
-def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> tuple[otio.schema.Timeline, int]:
+def fcp7_timeline(
+    project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str, alternates: list[tuple[str, list[Stem]]] | None = None
+) -> tuple[otio.schema.Timeline, int]:
     """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
     (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
     placed, stay the stereo stem); media relative to the XML's folder; the project's fade at each
     edit as an audio transition (`io.exports.fcp7.add_edit_fades`). Also returns the number of
-    edits left as cuts (abutting stems with no media past the cut)."""
+    edits left as cuts (abutting stems with no media past the cut). `alternates` are lanes of
+    other takes, after the others, every clip disabled."""
     curves = project.curves_by_object()
-    mixes = mixes_with_lanes(project)  # nor has FCP 7 XML
+    mixes = mixes_with_lanes(project) | muted(alternates or [])  # nor has FCP 7 XML a level of a track
     fps = float(loaded.rate)
 
     def source(stem: Stem) -> Path:
@@ -281,7 +288,7 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
         frames = [round(float(p.time_s) * fps) for p in points]
         return clip_mix_metadata(mixes.get(stem.path), [(f, p.gain) for f, p in zip(frames, points)], [(f, p.pan) for f, p in zip(frames, points)])
 
-    lanes = project.lanes()
+    lanes = project.lanes() + (alternates or [])
     media_path = source if mode == "automation" else None
     timeline = with_stem_tracks(
         loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent, fade_ms=project.settings.fade_ms

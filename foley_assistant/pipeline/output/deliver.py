@@ -167,7 +167,7 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
     return laned
 
 
-def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path, home: Path | None = None) -> None:
+def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path, home: Path | None = None, alternates: list[tuple[str, list[Stem]]] | None = None) -> None:
     """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
     copying the input (it is left as it was).
 
@@ -175,11 +175,13 @@ def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_ro
     a .otioz bundles them (the bundle rewrites the references to its own media/ folder). Each
     stem's clip carries the editor's mix (muted: disabled). `home` is the folder the file will
     live in when it is written somewhere else first (the scratch area of a save); its own folder
-    by default.
+    by default. `alternates` are lanes of other takes, written after the others with every clip
+    disabled (`pipeline.handoff.alternates`).
     """
     curves = project.curves_by_object()
     relative_to = None if path.suffix.lower() == ".otioz" else (home or path.parent)
-    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to, project.settings.fade_ms, project.lane_gains)
+    mixes = mixes_of(project) | {stem.path: StemMix(stem.path, mute=True) for _, stems in alternates or [] for stem in stems}
+    write_with_stem_tracks(loaded.timeline, project.lanes() + (alternates or []), stems_root, path, curves, mixes, relative_to, project.settings.fade_ms, project.lane_gains)
 
 
 def mixes_of(project: Project) -> dict[str, StemMix]:
