@@ -204,7 +204,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="AAF: each stereo stem as two hard-panned mono tracks (split, default), or the dry source on one track with pan automation; "
         "FCP 7 XML: the stereo stems (split), or the dry sources with pan and level keyframes (automation)",
     )
-    export.add_argument("--all-takes", action="store_true", help="with --format rpp: every take of each stem, as REAPER takes of its item (the chosen one plays)")
+    export.add_argument(
+        "--all-takes",
+        action="store_true",
+        help="with --format rpp, otio, otioz or fcp7: every take of each stem, as REAPER takes of its item, or muted alternates on tracks '<lane> alt N' (the chosen one plays)",
+    )
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)
     add_model_commands(commands)

@@ -361,6 +361,24 @@ class SetStemMix:
 
 
 @dataclass(frozen=True)
+class SetLaneGain:
+    """Change the gain of a lane (dB): every stem on it, on top of its own gain."""
+
+    lane: str
+    gain_db: float
+
+    @property
+    def description(self) -> str:
+        return f"Gain of lane {self.lane}"
+
+    def apply(self, project: Project) -> Project:
+        gains = {lane: gain for lane, gain in project.lane_gains.items() if lane != self.lane}
+        if self.gain_db != 0.0:
+            gains[self.lane] = float(self.gain_db)
+        return replace(project, lane_gains=gains)
+
+
+@dataclass(frozen=True)
 class ChooseTake:
     """Play another take of an object's stem: the chosen take takes the stem's place (its lane,
     its monitor mix) and the one it replaces joins the other takes."""

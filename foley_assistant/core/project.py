@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from foley_assistant.core.curves import SpatialCurves
-from foley_assistant.core.edit_state import ManualCurves, StemMix
+from foley_assistant.core.edit_state import MAX_GAIN_DB, ManualCurves, StemMix
 from foley_assistant.core.errors import ProjectFileError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.project_settings import Placement, ProjectSettings
@@ -24,7 +24,7 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.tracks import TracksDocument
 
 PROJECT_SCHEMA = "foley_assistant.project"
-PROJECT_VERSION = 6
+PROJECT_VERSION = 7
 
 Migration = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -91,8 +91,15 @@ def _v5_to_v6(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _v6_to_v7(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 7 keeps a gain per lane (`lane_gains`, dB by lane name), on top of each stem's own
+    gain. A version-6 project had none: every lane at 0 dB."""
+    data.setdefault("lane_gains", {})
+    return data
+
+
 #: MIGRATIONS[n] turns a version-n document into a version-(n+1) document.
-MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6}
+MIGRATIONS: dict[int, Migration] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5, 5: _v5_to_v6, 6: _v6_to_v7}
 
 
 @dataclass(frozen=True)
@@ -111,7 +118,9 @@ class Project:
     the reel's stems were given under the "reel" loudness scope (None: not measured yet, or the
     "shot" scope); shots made again later take it, so they match the others. `takes` are the
     stems' other takes (each Regenerate makes one and keeps the one it replaced): `stems` holds the
-    chosen take of each object, `takes` the others, with their files.
+    chosen take of each object, `takes` the others, with their files. `lane_gains` is the gain of
+    each lane (dB, by lane name, as `lanes()` names them; a lane not listed is at 0 dB): it applies
+    to every stem on the lane, on top of the stem's own gain in `mixer`.
     """
 
     timeline_path: str
@@ -129,6 +138,15 @@ class Project:
     generation: int = 0
     reel_gain_db: float | None = None
     takes: tuple[Stem, ...] = ()
+    lane_gains: dict[str, float] = field(default_factory=dict)
+
+    def lane_gain_db(self, lane: str) -> float:
+        """The gain of a lane in dB (0 when the editor set none)."""
+        return self.lane_gains.get(lane, 0.0)
+
+    def lane_gains_by_stem(self) -> dict[str, float]:
+        """The gain (dB) of the lane each stem is on, by stem path."""
+        return {stem.path: self.lane_gain_db(lane) for lane, stems in self.lanes() for stem in stems}
 
     def takes_of(self, shot_id: str, object_id: str) -> list[Stem]:
         """Every take of an object's stem (the chosen one among them), by take number."""
@@ -166,6 +184,7 @@ class Project:
             "generation": self.generation,
             "reel_gain_db": self.reel_gain_db,
             "takes": [s.to_dict() for s in self.takes],
+            "lane_gains": {lane: round(gain, 3) for lane, gain in sorted(self.lane_gains.items())},
         }
 
     @classmethod
@@ -197,6 +216,7 @@ class Project:
                 generation=int(data.get("generation", 0)),
                 reel_gain_db=_gain_db(data.get("reel_gain_db")),
                 takes=_each(data, "takes", Stem.from_dict),
+                lane_gains=_lane_gains(_mapping(data, "lane_gains")),
             )
         except _READ_ERRORS as exc:
             problem = f"{exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
@@ -275,6 +295,16 @@ def _gain_db(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not -120.0 <= value <= 120.0:
         raise ValueError(f"reel_gain_db {value!r:.40} is not a gain in dB (-120 to 120, or null)")
     return float(value)
+
+
+def _lane_gains(gains: dict[str, Any]) -> dict[str, float]:
+    """The lanes' gains: a finite number of dB within the monitor's range per lane name."""
+    checked = {}
+    for lane, value in gains.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not -MAX_GAIN_DB <= value <= MAX_GAIN_DB:
+            raise ValueError(f"lane_gains: the gain of lane {lane!r:.60} is {value!r:.40}, not a level in dB (within +-{MAX_GAIN_DB:g})")
+        checked[str(lane)] = float(value)
+    return checked
 
 
 def _rate_pair(value: Any) -> tuple[int, int] | None:

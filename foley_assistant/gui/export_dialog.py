@@ -1,4 +1,5 @@
-"""The export dialog: where to, which formats, and whether to copy the stems folder."""
+"""The export dialog: where to, which formats, whether to copy the stems folder, and whether to
+deliver every take."""
 
 from __future__ import annotations
 
@@ -48,6 +49,8 @@ class ExportDialog(QDialog):
         where.addWidget(browse)
         self.copy_stems = QCheckBox("Stems folder (copy stems/, dry/ and mix/ there)")
         self.copy_stems.setChecked(True)
+        self.all_takes = QCheckBox("All takes (REAPER: takes of each item; OTIO, FCP 7 XML: muted alternate tracks)")
+        self.all_takes.setToolTip("Deliver every take of each stem; the chosen one plays. The other formats deliver the chosen take.")
         formats = QGroupBox("Formats")
         grid = QGridLayout(formats)
         self.format_boxes: dict[str, QCheckBox] = {}
@@ -64,6 +67,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(where)
         layout.addWidget(self.copy_stems)
+        layout.addWidget(self.all_takes)
         layout.addWidget(formats)
         layout.addWidget(buttons)
 
@@ -74,4 +78,4 @@ class ExportDialog(QDialog):
 
     def choices(self) -> ExportChoices:
         formats = tuple(fmt for fmt, box in self.format_boxes.items() if box.isChecked())
-        return ExportChoices(Path(self.folder.text()).expanduser(), formats, self.copy_stems.isChecked())
+        return ExportChoices(Path(self.folder.text()).expanduser(), formats, self.copy_stems.isChecked(), self.all_takes.isChecked())

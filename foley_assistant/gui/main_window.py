@@ -237,7 +237,9 @@ class MainWindow(WindowLayout, WindowFiles, WindowJobs, WindowEdits, WindowTrans
                 audio = None
             rows.append((stem, self._colour_of(stem.object_id), session.mixer_of(stem.path), audio))
         takes = {stem.path: [t.take for t in session.project.takes_of(stem.shot_id, stem.object_id)] for stem, *_ in rows}
-        self.stems_panel.set_stems(rows, takes)
+        shown = {stem.path for stem, *_ in rows}
+        lanes = {lane: session.project.lane_gain_db(lane) for lane, stems in session.project.lanes() if any(s.path in shown for s in stems)}
+        self.stems_panel.set_stems(rows, takes, lanes)
         self._refresh_mix()
 
     def _refresh_mix(self) -> None:

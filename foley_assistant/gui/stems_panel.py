@@ -1,4 +1,5 @@
-"""The stems panel: one row per stem of the current shot (colour, name, engine, left and right
+"""The stems panel: the gain of each lane the current shot's stems are on (a strip above the
+rows), one row per stem of the current shot (colour, name, engine, left and right
 waveforms, mute, solo, gain, regenerate, and its meters at the playhead: momentary and
 short-term loudness and true peak, read from the rendered stem, so they run with or without a
 sound card) and the mix meter (peak and integrated loudness of what is monitored, and the level
@@ -294,12 +295,55 @@ class MixMeterWidget(QWidget):
         return f"{self.lufs:.1f} LUFS, peak {self.peak_dbfs:.1f} dBFS"
 
 
+class LaneGains(QWidget):
+    """The gain (dB) of each lane of the current shot: a spin box per lane, each applying to
+    every stem on its lane, in every shot, on top of the stem's own gain."""
+
+    gainChanged = Signal(str, float)  # lane, gain in dB
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.spins: dict[str, QDoubleSpinBox] = {}
+        self.row = QHBoxLayout(self)
+        self.row.setContentsMargins(6, 4, 6, 4)
+        self.row.setSpacing(6)
+        title = QLabel("Lane gain")
+        title.setObjectName("muted")
+        title.setToolTip("The gain of a lane: every stem on it, in every shot (exported as the track's level where the format has one)")
+        self.row.addWidget(title)
+        self.row.addStretch(1)
+
+    def set_lanes(self, gains: dict[str, float]) -> None:
+        """One spin box per lane, in the given order, showing its gain."""
+        while self.row.count() > 2:  # keep the title and the stretch
+            item = self.row.takeAt(1)
+            if item.widget() is not None:
+                item.widget().hide()
+                item.widget().deleteLater()
+        self.spins.clear()
+        for index, (lane, gain) in enumerate(gains.items()):
+            spin = QDoubleSpinBox()
+            spin.setRange(-60.0, 12.0)
+            spin.setSingleStep(0.5)
+            spin.setDecimals(1)
+            spin.setPrefix(f"{lane}  ")
+            spin.setSuffix(" dB")
+            spin.setKeyboardTracking(False)
+            spin.setValue(gain)
+            spin.setToolTip(f"Gain of the lane {lane!r} (every stem on it; undo with Ctrl+Z)")
+            spin.valueChanged.connect(lambda value, lane=lane: self.gainChanged.emit(lane, round(value, 2)))
+            self.row.insertWidget(1 + index, spin)
+            self.spins[lane] = spin
+        self.setVisible(bool(gains))
+
+
 class StemsPanel(QWidget):
-    """The rows of the current shot's stems and the mix meter."""
+    """The lanes' gains, the rows of the current shot's stems and the mix meter."""
 
     mixChanged = Signal(object)
     regenerate = Signal(str, str)
     takeChosen = Signal(str, str, int)
+    laneGainChanged = Signal(str, float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -317,16 +361,22 @@ class StemsPanel(QWidget):
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.meter = MixMeterWidget()
+        self.lane_gains = LaneGains()
+        self.lane_gains.setVisible(False)
+        self.lane_gains.gainChanged.connect(self.laneGainChanged)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
+        layout.addWidget(self.lane_gains)
         layout.addWidget(self.empty)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.meter)
 
-    def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]], takes: dict[str, list[int]] | None = None) -> None:
+    def set_stems(self, stems: list[tuple[Stem, str, StemMix, np.ndarray | None]], takes: dict[str, list[int]] | None = None, lane_gains: dict[str, float] | None = None) -> None:
         """(stem, colour, mix, audio) per row; `takes` lists the take numbers of each stem's
-        object (by stem path; just its own when not given)."""
+        object (by stem path; just its own when not given); `lane_gains` the gain (dB) of each
+        lane the stems are on."""
+        self.lane_gains.set_lanes(lane_gains or {})
         for row in self.rows.values():
             row.hide()  # hidden first: a row added since the last event loop pass would otherwise be shown on its own, as a window
             row.setParent(None)

@@ -20,6 +20,7 @@ from foley_assistant.core.commands import (
     RelabelObject,
     SetBox,
     SetKeyframe,
+    SetLaneGain,
     SetStemMix,
     SplitObject,
 )
@@ -162,6 +163,10 @@ class WindowEdits:
 
     def on_mix_changed(self, mix: StemMix) -> None:
         self.run_command(SetStemMix(mix))
+
+    def on_lane_gain_changed(self, lane: str, gain_db: float) -> None:
+        """The gain of a lane (every stem on it): an undoable edit."""
+        self.run_command(SetLaneGain(lane, gain_db))
 
     def on_take_chosen(self, shot_id: str, object_id: str, take: int) -> None:
         """Play (and export) another take of an object's sound: an undoable edit."""

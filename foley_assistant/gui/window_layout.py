@@ -220,6 +220,7 @@ class WindowLayout:
         self.stems_panel.mixChanged.connect(self.on_mix_changed)
         self.stems_panel.regenerate.connect(self.regenerate_stem)
         self.stems_panel.takeChosen.connect(self.on_take_chosen)
+        self.stems_panel.laneGainChanged.connect(self.on_lane_gain_changed)
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(_panel("Objects", self.object_list))
         side.addWidget(_panel("Stems", self.stems_panel))

@@ -13,7 +13,8 @@ Two ways of counting time:
   made from shots start on a frame's sample, so that offset is under half a sample (0 at 24, 25,
   30 and 23.976 fps; at most 0.4 sample at 29.97).
 
-Every clip also keeps, under the `foley_assistant` metadata key: shot, object, label, engine, the
+Each stem track keeps its lane under the `foley_assistant` metadata key (`lane`, and `gain_db`,
+the lane's gain, when the editor set one). Every clip also keeps, under that key: shot, object, label, engine, take, the
 stem's path relative to the output folder, sample rate, record start sample, the object's
 curves (azimuth and distance keyframes) when given, and the editor's mix of the stem (`mix`:
 gain_db, mute, solo) when given; a muted stem's clip is disabled (`enabled` false). A clip is
@@ -87,6 +88,7 @@ def with_stem_tracks(
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
     fade_ms: float = 0.0,
+    lane_gains: Mapping[str, float] | None = None,
 ) -> otio.schema.Timeline:
     """A copy of `timeline` with an audio track per lane holding its stems at their record position.
 
@@ -95,11 +97,12 @@ def with_stem_tracks(
     clip metadata for relinking). With `frame_rate`, the tracks count in frames (see the module
     docstring). `media_path` chooses another file for a stem's clip (e.g. a mono split of it);
     `decorate` adds format metadata; `mixes` (by stem path) are the editor's gain and mute;
-    `fade_ms` the fade at each end of a clip (in its metadata: OTIO has no audio fade).
+    `fade_ms` the fade at each end of a clip (in its metadata: OTIO has no audio fade);
+    `lane_gains` the lanes' gains in dB (in each track's metadata).
     """
     result = timeline.deepcopy()
     for lane_name, stems in lanes:
-        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate, mixes, relative_to, fade_ms))
+        result.tracks.append(stem_track(lane_name, stems, stems_root, curves or {}, frame_rate, media_path, decorate, mixes, relative_to, fade_ms, (lane_gains or {}).get(lane_name, 0.0)))
     return result
 
 
@@ -129,9 +132,12 @@ def write_with_stem_tracks(
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
     fade_ms: float = 0.0,
+    lane_gains: Mapping[str, float] | None = None,
 ) -> None:
     """Write `timeline` plus one audio track per lane (as `with_stem_tracks`) without copying it."""
-    tracks = [stem_track(lane_name, stems, stems_root, curves or {}, mixes=mixes, relative_to=relative_to, fade_ms=fade_ms) for lane_name, stems in lanes]
+    tracks = [
+        stem_track(lane_name, stems, stems_root, curves or {}, mixes=mixes, relative_to=relative_to, fade_ms=fade_ms, gain_db=(lane_gains or {}).get(lane_name, 0.0)) for lane_name, stems in lanes
+    ]
     with added_tracks(timeline, tracks):
         write_timeline(timeline, path)
 
@@ -147,10 +153,12 @@ def stem_track(
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
     fade_ms: float = 0.0,
+    gain_db: float = 0.0,
 ) -> otio.schema.Track:
-    """One lane as an audio track: gaps and stem clips in record order (see `with_stem_tracks`)."""
+    """One lane as an audio track: gaps and stem clips in record order (see `with_stem_tracks`);
+    `gain_db` is the lane's gain."""
     track = otio.schema.Track(name=lane_name, kind=otio.schema.TrackKind.Audio)
-    track.metadata[METADATA_KEY] = {"lane": lane_name}
+    track.metadata[METADATA_KEY] = {"lane": lane_name, **({"gain_db": round(gain_db, 3)} if gain_db else {})}
     files = _StemFiles(stems_root, relative_to)
     cursor = 0
     for stem in stems:
@@ -233,6 +241,7 @@ def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units:
         "object": stem.object_id,
         "label": stem.label,
         "engine": stem.engine,
+        "take": stem.take,
         "relative_path": stem.path,
         "sample_rate": stem.sample_rate,
         "record_start_sample": stem.record_start_sample,

@@ -159,7 +159,7 @@ def test_a_version_3_project_gets_the_placement_generate_made_by_default():
     assert reopened.settings.placement == Placement() and reopened.settings.loudness == LoudnessPolicy(scope="shot")
     assert reopened.settings.placement.reference_deg(75.0) == 37.5  # screen-locked, as generate placed it
     assert (reopened.settings.seed, reopened.settings.ambience, reopened.settings.detector) == (0, "none", "nanodet")
-    assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 6
+    assert migrate_project_dict(version_3)["version"] == PROJECT_VERSION == 7
     assert reopened.generation == 0  # counted from version 5 on
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from foley_assistant.io.exports.adm import TIME_DECIMALS, AdmObject, AdmPoint, ear_available, write_adm_bwf
+from foley_assistant.io.exports.adm import TIME_DECIMALS, AdmBed, AdmObject, AdmPoint, ear_available, write_adm_bwf
 
 pytestmark = pytest.mark.skipif(not ear_available(), reason="the EBU ear package is not installed (make installs it with --no-deps)")
 
@@ -69,3 +69,59 @@ def test_the_reference_renderer_accepts_it_strictly_and_places_each_object(two_o
     sounding = np.flatnonzero(np.abs(audio).max(axis=1) > 1e-6)
     assert sounding[0] == 1  # the sine's first non-zero sample: the file starts on the first object
     assert sounding[sounding > SECOND_START - 100][0] == SECOND_START + 1  # the second starts on its sample
+
+
+# --- the Dolby Atmos master structure: programme, a content per object, a 2.0 bed -------------------
+
+BED_S = 1.2
+BED_START = 4800  # the bed starts 0.1 s into the timeline, the object 0.2 s after it
+
+
+@pytest.fixture(scope="module")
+def bed_and_object(tmp_path_factory) -> Path:
+    """A 2.0 bed with a 300 Hz tone in its left channel only, and an object hard right (500 Hz)."""
+    n = int(BED_S * SR)
+    bed = np.zeros((2, n))
+    bed[0] = 0.1 * np.sin(2 * np.pi * 300 * np.arange(n) / SR)
+    t = np.arange(int(TONE_S * SR)) / SR
+    obj = AdmObject("S001 O1 car", 0.25 * np.sin(2 * np.pi * 500 * t), BED_START + 9600, tuple(AdmPoint(Fraction(k, 24), 1.0, 1.0, 0.0, 1.0) for k in range(16)))
+    path = tmp_path_factory.mktemp("adm_bed") / "bed.wav"
+    write_adm_bwf(path, [obj], bed=AdmBed("Ambience bed", bed, BED_START), timeline_start_since_midnight=0, programme="bed")
+    return path
+
+
+def test_the_file_has_a_programme_a_content_per_object_and_the_bed_first(bed_and_object):
+    from ear.fileio import openBw64Adm
+
+    with openBw64Adm(str(bed_and_object)) as adm_file:
+        adm = adm_file.adm
+        (programme,) = adm.audioProgrammes
+        assert programme.id == "APR_1001"
+        contents = programme.audioContents
+        assert [(c.audioContentName, c.dialogue, [o.audioObjectName for o in c.audioObjects]) for c in contents] == [
+            ("Ambience bed", 0, ["Ambience bed"]),
+            ("S001 O1 car", 0, ["S001 O1 car"]),
+        ]
+        bed, car = (c.audioObjects[0] for c in contents)
+        (bed_pack,) = bed.audioPackFormats
+        assert (bed_pack.id, bed_pack.type.name) == ("AP_00010002", "DirectSpeakers")  # the common definitions' stereo pack
+        assert [c.audioBlockFormats[0].speakerLabel for c in bed_pack.audioChannelFormats] == [["urn:itu:bs:2051:0:speaker:M+030"], ["urn:itu:bs:2051:0:speaker:M-030"]]
+        assert [t.trackIndex for t in bed.audioTrackUIDs] == [1, 2] and [t.trackIndex for t in car.audioTrackUIDs] == [3]
+        assert car.audioPackFormats[0].type.name == "Objects"
+        assert (bed.start, bed.duration) == (0, Fraction(BED_S).limit_denominator(100)) and car.start == Fraction(9600, SR)
+        assert adm_file.channels == 3
+
+
+@pytest.mark.parametrize("system", ["0+2+0", "0+5+0"])
+def test_the_bed_renders_strictly_to_its_loudspeakers_beside_the_object(bed_and_object, tmp_path, system):
+    audio = render(bed_and_object, system, tmp_path / "out.wav")
+    assert audio.shape[0] == int(BED_S * SR)
+    before = slice(0, 9600)  # the bed alone: its left channel in the left loudspeaker (M+030), at its level
+    rms = np.sqrt(np.mean(audio[before] ** 2, axis=0))
+    assert rms[0] == pytest.approx(0.1 / np.sqrt(2), rel=0.01)
+    assert np.delete(rms, 0).max() < 1e-6
+    both = slice(9600, 9600 + int(TONE_S * SR))  # then the object hard right, the bed still left
+    rms = np.sqrt(np.mean(audio[both] ** 2, axis=0))
+    assert rms[0] == pytest.approx(0.1 / np.sqrt(2), rel=0.01) and rms[1] == pytest.approx(0.25 / np.sqrt(2), rel=0.01)
+    if rms.size > 2:  # 0+5+0: the centre and surrounds stay silent
+        assert np.delete(rms, (0, 1)).max() < 1e-6

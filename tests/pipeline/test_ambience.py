@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import opentimelineio as otio
@@ -13,12 +16,14 @@ import soundfile
 import wavinfo
 
 from foley_assistant.cli.main import main
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import FoleyError, InputFileError
 from foley_assistant.core.lanes import assign_lanes
 from foley_assistant.core.stem import Stem
 from foley_assistant.generators.procedural.ambience import LEVELS_DBFS
 from foley_assistant.generators.procedural.voice_map import VoiceMap
-from foley_assistant.io.json_files import read_project
+from foley_assistant.io.exports.adm import ear_available
+from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 from foley_assistant.pipeline.spine.ambience import choose_bed
 
@@ -116,6 +121,55 @@ def test_every_export_takes_or_names_the_beds(with_beds, tmp_path, capsys) -> No
     assert main(["export", str(out), "--format", "fcp7", "--out", str(tmp_path / "cut.xml"), "-q"]) == 0
     clips = [c for t in otio.adapters.read_from_file(str(tmp_path / "cut.xml")).audio_tracks() for c in t.find_clips()]
     assert len(clips) == len(result.stems) and len(beds) == 2
+
+
+@pytest.mark.skipif(not ear_available(), reason="the EBU ear package is not installed (make installs it with --no-deps)")
+def test_adm_carries_the_beds_as_one_stereo_bed_the_reference_renderer_plays(with_beds, tmp_path, capsys) -> None:
+    """The beds are one 2.0 DirectSpeakers bed on the first two channels (each shot's bed at its
+    record position), the objects after it, each in a content of its own; ear-render in strict
+    mode plays the bed's channels in the left and right loudspeakers as they are in the file."""
+    import subprocess
+    import sys
+
+    from ear.fileio import openBw64Adm
+
+    out, result = with_beds
+    assert main(["export", str(out), "--format", "adm", "--out", str(tmp_path / "atmos.wav"), "-q"]) == 0
+    assert "2.0 bed" in capsys.readouterr().err
+    beds = sorted((s for s in result.stems if s.is_ambience), key=lambda s: s.record_start_sample)
+    objects = [s for s in result.stems if not s.is_ambience]
+    with openBw64Adm(str(tmp_path / "atmos.wav")) as adm_file:
+        contents = adm_file.adm.audioProgrammes[0].audioContents
+        assert [c.audioContentName for c in contents][0] == "Ambience bed" and len(contents) == 1 + len(objects)
+        assert contents[0].audioObjects[0].audioPackFormats[0].id == "AP_00010002"
+        assert adm_file.channels == 2 + len(objects)
+    samples, _ = soundfile.read(tmp_path / "atmos.wav", always_2d=True)  # an independent reader of the audio
+    first = min(s.record_start_sample for s in result.stems)
+    for bed in beds:
+        stem, _ = soundfile.read(out / bed.path, always_2d=True)
+        cut = stem[bed.handle_start_samples : bed.handle_start_samples + bed.length_samples]
+        at = bed.record_start_sample - first
+        np.testing.assert_allclose(samples[at : at + bed.length_samples, :2], cut, atol=2e-6)  # 24-bit
+    renderer = Path(sys.executable).with_name("ear-render")
+
+    def render(adm: Path, system: str) -> np.ndarray:
+        done = subprocess.run([str(renderer), "--strict", "-s", system, str(adm), str(tmp_path / f"{adm.stem}_{system}.wav")], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return soundfile.read(tmp_path / f"{adm.stem}_{system}.wav", always_2d=True)[0]
+
+    assert render(tmp_path / "atmos.wav", "0+2+0").shape == (len(samples), 2)
+    # with every object muted, only the bed is left: each loudspeaker plays its channel as it is
+    folder = tmp_path / "beds only"
+    shutil.copytree(out, folder)
+    project = read_project(folder / "foley_project.json")
+    write_project(folder / "foley_project.json", replace(project, mixer=tuple(StemMix(s.path, mute=True) for s in objects)))
+    assert main(["export", str(folder), "--format", "adm", "--out", str(tmp_path / "bed.wav"), "-q"]) == 0
+    bed_only, _ = soundfile.read(tmp_path / "bed.wav", always_2d=True)
+    assert bed_only.shape[1] == 2 and np.abs(bed_only).max() > 1e-3
+    for system in ("0+2+0", "0+5+0"):
+        rendered = render(tmp_path / "bed.wav", system)
+        np.testing.assert_allclose(rendered[:, :2], bed_only, atol=1e-6)
+        assert np.abs(rendered[:, 2:]).max(initial=0.0) == 0.0  # nothing in the centre or surrounds
 
 
 def test_none_is_the_default_and_leaves_the_outputs_as_they_were(small_cut, tmp_path) -> None:

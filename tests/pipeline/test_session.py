@@ -250,3 +250,15 @@ def _cut(stem, audio):
 def _placed(session, stem, curves):
     """The stem's dry source (handles and all) placed along `curves` held through the handles, over the cut."""
     return _cut(stem, render_stem(session.dry_audio(stem), shifted_curves(curves, Fraction(stem.handle_start_samples, stem.sample_rate)), session.stereo))
+
+
+def test_a_background_stem_whose_job_folder_is_gone_is_not_adopted(project_copy):
+    """A stem render that finishes after its job folder went with the scratch area (the project
+    was closed or discarded meanwhile) is dropped, not an error in the app's event loop."""
+    from foley_assistant.pipeline.editing.object_stem import ObjectStem, adopt_object_stem
+
+    session = EditSession.open(project_copy)
+    stem = session.project.stems[0]
+    before = session.project
+    assert adopt_object_stem(session, ObjectStem(stem, stem.label, session.scratch / ".jobs" / "gone")) is False
+    assert session.project == before

@@ -1,17 +1,21 @@
-"""Takes in a delivery: `export` delivers the chosen take of each stem; `--all-takes` (REAPER)
-adds the others as takes of the same item, which do not play until chosen. Read back with `rpp`
-after the delivery is moved."""
+"""Takes in a delivery: `export` delivers the chosen take of each stem; `--all-takes` adds the
+others: in REAPER as takes of the same item, which do not play until chosen; in OTIO and FCP 7
+XML as disabled clips on alternate tracks ("<lane> alt 1"). Read back with `rpp`, OTIO and lxml
+after the delivery is moved; the app's export dialog asks for it too."""
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
 
+import opentimelineio as otio
 import rpp
+from lxml import etree
 
 from foley_assistant.cli.main import main
 from foley_assistant.core.commands import ChooseTake
 from foley_assistant.core.progress import CancelToken, ignore_progress
+from foley_assistant.io.json_files import read_project
 from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.pipeline.editing.session_jobs import regenerate_job
 from foley_assistant.pipeline.progress import JobContext
@@ -53,5 +57,50 @@ def test_export_delivers_the_chosen_take_and_all_takes_on_request(project_copy, 
 
 
 def test_all_takes_is_refused_for_formats_without_takes(project_copy, tmp_path, capsys):
-    assert main(["export", str(project_copy), "--format", "otio", "--out", str(tmp_path / "cut.otio"), "--all-takes", "-q"]) == 2
-    assert "--all-takes is for --format rpp" in capsys.readouterr().err
+    assert main(["export", str(project_copy), "--format", "aaf", "--out", str(tmp_path / "cut.aaf"), "--all-takes", "-q"]) == 2
+    assert "--all-takes is for --format rpp, otio, otioz, fcp7" in capsys.readouterr().err
+    assert not (tmp_path / "cut.aaf").exists()
+
+
+def test_otio_and_fcp7_carry_the_other_takes_as_disabled_alternates(project_copy, tmp_path):
+    chosen, other = _two_takes(project_copy)
+    chosen_stem, other_stem = (p.replace("dry/", "stems/") for p in (chosen, other))
+    project = read_project(project_copy / "foley_project.json")
+    stem = next(s for s in project.stems if s.path == chosen_stem)
+    for fmt, name in (("otio", "cut.otio"), ("fcp7", "cut.xml")):
+        assert main(["export", str(project_copy), "--format", fmt, "--out", str(tmp_path / fmt / name), "--all-takes", "-q"]) == 0
+    moved = Path(shutil.move(str(tmp_path / "otio"), str(tmp_path / "otio moved")))
+    timeline = otio.adapters.read_from_file(str(moved / "cut.otio"))
+    tracks = {t.name: t for t in timeline.audio_tracks()}
+    (alternate,) = tracks[f"{stem.lane} alt 1"].find_clips()
+    (playing,) = [c for c in tracks[stem.lane].find_clips() if c.metadata["foley_assistant"]["relative_path"] == chosen_stem]
+    assert alternate.enabled is False and playing.enabled is True
+    assert (alternate.metadata["foley_assistant"]["relative_path"], alternate.metadata["foley_assistant"]["take"], playing.metadata["foley_assistant"]["take"]) == (other_stem, 2, 1)
+    assert tracks[stem.lane].range_of_child(playing) == tracks[f"{stem.lane} alt 1"].range_of_child(alternate)  # at the same place in the cut
+    assert (moved / alternate.media_reference.target_url).is_file()  # delivered; nothing offline after the move
+    assert len(timeline.audio_tracks()) == len(project.lanes()) + 1  # one alternate lane: one stem has two takes
+    items = {i.findtext("name"): i for i in etree.parse(str(tmp_path / "fcp7" / "cut.xml")).iter("clipitem")}
+    assert items[Path(other_stem).stem].findtext("enabled") == "FALSE" and items[Path(chosen_stem).stem].findtext("enabled") is None
+    assert items[Path(other_stem).stem].findtext("start") == items[Path(chosen_stem).stem].findtext("start")
+    assert (tmp_path / "fcp7" / items[Path(other_stem).stem].findtext("file/pathurl")).is_file()
+
+
+def test_the_export_dialog_asks_for_all_takes_and_the_bundle_delivers_them(project_copy, tmp_path, qtbot):
+    from foley_assistant.gui.export_dialog import ExportDialog
+    from foley_assistant.pipeline.handoff.export_bundle import export_bundle
+
+    chosen, other = _two_takes(project_copy)
+    dialog = ExportDialog(tmp_path / "delivery")
+    qtbot.addWidget(dialog)
+    assert not dialog.choices().all_takes  # the chosen take alone unless asked
+    dialog.all_takes.click()
+    dialog.format_boxes["aaf"].click()  # a format without takes delivers the chosen take beside them
+    choices = dialog.choices()
+    assert choices.all_takes and choices.formats == ("otio", "rpp", "aaf")
+    export_bundle(project_copy, choices)
+    delivered = tmp_path / "delivery"
+    assert (delivered / other).is_file() and (delivered / other.replace("dry/", "stems/")).is_file()  # copied with the stems
+    files = [c.find("FILE")[1] for c in _items(delivered / "small_cut.rpp")[Path(chosen).stem].children if getattr(c, "tag", None) == "SOURCE"]
+    assert files == [chosen, other]
+    clips = [c for t in otio.adapters.read_from_file(str(delivered / "small_cut.otio")).audio_tracks() for c in t.find_clips()]
+    assert [c.metadata["foley_assistant"]["relative_path"] for c in clips if not c.enabled] == [other.replace("dry/", "stems/")]

@@ -1,11 +1,15 @@
 """ADM Broadcast WAV for a Dolby Atmos master, written with the EBU `ear` package.
 
-One mono object per stem: channel k of the file carries object k's (dry) sound at its record
-position, and the object's audioBlockFormats give its position over time in Cartesian
-coordinates (X -1 left .. +1 right, Y -1 back .. +1 front, Z 0 floor .. 1 ceiling), as the Dolby
-Atmos master ADM profile requires, with its gain. The file is 48 kHz, 24-bit, at most 118 objects
-(the profile's limit), with a `chna` chunk, an `axml` chunk (audioProgramme APR_1001) and a `bext`
-chunk whose TimeReference is the file's first sample's position since midnight.
+The structure the Dolby Atmos master ADM profile expects: one audioProgramme (APR_1001), and one
+audioContent per audioObject (as Dolby's own tools write them), each with its `dialogue` (0: not
+dialogue). The ambience, when given, is a bed first: a 2.0 DirectSpeakers object on the file's
+first two channels, referencing the common definitions' stereo pack (AP_00010002: M+030,
+M-030), whose channel formats carry their speaker label and no block timing. Then one mono
+object per stem: its channel carries the object's (dry) sound at its record position, and its
+audioBlockFormats give its position over time in Cartesian coordinates (X -1 left .. +1 right,
+Y -1 back .. +1 front, Z 0 floor .. 1 ceiling), with its gain. The file is 48 kHz, 24-bit, at
+most 118 objects and 128 channels (the profile's limits), with a `chna` chunk, an `axml` chunk
+and a `bext` chunk whose TimeReference is the file's first sample's position since midnight.
 
 Block timing follows ADM: a block moves the object from the previous block's position to its own
 over the block's duration. The first block of each object is a short jump to where the object
@@ -37,6 +41,12 @@ from foley_assistant.io.atomic import atomic_path
 from foley_assistant.io.audio import bext_payload
 
 MAX_OBJECTS = 118  # Dolby Atmos master ADM profile
+MAX_CHANNELS = 128
+#: The common definitions of a 2.0 bed: its pack, and per channel (left, right) its track formats.
+BED_PACK = "AP_00010002"
+BED_TRACKS = ("AT_00010001_01", "AT_00010002_01")
+BED_STREAMS = ("AS_00010001", "AS_00010002")
+BED_CHANNELS = ("AC_00010001", "AC_00010002")
 SAMPLE_RATE = 48000
 BIT_DEPTH = 24
 _FIRST_BLOCK_S = Fraction(1, 100)  # the jump to the start position
@@ -66,6 +76,15 @@ class AdmObject:
     audio: np.ndarray  # float, shape (samples,)
     start_sample: int
     points: tuple[AdmPoint, ...]
+
+
+@dataclass(frozen=True)
+class AdmBed:
+    """A stereo bed: its name, sound (2, samples) and first sample (since the timeline's start)."""
+
+    name: str
+    audio: np.ndarray  # float, shape (2, samples)
+    start_sample: int
 
 
 def ear_available() -> bool:
@@ -158,10 +177,17 @@ def check_gaps(objects: Sequence[AdmObject], sample_rate: int) -> None:
             reach, last = end, name
 
 
+def _place(audio_object: Any, channel: AdmObject, first: int, sample_rate: int) -> None:
+    """An audioObject's start (from the programme's) and duration: its channel's sound."""
+    audio_object.start = adm_time(Fraction(channel.start_sample - first, sample_rate))
+    audio_object.duration = adm_time(Fraction(len(channel.audio), sample_rate))
+
+
 def write_adm_bwf(
     path: str | os.PathLike[str],
     objects: Sequence[AdmObject],
     *,
+    bed: AdmBed | None = None,
     timeline_start_since_midnight: int,
     programme: str,
     sample_rate: int = SAMPLE_RATE,
@@ -169,16 +195,20 @@ def write_adm_bwf(
 ) -> None:
     """Write an ADM BWF of the objects, atomically (see the module docstring).
 
+    `bed` is the ambience, written as a 2.0 bed on the first two channels.
     `timeline_start_since_midnight` is the timeline's first sample counted from midnight (its
     start timecode), so that the file's TimeReference is its own first sample's.
     """
-    check_gaps(objects, sample_rate)
+    bed_channels = [] if bed is None else [AdmObject(f"{bed.name} {side}", bed.audio[index], bed.start_sample, ()) for index, side in enumerate("LR")]
+    check_gaps([*bed_channels, *objects], sample_rate)
     if not ear_available():
         raise OutputError("ADM export needs the EBU 'ear' package, which is not installed. Install it with `pip install --no-deps ear==2.1.0 multipledispatch ruamel.yaml` (make does this).")
-    if not objects:
+    if not objects and bed is None:
         raise OutputError("there are no stems to write as ADM objects; run generate first.")
-    if len(objects) > MAX_OBJECTS:
-        raise OutputError(f"{len(objects)} stems is more than the {MAX_OBJECTS} objects a Dolby Atmos master holds; export fewer shots at a time.")
+    if len(objects) > MAX_OBJECTS or len(objects) + len(bed_channels) > MAX_CHANNELS:
+        raise OutputError(
+            f"{len(objects)} stems{' and a bed' if bed_channels else ''} is more than a Dolby Atmos master holds ({MAX_OBJECTS} objects, {MAX_CHANNELS} channels); export fewer shots at a time."
+        )
     import lxml.etree
     from ear.fileio.adm.builder import ADMBuilder
     from ear.fileio.adm.chna import populate_chna_chunk
@@ -187,15 +217,24 @@ def write_adm_bwf(
     from ear.fileio.bw64 import Bw64Writer
     from ear.fileio.bw64.chunks import ChnaChunk, FormatInfoChunk
 
-    first = min(o.start_sample for o in objects)
-    end = max(o.start_sample + len(o.audio) for o in objects)
+    channels = [*bed_channels, *objects]
+    first = min(o.start_sample for o in channels)
+    end = max(o.start_sample + len(o.audio) for o in channels)
     builder = ADMBuilder()
+    builder.load_common_definitions()
     builder.create_programme(audioProgrammeName=programme[:64] or "Foley", start=Fraction(0), end=adm_time(Fraction(end - first, sample_rate)))
-    builder.create_content(audioContentName="Foley")
-    for index, obj in enumerate(objects):
+    if bed is not None:
+        builder.create_content(audioContentName=bed.name[:64] or "Bed", dialogue=0)
+        common = builder.adm
+        bed_format = ADMBuilder.Format(
+            channel_formats=[common[i] for i in BED_CHANNELS], track_formats=[common[i] for i in BED_TRACKS], pack_format=common[BED_PACK], stream_formats=[common[i] for i in BED_STREAMS]
+        )
+        item = builder.create_item_multichannel_from_format(format=bed_format, track_indices=[0, 1], name=bed.name)
+        _place(item.audio_object, bed_channels[0], first, sample_rate)
+    for index, obj in enumerate(objects, start=len(bed_channels)):
+        builder.create_content(audioContentName=obj.name[:64] or "Object", dialogue=0)
         item = builder.create_item_objects(track_index=index, name=obj.name, block_formats=_block_formats(obj, sample_rate))
-        item.audio_object.start = adm_time(Fraction(obj.start_sample - first, sample_rate))
-        item.audio_object.duration = adm_time(Fraction(len(obj.audio), sample_rate))
+        _place(item.audio_object, obj, first, sample_rate)
     generate_ids(builder.adm)
     chna = ChnaChunk()
     populate_chna_chunk(chna, builder.adm)
@@ -204,18 +243,18 @@ def write_adm_bwf(
         tree = adm_to_xml(builder.adm)
     axml = lxml.etree.tostring(_padded_times(tree), pretty_print=True)
     bext = bext_payload(
-        description=f"{programme} | Foley Assistant ADM, {len(objects)} objects",
+        description=f"{programme} | Foley Assistant ADM, {len(objects)} objects" + (" and a 2.0 bed" if bed is not None else ""),
         origination=origination,
         time_reference=timeline_start_since_midnight + first,
     )
-    info = FormatInfoChunk(formatTag=1, channelCount=len(objects), sampleRate=sample_rate, bitsPerSample=BIT_DEPTH)
+    info = FormatInfoChunk(formatTag=1, channelCount=len(channels), sampleRate=sample_rate, bitsPerSample=BIT_DEPTH)
     try:
         with atomic_path(path) as temporary, open(temporary, "wb") as handle:
             writer = Bw64Writer(handle, formatInfo=info, axml=axml, chna=chna, bext=bext)
             for start in range(first, end, _BLOCK_FRAMES):
                 stop = min(end, start + _BLOCK_FRAMES)
-                block = np.zeros((stop - start, len(objects)), dtype=np.float64)
-                for column, obj in enumerate(objects):
+                block = np.zeros((stop - start, len(channels)), dtype=np.float64)
+                for column, obj in enumerate(channels):
                     lo, hi = max(start, obj.start_sample), min(stop, obj.start_sample + len(obj.audio))
                     if hi > lo:
                         block[lo - start : hi - start, column] = obj.audio[lo - obj.start_sample : hi - obj.start_sample]

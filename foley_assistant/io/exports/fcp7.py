@@ -11,15 +11,26 @@ audiolevels, parameter `level`, linear: 1 = 0 dB, at most 3.98109 = +12 dB). Whe
 dry mono source (the export's automation mode), its distance level is keyframed in that filter
 and its pan in the "Audio Pan" filter (`effectid` audiopan, parameter `pan`, -1 left .. +1
 right); keyframe `when` counts frames from the start of the clip's media.
+
+The fade at each edit (the project's `fade_ms`, as REAPER's item fades) is an audio transition
+in the track, the standard "Cross Fade (+3dB)" (`KGAudioTransCrossFade3dB`) that FCP 7,
+Premiere Pro and Resolve import as a fade (`add_edit_fades`): from silence at a clip's start
+(`alignment` start-black) and to silence at its end (end-black); where two clips of a lane
+abut, one centred cross-fade over the media past the cut on each side (their handles). FCP 7
+counts transitions in whole frames: a fade shorter than a frame is one frame (40 ms at 25 fps),
+and a fade is at most half its clip. Two abutting clips with no media past the cut cannot be
+cross-faded: that edit stays a cut (counted, for the export's notes).
 """
 
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
 import opentimelineio as otio
+from lxml import etree
 
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
@@ -79,11 +90,118 @@ def clip_mix_metadata(mix: StemMix | None, levels: Sequence[Keyframe] = (), pans
     return {"fcp_xml": item} if item else {}
 
 
+#: The FCP 7 audio transition: an equal-power (+3 dB) cross-fade, or a fade from or to silence.
+CROSS_FADE = {
+    "name": "Cross Fade (+3dB)",
+    "effectid": "KGAudioTransCrossFade3dB",
+    "effecttype": "transition",
+    "mediatype": "audio",
+    "wipecode": "0",
+    "wipeaccuracy": "100",
+    "startratio": "0",
+    "endratio": "1",
+    "reverse": "FALSE",
+}
+
+
+def fade_frames(fade_ms: float, fps: Fraction) -> int:
+    """A fade of `fade_ms` in whole frames of `fps`: at least one frame, none for no fade."""
+    if fade_ms <= 0:
+        return 0
+    return max(1, round(Fraction(fade_ms) / 1000 * fps))
+
+
+def _fade(in_frames: int, out_frames: int, rate: float, name: str) -> otio.schema.Transition:
+    transition = otio.schema.Transition(
+        name=name,
+        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+        in_offset=otio.opentime.RationalTime(in_frames, rate),
+        out_offset=otio.opentime.RationalTime(out_frames, rate),
+    )
+    transition.metadata["fcp_xml"] = {"effect": dict(CROSS_FADE)}
+    return transition
+
+
+def _handles(clip: otio.schema.Clip) -> tuple[int, int]:
+    """The clip's media before and after its source range, in its units (frames)."""
+    available = clip.media_reference.available_range
+    if available is None:
+        return 0, 0
+    before = clip.source_range.start_time - available.start_time
+    after = available.end_time_exclusive() - clip.source_range.end_time_exclusive()
+    return max(0, int(before.value)), max(0, int(after.value))
+
+
+def add_edit_fades(track: otio.schema.Track, frames: int) -> int:
+    """Put a fade of `frames` at each edit of a stem track counting in frames (see the module
+    docstring); returns the number of edits between abutting clips left as cuts (no media past
+    the cut on one side)."""
+    if frames <= 0:
+        return 0
+    items = list(track)
+    children: list[otio.core.Composable] = []
+    unfaded = 0
+    for index, item in enumerate(items):
+        previous = items[index - 1] if index > 0 else None
+        following = items[index + 1] if index + 1 < len(items) else None
+        if not isinstance(item, otio.schema.Clip):
+            children.append(item)
+            continue
+        rate = item.source_range.duration.rate
+        half = int(item.source_range.duration.value) // 2
+        if isinstance(previous, otio.schema.Clip):
+            before_cut = min(frames, _handles(item)[0], int(previous.source_range.duration.value) // 2)
+            after_cut = min(frames, _handles(previous)[1], half)
+            if before_cut > 0 and after_cut > 0:
+                children.append(_fade(before_cut, after_cut, rate, "Cross Fade"))
+            else:
+                unfaded += 1
+        elif min(frames, half) > 0:
+            children.append(_fade(0, min(frames, half), rate, "Fade In"))
+        children.append(item)
+        if not isinstance(following, otio.schema.Clip) and min(frames, half) > 0:
+            children.append(_fade(min(frames, half), 0, rate, "Fade Out"))
+    track.clear()
+    track.extend(children)
+    return unfaded
+
+
 def write_fcp7(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> None:
     """Write a timeline as FCP 7 XML, atomically."""
     path = Path(path)
     try:
         with atomic_path(path) as temporary:
             otio.adapters.write_to_file(timeline, str(temporary), adapter_name="fcp_xml")
-    except (otio.exceptions.OTIOError, ValueError, KeyError, AttributeError) as exc:
+            tidy_transitions(temporary)
+    except (otio.exceptions.OTIOError, ValueError, KeyError, AttributeError, etree.XMLSyntaxError) as exc:
         raise OutputError(f"the FCP 7 XML writer could not write {path.name}: {exc}. Use --format otio or aaf instead.") from exc
+
+
+#: The order of a transition item's elements, and of its effect's, as FCP 7 and Premiere write them.
+TRANSITION_ORDER = ("start", "end", "alignment", "rate", "effect")
+EFFECT_ORDER = ("name", "effectid", "effecttype", "mediatype", "wipecode", "wipeaccuracy", "startratio", "endratio", "reverse")
+
+
+def _reorder(element: etree._Element, order: Sequence[str]) -> None:
+    children = sorted(element, key=lambda child: order.index(child.tag) if child.tag in order else len(order))
+    element[:] = children
+
+
+def tidy_transitions(path: str | os.PathLike[str]) -> None:
+    """Rewrite the FCP 7 XML at `path` so that its transition items read as FCP 7 writes them:
+    elements in its order, and the clip beside a fade from or to silence with its own start or
+    end (the adapter writes -1, "given by the transition", which every reader does not follow;
+    the edge of such a fade is the clip's)."""
+    tree = etree.parse(str(path))
+    for transition in tree.iter("transitionitem"):
+        _reorder(transition, TRANSITION_ORDER)
+        effect = transition.find("effect")
+        if effect is not None:
+            _reorder(effect, EFFECT_ORDER)
+        alignment = transition.findtext("alignment")
+        clip = transition.getnext() if alignment == "start-black" else transition.getprevious() if alignment == "end-black" else None
+        edge = "start" if alignment == "start-black" else "end"
+        if clip is not None and clip.tag == "clipitem" and clip.findtext(edge) == "-1":
+            clip.find(edge).text = transition.findtext(edge)
+    etree.indent(tree, space="    ")
+    tree.write(str(path), xml_declaration=True, encoding="UTF-8")

@@ -108,7 +108,8 @@ class RppTrack:
     `pan` values are in the usual DAW sense, -1 = hard left .. +1 = hard right; `volume` values are
     linear gain, 1.0 = 0 dB (REAPER's volume envelope reaches +6 dB, 2.0, by default). Points need
     not be sorted; they are written in time order, thinned. `mute` mutes the track (`MUTESOLO 1`:
-    a guide track).
+    a guide track). `gain` is the track's fader (linear, the first field of its `VOLPAN`); in
+    REAPER's default automation mode (trim/read) it trims the volume envelope.
     """
 
     name: str
@@ -116,8 +117,12 @@ class RppTrack:
     pan: tuple[RppEnvelopePoint, ...] = ()
     volume: tuple[RppEnvelopePoint, ...] = ()
     mute: bool = False
+    gain: float = 1.0
 
     def __post_init__(self) -> None:
+        _require_finite("track gain", self.gain)
+        if self.gain < 0.0:
+            raise ValueError(f"track {self.name!r}: gain cannot be negative, got {self.gain}")
         object.__setattr__(self, "items", tuple(self.items))
         object.__setattr__(self, "pan", tuple(self.pan))
         object.__setattr__(self, "volume", tuple(self.volume))
@@ -195,7 +200,7 @@ def rpp_text(project: RppProject, *, timestamp: int | None = None) -> str:
         guid = _guid(track_key)
         out.open("TRACK", guid)
         out.line("NAME", _quote(track.name))
-        out.line("VOLPAN", "1", "0", "-1", "-1", "1")
+        out.line("VOLPAN", _number(track.gain), "0", "-1", "-1", "1")
         out.line("MUTESOLO", "1" if track.mute else "0", "0", "0")
         out.line("NCHAN", "2")
         out.line("TRACKID", guid)

@@ -408,14 +408,16 @@ class EditSession:
         return next((m for m in self.project.mixer if m.path == path), StemMix(path))
 
     def shot_mix(self, shot_id: str) -> np.ndarray:
-        """The shot's monitor mix (2, n): its stems with their gains, mutes and solos."""
+        """The shot's monitor mix (2, n): its stems with their gains (their own and their lane's),
+        mutes and solos."""
         shot = self.shot(shot_id)
         n = shot.duration_samples(self.project.settings.sample_rate)
         stems = self.stems_of(shot_id)
         gains = audible_gains({m.path: m for m in self.project.mixer}, [s.path for s in stems])
+        lanes = self.project.lane_gains_by_stem()
         total = np.zeros((2, n), dtype=np.float64)
         for stem in stems:
-            gain = gains[stem.path]
+            gain = gains[stem.path] * 10 ** (lanes.get(stem.path, 0.0) / 20)
             if gain:
                 audio = self.stem_audio(stem)
                 total[:, : min(n, audio.shape[1])] += gain * audio[:, :n]
@@ -437,7 +439,7 @@ class EditSession:
         spine): it is made again only when a gain, mute or solo of theirs changes it."""
         self._drop_unreferenced()
         scratch = OutputLayout(self.scratch)
-        monitored = {m.path for m in self.project.mixer}
+        monitored = {m.path for m in self.project.mixer} | {path for path, gain in self.project.lane_gains_by_stem().items() if gain}
         for shot_id in dict.fromkeys(s.shot_id for s in self.project.stems):
             if shot_id in mixed and not any(s.path in monitored for s in self.stems_of(shot_id)):
                 continue

@@ -34,21 +34,24 @@ from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
 from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
-from foley_assistant.io.exports.adm import AdmObject, AdmPoint, write_adm_bwf
+from foley_assistant.io.exports.adm import AdmBed, AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import clip_mix_metadata, write_fcp7
+from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, fade_frames, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
 from foley_assistant.io.timeline import LoadedTimeline, read_timeline
 from foley_assistant.io.writeback import stem_track, with_stem_tracks
-from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, pan_gain_points, write_timeline_with_stems
+from foley_assistant.pipeline.handoff.alternates import alternate_lanes, muted
+from foley_assistant.pipeline.output.deliver import PROJECT_FILE, build_rpp, dry_path_of, mixes_of, mixes_with_lanes, pan_gain_points, write_timeline_with_stems
 from foley_assistant.pipeline.output.delivery_media import media_beside, media_folder_of
 from foley_assistant.pipeline.spine.placement import project_stereo
 from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
+#: The formats that can deliver every take (`all_takes`).
+TAKE_FORMATS = ("rpp", "otio", "otioz", "fcp7")
 SUFFIXES = {"otio": ".otio", "otioz": ".otioz", "rpp": ".rpp", "aaf": ".aaf", "fcp7": ".xml", "edl": ".edl", "adm": ".wav"}
 
 
@@ -91,11 +94,12 @@ def export_format(
     are inside that folder, otherwise copies of them in `<out name>_media/` (see
     `pipeline.output.delivery_media`); `media_root` is where the project's files are read from for
     that (default: the project's own folder; the app's export passes its copy of them). The
-    chosen take of each stem is delivered; with `all_takes` (rpp only) the other takes too, as
-    takes of the same item that do not play until chosen.
+    chosen take of each stem is delivered; with `all_takes` (TAKE_FORMATS) the other takes too:
+    in REAPER as takes of the same item that do not play until chosen, in OTIO and FCP 7 XML as
+    muted alternates on lanes of their own (`pipeline.handoff.alternates`).
     """
-    if all_takes and fmt != "rpp":
-        raise OutputError(f"--all-takes is for --format rpp (REAPER keeps an item's takes); {fmt} delivers the chosen take.")
+    if all_takes and fmt not in TAKE_FORMATS:
+        raise OutputError(f"--all-takes is for --format {', '.join(TAKE_FORMATS)} (takes of an item, or muted alternate tracks); {fmt} delivers the chosen take.")
     if nle is not None and fmt != "otio":
         raise OutputError(f"--nle {nle} is for --format otio (an editor's own OTIO import), not {fmt}.")
     if fmt not in EXPORT_FORMATS:
@@ -152,13 +156,13 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
         # An editor's own OTIO import is not known to resolve relative URLs: absolute file URLs
         # of the project's own stems (this is for importing where the project is, as the Resolve
         # script does; a delivery to move is plain otio or otioz).
-        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes, fade_ms=project.settings.fade_ms), out, nle)
+        write_nle_otio(with_stem_tracks(loaded.timeline, lanes, root, curves, frame_rate=loaded.rate, mixes=mixes, fade_ms=project.settings.fade_ms, lane_gains=project.lane_gains), out, nle)
         result.notes.append(
             f"OTIO for {nle}: stems placed in frames (sample offsets in clip metadata), schemas of the OTIO {nle} reads; "
             "stems referenced by absolute paths in the project folder (for a delivery to move, use --format otio or otioz)"
         )
     elif fmt in ("otio", "otioz"):
-        write_timeline_with_stems(loaded, project, media, out)
+        write_timeline_with_stems(loaded, project, media, out, alternates=alternate_lanes(project) if all_takes else None)
     elif fmt == "aaf":
         result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
         result.notes.append(
@@ -167,7 +171,9 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
         )
     elif fmt == "fcp7":
-        write_fcp7(fcp7_timeline(project, loaded, media, out, stereo, aaf_mode), out)
+        timeline, unfaded = fcp7_timeline(project, loaded, media, out, stereo, aaf_mode, alternate_lanes(project) if all_takes else [])
+        write_fcp7(timeline, out)
+        frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
         result.notes.append(
             "FCP 7 XML: positions in frames (sample offsets in clip metadata); "
             + (
@@ -175,6 +181,8 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
                 if aaf_mode == "automation"
                 else "the stems carry their pan and distance in the audio (--stereo automation: dry sources with pan and level keyframes)"
             )
+            + (f"; fades at the edits are Cross Fade (+3dB) transitions of {frames} frame{'s' if frames != 1 else ''} (FCP 7 counts them in frames)" if frames else "")
+            + (f"; {unfaded} edit{'s' if unfaded != 1 else ''} between abutting stems with no media past the cut stay cuts" if unfaded else "")
         )
     elif fmt == "edl":
         result.files = export_edl(project, loaded, media, out) + copied
@@ -183,8 +191,8 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
         export_adm(project, loaded, root, out, stereo)
         result.notes.append(
             "ADM: one mono object per stem (its dry source), X from the pan, gain from the distance times the editor's gain; the stereo stems are not in it"
-            + ("; nor are the ambience beds (not objects)" if _beds(project) else "")
-            + ("; nor the muted stems" if any(m.mute for m in project.mixer) else "")
+            + ("; the ambience beds are one 2.0 bed (DirectSpeakers) on the first two channels" if _beds(project) else "")
+            + ("; the muted stems are left out" if any(m.mute for m in project.mixer) else "")
         )
     return result
 
@@ -224,7 +232,7 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     every media URL is relative to the AAF's folder."""
     lanes = project.lanes()
     curves = project.curves_by_object()
-    mixes = mixes_of(project)
+    mixes = mixes_with_lanes(project)  # AAF has no gain of a track: the lane's is in each clip's
     extra: list[Path] = []
     if mode == "split":
         split = {}
@@ -257,12 +265,17 @@ def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path
     return extra
 
 
-def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str) -> otio.schema.Timeline:
+def fcp7_timeline(
+    project: Project, loaded: LoadedTimeline, media: Path, out: Path, stereo: StereoSettings, mode: str, alternates: list[tuple[str, list[Stem]]] | None = None
+) -> tuple[otio.schema.Timeline, int]:
     """The timeline the FCP 7 XML writer takes: the stems with the editor's mix (split), or
     (automation) the dry sources with their pan and distance level keyframed (ambience beds, not
-    placed, stay the stereo stem); media relative to the XML's folder."""
+    placed, stay the stereo stem); media relative to the XML's folder; the project's fade at each
+    edit as an audio transition (`io.exports.fcp7.add_edit_fades`). Also returns the number of
+    edits left as cuts (abutting stems with no media past the cut). `alternates` are lanes of
+    other takes, after the others, every clip disabled."""
     curves = project.curves_by_object()
-    mixes = mixes_of(project)
+    mixes = mixes_with_lanes(project) | muted(alternates or [])  # nor has FCP 7 XML a level of a track
     fps = float(loaded.rate)
 
     def source(stem: Stem) -> Path:
@@ -275,11 +288,14 @@ def fcp7_timeline(project: Project, loaded: LoadedTimeline, media: Path, out: Pa
         frames = [round(float(p.time_s) * fps) for p in points]
         return clip_mix_metadata(mixes.get(stem.path), [(f, p.gain) for f, p in zip(frames, points)], [(f, p.pan) for f, p in zip(frames, points)])
 
-    lanes = project.lanes()
+    lanes = project.lanes() + (alternates or [])
     media_path = source if mode == "automation" else None
-    return with_stem_tracks(
+    timeline = with_stem_tracks(
         loaded.timeline, lanes, media, curves, frame_rate=loaded.rate, media_path=media_path, decorate=filters, mixes=mixes, relative_to=out.parent, fade_ms=project.settings.fade_ms
     )
+    frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
+    unfaded = sum(add_edit_fades(track, frames) for track in list(timeline.tracks)[len(timeline.tracks) - len(lanes) :])
+    return timeline, unfaded
 
 
 def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path) -> list[Path]:
@@ -290,22 +306,43 @@ def export_edl(project: Project, loaded: LoadedTimeline, media: Path, out: Path)
 
 
 def export_adm(project: Project, loaded: LoadedTimeline, root: Path, out: Path, stereo: StereoSettings) -> None:
-    """Write the ADM BWF: one object per placed stem (not the ambience beds, not the muted
-    stems), from its dry source and curves, its gain the distance level times the editor's gain."""
-    project = _placed(project)
-    mixes = mixes_of(project)
+    """Write the ADM BWF: the ambience beds as one 2.0 bed (DirectSpeakers), and one object per
+    placed stem, from its dry source and curves, its gain the distance level times the editor's
+    gain (its own and its lane's). Muted stems are left out."""
+    mixes = mixes_with_lanes(project)  # an object's gain: its own and its lane's
     playing = [stem for stem in project.stems if not mixes.get(stem.path, StemMix(stem.path)).mute]
     if project.stems and not playing:
-        raise OutputError("every placed stem is muted: there is nothing to write as ADM objects; unmute some in the app.")
+        raise OutputError("every stem is muted: there is nothing to write as ADM objects or bed; unmute some in the app.")
     curves = project.curves_by_object()
     objects = []
-    for stem in sorted(playing, key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
+    for stem in sorted((s for s in playing if not s.is_ambience), key=lambda s: (s.record_start_sample, s.shot_id, s.object_id)):
         editor = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
-        audio, sample_rate = read_audio(resolve_inside(root, dry_path_of(stem), "dry source"))
-        if sample_rate != stem.sample_rate:
-            raise OutputError(f"{dry_path_of(stem)} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
+        audio = _cut_of(root, dry_path_of(stem), stem)
         points = tuple(AdmPoint(p.time_s, x=p.pan, y=1.0, z=0.0, gain=p.gain * editor) for p in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo))
-        cut = audio[0, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]  # ADM objects cover the cut
-        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", cut, stem.record_start_sample, points))
+        objects.append(AdmObject(f"{stem.shot_id} {stem.object_id} {stem.label}", audio[0], stem.record_start_sample, points))
+    bed = _ambience_bed([s for s in playing if s.is_ambience], root, mixes)
     start = seconds_to_samples(loaded.start_seconds, project.settings.sample_rate)
-    write_adm_bwf(out, objects, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)
+    write_adm_bwf(out, objects, bed=bed, timeline_start_since_midnight=start, programme=loaded.name, sample_rate=project.settings.sample_rate)
+
+
+def _cut_of(root: Path, path: str, stem: Stem) -> np.ndarray:
+    """The part of a stem's file (or its dry source's) that plays in the cut (ADM covers the cut)."""
+    audio, sample_rate = read_audio(resolve_inside(root, path, "stem file"))
+    if sample_rate != stem.sample_rate:
+        raise OutputError(f"{path} is at {sample_rate} Hz, not {stem.sample_rate}; generate again.")
+    return audio[:, stem.handle_start_samples : stem.handle_start_samples + stem.length_samples]
+
+
+def _ambience_bed(beds: list[Stem], root: Path, mixes: dict[str, StemMix]) -> AdmBed | None:
+    """The ambience beds (stereo stems), each at its record position and the editor's gain, summed
+    into one stereo bed; None when there are none."""
+    if not beds:
+        return None
+    first = min(s.record_start_sample for s in beds)
+    audio = np.zeros((2, max(s.record_end_sample for s in beds) - first), dtype=np.float64)
+    for stem in beds:
+        cut = _cut_of(root, stem.path, stem)
+        gain = 10 ** (mixes.get(stem.path, StemMix(stem.path)).gain_db / 20)
+        at = stem.record_start_sample - first
+        audio[:, at : at + cut.shape[1]] += gain * (cut if cut.shape[0] == 2 else np.repeat(cut[:1], 2, axis=0))
+    return AdmBed("Ambience bed", audio, first)

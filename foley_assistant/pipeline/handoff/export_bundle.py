@@ -2,7 +2,8 @@
 
 `export_bundle` writes each chosen format (`pipeline.handoff.export.export_format`: the written-back
 timeline as otio or otioz, REAPER, AAF, FCP 7 XML, EDL, ADM BWF) as `<timeline name>.<suffix>` in
-the destination, and, when asked, copies the stems, dry sources and mixes there (`stems/`,
+the destination (with `all_takes`, every take in the formats that carry them: REAPER takes, OTIO
+and FCP 7 muted alternates; the others deliver the chosen take), and, when asked, copies the stems, dry sources and mixes there (`stems/`,
 `dry/`, `mix/`): only the files the project names, never anything else lying in those folders
 (a leftover `.partial` of an interrupted write). The session files then reference those copies
 by relative paths; without the copy, each format copies what it references into
@@ -13,13 +14,13 @@ atomically.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from foley_assistant.core.errors import OutputError
 from foley_assistant.core.progress import ProgressCallback, ProgressEvent, ignore_progress
 from foley_assistant.core.safe_paths import safe_file_part
-from foley_assistant.pipeline.handoff.export import EXPORT_FORMATS, SUFFIXES, export_format, open_project
+from foley_assistant.pipeline.handoff.export import EXPORT_FORMATS, SUFFIXES, TAKE_FORMATS, export_format, open_project
 from foley_assistant.pipeline.output.delivery_media import copy_files, project_files
 
 
@@ -30,6 +31,7 @@ class ExportChoices:
     destination: Path
     formats: tuple[str, ...] = ("otio", "rpp")
     copy_stems: bool = True
+    all_takes: bool = False  # every take, in the formats that can carry them (TAKE_FORMATS)
 
 
 @dataclass
@@ -58,14 +60,15 @@ def export_bundle(project_dir: Path, choices: ExportChoices, progress: ProgressC
         if destination.resolve() == root.resolve():
             result.notes.append("the stems are already in this folder; nothing was copied")
         else:
-            result.files += copy_files(root, project_files(project, root), destination)
+            delivered = replace(project, stems=project.stems + project.takes) if choices.all_takes else project  # every take's files, when asked
+            result.files += copy_files(root, project_files(delivered, root), destination)
             media_root = destination
         done += 1
         progress(ProgressEvent("export", done, steps, "stems copied"))
     base = safe_file_part(loaded.name.strip().replace(" ", "_"), "timeline")
     for fmt in choices.formats:
         out = destination / f"{base}{SUFFIXES[fmt]}"
-        written = export_format(project_dir, fmt, out, media_root=media_root)
+        written = export_format(project_dir, fmt, out, media_root=media_root, all_takes=choices.all_takes and fmt in TAKE_FORMATS)
         result.files.extend(written.files)
         result.notes.extend(f"{fmt}: {note}" for note in written.notes)
         done += 1

@@ -167,7 +167,7 @@ def write_session_files(layout: OutputLayout, loaded: LoadedTimeline, project: P
     return laned
 
 
-def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path, home: Path | None = None) -> None:
+def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_root: Path, path: Path, home: Path | None = None, alternates: list[tuple[str, list[Stem]]] | None = None) -> None:
     """Write the input timeline plus one audio track per object lane (.otio or .otioz), without
     copying the input (it is left as it was).
 
@@ -175,16 +175,30 @@ def write_timeline_with_stems(loaded: LoadedTimeline, project: Project, stems_ro
     a .otioz bundles them (the bundle rewrites the references to its own media/ folder). Each
     stem's clip carries the editor's mix (muted: disabled). `home` is the folder the file will
     live in when it is written somewhere else first (the scratch area of a save); its own folder
-    by default.
+    by default. `alternates` are lanes of other takes, written after the others with every clip
+    disabled (`pipeline.handoff.alternates`).
     """
     curves = project.curves_by_object()
     relative_to = None if path.suffix.lower() == ".otioz" else (home or path.parent)
-    write_with_stem_tracks(loaded.timeline, project.lanes(), stems_root, path, curves, mixes_of(project), relative_to, project.settings.fade_ms)
+    mixes = mixes_of(project) | {stem.path: StemMix(stem.path, mute=True) for _, stems in alternates or [] for stem in stems}
+    write_with_stem_tracks(loaded.timeline, project.lanes() + (alternates or []), stems_root, path, curves, mixes, relative_to, project.settings.fade_ms, project.lane_gains)
 
 
 def mixes_of(project: Project) -> dict[str, StemMix]:
     """The editor's mix of each stem that has one (gain, mute, solo), by stem path."""
     return {mix.path: mix for mix in project.mixer}
+
+
+def mixes_with_lanes(project: Project) -> dict[str, StemMix]:
+    """The editor's mix of each stem with its lane's gain added to its own (for the formats that
+    have no gain of a track: AAF, FCP 7 XML, ADM), by stem path."""
+    mixes = mixes_of(project)
+    combined = dict(mixes)
+    for path, lane_db in project.lane_gains_by_stem().items():
+        if lane_db:
+            mix = mixes.get(path, StemMix(path))
+            combined[path] = replace(mix, gain_db=mix.gain_db + lane_db)
+    return combined
 
 
 @dataclass(frozen=True)
@@ -260,7 +274,7 @@ def build_rpp(project: Project, loaded: LoadedTimeline, stereo: StereoSettings, 
             for point in pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo):
                 pan.append(RppEnvelopePoint(position + float(point.time_s), point.pan))
                 volume.append(RppEnvelopePoint(position + float(point.time_s), point.gain))
-        tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume)))
+        tracks.append(RppTrack(name=lane, items=tuple(items), pan=tuple(pan), volume=tuple(volume), gain=10 ** (project.lane_gain_db(lane) / 20)))
     tracks.extend(guide_tracks(loaded))
     return RppProject(
         tracks=tuple(tracks),
