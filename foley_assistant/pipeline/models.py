@@ -25,13 +25,13 @@ from foley_assistant.io.model_store import ModelStoreError, UserModel
 
 #: Shipped model: the name users see -> its manifest's name, and what it does.
 SHIPPED = {
-    "nanodet": ("nanodet_g_int8", "nanodet-g detector, 8-bit (default)"),
-    "nanodet-float": ("nanodet_g", "nanodet-g detector, float"),
+    "nanodet": ("nanodet_g", "nanodet-g detector (default)"),
+    "nanodet-int8": ("nanodet_g_int8", "nanodet-g detector, 8-bit"),
     "movenet": ("movenet_lightning", "movenet pose"),
     "transnet": ("transnetv2", "transnetv2 cuts"),
 }
 #: Words `--detector` already takes: no installed model may be named so.
-RESERVED = ("nanodet", "nanodet-float", "none", "auto", "movenet", "transnet")
+RESERVED = ("nanodet", "nanodet-int8", "none", "auto", "movenet", "transnet")
 TORCHVISION_SUFFIXES = (".pth", ".safetensors")
 
 

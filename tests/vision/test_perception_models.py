@@ -54,13 +54,13 @@ def test_shipped_model_matches_its_manifest_and_names_its_licence(name):
 
 
 def test_the_8_bit_nanodet_names_what_the_float_one_names():
-    """The default detector is the float model quantized (packaging/perception/quantize_models.py,
+    """The 8-bit detector is the float model quantized (packaging/perception/quantize_models.py,
     calibrated on other pictures than these): on the two real frames of the fixtures and on
     street scenes of other seeds than the calibration's, nearly every float detection has an
     8-bit one of its class on it, at nearly its score."""
     from foley_assistant.synth import render_scene, street_scene
 
-    float_model, int8_model = NanoDet(int8=False), NanoDet()
+    float_model, int8_model = NanoDet(), NanoDet(int8=True)
     assert int8_model.record.format == "nanodet-g-int8" and float_model.record.format == "nanodet-g"
     pictures = [rgb("tears_of_steel_f030.png"), rgb("tears_of_steel_f090.png")]
     for seed in (7, 8):
