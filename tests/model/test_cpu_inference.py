@@ -1,5 +1,5 @@
-"""CPU inference: the unconditional branch's constant cross-attention, and a shot's stems made in
-one batch."""
+"""The CPU inference options: the unconditional branch's constant cross-attention, bf16 on a CPU
+that computes it, the worker's default sampler steps, and a shot's stems made in one batch."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from foley_assistant.core.errors import FoleyError
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame
 
@@ -26,7 +27,7 @@ def lively(tiny_model_dir):
     layers would hide any difference in what the blocks compute)."""
     from foley_assistant.model.inference import NeuralModel
 
-    model = NeuralModel.load(tiny_model_dir, "cpu")
+    model = NeuralModel.load(tiny_model_dir, "cpu", "float32")
     torch.manual_seed(5)
     with torch.no_grad():
         for parameter in model.generator.parameters():
@@ -69,3 +70,73 @@ def test_a_shots_stems_in_one_batch_are_each_stem_made_alone(lively):
         alone = lively.generate(shot, None, n, targets=[target], seed=4, steps=3)[target]
         assert np.abs(together[target]).max() > 0
         assert np.allclose(alone, together[target], atol=1e-4 * np.abs(alone).max() + 1e-7)
+
+
+def test_the_models_default_steps_are_used_unless_a_generation_asks_for_its_own(lively):
+    shot = _shot(objects=1)
+    totals: list[int] = []
+    lively.steps = 3
+    lively.generate(shot, None, lively.sample_rate, on_progress=lambda done, total: totals.append(total))
+    assert set(totals) == {3} and len(totals) == 3
+    totals.clear()
+    lively.generate(shot, None, lively.sample_rate, steps=5, on_progress=lambda done, total: totals.append(total))
+    assert set(totals) == {5}
+    lively.steps = None
+    totals.clear()
+    lively.generate(shot, None, lively.sample_rate, on_progress=lambda done, total: totals.append(total))
+    assert set(totals) == {lively.generator.config.steps}
+
+
+def test_precision_choices():
+    from foley_assistant.model.device import autocast, cpu_has_bf16, inference_dtype
+
+    cpu = torch.device("cpu")
+    assert inference_dtype(cpu) == (torch.bfloat16 if cpu_has_bf16() else torch.float32)
+    assert inference_dtype(cpu, "float32") == torch.float32
+    assert inference_dtype(torch.device("mps")) == torch.float32
+    assert inference_dtype(torch.device("cuda"), "auto") == torch.bfloat16
+    assert inference_dtype(torch.device("cuda"), "float32") == torch.float32
+    with pytest.raises(ValueError, match="float32"):
+        inference_dtype(torch.device("mps"), "bfloat16")
+    with pytest.raises(ValueError, match="unknown precision"):
+        inference_dtype(cpu, "int4")
+    if cpu_has_bf16():
+        assert inference_dtype(cpu, "bfloat16") == torch.bfloat16
+    else:
+        with pytest.raises(ValueError, match="AVX-512 BF16"):
+            inference_dtype(cpu, "bfloat16")
+    with autocast(cpu, torch.float32):
+        assert not torch.is_autocast_enabled("cpu")
+    with autocast(cpu, torch.bfloat16):
+        assert torch.is_autocast_enabled("cpu") and (torch.ones(2, 2) @ torch.ones(2, 2)).dtype == torch.bfloat16
+
+
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available() or not torch.ops.mkldnn._is_mkldnn_bf16_supported(), reason="this CPU has no native bf16")
+def test_bf16_on_the_cpu_gives_nearly_the_float32_stems(tiny_model_dir, lively):
+    from foley_assistant.model.inference import NeuralModel
+
+    fast = NeuralModel.load(tiny_model_dir, "cpu", "bfloat16")
+    fast.generator.load_state_dict(lively.generator.state_dict())
+    assert fast.dtype_name == "bfloat16" and lively.dtype_name == "float32"
+    shot = _shot(objects=2)
+    n = 2 * lively.sample_rate
+    exact, rounded = lively.generate(shot, None, n, seed=1, steps=4), fast.generate(shot, None, n, seed=1, steps=4)
+    for target, audio in exact.items():
+        assert rounded[target].dtype == np.float32 and np.isfinite(rounded[target]).all()
+        error_db = 10 * np.log10(np.sum((rounded[target] - audio) ** 2) / np.sum(audio**2))
+        assert -60 < error_db < -15  # bf16 does round (it is not silently float32), and only a little
+
+
+def test_worker_settings_from_arguments_and_environment():
+    from foley_assistant.generators.neural.protocol import PRECISION_ENV, STEPS_ENV
+    from foley_assistant.model.worker import worker_settings
+
+    assert worker_settings(None, None, {}) == ("auto", None)
+    assert worker_settings(None, None, {PRECISION_ENV: "float32", STEPS_ENV: " 8 "}) == ("float32", 8)
+    assert worker_settings("bfloat16", 4, {PRECISION_ENV: "float32", STEPS_ENV: "8"}) == ("bfloat16", 4)
+    with pytest.raises(FoleyError, match=PRECISION_ENV):
+        worker_settings(None, None, {PRECISION_ENV: "fp8"})
+    with pytest.raises(FoleyError, match="whole number"):
+        worker_settings(None, None, {STEPS_ENV: "eight"})
+    with pytest.raises(FoleyError, match="at least 1"):
+        worker_settings(None, 0, {})
