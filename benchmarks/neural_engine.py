@@ -14,13 +14,20 @@ ceiling held it under the -23 LUFS target. Per engine: wall seconds of `generate
 picture (the neural figure includes starting its worker and loading the model) and the ratio to
 the procedural engine's (the reference, measured in the same run). Nothing passes or fails.
 
+`--neural` runs the neural engine once per setting, PRECISION/STEPS (the worker's `--precision`
+and default sampler steps, given to it through $FOLEY_ASSISTANT_NEURAL_PRECISION and
+$FOLEY_ASSISTANT_NEURAL_STEPS; "default" for either leaves it to the worker), each against the
+same procedural run; the table of stems is printed for the first.
+
     .venv/bin/python benchmarks/neural_engine.py [--cases sports2d_walk one_by_one_walk demo five] [--model DIR] [--keep DIR]
+        [--neural auto/default float32/16 bfloat16/16 bfloat16/8 ...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -31,6 +38,7 @@ import numpy as np
 import soundfile
 
 from foley_assistant.core.timebase import FrameRate
+from foley_assistant.generators.neural.protocol import PRECISION_ENV, STEPS_ENV
 from foley_assistant.pipeline.demo import SyntheticShot, build_synthetic_cut, demo_shots
 from foley_assistant.pipeline.generate import GenerateRequest, run_generate
 from foley_assistant.pipeline.media_reel import REEL_FILE, generate_media
@@ -98,13 +106,35 @@ def run_engine(engine: str, timeline: Path, tracks: Path, out: Path, model: Path
     return {"wall_s": wall, "picture_s": report["picture_seconds"], "stems": stems, "shots": gains}
 
 
+def run_neural(setting: str, timeline: Path, tracks: Path, out: Path, model: Path | None) -> dict[str, Any]:
+    """`run_engine` with the neural engine's worker at `setting` (PRECISION/STEPS)."""
+    precision, _, steps = setting.partition("/")
+    saved = {name: os.environ.get(name) for name in (PRECISION_ENV, STEPS_ENV)}
+    for name, value in ((PRECISION_ENV, precision), (STEPS_ENV, steps)):
+        if value in ("", "default"):
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    try:
+        return run_engine("neural", timeline, tracks, out, model)
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def number(value: float | None, digits: int = 1) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
 def print_case(case: str, results: dict[str, dict[str, Any]]) -> None:
-    """The case's table: per object both engines side by side, then mixes and speed."""
-    procedural, neural = results["procedural"], results["neural"]
+    """The case's table: per object both engines side by side (the first neural setting), then
+    mixes and the speed of every setting."""
+    procedural = results["procedural"]
+    settings = [name for name in results if name != "procedural"]
+    neural = results[settings[0]]
     print(f"\n## {case}: {procedural['picture_s']:.1f} s of picture, {len(procedural['stems'])} stems")
     print("| stem | LUFS proc / neural | peak dBFS proc / neural | jump/RMS dB proc / neural | events proc / neural | neural made by |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -123,11 +153,10 @@ def print_case(case: str, results: dict[str, dict[str, Any]]) -> None:
             f" neural {number(other.get('loudness_lufs'))} LUFS{' (true-peak limited)' if other.get('limited_by_true_peak') else ''}"
         )
     per_proc = procedural["wall_s"] / procedural["picture_s"]
-    per_neural = neural["wall_s"] / neural["picture_s"]
-    print(
-        f"speed: procedural {per_proc:.2f} s per s of picture ({1 / per_proc:.2f}x real time), neural {per_neural:.2f} s"
-        f" ({1 / per_neural:.2f}x real time); neural / procedural time {per_neural / per_proc:.1f}"
-    )
+    print(f"speed: procedural {per_proc:.2f} s per s of picture ({1 / per_proc:.2f}x real time)")
+    for name in settings:
+        per_neural = results[name]["wall_s"] / results[name]["picture_s"]
+        print(f"speed: {name} {per_neural:.2f} s per s of picture ({1 / per_neural:.2f}x real time); {name} / procedural time {per_neural / per_proc:.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,13 +164,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", nargs="+", choices=CASES, default=list(CASES))
     parser.add_argument("--model", type=Path, default=None, help="neural model folder (default: the shipped one)")
     parser.add_argument("--keep", type=Path, default=None, help="keep the outputs in this folder")
+    parser.add_argument("--neural", nargs="+", default=["default/default"], help="neural settings PRECISION/STEPS, e.g. float32/16 bfloat16/8")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="neural-engine-bench-") as scratch:
         base = args.keep or Path(scratch)
         for case in args.cases:
             folder = base / case
             timeline, tracks = analysed(case, folder)
-            results = {engine: run_engine(engine, timeline, tracks, folder / engine, args.model) for engine in ("procedural", "neural")}
+            results = {"procedural": run_engine("procedural", timeline, tracks, folder / "procedural", args.model)}
+            for number_, setting in enumerate(args.neural):
+                results[f"neural {setting}"] = run_neural(setting, timeline, tracks, folder / f"neural{number_}", args.model)
             print_case(case, results)
             sys.stdout.flush()
     return 0

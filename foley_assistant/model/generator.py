@@ -153,9 +153,17 @@ class Block(nn.Module):
         k, v = self.kv_cross(context).chunk(2, dim=2)
         return self._heads(k), self._heads(v)
 
-    def forward(self, x: torch.Tensor, time: torch.Tensor, cross: tuple[torch.Tensor, torch.Tensor], context_mask: torch.Tensor) -> torch.Tensor:
+    def null_cross(self, null_token: torch.Tensor) -> torch.Tensor:
+        """(width,) the cross-attention's output for a query that may attend to the null token
+        alone (a softmax over one key is that key's value, whatever the query)."""
+        value = self.kv_cross(null_token.reshape(1, -1)).chunk(2, dim=1)[1]
+        return self.proj_cross(value)[0]
+
+    def forward(self, x: torch.Tensor, time: torch.Tensor, cross: tuple[torch.Tensor, torch.Tensor], context_mask: torch.Tensor, null: torch.Tensor | None = None) -> torch.Tensor:
         """x (B, T, width) at flow-time embedding `time` (B, width); `cross` from `cross_keys`,
-        `context_mask` (B, 1, 1, S) bool, True where a context token may be attended to."""
+        `context_mask` (B', 1, 1, S) bool, True where a context token may be attended to. When
+        `cross` covers only the first B' < B rows, the others see the null token alone and get
+        `null` (`null_cross`) as their cross-attention's output, without computing it."""
         b, n, c = x.shape
         mods = self.modulation(time)[:, None].chunk(9, dim=2)
         h = self.norm1(x) * (1 + mods[0]) + mods[1]
@@ -163,8 +171,14 @@ class Block(nn.Module):
         attended = F.scaled_dot_product_attention(self._heads(q), self._heads(k), self._heads(v))
         x = x + mods[2] * self.proj(attended.transpose(1, 2).reshape(b, n, c))
         h = self.norm2(x) * (1 + mods[3]) + mods[4]
-        attended = F.scaled_dot_product_attention(self._heads(self.q_cross(h)), *cross, attn_mask=context_mask)
-        x = x + mods[5] * self.proj_cross(attended.transpose(1, 2).reshape(b, n, c))
+        rows = cross[0].shape[0]
+        attended = F.scaled_dot_product_attention(self._heads(self.q_cross(h[:rows])), *cross, attn_mask=context_mask)
+        crossed = self.proj_cross(attended.transpose(1, 2).reshape(rows, n, c))
+        if rows < b:
+            if null is None:
+                raise ValueError(f"cross-attention keys for {rows} of {b} rows and no null output for the others")
+            crossed = torch.cat([crossed, null.to(crossed.dtype).expand(b - rows, n, c)])
+        x = x + mods[5] * crossed
         h = self.norm3(x) * (1 + mods[6]) + mods[7]
         return x + mods[8] * self.mlp(h)
 
@@ -255,12 +269,19 @@ class FlowGenerator(nn.Module):
         tokens = tokens + self.label(cond.labels)[:, :, None] + self.slot.weight[:k][None, :, None]
         return tokens + self.wanted(cond.target.long())[:, :, None]
 
-    def prepare(self, cond: Conditioning, drop: torch.Tensor | None = None) -> "Prepared":
+    def prepare(self, cond: Conditioning, drop: torch.Tensor | None = None, unconditioned: int = 0) -> "Prepared":
         """Everything the conditioning contributes, computed once for all sampler steps; `drop` (B,)
-        bool marks the items that see no conditioning at all (the unconditional branch of guidance)."""
+        bool marks the items that see no conditioning at all (the unconditional branch of guidance).
+
+        `unconditioned`: the last rows that many are dropped ones (as guidance lays them out), and
+        their cross-attention is not computed at every step but taken as its constant (see
+        `Block.null_cross`): the same velocities, about a sixth less work per step on a CPU."""
         b, n = cond.frame_index.shape
         device = cond.frame_index.device
         drop = torch.zeros(b, dtype=torch.bool, device=device) if drop is None else drop
+        if unconditioned:
+            drop = drop.clone()
+            drop[b - unconditioned :] = True
         positions = position_embedding(n, self.config.width, device)
         objects = self.object_tokens(cond)
         present = cond.present & ~drop[:, None]
@@ -270,7 +291,10 @@ class FlowGenerator(nn.Module):
         context = (objects + positions[None, None]).flatten(1, 2)
         context = torch.cat([self.null_token.expand(b, 1, -1), context], dim=1)
         mask = torch.cat([torch.ones(b, 1, dtype=torch.bool, device=device), present.repeat_interleave(n, dim=1)], dim=1)
-        return Prepared(frames, [block.cross_keys(context) for block in self.blocks], mask[:, None, None, :])
+        rows = b - unconditioned
+        cross = [block.cross_keys(context[:rows]) for block in self.blocks]
+        nulls = [block.null_cross(self.null_token) for block in self.blocks] if unconditioned else None
+        return Prepared(frames, cross, mask[:rows, None, None, :], nulls)
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: Conditioning | None = None, drop: torch.Tensor | None = None, prepared: "Prepared | None" = None) -> torch.Tensor:
         """Velocity for tokens x (B, T, latent_dim) at flow times t (B,), given the conditioning
@@ -281,8 +305,9 @@ class FlowGenerator(nn.Module):
             prepared = self.prepare(cond, drop)
         time = self.time(timestep_embedding(t, self.config.width))
         h = self.latent_in(x) + prepared.frames
-        for block, cross in zip(self.blocks, prepared.cross):
-            h = block(h, time, cross, prepared.mask)
+        nulls = prepared.nulls or [None] * len(self.blocks)
+        for block, cross, null in zip(self.blocks, prepared.cross, nulls):
+            h = block(h, time, cross, prepared.mask, null)
         shift, scale = self.out_modulation(time)[:, None].chunk(2, dim=2)
         return self.latent_out(self.norm_out(h) * (1 + scale) + shift)
 
@@ -291,11 +316,13 @@ class FlowGenerator(nn.Module):
 class Prepared:
     """The conditioning's share of the generator: per-frame vectors added to the latent tokens
     (B, T, width), each block's cross-attention keys and values (`Block.cross_keys`) and their
-    mask (B, 1, 1, S)."""
+    mask (B', 1, 1, S); when B' < B, `nulls` holds each block's cross-attention output for the
+    other rows, which see no conditioning (`Block.null_cross`)."""
 
     frames: torch.Tensor
     cross: list[tuple[torch.Tensor, torch.Tensor]]
     mask: torch.Tensor
+    nulls: list[torch.Tensor] | None = None
 
     def tensors(self) -> list[torch.Tensor]:
         """Every tensor, in a fixed order (for copying into a captured graph's inputs)."""

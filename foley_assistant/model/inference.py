@@ -26,7 +26,7 @@ from foley_assistant.core.tracks import ShotTracks
 from foley_assistant.model.checkpoint import CheckpointError, load_checkpoint
 from foley_assistant.model.codec import StereoCodec
 from foley_assistant.model.config import CodecConfig, GeneratorConfig
-from foley_assistant.model.device import autocast, pick_device
+from foley_assistant.model.device import autocast, inference_dtype, pick_device
 from foley_assistant.model.features import OBJECT_FEATURES, ShotConditioning, latent_to_video_frames, shot_conditioning, slots_for
 from foley_assistant.model.generator import Conditioning, FlowGenerator
 from foley_assistant.model.graphs import StepGraphs
@@ -146,24 +146,34 @@ class _Stages:
 
 @dataclass
 class NeuralModel:
-    """A loaded codec + generator on one device; on CUDA the sampler's steps run as CUDA graphs
-    (`graphs`, None to run them eagerly)."""
+    """A loaded codec + generator on one device, computing at `dtype` (autocast; float32 is full
+    precision); on CUDA the sampler's steps run as CUDA graphs (`graphs`, None to run them
+    eagerly; at bf16 only)."""
 
     codec: StereoCodec
     generator: FlowGenerator
     device: torch.device
     graphs: StepGraphs | None = field(default=None)
+    dtype: torch.dtype | None = field(default=None)
+    #: Sampler steps of a generation that does not ask for its own (None: the model's config).
+    steps: int | None = field(default=None)
 
     def __post_init__(self) -> None:
-        if self.graphs is None and self.device.type == "cuda" and os.environ.get(GRAPHS_ENV, "1") != "0":
+        if self.dtype is None:
+            self.dtype = inference_dtype(self.device)
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"sampler steps must be at least 1, got {self.steps}")
+        if self.graphs is None and self.device.type == "cuda" and self.dtype == torch.bfloat16 and os.environ.get(GRAPHS_ENV, "1") != "0":
             self.graphs = StepGraphs()
 
     @classmethod
-    def load(cls, model_dir: str | os.PathLike[str], device: str = "auto") -> "NeuralModel":
-        """Load both checkpoints of a model folder (verified, safetensors only)."""
+    def load(cls, model_dir: str | os.PathLike[str], device: str = "auto", precision: str = "auto") -> "NeuralModel":
+        """Load both checkpoints of a model folder (verified, safetensors only); `precision` as
+        `device.inference_dtype` takes it."""
         codec_dir, generator_dir = find_model_parts(model_dir)
         target = pick_device(device)
-        return cls(load_codec(codec_dir, target), load_generator(generator_dir, target), target)
+        dtype = inference_dtype(target, precision)
+        return cls(load_codec(codec_dir, target), load_generator(generator_dir, target), target, dtype=dtype)
 
     @property
     def sample_rate(self) -> int:
@@ -171,7 +181,7 @@ class NeuralModel:
 
     @property
     def dtype_name(self) -> str:
-        return "bfloat16" if self.device.type == "cuda" else "float32"
+        return str(self.dtype).removeprefix("torch.")
 
     def conditioning(self, shot: ShotTracks, frames: np.ndarray | None) -> ShotConditioning:
         config = self.generator.config
@@ -252,14 +262,14 @@ class NeuralModel:
         per_batch = 64
         while True:
             try:
-                with autocast(self.device):
+                with autocast(self.device, self.dtype):
                     batch.visual = self.generator.encode_visual(batch)
                     stages.mark("video")
                     tokens = sample_long(
                         self.generator,
                         batch,
                         n_latent,
-                        steps or config.steps,
+                        steps or self.steps or config.steps,
                         config.cfg_scale if cfg_scale is None else cfg_scale,
                         noise,
                         step,

@@ -146,13 +146,13 @@ def train_part(
     return folder
 
 
-def evaluate_model(model_dir: Path, scenes: int = 8, duration_s: float = 4.0, device: str = "auto", steps: int | None = None, seed: int = 0) -> dict[str, dict[str, float]]:
-    """Metrics of the model's stems, the procedural engine and a centre-panned mono baseline on
-    held-out synthetic scenes (see `evaluate`)."""
+def evaluate_model(model_dir: Path, scenes: int = 8, duration_s: float = 4.0, device: str = "auto", steps: int | None = None, seed: int = 0, precision: str = "auto") -> dict[str, dict[str, float]]:
+    """Metrics of the model's stems (at `precision`, see `device.inference_dtype`), the procedural
+    engine and a centre-panned mono baseline on held-out synthetic scenes (see `evaluate`)."""
     from foley_assistant.model.evaluate import centre_mono_engine, evaluate, held_out_examples, procedural_engine
     from foley_assistant.model.inference import NeuralModel
 
-    model = NeuralModel.load(model_dir, device)
+    model = NeuralModel.load(model_dir, device, precision)
     examples = held_out_examples(scenes, duration_s, model.generator.config.frame_size, model.sample_rate, model.codec.hop)
 
     def neural(example: Any) -> Any:

@@ -69,13 +69,17 @@ def sample(
     graphs: "StepGraphs | None" = None,
 ) -> torch.Tensor:
     """Integrate dx/dt = v from t = 0 (noise, (B, T, D)) to t = 1 with `steps` Euler steps; with
-    guidance v = v_uncond + scale (v_cond - v_uncond), both branches in one batch. `graphs`
-    (CUDA) replays each step as a captured graph instead of launching its kernels one by one."""
+    guidance v = v_uncond + scale (v_cond - v_uncond), both branches in one batch (eagerly, the
+    unconditional branch's cross-attention taken as its constant: `FlowGenerator.prepare`).
+    `graphs` (CUDA) replays each step as a captured graph instead of launching its kernels one by
+    one."""
     b = noise.shape[0]
     guided = cfg_scale != 1.0
     both = cond.repeat(2) if guided else cond
     drop = torch.cat([torch.zeros(b, dtype=torch.bool), torch.ones(b, dtype=torch.bool)]).to(noise.device) if guided else None
-    prepared = model.prepare(both, drop)
+    # eagerly, the unconditional rows' cross-attention is its constant (the captured graphs keep
+    # the full batch layout they were made for)
+    prepared = model.prepare(both, drop, b if guided and graphs is None else 0)
     if graphs is not None:
         runner = graphs.runner(model, prepared, noise, guided)
         if runner is not None:

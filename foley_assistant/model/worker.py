@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import queue
 import sys
 import threading
 import time
 import traceback
 from pathlib import Path
-from typing import Any, Sequence, TextIO
+from typing import Any, Mapping, Sequence, TextIO
 
 import numpy as np
 
@@ -25,7 +26,7 @@ from foley_assistant.core.errors import Cancelled, FoleyError
 from foley_assistant.core.progress import CancelToken
 from foley_assistant.core.safe_paths import safe_file_part
 from foley_assistant.core.tracks import ShotTracks, TracksDocument
-from foley_assistant.generators.neural.protocol import encode
+from foley_assistant.generators.neural.protocol import PRECISION_ENV, PRECISIONS, STEPS_ENV, encode
 from foley_assistant.io.atomic import atomic_path
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ class Worker:
             self.out.flush()
 
     def ready(self) -> None:
-        self.send({"type": "ready", "device": str(self.model.device), "dtype": self.model.dtype_name, "model": self.model_dir, "sample_rate": self.model.sample_rate})
+        steps = self.model.steps or self.model.generator.config.steps
+        self.send({"type": "ready", "device": str(self.model.device), "dtype": self.model.dtype_name, "steps": steps, "model": self.model_dir, "sample_rate": self.model.sample_rate})
 
     def serve(self, lines: TextIO) -> None:
         """Answer requests until shutdown or the end of input."""
@@ -190,15 +192,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="foley-assistant serve", description="the local model worker (JSON lines on stdin/stdout)")
     parser.add_argument("--model", type=Path, required=True, help="model folder (codec/ and generator/ checkpoints)")
     parser.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cuda, mps or cpu")
+    parser.add_argument("--precision", choices=PRECISIONS, default=None, help=f"auto, float32 or bfloat16 (default ${PRECISION_ENV} or auto)")
+    parser.add_argument("--steps", type=int, default=None, help=f"default sampler steps (default ${STEPS_ENV} or the model's)")
     return parser
 
 
-def serve(model_dir: Path, device: str = "auto", lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """Load the model and serve until shutdown; returns the exit code (2 when the model cannot load)."""
+def worker_settings(precision: str | None, steps: int | None, environ: Mapping[str, str] = os.environ) -> tuple[str, int | None]:
+    """(precision, default sampler steps) of the worker: the ones given, else $FOLEY_ASSISTANT_NEURAL_PRECISION
+    and $FOLEY_ASSISTANT_NEURAL_STEPS (how `generate`, which starts the worker, is told them), else
+    auto and the model's own steps. A bad value is refused with what to do."""
+    chosen = precision or environ.get(PRECISION_ENV, "").strip() or "auto"
+    if chosen not in PRECISIONS:
+        raise FoleyError(f"${PRECISION_ENV} is {chosen!r}; use one of {', '.join(PRECISIONS)}")
+    if steps is None and environ.get(STEPS_ENV, "").strip():
+        text = environ[STEPS_ENV].strip()
+        if not text.isdigit():
+            raise FoleyError(f"${STEPS_ENV} is {text!r}; give a whole number of sampler steps (e.g. 8)")
+        steps = int(text)
+    if steps is not None and steps < 1:
+        raise FoleyError(f"sampler steps must be at least 1, got {steps}")
+    return chosen, steps
+
+
+def serve(model_dir: Path, device: str = "auto", lines: TextIO = sys.stdin, out: TextIO = sys.stdout, precision: str | None = None, steps: int | None = None) -> int:
+    """Load the model and serve until shutdown; returns the exit code (2 when the model cannot load).
+    `precision` and `steps` as `worker_settings` takes them."""
     from foley_assistant.model.inference import NeuralModel
 
     try:
-        model = NeuralModel.load(model_dir, device)
+        chosen, default_steps = worker_settings(precision, steps)
+        model = NeuralModel.load(model_dir, device, chosen)
+        model.steps = default_steps
     except (FoleyError, RuntimeError, ValueError) as exc:
         out.write(encode({"type": "fatal", "error": f"cannot load the model from {model_dir}: {exc}"}))
         out.flush()
@@ -211,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m foley_assistant.model.worker --model DIR`."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="worker %(levelname)s: %(message)s", stream=sys.stderr)
-    return serve(args.model, args.device)
+    return serve(args.model, args.device, precision=args.precision, steps=args.steps)
 
 
 if __name__ == "__main__":

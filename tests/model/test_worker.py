@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -15,6 +16,7 @@ from foley_assistant.core.progress import CancelToken
 from foley_assistant.core.timebase import FrameRange, FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, ShotTracks, TrackedFrame, TracksDocument
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError
+from foley_assistant.generators.neural.protocol import PRECISION_ENV, STEPS_ENV
 
 
 def _shot_dict(seconds: float = 2.0, fps: int = 25) -> dict:
@@ -38,12 +40,22 @@ def _shot_dict(seconds: float = 2.0, fps: int = 25) -> dict:
 
 @pytest.fixture(scope="module")
 def worker(tiny_model_dir):
-    with WorkerClient(tiny_model_dir, device="cpu") as client:
-        yield client
+    """A worker told its precision and default steps the way `generate` tells it: by environment."""
+    saved = {name: os.environ.get(name) for name in (PRECISION_ENV, STEPS_ENV)}
+    os.environ[PRECISION_ENV], os.environ[STEPS_ENV] = "float32", "7"
+    try:
+        with WorkerClient(tiny_model_dir, device="cpu") as client:
+            yield client
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def test_health_and_generate(worker, tmp_path):
-    assert worker.info["device"] == "cpu" and worker.info["sample_rate"] == 48000
+    assert worker.info["device"] == "cpu" and worker.info["sample_rate"] == 48000 and worker.info["steps"] == 7
     health = worker.health()
     assert health["ok"] is True and health["busy"] is False and health["dtype"] == "float32"
     seen = []

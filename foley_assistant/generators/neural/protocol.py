@@ -1,7 +1,8 @@
 """The worker protocol: one JSON object per line, requests on the worker's stdin, replies on its stdout.
 
 On start the worker loads the model once and says
-    {"type": "ready", "device": "cuda", "dtype": "bfloat16", "model": DIR, "sample_rate": 48000}
+    {"type": "ready", "device": "cuda", "dtype": "bfloat16", "steps": 16, "model": DIR, "sample_rate": 48000}
+("steps": the sampler steps of a generate request that does not name its own)
 or, when it cannot, {"type": "fatal", "error": MESSAGE} and exits.
 
 Requests carry an "id" (chosen by the client) and an "op":
@@ -31,6 +32,13 @@ from typing import Any
 
 PROTOCOL = "foley_assistant.worker/1"
 ERROR_KINDS = ("input", "memory", "cancelled", "internal")
+#: Precisions the worker runs at (`serve --precision`): "auto" is bf16 on CUDA and on a CPU that
+#: computes bf16 natively, float32 elsewhere.
+PRECISIONS = ("auto", "float32", "bfloat16")
+#: The worker's defaults when `serve` is not given --precision or --steps (so that `generate`,
+#: which starts the worker, can be told them).
+PRECISION_ENV = "FOLEY_ASSISTANT_NEURAL_PRECISION"
+STEPS_ENV = "FOLEY_ASSISTANT_NEURAL_STEPS"
 
 
 def encode(message: dict[str, Any]) -> str:

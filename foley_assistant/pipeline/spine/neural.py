@@ -33,7 +33,7 @@ from foley_assistant.generators.base import DryAudio
 from foley_assistant.generators.neural.client import WorkerClient, WorkerError, model_is_usable
 from foley_assistant.pipeline.output.object_sound import ObjectSound
 from foley_assistant.pipeline.progress import JobContext
-from foley_assistant.pipeline.spine.neural_cost import NeuralCost
+from foley_assistant.pipeline.spine.neural_cost import DEFAULT_STEPS, NeuralCost
 from foley_assistant.pipeline.spine.neural_levels import limit_peaks, match_level, onset_events, peak_ceiling
 from foley_assistant.spatial.control import controls_of, per_sample
 from foley_assistant.spatial.curves import CurveSettings, curves_from_track, object_curves
@@ -79,7 +79,8 @@ class NeuralSession:
         self.notes: list[str] = []
         self.binaural_noted = False
         self.workdir = tempfile.TemporaryDirectory(prefix="foley-neural-")
-        self.cost = NeuralCost(str(client.info.get("device", "cpu")))
+        info = client.info
+        self.cost = NeuralCost(str(info.get("device", "cpu")), str(info.get("dtype", "float32")), int(info.get("steps") or DEFAULT_STEPS))
 
     def sound_shot(
         self,
