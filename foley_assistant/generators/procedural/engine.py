@@ -114,8 +114,8 @@ def render_engine(speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpe
 
 def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> None:
     """`render_engine` into `out` (float64, n samples) from the speed and acceleration at its control
-    points (`dsp.control_points(n, CONTROL_BLOCK)`); the noise, the mix and the limiter run a chunk
-    at a time, so only the tone and the firing pulses are whole-signal arrays (float32)."""
+    points (`dsp.control_points(n, CONTROL_BLOCK)`); the upsampling, the noise, the mix and the
+    limiter run a chunk at a time, so only the reduced-rate tone and pulses are whole-signal arrays."""
     n = len(out)
     count = n // CONTROL_BLOCK + 2
     control_rate = sample_rate / CONTROL_BLOCK
@@ -133,11 +133,10 @@ def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec:
     load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
     gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
     offset = rng.uniform(0, 2 * np.pi)
-    tone, pulses, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
+    tone, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
     steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
     level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
-    pulses *= np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
-    tone *= np.float32(level)
+    pulse_level = np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
 
     # One uniform white noise (exhaust and road share it: their filters remove its mean), its
     # first 512 samples only warming the filters up, drawn and filtered a chunk at a time.
@@ -159,8 +158,11 @@ def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec:
         exhaust = filters[0](white)
         exhaust *= drive
         exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
-        exhaust *= pulses[start:stop]
-        piece = tone[start:stop]
+        pulses = tone.pulses(start, stop)
+        pulses *= pulse_level
+        exhaust *= pulses
+        piece = tone.tone(start, stop)
+        piece *= np.float32(level)
         piece += exhaust
         if road_gain is not None:
             road = filters[1](white)
@@ -198,14 +200,6 @@ def _saturated_power(drive: float) -> float:
 SATURATED_POWER = _saturated_power(EXHAUST_DRIVE)  # of the saturated exhaust noise
 
 
-def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
-    """Values given every `block` samples (from sample 0), linearly interpolated to n float32 samples."""
-    step = (np.arange(block) / block).astype(np.float32)
-    values = np.asarray(values, dtype=np.float32)
-    ramp = values[:-1, None] + np.diff(values)[:, None] * step[None, :]
-    return ramp.ravel()[:n]
-
-
 def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1. Float64 out."""
     out = np.empty(np.shape(x))
@@ -224,9 +218,10 @@ def _tone(
     spec: EngineSpec,
     rng: np.random.Generator,
     sample_rate: int,
-) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """(tone times its gain, firing pulses times theirs), n float32 samples each, and the mean
-    squares of the tone (about 1) and of the pulse before their gains.
+) -> tuple[_ReducedTone, float, float]:
+    """(tone times its gain and firing pulses times theirs, to be read at the full rate a span at
+    a time: `_ReducedTone`), and the mean squares of the tone (about 1) and of the pulse before
+    their gains.
 
     Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
     (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
@@ -268,9 +263,34 @@ def _tone(
     pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
     pulse_power = float(np.mean(pulse**2))
     pulse *= pulse_gain.astype(np.float32)
-    if factor == 1:
-        return tone[:n], pulse[:n], power, pulse_power
-    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power, pulse_power
+    return _ReducedTone(tone, pulse, factor, _upsampler(factor, cap, sample_rate) if factor > 1 else np.ones(1, dtype=np.float32)), power, pulse_power
+
+
+class _ReducedTone:
+    """The tone (times its gain) and the firing pulses (times theirs) at the reduced rate, read at
+    the full rate a span at a time: the tone through the polyphase upsampler (given the input
+    samples each output needs, so a span is value for value that of the whole signal), the pulses
+    ramped linearly."""
+
+    def __init__(self, tone: np.ndarray, pulse: np.ndarray, factor: int, fir: np.ndarray) -> None:
+        self._tone, self._pulse, self._factor, self._fir = tone, pulse, factor, fir
+
+    def tone(self, start: int, stop: int) -> np.ndarray:
+        """Full-rate samples [start, stop) of the tone (float32, a new array)."""
+        factor, taps = self._factor, len(self._fir)
+        if factor == 1:
+            return self._tone[start:stop].copy()
+        first, last = start + taps // 2, stop + taps // 2  # outputs of the filter, its delay skipped
+        low = max(0, (first - taps + 1) // factor)
+        high = min(len(self._tone), last // factor + 1)
+        out = signal.upfirdn(self._fir, self._tone[low:high], factor)
+        return out[first - low * factor : last - low * factor]
+
+    def pulses(self, start: int, stop: int) -> np.ndarray:
+        """Full-rate samples [start, stop) of the pulses (float32, a new array; `start` a multiple of the factor)."""
+        if self._factor == 1:
+            return self._pulse[start:stop].copy()
+        return ramp_span(self._pulse, self._factor, start, stop)
 
 
 def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
@@ -305,8 +325,9 @@ def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sa
     return out
 
 
-def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.ndarray:
-    """x (nothing above `cap`) at sample_rate / factor, upsampled by `factor` with a polyphase Kaiser FIR.
+def _upsampler(factor: int, cap: float, sample_rate: int) -> np.ndarray:
+    """The polyphase Kaiser FIR (float32, an odd number of taps) that upsamples by `factor` a signal
+    with nothing above `cap` at sample_rate / factor.
 
     The passband ends at the cap and the stopband starts where the first image begins
     (sample_rate / factor - cap), so the filter needs only as many taps as that gap asks for.
@@ -315,8 +336,7 @@ def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.nd
     width = max(low_rate - 2 * cap, 0.02 * low_rate)  # Hz between the cap and the first image
     taps, beta = signal.kaiserord(UPSAMPLER_REJECTION_DB, width / (0.5 * sample_rate))
     taps |= 1
-    fir = signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor
-    return signal.upfirdn(fir.astype(np.float32), x, factor)[taps // 2 :]
+    return (signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor).astype(np.float32)
 
 
 def _table_frequencies(f_min: float, f_max: float) -> np.ndarray:
