@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import CHUNK_SAMPLES, bandpass_sos, chunks, control_points, db_to_gain, decaying_bursts, ramp_span
+from foley_assistant.generators.procedural.dsp import bandpass_sos, chunks, control_points, db_to_gain, decaying_bursts, ramp_span
 
 CONTROL_BLOCK = 32
 RMS_DBFS = -40.0  # RMS of the rustle at full activity (steps of a walk are about -36 dBFS RMS)
@@ -82,6 +82,5 @@ def cloth_into(
     body = signal.sosfilt(bandpass_sos(350.0, 0.8, sample_rate).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
     body /= np.sqrt(np.mean(body**2)) + 1e-12
     gain = db_to_gain(RMS_DBFS) * activity
-    for start in chunks(n):
-        stop = min(start + CHUNK_SAMPLES, n)
+    for start, stop in chunks(n):
         out[start:stop] = ramp_span(gain, CONTROL_BLOCK, start, stop) * (rustle[start:stop] + 0.5 * body[start:stop])

@@ -6,6 +6,7 @@ Everything here is deterministic for a given `numpy.random.Generator`; nothing k
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 from scipy import signal
@@ -132,17 +133,18 @@ def ramp_span(values: np.ndarray, block: int, start: int, stop: int) -> np.ndarr
 def soft_limit_into(x: np.ndarray, out: np.ndarray, knee: float = 0.5) -> None:
     """`out` (float64, as long as `x`) = x, unchanged below `knee`; above it, peaks bent smoothly
     towards (never reaching) 1; a chunk at a time."""
-    for start in range(0, len(x), CHUNK_SAMPLES):
-        piece = out[start : start + CHUNK_SAMPLES]
-        piece[...] = x[start : start + CHUNK_SAMPLES]
+    for start, stop in chunks(len(x)):
+        piece = out[start:stop]
+        piece[...] = x[start:stop]
         over = np.abs(piece) > knee
         if np.any(over):
             piece[over] = np.sign(piece[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(piece[over]) - knee) / (1.0 - knee)))
 
 
-def chunks(n: int) -> range:
-    """Starts of the chunks (`CHUNK_SAMPLES` long, the last shorter) covering n samples."""
-    return range(0, n, CHUNK_SAMPLES)
+def chunks(n: int) -> Iterator[tuple[int, int]]:
+    """[start, stop) of the chunks (`CHUNK_SAMPLES` long, the last shorter) covering n samples."""
+    for start in range(0, n, CHUNK_SAMPLES):
+        yield start, min(start + CHUNK_SAMPLES, n)
 
 
 def add_at(out: np.ndarray, sound: np.ndarray, start: int) -> None:

@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import CHUNK_SAMPLES, bandpass_sos, chunks, control_points, db_to_gain, one_pole_sos, ramp_span, soft_limit_into
+from foley_assistant.generators.procedural.dsp import bandpass_sos, chunks, control_points, db_to_gain, one_pole_sos, ramp_span, soft_limit_into
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
 CONTROL_BLOCK = 48  # samples between control values (rpm, load): 1 ms at 48 kHz; a multiple of every reduced-rate factor 1..4, 6, 8
@@ -152,8 +152,7 @@ def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec:
     warm = rng.random(512, dtype=np.float32)
     for stage in filters:
         stage(warm)
-    for start in chunks(n):
-        stop = min(start + CHUNK_SAMPLES, n)
+    for start, stop in chunks(n):
         white = rng.random(stop - start, dtype=np.float32)
         exhaust = filters[0](white)
         exhaust *= drive

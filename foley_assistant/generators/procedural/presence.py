@@ -13,7 +13,7 @@ import numpy as np
 
 from foley_assistant.core.timebase import Rounding
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
-from foley_assistant.generators.procedural.dsp import CHUNK_SAMPLES, chunks
+from foley_assistant.generators.procedural.dsp import chunks
 
 
 @dataclass(frozen=True)
@@ -62,11 +62,10 @@ def life_gate_span(start: int, stop: int, life: Life, sample_rate: int, fade_in_
 def apply_life_gate(out: np.ndarray, life: Life, sample_rate: int, fade_in_s: float = 0.0, scale: float = 1.0) -> None:
     """`out *= life_gate(...) * scale` in place, a chunk at a time (the same values, in memory
     of one chunk rather than three whole-shot arrays)."""
-    for start in chunks(len(out)):
-        stop = min(start + CHUNK_SAMPLES, len(out))
+    for start, stop in chunks(len(out)):
         out[start:stop] *= life_gate_span(start, stop, life, sample_rate, fade_in_s) * scale
 
 
 def peak_of(x: np.ndarray) -> float:
     """The largest magnitude of `x` (0 when empty), a chunk at a time."""
-    return max((float(np.max(np.abs(x[start : start + CHUNK_SAMPLES]))) for start in chunks(len(x))), default=0.0)
+    return max((float(np.max(np.abs(x[start:stop]))) for start, stop in chunks(len(x))), default=0.0)
