@@ -180,12 +180,14 @@ def rescale_wav(path: str | os.PathLike[str], gain: float) -> None:
     try:
         with open(path, "rb") as handle:
             for fourcc, size in _iter_chunks(handle, path):
+                if fourcc == b"data":  # the samples are read a block at a time below
+                    handle.seek(size + size % 2, os.SEEK_CUR)
+                    continue
                 payload = handle.read(size)
                 handle.seek(size % 2, os.SEEK_CUR)
                 if fourcc == b"fmt ":
                     bit_depth = struct.unpack("<H", payload[14:16])[0]
-                if fourcc != b"data":
-                    chunks.append(_chunk(fourcc, payload))
+                chunks.append(_chunk(fourcc, payload))
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if bit_depth not in SUPPORTED_BIT_DEPTHS:
