@@ -26,13 +26,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Iterable, Iterator, Mapping, Protocol, Union
+from typing import Any, BinaryIO, Iterator, Mapping
 
 import numpy as np
 import soundfile
 
 from foley_assistant.core.errors import InputFileError, OutputError
 from foley_assistant.io.atomic import atomic_path
+from foley_assistant.io.audio_blocks import Audio, audio_shape, blocks_of, read_blocks
 
 SUPPORTED_BIT_DEPTHS = (16, 24, 32)  # 16/24: integer PCM; 32: IEEE float, never clipped
 #: More channels than this is almost certainly a (samples, channels) array passed by mistake.
@@ -54,22 +55,7 @@ _WAVE_FORMAT_IEEE_FLOAT = 0x0003
 _KSDATAFORMAT_SUBTYPE_IEEE_FLOAT = bytes.fromhex("0300000000001000800000aa00389b71")
 _BEXT_FIXED_SIZE = 602  # bytes before CodingHistory
 _BEXT_STRUCT = struct.Struct("<256s32s32s10s8sIIH64shhhhh180s")
-_BLOCK_FRAMES = 1 << 18  # frames converted per step, to bound memory on long files
 _IXML_KEYS = ("project", "scene", "take", "tape", "note", "track_names", "timecode_rate", "timecode_flag")
-
-
-class BlockAudio(Protocol):
-    """Audio given as its consecutive blocks: `shape` (channels, samples) and `blocks()`, the
-    float (channels, m) blocks that cover it in order (read once per write)."""
-
-    @property
-    def shape(self) -> tuple[int, int]: ...
-
-    def blocks(self) -> Iterable[np.ndarray]: ...
-
-
-#: What the writers take: a whole (channels, samples) array or its blocks.
-Audio = Union[np.ndarray, BlockAudio]
 
 
 @dataclass(frozen=True)
@@ -385,13 +371,6 @@ def _ixml_chunk(ixml: Mapping[str, Any], channels: int, sample_rate: int, bit_de
     return _chunk(b"iXML", text.encode("utf-8"))
 
 
-def _blocks_of(audio: Audio) -> Iterable[np.ndarray]:
-    """An array's blocks of `_BLOCK_FRAMES`, or a `BlockAudio`'s own."""
-    if isinstance(audio, np.ndarray):
-        return (audio[:, start : start + _BLOCK_FRAMES] for start in range(0, audio.shape[1], _BLOCK_FRAMES))
-    return audio.blocks()
-
-
 def _write_riff(path: str | os.PathLike[str], chunks: list[bytes], audio: Audio, bit_depth: int) -> None:
     channels, frames = audio.shape
     data_size = channels * frames * (bit_depth // 8)
@@ -409,7 +388,7 @@ def _write_riff(path: str | os.PathLike[str], chunks: list[bytes], audio: Audio,
                 handle.write(chunk)
             handle.write(b"data" + struct.pack("<I", data_size))
             written = 0
-            for block in _blocks_of(audio):
+            for block in blocks_of(audio):
                 if not np.issubdtype(block.dtype, np.floating) or block.shape[0] != channels or written + block.shape[1] > frames:
                     raise OutputError(f"{path}: a block of {block.shape} {block.dtype} does not fit the {channels} x {frames} float audio announced")
                 handle.write(_pcm_bytes(block, bit_depth, written))
@@ -494,38 +473,6 @@ def read_audio(path: str | os.PathLike[str]) -> tuple[np.ndarray, int]:
     except (soundfile.SoundFileError, RuntimeError, OSError) as exc:
         raise InputFileError(f"cannot read {path} as audio ({exc}). Use a WAV, AIFF or FLAC file that is not damaged.") from exc
     return np.ascontiguousarray(data.T), int(sample_rate)
-
-
-def audio_shape(path: str | os.PathLike[str]) -> tuple[int, int]:
-    """(channels, samples) of an audio file, read from its header.
-
-    Raises `InputFileError` when the file is missing or cannot be decoded.
-    """
-    try:
-        info = soundfile.info(str(path))
-    except (soundfile.SoundFileError, RuntimeError, OSError) as exc:
-        raise InputFileError(f"cannot read {path} as audio ({exc}). Use a WAV, AIFF or FLAC file that is not damaged.") from exc
-    return int(info.channels), int(info.frames)
-
-
-def read_blocks(path: str | os.PathLike[str], frames: int = _BLOCK_FRAMES) -> Iterator[np.ndarray]:
-    """An audio file's samples as consecutive float32 (channels, m) blocks of `frames` (the
-    values `read_audio` gives, in memory of one block).
-
-    Raises `InputFileError` when the file is missing or cannot be decoded.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"audio file not found: {path}. Check the path.")
-    try:
-        with soundfile.SoundFile(str(path)) as handle:
-            while True:
-                block = handle.read(frames, dtype="float32", always_2d=True)
-                if block.shape[0] == 0:
-                    return
-                yield np.ascontiguousarray(block.T)
-    except (soundfile.SoundFileError, RuntimeError, OSError) as exc:
-        raise InputFileError(f"cannot read {path} as audio ({exc}). Use a WAV, AIFF or FLAC file that is not damaged.") from exc
 
 
 def _text(raw: bytes) -> str:

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from foley_assistant.core.errors import OutputError
-from foley_assistant.io.audio import audio_shape, read_audio, read_blocks, rescale_wav, write_bwf
+from foley_assistant.io.audio import read_audio, rescale_wav, write_bwf
+from foley_assistant.io.audio_blocks import audio_shape, read_blocks
 
 SR = 48000
 WHEN = datetime(2026, 1, 2, 3, 4, 5)

@@ -25,7 +25,8 @@ from foley_assistant.core.safe_paths import MAX_ID_LENGTH, MAX_PART_LENGTH, reso
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
-from foley_assistant.io.audio import Audio, write_bwf
+from foley_assistant.io.audio import write_bwf
+from foley_assistant.io.audio_blocks import Audio
 from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTake, RppTrack, write_rpp
 from foley_assistant.io.file_set import promote, scratch_dir
 from foley_assistant.io.json_files import write_project, write_tracks

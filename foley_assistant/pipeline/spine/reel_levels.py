@@ -30,7 +30,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from foley_assistant.io.audio import audio_shape, read_blocks, rescale_wav
+from foley_assistant.io.audio import rescale_wav
+from foley_assistant.io.audio_blocks import audio_shape, read_blocks
 from foley_assistant.pipeline.output.deliver import OutputLayout, dry_path_of
 from foley_assistant.pipeline.spine.made import MadeShot
 from foley_assistant.spatial.loudness import LoudnessSettings, integrated_loudness_of_blocks
