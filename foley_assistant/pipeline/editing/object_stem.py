@@ -114,6 +114,8 @@ def adopt_object_stem(session: EditSession, made: ObjectStem) -> bool:
     stem = made.stem
     if not made.files_dir.resolve().is_relative_to(session.scratch.resolve()):
         return False  # made for another folder (the app opened another project meanwhile)
+    if not made.files_dir.is_dir():
+        return False  # its folder went with the scratch area's renders while it was made: nothing to take
     tracks = session.tracks_of(stem.shot_id)
     obj = None if tracks is None else next((o for o in tracks.objects if o.id == stem.object_id), None)
     if obj is None or not obj.mover or obj.label != made.label:
