@@ -12,7 +12,9 @@ Float samples become integers by scaling with 2^(bits-1), rounding to nearest an
 representable range (so +1.0 becomes the largest positive code); no dither. RF64 (files over 4 GiB)
 is not supported yet: such a write is refused.
 
-Audio arrays are float32 numpy arrays of shape (channels, samples).
+Audio arrays are float32 numpy arrays of shape (channels, samples). Audio too long to hold whole
+can be written from its blocks (any object with `shape` (channels, samples) and `blocks()`, a
+`BlockAudio`), and files are read and rescaled a block at a time (`read_blocks`, `rescale_wav`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import soundfile
 
 from foley_assistant.core.errors import InputFileError, OutputError
 from foley_assistant.io.atomic import atomic_path
+from foley_assistant.io.audio_blocks import Audio, audio_shape, blocks_of, read_blocks
 
 SUPPORTED_BIT_DEPTHS = (16, 24, 32)  # 16/24: integer PCM; 32: IEEE float, never clipped
 #: More channels than this is almost certainly a (samples, channels) array passed by mistake.
@@ -52,7 +55,6 @@ _WAVE_FORMAT_IEEE_FLOAT = 0x0003
 _KSDATAFORMAT_SUBTYPE_IEEE_FLOAT = bytes.fromhex("0300000000001000800000aa00389b71")
 _BEXT_FIXED_SIZE = 602  # bytes before CodingHistory
 _BEXT_STRUCT = struct.Struct("<256s32s32s10s8sIIH64shhhhh180s")
-_BLOCK_FRAMES = 1 << 18  # frames converted per step, to bound memory on long files
 _IXML_KEYS = ("project", "scene", "take", "tape", "note", "track_names", "timecode_rate", "timecode_flag")
 
 
@@ -91,7 +93,7 @@ def origination_now() -> datetime:
 
 def write_bwf(
     path: str | os.PathLike[str],
-    audio: np.ndarray,
+    audio: Audio,
     sample_rate: int,
     *,
     bit_depth: int = 24,
@@ -106,7 +108,8 @@ def write_bwf(
     """Write a Broadcast WAV file atomically.
 
     `audio` is float, shape (channels, samples), nominally within -1..1 (beyond is clipped, except
-    at `bit_depth` 32, which writes IEEE float samples as they are).
+    at `bit_depth` 32, which writes IEEE float samples as they are): an array, or a `BlockAudio`
+    written a block at a time.
     `time_reference` is the first sample's position in samples since midnight at `sample_rate`
     (record timecode 01:00:00:00 at 48 kHz is 172_800_000). Text fields are stored as ASCII
     (accents are dropped, other characters become '?') and cut to the field sizes of the
@@ -142,7 +145,7 @@ def write_bwf(
     _write_riff(path, chunks, audio, bit_depth)
 
 
-def write_wav(path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int, bit_depth: int = 24) -> None:
+def write_wav(path: str | os.PathLike[str], audio: Audio, sample_rate: int, bit_depth: int = 24) -> None:
     """Write a plain PCM WAV file (no `bext`, no iXML) atomically; same rules as `write_bwf`."""
     audio = _checked_audio(audio)
     sample_rate = _checked_sample_rate(sample_rate)
@@ -163,21 +166,44 @@ def rescale_wav(path: str | os.PathLike[str], gain: float) -> None:
     try:
         with open(path, "rb") as handle:
             for fourcc, size in _iter_chunks(handle, path):
+                if fourcc == b"data":  # the samples are read a block at a time below
+                    handle.seek(size + size % 2, os.SEEK_CUR)
+                    continue
                 payload = handle.read(size)
                 handle.seek(size % 2, os.SEEK_CUR)
                 if fourcc == b"fmt ":
                     bit_depth = struct.unpack("<H", payload[14:16])[0]
-                if fourcc != b"data":
-                    chunks.append(_chunk(fourcc, payload))
+                chunks.append(_chunk(fourcc, payload))
     except OSError as exc:
         raise InputFileError(f"cannot read {path}: {exc.strerror or exc}") from exc
     if bit_depth not in SUPPORTED_BIT_DEPTHS:
         raise InputFileError(f"{path} holds {bit_depth}-bit samples, which are not rescaled here; give a file Foley Assistant wrote.")
-    audio, _ = read_audio(path)
-    _write_riff(path, chunks, audio * np.float32(gain), bit_depth)
+    _write_riff(path, chunks, _Scaled(path, np.float32(gain)), bit_depth)
 
 
-def _checked_audio(audio: Any) -> np.ndarray:
+@dataclass(frozen=True)
+class _Scaled:
+    """A file's samples times a gain, read a block at a time (a `BlockAudio`)."""
+
+    path: Path
+    gain: np.float32
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return audio_shape(self.path)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        for block in read_blocks(self.path):
+            block *= self.gain
+            yield block
+
+
+def _checked_audio(audio: Any) -> Audio:
+    if not isinstance(audio, np.ndarray) and hasattr(audio, "blocks"):
+        shape = tuple(audio.shape)
+        if len(shape) != 2 or not 0 < shape[0] <= MAX_CHANNELS:
+            raise OutputError(f"audio to write must be shaped (channels, samples) with 1..{MAX_CHANNELS} channels; got {shape}.")
+        return audio
     array = np.asarray(audio)
     if array.ndim != 2:
         raise OutputError(f"audio to write must be a 2-D array shaped (channels, samples); got {array.ndim} dimension(s) with shape {array.shape}. Reshape mono audio with audio[np.newaxis, :].")
@@ -345,7 +371,7 @@ def _ixml_chunk(ixml: Mapping[str, Any], channels: int, sample_rate: int, bit_de
     return _chunk(b"iXML", text.encode("utf-8"))
 
 
-def _write_riff(path: str | os.PathLike[str], chunks: list[bytes], audio: np.ndarray, bit_depth: int) -> None:
+def _write_riff(path: str | os.PathLike[str], chunks: list[bytes], audio: Audio, bit_depth: int) -> None:
     channels, frames = audio.shape
     data_size = channels * frames * (bit_depth // 8)
     riff_size = 4 + sum(len(c) for c in chunks) + 8 + data_size + (data_size % 2)
@@ -361,8 +387,14 @@ def _write_riff(path: str | os.PathLike[str], chunks: list[bytes], audio: np.nda
             for chunk in chunks:
                 handle.write(chunk)
             handle.write(b"data" + struct.pack("<I", data_size))
-            for start in range(0, frames, _BLOCK_FRAMES):
-                handle.write(_pcm_bytes(audio[:, start : start + _BLOCK_FRAMES], bit_depth, start))
+            written = 0
+            for block in blocks_of(audio):
+                if not np.issubdtype(block.dtype, np.floating) or block.shape[0] != channels or written + block.shape[1] > frames:
+                    raise OutputError(f"{path}: a block of {block.shape} {block.dtype} does not fit the {channels} x {frames} float audio announced")
+                handle.write(_pcm_bytes(block, bit_depth, written))
+                written += block.shape[1]
+            if written != frames:
+                raise OutputError(f"{path}: {written} of the {frames} samples announced were given")
             if data_size % 2:
                 handle.write(b"\x00")
     except OSError as exc:

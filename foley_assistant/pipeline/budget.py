@@ -1,13 +1,15 @@
 """An up-front estimate of the memory and disk a generate run needs, checked before any work.
 
-Shots are made one at a time, so memory follows the longest shot: while a shot is made its
-stems and dry sources are held whole (float32: 12 bytes per sample per object) and the
-procedural voices synthesise a whole object at once (about 45 bytes per sample at their peak),
-on top of the program itself. Disk is every file written: per object a 24-bit stereo stem and a
-32-bit float dry source, per shot a 24-bit stereo mix (and a bed, counted as an object); stems,
-dry sources and beds run on through the handles either side of the cut (counted in full), the mix
-covers the cut. The
-figures are what `benchmarks/memory.py` measures (about 200 MB per minute of a two-object shot).
+Shots are made one at a time, so memory follows the longest shot: while a shot is made each
+object's dry source is held whole (float32: 4 bytes per sample per object; its placed stem is
+rendered a block at a time as it is read, never held) and the procedural voices synthesise one
+object at a time (about 20 bytes per sample at their peak: the float64 sum of its voices, the
+reduced-rate engine tone, the cloth's noise bands), on top of the program itself. Disk is every
+file written: per object a 24-bit stereo stem and a 32-bit float dry source, per shot a 24-bit
+stereo mix (and a bed, counted as an object); stems, dry sources and beds run on through the
+handles either side of the cut (counted in full), the mix covers the cut. The figures are what
+`benchmarks/memory.py` measures (about 90 MB per minute of a two-object shot, on a base of about
+180 MB).
 
 A run whose estimate does not fit in the memory the system has available, or in the free space
 of the output folder's disk, is refused with the figures and what to do; one that would take most
@@ -26,9 +28,9 @@ from foley_assistant.core.errors import OutputError
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import TracksDocument
 
-BASE_BYTES = 400 * 2**20  # the program, its libraries and a short shot's working set
-SYNTH_BYTES_PER_SAMPLE = 45  # the procedural voices' peak while one object is synthesised
-HELD_BYTES_PER_SAMPLE = 12  # per object: stereo stem (8) and dry source (4), float32
+BASE_BYTES = 256 * 2**20  # the program, its libraries and a short shot's working set
+SYNTH_BYTES_PER_SAMPLE = 20  # the procedural voices' peak while one object is synthesised
+HELD_BYTES_PER_SAMPLE = 4  # per object: its dry source, float32 (stems are placed as they are written)
 DISK_BYTES_PER_SAMPLE = 10  # per object: 24-bit stereo stem (6) and float dry source (4)
 MIX_BYTES_PER_SAMPLE = 6  # per shot: the 24-bit stereo mix
 ASSUMED_OBJECTS = 3  # objects per shot not analysed yet

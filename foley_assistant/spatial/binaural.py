@@ -12,6 +12,8 @@ all-pole part. Moving sources never click.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from scipy.signal import lfilter
 
@@ -53,11 +55,18 @@ class HeadShadow:
 def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
     """Binaural stem (2, n) float32: left and right ear signals of the spherical-head model,
     rendered `block` samples at a time (the result does not depend on `block`)."""
+    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    for start, part in spherical_head_blocks(dry, curves, settings, block):
+        out[:, start : start + part.shape[1]] = part
+    return out
+
+
+def spherical_head_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
+    """`render_spherical_head` as consecutive (start, (2, m) float32 block) pairs."""
     binaural = settings.binaural or BinauralSettings()
     n = int(np.asarray(dry).shape[0])
-    out = np.zeros((2, n), dtype=np.float32)
     if n == 0:
-        return out
+        return
     controls = controls_of(curves, n, settings)
     interval = controls.interval
     level = settings_distance_gain(controls.distance_m, settings) * controls.gain
@@ -75,6 +84,7 @@ def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: Ster
         far = far_line.process(near, per_sample_span(far_delay, interval, start, stop)) if far_line is not None else near
         itd_here = per_sample_span(itd, interval, start, stop)
         ears = (np.where(itd_here > 0, far, near), np.where(itd_here < 0, far, near))
+        out = np.empty((2, stop - start), dtype=np.float32)
         for channel in range(2):
-            out[channel, start:stop] = shadows[channel].process(ears[channel], per_sample_span(alphas[channel], interval, start, stop))
-    return out
+            out[channel] = shadows[channel].process(ears[channel], per_sample_span(alphas[channel], interval, start, stop))
+        yield start, out

@@ -16,6 +16,7 @@ however long the sound is.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from math import gcd
 from pathlib import Path
 
@@ -100,14 +101,21 @@ def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSetting
     """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`,
     about `block` samples (a whole number of frames) at a time; the result does not depend on
     `block`."""
+    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    for start, part in hrir_blocks(dry, curves, settings, block):
+        out[:, start : start + part.shape[1]] = part
+    return out
+
+
+def hrir_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
+    """`render_hrirs` as consecutive (start, (2, m) float32 block) pairs."""
     binaural = settings.binaural or BinauralSettings()
     hrirs = binaural.hrirs
     if hrirs is None:
         raise ValueError("render_hrirs needs settings.binaural.hrirs (see load_hrirs)")
     n = int(np.asarray(dry).shape[0])
-    out = np.zeros((2, n), dtype=np.float32)
     if n == 0:
-        return out
+        return
     controls = controls_of(curves, n, settings)
     level = settings_distance_gain(controls.distance_m, settings) * controls.gain
     source = ShapedSource(dry, controls, settings)
@@ -147,5 +155,4 @@ def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSetting
         # padded [f0 hop, f1 hop) is complete: output samples [(f0 - 1) hop, (f1 - 1) hop)
         first, last = (f0 - 1) * hop, min((f1 - 1) * hop, n)
         if last > max(first, 0):
-            out[:, max(first, 0) : last] = summed[:, max(first, 0) - first : last - first]
-    return out
+            yield max(first, 0), summed[:, max(first, 0) - first : last - first].copy()

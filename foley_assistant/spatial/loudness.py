@@ -98,6 +98,11 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     return _measure(_whole(signal)(), signal.shape[1], sample_rate, signal.shape[0]).integrated_lufs()
 
 
+def integrated_loudness_of_blocks(blocks: Iterable[np.ndarray], n_samples: int, sample_rate: int, channels: int = 2) -> float:
+    """`integrated_loudness` of a signal given as its consecutive (channels, m) blocks, `n_samples` in all."""
+    return _measure(blocks, n_samples, sample_rate, channels).integrated_lufs()
+
+
 def true_peak_dbtp(audio: np.ndarray) -> float:
     """Highest absolute value of the signal oversampled 4x (polyphase, scipy.signal.resample_poly), dBTP."""
     signal = np.atleast_2d(audio)

@@ -4,6 +4,8 @@ blocks (see `control.render_blocks`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 
 from foley_assistant.acoustics.panning import pan_from_azimuth, pan_gains
@@ -26,6 +28,14 @@ def stereo_gains(controls: Controls, settings: StereoSettings) -> tuple[np.ndarr
 def render_panned(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
     """Stereo stem (2, n) float32 of a mono dry signal (n,) placed along its curves, rendered
     `block` samples at a time (the result does not depend on `block`)."""
+    out = np.empty((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    for start, part in panned_blocks(dry, curves, settings, block):
+        out[:, start : start + part.shape[1]] = part
+    return out
+
+
+def panned_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
+    """`render_panned` as consecutive (start, (2, m) float32 block) pairs, in memory of one block."""
     n = int(np.asarray(dry).shape[0])
     controls = controls_of(curves, n, settings)
     interval = controls.interval
@@ -38,12 +48,12 @@ def render_panned(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettin
         most = settings.interchannel_delay_ms * settings.sample_rate / 1000.0
         delays = (np.maximum(pan, 0.0) * most, np.maximum(-pan, 0.0) * most)
         lines = (DelayLine(float(np.max(delays[0]))), DelayLine(float(np.max(delays[1]))))
-    out = np.empty((2, n), dtype=np.float32)
     for start, stop in render_blocks(n, interval, block):
         shaped = source.block(start, stop)
+        out = np.empty((2, stop - start), dtype=np.float32)
         for channel in range(2):
             heard = shaped
             if delays is not None:
                 heard = lines[channel].process(shaped, per_sample_span(delays[channel], interval, start, stop))
-            np.multiply(per_sample_span(gains[channel], interval, start, stop), heard, out=out[channel, start:stop])
-    return out
+            np.multiply(per_sample_span(gains[channel], interval, start, stop), heard, out=out[channel])
+        yield start, out

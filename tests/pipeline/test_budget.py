@@ -79,4 +79,4 @@ def test_generate_warns_when_a_run_takes_most_of_the_memory_left(tmp_path, monke
     need = budget.BASE_BYTES + 48000 * (budget.SYNTH_BYTES_PER_SAMPLE + 2 * budget.HELD_BYTES_PER_SAMPLE)
     monkeypatch.setattr(budget, "available_memory", lambda: int(need / 0.9))
     assert main(["generate", str(cut), "--tracks", str(tracks), "--out", str(tmp_path / "out"), "-q"]) == 0
-    assert "generate may need about 0.4 GB of memory for shot S001 (0 min)" in capsys.readouterr().err
+    assert f"generate may need about {need / 2**30:.1f} GB of memory for shot S001 (0 min)" in capsys.readouterr().err

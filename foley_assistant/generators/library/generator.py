@@ -36,7 +36,7 @@ from foley_assistant.generators.procedural.engine import rpm_for_speed
 from foley_assistant.generators.procedural.events import presence_events
 from foley_assistant.generators.procedural.generator import ProceduralGenerator, TrackReading, layer_log
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
-from foley_assistant.generators.procedural.presence import Life, life_gate, object_life
+from foley_assistant.generators.procedural.presence import Life, apply_life_gate, object_life, peak_of
 from foley_assistant.generators.procedural.voice_map import VoiceMap, VoiceSpec, engine_spec
 
 CANDIDATES = 8
@@ -95,11 +95,12 @@ class LibraryGenerator:
             else:  # nothing usable in the library for this layer: the procedural voice
                 placed = tuple(self.procedural.render_voice(layer, reading, life, part, sample_rate, seed, index))
                 engine, name, sounded = "procedural", layer.name, [(e, layer.name) for e in placed]
-            out += part * db_to_gain(float(layer.get("level_db")))
+            part *= db_to_gain(float(layer.get("level_db")))
+            out += part
             names.append(name)
             layers += layer_log(index, layer, engine, sounded, reading, n_samples, sample_rate)
-        out *= life_gate(n_samples, life, sample_rate) * db_to_gain(float(spec.get("level_db")))
-        peak = float(np.max(np.abs(out))) if len(out) else 0.0
+        apply_life_gate(out, life, sample_rate, 0.0, db_to_gain(float(spec.get("level_db"))))
+        peak = peak_of(out)
         if peak > 0.98:
             out *= 0.98 / peak
         return DryAudio(out.astype(np.float32), sample_rate, events, "+".join(names), sources, layers=tuple(layers))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, decaying_bursts
+from foley_assistant.generators.procedural.dsp import bandpass_sos, chunks, control_points, db_to_gain, decaying_bursts, ramp_span
 
 CONTROL_BLOCK = 32
 RMS_DBFS = -40.0  # RMS of the rustle at full activity (steps of a walk are about -36 dBFS RMS)
@@ -34,13 +34,29 @@ def render_cloth(
     `floor` is the least activity while the object is there (0..1): the generic voice of a
     thing that moves in place (an arm, a head) keeps a soft movement sound even at no speed."""
     n = len(speed_m_s)
-    if n == 0:
-        return np.zeros(0)
+    out = np.zeros(n)
+    if n:
+        at = control_points(n, CONTROL_BLOCK)
+        cloth_into(out, np.asarray(speed_m_s, dtype=np.float64)[at], np.asarray(accel_m_s2, dtype=np.float64)[at], footfalls_s, rng, sample_rate, floor)
+    return out
+
+
+def cloth_into(
+    out: np.ndarray,
+    speed_c: np.ndarray,
+    accel_c: np.ndarray,
+    footfalls_s: list[float],
+    rng: np.random.Generator,
+    sample_rate: int,
+    floor: float = 0.0,
+) -> None:
+    """`render_cloth` into `out` (float64, n samples) from the speed and acceleration at its control
+    points (`dsp.control_points(n, CONTROL_BLOCK)`); the gains are ramped and applied a chunk at a time."""
+    n = len(out)
     control_rate = sample_rate / CONTROL_BLOCK
-    count = n // CONTROL_BLOCK + 2
-    at = np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)
-    speed = np.asarray(speed_m_s, dtype=np.float64)[at]
-    accel = np.abs(np.asarray(accel_m_s2, dtype=np.float64)[at])
+    count = len(speed_c)
+    speed = speed_c
+    accel = np.abs(accel_c)
     activity = 0.35 * np.clip(speed / 1.5, 0.0, 2.0) + 0.15 * np.clip(accel / 2.0, 0.0, 2.0)
     t = np.arange(count) / control_rate
     steps = np.asarray(sorted(footfalls_s))
@@ -56,7 +72,9 @@ def render_cloth(
     rate = 150.0 + 250.0 * float(np.clip(np.mean(activity), 0.0, 1.0))
     bursts = rng.uniform(0, n / sample_rate, rng.poisson(rate * n / sample_rate))
     crackle = decaying_bursts(bursts, rng.uniform(0.2, 1.0, len(bursts)) ** 2, n, sample_rate, rng.uniform(0.0015, 0.004))
-    crackle = (0.35 + crackle / (np.std(crackle) + 1e-12)).astype(np.float32)
+    crackle /= np.std(crackle) + 1e-12
+    crackle += 0.35
+    crackle = crackle.astype(np.float32)
     rustle = signal.sosfilt(bandpass_sos(3000.0, 1.0, sample_rate).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
     rustle += 0.6 * signal.sosfilt(bandpass_sos(6000.0, 1.2, sample_rate).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
     rustle *= crackle
@@ -64,6 +82,5 @@ def render_cloth(
     body = signal.sosfilt(bandpass_sos(350.0, 0.8, sample_rate).astype(np.float32), rng.standard_normal(n, dtype=np.float32))
     body /= np.sqrt(np.mean(body**2)) + 1e-12
     gain = db_to_gain(RMS_DBFS) * activity
-    step = np.arange(CONTROL_BLOCK, dtype=np.float64) / CONTROL_BLOCK
-    ramp = (gain[:-1, None] + np.diff(gain)[:, None] * step[None, :]).ravel()[:n]
-    return ramp * (rustle + 0.5 * body)
+    for start, stop in chunks(n):
+        out[start:stop] = ramp_span(gain, CONTROL_BLOCK, start, stop) * (rustle[start:stop] + 0.5 * body[start:stop])

@@ -6,10 +6,14 @@ Everything here is deterministic for a given `numpy.random.Generator`; nothing k
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 from scipy import signal
 
+#: Samples per chunk where a whole-shot signal is processed piece by piece (a multiple of every
+#: voice's control block, 32 and 48), so the temporaries stay a few MB however long the shot is.
+CHUNK_SAMPLES = 3 * 2**16
 _FILTER_WARMUP = 512  # samples of noise thrown away so a filter's start-up transient never shows
 
 
@@ -108,6 +112,39 @@ def normalize_peak(x: np.ndarray, peak: float) -> np.ndarray:
     """`x` scaled so its largest absolute sample is `peak` (silence stays silence)."""
     top = float(np.max(np.abs(x))) if len(x) else 0.0
     return x * (peak / top) if top > 0 else x
+
+
+def control_points(n: int, block: int) -> np.ndarray:
+    """Sample indices of a voice's control points over n samples: every `block` samples from 0,
+    n // block + 2 of them, the last ones held on the final sample."""
+    return np.minimum(np.arange(n // block + 2) * block, n - 1)
+
+
+def ramp_span(values: np.ndarray, block: int, start: int, stop: int) -> np.ndarray:
+    """Samples [start, stop) (`start` a multiple of `block`) of `values` (given every `block`
+    samples from 0) ramped linearly to every sample, in the dtype of `values`: value for value
+    the same as ramping the whole signal at once."""
+    first = start // block
+    held = np.asarray(values)[first : -(-stop // block) + 1]
+    step = (np.arange(block) / block).astype(held.dtype)
+    return (held[:-1, None] + np.diff(held)[:, None] * step[None, :]).ravel()[: stop - start]
+
+
+def soft_limit_into(x: np.ndarray, out: np.ndarray, knee: float = 0.5) -> None:
+    """`out` (float64, as long as `x`) = x, unchanged below `knee`; above it, peaks bent smoothly
+    towards (never reaching) 1; a chunk at a time."""
+    for start, stop in chunks(len(x)):
+        piece = out[start:stop]
+        piece[...] = x[start:stop]
+        over = np.abs(piece) > knee
+        if np.any(over):
+            piece[over] = np.sign(piece[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(piece[over]) - knee) / (1.0 - knee)))
+
+
+def chunks(n: int) -> Iterator[tuple[int, int]]:
+    """[start, stop) of the chunks (`CHUNK_SAMPLES` long, the last shorter) covering n samples."""
+    for start in range(0, n, CHUNK_SAMPLES):
+        yield start, min(start + CHUNK_SAMPLES, n)
 
 
 def add_at(out: np.ndarray, sound: np.ndarray, start: int) -> None:

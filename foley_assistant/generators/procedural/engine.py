@@ -34,7 +34,7 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, one_pole_sos
+from foley_assistant.generators.procedural.dsp import bandpass_sos, chunks, control_points, db_to_gain, one_pole_sos, ramp_span, soft_limit_into
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
 CONTROL_BLOCK = 48  # samples between control values (rpm, load): 1 ms at 48 kHz; a multiple of every reduced-rate factor 1..4, 6, 8
@@ -105,12 +105,20 @@ def firing_hz(rpm: np.ndarray | float, spec: EngineSpec) -> np.ndarray:
 def render_engine(speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     """Engine sound for per-sample speed and acceleration; float64, RMS about RMS_DBFS at steady speed."""
     n = len(speed_m_s)
-    if n == 0:
-        return np.zeros(0)
+    out = np.zeros(n)
+    if n:
+        at = control_points(n, CONTROL_BLOCK)
+        engine_into(out, np.asarray(speed_m_s, dtype=np.float64)[at], np.asarray(accel_m_s2, dtype=np.float64)[at], spec, rng, sample_rate)
+    return out
+
+
+def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> None:
+    """`render_engine` into `out` (float64, n samples) from the speed and acceleration at its control
+    points (`dsp.control_points(n, CONTROL_BLOCK)`); the upsampling, the noise, the mix and the
+    limiter run a chunk at a time, so only the reduced-rate tone and pulses are whole-signal arrays."""
+    n = len(out)
     count = n // CONTROL_BLOCK + 2
     control_rate = sample_rate / CONTROL_BLOCK
-    speed_c = np.asarray(speed_m_s, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
-    accel_c = np.asarray(accel_m_s2, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
     rpm_c = _lagged(rpm_for_speed(speed_c, spec), control_rate, RPM_LAG_S)
     rpm_c *= 1.0 + 0.006 * _wander(rng, count, control_rate)
     throttle = np.clip(accel_c / LOAD_FULL_M_S2, -1.0, 1.0)
@@ -125,26 +133,53 @@ def render_engine(speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpe
     load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
     gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
     offset = rng.uniform(0, 2 * np.pi)
-    tone, pulses, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
+    tone, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
     steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
     level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
+    pulse_level = np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
 
-    white = rng.random(n + 512, dtype=np.float32)  # exhaust and road share it (their filters remove its mean)
+    # One uniform white noise (exhaust and road share it: their filters remove its mean), its
+    # first 512 samples only warming the filters up, drawn and filtered a chunk at a time.
     exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
-    exhaust = signal.sosfilt(exhaust_sos.astype(np.float32), white)[512:]
-    exhaust *= np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
-    exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
-    pulses *= np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
-    tone *= np.float32(level)
-    exhaust *= pulses
-    tone += exhaust
+    drive = np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
+    filters = [_Filter(exhaust_sos)]
+    road_gain = None
     if spec.tyre_noise > 0:
         tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
         tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
-        road = signal.sosfilt(tyre_sos.astype(np.float32), white)[512:]
-        road *= _ramp(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), n)
-        tone += road
-    return soft_limit(tone)
+        road_gain = np.asarray(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), dtype=np.float32)
+        filters.append(_Filter(tyre_sos))
+    warm = rng.random(512, dtype=np.float32)
+    for stage in filters:
+        stage(warm)
+    for start, stop in chunks(n):
+        white = rng.random(stop - start, dtype=np.float32)
+        exhaust = filters[0](white)
+        exhaust *= drive
+        exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
+        pulses = tone.pulses(start, stop)
+        pulses *= pulse_level
+        exhaust *= pulses
+        piece = tone.tone(start, stop)
+        piece *= np.float32(level)
+        piece += exhaust
+        if road_gain is not None:
+            road = filters[1](white)
+            road *= ramp_span(road_gain, CONTROL_BLOCK, start, stop)
+            piece += road
+        soft_limit_into(piece, out[start:stop])
+
+
+class _Filter:
+    """A float32 sos filter fed chunk by chunk, its state carried from one to the next."""
+
+    def __init__(self, sos: np.ndarray) -> None:
+        self._sos = sos.astype(np.float32)
+        self._state = np.zeros((sos.shape[0], 2), dtype=np.float32)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        y, self._state = signal.sosfilt(self._sos, x, zi=self._state)
+        return y
 
 
 def noise_gain(sos: np.ndarray) -> float:
@@ -164,21 +199,10 @@ def _saturated_power(drive: float) -> float:
 SATURATED_POWER = _saturated_power(EXHAUST_DRIVE)  # of the saturated exhaust noise
 
 
-def _ramp(values: np.ndarray, n: int, block: int = CONTROL_BLOCK) -> np.ndarray:
-    """Values given every `block` samples (from sample 0), linearly interpolated to n float32 samples."""
-    step = (np.arange(block) / block).astype(np.float32)
-    values = np.asarray(values, dtype=np.float32)
-    ramp = values[:-1, None] + np.diff(values)[:, None] * step[None, :]
-    return ramp.ravel()[:n]
-
-
 def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     """Unchanged below `knee`; above it, peaks bend smoothly towards (never reach) 1. Float64 out."""
-    out = np.asarray(x, dtype=np.float64).copy()
-    if len(out) == 0 or float(np.max(np.abs(x))) <= knee:
-        return out
-    over = np.abs(out) > knee
-    out[over] = np.sign(out[over]) * (knee + (1.0 - knee) * np.tanh((np.abs(out[over]) - knee) / (1.0 - knee)))
+    out = np.empty(np.shape(x))
+    soft_limit_into(np.asarray(x), out, knee)
     return out
 
 
@@ -193,9 +217,10 @@ def _tone(
     spec: EngineSpec,
     rng: np.random.Generator,
     sample_rate: int,
-) -> tuple[np.ndarray, np.ndarray, float, float]:
-    """(tone times its gain, firing pulses times theirs), n float32 samples each, and the mean
-    squares of the tone (about 1) and of the pulse before their gains.
+) -> tuple[_ReducedTone, float, float]:
+    """(tone times its gain and firing pulses times theirs, to be read at the full rate a span at
+    a time: `_ReducedTone`), and the mean squares of the tone (about 1) and of the pulse before
+    their gains.
 
     Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
     (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
@@ -237,9 +262,34 @@ def _tone(
     pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
     pulse_power = float(np.mean(pulse**2))
     pulse *= pulse_gain.astype(np.float32)
-    if factor == 1:
-        return tone[:n], pulse[:n], power, pulse_power
-    return _upsample(tone, factor, cap, sample_rate)[:n], _ramp(pulse, n, factor), power, pulse_power
+    return _ReducedTone(tone, pulse, factor, _upsampler(factor, cap, sample_rate) if factor > 1 else np.ones(1, dtype=np.float32)), power, pulse_power
+
+
+class _ReducedTone:
+    """The tone (times its gain) and the firing pulses (times theirs) at the reduced rate, read at
+    the full rate a span at a time: the tone through the polyphase upsampler (given the input
+    samples each output needs, so a span is value for value that of the whole signal), the pulses
+    ramped linearly."""
+
+    def __init__(self, tone: np.ndarray, pulse: np.ndarray, factor: int, fir: np.ndarray) -> None:
+        self._tone, self._pulse, self._factor, self._fir = tone, pulse, factor, fir
+
+    def tone(self, start: int, stop: int) -> np.ndarray:
+        """Full-rate samples [start, stop) of the tone (float32, a new array)."""
+        factor, taps = self._factor, len(self._fir)
+        if factor == 1:
+            return self._tone[start:stop].copy()
+        first, last = start + taps // 2, stop + taps // 2  # outputs of the filter, its delay skipped
+        low = max(0, (first - taps + 1) // factor)
+        high = min(len(self._tone), last // factor + 1)
+        out = signal.upfirdn(self._fir, self._tone[low:high], factor)
+        return out[first - low * factor : last - low * factor]
+
+    def pulses(self, start: int, stop: int) -> np.ndarray:
+        """Full-rate samples [start, stop) of the pulses (float32, a new array; `start` a multiple of the factor)."""
+        if self._factor == 1:
+            return self._pulse[start:stop].copy()
+        return ramp_span(self._pulse, self._factor, start, stop)
 
 
 def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
@@ -274,8 +324,9 @@ def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sa
     return out
 
 
-def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.ndarray:
-    """x (nothing above `cap`) at sample_rate / factor, upsampled by `factor` with a polyphase Kaiser FIR.
+def _upsampler(factor: int, cap: float, sample_rate: int) -> np.ndarray:
+    """The polyphase Kaiser FIR (float32, an odd number of taps) that upsamples by `factor` a signal
+    with nothing above `cap` at sample_rate / factor.
 
     The passband ends at the cap and the stopband starts where the first image begins
     (sample_rate / factor - cap), so the filter needs only as many taps as that gap asks for.
@@ -284,8 +335,7 @@ def _upsample(x: np.ndarray, factor: int, cap: float, sample_rate: int) -> np.nd
     width = max(low_rate - 2 * cap, 0.02 * low_rate)  # Hz between the cap and the first image
     taps, beta = signal.kaiserord(UPSAMPLER_REJECTION_DB, width / (0.5 * sample_rate))
     taps |= 1
-    fir = signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor
-    return signal.upfirdn(fir.astype(np.float32), x, factor)[taps // 2 :]
+    return (signal.firwin(taps, 0.5 * low_rate, window=("kaiser", beta), fs=sample_rate) * factor).astype(np.float32)
 
 
 def _table_frequencies(f_min: float, f_max: float) -> np.ndarray:

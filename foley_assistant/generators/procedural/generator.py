@@ -21,9 +21,11 @@ import numpy as np
 from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.base import DryAudio, LayerEvent
-from foley_assistant.generators.procedural.cloth import render_cloth
-from foley_assistant.generators.procedural.dsp import add_at, db_to_gain, event_rng
-from foley_assistant.generators.procedural.engine import render_engine
+from foley_assistant.generators.procedural.cloth import CONTROL_BLOCK as CLOTH_BLOCK
+from foley_assistant.generators.procedural.cloth import cloth_into
+from foley_assistant.generators.procedural.dsp import add_at, control_points, db_to_gain, event_rng
+from foley_assistant.generators.procedural.engine import CONTROL_BLOCK as ENGINE_BLOCK
+from foley_assistant.generators.procedural.engine import engine_into
 from foley_assistant.generators.procedural.events import (
     SpeedCurve,
     footfall_events,
@@ -35,9 +37,10 @@ from foley_assistant.generators.procedural.events import (
 from foley_assistant.generators.procedural.footsteps import SURFACES, render_footstep
 from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, render_impacts
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
-from foley_assistant.generators.procedural.presence import Life, life_gate, object_life
+from foley_assistant.generators.procedural.presence import Life, apply_life_gate, object_life, peak_of
 from foley_assistant.generators.procedural.voice_map import GENERIC_LABEL, VoiceMap, VoiceSpec, engine_spec, whoosh_spec
-from foley_assistant.generators.procedural.whoosh import render_whoosh
+from foley_assistant.generators.procedural.whoosh import CONTROL_BLOCK as WHOOSH_BLOCK
+from foley_assistant.generators.procedural.whoosh import whoosh_into
 
 ENGINE_FADE_IN_S = 0.25
 CEILING = 0.98  # a stem whose peak would pass this is scaled down as a whole (no clipping)
@@ -124,20 +127,21 @@ class ProceduralGenerator:
         sounded: dict[tuple[float, str], str] = {}
         layers: list[LayerEvent] = []
         for index, voice in enumerate((spec,) + spec.layers):
-            part = np.zeros(n_samples)
+            part = out if index == 0 else np.zeros(n_samples)  # the main voice is rendered in place
             placed = self.render_voice(voice, reading, life, part, sample_rate, seed, index)
             for event in placed:
                 sounded.setdefault((event.time_s, event.kind), voice.name)
             if index:
-                out += part * db_to_gain(float(voice.get("level_db")))
+                part *= db_to_gain(float(voice.get("level_db")))
+                out += part
                 layers += layer_log(index, voice, "procedural", [(e, voice.name) for e in placed], reading, n_samples, sample_rate)
             else:
-                out += part
+                out += 0.0  # -0.0 becomes 0.0, as when the voice was summed into silence
         # A continuous voice fades in over 0.25 s, or a quarter of a brief life: a car that passes
         # the lens in three frames is loudest while it is seen, not in its release after.
         fade_in = min(ENGINE_FADE_IN_S, 0.25 * (life.end - life.start) / sample_rate) if spec.voice in CONTINUOUS else 0.0
-        out *= life_gate(n_samples, life, sample_rate, fade_in) * db_to_gain(float(spec.get("level_db")))
-        peak = float(np.max(np.abs(out)))
+        apply_life_gate(out, life, sample_rate, fade_in, db_to_gain(float(spec.get("level_db"))))
+        peak = peak_of(out)
         if peak > CEILING:
             out *= CEILING / peak
         events = self._events(reading, spec, life, n_samples, sample_rate)
@@ -163,17 +167,17 @@ class ProceduralGenerator:
             return placed
         if hi <= lo:
             return []
-        times = np.arange(lo, hi) / sample_rate
-        speed, accel = reading.speed().at(times)
         rng = event_rng(seed, f"{key}/{spec.voice}", 0)
+        block = {"engine": ENGINE_BLOCK, "whoosh": WHOOSH_BLOCK}.get(spec.voice, CLOTH_BLOCK)
+        speed, accel = reading.speed().at((lo + control_points(hi - lo, block)) / sample_rate)  # only where the voice reads them
         if spec.voice == "engine":
-            out[lo:hi] = render_engine(speed, accel, engine_spec(spec.params), rng, sample_rate)
+            engine_into(out[lo:hi], speed, accel, engine_spec(spec.params), rng, sample_rate)
             return []
         if spec.voice == "whoosh":
-            out[lo:hi] = render_whoosh(speed, whoosh_spec(spec.params), rng, sample_rate)
+            whoosh_into(out[lo:hi], speed, whoosh_spec(spec.params), rng, sample_rate)
             return list(reading.swishes())
         steps = [e.time_s - lo / sample_rate for e in reading.footfalls()]
-        out[lo:hi] = render_cloth(speed, accel, steps, rng, sample_rate, float(spec.get("floor")))
+        cloth_into(out[lo:hi], speed, accel, steps, rng, sample_rate, float(spec.get("floor")))
         return []
 
     def _events(self, reading: TrackReading, spec: VoiceSpec, life: Life, n_samples: int, sample_rate: int) -> tuple[SoundEvent, ...]:

@@ -13,6 +13,7 @@ import numpy as np
 
 from foley_assistant.core.timebase import Rounding
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
+from foley_assistant.generators.procedural.dsp import chunks
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,13 @@ def object_life(obj: ObjectTrack, shot: ShotTracks, sample_rate: int, release_s:
 
 def life_gate(n_samples: int, life: Life, sample_rate: int, fade_in_s: float = 0.0) -> np.ndarray:
     """Gain per sample for [0, n_samples): silence outside the life, a fade-in and a release."""
-    gate = np.zeros(n_samples)
-    index = np.arange(n_samples)
+    return life_gate_span(0, n_samples, life, sample_rate, fade_in_s)
+
+
+def life_gate_span(start: int, stop: int, life: Life, sample_rate: int, fade_in_s: float = 0.0) -> np.ndarray:
+    """Samples [start, stop) of `life_gate`, value for value."""
+    gate = np.zeros(stop - start)
+    index = np.arange(start, stop)
     inside = (index >= life.start) & (index < life.end)
     gate[inside] = 1.0
     fade = max(1, int(round(fade_in_s * sample_rate)))
@@ -51,3 +57,15 @@ def life_gate(n_samples: int, life: Life, sample_rate: int, fade_in_s: float = 0
         tail = (index >= life.end) & (index < life.stop)
         gate[tail] = 0.5 + 0.5 * np.cos(np.pi * (index[tail] - life.end + 1) / (life.release + 1))
     return gate
+
+
+def apply_life_gate(out: np.ndarray, life: Life, sample_rate: int, fade_in_s: float = 0.0, scale: float = 1.0) -> None:
+    """`out *= life_gate(...) * scale` in place, a chunk at a time (the same values, in memory
+    of one chunk rather than three whole-shot arrays)."""
+    for start, stop in chunks(len(out)):
+        out[start:stop] *= life_gate_span(start, stop, life, sample_rate, fade_in_s) * scale
+
+
+def peak_of(x: np.ndarray) -> float:
+    """The largest magnitude of `x` (0 when empty), a chunk at a time."""
+    return max((float(np.max(np.abs(x[start:stop]))) for start, stop in chunks(len(x))), default=0.0)

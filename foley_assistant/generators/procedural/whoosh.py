@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_sos, db_to_gain, vary
-from foley_assistant.generators.procedural.engine import soft_limit
+from foley_assistant.generators.procedural.dsp import bandpass_sos, control_points, db_to_gain, soft_limit_into, vary
 
 BANDS = 6
 CONTROL_BLOCK = 32
@@ -44,10 +43,17 @@ class WhooshSpec:
 def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Generator, sample_rate: int) -> np.ndarray:
     """Whoosh for a per-sample speed curve; float64, RMS about PEAK_RMS_DBFS at the reference speed."""
     n = len(speed_m_s)
-    if n == 0:
-        return np.zeros(0)
-    count = n // CONTROL_BLOCK + 2
-    speed = np.asarray(speed_m_s, dtype=np.float64)[np.minimum(np.arange(count) * CONTROL_BLOCK, n - 1)]
+    out = np.zeros(n)
+    if n:
+        whoosh_into(out, np.asarray(speed_m_s, dtype=np.float64)[control_points(n, CONTROL_BLOCK)], spec, rng, sample_rate)
+    return out
+
+
+def whoosh_into(out: np.ndarray, speed: np.ndarray, spec: WhooshSpec, rng: np.random.Generator, sample_rate: int) -> None:
+    """`render_whoosh` into `out` (float64, n samples) from the speed at its control points
+    (`dsp.control_points(n, CONTROL_BLOCK)`)."""
+    n = len(out)
+    count = len(speed)
     drive = np.clip((speed - spec.onset_m_s) / (spec.reference_m_s - spec.onset_m_s), 0.0, 2.0)
     loudness = np.minimum(drive**2, 2.0 * np.tanh(drive**2 / 2.0))  # square law, bending to +6 dB at most
     level = db_to_gain(PEAK_RMS_DBFS) * loudness * (1.0 + 0.3 * _flutter(rng, count, sample_rate / CONTROL_BLOCK))
@@ -55,7 +61,7 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
     bands = 200.0 * 2.0 ** (np.arange(BANDS) * np.log2(9600.0 / 200.0) / (BANDS - 1))
     weights = np.exp(-0.5 * (np.log2(bands[:, None] / centre[None, :]) / spec.width_octaves) ** 2)
     weights /= np.sqrt(np.sum(weights**2, axis=0, keepdims=True)) + 1e-12
-    out = np.zeros(n, dtype=np.float32)
+    total = np.zeros(n, dtype=np.float32)
     step = (np.arange(CONTROL_BLOCK) / CONTROL_BLOCK).astype(np.float32)
     white = rng.standard_normal(n + 512, dtype=np.float32)  # one source: the bands barely overlap
     for k, band in enumerate(bands):
@@ -65,8 +71,8 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
         noise = signal.sosfilt(bandpass_sos(band * vary(rng, 0.05), 1.2, sample_rate, 1).astype(np.float32), white)[512:]
         noise *= np.float32(1.0 / (np.sqrt(np.mean(noise[: min(n, 48000)] ** 2)) + 1e-12))
         ramp = (gain[:-1, None] + np.diff(gain)[:, None] * step[None, :]).ravel()[:n]
-        out += ramp * noise
-    return soft_limit(out.astype(np.float64))
+        total += ramp * noise
+    soft_limit_into(total, out)
 
 
 def _flutter(rng: np.random.Generator, count: int, rate: float) -> np.ndarray:

@@ -26,6 +26,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
 from foley_assistant.io.audio import write_bwf
+from foley_assistant.io.audio_blocks import Audio
 from foley_assistant.io.exports.rpp import RppEnvelopePoint, RppItem, RppProject, RppTake, RppTrack, write_rpp
 from foley_assistant.io.file_set import promote, scratch_dir
 from foley_assistant.io.json_files import write_project, write_tracks
@@ -75,7 +76,7 @@ def dry_path_of(stem: Stem) -> str:
 def write_shot_audio(
     root: Path,
     relative: str,
-    audio: np.ndarray,
+    audio: Audio,
     sample_rate: int,
     shot: Shot,
     take: str,
@@ -142,8 +143,9 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
     )
 
 
-def write_mix(layout: OutputLayout, shot: Shot, mixed: np.ndarray, sample_rate: int) -> str:
-    """Write a shot's mix: the sum of its stems over the cut (their handles left out)."""
+def write_mix(layout: OutputLayout, shot: Shot, mixed: Audio, sample_rate: int) -> str:
+    """Write a shot's mix: the sum of its stems over the cut (their handles left out), an array
+    or its blocks (`spatial.render.MixedStems`)."""
     relative = layout.mix(shot.id)
     write_shot_audio(layout.root, relative, mixed, sample_rate, shot, "mix", "foley mix")
     return relative

@@ -21,18 +21,20 @@ that would then pass the ceiling is lowered on its own, and the report says so.
 
 from __future__ import annotations
 
+import itertools
 import math
 import shutil
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
-from foley_assistant.io.audio import read_audio, rescale_wav
+from foley_assistant.io.audio import rescale_wav
+from foley_assistant.io.audio_blocks import audio_shape, read_blocks
 from foley_assistant.pipeline.output.deliver import OutputLayout, dry_path_of
 from foley_assistant.pipeline.spine.made import MadeShot
-from foley_assistant.spatial.loudness import LoudnessSettings, integrated_loudness
+from foley_assistant.spatial.loudness import LoudnessSettings, integrated_loudness_of_blocks
 
 #: A gain change smaller than this (dB) leaves the files as they are.
 UNCHANGED_DB = 1e-3
@@ -57,14 +59,23 @@ def _files_gain(made: MadeShot) -> float:
     return float(record.get("files_gain_db", record.get("gain_db", 0.0)))
 
 
-def _cut_mix(made: MadeShot, layout: OutputLayout, sources: tuple[Path, ...]) -> np.ndarray:
+def _mix_path(made: MadeShot, layout: OutputLayout, sources: tuple[Path, ...]) -> Path:
     """The shot's mix (it covers the cut)."""
-    return read_audio(_found(layout.mix(made.shot_id), layout, sources))[0]
+    return _found(layout.mix(made.shot_id), layout, sources)
 
 
-def _raw_mix(made: MadeShot, layout: OutputLayout, sources: tuple[Path, ...]) -> np.ndarray:
-    """The shot's mix as it was before its gain."""
-    return _cut_mix(made, layout, sources) * np.float32(10 ** (-_files_gain(made) / 20))
+def _raw_mix(made: MadeShot, layout: OutputLayout, sources: tuple[Path, ...]) -> Iterator[np.ndarray]:
+    """The shot's mix as it was before its gain, a block at a time."""
+    gain = np.float32(10 ** (-_files_gain(made) / 20))
+    for block in read_blocks(_mix_path(made, layout, sources)):
+        block *= gain
+        yield block
+
+
+def _loudness_of_file(path: Path, sample_rate: int) -> float:
+    """The integrated loudness of a mix file, read a block at a time."""
+    channels, frames = audio_shape(path)
+    return integrated_loudness_of_blocks(read_blocks(path), frames, sample_rate, channels)
 
 
 def reel_gain(made: list[MadeShot], layout: OutputLayout, sample_rate: int, settings: LoudnessSettings, sources: tuple[Path, ...] = ()) -> tuple[float, float, bool]:
@@ -72,8 +83,10 @@ def reel_gain(made: list[MadeShot], layout: OutputLayout, sample_rate: int, sett
     their mixes before gain, end to end in record order, to the target; lowered so that the
     loudest true peak of any shot stays at the ceiling. Silence gets 0 dB."""
     ordered = sorted(made, key=lambda m: m.shot.record_start_sample(sample_rate))
-    reel = np.concatenate([_raw_mix(m, layout, sources) for m in ordered], axis=1)
-    lufs = integrated_loudness(reel, sample_rate)
+    files = [_mix_path(m, layout, sources) for m in ordered]
+    shapes = [audio_shape(path) for path in files]
+    reel = itertools.chain.from_iterable(_raw_mix(m, layout, sources) for m in ordered)  # end to end, a block at a time
+    lufs = integrated_loudness_of_blocks(reel, sum(frames for _, frames in shapes), sample_rate, max((channels for channels, _ in shapes), default=2))
     peaks = [float(p) for m in made if (p := (m.loudness or {}).get("input_true_peak_dbtp")) is not None]
     gain = settings.target_lufs - lufs if settings.target_lufs is not None and math.isfinite(lufs) else 0.0
     limited = bool(peaks) and max(peaks) + gain > settings.true_peak_ceiling_dbtp
@@ -120,11 +133,10 @@ def _level_shot(made: MadeShot, layout: OutputLayout, sources: tuple[Path, ...],
                 (layout.root / name).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(path, layout.root / name)
             rescale_wav(layout.root / name, 10 ** (change / 20))
-    mixed = _cut_mix(made, layout, sources)
     record = {
         **before,
         "gain_db": round(applied, 2),
-        "loudness_lufs": _number(integrated_loudness(mixed, sample_rate)),
+        "loudness_lufs": _number(_loudness_of_file(_mix_path(made, layout, sources), sample_rate)),
         "true_peak_dbtp": None if peak is None else round(float(peak) + applied, 2),
         "limited_by_true_peak": bool(limited or own_limit),
         "scope": "reel",

@@ -46,7 +46,7 @@ from foley_assistant.pipeline.spine.reel_levels import level_reel
 from foley_assistant.pipeline.spine.shot_sound import EngineSpec, ShotJob, ShotOutcome, ShotSound, compute_shot, shot_settings
 from foley_assistant.pipeline.spine.sound import EngineChoice, choose_engine
 from foley_assistant.spatial.loudness import LoudnessSettings
-from foley_assistant.spatial.render import mix
+from foley_assistant.spatial.render import MixedStems
 
 log = logging.getLogger(__name__)
 
@@ -302,8 +302,8 @@ def write_shot(
             stems.append(stem)
             bed_record = bed.to_dict(stem.path)
             metrics[stem.path] = {"voice": f"ambience/{bed.bed}", "events": 0, "event_log": [], "levels": stem_levels(bed.stereo)}
-        cut = slice(handles.before_samples, handles.before_samples + cut_samples)  # the mix is the cut's
-        write_mix(layout, shot, mix([s.stereo[:, cut] for s in sounds] + ([bed.stereo[:, cut]] if bed is not None else []), cut_samples), rate)
+        placed = tuple(s.stereo for s in sounds) + ((bed.stereo,) if bed is not None else ())
+        write_mix(layout, shot, MixedStems(placed, cut_samples, handles.before_samples), rate)  # the mix is the cut's, a block at a time
     context.report("export", len(sounds), len(sounds), f"{shot.id} written")
     made = MadeShot(shot, tracks, tuple(s.curves for s in sounds), tuple(stems), tuple(manual.values()), metrics, sound.loudness, bed_record)
     return made, notes

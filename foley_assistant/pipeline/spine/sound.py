@@ -23,7 +23,7 @@ from foley_assistant.pipeline.progress import JobContext
 from foley_assistant.pipeline.spine.handles import NO_HANDLES, Handles, extended_tracks, shifted_curves
 from foley_assistant.spatial.curves import CurveSettings, object_curves
 from foley_assistant.spatial.loudness import LoudnessResult, LoudnessSettings, loudness_gain_of_blocks
-from foley_assistant.spatial.render import mix_blocks, render_stem
+from foley_assistant.spatial.render import PlacedStem, mix_blocks
 from foley_assistant.spatial.settings import StereoSettings
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def sound_shot(
     handles: Handles = NO_HANDLES,
 ) -> list[ObjectSound]:
     """Generate and place every mover of a shot (candidates the editor has not accepted get no
-    stem) along its curves, with the editor's keyframes (`manual`, by object id) on top; sample 0
+    stem; a placed stem is a `PlacedStem`, rendered a block at a time when it is read) along its curves, with the editor's keyframes (`manual`, by object id) on top; sample 0
     is the shot's first frame, or with `handles` the first of the handle before it (the sound
     made from the tracks held through the handles, the curves holding their ends:
     `pipeline.spine.handles`). The neural engine places its stems itself, along the tracked
@@ -146,7 +146,7 @@ def sound_shot(
                 dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, (manual or {}).get(obj.id))
-            placed = render_stem(dry.samples, shifted_curves(curves, offset), stereo)
+            placed = PlacedStem(np.asarray(dry.samples, dtype=np.float32), shifted_curves(curves, offset), stereo)  # rendered as it is read
         sounds.append(ObjectSound(shot.id, obj, dry, curves, placed, used_seed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
     return sounds
@@ -168,12 +168,21 @@ def normalize_loudness(
     ambience alone keeps its own level)."""
     if not sounds:
         return sounds, None
-    cut = [audio[:, start : start + n_samples] for audio in [s.stereo for s in sounds] + list(beds or [])]
-    result = loudness_gain_of_blocks(lambda: mix_blocks(cut, n_samples), n_samples, sample_rate, settings)
+    stems = [s.stereo for s in sounds] + list(beds or [])
+    result = loudness_gain_of_blocks(lambda: mix_blocks(stems, n_samples, start=start), n_samples, sample_rate, settings)
     if result.gain_db == 0.0:
         return sounds, result
     gain = 10 ** (result.gain_db / 20)
-    return [replace(s, stereo=_scaled(s.stereo, gain), dry=replace(s.dry, samples=_scaled(s.dry.samples, gain))) for s in sounds], result
+    return [_at_gain(s, gain) for s in sounds], result
+
+
+def _at_gain(sound: ObjectSound, gain: float) -> ObjectSound:
+    """An object's sound at the shot's gain: its dry source scaled, and its stem the placement of
+    that scaled source (a placed stem, rendered when it is written: the stem a re-render of the
+    delivered dry source gives) or, when the engine gave a stem array, the array scaled."""
+    dry = _scaled(sound.dry.samples, gain)
+    stereo = sound.stereo.with_dry(dry) if isinstance(sound.stereo, PlacedStem) else _scaled(sound.stereo, gain)
+    return replace(sound, stereo=stereo, dry=replace(sound.dry, samples=dry))
 
 
 def _scaled(samples: np.ndarray, gain: float) -> np.ndarray:
