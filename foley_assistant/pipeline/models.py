@@ -28,10 +28,11 @@ SHIPPED = {
     "nanodet": ("nanodet_g", "nanodet-g detector (default)"),
     "nanodet-int8": ("nanodet_g_int8", "nanodet-g detector, 8-bit"),
     "movenet": ("movenet_lightning", "movenet pose"),
-    "transnet": ("transnetv2", "transnetv2 cuts"),
+    "transnet": ("transnetv2_int8", "transnetv2 cuts, 8-bit (used)"),
+    "transnet-float": ("transnetv2", "transnetv2 cuts, float"),
 }
 #: Words `--detector` already takes: no installed model may be named so.
-RESERVED = ("nanodet", "nanodet-int8", "none", "auto", "movenet", "transnet")
+RESERVED = ("nanodet", "nanodet-int8", "none", "auto", "movenet", "transnet", "transnet-float")
 TORCHVISION_SUFFIXES = (".pth", ".safetensors")
 
 

@@ -43,12 +43,12 @@ def run(capsys, *argv):
 def test_list_shows_the_shipped_models_verified(capsys, store):
     code, out, _ = run(capsys, "models", "list")
     assert code == 0
-    for name in ("nanodet", "nanodet-int8", "movenet", "transnet"):
+    for name in ("nanodet", "nanodet-int8", "movenet", "transnet", "transnet-float"):
         assert re.search(rf"^{name} +shipped .* ok$", out, re.M), out
     assert f"installed models: {store}" in out
     code, out, _ = run(capsys, "models", "list", "--json")
     data = json.loads(out)
-    assert data["store"] == str(store) and {m["name"]: m["state"] for m in data["models"]} == {"nanodet": "ok", "nanodet-int8": "ok", "movenet": "ok", "transnet": "ok"}
+    assert data["store"] == str(store) and {m["name"]: m["state"] for m in data["models"]} == {"nanodet": "ok", "nanodet-int8": "ok", "movenet": "ok", "transnet": "ok", "transnet-float": "ok"}
     assert data["models"][0]["sha256"] == NANODET_SHA and data["models"][1]["sha256"] == NANODET_INT8_SHA
 
 
