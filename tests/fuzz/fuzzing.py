@@ -31,7 +31,7 @@ import traceback
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Protocol, Sequence, TypeVar
 
 import numpy as np
 
@@ -443,38 +443,38 @@ def run_cli(argv: list[str]) -> Outcome:
     return Outcome(TRACEBACK, f"exit {code}: {text[-3000:]}")
 
 
-def run_recovery(path: Path) -> Outcome:
-    """The app's recovery reader on a folder holding one (mutated) recovery file."""
+def run_direct(call: Callable[[], object]) -> Outcome:
+    """Judge a reader the app calls directly: it reads, or refuses with a `FoleyError` of one line."""
     from foley_assistant.core.errors import FoleyError
-    from foley_assistant.io.recovery import RecoveryStore
 
     try:
-        store = RecoveryStore(path.parent)
-        entries = store.pending()
-        for entry in entries:
-            store.load(entry)
+        call()
     except FoleyError as exc:
         message = str(exc)
         return Outcome(REFUSED, message) if "\n" not in message else Outcome(TRACEBACK, f"a refusal of several lines: {message[:3000]}")
     except Exception as exc:  # noqa: BLE001 - the failure we look for
         return Outcome(TRACEBACK, "".join(traceback.format_exception(exc))[-3000:])
     return Outcome(OK, "")
+
+
+def run_recovery(path: Path) -> Outcome:
+    """The app's recovery reader on a folder holding one (mutated) recovery file."""
+    from foley_assistant.io.recovery import RecoveryStore
+
+    def read() -> None:
+        store = RecoveryStore(path.parent)
+        for entry in store.pending():
+            store.load(entry)
+
+    return run_direct(read)
 
 
 def run_open(path: Path) -> Outcome:
     """The app's open path (`EditSession.open`, what File > Open and `gui PROJECT` call) on a
-    folder holding a (mutated) project: opened, or refused with a `FoleyError` of one line."""
-    from foley_assistant.core.errors import FoleyError
+    folder holding a (mutated) project."""
     from foley_assistant.pipeline.editing.session import EditSession
 
-    try:
-        EditSession.open(path)
-    except FoleyError as exc:
-        message = str(exc)
-        return Outcome(REFUSED, message) if "\n" not in message else Outcome(TRACEBACK, f"a refusal of several lines: {message[:3000]}")
-    except Exception as exc:  # noqa: BLE001 - the failure we look for
-        return Outcome(TRACEBACK, "".join(traceback.format_exception(exc))[-3000:])
-    return Outcome(OK, "")
+    return run_direct(lambda: EditSession.open(path))
 
 
 def _write(path: Path, text: str) -> Path:
