@@ -8,7 +8,8 @@ when one is given, then the Kalman tracker (`tracker`) with the camera's frame-t
 
 Threads: the camera is followed (`camera_motion.CameraFollower`) on a thread of its own while a
 chunk's frames arrive; each frame's moving pixels are found on `MOTION_THREADS` threads; the
-detector and the cut network run on threads of their own. Results do not depend on the threads.
+detector and the cut network run on threads of their own. Results do not depend on the threads;
+a worker of a pool of processes (one per core) calls `use_one_core`.
 """
 
 from __future__ import annotations
@@ -42,8 +43,23 @@ NEW_MOVER_COVER = 0.3
 #: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
 #: the machine with decoding and the motion search).
 NETWORK_THREADS = 1
-#: Threads a chunk's moving pixels are found on, frame by frame (the result does not depend on it).
+#: Threads a chunk's moving pixels are found on, frame by frame (the result does not depend on
+#: it), unless `use_one_core` was called in this process.
 MOTION_THREADS = 2
+_motion_threads = MOTION_THREADS
+
+
+def use_one_core() -> None:
+    """Analysis in this process finds moving pixels on one thread and follows the camera on the
+    same thread as the motion: for a worker of a pool of processes, one per core, where more
+    threads would only take turns. Results are the same."""
+    global _motion_threads
+    _motion_threads = 1
+
+
+def analysis_threads() -> int:
+    """The threads analysis in this process finds moving pixels on (see `use_one_core`)."""
+    return _motion_threads
 
 
 class FrameDetector(Protocol):
@@ -263,8 +279,8 @@ class _SegmentAnalysis:
         self.pool: ThreadPoolExecutor | None = None
         # The camera is followed on a thread of its own while the frames arrive, and each chunk's
         # moving pixels are found on MOTION_THREADS threads (OpenCV and NumPy release the GIL).
-        self.camera_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera")
-        self.motion_pool = ThreadPoolExecutor(max_workers=MOTION_THREADS, thread_name_prefix="motion")
+        self.camera_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera") if _motion_threads > 1 else None
+        self.motion_pool = ThreadPoolExecutor(max_workers=_motion_threads, thread_name_prefix="motion") if _motion_threads > 1 else None
         self.camera = CameraFollower()
         self.camera_steps: list[Future] = []
         self.blobs: dict[int, np.ndarray] = {}
@@ -276,7 +292,10 @@ class _SegmentAnalysis:
         self.first = index if self.first is None else self.first
         self.indices.append(index)
         self.images.append(image)
-        self.camera_steps.append(self.camera_pool.submit(self.camera.add, image))
+        if self.camera_pool is not None:
+            self.camera_steps.append(self.camera_pool.submit(self.camera.add, image))
+        else:
+            self.camera.add(image)
         if flash:
             self.flash_frames.add(index)
         elif self.detector is not None and (index - self.first) % self.stride == 0:
@@ -353,8 +372,9 @@ class _SegmentAnalysis:
         samples = [sample for job in self.jobs for sample in job.result()]
         if self.pool is not None:
             self.pool.shutdown()
-        self.camera_pool.shutdown()
-        self.motion_pool.shutdown()
+        for pool in (self.camera_pool, self.motion_pool):
+            if pool is not None:
+                pool.shutdown()
         linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
         passing: list[PassByObject] = []
         if self.passes.found:
