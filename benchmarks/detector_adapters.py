@@ -82,7 +82,7 @@ def main() -> None:
     frame = rng.integers(0, 256, (720, 1280, 3), dtype=np.uint8)
     reference = cpu_ms_per_frame(NanoDet(threads=1).detect_one, frame, args.frames, args.repeat)
     print(f"{'layout':<12} {'CPU ms/frame':>12} {'x NanoDet-g':>12}  detections")
-    print(f"{'nanodet-g':<12} {reference:>12.2f} {1.0:>12.2f}  (shipped model, network included)")
+    print(f"{'nanodet-g':<12} {reference:>12.2f} {1.0:>12.2f}  (shipped model in 8 bits, network included)")
     with tempfile.TemporaryDirectory() as folder:
         for name, path in layouts(Path(folder), rng).items():
             detector = open_detector(path, name, "0" * 64, threads=1)

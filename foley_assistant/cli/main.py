@@ -29,9 +29,9 @@ def _add_detector(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--detector",
         default="nanodet",
-        metavar="nanodet|nanodet-int8|none|auto|NAME|FILE",
-        help="the object detector that names what moves: nanodet (shipped NanoDet-g, default); nanodet-int8 (the same in "
-        "8 bits, faster); NAME, a model installed with "
+        metavar="nanodet|nanodet-float|none|auto|NAME|FILE",
+        help="the object detector that names what moves: nanodet (shipped NanoDet-g in 8 bits, default); nanodet-float "
+        "(the same network in float, slower); NAME, a model installed with "
         "`models install`; an ONNX detector export (.onnx: YOLO family, YOLOX, RT-DETR, NanoDet-Plus); a torchvision "
         "state dict (.pth/.safetensors) or auto (the torch hub cache; never downloads); none: motion alone, "
         "objects unnamed. An unusable choice falls back to motion alone and says so.",

@@ -25,14 +25,14 @@ from foley_assistant.io.model_store import ModelStoreError, UserModel
 
 #: Shipped model: the name users see -> its manifest's name, and what it does.
 SHIPPED = {
-    "nanodet": ("nanodet_g", "nanodet-g detector (default)"),
-    "nanodet-int8": ("nanodet_g_int8", "nanodet-g detector, 8-bit"),
+    "nanodet": ("nanodet_g_int8", "nanodet-g detector, 8-bit (default)"),
+    "nanodet-float": ("nanodet_g", "nanodet-g detector, float"),
     "movenet": ("movenet_lightning", "movenet pose"),
     "transnet": ("transnetv2_int8", "transnetv2 cuts, 8-bit (used)"),
     "transnet-float": ("transnetv2", "transnetv2 cuts, float"),
 }
 #: Words `--detector` already takes: no installed model may be named so.
-RESERVED = ("nanodet", "nanodet-int8", "none", "auto", "movenet", "transnet", "transnet-float")
+RESERVED = ("nanodet", "nanodet-float", "nanodet-int8", "none", "auto", "movenet", "transnet", "transnet-float")
 TORCHVISION_SUFFIXES = (".pth", ".safetensors")
 
 

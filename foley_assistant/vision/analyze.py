@@ -5,6 +5,11 @@ cuts and dissolves (see `cuts`); each sub-shot gets its own detector state and t
 ever crosses a boundary. Inside a sub-shot, frames are processed in chunks of `chunk_s` seconds:
 moving-object detection with camera-motion compensation (`motion`), or a neural detector's boxes
 when one is given, then the Kalman tracker (`tracker`) with the camera's frame-to-frame motion.
+
+Threads: the camera is followed (`camera_motion.CameraFollower`) on a thread of its own while a
+chunk's frames arrive; each frame's moving pixels are found on `MOTION_THREADS` threads; the
+detector and the cut network run on threads of their own. Results do not depend on the threads;
+a worker of a pool of processes (one per core) calls `use_one_core`.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import numpy as np
 
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.core.tracks import Box, ObjectTrack, TrackedFrame, quantized, renumber_objects
-from foley_assistant.vision.camera_motion import step_homography
+from foley_assistant.vision.camera_motion import CameraFollower, step_homography
 from foley_assistant.vision.cuts import THUMB_SIZE, CutSettings, SubShot, Transition, difference, find_transitions, sub_shots, thumbnail
 from foley_assistant.vision.detector_tracks import link_detections
 from foley_assistant.vision.distance import distances_from_boxes
@@ -38,6 +43,23 @@ NEW_MOVER_COVER = 0.3
 #: onnxruntime threads of the cut network: one (fewest CPU-seconds per frame; analysis shares
 #: the machine with decoding and the motion search).
 NETWORK_THREADS = 1
+#: Threads a chunk's moving pixels are found on, frame by frame (the result does not depend on
+#: it), unless `use_one_core` was called in this process.
+MOTION_THREADS = 2
+_motion_threads = MOTION_THREADS
+
+
+def use_one_core() -> None:
+    """Analysis in this process finds moving pixels on one thread and follows the camera on the
+    same thread as the motion: for a worker of a pool of processes, one per core, where more
+    threads would only take turns. Results are the same."""
+    global _motion_threads
+    _motion_threads = 1
+
+
+def analysis_threads() -> int:
+    """The threads analysis in this process finds moving pixels on (see `use_one_core`)."""
+    return _motion_threads
 
 
 class FrameDetector(Protocol):
@@ -255,6 +277,12 @@ class _SegmentAnalysis:
         self.sampled: list[tuple[int, Future]] = []  # this chunk's detector runs: (offset, boxes)
         self.jobs: list[Future] = []
         self.pool: ThreadPoolExecutor | None = None
+        # The camera is followed on a thread of its own while the frames arrive, and each chunk's
+        # moving pixels are found on MOTION_THREADS threads (OpenCV and NumPy release the GIL).
+        self.camera_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="camera") if _motion_threads > 1 else None
+        self.motion_pool = ThreadPoolExecutor(max_workers=_motion_threads, thread_name_prefix="motion") if _motion_threads > 1 else None
+        self.camera = CameraFollower()
+        self.camera_steps: list[Future] = []
         self.blobs: dict[int, np.ndarray] = {}
         self.first: int | None = None
         self.passes = PassByFinder(fps)
@@ -264,6 +292,10 @@ class _SegmentAnalysis:
         self.first = index if self.first is None else self.first
         self.indices.append(index)
         self.images.append(image)
+        if self.camera_pool is not None:
+            self.camera_steps.append(self.camera_pool.submit(self.camera.add, image))
+        else:
+            self.camera.add(image)
         if flash:
             self.flash_frames.add(index)
         elif self.detector is not None and (index - self.first) % self.stride == 0:
@@ -276,7 +308,10 @@ class _SegmentAnalysis:
         if not self.images:
             return
         images, indices, sampled = self.images, self.indices, self.sampled
-        found = detect_chunk(images, self.settings.motion)  # meanwhile, the detector runs on the worker
+        for step in self.camera_steps:
+            step.result()  # raises what the camera thread raised
+        camera, self.camera, self.camera_steps = self.camera.result(), CameraFollower(), []
+        found = detect_chunk(images, self.settings.motion, camera, self.motion_pool)  # meanwhile, the detector runs on the worker
         first_gray = cv2.cvtColor(images[0], cv2.COLOR_RGB2GRAY) if images[0].ndim == 3 else images[0]
         entry = np.eye(3)
         back = None
@@ -337,6 +372,9 @@ class _SegmentAnalysis:
         samples = [sample for job in self.jobs for sample in job.result()]
         if self.pool is not None:
             self.pool.shutdown()
+        for pool in (self.camera_pool, self.motion_pool):
+            if pool is not None:
+                pool.shutdown()
         linked = link_detections(samples, self.tracker.to_reference, self.size[0], self.size[1], self.fps)
         passing: list[PassByObject] = []
         if self.passes.found:

@@ -242,55 +242,91 @@ def estimate_camera_motion(frames: list[np.ndarray], static_below_px: float = 1.
     new keyframe takes no features next to the points just rejected: those lie on moving
     objects, and a cluster of them could bend the next fits. A fit whose step from the previous
     frame is not `plausible_step` is dropped for a frame-to-frame measurement; where that fails
-    too although there were features to follow, the frame is a break.
+    too although there were features to follow, the frame is a break. (`CameraFollower` does the
+    same a frame at a time.)
     """
-    if not frames:
-        return CameraMotion([])
-    height, width = frames[0].shape[:2]
-    result = [IDENTITY.copy()]
-    breaks: list[int] = []
-    previous = _gray(frames[0])
-    key_to_first = IDENTITY.copy()
-    key_gray = previous
-    key_points = _features(previous)
-    points = key_points
-    key_count = 0 if key_points is None else len(key_points)
-    for number, frame in enumerate(frames[1:], start=1):
+    follower = CameraFollower(static_below_px, min_points, min_spread, still_px, max_rescale)
+    for frame in frames:
+        follower.add(frame)
+    return follower.result()
+
+
+class CameraFollower:
+    """`estimate_camera_motion` fed a frame at a time (`add`), so that it can run on a worker
+    thread while the frames arrive; `result` gives the same `CameraMotion` as the function."""
+
+    def __init__(self, static_below_px: float = 1.5, min_points: int = 40, min_spread: float = 0.6, still_px: float = 0.25, max_rescale: float = 1.08) -> None:
+        self.static_below_px = static_below_px
+        self.min_points = min_points
+        self.min_spread = min_spread
+        self.still_px = still_px
+        self.max_rescale = max_rescale
+        self.size = (0, 0)
+        self.result_so_far: list[np.ndarray] = []
+        self.breaks: list[int] = []
+        self.previous: np.ndarray | None = None
+        self.key_to_first = IDENTITY.copy()
+        self.key_gray: np.ndarray | None = None
+        self.key_points: np.ndarray | None = None
+        self.points: np.ndarray | None = None
+        self.key_count = 0
+
+    def add(self, frame: np.ndarray) -> None:
+        """Follow the camera to the next frame of the chunk (RGB or grey)."""
         current = _gray(frame)
+        if self.previous is None:
+            self.size = (current.shape[1], current.shape[0])
+            self.result_so_far.append(IDENTITY.copy())
+            self._new_keyframe(current, IDENTITY.copy(), np.zeros((0, 1, 2), np.float32))
+            self.previous = current
+            return
+        width, height = self.size
+        number = len(self.result_so_far)
         homography = None
         rejected = np.zeros((0, 1, 2), np.float32)
-        if points is not None and len(points) >= 8:
+        points, key_points = self.points, self.key_points
+        if points is not None and key_points is not None and len(points) >= 8:
             # Matched against the keyframe itself (starting from where they were a frame ago), so
             # the small errors of frame-to-frame matching do not add up along the way.
-            moved, status, _ = cv2.calcOpticalFlowPyrLK(key_gray, current, key_points, points.copy(), winSize=(21, 21), maxLevel=3, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
+            moved, status, _ = cv2.calcOpticalFlowPyrLK(self.key_gray, current, key_points, points.copy(), winSize=(21, 21), maxLevel=3, flags=cv2.OPTFLOW_USE_INITIAL_FLOW)
             found = status.ravel() == 1
             if found.sum() >= 8:
                 fitted, inliers = _robust_homography(moved[found], key_points[found], width, height)
                 if fitted is not None:
                     kept = np.flatnonzero(found)[inliers]
                     rejected = moved[found][~inliers]
-                    key_points, points = key_points[kept], moved[kept]
+                    self.key_points, self.points = key_points[kept], moved[kept]
                     # Points that did not move since the keyframe: the camera is still (noise
                     # alone must not make a locked-off camera wander).
-                    still = float(np.median(np.linalg.norm((points - key_points).reshape(-1, 2), axis=1))) < still_px
+                    still = float(np.median(np.linalg.norm((self.points - self.key_points).reshape(-1, 2), axis=1))) < self.still_px
                     homography = IDENTITY.copy() if still else fitted
-        if homography is not None and not plausible_step(np.linalg.solve(result[-1], key_to_first @ homography), width, height):
+        if homography is not None and not plausible_step(np.linalg.solve(self.result_so_far[-1], self.key_to_first @ homography), width, height):
             homography = None  # the keyframe's points were followed wrongly: a new keyframe below
         if homography is None:
-            step, lost = _measured_step(previous, current)
+            step, lost = _measured_step(self.previous, current)
             if lost:
-                breaks.append(number)
-            to_first = result[-1] @ (IDENTITY if step is None else step)
+                self.breaks.append(number)
+            to_first = self.result_so_far[-1] @ (IDENTITY if step is None else step)
         else:
-            to_first = key_to_first @ homography
-        result.append(to_first)
-        if homography is None or _worn_out(points, key_count, width, height, min_points, min_spread) or _rescaled(homography, width, height, max_rescale):
-            key_to_first = to_first
-            key_gray = current
-            key_points = _away_from(_features(current), rejected)
-            points = key_points
-            key_count = 0 if key_points is None else len(key_points)
-        previous = current
-    if corner_travel(result, width, height) < static_below_px:
-        return CameraMotion([IDENTITY.copy() for _ in frames])
-    return CameraMotion(result, tuple(breaks))
+            to_first = self.key_to_first @ homography
+        self.result_so_far.append(to_first)
+        if homography is None or _worn_out(self.points, self.key_count, width, height, self.min_points, self.min_spread) or _rescaled(homography, width, height, self.max_rescale):
+            self._new_keyframe(current, to_first, rejected)
+        self.previous = current
+
+    def _new_keyframe(self, gray: np.ndarray, to_first: np.ndarray, rejected: np.ndarray) -> None:
+        """Make `gray` the keyframe: new features, none next to the points just rejected."""
+        self.key_to_first = to_first
+        self.key_gray = gray
+        self.key_points = _features(gray) if self.previous is None else _away_from(_features(gray), rejected)
+        self.points = self.key_points
+        self.key_count = 0 if self.key_points is None else len(self.key_points)
+
+    def result(self) -> CameraMotion:
+        """Each frame's homography to the chunk's first frame, and the breaks."""
+        if not self.result_so_far:
+            return CameraMotion([])
+        width, height = self.size
+        if corner_travel(self.result_so_far, width, height) < self.static_below_px:
+            return CameraMotion([IDENTITY.copy() for _ in self.result_so_far])
+        return CameraMotion(list(self.result_so_far), tuple(self.breaks))

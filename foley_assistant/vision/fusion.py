@@ -52,6 +52,8 @@ class FusionSettings:
     brief_min_score: float = 0.45
     brief_travel_heights: float = 0.5
     motion_only_min_s: float = 0.8
+    double_inside: float = 0.8
+    double_share: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,43 @@ def fuse(
     for motion, owner in zip(motion_tracks, owners):
         if owner is None:
             fused.append(_from_motion(motion, fps, settings))
-    return fused
+    return _without_doubles(fused, settings)
+
+
+def _without_doubles(fused: list[FusedObject], settings: FusionSettings) -> list[FusedObject]:
+    """The objects less those that double another of their group: an object whose box lies
+    (`double_inside` of its area) inside the box of a mover of the same group, or of an object
+    seen longer, on `double_share` of its frames is the same thing seen twice (one car boxed as a
+    truck and as an airplane, linked into two tracks). Movers and longer tracks are kept first."""
+    labels = coco_labels()
+    ordered = sorted(range(len(fused)), key=lambda i: (not fused[i].mover, -len(fused[i].frames), -fused[i].confidence))
+    kept: list[int] = []
+    for index in ordered:
+        candidate = fused[index]
+        group = labels.group_of(candidate.label) if candidate.label != UNKNOWN else None
+        if not any(
+            (group is None or labels.group_of(fused[k].label) == group)
+            and _inside_on(candidate.frames, candidate.boxes, fused[k].frames, fused[k].boxes, settings.double_inside) >= settings.double_share
+            for k in kept
+        ):
+            kept.append(index)
+    return [fused[i] for i in sorted(kept)]
+
+
+def _inside_on(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, inside: float) -> float:
+    """The share of a track's frames on which at least `inside` of its box's area lies inside
+    the other track's box (frames the other track does not have count against)."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    held = 0
+    for frame, box in zip(frames, boxes):
+        other = lookup.get(int(frame))
+        if other is None:
+            continue
+        width = min(box[2], other[2]) - max(box[0], other[0])
+        height = min(box[3], other[3]) - max(box[1], other[1])
+        area = (box[2] - box[0]) * (box[3] - box[1])
+        held += width > 0 and height > 0 and area > 0 and width * height >= inside * area
+    return held / max(1, len(frames))
 
 
 def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: list[TrackedBoxes], settings: FusionSettings) -> list[DetectorTrack]:

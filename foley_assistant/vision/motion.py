@@ -16,6 +16,7 @@ the foreground become detections.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import cv2
@@ -23,7 +24,7 @@ import numpy as np
 
 from foley_assistant.core.tracks import Box
 from foley_assistant.vision.busy_pixels import sample_median, settle_busy_pixels
-from foley_assistant.vision.camera_motion import IDENTITY, estimate_camera_motion
+from foley_assistant.vision.camera_motion import IDENTITY, CameraMotion, estimate_camera_motion
 from foley_assistant.vision.canvas import place_frames, segments, split_by_travel
 from foley_assistant.vision.tones import common_exposure, match_tones
 
@@ -403,25 +404,27 @@ def _merge_close(rects: list[list[float]], margin: float) -> list[list[float]]:
     return rects
 
 
-def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDetections:
+def detect_chunk(frames: list[np.ndarray], settings: MotionSettings, camera: CameraMotion | None = None, pool: Executor | None = None) -> ChunkDetections:
     """Detections for every frame of a chunk of RGB (or grayscale) frames, and the camera's motion.
 
     The chunk is cut at breaks in the camera motion (see `camera_motion.CameraMotion`); no
     background, difference or run crosses one. Each stretch is split into runs (`split_by_travel`),
     each with its own bounded background (`ChunkBackground`); where a run has none, or where the
-    background did not see a pixel, the double difference finds the moving things."""
+    background did not see a pixel, the double difference finds the moving things. `camera`: the
+    chunk's camera motion when already measured (`CameraFollower`); `pool`: threads to find each
+    frame's moving pixels on (OpenCV and NumPy release the GIL), with the same result."""
     if not frames:
         return ChunkDetections([], [])
-    camera = estimate_camera_motion(frames)
+    camera = estimate_camera_motion(frames) if camera is None else camera
     homographies = camera.homographies
     height, width = frames[0].shape[:2]
-    smooth = [blurred(frame) for frame in frames]
+    mapped = pool.map if pool is not None else map
+    smooth = list(mapped(blurred, frames))
     # Gradients for the registration allowance, once per frame (each serves several differences).
     moving = not all(np.array_equal(h, IDENTITY) for h in homographies)
-    edges = [edge_strength(image) for image in smooth] if moving else None
+    edges = list(mapped(edge_strength, smooth)) if moving else None
     detections: list[list[Detection]] = []
     backgrounds: list[RunBackground] = []
-    lag = settings.motion_lag_frames
     for low, high in segments(len(frames), camera.breaks):
         for run_start, run_end in split_by_travel(homographies[low:high], width, height, settings.run_canvas_area, settings.max_zoom):
             start, end = low + run_start, low + run_end
@@ -433,22 +436,44 @@ def detect_chunk(frames: list[np.ndarray], settings: MotionSettings) -> ChunkDet
             run = [anchor @ h for h in homographies[first:last]]
             background = ChunkBackground(frames[first:last], run, settings, core=(start - first, end - first))
             backgrounds.append(RunBackground(start, end, background.canvas_shape, background.samples))
-            for index in range(start, end):
-                if background.available:
-                    view, reliable, view_edges = background.view_with_edges(index - first)
-                    warped = not background.static
-                    mask = foreground_mask(smooth[index], view, reliable, settings, warped, edges[index] if edges else None, view_edges)
-                else:
-                    reliable = np.zeros(smooth[index].shape[:2], dtype=bool)
-                    mask = reliable.copy()
-                if low <= index - lag and index + lag < high:
-                    motion = double_difference(smooth, homographies, index, lag, settings, edges)
-                elif index - lag >= low:  # a stretch's last frames: only the past to compare with
-                    motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(homographies[index]) @ homographies[index - lag], settings)
-                else:
-                    motion = None
-                if motion is not None:
-                    mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
-                    mask = add_unexplained(mask, motion)
-                detections.append(blobs(mask, settings, frames[index]))
+            stretch = _Stretch(frames, smooth, edges, homographies, background, first, low, high, settings)
+            detections.extend(mapped(stretch.detections, range(start, end)))
     return ChunkDetections(detections, homographies, camera.breaks, tuple(backgrounds))
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """What finding one frame's moving pixels needs: the chunk's frames (blurred, their edges),
+    the camera's motion, the run's background (whose samples start at frame `first`) and the
+    stretch [low, high) between camera breaks that differences may reach across."""
+
+    frames: list[np.ndarray]
+    smooth: list[np.ndarray]
+    edges: list[np.ndarray] | None
+    homographies: list[np.ndarray]
+    background: ChunkBackground
+    first: int
+    low: int
+    high: int
+    settings: MotionSettings
+
+    def detections(self, index: int) -> list[Detection]:
+        """Frame `index`'s moving regions: against the background where it saw enough, and where
+        the frame differs from the frames `motion_lag_frames` before and after."""
+        settings, smooth, lag = self.settings, self.smooth, self.settings.motion_lag_frames
+        if self.background.available:
+            view, reliable, view_edges = self.background.view_with_edges(index - self.first)
+            mask = foreground_mask(smooth[index], view, reliable, settings, not self.background.static, self.edges[index] if self.edges else None, view_edges)
+        else:
+            reliable = np.zeros(smooth[index].shape[:2], dtype=bool)
+            mask = reliable.copy()
+        if self.low <= index - lag and index + lag < self.high:
+            motion = double_difference(smooth, self.homographies, index, lag, settings, self.edges)
+        elif index - lag >= self.low:  # a stretch's last frames: only the past to compare with
+            motion = recent_motion_mask(smooth[index], smooth[index - lag], np.linalg.inv(self.homographies[index]) @ self.homographies[index - lag], settings)
+        else:
+            motion = None
+        if motion is not None:
+            mask |= motion & ~reliable  # where the median saw too little (a pan's leading edge)
+            mask = add_unexplained(mask, motion)
+        return blobs(mask, settings, self.frames[index])

@@ -43,13 +43,13 @@ def run(capsys, *argv):
 def test_list_shows_the_shipped_models_verified(capsys, store):
     code, out, _ = run(capsys, "models", "list")
     assert code == 0
-    for name in ("nanodet", "nanodet-int8", "movenet", "transnet", "transnet-float"):
+    for name in ("nanodet", "nanodet-float", "movenet", "transnet", "transnet-float"):
         assert re.search(rf"^{name} +shipped .* ok$", out, re.M), out
     assert f"installed models: {store}" in out
     code, out, _ = run(capsys, "models", "list", "--json")
     data = json.loads(out)
-    assert data["store"] == str(store) and {m["name"]: m["state"] for m in data["models"]} == {"nanodet": "ok", "nanodet-int8": "ok", "movenet": "ok", "transnet": "ok", "transnet-float": "ok"}
-    assert data["models"][0]["sha256"] == NANODET_SHA and data["models"][1]["sha256"] == NANODET_INT8_SHA
+    assert data["store"] == str(store) and {m["name"]: m["state"] for m in data["models"]} == {"nanodet": "ok", "nanodet-float": "ok", "movenet": "ok", "transnet": "ok", "transnet-float": "ok"}
+    assert data["models"][0]["sha256"] == NANODET_INT8_SHA and data["models"][1]["sha256"] == NANODET_SHA
 
 
 def test_install_from_a_file_url_verify_list_and_remove(capsys, store, v8_model):
@@ -170,8 +170,8 @@ def test_generate_keeps_the_detector_in_the_tracks_and_the_project(generated_sma
     for path in (generated_small / "tracks.json", generated_small / "foley_project.json"):
         data = json.loads(path.read_text())
         shots = data["shots"] if "shots" in data else data["tracks"]["shots"]
-        assert [s["detector"] for s in shots] == [{"name": "nanodet", "format": "nanodet-g", "sha256": NANODET_SHA}] * 2
-    assert read_project(generated_small / "foley_project.json").tracks.shots[0].detector.sha256 == NANODET_SHA
+        assert [s["detector"] for s in shots] == [{"name": "nanodet", "format": "nanodet-g-int8", "sha256": NANODET_INT8_SHA}] * 2
+    assert read_project(generated_small / "foley_project.json").tracks.shots[0].detector.sha256 == NANODET_INT8_SHA
 
 
 def test_the_name_defaults_to_the_file_name(capsys, store, v8_model, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtWidgets import QApplication
 
 from foley_assistant.core.commands import SetBox
+from foley_assistant.core.track_edits import SAME_THING_IOU
 from foley_assistant.core.tracks import Box
 
 from .test_app import _click_clip
@@ -41,7 +42,19 @@ def test_analyze_asks_before_it_replaces_corrected_objects(open_window, project_
         assert after == fresh
     else:
         assert corrected in after.objects  # as the editor left it
-        assert len(after.objects) == len(fresh.objects)  # the same things, none twice
+        if choice == "merge":  # and the fresh objects that are not it found again, none twice
+            again = [o for o in fresh.objects if o.id != object_id and _mean_iou(o, corrected) < SAME_THING_IOU]
+            assert len(after.objects) == 1 + len(again) and len(again) >= 1
+            assert sorted(o.frames[0].box.as_list() for o in after.objects if o != corrected) == sorted(o.frames[0].box.as_list() for o in again)
+        else:
+            assert len(after.objects) == len(fresh.objects)  # the shot as the editor left it
+
+
+def _mean_iou(a, b) -> float:
+    """Mean IoU of two objects' boxes over the frames both have (0 when none)."""
+    boxes = {f.frame: f.box for f in b.frames}
+    shared = [f.box.iou(boxes[f.frame]) for f in a.frames if f.frame in boxes]
+    return sum(shared) / len(shared) if shared else 0.0
 
 
 def test_resizing_a_box_brings_the_object_nearer_and_louder(open_window, project_copy, qtbot):

@@ -137,3 +137,25 @@ def test_a_short_fast_run_gets_no_background_but_the_double_difference() -> None
     homographies = [np.array([[1.0, 0, 0.3 * W * i], [0, 1, 0], [0, 0, 1]]) for i in range(len(frames))]
     background = ChunkBackground(frames, homographies, settings, core=(0, 2))
     assert not background.available and background.samples == 0 and background.canvas_shape == (0, 0)
+
+
+def test_threads_and_a_camera_followed_frame_by_frame_find_the_same_motion() -> None:
+    # analysis follows the camera on a thread while frames arrive and finds each frame's moving
+    # pixels on a pool of threads: the same boxes, homographies and breaks as one thread.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from foley_assistant.vision.camera_motion import CameraFollower
+
+    shot = rough_camera_shot("whip_pan", width=W, height=H, seconds=3.0, seed=2)
+    settings = MotionSettings()
+    alone = detect_chunk(shot.frames, settings)
+    follower = CameraFollower()
+    with ThreadPoolExecutor(max_workers=1) as camera_thread:
+        for frame in shot.frames:
+            camera_thread.submit(follower.add, frame)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        threaded = detect_chunk(shot.frames, settings, follower.result(), pool)
+    assert alone.breaks == threaded.breaks and len(alone.breaks) >= 1  # the whip pan loses the picture
+    assert all(np.array_equal(a, b) for a, b in zip(alone.to_first, threaded.to_first, strict=True))
+    assert [[d.box for d in frame] for frame in alone.detections] == [[d.box for d in frame] for frame in threaded.detections]
+    assert sum(len(frame) for frame in alone.detections) >= len(shot.frames) // 3  # the box, where the pan lets it be seen

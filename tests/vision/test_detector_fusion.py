@@ -273,3 +273,30 @@ def test_someone_passing_in_front_of_a_tracked_person_stays_a_track():
 
     tracks = link_detections(_samples(3, 20, objects), _pan(0.0), W, H, FPS)
     assert len(tracks) == 2
+
+
+def _boxed_track(frames, box_at, label: str, score: float) -> DetectorTrack:
+    """A detector track with its boxes on `frames` (no camera motion: stabilized = pixels)."""
+    boxes = [np.array(box_at(f)) for f in frames]
+    return DetectorTrack(list(frames), boxes, [b * [W, H, W, H] for b in boxes], [label] * len(frames), [score] * len(frames))
+
+
+def test_one_car_boxed_twice_is_one_object_but_a_dog_before_a_bus_is_two():
+    # The detector boxed one passing car as a truck and, a little tighter, as an airplane, and the
+    # two were linked into two tracks: the shorter, inside the mover's box, is the same thing.
+    def car(f):
+        x = 0.05 + 0.02 * f
+        return (x, 0.5, x + 0.25, 0.7)
+
+    def tighter(f):
+        x0, y0, x1, y1 = car(f)
+        return (x0 + 0.01, y0 + 0.01, x1 - 0.02, y1)
+
+    frames = range(0, 30, 3)
+    blobs = {f: np.array([car(f)]) for f in range(28)}  # it moves against the background
+    objects = fuse([_boxed_track(frames, car, "truck", 0.7), _boxed_track(frames[:6], tighter, "airplane", 0.6)], [], blobs, FPS, stride=3, frame_height=H)
+    assert [(o.label, o.mover, len(o.frames)) for o in objects] == [("truck", True, 28)]
+    # A dog trotting before a passing bus lies inside its box too, but it is another thing.
+    dog = _boxed_track(frames[:6], lambda f: (car(f)[0] + 0.05, 0.6, car(f)[0] + 0.1, 0.7), "dog", 0.7)
+    objects = fuse([_boxed_track(frames, car, "bus", 0.7), dog], [], blobs, FPS, stride=3, frame_height=H)
+    assert sorted(o.label for o in objects) == ["bus", "dog"]

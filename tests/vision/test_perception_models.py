@@ -60,7 +60,7 @@ def test_the_8_bit_nanodet_names_what_the_float_one_names():
     8-bit one of its class on it, at nearly its score."""
     from foley_assistant.synth import render_scene, street_scene
 
-    float_model, int8_model = NanoDet(), NanoDet(int8=True)
+    float_model, int8_model = NanoDet(int8=False), NanoDet()
     assert int8_model.record.format == "nanodet-g-int8" and float_model.record.format == "nanodet-g"
     pictures = [rgb("tears_of_steel_f030.png"), rgb("tears_of_steel_f090.png")]
     for seed in (7, 8):

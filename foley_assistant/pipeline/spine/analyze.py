@@ -350,7 +350,9 @@ def read_feet(path: str, groups: list[tuple[ObjectTrack, ...]], context: JobCont
     first, end = min(s[0] for s in spans), max(s[1] for s in spans)
     with context.clock.measure(STAGE):
         try:
-            for index, image in read_frames(path, FrameRange(first, end - first), analysis_width=analysis_width, gray=False, cancel=context.cancel):
+            # decoded ahead on a thread of its own while the pose model reads the frames before
+            frames = read_frames(path, FrameRange(first, end - first), analysis_width=analysis_width, gray=False, cancel=context.cancel)
+            for index, image in prefetched(frames, name="pose decode"):
                 for reader in readers:
                     reader.see(index, image)
         except MediaError as exc:  # the first pass already noted a damaged stretch

@@ -1,8 +1,8 @@
 """Which object detector analysis runs: the shipped NanoDet-g, a model the user installed, an
 ONNX file, torchvision weights, or none; and the record of it kept with the tracks.
 
-`--detector` takes: `nanodet` (the default: NanoDet-g), `nanodet-int8` (the same network in 8
-bits, about 2.5x faster), `none` (motion alone), `auto` (torchvision weights
+`--detector` takes: `nanodet` (the default: NanoDet-g in 8 bits; `nanodet-int8` is another name
+for it), `nanodet-float` (the same network in float, about 2.5x slower), `none` (motion alone), `auto` (torchvision weights
 in the torch hub cache), the name of a model installed with `foley-assistant models install`
 (checked against its sha256 before use), the path of an ONNX detector export (its format found
 from its shapes), or the path of torchvision weights. A choice that cannot run falls back to
@@ -25,8 +25,10 @@ from foley_assistant.io import model_store
 from foley_assistant.vision.analyze import FrameDetector
 
 SHIPPED_DETECTOR = "nanodet"
-#: The shipped detector in 8 bits (faster; names some synthetic cars a truck or an airplane).
-SHIPPED_INT8_DETECTOR = "nanodet-int8"
+#: The shipped detector in float (about 2.5x slower than the default 8-bit one).
+SHIPPED_FLOAT_DETECTOR = "nanodet-float"
+#: Another name of the default (8-bit) shipped detector, as earlier versions called it.
+SHIPPED_INT8_ALIAS = "nanodet-int8"
 DEFAULT_ARCHITECTURE = "ssdlite320_mobilenet_v3_large"
 #: Threads each shipped or user model may use: the detector runs on a worker thread beside the
 #: motion analysis (and decoding), so one thread each keeps two cores busy without oversubscribing them.
@@ -41,8 +43,8 @@ def choose_detector(weights: str | None, architecture: str = DEFAULT_ARCHITECTUR
     if weights == "none":
         return None, "detector: none (motion only; objects are not named)"
     try:
-        if weights in (None, SHIPPED_DETECTOR, SHIPPED_INT8_DETECTOR):
-            int8 = weights == SHIPPED_INT8_DETECTOR
+        if weights in (None, SHIPPED_DETECTOR, SHIPPED_FLOAT_DETECTOR, SHIPPED_INT8_ALIAS):
+            int8 = weights != SHIPPED_FLOAT_DETECTOR
             return _shipped_detector(int8), f"detector: NanoDet-g ({'8-bit' if int8 else 'float'}, shipped)"
         installed = model_store.find_model(weights) if weights != "auto" else None
         if installed is not None:

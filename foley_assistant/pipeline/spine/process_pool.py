@@ -36,7 +36,11 @@ def _start_worker(threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
     import cv2
 
+    from foley_assistant.vision.analyze import use_one_core
+
     cv2.setNumThreads(threads)
+    if threads == 1:
+        use_one_core()
 
 
 @contextmanager

@@ -62,7 +62,7 @@ class RayShotPool:
             self._idle = list(self._actors)
             self.slots = len(self._actors)
         else:
-            self._task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(work_shot)
+            self._task = ray.remote(num_cpus=1, max_retries=MAX_RETRIES)(work_shot_on_one_core)
             self.slots = workers or max(1, int(resources.get("CPU", 1)))
         self._pending: list[Any] = []
 
@@ -106,3 +106,11 @@ class RayShotPool:
         self._pending, self._actors, self._idle = [], [], []
         if self._started:
             ray.shutdown()
+
+
+def work_shot_on_one_core(job: ShotJob) -> ShotOutcome:
+    """`work_shot` in a task that Ray gave one CPU: analysis on one thread (the same result)."""
+    from foley_assistant.vision.analyze import use_one_core
+
+    use_one_core()
+    return work_shot(job)

@@ -26,8 +26,8 @@ from foley_assistant.vision.perception.placement import letterbox as place_lette
 
 MODEL = "nanodet_g"
 #: The same network with its convolutions in 8 bits (packaging/perception/quantize_models.py):
-#: about 2.5x faster on a CPU, scores within about 0.03 of the float model's; not the default,
-#: since it names some synthetic cars a truck or an airplane (`--detector nanodet-int8`).
+#: about 2.5x faster on a CPU, scores within about 0.03 of the float model's. The default; the
+#: float model is `--detector nanodet-float`.
 MODEL_INT8 = "nanodet_g_int8"
 INPUT_SIZE = 416  # the frame's longer side in the model's input
 STRIDES = (8, 16, 32)
@@ -125,9 +125,9 @@ class NanoDet:
 
     `min_score`: the lowest class score kept (0.3 keeps most real objects and some false
     classes, which the caller filters by motion and class groups). `int8`: the 8-bit model
-    (`--detector nanodet-int8`), else the float one (the default)."""
+    (the default, `--detector nanodet`), else the float one (`--detector nanodet-float`)."""
 
-    def __init__(self, min_score: float = 0.3, nms_iou: float = 0.6, threads: int = 1, int8: bool = False) -> None:
+    def __init__(self, min_score: float = 0.3, nms_iou: float = 0.6, threads: int = 1, int8: bool = True) -> None:
         if not 0.0 < min_score <= 1.0:
             raise ValueError(f"min_score must be in (0, 1], got {min_score}")
         self.min_score = min_score
@@ -136,7 +136,7 @@ class NanoDet:
         self.session = shipped.session(model, threads)
         info = shipped.manifest(model)
         self.classes: list[str] = list(info.details["classes"])
-        self.record = DetectorRecord("nanodet-int8" if int8 else "nanodet", "nanodet-g-int8" if int8 else "nanodet-g", info.sha256)
+        self.record = DetectorRecord("nanodet" if int8 else "nanodet-float", "nanodet-g-int8" if int8 else "nanodet-g", info.sha256)
         self.output_names = [f"scores_s{s}" for s in STRIDES] + [f"boxes_s{s}" for s in STRIDES]
 
     def raw(self, frame: np.ndarray, multiple: int = GRID_MULTIPLE) -> tuple[RawDetections, Placement]:
