@@ -31,13 +31,13 @@ from foley_assistant.core.errors import OutputError
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
-from foley_assistant.core.timebase import FrameRate, seconds_to_samples
+from foley_assistant.core.timebase import FrameRate, fade_frames, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
 from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
 from foley_assistant.io.exports.adm import AdmBed, AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, fade_frames, write_fcp7
+from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
