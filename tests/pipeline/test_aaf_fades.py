@@ -153,9 +153,13 @@ def _stem(n: int, start_frame: int, frames: int, handle_frames: int) -> Stem:
     )
 
 
+#: a distance level from half to full over the clip (AAF control points: time a fraction of the clip)
+LEVEL_POINTS = [{"ControlPointSource": 2, "Time": "0/1", "Value": "1/2"}, {"ControlPointSource": 2, "Time": "1/1", "Value": "1/1"}]
+
+
 def _write(tmp_path: Path, stems: list[Stem], fade_frames: int) -> int:
     def decorate(stem: Stem, _frames: int) -> dict[str, object]:
-        return {"AAF": {"MobID": mob_id_for(str(tmp_path / stem.path))}}
+        return {"AAF": {"MobID": mob_id_for(str(tmp_path / stem.path)), "Gain": {"ControlPoints": LEVEL_POINTS}}}
 
     timeline = otio.schema.Timeline("t")
     timeline.tracks.append(stem_track("person", stems, tmp_path, {}, FrameRate(FPS), decorate=decorate))
@@ -180,8 +184,25 @@ def test_abutting_clips_cross_fade_over_their_handles(tmp_path, handle):
         ("Filler", 3),
     ]
     assert _positions(components) == {"S001_O1_person": (10, 40 + side), "S002_O1_person": (50 - side, 30 + side)}
+    # the level points keep their times in the cut: a clip grown before its cut starts its level later
+    assert _level_times(tmp_path / "cut.aaf") == {"S001_O1_person": [0, Fraction(40, 40 + side)], "S002_O1_person": [Fraction(side, 30 + side), 1]}
     read = otio.adapters.read_from_file(str(tmp_path / "cut.aaf")).audio_tracks()[0]
     assert [(read.range_of_child(c).start_time.value, read.range_of_child(c).duration.value, c.source_range.start_time.value) for c in read.find_clips()] == [(10, 40, handle), (50, 30, handle)]
+
+
+def _level_times(path: Path) -> dict[str, list[Fraction]]:
+    """The times of each clip's Audio Gain control points (fractions of the grown clip)."""
+    with aaf2.open(str(path), "r") as f:
+        names = {mob.mob_id: mob.name for mob in f.content.mastermobs()}
+        groups = [c for slot in next(f.content.compositionmobs()).slots for c in _segments(slot.segment) if isinstance(c, aaf2.components.OperationGroup) and c.operation.name == "Audio Gain"]
+        return {names[g.segments[0].mob_id]: [Fraction(str(p["Time"].value)) for p in next(iter(g.parameters))["PointList"]] for g in groups}
+
+
+def _segments(segment: object):
+    yield segment
+    for attribute in ("components", "segments"):
+        for inner in getattr(segment, attribute, None) or []:
+            yield from _segments(inner)
 
 
 def test_abutting_clips_without_media_past_the_cut_stay_a_cut(tmp_path):
