@@ -49,6 +49,8 @@ from foley_assistant.io.exports.aaf_clips import clip_edits, rewrite_stem_clips
 from foley_assistant.io.writeback import stem_track
 
 AAF_MODES = ("split", "automation")
+#: The file a stem's clip links to (its L or R split, or its dry source).
+MediaOf = Callable[[Stem], Path]
 _MOB_NAMESPACE = uuid.UUID("6f6c6579-2d61-6166-2d6d-6f6269640001")
 _CONTROL_POINT_SOURCE = 2  # as the adapter writes its default points
 
@@ -153,9 +155,6 @@ def build_aaf_timeline(
             result.tracks.append(stem_track(name, stems, stems_root, curves, rate, media, decorate, mixes, relative_to))
     _clips_at_rate(result, rate)
     return result
-
-
-MediaOf = Callable[[Stem], Path]
 
 
 def _sides(mode: str, split_files: Mapping[str, tuple[Path, Path]] | None, dry_files: Mapping[str, Path] | None) -> list[tuple[str | None, MediaOf, list[dict[str, object]] | None]]:
