@@ -207,7 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument(
         "--all-takes",
         action="store_true",
-        help="with --format rpp, otio, otioz or fcp7: every take of each stem, as REAPER takes of its item, or muted alternates on tracks '<lane> alt N' (the chosen one plays)",
+        help="with --format rpp, otio, otioz, fcp7 or aaf: every take of each stem, as REAPER takes of its item, muted alternates on tracks '<lane> alt N', "
+        "or (AAF) the alternates of a Selector around the chosen take (the chosen one plays)",
     )
     export.add_argument("--nle", choices=("resolve", "kdenlive", "otio-0.14"), help="with --format otio: for this editor's own OTIO import (stems in frames, schemas of the OTIO it reads)")
     _add_common(export)

@@ -143,6 +143,14 @@ def samples_to_seconds(samples: int, sample_rate: int) -> Fraction:
     return Fraction(samples, sample_rate)
 
 
+def fade_frames(fade_ms: float, fps: Fraction) -> int:
+    """A fade of `fade_ms` in whole frames of `fps` (for the formats that count transitions in
+    frames: FCP 7 XML, AAF): at least one frame, none for no fade."""
+    if fade_ms <= 0:
+        return 0
+    return max(1, round(Fraction(fade_ms) / 1000 * fps))
+
+
 @dataclass(frozen=True)
 class FrameRange:
     """A half-open run of frames [start, start + duration)."""

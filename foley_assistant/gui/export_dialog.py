@@ -49,7 +49,7 @@ class ExportDialog(QDialog):
         where.addWidget(browse)
         self.copy_stems = QCheckBox("Stems folder (copy stems/, dry/ and mix/ there)")
         self.copy_stems.setChecked(True)
-        self.all_takes = QCheckBox("All takes (REAPER: takes of each item; OTIO, FCP 7 XML: muted alternate tracks)")
+        self.all_takes = QCheckBox("All takes (REAPER: takes of each item; OTIO, FCP 7 XML: muted alternate tracks; AAF: Selector alternates)")
         self.all_takes.setToolTip("Deliver every take of each stem; the chosen one plays. The other formats deliver the chosen take.")
         formats = QGroupBox("Formats")
         grid = QGridLayout(formats)

@@ -262,6 +262,16 @@ def _stem_clip(stem: Stem, uri: str, name: str, placement: StemPlacement, units:
     return clip
 
 
+def media_past_cut(clip: otio.schema.Clip) -> tuple[int, int]:
+    """A clip's media before and after its source range (its handles), in its units."""
+    available = clip.media_reference.available_range
+    if available is None:
+        return 0, 0
+    before = clip.source_range.start_time - available.start_time
+    after = available.end_time_exclusive() - clip.source_range.end_time_exclusive()
+    return max(0, int(before.value)), max(0, int(after.value))
+
+
 def write_timeline(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> None:
     """Write a timeline atomically in the format its suffix names (.otio, .otioz)."""
     path = Path(path)

@@ -106,15 +106,15 @@ def test_aaf_clip_gain_and_mute_read_by_pyaaf2_and_the_adapter(mixed, tmp_path, 
         for slot in composition.slots:
             for component in _walk(slot.segment):
                 if isinstance(component, aaf2.components.OperationGroup) and component.operation.name == "Audio Gain":
-                    (clip,) = component.segments
+                    (clip,) = [c for c in _walk(component) if isinstance(c, aaf2.components.SourceClip)]  # a muted one inside its Selector
                     (amplitude,) = [p for p in component.parameters if p.parameterdef.name == "Amplitude"]
                     if isinstance(amplitude, aaf2.misc.VaryingValue):
                         varying[names[clip.mob_id]] = [(float(p["Time"].value), float(p["Value"].value)) for p in amplitude["PointList"]]
                     else:
                         constant[names[clip.mob_id]] = float(amplitude.value)
                 if isinstance(component, aaf2.components.Selector) and isinstance(component["Selected"].value, aaf2.components.Filler):
-                    (alternate,) = component["Alternates"].value
-                    clip = alternate if isinstance(alternate, aaf2.components.SourceClip) else alternate.segments[0]
+                    (clip,) = component["Alternates"].value  # the clip itself, its gain outside the Selector
+                    assert {t.name: t.value for t in component["ComponentAttributeList"].value}["_DISABLE_CLIP_FLAG"] == 1  # as Media Composer tags it
                     muted_names.append(names[clip.mob_id])
     editor = {muted.path: _gain(MUTED_GAIN_DB), quiet.path: _gain(QUIET_DB)}
     sides = ("_L", "_R") if mode == "split" else ("",)

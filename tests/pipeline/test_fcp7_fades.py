@@ -18,7 +18,8 @@ from lxml import etree
 from foley_assistant.cli.main import main
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.stem import Stem
-from foley_assistant.io.exports.fcp7 import add_edit_fades, fade_frames, write_fcp7
+from foley_assistant.core.timebase import fade_frames
+from foley_assistant.io.exports.fcp7 import add_edit_fades, write_fcp7
 from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.io.writeback import stem_track
 

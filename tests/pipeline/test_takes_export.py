@@ -1,21 +1,26 @@
 """Takes in a delivery: `export` delivers the chosen take of each stem; `--all-takes` adds the
 others: in REAPER as takes of the same item, which do not play until chosen; in OTIO and FCP 7
-XML as disabled clips on alternate tracks ("<lane> alt 1"). Read back with `rpp`, OTIO and lxml
+XML as disabled clips on alternate tracks ("<lane> alt 1"); in AAF as the alternates of a
+Selector whose selected segment is the chosen take. Read back with `rpp`, OTIO, lxml and pyaaf2
 after the delivery is moved; the app's export dialog asks for it too."""
 
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import aaf2
 import opentimelineio as otio
+import pytest
 import rpp
 from lxml import etree
 
 from foley_assistant.cli.main import main
 from foley_assistant.core.commands import ChooseTake
+from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.progress import CancelToken, ignore_progress
-from foley_assistant.io.json_files import read_project
+from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.pipeline.editing.session import EditSession
 from foley_assistant.pipeline.editing.session_jobs import regenerate_job
 from foley_assistant.pipeline.progress import JobContext
@@ -57,9 +62,73 @@ def test_export_delivers_the_chosen_take_and_all_takes_on_request(project_copy, 
 
 
 def test_all_takes_is_refused_for_formats_without_takes(project_copy, tmp_path, capsys):
-    assert main(["export", str(project_copy), "--format", "aaf", "--out", str(tmp_path / "cut.aaf"), "--all-takes", "-q"]) == 2
-    assert "--all-takes is for --format rpp, otio, otioz, fcp7" in capsys.readouterr().err
-    assert not (tmp_path / "cut.aaf").exists()
+    assert main(["export", str(project_copy), "--format", "edl", "--out", str(tmp_path / "cut.edl"), "--all-takes", "-q"]) == 2
+    assert "--all-takes is for --format rpp, otio, otioz, fcp7, aaf" in capsys.readouterr().err
+    assert not list(tmp_path.glob("cut*.edl"))
+
+
+@pytest.mark.parametrize("mode", ["split", "automation"])
+@pytest.mark.parametrize("mute", [False, True])
+def test_aaf_carries_the_other_takes_as_selector_alternates(project_copy, tmp_path, mode, mute):
+    """The chosen take is the Selector's selected segment, the other take its alternate, with
+    the same place and handles; no track is left for it (read with pyaaf2). A muted stem stays
+    muted; otio-aaf-adapter's reader gives back the chosen take alone, where it was."""
+    chosen, other = _two_takes(project_copy)
+    project = read_project(project_copy / "foley_project.json")
+    stem = next(s for s in project.stems if s.path == chosen.replace("dry/", "stems/"))
+    if mute:
+        write_project(project_copy / "foley_project.json", replace(project, mixer=(StemMix(stem.path, -6.0, mute=True),)))
+    sides = ("_L", "_R") if mode == "split" else ("",)
+    names = {Path(chosen).stem + side: Path(other).stem + side for side in sides}
+    slots = {}
+    for all_takes in (False, True):
+        folder = tmp_path / f"all{all_takes}"
+        assert main(["export", str(project_copy), "--format", "aaf", "--aaf-stereo", mode, "--out", str(folder / "cut.aaf"), "-q", *(["--all-takes"] if all_takes else [])]) == 0
+        with aaf2.open(str(folder / "cut.aaf"), "r") as f:
+            composition = next(f.content.compositionmobs())
+            slots[all_takes] = len(composition.slots)
+    assert slots[True] == slots[False]  # the other take rides in the chosen take's track, not on one of its own
+    moved = Path(shutil.move(str(tmp_path / "allTrue"), str(tmp_path / "moved")))
+    with aaf2.open(str(moved / "cut.aaf"), "r") as f:
+        mobs = {mob.mob_id: mob.name for mob in f.content.mastermobs()}
+        selectors = [
+            s
+            for s in _aaf_segments(next(f.content.compositionmobs()))
+            if isinstance(s, aaf2.components.Selector) and len(s["Alternates"].value) == 1 and not isinstance(s["Selected"].value, aaf2.components.Filler)
+        ]
+        found = {}
+        for selector in selectors:
+            (selected,) = [c for c in _aaf_segments(selector["Selected"].value) if isinstance(c, aaf2.components.SourceClip)]
+            (alternate,) = [c for c in _aaf_segments(selector["Alternates"].value[0]) if isinstance(c, aaf2.components.SourceClip)]
+            assert (alternate.start, alternate.length) == (selected.start, selected.length) == (6, selector.length)  # the same place and handle
+            muted = [s for s in _aaf_segments(selector["Selected"].value) if isinstance(s, aaf2.components.Selector)]
+            assert bool(muted) == mute  # the chosen take's mute inside the selection; the other take ready to swap in
+            found[mobs[selected.mob_id]] = mobs[alternate.mob_id]
+        assert found == names
+    delivered = [moved / "cut_media" / f"{name}.wav" for name in names.values()] if mode == "split" else [moved / "cut_media" / other]
+    assert all(path.is_file() for path in delivered)  # the other take's media delivered: nothing offline after the move
+    # otio-aaf-adapter's reader keeps the selected segment of a Selector (the alternates are not
+    # in what it gives back): the chosen take where it plays without --all-takes, and no other
+    timelines = [otio.adapters.read_from_file(str(path)) for path in (moved / "cut.aaf", tmp_path / "allFalse" / "cut.aaf")]
+    read, plain = ({c.name: c for t in timeline.audio_tracks() for c in t.find_clips()} for timeline in timelines)
+    assert sorted(read) == sorted(plain) and not set(names.values()) & set(read)
+    for name in names:
+        assert read[name].enabled is not mute
+        assert (read[name].range_in_parent(), read[name].source_range) == (plain[name].range_in_parent(), plain[name].source_range)
+
+
+def _aaf_segments(segment):
+    yield segment
+    if isinstance(segment, aaf2.mobs.Mob):
+        for slot in segment.slots:
+            yield from _aaf_segments(slot.segment)
+    for attribute in ("components", "segments"):
+        for inner in getattr(segment, attribute, None) or []:
+            yield from _aaf_segments(inner)
+    if isinstance(segment, aaf2.components.Selector):
+        yield from _aaf_segments(segment["Selected"].value)
+        for alternate in segment["Alternates"].value:
+            yield from _aaf_segments(alternate)
 
 
 def test_otio_and_fcp7_carry_the_other_takes_as_disabled_alternates(project_copy, tmp_path):
@@ -94,7 +163,7 @@ def test_the_export_dialog_asks_for_all_takes_and_the_bundle_delivers_them(proje
     qtbot.addWidget(dialog)
     assert not dialog.choices().all_takes  # the chosen take alone unless asked
     dialog.all_takes.click()
-    dialog.format_boxes["aaf"].click()  # a format without takes delivers the chosen take beside them
+    dialog.format_boxes["aaf"].click()  # AAF carries them too (Selector alternates)
     choices = dialog.choices()
     assert choices.all_takes and choices.formats == ("otio", "rpp", "aaf")
     export_bundle(project_copy, choices)
@@ -104,3 +173,7 @@ def test_the_export_dialog_asks_for_all_takes_and_the_bundle_delivers_them(proje
     assert files == [chosen, other]
     clips = [c for t in otio.adapters.read_from_file(str(delivered / "small_cut.otio")).audio_tracks() for c in t.find_clips()]
     assert [c.metadata["foley_assistant"]["relative_path"] for c in clips if not c.enabled] == [other.replace("dry/", "stems/")]
+    with aaf2.open(str(delivered / "small_cut.aaf"), "r") as f:
+        names = {mob.mob_id: mob.name for mob in f.content.mastermobs()}
+        alternates = [names[c.mob_id] for s in _aaf_segments(next(f.content.compositionmobs())) if isinstance(s, aaf2.components.Selector) for c in s["Alternates"].value]
+    assert sorted(alternates) == [f"{Path(other).stem}_{side}" for side in "LR"]

@@ -16,15 +16,15 @@ Two ways to carry a stereo stem:
   pan control points, to adjust in the DAW. The adapter writes no volume automation: the
   distance level is added afterwards (below), as control points of the clip's gain.
 
-The editor's mix of a stem (`foley_assistant.mix` in the clip metadata, see `io.writeback`) and
-the distance level (`clip.metadata["AAF"]["Gain"]["ControlPoints"]`, in the form of the pan
-points, value = linear gain) are added after the adapter has written the file, with pyaaf2, in
-the form Avid writes and the adapter's reader reads: the clip is wrapped in an "Audio Gain"
-operation group (OperationDef_MonoAudioGain) whose Amplitude (linear, rational) is constant (the
-editor's gain) or varies with linear interpolation (the distance level times the editor's gain);
-a muted clip becomes a Selector whose selected segment is a Filler and whose one alternate is
-the clip (the adapter reads it back as a disabled clip). Media locators are what the clips' target URLs say
-(relative to the AAF's folder when the export made them so).
+After the adapter has written the file, `io.exports.aaf_clips` adds with pyaaf2 what it cannot
+write, in the forms Avid writes and the adapter's reader reads: the editor's mix of each stem
+(`foley_assistant.mix` in the clip metadata, see `io.writeback`) and the distance level
+(`clip.metadata["AAF"]["Gain"]["ControlPoints"]`, in the form of the pan points, value = linear
+gain) as an "Audio Gain" operation group, a mute as a disabled clip, the other takes of a stem
+(`alternates`: clips whose `metadata["AAF"]["AlternateOf"]` is the chosen take's MobID) as a
+Selector's alternates, and the fade at each edit as a Mono Audio Dissolve transition. Media
+locators are what the clips' target URLs say (relative to the AAF's folder when the export made
+them so).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ import uuid
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import aaf2
 import opentimelineio as otio
@@ -45,11 +45,12 @@ from foley_assistant.core.errors import OutputError
 from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import FrameRate
 from foley_assistant.io.atomic import atomic_path
-from foley_assistant.io.writeback import METADATA_KEY, stem_track
+from foley_assistant.io.exports.aaf_clips import clip_edits, rewrite_stem_clips
+from foley_assistant.io.writeback import stem_track
 
 AAF_MODES = ("split", "automation")
-_AUDIO_GAIN = "9d2ea894-0968-11d3-8a38-0050040ef7d2"  # OperationDef_MonoAudioGain
-_AMPLITUDE = "e4962321-2267-11d3-8a4c-0050040ef7d2"  # ParameterDef_Amplitude
+#: The file a stem's clip links to (its L or R split, or its dry source).
+MediaOf = Callable[[Stem], Path]
 _MOB_NAMESPACE = uuid.UUID("6f6c6579-2d61-6166-2d6d-6f6269640001")
 _CONTROL_POINT_SOURCE = 2  # as the adapter writes its default points
 
@@ -121,45 +122,51 @@ def build_aaf_timeline(
     levels: Mapping[str, Sequence[LevelPoint]] | None = None,
     mixes: Mapping[str, StemMix] | None = None,
     relative_to: Path | None = None,
+    alternates: list[tuple[str, list[Stem]]] | None = None,
 ) -> otio.schema.Timeline:
     """A copy of `timeline` with the stem tracks the AAF writer takes (see the module docstring).
 
     `split_files` maps a stem path to its (left, right) mono files; `dry_files`, `pans` and
-    `levels` (the distance level; per stem path) are used in `automation` mode; `mixes` (per stem path) are the editor's gain and
-    mute; with `relative_to`, media URLs are relative to that folder.
+    `levels` (the distance level; per stem path) are used in `automation` mode; `mixes` (per stem
+    path) are the editor's gain and mute; with `relative_to`, media URLs are relative to that
+    folder. `alternates` are lanes of other takes of the stems on `lanes` (by shot and object):
+    their tracks follow, each clip marked as an alternate of its chosen take's clip on the same
+    side, for `write_aaf` to move into it.
     """
     if mode not in AAF_MODES:
         raise OutputError(f"unknown AAF mode {mode!r}; choose one of {', '.join(AAF_MODES)}")
+    chosen = {(stem.shot_id, stem.object_id): stem for _, stems in lanes for stem in stems}
     result = timeline.deepcopy()
-    for lane, stems in lanes:
-        if mode == "split":
-            files = split_files or {}
-            for side, index, value in (("L", 0, "0/1"), ("R", 1, "1/1")):
-                fixed = [{"ControlPointSource": _CONTROL_POINT_SOURCE, "Time": "0/1", "Value": value}]
+    for lane, stems in lanes + (alternates or []):
+        for side, media, fixed in _sides(mode, split_files, dry_files):
 
-                def media(stem: Stem, index: int = index) -> Path:
-                    return files[stem.path][index]
+            def decorate(stem: Stem, _frames: int, media=media, fixed=fixed) -> dict[str, object]:
+                if fixed is not None:
+                    metadata = _aaf_metadata(media(stem), fixed)
+                else:
+                    length_s = stem.length_samples / stem.sample_rate
+                    metadata = _aaf_metadata(media(stem), control_points((pans or {}).get(stem.path, ()), length_s), level_points((levels or {}).get(stem.path, ()), length_s))
+                choice = chosen[(stem.shot_id, stem.object_id)]
+                if choice.path != stem.path:
+                    metadata["AAF"]["AlternateOf"] = mob_id_for(str(media(choice).resolve()))
+                return metadata
 
-                def decorate(stem: Stem, _frames: int, media=media, fixed=fixed) -> dict[str, object]:
-                    return _aaf_metadata(media(stem), fixed)
-
-                result.tracks.append(stem_track(f"{lane} {side}", stems, stems_root, curves, rate, media, decorate, mixes, relative_to))
-        else:
-            dry = dry_files or {}
-            pan_points = pans or {}
-            gain_points = levels or {}
-
-            def media_dry(stem: Stem) -> Path:
-                return dry[stem.path]
-
-            def decorate_dry(stem: Stem, _frames: int) -> dict[str, object]:
-                length_s = stem.length_samples / stem.sample_rate
-                pan = control_points(pan_points.get(stem.path, ()), length_s)
-                return _aaf_metadata(media_dry(stem), pan, level_points(gain_points.get(stem.path, ()), length_s))
-
-            result.tracks.append(stem_track(lane, stems, stems_root, curves, rate, media_dry, decorate_dry, mixes, relative_to))
+            name = lane if side is None else f"{lane} {side}"
+            result.tracks.append(stem_track(name, stems, stems_root, curves, rate, media, decorate, mixes, relative_to))
     _clips_at_rate(result, rate)
     return result
+
+
+def _sides(mode: str, split_files: Mapping[str, tuple[Path, Path]] | None, dry_files: Mapping[str, Path] | None) -> list[tuple[str | None, MediaOf, list[dict[str, object]] | None]]:
+    """The tracks of a lane: (side, the file of a stem's clip, a fixed pan or None for the stem's own)."""
+    if mode == "split":
+        files = split_files or {}
+        return [
+            (side, lambda stem, index=index: files[stem.path][index], [{"ControlPointSource": _CONTROL_POINT_SOURCE, "Time": "0/1", "Value": value}])
+            for side, index, value in (("L", 0, "0/1"), ("R", 1, "1/1"))
+        ]
+    dry = dry_files or {}
+    return [(None, lambda stem: dry[stem.path], None)]
 
 
 def _clips_at_rate(timeline: otio.schema.Timeline, rate: FrameRate) -> None:
@@ -169,136 +176,15 @@ def _clips_at_rate(timeline: otio.schema.Timeline, rate: FrameRate) -> None:
         raise OutputError(f"the timeline runs at {edit_rate:g} fps but the stems were placed at {rate}; AAF needs one edit rate")
 
 
-def write_aaf(timeline: otio.schema.Timeline, path: str | os.PathLike[str]) -> None:
-    """Write an AAF atomically through otio-aaf-adapter (clips link to their media, not embedded)."""
+def write_aaf(timeline: otio.schema.Timeline, path: str | os.PathLike[str], fade_frames: int = 0) -> int:
+    """Write an AAF atomically through otio-aaf-adapter (clips link to their media, not
+    embedded), then give its stem clips their levels, mutes, other takes and fades of
+    `fade_frames` at each edit (`io.exports.aaf_clips`). Returns the number of edits between
+    two stem clips left as cuts (no media past the cut to cross-fade)."""
     path = Path(path)
     try:
         with atomic_path(path) as temporary:
             otio.adapters.write_to_file(timeline, str(temporary), adapter_name="AAF", use_empty_mob_ids=True)
-            apply_clip_levels(temporary, clip_levels(timeline))
+            return rewrite_stem_clips(temporary, clip_edits(timeline), fade_frames)
     except (otio.exceptions.OTIOError, ValueError, KeyError, AttributeError) as exc:
         raise OutputError(f"the AAF writer could not write {path.name}: {exc}. Every clip must be at the timeline's frame rate; export the cut again from the NLE, or use --format otio.") from exc
-
-
-@dataclass(frozen=True)
-class ClipLevel:
-    """What our pass gives a clip: the editor's mix (gain, mute) and the distance level points
-    (AAF control point dicts, value = linear gain)."""
-
-    mix: StemMix | None
-    points: tuple[dict[str, object], ...] = ()
-
-    @property
-    def gain(self) -> float:
-        return 1.0 if self.mix is None else 10 ** (self.mix.gain_db / 20)
-
-    @property
-    def mute(self) -> bool:
-        return self.mix is not None and self.mix.mute
-
-    @property
-    def changes_anything(self) -> bool:
-        return self.mute or self.gain != 1.0 or bool(self.points)
-
-
-def clip_levels(timeline: otio.schema.Timeline) -> dict[str, ClipLevel]:
-    """The editor's mix and the level points of each clip that has either, by its AAF MobID."""
-    levels = {}
-    for clip in timeline.find_clips():
-        aaf = clip.metadata.get("AAF", {})
-        mob_id = aaf.get("MobID")
-        mix = clip.metadata.get(METADATA_KEY, {}).get("mix")
-        points = tuple(dict(p) for p in aaf.get("Gain", {}).get("ControlPoints", []))
-        level = ClipLevel(StemMix.from_dict(dict(mix)) if mix else None, points)
-        if mob_id and level.changes_anything:
-            levels[str(mob_id)] = level
-    return levels
-
-
-def apply_clip_levels(path: Path, levels: Mapping[str, ClipLevel]) -> int:
-    """Give the source clips of the composition's sound tracks their level and mute (by MobID):
-    an "Audio Gain" operation group with a constant or varying Amplitude, and a mute as a
-    Selector of a Filler with the clip as its alternate. Returns how many clips were changed."""
-    if not levels:
-        return 0
-    changed = 0
-    with aaf2.open(str(path), "rw") as aaf:
-        definitions = _gain_definitions(aaf)
-        for mob in aaf.content.compositionmobs():
-            for slot in mob.slots:
-                for sequence in _sound_sequences(slot.segment):
-                    components = list(sequence.components)
-                    if not any(_level_of(c, levels) for c in components):
-                        continue
-                    sequence.components.value = []  # detach, to re-attach each inside its wrapper
-                    for component in components:
-                        level = _level_of(component, levels)
-                        if level is not None:
-                            component = _with_level(aaf, component, level, definitions)
-                            changed += 1
-                        sequence.components.append(component)
-    return changed
-
-
-def _level_of(component: object, levels: Mapping[str, ClipLevel]) -> ClipLevel | None:
-    if not isinstance(component, aaf2.components.SourceClip):
-        return None
-    return levels.get(str(component.mob_id))
-
-
-def _sound_sequences(segment: object) -> list[object]:
-    if isinstance(segment, aaf2.components.Sequence):
-        return [segment] if str(segment.media_kind).lower() == "sound" else []
-    if isinstance(segment, aaf2.components.OperationGroup):
-        return [s for inner in segment.segments for s in _sound_sequences(inner)]
-    return []
-
-
-def _gain_definitions(aaf: aaf2.file.AAFFile) -> tuple[object, object, object]:
-    operation = aaf.create.OperationDef(_AUDIO_GAIN, "Audio Gain")
-    operation.media_kind = "sound"
-    operation["NumberInputs"].value = 1
-    aaf.dictionary.register_def(operation)
-    amplitude = aaf.create.ParameterDef(_AMPLITUDE, "Amplitude", "", aaf.dictionary.lookup_typedef("Rational"))
-    aaf.dictionary.register_def(amplitude)
-    linear = aaf.dictionary.lookup_interperlationdef(aaf2.misc.LinearInterp)  # the adapter's, for its pan
-    if linear is None:
-        linear = aaf.create.InterpolationDef(aaf2.misc.LinearInterp, "LinearInterp", "LinearInterp")
-        aaf.dictionary.register_def(linear)
-    return operation, amplitude, linear
-
-
-def _rational(value: float) -> aaf2.rational.AAFRational:
-    fraction = Fraction(value).limit_denominator(1 << 16)
-    return aaf2.rational.AAFRational(f"{fraction.numerator}/{fraction.denominator}")
-
-
-def _with_level(aaf: aaf2.file.AAFFile, clip: object, level: ClipLevel, definitions: tuple[object, object, object]) -> object:
-    gain_def, amplitude_def, linear = definitions
-    component = clip
-    if level.points:
-        amplitude = aaf.create.VaryingValue()
-        amplitude.parameterdef = amplitude_def
-        amplitude["Interpolation"].value = linear
-        for point in level.points:
-            control = aaf.create.ControlPoint()
-            control["Time"].value = aaf2.rational.AAFRational(str(point["Time"]))
-            control["Value"].value = _rational(float(Fraction(str(point["Value"]))) * level.gain)
-            control["ControlPointSource"].value = int(point["ControlPointSource"])
-            amplitude["PointList"].append(control)
-    elif level.gain != 1.0:
-        amplitude = aaf.create.ConstantValue(amplitude_def, _rational(level.gain))
-    else:
-        amplitude = None
-    if amplitude is not None:
-        group = aaf.create.OperationGroup(gain_def, length=clip.length, media_kind="sound")
-        group.parameters.append(amplitude)
-        group.segments.append(clip)
-        component = group
-    if level.mute:
-        selector = aaf.create.Selector(media_kind="sound")
-        selector.length = clip.length
-        selector["Selected"].value = aaf.create.Filler("sound", clip.length)
-        selector["Alternates"].append(component)
-        component = selector
-    return component

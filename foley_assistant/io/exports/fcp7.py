@@ -25,7 +25,6 @@ cross-faded: that edit stays a cut (counted, for the export's notes).
 from __future__ import annotations
 
 import os
-from fractions import Fraction
 from pathlib import Path
 from typing import Sequence
 
@@ -35,6 +34,7 @@ from lxml import etree
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.errors import OutputError
 from foley_assistant.io.atomic import atomic_path
+from foley_assistant.io.writeback import media_past_cut
 
 #: The largest level the FCP 7 "Audio Levels" filter takes (+12 dB).
 MAX_LEVEL = 3.98109
@@ -104,13 +104,6 @@ CROSS_FADE = {
 }
 
 
-def fade_frames(fade_ms: float, fps: Fraction) -> int:
-    """A fade of `fade_ms` in whole frames of `fps`: at least one frame, none for no fade."""
-    if fade_ms <= 0:
-        return 0
-    return max(1, round(Fraction(fade_ms) / 1000 * fps))
-
-
 def _fade(in_frames: int, out_frames: int, rate: float, name: str) -> otio.schema.Transition:
     transition = otio.schema.Transition(
         name=name,
@@ -120,16 +113,6 @@ def _fade(in_frames: int, out_frames: int, rate: float, name: str) -> otio.schem
     )
     transition.metadata["fcp_xml"] = {"effect": dict(CROSS_FADE)}
     return transition
-
-
-def _handles(clip: otio.schema.Clip) -> tuple[int, int]:
-    """The clip's media before and after its source range, in its units (frames)."""
-    available = clip.media_reference.available_range
-    if available is None:
-        return 0, 0
-    before = clip.source_range.start_time - available.start_time
-    after = available.end_time_exclusive() - clip.source_range.end_time_exclusive()
-    return max(0, int(before.value)), max(0, int(after.value))
 
 
 def add_edit_fades(track: otio.schema.Track, frames: int) -> int:
@@ -150,8 +133,8 @@ def add_edit_fades(track: otio.schema.Track, frames: int) -> int:
         rate = item.source_range.duration.rate
         half = int(item.source_range.duration.value) // 2
         if isinstance(previous, otio.schema.Clip):
-            before_cut = min(frames, _handles(item)[0], int(previous.source_range.duration.value) // 2)
-            after_cut = min(frames, _handles(previous)[1], half)
+            before_cut = min(frames, media_past_cut(item)[0], int(previous.source_range.duration.value) // 2)
+            after_cut = min(frames, media_past_cut(previous)[1], half)
             if before_cut > 0 and after_cut > 0:
                 children.append(_fade(before_cut, after_cut, rate, "Cross Fade"))
             else:

@@ -6,7 +6,7 @@
 | otioz | .otioz | the same, with the stem files bundled |
 | otio, `nle=` | .otio | for an editor's own OTIO import (Resolve, Kdenlive): stems in frames, schemas downgraded (io.nle_otio) |
 | rpp | .rpp | REAPER: a track per lane, dry items, pan and volume envelopes |
-| aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`) |
+| aaf | .aaf | the cut + per lane two mono tracks (L/R splits of the stems, hard panned), or the dry source with pan automation (`aaf_mode="automation"`); fades as Mono Audio Dissolve transitions, other takes as Selector alternates |
 | fcp7 | .xml | the cut + one track per lane (FCP 7 XML, frames), or the dry sources with pan and level filters (`aaf_mode="automation"`) |
 | edl | .edl | one CMX 3600 EDL per lane (`cut.01-person.edl` ...) |
 | adm | .wav | ADM BWF for Dolby Atmos: one object per stem, Cartesian positions and gains over time |
@@ -31,13 +31,13 @@ from foley_assistant.core.errors import OutputError
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import resolve_inside
 from foley_assistant.core.stem import Stem
-from foley_assistant.core.timebase import FrameRate, seconds_to_samples
+from foley_assistant.core.timebase import FrameRate, fade_frames, seconds_to_samples
 from foley_assistant.io.audio import read_audio, read_bext, write_bwf
 from foley_assistant.io.exports.aaf import AAF_MODES, LevelPoint, PanPoint, build_aaf_timeline, write_aaf
 from foley_assistant.io.exports.adm import AdmBed, AdmObject, AdmPoint, write_adm_bwf
 from foley_assistant.io.exports.edl import LEFT_OUT as EDL_LEFT_OUT
 from foley_assistant.io.exports.edl import write_lane_edls
-from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, fade_frames, write_fcp7
+from foley_assistant.io.exports.fcp7 import add_edit_fades, clip_mix_metadata, write_fcp7
 from foley_assistant.io.exports.rpp import write_rpp
 from foley_assistant.io.json_files import read_project
 from foley_assistant.io.nle_otio import write_nle_otio
@@ -51,7 +51,7 @@ from foley_assistant.spatial.settings import StereoSettings
 
 EXPORT_FORMATS = ("otio", "otioz", "rpp", "aaf", "fcp7", "edl", "adm")
 #: The formats that can deliver every take (`all_takes`).
-TAKE_FORMATS = ("rpp", "otio", "otioz", "fcp7")
+TAKE_FORMATS = ("rpp", "otio", "otioz", "fcp7", "aaf")
 SUFFIXES = {"otio": ".otio", "otioz": ".otioz", "rpp": ".rpp", "aaf": ".aaf", "fcp7": ".xml", "edl": ".edl", "adm": ".wav"}
 
 
@@ -96,7 +96,8 @@ def export_format(
     that (default: the project's own folder; the app's export passes its copy of them). The
     chosen take of each stem is delivered; with `all_takes` (TAKE_FORMATS) the other takes too:
     in REAPER as takes of the same item that do not play until chosen, in OTIO and FCP 7 XML as
-    muted alternates on lanes of their own (`pipeline.handoff.alternates`).
+    muted alternates on lanes of their own (`pipeline.handoff.alternates`), in AAF as the
+    alternates of a Selector whose selected segment is the chosen take.
     """
     if all_takes and fmt not in TAKE_FORMATS:
         raise OutputError(f"--all-takes is for --format {', '.join(TAKE_FORMATS)} (takes of an item, or muted alternate tracks); {fmt} delivers the chosen take.")
@@ -164,11 +165,16 @@ def _write_export(project: Project, root: Path, loaded: LoadedTimeline, fmt: str
     elif fmt in ("otio", "otioz"):
         write_timeline_with_stems(loaded, project, media, out, alternates=alternate_lanes(project) if all_takes else None)
     elif fmt == "aaf":
-        result.files += export_aaf(project, loaded, root, media, out, stereo, aaf_mode)
+        extra, unfaded = export_aaf(project, loaded, root, media, out, stereo, aaf_mode, alternate_lanes(project) if all_takes else [])
+        result.files += extra
+        frames = fade_frames(project.settings.fade_ms, loaded.rate.fps)
         result.notes.append(
             "AAF: tracks are named by the writer, not by lane (the clips carry the lane); stems are linked, not embedded"
             + ("; the distance level is each clip's Audio Gain (varying Amplitude)" if aaf_mode == "automation" else "")
             + ("; the ambience beds are not placed sources: they are in the split mode only" if aaf_mode == "automation" and _beds(project) else "")
+            + (f"; fades at the edits are Mono Audio Dissolve transitions of {frames} frame{'s' if frames != 1 else ''} (the sound tracks count in frames)" if frames else "")
+            + (f"; {unfaded} edit{'s' if unfaded != 1 else ''} between abutting stems with no media past the cut stay cuts" if unfaded else "")
+            + ("; the other takes are the alternates of a Selector around each chosen take (readers that do not know alternates play the chosen take)" if all_takes else "")
         )
     elif fmt == "fcp7":
         timeline, unfaded = fcp7_timeline(project, loaded, media, out, stereo, aaf_mode, alternate_lanes(project) if all_takes else [])
@@ -225,44 +231,60 @@ def _split_path(out: Path, stem: Stem, side: str) -> Path:
     return out.with_name(f"{out.stem}_media") / f"{Path(stem.path).stem}_{side}.wav"
 
 
-def export_aaf(project: Project, loaded: LoadedTimeline, root: Path, media: Path, out: Path, stereo: StereoSettings, mode: str) -> list[Path]:
-    """Write the AAF (and, in split mode, the mono files it links to); returns the extra files.
+def export_aaf(
+    project: Project, loaded: LoadedTimeline, root: Path, media: Path, out: Path, stereo: StereoSettings, mode: str, alternates: list[tuple[str, list[Stem]]] | None = None
+) -> tuple[list[Path], int]:
+    """Write the AAF (and, in split mode, the mono files it links to) with the project's fade at
+    each edit; returns the extra files and the number of edits left as cuts.
 
     The stems are read from `root`; the dry sources (automation mode) are referenced in `media`;
-    every media URL is relative to the AAF's folder."""
-    lanes = project.lanes()
+    every media URL is relative to the AAF's folder. `alternates` are lanes of other takes
+    (`pipeline.handoff.alternates`): each rides as an alternate of its chosen take, with the
+    chosen take's mix."""
     curves = project.curves_by_object()
     mixes = mixes_with_lanes(project)  # AAF has no gain of a track: the lane's is in each clip's
+    if mode == "automation":
+        project = _placed(project)
+        alternates = [(lane, [s for s in stems if not s.is_ambience]) for lane, stems in alternates or []]
+    chosen = {(stem.shot_id, stem.object_id): stem for stem in project.stems}
+    others = [stem for _, stems in alternates or [] for stem in stems]
+    mixes |= {stem.path: replace(mixes[choice.path], path=stem.path) for stem in others if (choice := chosen[(stem.shot_id, stem.object_id)]).path in mixes}
+    every = list(project.stems) + others
     extra: list[Path] = []
     if mode == "split":
         split = {}
-        for stem in project.stems:
-            source = resolve_inside(root, stem.path, "stem path")
-            audio, sample_rate = read_audio(source)
-            bext = read_bext(source)
-            pair = (_split_path(out, stem, "L"), _split_path(out, stem, "R"))
-            for side, (path, channel) in zip("LR", zip(pair, audio[:2])):
-                write_bwf(
-                    path,
-                    channel[None, :].astype(np.float32),
-                    sample_rate,
-                    time_reference=bext.time_reference if bext else 0,
-                    description=f"{Path(stem.path).stem} {side} (split of the stereo stem)",
-                    ixml={"note": stem.label, "track_names": [f"{stem.lane or stem.label} {side}"]},
-                )
-                extra.append(path)
+        for stem in every:
+            pair = _write_split(root, out, stem)
+            extra += pair
             split[stem.path] = pair
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, split_files=split, mixes=mixes, relative_to=out.parent)
+        options: dict[str, object] = {"split_files": split}
     else:
-        project = _placed(project)
-        lanes = project.lanes()
-        dry = {stem.path: resolve_inside(media, dry_path_of(stem), "dry source") for stem in project.stems}
-        points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in project.stems}
-        pans = {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()}
-        levels = {path: [LevelPoint(float(p.time_s), p.gain) for p in stem_points] for path, stem_points in points.items()}
-        timeline = build_aaf_timeline(loaded.timeline, lanes, root, loaded.rate, curves, mode=mode, dry_files=dry, pans=pans, levels=levels, mixes=mixes, relative_to=out.parent)
-    write_aaf(timeline, out)
-    return extra
+        points = {stem.path: pan_gain_points(stem, curves.get((stem.shot_id, stem.object_id)), stereo) for stem in every}
+        options = {
+            "dry_files": {stem.path: resolve_inside(media, dry_path_of(stem), "dry source") for stem in every},
+            "pans": {path: [PanPoint(float(p.time_s), p.pan) for p in stem_points] for path, stem_points in points.items()},
+            "levels": {path: [LevelPoint(float(p.time_s), p.gain) for p in stem_points] for path, stem_points in points.items()},
+        }
+    timeline = build_aaf_timeline(loaded.timeline, project.lanes(), root, loaded.rate, curves, mode=mode, mixes=mixes, relative_to=out.parent, alternates=alternates, **options)
+    return extra, write_aaf(timeline, out, fade_frames(project.settings.fade_ms, loaded.rate.fps))
+
+
+def _write_split(root: Path, out: Path, stem: Stem) -> tuple[Path, Path]:
+    """Write the stem's left and right channels as mono BWFs beside the AAF; returns them."""
+    source = resolve_inside(root, stem.path, "stem path")
+    audio, sample_rate = read_audio(source)
+    bext = read_bext(source)
+    pair = (_split_path(out, stem, "L"), _split_path(out, stem, "R"))
+    for side, (path, channel) in zip("LR", zip(pair, audio[:2])):
+        write_bwf(
+            path,
+            channel[None, :].astype(np.float32),
+            sample_rate,
+            time_reference=bext.time_reference if bext else 0,
+            description=f"{Path(stem.path).stem} {side} (split of the stereo stem)",
+            ixml={"note": stem.label, "track_names": [f"{stem.lane or stem.label} {side}"]},
+        )
+    return pair
 
 
 def fcp7_timeline(
