@@ -23,7 +23,7 @@ from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, p
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import ShapedSource
+from foley_assistant.spatial.source import ShapedSource, mono_length
 
 
 class HeadShadow:
@@ -55,7 +55,7 @@ class HeadShadow:
 def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
     """Binaural stem (2, n) float32: left and right ear signals of the spherical-head model,
     rendered `block` samples at a time (the result does not depend on `block`)."""
-    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.zeros((2, mono_length(dry)), dtype=np.float32)
     for start, part in spherical_head_blocks(dry, curves, settings, block):
         out[:, start : start + part.shape[1]] = part
     return out
@@ -64,7 +64,7 @@ def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: Ster
 def spherical_head_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
     """`render_spherical_head` as consecutive (start, (2, m) float32 block) pairs."""
     binaural = settings.binaural or BinauralSettings()
-    n = int(np.asarray(dry).shape[0])
+    n = mono_length(dry)
     if n == 0:
         return
     controls = controls_of(curves, n, settings)

@@ -29,7 +29,7 @@ from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, p
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.hrir_set import HrirSet
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import ShapedSource
+from foley_assistant.spatial.source import ShapedSource, mono_length
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSetting
     """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`,
     about `block` samples (a whole number of frames) at a time; the result does not depend on
     `block`."""
-    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.zeros((2, mono_length(dry)), dtype=np.float32)
     for start, part in hrir_blocks(dry, curves, settings, block):
         out[:, start : start + part.shape[1]] = part
     return out
@@ -113,7 +113,7 @@ def hrir_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings
     hrirs = binaural.hrirs
     if hrirs is None:
         raise ValueError("render_hrirs needs settings.binaural.hrirs (see load_hrirs)")
-    n = int(np.asarray(dry).shape[0])
+    n = mono_length(dry)
     if n == 0:
         return
     controls = controls_of(curves, n, settings)

@@ -6,10 +6,12 @@ the filter carrying their state across blocks."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 from scipy.signal import lfilter
 
+from foley_assistant.core.samples import SpilledSamples
 from foley_assistant.spatial.control import Controls, per_sample_span
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import AIR_ABSORPTION_REFERENCE_HZ, air_absorption_gain_hf
@@ -22,6 +24,11 @@ def doppler_delay(controls: Controls, settings: StereoSettings) -> np.ndarray:
     distance), while the moment of closest approach stays in sync with the picture."""
     distance = controls.distance_m
     return (distance - float(np.min(distance))) * settings.sample_rate / settings.speed_of_sound_m_s
+
+
+def mono_length(dry: Any) -> int:
+    """Samples in a dry mono source: an array (or anything `np.asarray` reads) or spilled samples."""
+    return len(dry) if isinstance(dry, SpilledSamples) else int(np.asarray(dry).shape[0])
 
 
 class AirAbsorption:
@@ -51,8 +58,11 @@ class ShapedSource:
     block at a time; blocks must be asked for in order, from sample 0."""
 
     def __init__(self, dry: np.ndarray, controls: Controls, settings: StereoSettings) -> None:
-        self._dry = np.asarray(dry, dtype=np.float32).view()
-        self._dry.flags.writeable = False  # blocks may be views of it: nothing downstream writes to them
+        if isinstance(dry, SpilledSamples):
+            self._dry: Any = dry  # read a block at a time from its file (each read a new array)
+        else:
+            self._dry = np.asarray(dry, dtype=np.float32).view()
+            self._dry.flags.writeable = False  # blocks may be views of it: nothing downstream writes to them
         self._interval = controls.interval
         self._doppler_delay = doppler_delay(controls, settings) if settings.doppler else None
         self._doppler = DelayLine(float(np.max(self._doppler_delay))) if self._doppler_delay is not None else None

@@ -14,7 +14,7 @@ from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, Controls, cont
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import StereoSettings
-from foley_assistant.spatial.source import ShapedSource
+from foley_assistant.spatial.source import ShapedSource, mono_length
 
 
 def stereo_gains(controls: Controls, settings: StereoSettings) -> tuple[np.ndarray, np.ndarray]:
@@ -28,7 +28,7 @@ def stereo_gains(controls: Controls, settings: StereoSettings) -> tuple[np.ndarr
 def render_panned(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
     """Stereo stem (2, n) float32 of a mono dry signal (n,) placed along its curves, rendered
     `block` samples at a time (the result does not depend on `block`)."""
-    out = np.empty((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.empty((2, mono_length(dry)), dtype=np.float32)
     for start, part in panned_blocks(dry, curves, settings, block):
         out[:, start : start + part.shape[1]] = part
     return out
@@ -36,7 +36,7 @@ def render_panned(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettin
 
 def panned_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
     """`render_panned` as consecutive (start, (2, m) float32 block) pairs, in memory of one block."""
-    n = int(np.asarray(dry).shape[0])
+    n = mono_length(dry)
     controls = controls_of(curves, n, settings)
     interval = controls.interval
     source = ShapedSource(dry, controls, settings)
