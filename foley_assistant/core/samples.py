@@ -102,15 +102,15 @@ Samples = Union[np.ndarray, SpilledSamples]
 class SampleWriter:
     """Collects consecutive float32 blocks of a sound of known length; `finish` gives the samples.
 
-    Up to `spill` samples stay in memory (the result is one array); past that the blocks go to
+    Up to `spill` samples (default `SPILL_SAMPLES`) stay in memory (the result is one array); past that the blocks go to
     an anonymous temporary file in `folder` (default: the system's temporary folder)."""
 
-    def __init__(self, n_samples: int, spill: int = SPILL_SAMPLES, folder: str | None = None) -> None:
+    def __init__(self, n_samples: int, spill: int | None = None, folder: str | None = None) -> None:
         self._n = n_samples
         self._parts: list[np.ndarray] = []
         self._handle: Any = None
         self._done = 0
-        if n_samples > spill:
+        if n_samples > (SPILL_SAMPLES if spill is None else spill):
             self._handle = tempfile.TemporaryFile(dir=folder, prefix="foley-assistant-sound-")
 
     def write(self, block: np.ndarray) -> None:

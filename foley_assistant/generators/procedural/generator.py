@@ -22,9 +22,10 @@ from foley_assistant.core.events import SoundEvent
 from foley_assistant.core.samples import SampleWriter, samples_peak
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.base import DryAudio, LayerEvent
+from foley_assistant.generators.procedural import dsp
 from foley_assistant.generators.procedural.cloth import CONTROL_BLOCK as CLOTH_BLOCK
 from foley_assistant.generators.procedural.cloth import ClothVoice
-from foley_assistant.generators.procedural.dsp import BLOCK_SAMPLES, add_at, blocks_of, chunks, control_points, db_to_gain, event_rng
+from foley_assistant.generators.procedural.dsp import add_at, blocks_of, chunks, control_points, db_to_gain, event_rng
 from foley_assistant.generators.procedural.engine import CONTROL_BLOCK as ENGINE_BLOCK
 from foley_assistant.generators.procedural.engine import EngineVoice
 from foley_assistant.generators.procedural.events import (
@@ -131,7 +132,7 @@ class ProceduralGenerator:
         life = object_life(obj, shot, sample_rate, float(spec.get("release_s")))
         writer = SampleWriter(n_samples)
         sounded, layers, peak = self._write(spec, reading, life, n_samples, sample_rate, seed, writer, 1.0)
-        if peak > CEILING and n_samples > BLOCK_SAMPLES:
+        if peak > CEILING and n_samples > dsp.BLOCK_SAMPLES:
             writer.restart()
             self._write(spec, reading, life, n_samples, sample_rate, seed, writer, CEILING / peak)
         events = self._events(reading, spec, life, n_samples, sample_rate)
@@ -159,7 +160,7 @@ class ProceduralGenerator:
         fade_in = min(ENGINE_FADE_IN_S, 0.25 * (life.end - life.start) / sample_rate) if spec.voice in CONTINUOUS else 0.0
         level = db_to_gain(float(spec.get("level_db")))
         peak = 0.0
-        for start, stop in blocks_of(n_samples, BLOCK_SAMPLES):
+        for start, stop in blocks_of(n_samples, dsp.BLOCK_SAMPLES):
             out = np.zeros(stop - start)
             for index, (blocks, layer_level) in enumerate(voices):
                 part = out if index == 0 else np.zeros(stop - start)  # the main voice is rendered in place
@@ -211,7 +212,7 @@ class ProceduralGenerator:
         """Render one voice (not its layers) into `out` (float64, zeros), unscaled by its level;
         returns the events it sounded (see `voice_blocks`)."""
         blocks, placed = self.voice_blocks(spec, reading, life, len(out), sample_rate, seed, layer)
-        for start, stop in blocks_of(len(out), BLOCK_SAMPLES):
+        for start, stop in blocks_of(len(out), dsp.BLOCK_SAMPLES):
             blocks.into(out[start:stop], start, stop)
         return placed
 
