@@ -16,7 +16,9 @@ from foley_assistant.generators.procedural import ProceduralGenerator, dsp
 from foley_assistant.generators.procedural.cloth import ClothVoice, cloth_into
 from foley_assistant.generators.procedural.dsp import control_points, event_rng
 from foley_assistant.generators.procedural.engine import ENGINE_PRESETS, EngineVoice, engine_into
+from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, ImpactVoice, render_impacts
 from foley_assistant.generators.procedural.voice_map import VoiceMap
+from foley_assistant.generators.procedural.whoosh import WhooshSpec, WhooshVoice, whoosh_into
 
 SR = 48000
 SECONDS = 12
@@ -73,20 +75,29 @@ def _speed(n: int, block: int) -> tuple[np.ndarray, np.ndarray]:
     return speed, np.gradient(speed) * SR / block
 
 
-@pytest.mark.parametrize("voice", ["cloth", "engine"])
+@pytest.mark.parametrize("voice", ["cloth", "engine", "whoosh", "impacts metal", "impacts wood"])
 def test_a_voice_read_in_uneven_spans_is_the_voice_at_once(voice):
     n = 5 * SR + 17
+    whole = np.zeros(n)
     if voice == "cloth":
         speed, accel = _speed(n, 32)
         steps = list(np.arange(0.2, 4.8, 0.52))
-        whole = np.zeros(n)
         cloth_into(whole, speed, accel, steps, event_rng(3, "c", 0), SR)
         reader = ClothVoice(n, speed, accel, steps, event_rng(3, "c", 0), SR)
-    else:
+    elif voice == "engine":
         speed, accel = _speed(n, 48)
-        whole = np.zeros(n)
         engine_into(whole, speed, accel, ENGINE_PRESETS["car"], event_rng(3, "e", 0), SR)
         reader = EngineVoice(n, speed, accel, ENGINE_PRESETS["car"], event_rng(3, "e", 0), SR)
+    elif voice == "whoosh":
+        speed = _speed(n, 32)[0] * 0.6
+        whoosh_into(whole, speed, WhooshSpec(), event_rng(3, "w", 0), SR)
+        reader = WhooshVoice(n, speed, WhooshSpec(), event_rng(3, "w", 0), SR)
+    else:
+        material = MATERIALS[voice.split()[1]]  # metal rings on one shared bank, wood per hit
+        hits = [Hit(at, 0.4 + 0.1 * (at % 5)) for at in (3, 4_090, 99_000, 100_000, 180_000, 229_990, n - 40)]
+        whole = render_impacts(hits, material, event_rng(3, "i", 0), n, SR)
+        reader = ImpactVoice(hits, material, event_rng(3, "i", 0), n, SR)
+    assert float(np.max(np.abs(whole))) > 1e-3
     cuts = [0, 1, 4_097, 100_000, 100_001, 230_000, n]
     spans = np.concatenate([reader.block(a, b) for a, b in zip(cuts, cuts[1:])])
     np.testing.assert_array_equal(spans, whole)

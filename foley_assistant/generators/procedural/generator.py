@@ -37,12 +37,12 @@ from foley_assistant.generators.procedural.events import (
     swish_events,
 )
 from foley_assistant.generators.procedural.footsteps import SURFACES, Surface, footstep_length_s, render_footstep
-from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, render_impacts
+from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, ImpactVoice
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
 from foley_assistant.generators.procedural.presence import Life, life_gate_span, object_life, peak_of
 from foley_assistant.generators.procedural.voice_map import GENERIC_LABEL, VoiceMap, VoiceSpec, engine_spec, whoosh_spec
 from foley_assistant.generators.procedural.whoosh import CONTROL_BLOCK as WHOOSH_BLOCK
-from foley_assistant.generators.procedural.whoosh import whoosh_into
+from foley_assistant.generators.procedural.whoosh import WhooshVoice
 
 ENGINE_FADE_IN_S = 0.25
 CEILING = 0.98  # a stem whose peak would pass this is scaled down as a whole (no clipping)
@@ -193,7 +193,7 @@ class ProceduralGenerator:
         if spec.voice == "impacts":
             placed = [e for e in reading.impacts() if lo <= e.sample_index(sample_rate) < min(life.end, n_samples)]
             hits = [Hit(e.sample_index(sample_rate), e.strength) for e in placed]
-            return Continuous(render_impacts(hits, MATERIALS[spec.get("material")], event_rng(seed, key, 0), n_samples, sample_rate), 0, n_samples, add=True), placed
+            return Continuous(ImpactVoice(hits, MATERIALS[spec.get("material")], event_rng(seed, key, 0), n_samples, sample_rate), 0, n_samples, add=True), placed
         if hi <= lo:
             return Continuous(None, 0, 0), []
         rng = event_rng(seed, f"{key}/{spec.voice}", 0)
@@ -202,9 +202,7 @@ class ProceduralGenerator:
         if spec.voice == "engine":
             return Continuous(EngineVoice(hi - lo, speed, accel, engine_spec(spec.params), rng, sample_rate), lo, hi - lo), []
         if spec.voice == "whoosh":
-            whole = np.zeros(hi - lo)
-            whoosh_into(whole, speed, whoosh_spec(spec.params), rng, sample_rate)
-            return Continuous(whole, lo, hi - lo), list(reading.swishes())
+            return Continuous(WhooshVoice(hi - lo, speed, whoosh_spec(spec.params), rng, sample_rate), lo, hi - lo), list(reading.swishes())
         steps = [e.time_s - lo / sample_rate for e in reading.footfalls()]
         return Continuous(ClothVoice(hi - lo, speed, accel, steps, rng, sample_rate, float(spec.get("floor"))), lo, hi - lo), []
 
