@@ -19,12 +19,12 @@ from foley_assistant.spatial.distance import AIR_ABSORPTION_REFERENCE_HZ, air_ab
 from foley_assistant.spatial.settings import StereoSettings
 
 
-def doppler_delay(controls: Controls, settings: StereoSettings) -> np.ndarray:
-    """Delay in samples at control rate, (d - d_min) / c: the pitch follows the distance's rate of
-    change as in a real propagation delay (f' = f (1 - v / c) for v the rate of change of
-    distance), while the moment of closest approach stays in sync with the picture."""
-    distance = controls.distance_m
-    return (distance - float(np.min(distance))) * settings.sample_rate / settings.speed_of_sound_m_s
+def doppler_delay(distance_m: np.ndarray, least_m: float, settings: StereoSettings) -> np.ndarray:
+    """Delay in samples at control rate, (d - d_min) / c (`least_m` the least distance over the
+    whole sound): the pitch follows the distance's rate of change as in a real propagation delay
+    (f' = f (1 - v / c) for v the rate of change of distance), while the moment of closest
+    approach stays in sync with the picture."""
+    return (distance_m - least_m) * settings.sample_rate / settings.speed_of_sound_m_s
 
 
 def mono_length(dry: Any) -> int:
@@ -91,15 +91,14 @@ class ShapedSource:
         self._least = shaping.distance_least
         self._doppler = None
         if settings.doppler:
-            self._doppler = DelayLine((shaping.distance_most - shaping.distance_least) * settings.sample_rate / settings.speed_of_sound_m_s)
+            self._doppler = DelayLine(float(doppler_delay(np.array([shaping.distance_most]), shaping.distance_least, settings)[0]))
         self._air = AirAbsorption(settings.sample_rate) if settings.air_absorption > 0 and shaping.gain_hf_least < 1.0 else None
 
     def block(self, start: int, stop: int, span: ControlSpan) -> np.ndarray:
         """Samples [start, stop) of the shaped sound (read-only: may be a view of the dry sound)."""
         signal = self._dry[start:stop]
         if self._doppler is not None:
-            delay = (span.distance_m - self._least) * self._settings.sample_rate / self._settings.speed_of_sound_m_s
-            signal = self._doppler.process(signal, span.ramp(delay, start, stop))
+            signal = self._doppler.process(signal, span.ramp(doppler_delay(span.distance_m, self._least, self._settings), start, stop))
         if self._air is not None:
             signal = self._air.process(signal, span.ramp(air_absorption_gain_hf(span.distance_m, self._settings), start, stop))
         return signal
