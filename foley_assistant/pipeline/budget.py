@@ -5,10 +5,12 @@ block at a time (`generators.procedural.dsp.BLOCK_SAMPLES`, about 33 s) and a lo
 an anonymous temporary file until its files are written; its placed stem and the mix are
 rendered a block at a time as they are read. What still grows with the shot is what every frame
 of it holds: the tracks, the curves' keyframes, the event log and the control-rate gains of the
-voices and renderers, about 1 byte per sample of shot per object (`FRAME_BYTES_PER_SAMPLE`), on
+voices and renderers, about 2 bytes per sample of shot per object in resident memory
+(`FRAME_BYTES_PER_SAMPLE`; about 1 in Python's own allocations), on
 top of the program and one block's working set (`BASE_BYTES`). An ambience bed is still made
 whole: about 50 bytes per sample while it is made (`AMBIENCE_BYTES_PER_SAMPLE`). The figures are
-what `benchmarks/memory.py` measures (a 60-minute shot with two objects peaks near 0.7 GB).
+what `benchmarks/memory.py` measures (a 60-minute shot with two objects peaks near 0.9 GB;
+the estimate, 1.0 GB, is a little above).
 
 Disk is every file written: per object a 24-bit stereo stem and a 32-bit float dry source, per
 shot a 24-bit stereo mix (and a bed, counted as an object); stems, dry sources and beds run on
@@ -35,7 +37,7 @@ from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import TracksDocument
 
 BASE_BYTES = 320 * 2**20  # the program, its libraries and one block of a sound being made
-FRAME_BYTES_PER_SAMPLE = 1  # per object: what every frame holds (tracks, keyframes, event log, control-rate gains)
+FRAME_BYTES_PER_SAMPLE = 2  # per object: what every frame holds (tracks, keyframes, event log, control-rate gains)
 AMBIENCE_BYTES_PER_SAMPLE = 50  # an ambience bed, made whole (its float64 working arrays)
 TEMP_BYTES_PER_SAMPLE = 4  # per object: its float32 dry source in the temporary folder while the shot is made
 DISK_BYTES_PER_SAMPLE = 10  # per object: 24-bit stereo stem (6) and float dry source (4)

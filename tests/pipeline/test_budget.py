@@ -84,7 +84,7 @@ def test_generate_refuses_an_hour_long_shot_that_would_not_fit_before_writing_an
     out = tmp_path / "out"
     assert main(["generate", str(cut), "--tracks", str(tracks), "--out", str(out), "-q"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: generate would need about 0.6 GB of memory for shot S001 (60 min), and 0.5 GB is available") and "\n" not in err
+    assert err.startswith("error: generate would need about 1.0 GB of memory for shot S001 (60 min), and 0.5 GB is available") and "\n" not in err
     assert not out.exists()
 
 
