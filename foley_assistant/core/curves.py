@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -76,23 +76,33 @@ class Curve:
 
     def sample(self, times: np.ndarray) -> np.ndarray:
         """Values at many times (seconds, float array), vectorized."""
-        times = np.asarray(times, dtype=np.float64)
+        return self.sampler()(times)
+
+    def sampler(self) -> Callable[[np.ndarray], np.ndarray]:
+        """`sample` with the keyframes read once: for a curve sampled many times (a span at a time)."""
         key_times = np.array([float(k.time) for k in self.keyframes])
         key_values = np.array([k.value for k in self.keyframes])
-        if len(self.keyframes) == 1:
-            return np.full(times.shape, key_values[0])
-        if all(k.interpolation is Interpolation.LINEAR for k in self.keyframes[:-1]):
-            return np.interp(times, key_times, key_values)  # piecewise linear, ends held: np.interp exactly
-        segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)
-        t0, t1 = key_times[segment], key_times[segment + 1]
-        v0, v1 = key_values[segment], key_values[segment + 1]
-        u = np.clip((times - t0) / (t1 - t0), 0.0, 1.0)
-        modes = np.array([_MODE_CODES[k.interpolation] for k in self.keyframes])[segment]
-        u = np.where(modes == _MODE_CODES[Interpolation.SMOOTH], (1 - np.cos(np.pi * u)) / 2, u)
-        u = np.where(modes == _MODE_CODES[Interpolation.HOLD], 0.0, u)
-        values = v0 + (v1 - v0) * u
-        values = np.where(times >= key_times[-1], key_values[-1], values)
-        return np.where(times <= key_times[0], key_values[0], values)
+        linear = all(k.interpolation is Interpolation.LINEAR for k in self.keyframes[:-1])
+        modes_all = np.array([_MODE_CODES[k.interpolation] for k in self.keyframes])
+
+        def sample(times: np.ndarray) -> np.ndarray:
+            times = np.asarray(times, dtype=np.float64)
+            if len(key_times) == 1:
+                return np.full(times.shape, key_values[0])
+            if linear:
+                return np.interp(times, key_times, key_values)  # piecewise linear, ends held: np.interp exactly
+            segment = np.clip(np.searchsorted(key_times, times, side="right") - 1, 0, len(key_times) - 2)
+            t0, t1 = key_times[segment], key_times[segment + 1]
+            v0, v1 = key_values[segment], key_values[segment + 1]
+            u = np.clip((times - t0) / (t1 - t0), 0.0, 1.0)
+            modes = modes_all[segment]
+            u = np.where(modes == _MODE_CODES[Interpolation.SMOOTH], (1 - np.cos(np.pi * u)) / 2, u)
+            u = np.where(modes == _MODE_CODES[Interpolation.HOLD], 0.0, u)
+            values = v0 + (v1 - v0) * u
+            values = np.where(times >= key_times[-1], key_values[-1], values)
+            return np.where(times <= key_times[0], key_values[0], values)
+
+        return sample
 
     def with_keyframe(self, keyframe: Keyframe) -> "Curve":
         """A copy with this keyframe added (replacing one at the same time)."""

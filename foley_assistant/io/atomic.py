@@ -91,5 +91,10 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
 
 
 def write_json_atomic(path: str | os.PathLike[str], data: Any) -> None:
-    """Write pretty-printed JSON atomically."""
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """Write pretty-printed JSON atomically, encoded and written a piece at a time (a project of a
+    long shot, with its curves' keyframes on every frame, is never one string in memory); the
+    same text as `json.dumps(data, indent=2, ensure_ascii=False)` and a newline."""
+    with atomic_path(path) as temporary:
+        with open(temporary, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")

@@ -242,7 +242,7 @@ def run_generate(
     settings = request.project_settings()
     base = _base_project(request, loaded, relinked, earlier, shots, settings)
     preamble = list(notes) + list(loaded.notes) + ([relinked.summary()] if relinked.count("relinked") else [])
-    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate, settings.handles_s), request.out_dir)  # before anything is written
+    preamble += check_budget(estimate_generate(shots, given, settings.sample_rate, settings.handles_s, settings.ambience != "none"), request.out_dir)  # before anything is written
     engines = EngineOptions(request.library_dirs, request.library_db, request.model_dir)
     settle_folder(request.out_dir, request.out_dir / PROJECT_FILE)  # a save cut short is undone first
     layout = OutputLayout(request.out_dir)

@@ -19,11 +19,11 @@ from scipy.signal import lfilter
 
 from foley_assistant.acoustics.head import SPEED_OF_SOUND_M_S, ear_angles_deg, head_shadow_alpha, head_shadow_corner_rad_s, woodworth_itd
 from foley_assistant.core.curves import SpatialCurves
-from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span, render_blocks
+from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, ControlSpan, ControlSpans
 from foley_assistant.spatial.delay import DelayLine
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import ShapedSource
+from foley_assistant.spatial.source import ShapedSource, mono_length, shaping_of
 
 
 class HeadShadow:
@@ -55,36 +55,41 @@ class HeadShadow:
 def render_spherical_head(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> np.ndarray:
     """Binaural stem (2, n) float32: left and right ear signals of the spherical-head model,
     rendered `block` samples at a time (the result does not depend on `block`)."""
-    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.zeros((2, mono_length(dry)), dtype=np.float32)
     for start, part in spherical_head_blocks(dry, curves, settings, block):
         out[:, start : start + part.shape[1]] = part
     return out
 
 
 def spherical_head_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings, block: int = RENDER_BLOCK_SAMPLES) -> Iterator[tuple[int, np.ndarray]]:
-    """`render_spherical_head` as consecutive (start, (2, m) float32 block) pairs."""
+    """`render_spherical_head` as consecutive (start, (2, m) float32 block) pairs (the controls
+    computed a block at a time, after one pass for their extremes)."""
     binaural = settings.binaural or BinauralSettings()
-    n = int(np.asarray(dry).shape[0])
+    n = mono_length(dry)
     if n == 0:
         return
-    controls = controls_of(curves, n, settings)
-    interval = controls.interval
-    level = settings_distance_gain(controls.distance_m, settings) * controls.gain
-    source = ShapedSource(dry, controls, settings)
-    itd = woodworth_itd(controls.azimuth_deg, binaural.head_radius_m, SPEED_OF_SOUND_M_S) * settings.sample_rate
-    far_delay = np.abs(itd)
+    spans = ControlSpans(curves, n, settings)
+    source = ShapedSource(dry, shaping_of(spans, settings), settings)
+
+    def itd_of(span: ControlSpan) -> np.ndarray:
+        return woodworth_itd(span.azimuth_deg, binaural.head_radius_m, SPEED_OF_SOUND_M_S) * settings.sample_rate
+
     # Only the far ear is delayed, by |ITD|; at ITD = 0 the delayed and direct signals are equal,
     # so switching ears as the source crosses the centre is seamless.
-    far_line = DelayLine(float(np.max(far_delay))) if float(np.max(far_delay)) > 0 else None
+    farthest = spans.extremes(lambda span: np.abs(itd_of(span)))[1]
+    far_line = DelayLine(farthest) if farthest > 0 else None
     k = settings.sample_rate / head_shadow_corner_rad_s(binaural.head_radius_m, SPEED_OF_SOUND_M_S)
-    alphas = tuple(head_shadow_alpha(angle) for angle in ear_angles_deg(controls.azimuth_deg))
     shadows = (HeadShadow(k), HeadShadow(k))
-    for start, stop in render_blocks(n, interval, block):
-        near = source.block(start, stop) * per_sample_span(level, interval, start, stop)
-        far = far_line.process(near, per_sample_span(far_delay, interval, start, stop)) if far_line is not None else near
-        itd_here = per_sample_span(itd, interval, start, stop)
+    for span in spans.spans(block):
+        start, stop = span.start, span.stop
+        level = settings_distance_gain(span.distance_m, settings) * span.gain
+        itd = itd_of(span)
+        alphas = tuple(head_shadow_alpha(angle) for angle in ear_angles_deg(span.azimuth_deg))
+        near = source.block(start, stop, span) * span.ramp(level, start, stop)
+        far = far_line.process(near, span.ramp(np.abs(itd), start, stop)) if far_line is not None else near
+        itd_here = span.ramp(itd, start, stop)
         ears = (np.where(itd_here > 0, far, near), np.where(itd_here < 0, far, near))
         out = np.empty((2, stop - start), dtype=np.float32)
         for channel in range(2):
-            out[channel] = shadows[channel].process(ears[channel], per_sample_span(alphas[channel], interval, start, stop))
+            out[channel] = shadows[channel].process(ears[channel], span.ramp(alphas[channel], start, stop))
         yield start, out

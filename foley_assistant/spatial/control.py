@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 import numpy as np
 from scipy.signal import lfilter
@@ -90,6 +91,80 @@ def per_sample(control: np.ndarray, interval: int, n_samples: int) -> np.ndarray
     values *= _ramps(interval, start.shape[0])
     values += np.repeat(start, interval)
     return values[:n_samples]
+
+
+class ControlStream:
+    """`smoothed_control` of one curve, computed a run of control points at a time: `values(a, b)`
+    gives points [a, b), asked for in order (a run may start again at the last point of the one
+    before, as consecutive blocks do); value for value the whole curve at once."""
+
+    def __init__(self, curve: Curve, settings: StereoSettings) -> None:
+        self._sample = curve.sampler()
+        self._rate = settings.sample_rate
+        self._interval = settings.control_interval
+        tau = settings.smoothing_ms / 1000.0
+        self._k = 1.0 - np.exp(-1.0 / (settings.sample_rate / settings.control_interval * tau)) if tau > 0 else None
+        self._state: np.ndarray | None = None
+        self._base, self._held = 0, np.zeros(0)
+
+    def values(self, a: int, b: int) -> np.ndarray:
+        if a < self._base:
+            raise ValueError(f"control points must be read in order: asked for {a}, past {self._base}")
+        end = self._base + len(self._held)
+        fresh = self._sample(np.arange(max(a, end), b) * self._interval / self._rate) if b > end else np.zeros(0)
+        if self._k is not None and len(fresh):
+            if self._state is None:
+                self._state = np.array([fresh[0] * (1.0 - self._k)])
+            fresh, self._state = lfilter([self._k], [1.0, -(1.0 - self._k)], fresh, zi=self._state)
+        kept = self._held[max(0, a - self._base) :]
+        self._held = np.concatenate([kept, fresh]) if len(kept) else fresh
+        self._base = a
+        return self._held[: b - a]
+
+
+@dataclass(frozen=True)
+class ControlSpan:
+    """The controls at the points that cover samples [start, stop) (from point start // interval)."""
+
+    interval: int
+    start: int
+    stop: int
+    azimuth_deg: np.ndarray
+    distance_m: np.ndarray
+    gain: np.ndarray
+
+    def ramp(self, values: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) (within this span) of control values given at this span's points."""
+        origin = self.start // self.interval * self.interval
+        return per_sample_span(values, self.interval, start - origin, stop - origin)
+
+
+class ControlSpans:
+    """An object's controls over n samples, computed a block at a time (`spans`, each call from
+    the start again): memory of one block however long the sound, the same values as `controls_of`."""
+
+    def __init__(self, curves: SpatialCurves, n_samples: int, settings: StereoSettings) -> None:
+        self._curves, self._n, self._settings = curves, n_samples, settings
+        self.interval = settings.control_interval
+        self.n_samples = n_samples
+        self._count = -(-n_samples // self.interval) + 1
+
+    def spans(self, block: int = 0) -> Iterator[ControlSpan]:
+        """The controls of each render block (`render_blocks(n, interval, block)`), in order."""
+        streams = [ControlStream(c, self._settings) for c in (self._curves.azimuth_deg, self._curves.distance_m, self._curves.gain)]
+        for start, stop in render_blocks(self._n, self.interval, block or RENDER_BLOCK_SAMPLES):
+            first, last = start // self.interval, min(-(-stop // self.interval) + 1, self._count)
+            azimuth, distance, gain = (stream.values(first, last) for stream in streams)
+            yield ControlSpan(self.interval, start, stop, azimuth, distance, gain)
+
+    def extremes(self, measure: Callable[[ControlSpan], np.ndarray]) -> tuple[float, float]:
+        """The least and greatest of `measure` (control values of a span) over every span."""
+        low, high = np.inf, -np.inf
+        for span in self.spans():
+            values = measure(span)
+            if len(values):
+                low, high = min(low, float(np.min(values))), max(high, float(np.max(values)))
+        return low, high
 
 
 RENDER_BLOCK_SAMPLES = 2**15  # ~0.7 s at 48 kHz: a block's float32 intermediates fit in L2 cache

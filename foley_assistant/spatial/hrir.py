@@ -25,11 +25,11 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.errors import InputFileError
-from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, controls_of, per_sample_span
+from foley_assistant.spatial.control import RENDER_BLOCK_SAMPLES, ControlSpan, controls_of, per_sample_span
 from foley_assistant.spatial.distance import settings_distance_gain
 from foley_assistant.spatial.hrir_set import HrirSet
 from foley_assistant.spatial.settings import BinauralSettings, StereoSettings
-from foley_assistant.spatial.source import ShapedSource
+from foley_assistant.spatial.source import ShapedSource, mono_length, shaping_of_controls
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def render_hrirs(dry: np.ndarray, curves: SpatialCurves, settings: StereoSetting
     """Binaural stem (2, n) float32 through the measured HRIRs of `settings.binaural.hrirs`,
     about `block` samples (a whole number of frames) at a time; the result does not depend on
     `block`."""
-    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.zeros((2, mono_length(dry)), dtype=np.float32)
     for start, part in hrir_blocks(dry, curves, settings, block):
         out[:, start : start + part.shape[1]] = part
     return out
@@ -113,12 +113,13 @@ def hrir_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings
     hrirs = binaural.hrirs
     if hrirs is None:
         raise ValueError("render_hrirs needs settings.binaural.hrirs (see load_hrirs)")
-    n = int(np.asarray(dry).shape[0])
+    n = mono_length(dry)
     if n == 0:
         return
     controls = controls_of(curves, n, settings)
     level = settings_distance_gain(controls.distance_m, settings) * controls.gain
-    source = ShapedSource(dry, controls, settings)
+    source = ShapedSource(dry, shaping_of_controls(controls, settings), settings)
+    whole = ControlSpan(controls.interval, 0, n, controls.azimuth_deg, controls.distance_m, controls.gain)
     hop = binaural.hrir_block
     frames_count = -(-n // hop) + 1  # frame b is centred on sample b * hop
     pieces = -(-(2 * hop + hrirs.hrirs.shape[2] - 1) // hop)
@@ -139,7 +140,7 @@ def hrir_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings
         fresh = np.zeros(count * hop, dtype=np.float32)  # padded [(f0 + 1) hop, (f1 + 1) hop) = source [f0 hop, f1 hop)
         stop = min(f1 * hop, n)
         if stop > f0 * hop:
-            fresh[: stop - f0 * hop] = source.block(f0 * hop, stop) * per_sample_span(level, controls.interval, f0 * hop, stop)
+            fresh[: stop - f0 * hop] = source.block(f0 * hop, stop, whole) * per_sample_span(level, controls.interval, f0 * hop, stop)
         buffer = np.concatenate([head, fresh])
         head = buffer[-hop:]
         frames = sliding_window_view(buffer, 2 * hop)[::hop][:count] * triangle

@@ -19,6 +19,7 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.spatial.binaural import spherical_head_blocks
 from foley_assistant.spatial.hrir import hrir_blocks
 from foley_assistant.spatial.settings import StereoSettings
+from foley_assistant.spatial.source import mono_length
 from foley_assistant.spatial.stereo import panned_blocks
 
 
@@ -34,7 +35,7 @@ def stem_blocks(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings
 
 def render_stem(dry: np.ndarray, curves: SpatialCurves, settings: StereoSettings | None = None) -> np.ndarray:
     """Two-channel stem (2, n) float32 of a mono dry signal (n,) placed along its curves."""
-    out = np.zeros((2, int(np.asarray(dry).shape[0])), dtype=np.float32)
+    out = np.zeros((2, mono_length(dry)), dtype=np.float32)
     for start, part in stem_blocks(dry, curves, settings):
         out[:, start : start + part.shape[1]] = part
     return out
@@ -52,7 +53,7 @@ class PlacedStem:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return (2, int(self.dry.shape[0]))
+        return (2, mono_length(self.dry))
 
     def blocks(self) -> Iterator[np.ndarray]:
         """The stem's consecutive (2, m) float32 blocks."""

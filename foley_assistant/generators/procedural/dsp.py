@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from scipy import signal
@@ -14,6 +15,9 @@ from scipy import signal
 #: Samples per chunk where a whole-shot signal is processed piece by piece (a multiple of every
 #: voice's control block, 32 and 48), so the temporaries stay a few MB however long the shot is.
 CHUNK_SAMPLES = 3 * 2**16
+#: Samples per block of an object's sound: the generator mixes its voices, gates and writes them
+#: a block at a time (about 33 s at 48 kHz; a shot no longer than this is one block).
+BLOCK_SAMPLES = 8 * CHUNK_SAMPLES
 _FILTER_WARMUP = 512  # samples of noise thrown away so a filter's start-up transient never shows
 
 
@@ -121,13 +125,14 @@ def control_points(n: int, block: int) -> np.ndarray:
 
 
 def ramp_span(values: np.ndarray, block: int, start: int, stop: int) -> np.ndarray:
-    """Samples [start, stop) (`start` a multiple of `block`) of `values` (given every `block`
-    samples from 0) ramped linearly to every sample, in the dtype of `values`: value for value
-    the same as ramping the whole signal at once."""
+    """Samples [start, stop) of `values` (given every `block` samples from 0) ramped linearly to
+    every sample, in the dtype of `values`: value for value the same as ramping the whole signal
+    at once."""
     first = start // block
     held = np.asarray(values)[first : -(-stop // block) + 1]
     step = (np.arange(block) / block).astype(held.dtype)
-    return (held[:-1, None] + np.diff(held)[:, None] * step[None, :]).ravel()[: stop - start]
+    skip = start - first * block
+    return (held[:-1, None] + np.diff(held)[:, None] * step[None, :]).ravel()[skip : skip + stop - start]
 
 
 def soft_limit_into(x: np.ndarray, out: np.ndarray, knee: float = 0.5) -> None:
@@ -164,3 +169,92 @@ def parabolic_offset(y: np.ndarray, i: int) -> float:
     if denominator == 0:
         return 0.0
     return float(np.clip(0.5 * (a - c) / denominator, -0.5, 0.5))
+
+
+def blocks_of(n: int, size: int) -> Iterator[tuple[int, int]]:
+    """[start, stop) of consecutive spans of `size` (the last shorter) covering n samples."""
+    for start in range(0, n, size):
+        yield start, min(start + size, n)
+
+
+def stat_spans(n: int) -> Iterator[tuple[int, int]]:
+    """The spans over which a whole-sound figure (a level, a spread) is measured: all n samples
+    at once when they fit in a block (the very figure the whole array gives), else chunks."""
+    if n:
+        yield from blocks_of(n, n if n <= BLOCK_SAMPLES else CHUNK_SAMPLES)
+
+
+class StatefulFilter:
+    """An sos filter (in the dtype of its coefficients' cast, float32 by default) fed span by
+    span, its state carried from one to the next: the same samples as filtering all at once."""
+
+    def __init__(self, sos: np.ndarray, dtype: type = np.float32) -> None:
+        self._sos = np.asarray(sos).astype(dtype)
+        self._state = np.zeros((self._sos.shape[0], 2), dtype=dtype)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        y, self._state = signal.sosfilt(self._sos, x, zi=self._state)
+        return y
+
+
+class MeanSquare:
+    """The mean of x**2 over consecutive spans of one signal. A signal given as one span gets
+    exactly `np.mean(x**2)` (in its dtype); several spans combine their means (in float64, then
+    in the signal's dtype)."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[Any, int]] = []
+
+    def add(self, x: np.ndarray) -> None:
+        if len(x):
+            self._parts.append((np.mean(x**2), len(x)))
+
+    def value(self) -> Any:
+        if len(self._parts) == 1:
+            return self._parts[0][0]
+        if not self._parts:
+            return 0.0
+        total = sum(float(mean) * count for mean, count in self._parts) / sum(count for _, count in self._parts)
+        return self._parts[0][0].dtype.type(total)
+
+
+class StandardDeviation:
+    """The standard deviation of a signal given as consecutive spans: exactly `np.std(x)` for one
+    span, the spans' means and squared deviations combined (Chan et al.) for several."""
+
+    def __init__(self) -> None:
+        self._count, self._mean, self._m2 = 0, 0.0, 0.0
+        self._single: float | None = None
+        self._spans = 0
+
+    def add(self, x: np.ndarray) -> None:
+        if not len(x):
+            return
+        self._spans += 1
+        self._single = float(np.std(x)) if self._spans == 1 else None
+        mean = float(np.mean(x))
+        m2 = float(np.sum((x - mean) ** 2))
+        count = self._count + len(x)
+        delta = mean - self._mean
+        self._m2 += m2 + delta * delta * self._count * len(x) / count
+        self._mean += delta * len(x) / count
+        self._count = count
+
+    def value(self) -> float:
+        if self._single is not None:
+            return self._single
+        return float(np.sqrt(self._m2 / self._count)) if self._count else 0.0
+
+
+def copy_rng(rng: np.random.Generator) -> np.random.Generator:
+    """A generator in the same state as `rng` (drawing from it leaves `rng` where it was)."""
+    twin = np.random.Generator(type(rng.bit_generator)())
+    twin.bit_generator.state = rng.bit_generator.state
+    return twin
+
+
+def skip_normals(rng: np.random.Generator, n: int) -> None:
+    """Advance `rng` past `n` float32 standard normals (drawn a chunk at a time and dropped), so
+    that it draws what `rng.standard_normal(n, dtype=np.float32)` would have been followed by."""
+    for start, stop in chunks(n):
+        rng.standard_normal(stop - start, dtype=np.float32)

@@ -34,7 +34,18 @@ from typing import Any, Mapping
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_sos, chunks, control_points, db_to_gain, one_pole_sos, ramp_span, soft_limit_into
+from foley_assistant.generators.procedural.dsp import (
+    MeanSquare,
+    StatefulFilter,
+    bandpass_sos,
+    chunks,
+    control_points,
+    db_to_gain,
+    one_pole_sos,
+    ramp_span,
+    soft_limit_into,
+    stat_spans,
+)
 
 RMS_DBFS = -18.0  # RMS of the engine at steady speed over the rendered span
 CONTROL_BLOCK = 48  # samples between control values (rpm, load): 1 ms at 48 kHz; a multiple of every reduced-rate factor 1..4, 6, 8
@@ -114,72 +125,83 @@ def render_engine(speed_m_s: np.ndarray, accel_m_s2: np.ndarray, spec: EngineSpe
 
 def engine_into(out: np.ndarray, speed_c: np.ndarray, accel_c: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> None:
     """`render_engine` into `out` (float64, n samples) from the speed and acceleration at its control
-    points (`dsp.control_points(n, CONTROL_BLOCK)`); the upsampling, the noise, the mix and the
-    limiter run a chunk at a time, so only the reduced-rate tone and pulses are whole-signal arrays."""
-    n = len(out)
-    count = n // CONTROL_BLOCK + 2
-    control_rate = sample_rate / CONTROL_BLOCK
-    rpm_c = _lagged(rpm_for_speed(speed_c, spec), control_rate, RPM_LAG_S)
-    rpm_c *= 1.0 + 0.006 * _wander(rng, count, control_rate)
-    throttle = np.clip(accel_c / LOAD_FULL_M_S2, -1.0, 1.0)
-    load_c = _lagged(_lagged(throttle, control_rate, LOAD_LAG_S), control_rate, LOAD_LAG_S)
-    push_c = np.maximum(load_c, 0.0)
-
-    f_c = firing_hz(rpm_c, spec)
-    phase_c = np.concatenate([[0.0], np.cumsum(0.5 * (f_c[1:] + f_c[:-1]))]) * (2 * np.pi * CONTROL_BLOCK / sample_rate)
-    mix_c = np.clip(spec.noise * (1.0 + 0.6 * push_c), 0.0, 0.95)
-    rev_c = (rpm_c - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
-    rev_gain_c = 10.0 ** (RPM_GAIN_DB * rev_c / 20.0)
-    load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
-    gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
-    offset = rng.uniform(0, 2 * np.pi)
-    tone, tone_power, pulse_power = _tone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
-    steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
-    level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
-    pulse_level = np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
-
-    # One uniform white noise (exhaust and road share it: their filters remove its mean), its
-    # first 512 samples only warming the filters up, drawn and filtered a chunk at a time.
-    exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
-    drive = np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
-    filters = [_Filter(exhaust_sos)]
-    road_gain = None
-    if spec.tyre_noise > 0:
-        tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
-        tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
-        road_gain = np.asarray(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), dtype=np.float32)
-        filters.append(_Filter(tyre_sos))
-    warm = rng.random(512, dtype=np.float32)
-    for stage in filters:
-        stage(warm)
-    for start, stop in chunks(n):
-        white = rng.random(stop - start, dtype=np.float32)
-        exhaust = filters[0](white)
-        exhaust *= drive
-        exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
-        pulses = tone.pulses(start, stop)
-        pulses *= pulse_level
-        exhaust *= pulses
-        piece = tone.tone(start, stop)
-        piece *= np.float32(level)
-        piece += exhaust
-        if road_gain is not None:
-            road = filters[1](white)
-            road *= ramp_span(road_gain, CONTROL_BLOCK, start, stop)
-            piece += road
-        soft_limit_into(piece, out[start:stop])
+    points (`dsp.control_points(n, CONTROL_BLOCK)`), a chunk at a time (`EngineVoice`)."""
+    voice = EngineVoice(len(out), speed_c, accel_c, spec, rng, sample_rate)
+    for start, stop in chunks(len(out)):
+        out[start:stop] = voice.block(start, stop)
 
 
-class _Filter:
-    """A float32 sos filter fed chunk by chunk, its state carried from one to the next."""
+class EngineVoice:
+    """The engine of `render_engine` over n samples, a span at a time (`block`, asked for in
+    order from sample 0). Only control-rate curves are whole-sound arrays: the reduced-rate tone
+    and pulses are computed for the span asked for (their power over the whole sound, which sets
+    the level, in a first pass), the upsampling, noise, mix and limiter run a chunk at a time."""
 
-    def __init__(self, sos: np.ndarray) -> None:
-        self._sos = sos.astype(np.float32)
-        self._state = np.zeros((sos.shape[0], 2), dtype=np.float32)
+    def __init__(self, n: int, speed_c: np.ndarray, accel_c: np.ndarray, spec: EngineSpec, rng: np.random.Generator, sample_rate: int) -> None:
+        count = n // CONTROL_BLOCK + 2
+        control_rate = sample_rate / CONTROL_BLOCK
+        rpm_c = _lagged(rpm_for_speed(speed_c, spec), control_rate, RPM_LAG_S)
+        rpm_c *= 1.0 + 0.006 * _wander(rng, count, control_rate)
+        throttle = np.clip(accel_c / LOAD_FULL_M_S2, -1.0, 1.0)
+        load_c = _lagged(_lagged(throttle, control_rate, LOAD_LAG_S), control_rate, LOAD_LAG_S)
+        push_c = np.maximum(load_c, 0.0)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y, self._state = signal.sosfilt(self._sos, x, zi=self._state)
-        return y
+        f_c = firing_hz(rpm_c, spec)
+        phase_c = np.concatenate([[0.0], np.cumsum(0.5 * (f_c[1:] + f_c[:-1]))]) * (2 * np.pi * CONTROL_BLOCK / sample_rate)
+        mix_c = np.clip(spec.noise * (1.0 + 0.6 * push_c), 0.0, 0.95)
+        rev_c = (rpm_c - spec.idle_rpm) / max(spec.max_rpm - spec.idle_rpm, 1.0)
+        rev_gain_c = 10.0 ** (RPM_GAIN_DB * rev_c / 20.0)
+        load_db_c = LOAD_GAIN_DB * push_c - 2.0 * np.maximum(-load_c, 0.0)
+        gain_c = rev_gain_c * 10.0 ** (load_db_c / 20.0)
+        offset = rng.uniform(0, 2 * np.pi)
+        self._tone = _ReducedTone(phase_c, f_c, push_c, gain_c * np.sqrt(1.0 - mix_c**2), gain_c * mix_c, offset, n, spec, rng, sample_rate)
+        tone_power, pulse_power = self._tone.powers()
+        steady = np.sqrt(np.mean((1.0 - mix_c**2) * tone_power + mix_c**2) * np.mean(rev_gain_c**2))
+        level = db_to_gain(RMS_DBFS) / (steady + 1e-12)
+        self._level = np.float32(level)
+        self._pulse_level = np.float32(level / np.sqrt(SATURATED_POWER * pulse_power))
+
+        # One uniform white noise (exhaust and road share it: their filters remove its mean), its
+        # first 512 samples only warming the filters up, drawn and filtered a chunk at a time.
+        exhaust_sos = bandpass_sos(900.0 * spec.brightness, 0.5, sample_rate, 2)
+        self._drive = np.float32(1.0 / (EXHAUST_DRIVE * UNIFORM_SD * noise_gain(exhaust_sos)))  # standard deviation 1 / EXHAUST_DRIVE
+        self._filters = [StatefulFilter(exhaust_sos)]
+        self._road_gain = None
+        if spec.tyre_noise > 0:
+            tyre_sos = np.vstack([bandpass_sos(700.0, 0.35, sample_rate, 1), one_pole_sos(2500.0, sample_rate)])  # a hump near 700 Hz
+            tyre_c = spec.tyre_noise * db_to_gain(RMS_DBFS) * np.clip(speed_c / TYRE_REFERENCE_M_S, 0.0, 2.0) ** 1.5
+            self._road_gain = np.asarray(tyre_c * 10.0 ** (load_db_c / 40.0) / (UNIFORM_SD * noise_gain(tyre_sos)), dtype=np.float32)
+            self._filters.append(StatefulFilter(tyre_sos))
+        warm = rng.random(512, dtype=np.float32)
+        for stage in self._filters:
+            stage(warm)
+        self._rng = rng
+        self._done = 0
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) of the engine (float64; spans asked for in order from 0)."""
+        if start != self._done:
+            raise ValueError(f"engine spans must follow each other: asked for {start}, next is {self._done}")
+        out = np.empty(stop - start)
+        for first, last in chunks(stop - start):
+            a, b = start + first, start + last
+            white = self._rng.random(b - a, dtype=np.float32)
+            exhaust = self._filters[0](white)
+            exhaust *= self._drive
+            exhaust /= 1.0 + np.abs(exhaust)  # a soft saturation, then pulsed: RMS 1 (pulse and noise are independent)
+            pulses = self._tone.pulses(a, b)
+            pulses *= self._pulse_level
+            exhaust *= pulses
+            piece = self._tone.tone(a, b)
+            piece *= self._level
+            piece += exhaust
+            if self._road_gain is not None:
+                road = self._filters[1](white)
+                road *= ramp_span(self._road_gain, CONTROL_BLOCK, a, b)
+                piece += road
+            soft_limit_into(piece, out[first:last])
+        self._done = stop
+        return out
 
 
 def noise_gain(sos: np.ndarray) -> float:
@@ -206,122 +228,142 @@ def soft_limit(x: np.ndarray, knee: float = 0.5) -> np.ndarray:
     return out
 
 
-def _tone(
-    phase_c: np.ndarray,
-    f_c: np.ndarray,
-    push_c: np.ndarray,
-    gain_c: np.ndarray,
-    pulse_gain_c: np.ndarray,
-    pulse_offset: float,
-    n: int,
-    spec: EngineSpec,
-    rng: np.random.Generator,
-    sample_rate: int,
-) -> tuple[_ReducedTone, float, float]:
-    """(tone times its gain and firing pulses times theirs, to be read at the full rate a span at
-    a time: `_ReducedTone`), and the mean squares of the tone (about 1) and of the pulse before
-    their gains.
-
-    Phase, frequency, load and gains come at the control rate. Both are computed at a reduced rate
-    (a run a little past the end, so the upsampler's own edge falls outside the output): the tone
-    is upsampled by a polyphase filter, the pulses by linear interpolation.
-    """
-    cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
-    factor = max(1, int(sample_rate // (2.5 * cap)))
-    if n < 64 * factor:
-        factor = 1
-    pad = 16 if factor > 1 else 0
-    low_n = -(-n // factor) + pad
-    levels = _table_frequencies(float(np.min(f_c)), float(np.max(f_c)))
-    position_c = np.interp(np.log(np.maximum(f_c, 1e-3)), np.log(levels), np.arange(len(levels)))
-    curves = _at_reduced_rate((phase_c, position_c, push_c, gain_c, pulse_gain_c), factor, low_n, sample_rate)
-    low_phase, position, push, gain, pulse_gain = curves
-    rotations = rng.uniform(0, 2 * np.pi, 2 * int(cap / levels[0]) + 4)
-    tables = np.array([[_wavetable(fl, p, cap, spec, rotations) for p in (0.0, 1.0)] for fl in levels])  # (L, 2, N)
-    stride = TABLE_SIZE + 1  # each table with its first sample again at the end: no wrap when interpolating
-    flat = np.concatenate([tables, tables[..., :1]], axis=-1).astype(np.float32).ravel()
-    lower = np.minimum(position.astype(np.int64), len(levels) - 2)
-    blend = np.clip(position - lower, 0.0, 1.0).astype(np.float32)
-    read = low_phase * (TABLE_SIZE / (4 * np.pi))  # a table holds two firing periods
-    whole = read.astype(np.int64)
-    frac = (read - whole).astype(np.float32)
-    index = lower * (2 * stride) + (whole & (TABLE_SIZE - 1))
-
-    def look(offset: int) -> np.ndarray:  # table (level lower + offset // 2, load offset % 2), interpolated
-        here = np.take(flat[offset * stride :], index)
-        return here + (np.take(flat[offset * stride + 1 :], index) - here) * frac
-
-    quiet = look(0)
-    tone = quiet + (look(2) - quiet) * blend
-    if np.any(push > 1e-3):  # under load: the brighter tables too
-        loud = look(1)
-        loud += (look(3) - loud) * blend
-        tone += (loud - tone) * push.astype(np.float32)
-    power = float(np.mean(tone[: -pad or None] ** 2))
-    tone *= gain.astype(np.float32)
-    pulse = _PULSE[((low_phase + pulse_offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
-    pulse_power = float(np.mean(pulse**2))
-    pulse *= pulse_gain.astype(np.float32)
-    return _ReducedTone(tone, pulse, factor, _upsampler(factor, cap, sample_rate) if factor > 1 else np.ones(1, dtype=np.float32)), power, pulse_power
-
-
 class _ReducedTone:
-    """The tone (times its gain) and the firing pulses (times theirs) at the reduced rate, read at
-    the full rate a span at a time: the tone through the polyphase upsampler (given the input
-    samples each output needs, so a span is value for value that of the whole signal), the pulses
-    ramped linearly."""
+    """The tone (times its gain) and the firing pulses (times theirs), computed at a reduced rate
+    for the span asked for and read at the full rate: the tone through the polyphase upsampler
+    (given the input samples each output needs, so a span is value for value that of the whole
+    signal), the pulses ramped linearly.
 
-    def __init__(self, tone: np.ndarray, pulse: np.ndarray, factor: int, fir: np.ndarray) -> None:
-        self._tone, self._pulse, self._factor, self._fir = tone, pulse, factor, fir
+    Phase, frequency, load and gains come at the control rate. Both are computed at a reduced
+    rate (a run a little past the end, so the upsampler's own edge falls outside the output).
+    """
+
+    def __init__(
+        self,
+        phase_c: np.ndarray,
+        f_c: np.ndarray,
+        push_c: np.ndarray,
+        gain_c: np.ndarray,
+        pulse_gain_c: np.ndarray,
+        pulse_offset: float,
+        n: int,
+        spec: EngineSpec,
+        rng: np.random.Generator,
+        sample_rate: int,
+    ) -> None:
+        cap = min(HARMONIC_CAP_HZ * spec.brightness, 0.4 * sample_rate)
+        factor = max(1, int(sample_rate // (2.5 * cap)))
+        if n < 64 * factor:
+            factor = 1
+        self._factor, self._pad = factor, 16 if factor > 1 else 0
+        self._low_n = -(-n // factor) + self._pad
+        levels = _table_frequencies(float(np.min(f_c)), float(np.max(f_c)))
+        self._levels = len(levels)
+        position_c = np.interp(np.log(np.maximum(f_c, 1e-3)), np.log(levels), np.arange(len(levels)))
+        self._curves = _ReducedCurves((phase_c, position_c, push_c, gain_c, pulse_gain_c), factor, self._low_n)
+        rotations = rng.uniform(0, 2 * np.pi, 2 * int(cap / levels[0]) + 4)
+        tables = np.array([[_wavetable(fl, p, cap, spec, rotations) for p in (0.0, 1.0)] for fl in levels])  # (L, 2, N)
+        self._stride = TABLE_SIZE + 1  # each table with its first sample again at the end: no wrap when interpolating
+        self._flat = np.concatenate([tables, tables[..., :1]], axis=-1).astype(np.float32).ravel()
+        self._offset = pulse_offset
+        self._loaded = any(bool(np.any(self._curves.span(a, b)[2] > 1e-3)) for a, b in chunks(self._low_n))
+        self._fir = _upsampler(factor, cap, sample_rate) if factor > 1 else np.ones(1, dtype=np.float32)
+
+    def powers(self) -> tuple[float, float]:
+        """The mean squares of the tone (about 1) and of the pulse before their gains, over the
+        whole run (the tone without the run past the end)."""
+        tone_power, pulse_power = MeanSquare(), MeanSquare()
+        for a, b in stat_spans(self._low_n):
+            tone, pulse = self._span(a, b, gains=False)
+            tone_power.add(tone[: max(0, min(b, self._low_n - self._pad) - a)])
+            pulse_power.add(pulse)
+        return float(tone_power.value()), float(pulse_power.value())
+
+    def _span(self, a: int, b: int, gains: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """Reduced-rate samples [a, b) of the tone and the pulse (float32), times their gains when `gains`."""
+        low_phase, position, push, gain, pulse_gain = self._curves.span(a, b)
+        stride, flat = self._stride, self._flat
+        lower = np.minimum(position.astype(np.int64), self._levels - 2)
+        blend = np.clip(position - lower, 0.0, 1.0).astype(np.float32)
+        read = low_phase * (TABLE_SIZE / (4 * np.pi))  # a table holds two firing periods
+        whole = read.astype(np.int64)
+        frac = (read - whole).astype(np.float32)
+        index = lower * (2 * stride) + (whole & (TABLE_SIZE - 1))
+
+        def look(offset: int) -> np.ndarray:  # table (level lower + offset // 2, load offset % 2), interpolated
+            here = np.take(flat[offset * stride :], index)
+            return here + (np.take(flat[offset * stride + 1 :], index) - here) * frac
+
+        quiet = look(0)
+        tone = quiet + (look(2) - quiet) * blend
+        if self._loaded:  # under load somewhere: the brighter tables too
+            loud = look(1)
+            loud += (look(3) - loud) * blend
+            tone += (loud - tone) * push.astype(np.float32)
+        pulse = _PULSE[((low_phase + self._offset) * (PULSE_SIZE / (2 * np.pi))).astype(np.int64) & (PULSE_SIZE - 1)]
+        if gains:
+            tone *= gain.astype(np.float32)
+            pulse *= pulse_gain.astype(np.float32)
+        return tone, pulse
 
     def tone(self, start: int, stop: int) -> np.ndarray:
         """Full-rate samples [start, stop) of the tone (float32, a new array)."""
         factor, taps = self._factor, len(self._fir)
         if factor == 1:
-            return self._tone[start:stop].copy()
+            return self._span(start, stop)[0]
         first, last = start + taps // 2, stop + taps // 2  # outputs of the filter, its delay skipped
         low = max(0, (first - taps + 1) // factor)
-        high = min(len(self._tone), last // factor + 1)
-        out = signal.upfirdn(self._fir, self._tone[low:high], factor)
+        high = min(self._low_n, last // factor + 1)
+        out = signal.upfirdn(self._fir, self._span(low, high)[0], factor)
         return out[first - low * factor : last - low * factor]
 
     def pulses(self, start: int, stop: int) -> np.ndarray:
-        """Full-rate samples [start, stop) of the pulses (float32, a new array; `start` a multiple of the factor)."""
+        """Full-rate samples [start, stop) of the pulses (float32, a new array)."""
         if self._factor == 1:
-            return self._pulse[start:stop].copy()
-        return ramp_span(self._pulse, self._factor, start, stop)
+            return self._span(start, stop)[1]
+        first = start // self._factor
+        held = self._span(first, min(self._low_n, -(-stop // self._factor) + 1))[1]
+        return ramp_span(held, self._factor, start - first * self._factor, stop - first * self._factor)
 
 
-def _at_reduced_rate(curves: tuple[np.ndarray, ...], factor: int, count: int, sample_rate: int) -> list[np.ndarray]:
-    """Control-rate curves read every `factor` samples: `count` values each, linearly interpolated.
+class _ReducedCurves:
+    """Control-rate curves read every `factor` samples, `count` values each, linearly interpolated,
+    for any span [a, b) of them: value for value the whole run at once.
 
     The first curve (the phase) is continued past its end at its last slope and kept in float64;
-    the others are held past their end and come out in float32.
+    the others are held past their end and come out in float32 (in float64 where the factor does
+    not divide the control block: then they are read by `np.interp`).
     """
-    if CONTROL_BLOCK % factor == 0:
-        per = CONTROL_BLOCK // factor
-        blocks = -(-count // per) + 1
+
+    def __init__(self, curves: tuple[np.ndarray, ...], factor: int, count: int) -> None:
+        self._factor = factor
+        self._per = CONTROL_BLOCK // factor if CONTROL_BLOCK % factor == 0 else 0
+        if self._per:
+            blocks = -(-count // self._per) + 1
+            self._values = []
+            for index, curve in enumerate(curves):
+                extra = blocks + 1 - len(curve)
+                if extra > 0:
+                    tail = curve[-1] + (curve[-1] - curve[-2]) * np.arange(1, extra + 1) if index == 0 else np.full(extra, curve[-1])
+                    curve = np.concatenate([curve, tail])
+                self._values.append(curve[: blocks + 1].astype(np.float64 if index == 0 else np.float32))
+        else:
+            self._values = list(curves)
+
+    def span(self, a: int, b: int) -> list[np.ndarray]:
+        """Values [a, b) of every curve."""
+        if self._per:
+            return [ramp_span(values, self._per, a, b) for values in self._values]
+        at = np.arange(a, b) * self._factor / CONTROL_BLOCK  # positions in control steps
+        steps = np.arange(len(self._values[0]))
         out = []
-        for index, curve in enumerate(curves):
-            extra = blocks + 1 - len(curve)
-            if extra > 0:
-                tail = curve[-1] + (curve[-1] - curve[-2]) * np.arange(1, extra + 1) if index == 0 else np.full(extra, curve[-1])
-                curve = np.concatenate([curve, tail])
-            dtype = np.float64 if index == 0 else np.float32
-            step = (np.arange(per) / per).astype(dtype)
-            values = curve[: blocks + 1].astype(dtype)
-            out.append((values[:-1, None] + np.diff(values)[:, None] * step[None, :]).ravel()[:count])
+        for index, curve in enumerate(self._values):
+            values = np.interp(at, steps, curve)
+            if index == 0:
+                beyond = at > steps[-1]
+                values[beyond] = curve[-1] + (curve[-1] - curve[-2]) * (at[beyond] - steps[-1])
+            out.append(values)
         return out
-    at = np.arange(count) * factor / CONTROL_BLOCK  # positions in control steps
-    steps = np.arange(len(curves[0]))
-    out = []
-    for index, curve in enumerate(curves):
-        values = np.interp(at, steps, curve)
-        if index == 0:
-            beyond = at > steps[-1]
-            values[beyond] = curve[-1] + (curve[-1] - curve[-2]) * (at[beyond] - steps[-1])
-        out.append(values)
-    return out
 
 
 def _upsampler(factor: int, cap: float, sample_rate: int) -> np.ndarray:

@@ -14,18 +14,20 @@ swish read from the motion, plus the entrance and the exit, each with the voice 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, Protocol
 
 import numpy as np
 
 from foley_assistant.core.events import SoundEvent
+from foley_assistant.core.samples import SampleWriter, samples_peak
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.base import DryAudio, LayerEvent
+from foley_assistant.generators.procedural import dsp
 from foley_assistant.generators.procedural.cloth import CONTROL_BLOCK as CLOTH_BLOCK
-from foley_assistant.generators.procedural.cloth import cloth_into
-from foley_assistant.generators.procedural.dsp import add_at, control_points, db_to_gain, event_rng
+from foley_assistant.generators.procedural.cloth import ClothVoice
+from foley_assistant.generators.procedural.dsp import add_at, blocks_of, chunks, control_points, db_to_gain, event_rng
 from foley_assistant.generators.procedural.engine import CONTROL_BLOCK as ENGINE_BLOCK
-from foley_assistant.generators.procedural.engine import engine_into
+from foley_assistant.generators.procedural.engine import EngineVoice
 from foley_assistant.generators.procedural.events import (
     SpeedCurve,
     footfall_events,
@@ -34,13 +36,13 @@ from foley_assistant.generators.procedural.events import (
     speed_curve,
     swish_events,
 )
-from foley_assistant.generators.procedural.footsteps import SURFACES, render_footstep
-from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, render_impacts
+from foley_assistant.generators.procedural.footsteps import SURFACES, Surface, footstep_length_s, render_footstep
+from foley_assistant.generators.procedural.impacts import MATERIALS, Hit, ImpactVoice
 from foley_assistant.generators.procedural.kinematics import DEFAULT_HFOV_DEG
-from foley_assistant.generators.procedural.presence import Life, apply_life_gate, object_life, peak_of
+from foley_assistant.generators.procedural.presence import Life, life_gate_span, object_life, peak_of
 from foley_assistant.generators.procedural.voice_map import GENERIC_LABEL, VoiceMap, VoiceSpec, engine_spec, whoosh_spec
 from foley_assistant.generators.procedural.whoosh import CONTROL_BLOCK as WHOOSH_BLOCK
-from foley_assistant.generators.procedural.whoosh import whoosh_into
+from foley_assistant.generators.procedural.whoosh import WhooshVoice
 
 ENGINE_FADE_IN_S = 0.25
 CEILING = 0.98  # a stem whose peak would pass this is scaled down as a whole (no clipping)
@@ -109,13 +111,18 @@ class ProceduralGenerator:
         spec = self.voice_for(obj.label)
         dry = self.render(obj, shot, n_samples, sample_rate, seed, spec)
         known = f"the label {obj.label!r} sounds as {dry.voice}"
-        if not obj.frames or n_samples == 0 or float(np.max(np.abs(dry.samples), initial=0.0)) >= AUDIBLE:
+        if not obj.frames or n_samples == 0 or samples_peak(dry.samples) >= AUDIBLE:
             return replace(dry, reason=known if obj.label != GENERIC_LABEL else "no detector class names it: a generic movement that follows its motion")
         generic = self.render(obj, shot, n_samples, sample_rate, seed, self.voices.generic())
         return replace(generic, reason=f"{known}, which made no sound here (nothing in its motion calls for it): a generic movement that follows its motion instead")
 
     def render(self, obj: ObjectTrack, shot: ShotTracks, n_samples: int, sample_rate: int, seed: int, spec: VoiceSpec) -> DryAudio:
-        """Dry audio for `obj` with an explicit voice (and its layers), whatever its label."""
+        """Dry audio for `obj` with an explicit voice (and its layers), whatever its label.
+
+        Made a block at a time (`dsp.BLOCK_SAMPLES`): the voices, the life gate and the ceiling
+        work on one block, and the samples go to a `SampleWriter` (a long sound to its temporary
+        file). A sound whose peak passes the ceiling is scaled down as a whole: in one block
+        there and then, over several by making it again at the lower level."""
         if n_samples < 0 or sample_rate <= 0:
             raise ValueError(f"need n_samples >= 0 and sample_rate > 0, got {n_samples} and {sample_rate}")
         name = "+".join([spec.name] + [layer.name for layer in spec.layers])
@@ -123,62 +130,89 @@ class ProceduralGenerator:
             return DryAudio(np.zeros(n_samples, dtype=np.float32), sample_rate, (), name)
         reading = TrackReading(obj, shot, self.hfov_deg, float(spec.get("height_m")))
         life = object_life(obj, shot, sample_rate, float(spec.get("release_s")))
-        out = np.zeros(n_samples)
+        writer = SampleWriter(n_samples)
+        sounded, layers, peak = self._write(spec, reading, life, n_samples, sample_rate, seed, writer, 1.0)
+        if peak > CEILING and n_samples > dsp.BLOCK_SAMPLES:
+            writer.restart()
+            self._write(spec, reading, life, n_samples, sample_rate, seed, writer, CEILING / peak)
+        events = self._events(reading, spec, life, n_samples, sample_rate)
+        sources = tuple(sounded.get((e.time_s, e.kind), spec.name) for e in events)
+        return DryAudio(writer.finish(), sample_rate, events, name, sources, layers=tuple(layers))
+
+    def _write(
+        self, spec: VoiceSpec, reading: TrackReading, life: Life, n_samples: int, sample_rate: int, seed: int, writer: SampleWriter, scale: float
+    ) -> tuple[dict[tuple[float, str], str], list[LayerEvent], float]:
+        """Make the sound block by block into `writer`, times `scale`; returns who sounded each
+        event, the layers' event log and the peak before `scale` (a single block over the ceiling
+        is scaled down before it is written)."""
         sounded: dict[tuple[float, str], str] = {}
         layers: list[LayerEvent] = []
+        voices = []
         for index, voice in enumerate((spec,) + spec.layers):
-            part = out if index == 0 else np.zeros(n_samples)  # the main voice is rendered in place
-            placed = self.render_voice(voice, reading, life, part, sample_rate, seed, index)
+            blocks, placed = self.voice_blocks(voice, reading, life, n_samples, sample_rate, seed, index)
+            voices.append((blocks, db_to_gain(float(voice.get("level_db"))) if index else 0.0))
             for event in placed:
                 sounded.setdefault((event.time_s, event.kind), voice.name)
             if index:
-                part *= db_to_gain(float(voice.get("level_db")))
-                out += part
                 layers += layer_log(index, voice, "procedural", [(e, voice.name) for e in placed], reading, n_samples, sample_rate)
-            else:
-                out += 0.0  # -0.0 becomes 0.0, as when the voice was summed into silence
         # A continuous voice fades in over 0.25 s, or a quarter of a brief life: a car that passes
         # the lens in three frames is loudest while it is seen, not in its release after.
         fade_in = min(ENGINE_FADE_IN_S, 0.25 * (life.end - life.start) / sample_rate) if spec.voice in CONTINUOUS else 0.0
-        apply_life_gate(out, life, sample_rate, fade_in, db_to_gain(float(spec.get("level_db"))))
-        peak = peak_of(out)
-        if peak > CEILING:
-            out *= CEILING / peak
-        events = self._events(reading, spec, life, n_samples, sample_rate)
-        sources = tuple(sounded.get((e.time_s, e.kind), spec.name) for e in events)
-        return DryAudio(out.astype(np.float32), sample_rate, events, name, sources, layers=tuple(layers))
+        level = db_to_gain(float(spec.get("level_db")))
+        peak = 0.0
+        for start, stop in blocks_of(n_samples, dsp.BLOCK_SAMPLES):
+            out = np.zeros(stop - start)
+            for index, (blocks, layer_level) in enumerate(voices):
+                part = out if index == 0 else np.zeros(stop - start)  # the main voice is rendered in place
+                blocks.into(part, start, stop)
+                if index:
+                    part *= layer_level
+                    out += part
+                else:
+                    out += 0.0  # -0.0 becomes 0.0, as when the voice was summed into silence
+            for first, last in chunks(stop - start):
+                out[first:last] *= life_gate_span(start + first, start + last, life, sample_rate, fade_in) * level
+            peak = max(peak, peak_of(out))
+            if stop - start == n_samples and peak > CEILING:
+                out *= CEILING / peak
+            elif scale != 1.0:
+                out *= scale
+            writer.write(out.astype(np.float32))
+        return sounded, layers, peak
 
-    def render_voice(self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int) -> list[SoundEvent]:
-        """Render one voice (not its layers) into `out`, unscaled by its level; returns the events
-        it sounded (footfalls, impacts or swishes; none for engine and cloth). `layer` is 0 for the
-        main voice, 1.. for layers (each draws its own variations)."""
+    def voice_blocks(self, spec: VoiceSpec, reading: TrackReading, life: Life, n_samples: int, sample_rate: int, seed: int, layer: int) -> tuple[VoiceBlocks, list[SoundEvent]]:
+        """One voice (not its layers) over n_samples, unscaled by its level, to be read a block at a
+        time, and the events it sounds (footfalls, impacts or swishes; none for engine and cloth).
+        `layer` is 0 for the main voice, 1.. for layers (each draws its own variations)."""
         key = reading.obj.id if layer == 0 else f"{reading.obj.id}/layer{layer}"
-        lo, hi = max(life.start, 0), min(life.stop, len(out))
+        lo, hi = max(life.start, 0), min(life.stop, n_samples)
         if spec.voice == "footsteps":
             surface = SURFACES[spec.get("surface")]
-            placed = [e for e in reading.footfalls() if lo <= e.sample_index(sample_rate) < min(life.end, len(out))]
-            for index, event in enumerate(placed):
-                add_at(out, render_footstep(event.strength, surface, event_rng(seed, key, index), sample_rate), event.sample_index(sample_rate))
-            return placed
+            placed = [e for e in reading.footfalls() if lo <= e.sample_index(sample_rate) < min(life.end, n_samples)]
+            return Footsteps(placed, surface, seed, key, sample_rate), placed
         if spec.voice == "impacts":
-            placed = [e for e in reading.impacts() if lo <= e.sample_index(sample_rate) < min(life.end, len(out))]
+            placed = [e for e in reading.impacts() if lo <= e.sample_index(sample_rate) < min(life.end, n_samples)]
             hits = [Hit(e.sample_index(sample_rate), e.strength) for e in placed]
-            out += render_impacts(hits, MATERIALS[spec.get("material")], event_rng(seed, key, 0), len(out), sample_rate)
-            return placed
+            return Continuous(ImpactVoice(hits, MATERIALS[spec.get("material")], event_rng(seed, key, 0), n_samples, sample_rate), 0, n_samples, add=True), placed
         if hi <= lo:
-            return []
+            return Continuous(None, 0, 0), []
         rng = event_rng(seed, f"{key}/{spec.voice}", 0)
         block = {"engine": ENGINE_BLOCK, "whoosh": WHOOSH_BLOCK}.get(spec.voice, CLOTH_BLOCK)
         speed, accel = reading.speed().at((lo + control_points(hi - lo, block)) / sample_rate)  # only where the voice reads them
         if spec.voice == "engine":
-            engine_into(out[lo:hi], speed, accel, engine_spec(spec.params), rng, sample_rate)
-            return []
+            return Continuous(EngineVoice(hi - lo, speed, accel, engine_spec(spec.params), rng, sample_rate), lo, hi - lo), []
         if spec.voice == "whoosh":
-            whoosh_into(out[lo:hi], speed, whoosh_spec(spec.params), rng, sample_rate)
-            return list(reading.swishes())
+            return Continuous(WhooshVoice(hi - lo, speed, whoosh_spec(spec.params), rng, sample_rate), lo, hi - lo), list(reading.swishes())
         steps = [e.time_s - lo / sample_rate for e in reading.footfalls()]
-        cloth_into(out[lo:hi], speed, accel, steps, rng, sample_rate, float(spec.get("floor")))
-        return []
+        return Continuous(ClothVoice(hi - lo, speed, accel, steps, rng, sample_rate, float(spec.get("floor"))), lo, hi - lo), []
+
+    def render_voice(self, spec: VoiceSpec, reading: TrackReading, life: Life, out: np.ndarray, sample_rate: int, seed: int, layer: int) -> list[SoundEvent]:
+        """Render one voice (not its layers) into `out` (float64, zeros), unscaled by its level;
+        returns the events it sounded (see `voice_blocks`)."""
+        blocks, placed = self.voice_blocks(spec, reading, life, len(out), sample_rate, seed, layer)
+        for start, stop in blocks_of(len(out), dsp.BLOCK_SAMPLES):
+            blocks.into(out[start:stop], start, stop)
+        return placed
 
     def _events(self, reading: TrackReading, spec: VoiceSpec, life: Life, n_samples: int, sample_rate: int) -> tuple[SoundEvent, ...]:
         """The object's events for the record: what its voices read from the motion, and its presence."""
@@ -194,6 +228,50 @@ class ProceduralGenerator:
         kept = [e for e in found if max(life.start, 0) <= e.sample_index(sample_rate) < end]
         kept += [e for e in presence_events(reading.obj, reading.shot) if 0 <= e.sample_index(sample_rate) <= n_samples]
         return tuple(sorted(kept, key=lambda e: (e.time_s, e.kind)))
+
+
+class VoiceBlocks(Protocol):
+    """A voice read a block at a time: `into` puts samples [start, stop) of it into `part` (zeros,
+    stop - start long); blocks are asked for in order from sample 0."""
+
+    def into(self, part: np.ndarray, start: int, stop: int) -> None: ...
+
+
+class Footsteps:
+    """Footsteps at their events, each made (from its own random draws) for every block it sounds
+    in and added there, in event order: the same sums as adding each whole step at once."""
+
+    def __init__(self, placed: list[SoundEvent], surface: Surface, seed: int, key: str, sample_rate: int) -> None:
+        self._placed, self._surface, self._seed, self._key, self._rate = placed, surface, seed, key, sample_rate
+        self._length = int(round(footstep_length_s(surface) * sample_rate))
+
+    def into(self, part: np.ndarray, start: int, stop: int) -> None:
+        for index, event in enumerate(self._placed):
+            at = event.sample_index(self._rate)
+            if at < stop and at + self._length > start:
+                add_at(part, render_footstep(event.strength, self._surface, event_rng(self._seed, self._key, index), self._rate), at - start)
+
+
+class Continuous:
+    """A voice that sounds over `n` samples from sample `lo`: a source read a span at a time
+    (`block(a, b)` in its own samples, in order), a whole array, or None (silence). Its samples
+    are put in place, or added (`add`) where the voice was summed into its output when whole."""
+
+    def __init__(self, source: Any, lo: int, n: int, add: bool = False) -> None:
+        self._source, self._lo, self._n, self._add = source, lo, n, add
+
+    def into(self, part: np.ndarray, start: int, stop: int) -> None:
+        a, b = max(start, self._lo), min(stop, self._lo + self._n)
+        if self._source is None or b <= a:
+            return
+        if isinstance(self._source, np.ndarray):
+            piece = self._source[a - self._lo : b - self._lo]
+        else:
+            piece = self._source.block(a - self._lo, b - self._lo)
+        if self._add:
+            part[a - start : b - start] += piece
+        else:
+            part[a - start : b - start] = piece
 
 
 def layer_log(

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import db_to_gain, fade_tail, lowpass, vary
+from foley_assistant.generators.procedural.dsp import add_at, db_to_gain, fade_tail, lowpass, vary
 
 PEAK_DBFS = -10.0  # peak of a strength-1 hit, before the +-2.5 dB per-hit variation
 LEVEL_SPREAD_DB = 2.5
@@ -91,33 +91,57 @@ def render_impacts(hits: list[Hit], material: Material, rng: np.random.Generator
     same twice); longer-ringing ones (metal, glass) share one bank over the whole output, so a
     hit adds to the ring of the last one and the cost does not grow with the number of hits.
     """
-    spread = 1.0 if vary_hit else 0.0
-    out = np.zeros(n)
-    shared = impact_length_s(material) > SHARED_BANK_S
-    bank = _bank(material, rng, sample_rate, 0.0, doublets=shared)
-    drives = [np.zeros(n) for _ in bank] if shared else []
-    hit_n = int(round(impact_length_s(material) * sample_rate))
-    for hit in hits:
-        if not 0 <= hit.at < n:
-            continue
-        if not shared:
-            bank = _bank(material, rng, sample_rate, spread)
-        strength = float(np.clip(hit.strength, 0.0, 1.0))
-        pulse, tick, weights = _hit_drive(strength, material, bank, rng, sample_rate, spread, shared)
-        if shared:
-            end = min(n, hit.at + len(pulse))
-            for w, drive in zip(weights, drives):
-                drive[hit.at : end] += w * pulse[: end - hit.at]
-        else:
-            drive = np.zeros(min(hit_n, n - hit.at))
-            drive[: min(len(pulse), len(drive))] = pulse[: len(drive)]
-            ring = sum(w * signal.lfilter(*resonator, drive) for w, resonator in zip(weights, bank))
-            out[hit.at : hit.at + len(drive)] += fade_tail(np.asarray(ring), sample_rate, 0.01)
-        end = min(n, hit.at + len(tick))
-        out[hit.at : end] += tick[: end - hit.at]
-    for drive, resonator in zip(drives, bank):
-        out += signal.lfilter(*resonator, drive)
-    return out
+    return ImpactVoice(hits, material, rng, n, sample_rate, vary_hit).block(0, n)
+
+
+class ImpactVoice:
+    """`render_impacts` a span at a time (`block`, asked for in order from sample 0): every hit's
+    draws are made at once (a few hundred samples each), its ring is made for each span it
+    sounds in, and a shared bank's resonators run on with their state carried; the same sums,
+    in the same order, as over the whole output at once."""
+
+    def __init__(self, hits: list[Hit], material: Material, rng: np.random.Generator, n: int, sample_rate: int, vary_hit: bool = True) -> None:
+        spread = 1.0 if vary_hit else 0.0
+        self._n, self._rate = n, sample_rate
+        self._shared = impact_length_s(material) > SHARED_BANK_S
+        self._bank = _bank(material, rng, sample_rate, 0.0, doublets=self._shared)
+        self._hit_n = int(round(impact_length_s(material) * sample_rate))
+        self._hits: list[tuple[int, np.ndarray, np.ndarray, list[float], list[tuple[list[float], list[float]]]]] = []
+        for hit in hits:
+            if not 0 <= hit.at < n:
+                continue
+            bank = self._bank if self._shared else _bank(material, rng, sample_rate, spread)
+            strength = float(np.clip(hit.strength, 0.0, 1.0))
+            pulse, tick, weights = _hit_drive(strength, material, bank, rng, sample_rate, spread, self._shared)
+            self._hits.append((hit.at, pulse, tick, weights, bank))
+        self._states = [np.zeros(2) for _ in self._bank] if self._shared else []
+        self._done = 0
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) of the hits (float64; spans asked for in order from 0)."""
+        if start != self._done:
+            raise ValueError(f"impact spans must follow each other: asked for {start}, next is {self._done}")
+        out = np.zeros(stop - start)
+        drives = [np.zeros(stop - start) for _ in self._bank] if self._shared else []
+        for at, pulse, tick, weights, bank in self._hits:
+            if self._shared:
+                if at < stop and at + len(pulse) > start:
+                    end = min(self._n, at + len(pulse))
+                    for w, drive in zip(weights, drives):
+                        add_at(drive, w * pulse[: end - at], at - start)
+            elif at < stop and at + min(self._hit_n, self._n - at) > start:
+                drive = np.zeros(min(self._hit_n, self._n - at))
+                drive[: min(len(pulse), len(drive))] = pulse[: len(drive)]
+                ring = sum(w * signal.lfilter(*resonator, drive) for w, resonator in zip(weights, bank))
+                add_at(out, fade_tail(np.asarray(ring), self._rate, 0.01), at - start)
+            if at < stop and at + len(tick) > start:
+                end = min(self._n, at + len(tick))
+                add_at(out, tick[: end - at], at - start)
+        for index, (drive, resonator) in enumerate(zip(drives, self._bank)):
+            rung, self._states[index] = signal.lfilter(*resonator, drive, zi=self._states[index])
+            out += rung
+        self._done = stop
+        return out
 
 
 def _bank(material: Material, rng: np.random.Generator, sample_rate: int, spread: float, doublets: bool = False) -> list[tuple[list[float], list[float]]]:

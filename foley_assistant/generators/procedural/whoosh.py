@@ -18,7 +18,18 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from foley_assistant.generators.procedural.dsp import bandpass_sos, control_points, db_to_gain, soft_limit_into, vary
+from foley_assistant.generators.procedural.dsp import (
+    StatefulFilter,
+    bandpass_sos,
+    chunks,
+    control_points,
+    copy_rng,
+    db_to_gain,
+    ramp_span,
+    skip_normals,
+    soft_limit_into,
+    vary,
+)
 
 BANDS = 6
 CONTROL_BLOCK = 32
@@ -51,28 +62,63 @@ def render_whoosh(speed_m_s: np.ndarray, spec: WhooshSpec, rng: np.random.Genera
 
 def whoosh_into(out: np.ndarray, speed: np.ndarray, spec: WhooshSpec, rng: np.random.Generator, sample_rate: int) -> None:
     """`render_whoosh` into `out` (float64, n samples) from the speed at its control points
-    (`dsp.control_points(n, CONTROL_BLOCK)`)."""
-    n = len(out)
-    count = len(speed)
-    drive = np.clip((speed - spec.onset_m_s) / (spec.reference_m_s - spec.onset_m_s), 0.0, 2.0)
-    loudness = np.minimum(drive**2, 2.0 * np.tanh(drive**2 / 2.0))  # square law, bending to +6 dB at most
-    level = db_to_gain(PEAK_RMS_DBFS) * loudness * (1.0 + 0.3 * _flutter(rng, count, sample_rate / CONTROL_BLOCK))
-    centre = spec.low_hz * (spec.high_hz / spec.low_hz) ** np.clip(drive / 2.0, 0.0, 1.0)
-    bands = 200.0 * 2.0 ** (np.arange(BANDS) * np.log2(9600.0 / 200.0) / (BANDS - 1))
-    weights = np.exp(-0.5 * (np.log2(bands[:, None] / centre[None, :]) / spec.width_octaves) ** 2)
-    weights /= np.sqrt(np.sum(weights**2, axis=0, keepdims=True)) + 1e-12
-    total = np.zeros(n, dtype=np.float32)
-    step = (np.arange(CONTROL_BLOCK) / CONTROL_BLOCK).astype(np.float32)
-    white = rng.standard_normal(n + 512, dtype=np.float32)  # one source: the bands barely overlap
-    for k, band in enumerate(bands):
-        gain = (level * weights[k]).astype(np.float32)
-        if not np.any(gain > 1e-4 * db_to_gain(PEAK_RMS_DBFS)):
-            continue
-        noise = signal.sosfilt(bandpass_sos(band * vary(rng, 0.05), 1.2, sample_rate, 1).astype(np.float32), white)[512:]
-        noise *= np.float32(1.0 / (np.sqrt(np.mean(noise[: min(n, 48000)] ** 2)) + 1e-12))
-        ramp = (gain[:-1, None] + np.diff(gain)[:, None] * step[None, :]).ravel()[:n]
-        total += ramp * noise
-    soft_limit_into(total, out)
+    (`dsp.control_points(n, CONTROL_BLOCK)`), a chunk at a time (`WhooshVoice`)."""
+    voice = WhooshVoice(len(out), speed, spec, rng, sample_rate)
+    for start, stop in chunks(len(out)):
+        out[start:stop] = voice.block(start, stop)
+
+
+class WhooshVoice:
+    """The whoosh of `render_whoosh` over n samples, a span at a time (`block`, asked for in
+    order from sample 0): one white noise drawn a span at a time through each sounding band's
+    filter (state carried), each band set to its level over its first second as when made at
+    once; the same samples as the whole sound at once."""
+
+    def __init__(self, n: int, speed: np.ndarray, spec: WhooshSpec, rng: np.random.Generator, sample_rate: int) -> None:
+        count = len(speed)
+        drive = np.clip((speed - spec.onset_m_s) / (spec.reference_m_s - spec.onset_m_s), 0.0, 2.0)
+        loudness = np.minimum(drive**2, 2.0 * np.tanh(drive**2 / 2.0))  # square law, bending to +6 dB at most
+        level = db_to_gain(PEAK_RMS_DBFS) * loudness * (1.0 + 0.3 * _flutter(rng, count, sample_rate / CONTROL_BLOCK))
+        centre = spec.low_hz * (spec.high_hz / spec.low_hz) ** np.clip(drive / 2.0, 0.0, 1.0)
+        bands = 200.0 * 2.0 ** (np.arange(BANDS) * np.log2(9600.0 / 200.0) / (BANDS - 1))
+        weights = np.exp(-0.5 * (np.log2(bands[:, None] / centre[None, :]) / spec.width_octaves) ** 2)
+        weights /= np.sqrt(np.sum(weights**2, axis=0, keepdims=True)) + 1e-12
+        # One white noise for every band (they barely overlap), n + 512 normals of `rng`, its first
+        # 512 only warming the filters up; each band's tuning is drawn after it.
+        after = copy_rng(rng)
+        skip_normals(after, n + 512)
+        head = copy_rng(rng).standard_normal(512 + min(n, 48000), dtype=np.float32)
+        warm = rng.standard_normal(512, dtype=np.float32)
+        self._bands: list[tuple[np.ndarray, StatefulFilter, np.float32]] = []
+        for k, band in enumerate(bands):
+            gain = (level * weights[k]).astype(np.float32)
+            if not np.any(gain > 1e-4 * db_to_gain(PEAK_RMS_DBFS)):
+                continue
+            sos = bandpass_sos(band * vary(after, 0.05), 1.2, sample_rate, 1)
+            first = StatefulFilter(sos)(head)[512:]
+            scale = np.float32(1.0 / (np.sqrt(np.mean(first**2)) + 1e-12))
+            stage = StatefulFilter(sos)
+            stage(warm)
+            self._bands.append((gain, stage, scale))
+        self._rng = rng
+        self._done = 0
+
+    def block(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) of the whoosh (float64; spans asked for in order from 0)."""
+        if start != self._done:
+            raise ValueError(f"whoosh spans must follow each other: asked for {start}, next is {self._done}")
+        out = np.empty(stop - start)
+        for first, last in chunks(stop - start):
+            a, b = start + first, start + last
+            white = self._rng.standard_normal(b - a, dtype=np.float32)
+            total = np.zeros(b - a, dtype=np.float32)
+            for gain, stage, scale in self._bands:
+                noise = stage(white)
+                noise *= scale
+                total += ramp_span(gain, CONTROL_BLOCK, a, b) * noise
+            soft_limit_into(total, out[first:last])
+        self._done = stop
+        return out
 
 
 def _flutter(rng: np.random.Generator, count: int, rate: float) -> np.ndarray:

@@ -95,6 +95,7 @@ def object_stem_job(shot: Shot, project: Project, object_id: str, out_dir: Path,
         context.report("render", 0, 1, f"{shot.id} {obj.id} {obj.label}")
         seed = object_seed(project.settings.seed, shot.id, obj.id)
         dry = engine.generator.generate(obj, tracks, shot.duration_samples(stereo.sample_rate), stereo.sample_rate, seed)
+        dry = replace(dry, samples=np.asarray(dry.samples))  # a long sound read from its temporary file: the app's edits take arrays
     finally:
         engine.close()
     rms = float(np.sqrt(np.mean(np.square(dry.samples, dtype=np.float64)))) if dry.samples.size else 0.0

@@ -140,6 +140,7 @@ def regenerate_job(
             dry = _neural_take(engine, shot, tracks, obj, rendered, take * 7919, context, project)
         else:
             dry = engine.generator.generate(extended.object(obj.id), extended, n_samples, stereo.sample_rate, used_seed)
+            dry = replace(dry, samples=np.asarray(dry.samples))  # a long sound read from its temporary file: the app's edits take arrays
     finally:
         engine.close()
     before_rms = float(np.sqrt(np.mean(np.square(dry_before, dtype=np.float64)))) if dry_before.size else 0.0

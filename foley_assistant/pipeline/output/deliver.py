@@ -22,6 +22,7 @@ from foley_assistant.core.curves import SpatialCurves
 from foley_assistant.core.edit_state import StemMix
 from foley_assistant.core.project import Project
 from foley_assistant.core.safe_paths import MAX_ID_LENGTH, MAX_PART_LENGTH, resolve_inside, safe_file_part
+from foley_assistant.core.samples import one_channel
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.stem import Stem, stem_file_stem
 from foley_assistant.core.timebase import seconds_to_samples
@@ -125,7 +126,7 @@ def write_object(layout: OutputLayout, shot: Shot, sound: ObjectSound, engine: s
     # The dry source is written as 32-bit float: after the shot's loudness gain it may exceed full
     # scale (the distance attenuates the stem, not the source), and a clipped source would sound
     # different when a DAW or the app places it again.
-    for relative, audio, bits in ((layout.stem(name), sound.stereo, 24), (layout.dry(name), sound.dry.samples[None, :], 32)):
+    for relative, audio, bits in ((layout.stem(name), sound.stereo, 24), (layout.dry(name), one_channel(sound.dry.samples), 32)):
         write_shot_audio(layout.root, relative, audio, sample_rate, shot, sound.track.id, what, note=sound.track.label, made_by=engine, bit_depth=bits, handle_samples=handles[0])
     return Stem(
         shot_id=shot.id,

@@ -46,16 +46,23 @@ def product_files(root: Path) -> set[str]:
     made: set[str] = set()
     if isinstance(record, dict) and record.get("schema") == RECORD_SCHEMA and isinstance(record.get("files"), list):
         made.update(str(f) for f in record["files"])
+    # One document read at a time, and only what is needed kept: a long shot's project, report
+    # and manifest hold every frame's keyframes, events and boxes.
     project = _json(root / PROJECT_FILE)
-    report = _json(root / "report.json")
-    ours = (isinstance(project, dict) and project.get("schema") == "foley_assistant.project") or (isinstance(report, dict) and report.get("tool") == "foley-assistant")
+    ours = isinstance(project, dict) and project.get("schema") == "foley_assistant.project"
+    stems = project.get("stems") if isinstance(project, dict) else None
+    del project
+    if not ours:
+        report = _json(root / "report.json")
+        ours = isinstance(report, dict) and report.get("tool") == "foley-assistant"
+        del report
     manifest = _json(root / MANIFEST_FILE)
     if isinstance(manifest, dict) and manifest.get("schema") == MANIFEST_SCHEMA:
         made.add(MANIFEST_FILE)  # a run killed before its first save left only this
+    del manifest
     if ours:
         made.update(FIXED_FILES)
         made.update(_files_under(root, "review"))
-    stems = project.get("stems") if isinstance(project, dict) else None
     for stem in stems if isinstance(stems, list) else []:
         if isinstance(stem, dict) and isinstance(stem.get("path"), str):
             made.update((stem["path"], f"dry/{Path(stem['path']).name}", OutputLayout(root).mix(str(stem.get("shot_id", "")))))

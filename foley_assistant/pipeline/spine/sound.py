@@ -13,6 +13,7 @@ import numpy as np
 
 from foley_assistant.core.edit_state import ManualCurves
 from foley_assistant.core.errors import FoleyError
+from foley_assistant.core.samples import Samples, SpilledSamples
 from foley_assistant.core.shot import Shot
 from foley_assistant.core.tracks import ObjectTrack, ShotTracks
 from foley_assistant.generators.base import DryAudio, DryGenerator
@@ -146,7 +147,8 @@ def sound_shot(
                 dry = replace(dry, engine=fallback)
         with context.clock.measure("render"):
             curves = object_curves(obj, shot_tracks, hfov_deg, curve_settings, (manual or {}).get(obj.id))
-            placed = PlacedStem(np.asarray(dry.samples, dtype=np.float32), shifted_curves(curves, offset), stereo)  # rendered as it is read
+            samples = dry.samples if isinstance(dry.samples, SpilledSamples) else np.asarray(dry.samples, dtype=np.float32)
+            placed = PlacedStem(samples, shifted_curves(curves, offset), stereo)  # rendered as it is read
         sounds.append(ObjectSound(shot.id, obj, dry, curves, placed, used_seed))
     context.report("generate", len(shot_tracks.objects), len(shot_tracks.objects), shot.id)
     return sounds
@@ -185,9 +187,13 @@ def _at_gain(sound: ObjectSound, gain: float) -> ObjectSound:
     return replace(sound, stereo=stereo, dry=replace(sound.dry, samples=dry))
 
 
-def _scaled(samples: np.ndarray, gain: float) -> np.ndarray:
+def _scaled(samples: Samples, gain: float) -> Samples:
     """float32 `samples` x `gain`, in place where they are float32 and writeable (a run's own
-    arrays: a copy would double the memory a long shot needs), the same values either way."""
+    arrays or a long sound's temporary file: a copy would double the memory or disk a long shot
+    needs), the same values either way."""
+    if isinstance(samples, SpilledSamples):
+        samples.scale(gain)
+        return samples
     if samples.dtype == np.float32 and samples.flags.writeable:
         samples *= gain
         return samples
