@@ -54,6 +54,9 @@ class FusionSettings:
     motion_only_min_s: float = 0.8
     double_inside: float = 0.8
     double_share: float = 0.8
+    handover_inside: float = 0.5
+    handover_share: float = 0.75
+    handover_min_frames: int = 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +87,7 @@ def fuse(
     """The sub-shot's objects from its detector tracks, its motion tracks and its per-frame motion
     blobs (`blobs[frame]`: (n, 4) normalized boxes of foreground found against the background)."""
     settings = settings or FusionSettings()
+    detector_tracks = _join_handovers(detector_tracks, settings)
     detector_tracks = _join_through_motion(detector_tracks, motion_tracks, settings)
     owners = _attach(motion_tracks, detector_tracks, settings)
     _claim_whole(motion_tracks, detector_tracks, owners, settings, stride)
@@ -133,6 +137,50 @@ def _inside_on(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, 
         area = (box[2] - box[0]) * (box[3] - box[1])
         held += width > 0 and height > 0 and area > 0 and width * height >= inside * area
     return held / max(1, len(frames))
+
+
+def _join_handovers(tracks: list[DetectorTrack], settings: FusionSettings) -> list[DetectorTrack]:
+    """Two tracks of one object that hand over, joined: the later starts while the earlier is
+    seen and outlives it, both of one group, and on `handover_share` of the frames they share
+    (at least `handover_min_frames`) more than `handover_inside` of the smaller box lies inside
+    the larger (a llama boxed whole as a giraffe, then by its body as a dog, while the first box
+    slides onto a passing car). The later track takes the earlier one's samples before its own
+    first; the earlier one's later samples still vote."""
+    labels = coco_labels()
+    ordered = sorted(tracks, key=lambda t: t.frames[0])
+    gone: set[int] = set()
+    for later in ordered:
+        for k, earlier in enumerate(ordered):
+            if k in gone or earlier is later or not earlier.frames[0] < later.frames[0] <= earlier.frames[-1] < later.frames[-1]:
+                continue
+            if labels.group_of(earlier.main_class()) != labels.group_of(later.main_class()) or not _hand_over(earlier, later, settings):
+                continue
+            before = [i for i, f in enumerate(earlier.frames) if f < later.frames[0]]
+            later.extra_votes.extend((earlier.classes[i], earlier.scores[i]) for i in range(len(earlier.frames)) if i not in before)
+            later.extra_votes.extend(earlier.extra_votes)
+            for name, column in (("frames", earlier.frames), ("boxes", earlier.boxes), ("stabilized", earlier.stabilized), ("classes", earlier.classes), ("scores", earlier.scores)):
+                setattr(later, name, [column[i] for i in before] + getattr(later, name))
+            gone.add(k)
+            break
+    return [t for k, t in enumerate(ordered) if k not in gone]
+
+
+def _hand_over(earlier: DetectorTrack, later: DetectorTrack, settings: FusionSettings) -> bool:
+    """Whether, on the frames two tracks share, the smaller box mostly lies inside the larger
+    (see `_join_handovers`)."""
+    frames_a, boxes_a = earlier.per_frame()
+    frames_b, boxes_b = later.per_frame()
+    lookup = {int(f): b for f, b in zip(frames_b, boxes_b)}
+    shared = [(box, lookup[int(f)]) for f, box in zip(frames_a, boxes_a) if int(f) in lookup]
+    if len(shared) < settings.handover_min_frames:
+        return False
+    held = 0
+    for a, b in shared:
+        width = min(a[2], b[2]) - max(a[0], b[0])
+        height = min(a[3], b[3]) - max(a[1], b[1])
+        smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+        held += width > 0 and height > 0 and smaller > 0 and width * height > settings.handover_inside * smaller
+    return held >= settings.handover_share * len(shared)
 
 
 def _join_through_motion(detector_tracks: list[DetectorTrack], motion_tracks: list[TrackedBoxes], settings: FusionSettings) -> list[DetectorTrack]:

@@ -300,3 +300,27 @@ def test_one_car_boxed_twice_is_one_object_but_a_dog_before_a_bus_is_two():
     dog = _boxed_track(frames[:6], lambda f: (car(f)[0] + 0.05, 0.6, car(f)[0] + 0.1, 0.7), "dog", 0.7)
     objects = fuse([_boxed_track(frames, car, "bus", 0.7), dog], [], blobs, FPS, stride=3, frame_height=H)
     assert sorted(o.label for o in objects) == ["bus", "dog"]
+
+
+def test_an_animal_boxed_whole_then_by_its_body_is_one_track_but_two_walkers_side_by_side_are_two():
+    # A llama walks slowly: boxed whole (a "giraffe") from frame 0, then by its body (a "dog")
+    # from frame 42 while the first box is still on it; at frame 60 the first box slides onto a
+    # car passing in front, and ends. One object, from the first frame to the last.
+    def whole(f):
+        x = 0.30 + 0.001 * f
+        return (x, 0.25, x + 0.18, 0.78) if f < 60 else (0.70, 0.45, 0.85, 0.85)
+
+    def body(f):
+        x = 0.30 + 0.001 * f
+        return (x, 0.36, x + 0.16, 0.76)
+
+    blobs = {f: np.array([body(f)]) for f in range(120)}
+    giraffe = _boxed_track(list(range(0, 60, 3)) + [61], whole, "giraffe", 0.4)
+    dog = _boxed_track(range(42, 120, 3), body, "dog", 0.4)
+    (llama,) = fuse([giraffe, dog], [], blobs, FPS, stride=3, frame_height=H)
+    assert llama.label == "animal" and int(llama.frames[0]) == 0 and int(llama.frames[-1]) == 117
+    assert np.all(llama.boxes[:, 2] < 0.7)  # never on the car
+    # Two people walking side by side, one joining the other and staying after: two objects.
+    left = _boxed_track(range(0, 60, 3), lambda f: (0.30, 0.3, 0.36, 0.8), "person", 0.7)
+    right = _boxed_track(range(30, 120, 3), lambda f: (0.35, 0.3, 0.41, 0.8), "person", 0.7)
+    assert len(fuse([left, right], [], {}, FPS, stride=3, frame_height=H)) == 2
