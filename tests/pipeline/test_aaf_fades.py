@@ -24,7 +24,8 @@ from foley_assistant.io.exports.aaf import mob_id_for, write_aaf
 from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.io.writeback import stem_track
 
-SR, FPS = 48000, 25
+from .fade_stems import FPS, SR, person_stem
+
 MONO_AUDIO_DISSOLVE = "0c3bea41-fc05-11d2-8a29-0050040ef7d2"
 LEVEL = "e4962320-2267-11d3-8a4c-0050040ef7d2"
 POWER_INTERP = "c09153f7-bd18-4e5a-ad09-cbdd654fa001"
@@ -136,23 +137,6 @@ def test_every_stem_clip_fades_in_and_out_as_a_mono_audio_dissolve(project_copy,
         assert kinds == [("Transition", 0, frames), "Clip", ("Transition", frames, 0)]
 
 
-def _stem(n: int, start_frame: int, frames: int, handle_frames: int) -> Stem:
-    per_frame = SR // FPS
-    return Stem(
-        f"S00{n}",
-        "O1",
-        "person",
-        f"stems/S00{n}_O1_person.wav",
-        "procedural",
-        SR,
-        start_frame * per_frame,
-        frames * per_frame,
-        lane="person",
-        handle_start_samples=handle_frames * per_frame,
-        handle_end_samples=handle_frames * per_frame,
-    )
-
-
 #: a distance level from half to full over the clip (AAF control points: time a fraction of the clip)
 LEVEL_POINTS = [{"ControlPointSource": 2, "Time": "0/1", "Value": "1/2"}, {"ControlPointSource": 2, "Time": "1/1", "Value": "1/1"}]
 
@@ -171,7 +155,7 @@ def test_abutting_clips_cross_fade_over_their_handles(tmp_path, handle):
     """Two clips of a lane meeting at frame 50: one centred cross-fade (CutPoint at the cut),
     each side at most the fade and the media past the cut; the clips grow into it, so each
     still plays from its own cut, as the adapter's reader shows."""
-    assert _write(tmp_path, [_stem(1, 10, 40, handle), _stem(2, 50, 30, handle)], 3) == 0
+    assert _write(tmp_path, [person_stem(1, 10, 40, handle), person_stem(2, 50, 30, handle)], 3) == 0
     side = min(3, handle)
     (components,) = [c for _, c in _stem_sequences(tmp_path / "cut.aaf").values()]
     assert components == [
@@ -206,12 +190,12 @@ def _segments(segment: object):
 
 
 def test_abutting_clips_without_media_past_the_cut_stay_a_cut(tmp_path):
-    assert _write(tmp_path, [_stem(1, 0, 40, 0), _stem(2, 40, 30, 0)], 2) == 1
+    assert _write(tmp_path, [person_stem(1, 0, 40, 0), person_stem(2, 40, 30, 0)], 2) == 1
     (components,) = [c for _, c in _stem_sequences(tmp_path / "cut.aaf").values()]
     assert components == [("Filler", 2), ("Transition", 2, 0), ("Clip", "S001_O1_person", 0, 40), ("Clip", "S002_O1_person", 0, 30), ("Transition", 2, 2), ("Filler", 2)]
 
 
 def test_a_one_frame_clip_gets_no_fade(tmp_path):
-    assert _write(tmp_path, [_stem(1, 5, 1, 0)], 1) == 0
+    assert _write(tmp_path, [person_stem(1, 5, 1, 0)], 1) == 0
     (components,) = [c for _, c in _stem_sequences(tmp_path / "cut.aaf").values()]
     assert components == [("Filler", 5), ("Clip", "S001_O1_person", 0, 1)]

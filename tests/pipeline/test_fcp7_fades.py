@@ -17,13 +17,12 @@ from lxml import etree
 
 from foley_assistant.cli.main import main
 from foley_assistant.core.edit_state import StemMix
-from foley_assistant.core.stem import Stem
 from foley_assistant.core.timebase import fade_frames
 from foley_assistant.io.exports.fcp7 import add_edit_fades, write_fcp7
 from foley_assistant.io.json_files import read_project, write_project
 from foley_assistant.io.writeback import stem_track
 
-SR, FPS = 48000, 25
+from .fade_stems import FPS, SR, person_stem
 
 
 def _export(folder: Path, out: Path, *extra: str) -> None:
@@ -87,23 +86,6 @@ def test_no_fade_writes_no_transition(project_copy, tmp_path):
     assert not list(etree.parse(str(tmp_path / "cut.xml")).iter("transitionitem"))
 
 
-def _stem(n: int, start_frame: int, frames: int, handle_frames: int) -> Stem:
-    per_frame = SR // FPS
-    return Stem(
-        f"S00{n}",
-        "O1",
-        "person",
-        f"stems/S00{n}_O1_person.wav",
-        "procedural",
-        SR,
-        start_frame * per_frame,
-        frames * per_frame,
-        lane="person",
-        handle_start_samples=handle_frames * per_frame,
-        handle_end_samples=handle_frames * per_frame,
-    )
-
-
 @pytest.mark.parametrize("handle", [6, 1])
 def test_abutting_clips_cross_fade_over_their_handles(tmp_path, handle):
     """Two clips of a lane meeting at frame 50: one centred cross-fade, each side taking at most
@@ -111,7 +93,7 @@ def test_abutting_clips_cross_fade_over_their_handles(tmp_path, handle):
     media it plays is added to in and out, as FCP 7 writes a transition between two clips."""
     from foley_assistant.core.timebase import FrameRate
 
-    stems = [_stem(1, 10, 40, handle), _stem(2, 50, 30, handle)]
+    stems = [person_stem(1, 10, 40, handle), person_stem(2, 50, 30, handle)]
     track = stem_track("person", stems, tmp_path, {}, FrameRate(FPS))
     assert add_edit_fades(track, 3) == 0
     timeline = otio.schema.Timeline("t")
@@ -130,7 +112,7 @@ def test_abutting_clips_cross_fade_over_their_handles(tmp_path, handle):
 def test_abutting_clips_without_media_past_the_cut_stay_a_cut(tmp_path):
     from foley_assistant.core.timebase import FrameRate
 
-    track = stem_track("person", [_stem(1, 0, 40, 0), _stem(2, 40, 30, 0)], tmp_path, {}, FrameRate(FPS))
+    track = stem_track("person", [person_stem(1, 0, 40, 0), person_stem(2, 40, 30, 0)], tmp_path, {}, FrameRate(FPS))
     assert add_edit_fades(track, 2) == 1
     assert [(i.in_offset.value, i.out_offset.value) for i in track if isinstance(i, otio.schema.Transition)] == [(0, 2), (2, 0)]
 
@@ -138,6 +120,6 @@ def test_abutting_clips_without_media_past_the_cut_stay_a_cut(tmp_path):
 def test_a_one_frame_clip_gets_no_fade(tmp_path):
     from foley_assistant.core.timebase import FrameRate
 
-    track = stem_track("person", [_stem(1, 0, 1, 0)], tmp_path, {}, FrameRate(FPS))
+    track = stem_track("person", [person_stem(1, 0, 1, 0)], tmp_path, {}, FrameRate(FPS))
     assert add_edit_fades(track, 1) == 0
     assert not [i for i in track if isinstance(i, otio.schema.Transition)]
