@@ -126,16 +126,7 @@ def _without_doubles(fused: list[FusedObject], settings: FusionSettings) -> list
 def _inside_on(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray, inside: float) -> float:
     """The share of a track's frames on which at least `inside` of its box's area lies inside
     the other track's box (frames the other track does not have count against)."""
-    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
-    held = 0
-    for frame, box in zip(frames, boxes):
-        other = lookup.get(int(frame))
-        if other is None:
-            continue
-        width = min(box[2], other[2]) - max(box[0], other[0])
-        height = min(box[3], other[3]) - max(box[1], other[1])
-        area = (box[2] - box[0]) * (box[3] - box[1])
-        held += width > 0 and height > 0 and area > 0 and width * height >= inside * area
+    held = sum(area(box) > 0 and intersection(box, other) >= inside * area(box) for box, other in _shared_boxes(frames, boxes, other_frames, other_boxes))
     return held / max(1, len(frames))
 
 
@@ -168,18 +159,10 @@ def _join_handovers(tracks: list[DetectorTrack], settings: FusionSettings) -> li
 def _hand_over(earlier: DetectorTrack, later: DetectorTrack, settings: FusionSettings) -> bool:
     """Whether, on the frames two tracks share, the smaller box mostly lies inside the larger
     (see `_join_handovers`)."""
-    frames_a, boxes_a = earlier.per_frame()
-    frames_b, boxes_b = later.per_frame()
-    lookup = {int(f): b for f, b in zip(frames_b, boxes_b)}
-    shared = [(box, lookup[int(f)]) for f, box in zip(frames_a, boxes_a) if int(f) in lookup]
+    shared = _shared_boxes(*earlier.per_frame(), *later.per_frame())
     if len(shared) < settings.handover_min_frames:
         return False
-    held = 0
-    for a, b in shared:
-        width = min(a[2], b[2]) - max(a[0], b[0])
-        height = min(a[3], b[3]) - max(a[1], b[1])
-        smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-        held += width > 0 and height > 0 and smaller > 0 and width * height > settings.handover_inside * smaller
+    held = sum(min(area(a), area(b)) > 0 and intersection(a, b) > settings.handover_inside * min(area(a), area(b)) for a, b in shared)
     return held >= settings.handover_share * len(shared)
 
 
@@ -250,8 +233,7 @@ def _inside_share(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarra
     """The share of a motion track's frames on which it lies mostly inside the other track's box
     (or overlaps it well). A detector track sampled once or twice counts over the motion track's
     whole span if it holds the motion box on its frames (a fast pass-by)."""
-    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
-    shared = [(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    shared = _shared_boxes(frames, boxes, other_frames, other_boxes)
     if not shared:
         return 0.0
     inside = [intersection(a, b) >= 0.5 * max(area(a), 1e-9) or iou(a, b) >= 0.3 for a, b in shared]
@@ -324,9 +306,14 @@ def _from_motion(motion: TrackedBoxes, fps: float, settings: FusionSettings) -> 
 
 def _mean_iou(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray) -> float:
     """Mean IoU of two tracks over the frames they share (0 when none)."""
-    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
-    shared = [iou(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
+    shared = [iou(a, b) for a, b in _shared_boxes(frames, boxes, other_frames, other_boxes)]
     return float(np.mean(shared)) if shared else 0.0
+
+
+def _shared_boxes(frames: np.ndarray, boxes: np.ndarray, other_frames: np.ndarray, other_boxes: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(this box, the other track's box) on every frame of this track that the other has."""
+    lookup = {int(f): b for f, b in zip(other_frames, other_boxes)}
+    return [(b, lookup[int(f)]) for f, b in zip(frames, boxes) if int(f) in lookup]
 
 
 def _prefer_motion_boxes(frames: np.ndarray, boxes: np.ndarray, observed: np.ndarray, whole: list[TrackedBoxes]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
