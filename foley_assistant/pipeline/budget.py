@@ -115,29 +115,35 @@ def check_budget(estimate: Estimate, out_dir: Path, memory: int | None = None, d
     disk = free_disk(out_dir) if disk is None else disk
     temp_dir = Path(tempfile.gettempdir())
     temp = free_disk(temp_dir) if temp is None else temp
-    warnings: list[str] = []
     where = f"shot {estimate.longest_shot} ({estimate.longest_minutes:.0f} min)"
-    if memory is not None:
-        if estimate.memory_bytes > memory and estimate.objects_known:
-            raise OutputError(
-                f"generate would need about {_gb(estimate.memory_bytes)} of memory for {where}, and {_gb(memory)} is available; "
-                "nothing was written. Close other programs, generate on a machine with more memory, or cut the shot into shorter ones (--shot to make the others)."
-            )
-        if estimate.memory_bytes > WARN_SHARE * memory:
-            warnings.append(f"generate may need about {_gb(estimate.memory_bytes)} of memory for {where}, of {_gb(memory)} available")
-    if disk is not None:
-        if estimate.disk_bytes > disk and estimate.objects_known:
-            raise OutputError(
-                f"the stems, dry sources and mixes would take about {_gb(estimate.disk_bytes)} and {out_dir} has {_gb(disk)} free; nothing was written. Free some space or choose another --out."
-            )
-        if estimate.disk_bytes > WARN_SHARE * disk:
-            warnings.append(f"the stems, dry sources and mixes may take about {_gb(estimate.disk_bytes)} of the {_gb(disk)} free in {out_dir}")
-    if temp is not None and estimate.temp_bytes:
-        if estimate.temp_bytes > temp and estimate.objects_known:
-            raise OutputError(
-                f"the sounds of {where} wait in the temporary folder {temp_dir} while it is made, about {_gb(estimate.temp_bytes)}, and it has {_gb(temp)} free; "
-                "nothing was written. Free some space there or set TMPDIR to a folder with room."
-            )
-        if estimate.temp_bytes > WARN_SHARE * temp:
-            warnings.append(f"the sounds of {where} may take about {_gb(estimate.temp_bytes)} of the {_gb(temp)} free in the temporary folder {temp_dir}")
+    checks = [
+        (
+            estimate.memory_bytes,
+            memory,
+            f"generate would need about {_gb(estimate.memory_bytes)} of memory for {where}, and {_gb(memory or 0)} is available; "
+            "nothing was written. Close other programs, generate on a machine with more memory, or cut the shot into shorter ones (--shot to make the others).",
+            f"generate may need about {_gb(estimate.memory_bytes)} of memory for {where}, of {_gb(memory or 0)} available",
+        ),
+        (
+            estimate.disk_bytes,
+            disk,
+            f"the stems, dry sources and mixes would take about {_gb(estimate.disk_bytes)} and {out_dir} has {_gb(disk or 0)} free; nothing was written. Free some space or choose another --out.",
+            f"the stems, dry sources and mixes may take about {_gb(estimate.disk_bytes)} of the {_gb(disk or 0)} free in {out_dir}",
+        ),
+        (
+            estimate.temp_bytes,
+            temp,
+            f"the sounds of {where} wait in the temporary folder {temp_dir} while it is made, about {_gb(estimate.temp_bytes)}, and it has {_gb(temp or 0)} free; "
+            "nothing was written. Free some space there or set TMPDIR to a folder with room.",
+            f"the sounds of {where} may take about {_gb(estimate.temp_bytes)} of the {_gb(temp or 0)} free in the temporary folder {temp_dir}",
+        ),
+    ]
+    warnings: list[str] = []
+    for need, have, refusal, warning in checks:
+        if have is None:
+            continue
+        if need > have and estimate.objects_known:
+            raise OutputError(refusal)
+        if need > WARN_SHARE * have:
+            warnings.append(warning)
     return warnings
